@@ -1,0 +1,86 @@
+"""autograd_mini: reverse-mode automatic differentiation on NumPy.
+
+Build an expression from Tensors, call ``backward()``, read ``.grad``::
+
+    >>> from autograd_mini import Tensor, log, exp
+    >>> x = Tensor(1.5, requires_grad=True); y = Tensor(-0.5, requires_grad=True)
+    >>> v3 = x * y
+    >>> f = v3 - log(1 + exp(v3))
+    >>> f.backward()
+    >>> round(x.grad.item(), 6)   # (1 − σ(xy)) y
+    -0.339828
+"""
+
+from __future__ import annotations
+
+from .engine import REGISTRY, AnomalyError, Node, Primitive
+from .factories import ones, ones_like, rand, randn, zeros, zeros_like
+from .functional import (
+    abs,
+    add,
+    astype,
+    broadcast_to,
+    clip,
+    concatenate,
+    div,
+    exp,
+    expand_dims,
+    flatten,
+    getitem,
+    leaky_relu,
+    log,
+    log1p,
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    scatter_add,
+    sigmoid,
+    softmax,
+    softplus,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    var,
+    where,
+)
+from .grad_mode import (
+    current_scope,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    set_grad_enabled,
+)
+from .tensor import Tensor, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "REGISTRY", "AnomalyError", "Node", "Primitive", "Tensor", "abs", "add", "astype",
+    "broadcast_to", "clip", "concatenate", "current_scope", "detect_anomaly", "div",
+    "enable_grad", "exp", "expand_dims", "flatten", "getitem", "is_anomaly_enabled",
+    "is_grad_enabled", "leaky_relu", "log", "log1p", "log_sigmoid", "log_softmax", "logsumexp",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "name_scope", "neg", "no_grad",
+    "ones", "ones_like", "pow", "rand", "randn", "relu", "reshape", "scatter_add",
+    "set_grad_enabled", "sigmoid", "softmax", "softplus", "sqrt", "square", "squeeze", "stack",
+    "std", "sub", "sum", "tanh", "tensor", "transpose", "var", "where", "zeros", "zeros_like",
+]

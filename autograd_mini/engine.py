@@ -1,0 +1,384 @@
+"""The engine: primitives registry, graph nodes, recording (``apply``) and iterative backward."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from .grad_mode import STATE
+from .tensor import Tensor
+
+__all__ = [
+    "REGISTRY",
+    "AnomalyError",
+    "Node",
+    "Primitive",
+    "apply",
+    "backward",
+    "register",
+    "sum_to",
+    "topological_order",
+]
+
+
+class AnomalyError(FloatingPointError):
+    """A non-finite value appeared inside ``detect_anomaly()``."""
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """An op the engine knows: ``forward(*arrays, **attrs) -> (out, extra)`` and its VJP.
+
+    ``vjp(g, ins, out, extra, needs, **attrs)`` returns one gradient (or None) per input.
+    ``ins`` and ``out`` are ndarrays on the fast first-order path and Tensors when the backward
+    pass is itself recorded (``create_graph=True``); ``extra`` holds constant arrays the forward
+    chose to keep (masks, indices). ``needs[i]`` says whether input ``i`` wants a gradient.
+    ``domain`` names the input domain per argument for the test strategies ("real", "positive",
+    "nonzero", ...); ``smooth`` is False for ops whose derivative jumps (relu, abs, max, ...).
+    """
+
+    name: str
+    forward: Callable[..., tuple[Any, Any]]
+    vjp: Callable[..., Sequence[Any]]
+    nin: int = 1
+    save_inputs: bool = True
+    save_out: bool = False
+    domain: tuple[str, ...] = ("real",)
+    smooth: bool = True
+    doc: str = field(default="", compare=False)
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def register(prim: Primitive) -> Primitive:
+    """Add ``prim`` to the registry (names are unique)."""
+    if prim.name in REGISTRY:
+        raise ValueError(f"primitive {prim.name!r} is already registered")
+    REGISTRY[prim.name] = prim
+    return prim
+
+
+class Node:
+    """How a tensor was made: the primitive, its input tensors and what the VJP needs.
+
+    A node never refers to the tensor it produced, so graphs are freed by reference counting.
+    """
+
+    __slots__ = ("attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "where")
+
+    def __init__(
+        self,
+        op: Primitive,
+        parents: tuple[Tensor, ...],
+        ins: Optional[tuple[np.ndarray, ...]],
+        out: Optional[np.ndarray],
+        extra: Any,
+        attrs: dict[str, Any],
+    ) -> None:
+        self.op = op
+        self.parents = parents
+        self.ins = ins
+        self.out = out
+        self.extra = extra
+        self.attrs = attrs
+        self.freed = False
+        self.scope = STATE.scope
+        self.where: Optional[str] = None
+
+    def __repr__(self) -> str:
+        return f"<Node {self.op.name}>"
+
+
+# Silencing NumPy's floating-point warnings costs one context-variable swap per op; NumPy ≥ 2
+# exposes the variable, older versions fall back to np.errstate.
+try:  # pragma: no cover - depends on the NumPy version
+    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ
+
+    with np.errstate(all="ignore"):
+        _QUIET = _EXTOBJ.get()
+
+    def _forward(op: Primitive, datas: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[Any, Any]:
+        tok = _EXTOBJ.set(_QUIET)
+        try:
+            return op.forward(*datas, **attrs)
+        finally:
+            _EXTOBJ.reset(tok)
+
+except (ImportError, AttributeError):  # pragma: no cover
+
+    def _forward(op: Primitive, datas: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[Any, Any]:
+        with np.errstate(all="ignore"):
+            return op.forward(*datas, **attrs)
+
+
+def _user_site() -> str:
+    """The innermost stack frame outside this library, as 'file:line in func'."""
+    import os
+
+    pkg = os.path.dirname(__file__)
+    for fr in reversed(traceback.extract_stack()):
+        if not fr.filename.startswith(pkg):
+            return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
+    return "<unknown>"
+
+
+def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any]] = None) -> Tensor:
+    """Run ``op`` forward on tensors ``args`` and record a node if any input requires grad."""
+    attrs = attrs or {}
+    datas = tuple(a.data for a in args)
+    out, extra = _forward(op, datas, attrs)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = Tensor.__new__(Tensor)
+    t.data = out
+    t._grad = None
+    t._retain = False
+    t.name = None
+    state = STATE
+    if state.grad_enabled and any(a._rg for a in args) and out.dtype.kind == "f":
+        t._rg = True
+        t._node = Node(
+            op, args, datas if op.save_inputs else None, out if op.save_out else None, extra, attrs
+        )
+        if state.anomaly:
+            t._node.where = _user_site()
+    else:
+        t._rg = False
+        t._node = None
+    if state.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        raise AnomalyError(
+            f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
+            f"(input shapes {[d.shape for d in datas]}) at {_user_site()}"
+        )
+    return t
+
+
+# ----------------------------------------------------------------------------- broadcasting
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes broadcasting added or stretched so that it has ``shape``.
+
+    Works on ndarrays and on Tensors (then the sum is recorded).
+    """
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return g
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
+    if not axes:
+        return g
+    if isinstance(g, Tensor):
+        from . import functional as F
+
+        out = F.sum(g, axis=axes, keepdims=True)
+        return F.reshape(out, shape) if lead else out
+    out = g.sum(axis=axes, keepdims=True)
+    return out.reshape(shape) if lead else out
+
+
+def _fit(g: Any, parent: Tensor, op: Primitive) -> Any:
+    """Undo broadcasting of an input gradient and check its shape (the one central place)."""
+    shape = parent.data.shape
+    if g.shape != shape:
+        g = sum_to(g, shape)
+        if g.shape != shape:
+            raise RuntimeError(
+                f"backward of {op.name!r}: gradient has shape {g.shape} but the input has "
+                f"shape {shape}"
+            )
+    return g
+
+
+# ----------------------------------------------------------------------------- traversal
+def topological_order(root: Tensor, only_grad: bool = False) -> list[Tensor]:
+    """All tensors reachable from ``root`` in topological (forward) order, inputs first.
+
+    Iterative depth-first search; parents are visited in argument order, so the order is
+    deterministic. With ``only_grad`` the walk stays on tensors that require grad.
+    """
+    order: list[Tensor] = []
+    seen = {id(root)}
+    stack: list[tuple[Tensor, int]] = [(root, 0)]
+    while stack:
+        t, i = stack[-1]
+        node = t._node
+        parents = node.parents if node is not None and node.parents is not None else ()
+        if i < len(parents):
+            stack[-1] = (t, i + 1)
+            p = parents[i]
+            if id(p) not in seen and (p._rg or not only_grad):
+                seen.add(id(p))
+                stack.append((p, 0))
+        else:
+            stack.pop()
+            order.append(t)
+    return order
+
+
+def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; this tensor has shape "
+                f"{root.shape}: pass backward(grad) with that shape"
+            )
+        g: Any = np.ones(root.shape, dtype=root.data.dtype)
+        return Tensor(g) if create_graph else g
+    if isinstance(grad, Tensor):
+        g = grad if create_graph else grad.data
+    else:
+        g = np.asarray(grad, dtype=root.data.dtype)
+        if create_graph:
+            g = Tensor(g)
+    if g.shape != root.shape:
+        raise RuntimeError(
+            f"backward: grad has shape {tuple(g.shape)} but the output has shape {root.shape}"
+        )
+    return g
+
+
+def backward(
+    root: Tensor,
+    grad: Any = None,
+    retain_graph: Optional[bool] = None,
+    create_graph: bool = False,
+    inputs: Optional[Sequence[Tensor]] = None,
+) -> Optional[list[Any]]:
+    """Reverse-mode sweep from ``root``: v̄_i = Σ_{j ∈ ch(i)} v̄_j ∂v_j/∂v_i.
+
+    Without ``inputs``, adjoints are accumulated into ``.grad`` of leaves (and of tensors that
+    called ``retain_grad``). With ``inputs`` the adjoints of those tensors are returned instead
+    and no ``.grad`` is touched. Kahn's algorithm over dependency counts: each tensor is
+    processed once, after every consumer has sent its contribution.
+    """
+    if not root._rg:
+        raise RuntimeError(
+            "backward: the tensor does not require grad and has no graph "
+            "(did you forget requires_grad=True, or build it under no_grad?)"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+    g0 = _seed(root, grad, create_graph)
+    want = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    results: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
+
+    # pass 1: how many consumers each tensor has inside this graph
+    deps: dict[int, int] = {id(root): 0}
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        node = t._node
+        if node is None:
+            continue
+        if node.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through {node.op.name!r}); "
+                "its saved values were freed after the first backward. "
+                "Pass retain_graph=True to the first backward if you need to call it twice."
+            )
+        for p in node.parents:
+            if p._rg:
+                k = id(p)
+                if k in deps:
+                    deps[k] += 1
+                else:
+                    deps[k] = 1
+                    stack.append(p)
+
+    grads: dict[int, Any] = {id(root): g0}
+    handed: set[int] = set()
+    user_seed = id(g0) if grad is not None else -1
+    ready = [root]
+    with np.errstate(all="ignore"):
+        prev_mode = STATE.grad_enabled
+        STATE.grad_enabled = create_graph
+        try:
+            while ready:
+                t = ready.pop()
+                g = grads.pop(id(t), None)
+                node = t._node
+                if g is not None:
+                    if want is not None:
+                        if id(t) in want:
+                            results[want[id(t)]] = g
+                    elif node is None or t._retain:
+                        _accumulate(t, g, create_graph, handed, user_seed)
+                if node is None:
+                    continue
+                parents = node.parents
+                if g is not None:
+                    _backprop_node(t, node, g, create_graph, grads)
+                if not retain_graph:
+                    node.ins = node.out = node.extra = None
+                    node.freed = True
+                for p in parents:
+                    if p._rg:
+                        k = id(p)
+                        deps[k] -= 1
+                        if deps[k] == 0:
+                            ready.append(p)
+        finally:
+            STATE.grad_enabled = prev_mode
+    return results if inputs is not None else None
+
+
+def _backprop_node(t: Tensor, node: Node, g: Any, create_graph: bool, grads: dict[int, Any]) -> None:
+    op = node.op
+    parents = node.parents
+    needs = tuple(p._rg for p in parents)
+    if create_graph:
+        ins: Any = parents
+        out: Any = t
+    else:
+        ins, out = node.ins, node.out
+    in_grads = op.vjp(g, ins, out, node.extra, needs, **node.attrs)
+    anomaly = STATE.anomaly
+    for p, pg, need in zip(parents, in_grads, needs):
+        if pg is None or not need:
+            continue
+        pg = _fit(pg, p, op)
+        if anomaly:
+            arr = pg.data if isinstance(pg, Tensor) else pg
+            if not np.all(np.isfinite(arr)):
+                raise AnomalyError(
+                    f"detect_anomaly: backward of {op.name!r} produced a non-finite gradient "
+                    f"for an input of shape {p.shape}; the op was created at {node.where}"
+                )
+        k = id(p)
+        prev = grads.get(k)
+        grads[k] = pg if prev is None else prev + pg
+
+
+def _accumulate(t: Tensor, g: Any, create_graph: bool, handed: set[int], user_seed: int) -> None:
+    """Add ``g`` into ``t.grad``, copying when the array may be shared with another gradient."""
+    if isinstance(g, Tensor):
+        if g.data.dtype != t.data.dtype:
+            from . import functional as F
+
+            g = F.astype(g, t.data.dtype)
+        t._grad = g if t._grad is None else t._grad + g
+        return
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    elif id(g) in handed or id(g) == user_seed or g.base is not None or not g.flags.writeable:
+        g = g.copy()
+    handed.add(id(g))
+    if t._grad is None:
+        gt = Tensor.__new__(Tensor)
+        gt.data = g
+        gt._rg = False
+        gt._grad = None
+        gt._node = None
+        gt._retain = False
+        gt.name = None
+        t._grad = gt
+    else:
+        t._grad = Tensor(t._grad.data + g) if not t._grad._rg else t._grad + g

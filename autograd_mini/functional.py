@@ -1,0 +1,314 @@
+"""Public differentiable functions: thin checked wrappers over primitives, plus composites."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from . import ops as _ops  # noqa: F401  (registers every primitive)
+from .engine import REGISTRY, apply
+from .tensor import Tensor, as_array
+
+__all__ = [
+    "abs", "add", "astype", "broadcast_to", "clip", "concatenate", "div", "exp", "expand_dims",
+    "flatten", "getitem", "leaky_relu", "log", "log1p", "log_sigmoid", "log_softmax",
+    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pow",
+    "relu", "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "sqrt", "square",
+    "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var", "where",
+]
+
+Axis = Union[None, int, Sequence[int]]
+_P = REGISTRY
+
+
+def _leaf(arr: np.ndarray) -> Tensor:
+    t = Tensor.__new__(Tensor)
+    t.data = arr
+    t._rg = False
+    t._grad = None
+    t._node = None
+    t._retain = False
+    t.name = None
+    return t
+
+
+def _t(x: Any, like: Optional[Tensor] = None, where: str = "op") -> Tensor:
+    """``x`` as a Tensor; Python numbers take ``like``'s floating dtype so float32 stays float32."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool)) and like is not None and like.data.dtype.kind == "f":
+        return _leaf(np.asarray(x, dtype=like.data.dtype))
+    return _leaf(as_array(x, copy=False, where=where))
+
+
+def _binary(name: str, a: Any, b: Any) -> Tensor:
+    if not isinstance(a, Tensor):
+        a = _t(a, b, name)
+    if not isinstance(b, Tensor):
+        b = _t(b, a, name)
+    return apply(_P[name], (a, b))
+
+
+def _axes(axis: Axis, ndim: int, name: str) -> Optional[tuple[int, ...]]:
+    """Normalise ``axis`` (None, int, negative int or tuple) to sorted non-negative ints."""
+    if axis is None:
+        return None
+    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in items:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{name}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -ndim <= a < builtins.max(ndim, 0) and not (ndim == 0 and a in (0, -1)):
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} dims")
+        out.append(int(a) % builtins.max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {axis!r}")
+    return tuple(sorted(out)) if ndim else None
+
+
+def _one_axis(axis: int, ndim: int, name: str) -> int:
+    ax = _axes(axis, builtins.max(ndim, 1), name)
+    assert ax is not None
+    return ax[0]
+
+
+# --------------------------------------------------------------------------- arithmetic
+def add(a: Any, b: Any) -> Tensor:
+    """a + b (broadcasting)."""
+    return _binary("add", a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a − b (broadcasting)."""
+    return _binary("sub", a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a · b elementwise (broadcasting)."""
+    return _binary("mul", a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b elementwise (broadcasting)."""
+    return _binary("div", a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+    """a^b elementwise; the exponent may be a constant or a tensor."""
+    return _binary("pow", a, b)
+
+
+def neg(x: Any) -> Tensor:
+    """−x."""
+    return apply(_P["neg"], (_t(x),))
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b with NumPy's rules: 1-d vectors, 2-d matrices, batched stacks that broadcast."""
+    if not isinstance(a, Tensor):
+        a = _t(a, b if isinstance(b, Tensor) else None, "matmul")
+    if not isinstance(b, Tensor):
+        b = _t(b, a, "matmul")
+    sa, sb = a.data.shape, b.data.shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: operands must be at least 1-d, got shapes {sa} and {sb}")
+    kb = sb[-2] if len(sb) > 1 else sb[0]
+    if sa[-1] != kb:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (last axis of the first) "
+            f"!= {kb} (the second's {'second-to-last' if len(sb) > 1 else 'only'} axis)"
+        )
+    return apply(_P["matmul"], (a, b))
+
+
+def _unary(name: str, x: Any) -> Tensor:
+    return apply(_P[name], (x if isinstance(x, Tensor) else _t(x, where=name),))
+
+
+def exp(x: Any) -> Tensor:
+    """e^x."""
+    return _unary("exp", x)
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm log x (−inf at 0, NaN below, without warnings)."""
+    return _unary("log", x)
+
+
+def log1p(x: Any) -> Tensor:
+    """log(1 + x), accurate for small x."""
+    return _unary("log1p", x)
+
+
+def sqrt(x: Any) -> Tensor:
+    """√x."""
+    return _unary("sqrt", x)
+
+
+def abs(x: Any) -> Tensor:  # noqa: A001
+    """|x|; its derivative at 0 is taken as 0."""
+    return _unary("abs", x)
+
+
+def tanh(x: Any) -> Tensor:
+    """tanh x."""
+    return _unary("tanh", x)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """σ(x) = 1 / (1 + e^−x), stable for any x (σ(−1000) = 0, σ(1000) = 1)."""
+    return _unary("sigmoid", x)
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0); relu'(0) = 0."""
+    return _unary("relu", x)
+
+
+def softplus(x: Any) -> Tensor:
+    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|); softplus' = σ."""
+    return _unary("softplus", x)
+
+
+def log_sigmoid(x: Any) -> Tensor:
+    """log σ(x) = min(x, 0) − log1p(e^−|x|); finite for every finite x."""
+    return _unary("log_sigmoid", x)
+
+
+def square(x: Any) -> Tensor:
+    """x² (as x · x, so its graph is the product node)."""
+    x = _t(x)
+    return mul(x, x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope · x otherwise."""
+    x = _t(x)
+    return where(x.data > 0, x, mul(x, negative_slope))
+
+
+# --------------------------------------------------------------------------- selections
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max(a, b); at ties each side gets half the gradient."""
+    return _binary("maximum", a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min(a, b); at ties each side gets half the gradient."""
+    return _binary("minimum", a, b)
+
+
+def clip(x: Any, a_min: Optional[float] = None, a_max: Optional[float] = None) -> Tensor:
+    """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max."""
+    if a_min is None and a_max is None:
+        raise ValueError("clip: give at least one of a_min and a_max")
+    if a_min is not None and a_max is not None and a_min > a_max:
+        raise ValueError(f"clip: a_min={a_min} is greater than a_max={a_max}")
+    return apply(_P["clip"], (_t(x, where="clip"),), {"lo": a_min, "hi": a_max})
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean mask."""
+    c = np.asarray(cond.data if isinstance(cond, Tensor) else cond)
+    if c.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {c.dtype}")
+    if not isinstance(a, Tensor):
+        a = _t(a, b if isinstance(b, Tensor) else None, "where")
+    if not isinstance(b, Tensor):
+        b = _t(b, a, "where")
+    return apply(_P["where"], (a, b), {"cond": c})
+
+
+# --------------------------------------------------------------------------- reductions
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Σ over ``axis`` (None: all axes)."""
+    x = _t(x, where="sum")
+    return apply(_P["sum"], (x,), {"axis": _axes(axis, x.ndim, "sum"), "keepdims": keepdims})
+
+
+def _count(x: Tensor, axes: Optional[tuple[int, ...]]) -> int:
+    if axes is None:
+        return x.data.size
+    return math.prod(x.data.shape[a] for a in axes)
+
+
+def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """(1/n) Σ over ``axis``; NaN for an empty reduction."""
+    x = _t(x, where="mean")
+    axes = _axes(axis, x.ndim, "mean")
+    n = _count(x, axes)
+    return mul(sum(x, axes, keepdims), 1.0 / n if n else math.nan)
+
+
+def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0)."""
+    x = _t(x, where="var")
+    axes = _axes(axis, x.ndim, "var")
+    d = sub(x, mean(x, axes, keepdims=True))
+    n = _count(x, axes) - ddof
+    return mul(sum(mul(d, d), axes, keepdims), 1.0 / n if n > 0 else math.nan)
+
+
+def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """√var(x)."""
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def _extreme(name: str, x: Any, axis: Axis, keepdims: bool) -> Tensor:
+    x = _t(x, where=name)
+    axes = _axes(axis, x.ndim, name)
+    if x.data.size == 0 and (axes is None or builtins.any(x.shape[a] == 0 for a in axes)):
+        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+    return apply(_P[name], (x,), {"axis": axes, "keepdims": keepdims})
+
+
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient evenly."""
+    return _extreme("max", x, axis, keepdims)
+
+
+def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient evenly."""
+    return _extreme("min", x, axis, keepdims)
+
+
+def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """log Σ e^x over ``axis``, computed as m + log Σ e^(x − m) with m the maximum."""
+    x = _t(x, where="logsumexp")
+    axes = _axes(axis, x.ndim, "logsumexp")
+    return apply(_P["logsumexp"], (x,), {"axis": axes, "keepdims": keepdims})
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """e^x / Σ e^x along ``axis``, shifted by the maximum so it never overflows."""
+    x = _t(x, where="softmax")
+    return apply(_P["softmax"], (x,), {"axis": _one_axis(axis, x.ndim, "softmax")})
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x − logsumexp(x) along ``axis``; finite at any finite logits."""
+    x = _t(x, where="log_softmax")
+    return apply(_P["log_softmax"], (x,), {"axis": _one_axis(axis, x.ndim, "log_softmax")})
+
+
+from .shaping import (  # noqa: E402  (shaping imports helpers defined above)
+    astype,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    reshape,
+    scatter_add,
+    squeeze,
+    stack,
+    transpose,
+)
+
+from . import tensor as _tensor_module  # noqa: E402
+
+_tensor_module.F = __import__(__name__, fromlist=["_"])

@@ -1,0 +1,133 @@
+"""Thread-local engine state: grad mode, name scopes and anomaly detection switches."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+__all__ = [
+    "current_scope",
+    "detect_anomaly",
+    "enable_grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "name_scope",
+    "no_grad",
+    "set_grad_enabled",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    """Per-thread switches; each new thread starts with grad on, no scope, no anomaly mode."""
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.scope: tuple[str, ...] = ()
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph in this thread."""
+    return STATE.grad_enabled
+
+
+class set_grad_enabled:
+    """Context manager and decorator that sets grad mode to ``mode`` in this thread.
+
+    The previous mode is restored on exit, also when an exception leaves the block.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(STATE.grad_enabled)
+        STATE.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.grad_enabled = self._prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside: results do not require grad. Usable as ``with`` or ``@no_grad()``."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+@contextmanager
+def name_scope(name: str) -> Iterator[tuple[str, ...]]:
+    """Tag every node created inside with the scope path ``outer/…/name`` (used by draw_graph).
+
+    Scopes nest and are per thread; the yielded value is the full scope path as a tuple.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name_scope: name must be a non-empty string, got {name!r}")
+    prev = STATE.scope
+    STATE.scope = (*prev, name)
+    try:
+        yield STATE.scope
+    finally:
+        STATE.scope = prev
+
+
+def current_scope() -> tuple[str, ...]:
+    """The name-scope path active in this thread (empty tuple when none)."""
+    return STATE.scope
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` in this thread."""
+    return STATE.anomaly
+
+
+class detect_anomaly:
+    """Inside this block (per thread) every op checks its forward value and its gradients.
+
+    The first op that produces NaN or ±inf raises ``AnomalyError`` naming the op and the line of
+    user code that created it. Slower: it records a stack summary per op.
+    """
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(STATE.anomaly)
+        STATE.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.anomaly = self._prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -1,0 +1,116 @@
+"""Helpers that accept an ndarray or a Tensor, so each VJP is written once for both paths.
+
+On ndarrays they call NumPy (the fast first-order path); on Tensors they call the recorded
+functions, which is how ``create_graph=True`` makes gradients differentiable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from ..tensor import Tensor
+
+__all__ = [
+    "astype",
+    "broadcast_to",
+    "exp",
+    "getitem",
+    "log",
+    "masked",
+    "reduced_to_keepdims",
+    "reshape",
+    "scatter_add",
+    "sigmoid",
+    "sum",
+    "swap_last",
+    "transpose",
+]
+
+
+def _F() -> Any:
+    from .. import functional
+
+    return functional
+
+
+def exp(x: Any) -> Any:
+    return _F().exp(x) if isinstance(x, Tensor) else np.exp(x)
+
+
+def log(x: Any) -> Any:
+    return _F().log(x) if isinstance(x, Tensor) else np.log(x)
+
+
+def sigmoid(x: Any) -> Any:
+    """σ(x) = 1 / (1 + e^{−x}), evaluated without overflow."""
+    if isinstance(x, Tensor):
+        return _F().sigmoid(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def sum(x: Any, axis: Optional[tuple[int, ...]] = None, keepdims: bool = False) -> Any:  # noqa: A001
+    if isinstance(x, Tensor):
+        return _F().sum(x, axis=axis, keepdims=keepdims)
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x: Any, shape: tuple[int, ...]) -> Any:
+    return _F().reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
+
+
+def transpose(x: Any, axes: Optional[tuple[int, ...]]) -> Any:
+    return _F().transpose(x, axes) if isinstance(x, Tensor) else np.transpose(x, axes)
+
+
+def swap_last(x: Any) -> Any:
+    """Swap the last two axes (matrix transpose of a batch)."""
+    if isinstance(x, Tensor):
+        perm = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
+        return _F().transpose(x, perm)
+    return np.swapaxes(x, -1, -2)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return _F().broadcast_to(x, shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+
+
+def astype(x: Any, dtype: np.dtype) -> Any:
+    return _F().astype(x, dtype) if isinstance(x, Tensor) else x.astype(dtype)
+
+
+def masked(g: Any, mask: np.ndarray) -> Any:
+    """``where(mask, g, 0)`` with a constant boolean mask (no NaN from inf·0)."""
+    if isinstance(g, Tensor):
+        return _F().where(mask, g, np.zeros((), dtype=g.dtype))
+    return np.where(mask, g, np.zeros((), dtype=g.dtype))
+
+
+def getitem(x: Any, index: Any) -> Any:
+    return _F().getitem(x, index) if isinstance(x, Tensor) else x[index]
+
+
+def scatter_add(g: Any, index: Any, shape: tuple[int, ...], basic: bool) -> Any:
+    """Zeros of ``shape`` with ``g`` added at ``index`` (repeated indices accumulate)."""
+    if isinstance(g, Tensor):
+        return _F().scatter_add(g, index, shape)
+    z = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+def reduced_to_keepdims(g: Any, in_shape: tuple[int, ...], axis: Optional[tuple[int, ...]],
+                        keepdims: bool) -> Any:
+    """Give a reduction's output gradient back its reduced axes (as size 1) for broadcasting."""
+    if keepdims:
+        return g
+    if axis is None:
+        kshape: tuple[int, ...] = (1,) * len(in_shape)
+    else:
+        kshape = tuple(1 if i in axis else n for i, n in enumerate(in_shape))
+    return reshape(g, kshape)

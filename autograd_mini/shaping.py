@@ -1,0 +1,191 @@
+"""Public shape, indexing, joining and casting functions (differentiable)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Optional
+
+import numpy as np
+
+from .engine import REGISTRY, apply
+from .tensor import Tensor
+
+__all__ = [
+    "astype", "broadcast_to", "concatenate", "expand_dims", "flatten", "getitem", "reshape",
+    "scatter_add", "squeeze", "stack", "transpose",
+]
+
+_P = REGISTRY
+
+
+def _t(x: Any, name: str) -> Tensor:
+    from .functional import _t as conv
+
+    return conv(x, where=name)
+
+
+def reshape(x: Any, shape: Sequence[int] | int) -> Tensor:
+    """The same elements in a new shape (one entry may be −1)."""
+    x = _t(x, "reshape")
+    shp = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    new = _resolve_shape(x.data.size, shp, x.shape)
+    return apply(_P["reshape"], (x,), {"shape": new})
+
+
+def _resolve_shape(size: int, shp: tuple[int, ...], old: tuple[int, ...]) -> tuple[int, ...]:
+    """Fill in a single −1 entry of ``shp`` and check the element count."""
+    unknown = [i for i, n in enumerate(shp) if n == -1]
+    known = int(np.prod([n for n in shp if n != -1], dtype=np.int64))
+    bad = len(unknown) > 1 or any(n < -1 for n in shp)
+    if not bad and unknown:
+        if known == 0 or size % known:
+            bad = True
+        else:
+            shp = tuple(size // known if n == -1 else n for n in shp)
+    if bad or int(np.prod(shp, dtype=np.int64)) != size:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shp}")
+    return shp
+
+
+def flatten(x: Any) -> Tensor:
+    """A 1-d view of all elements."""
+    return reshape(x, (-1,))
+
+
+def transpose(x: Any, axes: Optional[Sequence[int]] = None) -> Tensor:
+    """Permute axes (default: reverse them)."""
+    x = _t(x, "transpose")
+    nd = x.ndim
+    if axes is None:
+        perm = tuple(range(nd - 1, -1, -1))
+    else:
+        perm = tuple(int(a) % nd if nd else int(a) for a in axes)
+        if sorted(perm) != list(range(nd)):
+            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of {nd} axes")
+    return apply(_P["transpose"], (x,), {"axes": perm})
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1 (all of them, or those in ``axis``)."""
+    x = _t(x, "squeeze")
+    try:
+        shape = np.squeeze(x.data, axis=axis).shape
+    except (ValueError, np.exceptions.AxisError) as exc:
+        raise ValueError(f"squeeze: {exc} (shape {x.shape}, axis {axis!r})") from None
+    return reshape(x, shape)
+
+
+def expand_dims(x: Any, axis: int | Sequence[int]) -> Tensor:
+    """Insert axes of length 1 at ``axis``."""
+    x = _t(x, "expand_dims")
+    try:
+        shape = np.expand_dims(x.data, axis).shape
+    except (ValueError, np.exceptions.AxisError) as exc:
+        raise ValueError(f"expand_dims: {exc} (shape {x.shape}, axis {axis!r})") from None
+    return reshape(x, shape)
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Broadcast to ``shape`` (NumPy rules); the gradient sums over the broadcast axes."""
+    x = _t(x, "broadcast_to")
+    shp = tuple(int(s) for s in shape)
+    try:
+        np.broadcast_shapes(x.shape, shp)
+        if len(shp) < x.ndim:
+            raise ValueError
+        np.broadcast_to(np.empty(x.shape, dtype=bool), shp)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shp}") from None
+    return apply(_P["broadcast_to"], (x,), {"shape": shp})
+
+
+def astype(x: Any, dtype: Any) -> Tensor:
+    """Cast to ``dtype``; between floating types the gradient is cast back. Same dtype: ``x``."""
+    x = _t(x, "astype")
+    dt = np.dtype(dtype)
+    if dt == x.data.dtype:
+        return x
+    return apply(_P["astype"], (x,), {"dtype": dt})
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
+        and not isinstance(i, bool)
+        for i in items
+    )
+
+
+def _clean_index(index: Any) -> Any:
+    """Replace Tensors in an index by their arrays and lists by arrays."""
+    if isinstance(index, tuple):
+        return tuple(_clean_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]``: slices, integers, None, Ellipsis, integer arrays (repeats accumulate in the
+    gradient) and boolean masks, with NumPy's semantics."""
+    x = _t(x, "getitem")
+    index = _clean_index(index)
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
+            raise IndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
+        if isinstance(i, float):
+            raise IndexError(f"getitem: float index {i!r}; use an integer")
+    try:
+        x.data[index]
+    except IndexError as exc:
+        raise IndexError(f"getitem: {exc} (tensor shape {x.shape})") from None
+    return apply(_P["getitem"], (x,), {"index": index, "basic": _is_basic(index)})
+
+
+def scatter_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
+    """Zeros of ``shape`` with ``g`` added at ``index`` (the adjoint of ``getitem``)."""
+    g = _t(g, "scatter_add")
+    index = _clean_index(index)
+    return apply(
+        _P["scatter_add"], (g,), {"index": index, "shape": tuple(shape), "basic": _is_basic(index)}
+    )
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis``."""
+    from .functional import _one_axis, _t as conv
+
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise ValueError("concatenate: need a non-empty list or tuple of tensors")
+    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    ts = tuple(conv(t, first, "concatenate") for t in tensors)
+    nd = ts[0].ndim
+    if nd == 0:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    ax = _one_axis(axis, nd, "concatenate")
+    for t in ts:
+        if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
+            raise ValueError(
+                f"concatenate: shapes {[t.shape for t in ts]} differ outside axis {ax}"
+            )
+    return apply(_P["concatenate"], ts, {"axis": ax})
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join equally shaped tensors along a new ``axis``."""
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise ValueError("stack: need a non-empty list or tuple of tensors")
+    from .functional import _t as conv
+
+    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    ts = [conv(t, first, "stack") for t in tensors]
+    if len({t.shape for t in ts}) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
+    nd = ts[0].ndim + 1
+    if not -nd <= axis < nd:
+        raise ValueError(f"stack: axis {axis} is out of range for {nd} dims")
+    return concatenate([expand_dims(t, axis) for t in ts], axis=axis)

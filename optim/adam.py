@@ -1,0 +1,136 @@
+"""Adam (L2 weight decay in the gradient) and AdamW (decoupled weight decay), both with AMSGrad."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .optimizer import (
+    Optimizer,
+    ParamGroup,
+    Params,
+    check_flag,
+    check_fraction,
+    check_nonnegative,
+)
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient and RMSProp-style scaling, both bias-corrected.
+
+    With gradient g, learning rate η, betas (β₁, β₂), ε and weight decay λ, per parameter
+    (m, v, v_max start at 0 and the step count t at 0)::
+
+        t ← t + 1
+        g ← g + λ θ                            (L2 penalty folded into the gradient)
+        m ← β₁ m + (1 − β₁) g
+        v ← β₂ v + (1 − β₂) g ⊙ g
+        v_max ← max(v_max, v);  w ← v_max  if amsgrad  else  w ← v
+        m̂ ← m / (1 − β₁ᵗ);  ŵ ← w / (1 − β₂ᵗ)
+        θ ← θ − η m̂ / (√ŵ + ε)
+
+    The notes present Adam as RMSProp (eq. 2.8) plus a momentum term: v is eq. 2.8's running
+    average of g ⊙ g and m the moving-average momentum of the slides, each divided by its
+    bias correction because it starts at 0. Unlike eq. 2.8, ε is added *outside* the square
+    root (as in the Adam paper and PyTorch). Betas lie in [0, 1).
+    """
+
+    scalar_state: ClassVar[tuple[str, ...]] = ("step",)
+    _decoupled: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+        }
+        super().__init__(params, defaults)
+
+    def _check(self, group: ParamGroup) -> ParamGroup:
+        group["lr"] = check_nonnegative("lr", group["lr"])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
+        group["betas"] = (
+            check_fraction("betas[0]", betas[0]),
+            check_fraction("betas[1]", betas[1]),
+        )
+        group["eps"] = check_nonnegative("eps", group["eps"])
+        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        group["amsgrad"] = check_flag("amsgrad", group["amsgrad"])
+        return group
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
+    ) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps = float(group["eps"])
+        wd = float(group["weight_decay"])
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        t = state["step"] = int(state["step"]) + 1
+        if wd != 0.0:
+            if self._decoupled:
+                param *= 1.0 - lr * wd
+            else:
+                grad = grad + wd * param
+        m = state["exp_avg"]
+        v = state["exp_avg_sq"]
+        m *= beta1
+        m += (1.0 - beta1) * grad
+        v *= beta2
+        v += (1.0 - beta2) * (grad * grad)
+        w = v
+        if group["amsgrad"]:
+            vmax = state.get("max_exp_avg_sq")
+            if vmax is None:
+                vmax = state["max_exp_avg_sq"] = np.zeros_like(param)
+            np.maximum(vmax, v, out=vmax)
+            w = vmax
+        m_hat = m / (1.0 - beta1**t)
+        w_hat = w / (1.0 - beta2**t)
+        param -= lr * m_hat / (np.sqrt(w_hat) + eps)
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    The same moments as :class:`Adam` computed from the raw gradient g (no λθ term), and
+    before the Adam step the parameter shrinks by the decay::
+
+        θ ← θ − η λ θ          (computed as θ ← θ (1 − η λ))
+        θ ← θ − η m̂ / (√ŵ + ε)
+
+    Default ``weight_decay=1e-2``.
+    """
+
+    _decoupled: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )

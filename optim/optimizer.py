@@ -1,0 +1,277 @@
+"""Optimizer: the base class holding parameter groups, lazy per-parameter state and checkpoints."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd_mini import Tensor, no_grad
+
+__all__ = ["Optimizer", "ParamGroup", "Params"]
+
+ParamGroup = dict[str, Any]
+Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
+
+
+def _number(name: str, value: Any) -> float:
+    """``value`` as a Python float, refusing non-numbers, booleans and NaN/inf."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"invalid {name}: {value!r} (must be finite)")
+    return out
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    """Validate ``0 <= value < inf`` and return it as a float."""
+    out = _number(name, value)
+    if out < 0.0:
+        raise ValueError(f"invalid {name}: {value!r} (must be >= 0)")
+    return out
+
+
+def check_fraction(name: str, value: Any, closed: bool = False) -> float:
+    """Validate ``0 <= value < 1`` (``<= 1`` when ``closed``) and return it as a float."""
+    out = _number(name, value)
+    if out < 0.0 or out > 1.0 or (out == 1.0 and not closed):
+        interval = "[0, 1]" if closed else "[0, 1)"
+        raise ValueError(f"invalid {name}: {value!r} (must be in {interval})")
+    return out
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """Validate a boolean option."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def to_python(value: Any) -> Any:
+    """NumPy scalars and 0-d arrays to Python numbers, 1-d arrays and lists to tuples."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        return arr.item() if arr.ndim == 0 else tuple(x.item() for x in arr.ravel())
+    if isinstance(value, list):
+        return tuple(to_python(v) for v in value)
+    return value
+
+
+class Optimizer:
+    """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
+
+    ``params`` is an iterable of Tensors or of dicts ``{"params": [...], "lr": ...}``; keys a
+    group leaves out take the optimiser's defaults. A subclass implements ``_check`` (validate a
+    group's hyper-parameters) and ``_update`` (one in-place step of one parameter). ``step()``
+    runs under ``no_grad``, skips parameters whose ``.grad`` is None and updates ``p.data`` in
+    place, computing in the parameter's own dtype.
+    """
+
+    #: state entries that are Python numbers rather than arrays shaped like the parameter
+    scalar_state: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
+        self.defaults: dict[str, Any] = self._check(dict(defaults))
+        self.param_groups: list[ParamGroup] = []
+        #: per-parameter state, keyed by ``id(param)`` (Tensor equality is elementwise)
+        self.state: dict[int, dict[str, Any]] = {}
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params must be an iterable of Tensors or of dicts, got a single Tensor; "
+                "wrap it in a list"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("params must be an ordered iterable (a list), not a set")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], Mapping):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------------ hooks
+    def _check(self, group: ParamGroup) -> ParamGroup:
+        """Validate and normalise the hyper-parameters of ``group`` (raise ValueError)."""
+        return group
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup
+    ) -> None:
+        """Update ``param`` in place from ``grad``; ``state`` starts empty on the first step."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ groups
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """Append a group; hyper-parameters it omits come from the defaults.
+
+        Raises ValueError if a parameter already belongs to this optimiser (or repeats within
+        the group), TypeError if an entry is not a floating-point leaf Tensor.
+        """
+        if not isinstance(param_group, Mapping):
+            raise TypeError(f"a parameter group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError("a parameter group needs a 'params' entry")
+        raw = param_group["params"]
+        if isinstance(raw, Tensor):
+            params = [raw]
+        elif isinstance(raw, (set, frozenset)):
+            raise TypeError("a group's params must be an ordered iterable (a list), not a set")
+        else:
+            params = list(raw)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"optimizer can only optimize floating tensors, got {p.dtype}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor (one produced by an op)")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if id(p) in seen:
+                raise ValueError(
+                    "some parameters appear in more than one parameter group "
+                    "(or twice in one group); each parameter may be given once"
+                )
+            seen.add(id(p))
+        group: ParamGroup = {**self.defaults, **param_group, "params": params}
+        self.param_groups.append(self._check(group))
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's ``.grad`` to None (or fill it with zeros in place)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.data[...] = 0
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; return ``closure()`` if given.
+
+        The closure (which re-evaluates the loss and calls ``backward``) runs in the caller's
+        grad mode; the updates run under ``no_grad`` with NumPy's floating-point warnings off,
+        so a non-finite value propagates as IEEE arithmetic says.
+        """
+        loss = closure() if closure is not None else None
+        with no_grad(), np.errstate(all="ignore"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    param = p.data
+                    grad = p.grad.data
+                    if grad.dtype != param.dtype:
+                        grad = grad.astype(param.dtype)
+                    state = self.state.setdefault(id(p), {})
+                    self._update(param, grad, state, group)
+        return loss
+
+    # ------------------------------------------------------------------ checkpoints
+    def _indexed_params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot ``{"state": {index: {...}}, "param_groups": [{..., "params": [index]}]}``.
+
+        Parameters are numbered in group order. Arrays are copied and every other value is a
+        Python number, bool or tuple, so the snapshot stays valid while training goes on.
+        """
+        index = {id(p): i for i, p in enumerate(self._indexed_params())}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: v for k, v in g.items() if k != "params"}
+            packed["params"] = [index[id(p)] for p in g["params"]]
+            groups.append(packed)
+        state = {}
+        for key, st in self.state.items():
+            if key in index and st:
+                state[index[key]] = {
+                    k: v.copy() if isinstance(v, np.ndarray) else v for k, v in st.items()
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a snapshot taken by :meth:`state_dict` on an optimiser of the same layout.
+
+        Everything is checked before anything changes: the number of groups, the number of
+        parameters in each group, the state arrays' shapes and the hyper-parameters. One
+        ValueError lists every problem. Arrays are copied and cast to the parameter's dtype;
+        NumPy scalars and arrays standing for numbers or tuples (as after a round trip through
+        ``np.savez``) become Python values again.
+        """
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(
+            state_dict
+        ):
+            raise ValueError("state_dict must be a mapping with keys 'state' and 'param_groups'")
+        saved_groups = list(state_dict["param_groups"])
+        saved_state = dict(state_dict["state"])
+        problems: list[str] = []
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, "
+                f"but the optimizer has {len(self.param_groups)}"
+            )
+        by_index: dict[int, Tensor] = {}
+        new_groups: list[ParamGroup] = []
+        layout_ok = True
+        for gi, (saved, current) in enumerate(zip(saved_groups, self.param_groups)):
+            indices = [int(i) for i in np.asarray(saved.get("params", ())).ravel()]
+            if len(indices) != len(current["params"]):
+                problems.append(
+                    f"group {gi}: saved with {len(indices)} parameters, "
+                    f"the optimizer's group has {len(current['params'])}"
+                )
+                layout_ok = False
+                continue
+            for i, p in zip(indices, current["params"]):
+                if i in by_index:
+                    problems.append(f"group {gi}: parameter index {i} appears twice")
+                by_index[i] = p
+            group = {k: to_python(v) for k, v in saved.items() if k != "params"}
+            group["params"] = current["params"]
+            missing = sorted(set(self.defaults) - set(group))
+            if missing:
+                problems.append(f"group {gi}: missing hyper-parameters {missing}")
+                continue
+            try:
+                new_groups.append(self._check(group))
+            except (TypeError, ValueError) as exc:
+                problems.append(f"group {gi}: {exc}")
+        new_state: dict[int, dict[str, Any]] = {}
+        for raw_key, entries in saved_state.items():
+            key = int(raw_key)
+            if key not in by_index:
+                if layout_ok:
+                    problems.append(f"state for parameter index {key}, which no group holds")
+                continue
+            p = by_index[key]
+            st: dict[str, Any] = {}
+            for name, value in dict(entries).items():
+                if name in self.scalar_state:
+                    st[name] = to_python(value)
+                    continue
+                arr = np.asarray(value)
+                if arr.shape != p.shape:
+                    problems.append(
+                        f"state {name!r} of parameter {key} has shape {arr.shape}, "
+                        f"but the parameter has shape {p.shape}"
+                    )
+                    continue
+                st[name] = np.array(arr, dtype=p.data.dtype, copy=True)
+            new_state[id(p)] = st
+        if problems:
+            raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            hyper = ", ".join(f"{k}={v}" for k, v in g.items() if k != "params")
+            lines.append(f"  group {i}: {len(g['params'])} params, {hyper}")
+        return "\n".join([*lines, ")"])

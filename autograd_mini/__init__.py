@@ -13,6 +13,7 @@ Build an expression from Tensors, call ``backward()``, read ``.grad``::
 
 from __future__ import annotations
 
+from .autodiff import grad, hessian, hvp, jacobian, value_and_grad
 from .engine import REGISTRY, AnomalyError, Node, Primitive
 from .factories import ones, ones_like, rand, randn, zeros, zeros_like
 from .functional import (
@@ -60,6 +61,7 @@ from .functional import (
     var,
     where,
 )
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .grad_mode import (
     current_scope,
     detect_anomaly,
@@ -75,9 +77,10 @@ from .tensor import Tensor, tensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "REGISTRY", "AnomalyError", "Node", "Primitive", "Tensor", "abs", "add", "astype",
+    "REGISTRY", "AnomalyError", "GradcheckError", "Node", "Primitive", "Tensor", "abs", "add", "astype",
     "broadcast_to", "clip", "concatenate", "current_scope", "detect_anomaly", "div",
-    "enable_grad", "exp", "expand_dims", "flatten", "getitem", "is_anomaly_enabled",
+    "enable_grad", "exp", "expand_dims", "flatten", "getitem", "grad", "gradcheck", "gradgradcheck",
+    "hessian", "hvp", "jacobian", "numerical_grad", "value_and_grad", "is_anomaly_enabled",
     "is_grad_enabled", "leaky_relu", "log", "log1p", "log_sigmoid", "log_softmax", "logsumexp",
     "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "name_scope", "neg", "no_grad",
     "ones", "ones_like", "pow", "rand", "randn", "relu", "reshape", "scatter_add",

@@ -94,28 +94,6 @@ class Node:
         return f"<Node {self.op.name}>"
 
 
-# Silencing NumPy's floating-point warnings costs one context-variable swap per op; NumPy ≥ 2
-# exposes the variable, older versions fall back to np.errstate.
-try:  # pragma: no cover - depends on the NumPy version
-    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ
-
-    with np.errstate(all="ignore"):
-        _QUIET = _EXTOBJ.get()
-
-    def _forward(op: Primitive, datas: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[Any, Any]:
-        tok = _EXTOBJ.set(_QUIET)
-        try:
-            return op.forward(*datas, **attrs)
-        finally:
-            _EXTOBJ.reset(tok)
-
-except (ImportError, AttributeError):  # pragma: no cover
-
-    def _forward(op: Primitive, datas: tuple[Any, ...], attrs: dict[str, Any]) -> tuple[Any, Any]:
-        with np.errstate(all="ignore"):
-            return op.forward(*datas, **attrs)
-
-
 def _user_site() -> str:
     """The innermost stack frame outside this library, as 'file:line in func'."""
     import os
@@ -127,35 +105,60 @@ def _user_site() -> str:
     return "<unknown>"
 
 
+_new = object.__new__
+
+
 def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any]] = None) -> Tensor:
-    """Run ``op`` forward on tensors ``args`` and record a node if any input requires grad."""
-    attrs = attrs or {}
-    datas = tuple(a.data for a in args)
-    out, extra = _forward(op, datas, attrs)
+    """Run ``op`` forward on tensors ``args`` and record a node if any input requires grad.
+
+    The forward runs in the thread's quiet NumPy context: non-finite results are IEEE values,
+    never warnings. This is the hot path of the library; it is written for speed.
+    """
+    state = STATE
+    datas = tuple([a.data for a in args])
+    try:
+        if attrs:
+            out, extra = state.quiet.run(op.forward, *datas, **attrs)
+        else:
+            attrs = _NO_ATTRS
+            out, extra = state.quiet.run(op.forward, *datas)
+    except ValueError as exc:
+        shapes = " and ".join(str(d.shape) for d in datas)
+        raise ValueError(f"{op.name}: {exc} (input shapes {shapes})") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    t = Tensor.__new__(Tensor)
+    t = _new(Tensor)
     t.data = out
     t._grad = None
     t._retain = False
     t.name = None
-    state = STATE
-    if state.grad_enabled and any(a._rg for a in args) and out.dtype.kind == "f":
-        t._rg = True
-        t._node = Node(
-            op, args, datas if op.save_inputs else None, out if op.save_out else None, extra, attrs
-        )
-        if state.anomaly:
-            t._node.where = _user_site()
-    else:
-        t._rg = False
-        t._node = None
+    t._rg = False
+    t._node = None
+    if state.grad_enabled:
+        for a in args:
+            if a._rg:
+                if out.dtype.kind == "f":
+                    t._rg = True
+                    node = t._node = _new(Node)
+                    node.op = op
+                    node.parents = args
+                    node.ins = datas if op.save_inputs else None
+                    node.out = out if op.save_out else None
+                    node.extra = extra
+                    node.attrs = attrs
+                    node.freed = False
+                    node.scope = state.scope
+                    node.where = _user_site() if state.anomaly else None
+                break
     if state.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(
             f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
             f"(input shapes {[d.shape for d in datas]}) at {_user_site()}"
         )
     return t
+
+
+_NO_ATTRS: dict[str, Any] = {}
 
 
 # ----------------------------------------------------------------------------- broadcasting
@@ -297,6 +300,7 @@ def backward(
     handed: set[int] = set()
     user_seed = id(g0) if grad is not None else -1
     ready = [root]
+    anomaly = STATE.anomaly
     with np.errstate(all="ignore"):
         prev_mode = STATE.grad_enabled
         STATE.grad_enabled = create_graph
@@ -310,54 +314,60 @@ def backward(
                         if id(t) in want:
                             results[want[id(t)]] = g
                     elif node is None or t._retain:
-                        _accumulate(t, g, create_graph, handed, user_seed)
+                        _accumulate(t, g, handed, user_seed)
                 if node is None:
                     continue
                 parents = node.parents
                 if g is not None:
-                    _backprop_node(t, node, g, create_graph, grads)
+                    op = node.op
+                    if len(parents) == 1:
+                        needs: tuple[bool, ...] = _NEED1
+                    elif len(parents) == 2:
+                        needs = (parents[0]._rg, parents[1]._rg)
+                    else:
+                        needs = tuple([p._rg for p in parents])
+                    if create_graph:
+                        in_grads = op.vjp(g, parents, t, node.extra, needs, **node.attrs)
+                    else:
+                        in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
+                    for p, pg in zip(parents, in_grads):
+                        if pg is None or not p._rg:
+                            continue
+                        if pg.shape != p.data.shape:
+                            pg = _fit(pg, p, op)
+                        if anomaly:
+                            _check_grad(pg, p, node)
+                        k = id(p)
+                        prev = grads.get(k)
+                        grads[k] = pg if prev is None else prev + pg
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
                     node.freed = True
                 for p in parents:
                     if p._rg:
                         k = id(p)
-                        deps[k] -= 1
-                        if deps[k] == 0:
+                        n = deps[k] - 1
+                        deps[k] = n
+                        if n == 0:
                             ready.append(p)
         finally:
             STATE.grad_enabled = prev_mode
     return results if inputs is not None else None
 
 
-def _backprop_node(t: Tensor, node: Node, g: Any, create_graph: bool, grads: dict[int, Any]) -> None:
-    op = node.op
-    parents = node.parents
-    needs = tuple(p._rg for p in parents)
-    if create_graph:
-        ins: Any = parents
-        out: Any = t
-    else:
-        ins, out = node.ins, node.out
-    in_grads = op.vjp(g, ins, out, node.extra, needs, **node.attrs)
-    anomaly = STATE.anomaly
-    for p, pg, need in zip(parents, in_grads, needs):
-        if pg is None or not need:
-            continue
-        pg = _fit(pg, p, op)
-        if anomaly:
-            arr = pg.data if isinstance(pg, Tensor) else pg
-            if not np.all(np.isfinite(arr)):
-                raise AnomalyError(
-                    f"detect_anomaly: backward of {op.name!r} produced a non-finite gradient "
-                    f"for an input of shape {p.shape}; the op was created at {node.where}"
-                )
-        k = id(p)
-        prev = grads.get(k)
-        grads[k] = pg if prev is None else prev + pg
+_NEED1 = (True,)
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool, handed: set[int], user_seed: int) -> None:
+def _check_grad(pg: Any, p: Tensor, node: Node) -> None:
+    arr = pg.data if isinstance(pg, Tensor) else pg
+    if not np.all(np.isfinite(arr)):
+        raise AnomalyError(
+            f"detect_anomaly: backward of {node.op.name!r} produced a non-finite gradient "
+            f"for an input of shape {p.shape}; the op was created at {node.where}"
+        )
+
+
+def _accumulate(t: Tensor, g: Any, handed: set[int], user_seed: int) -> None:
     """Add ``g`` into ``t.grad``, copying when the array may be shared with another gradient."""
     if isinstance(g, Tensor):
         if g.data.dtype != t.data.dtype:

@@ -36,11 +36,30 @@ def _leaf(arr: np.ndarray) -> Tensor:
     return t
 
 
+_CONSTS: dict[tuple[float, str], Tensor] = {}
+
+
+def _const(x: float, dtype: np.dtype) -> Tensor:
+    """A cached read-only 0-d constant; Python numbers recur in expressions (``1 + …``, ``x * 2``)."""
+    key = (x, dtype.char)
+    t = _CONSTS.get(key)
+    if t is None:
+        arr = np.asarray(x, dtype=dtype)
+        arr.flags.writeable = False
+        if len(_CONSTS) > 4096:
+            _CONSTS.clear()
+        t = _CONSTS[key] = _leaf(arr)
+    return t
+
+
 def _t(x: Any, like: Optional[Tensor] = None, where: str = "op") -> Tensor:
     """``x`` as a Tensor; Python numbers take ``like``'s floating dtype so float32 stays float32."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (int, float, bool)) and like is not None and like.data.dtype.kind == "f":
+    tx = type(x)
+    if (tx is float or tx is int) and like is not None and like.data.dtype.kind == "f":
+        if x != 0 and x == x:  # 0.0 and −0.0 compare equal, NaN never does: keep them uncached
+            return _const(x, like.data.dtype)
         return _leaf(np.asarray(x, dtype=like.data.dtype))
     return _leaf(as_array(x, copy=False, where=where))
 

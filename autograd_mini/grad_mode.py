@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +30,20 @@ class _State(threading.local):
         self.grad_enabled = True
         self.scope: tuple[str, ...] = ()
         self.anomaly = False
+        self.quiet = _quiet_context()
+
+
+def _quiet_context() -> contextvars.Context:
+    """A private context in which NumPy ignores floating-point errors (IEEE results, no warnings).
+
+    Ops run their forward inside it with ``Context.run`` — far cheaper per op than entering
+    ``np.errstate`` — and the caller's own NumPy error settings are left untouched.
+    """
+    import numpy as np
+
+    ctx = contextvars.copy_context()
+    ctx.run(np.seterr, all="ignore")
+    return ctx
 
 
 STATE = _State()

@@ -85,11 +85,10 @@ class Optimizer:
             )
         if isinstance(params, (set, frozenset)):
             raise TypeError("params must be an ordered iterable (a list), not a set")
-        groups = list(params)
-        if not groups:
+        items: list[Any] = list(params)
+        if not items:
             raise ValueError("optimizer got an empty parameter list")
-        if not isinstance(groups[0], Mapping):
-            groups = [{"params": groups}]
+        groups: list[Any] = items if isinstance(items[0], Mapping) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
 
@@ -219,7 +218,7 @@ class Optimizer:
         by_index: dict[int, Tensor] = {}
         new_groups: list[ParamGroup] = []
         layout_ok = True
-        for gi, (saved, current) in enumerate(zip(saved_groups, self.param_groups)):
+        for gi, (saved, current) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             indices = [int(i) for i in np.asarray(saved.get("params", ())).ravel()]
             if len(indices) != len(current["params"]):
                 problems.append(
@@ -228,7 +227,7 @@ class Optimizer:
                 )
                 layout_ok = False
                 continue
-            for i, p in zip(indices, current["params"]):
+            for i, p in zip(indices, current["params"], strict=True):
                 if i in by_index:
                     problems.append(f"group {gi}: parameter index {i} appears twice")
                 by_index[i] = p

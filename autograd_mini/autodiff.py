@@ -1,0 +1,163 @@
+"""Function transforms: grad, value_and_grad, jacobian, hessian and Hessian-vector products.
+
+They compose (``grad(grad(f))``, ``jacobian(grad(f))``): when an argument already requires
+grad, the inner derivative is recorded (``create_graph``) so the outer one can differentiate it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import functional as F
+from .engine import backward
+from .grad_mode import enable_grad
+from .tensor import Tensor
+
+__all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
+
+ArgNums = Union[int, Sequence[int]]
+
+
+def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{name}: argnums is empty")
+    for k in nums:
+        if not isinstance(k, int) or not -n <= k < n:
+            raise ValueError(f"{name}: argnums {argnums!r} out of range for {n} arguments")
+    return tuple(k % n for k in nums)
+
+
+def _diff_leaf(x: Any) -> Tensor:
+    """A tensor to differentiate with respect to; Tensors already in a graph are kept."""
+    if isinstance(x, Tensor):
+        if x.requires_grad:
+            return x
+        data = x.data
+    else:
+        data = np.asarray(x)
+    if data.dtype.kind != "f":
+        data = data.astype(np.float64)
+    t = Tensor(data, requires_grad=True)
+    return t
+
+
+def _prepare(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[list[Any], bool]:
+    args_l = list(args)
+    nested = False
+    for k in nums:
+        nested = nested or (isinstance(args_l[k], Tensor) and args_l[k].requires_grad)
+        args_l[k] = _diff_leaf(args_l[k])
+    return args_l, nested
+
+
+def _scalar_out(out: Any, name: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}: the function must return a Tensor, got {type(out).__name__}")
+    if out.data.size != 1:
+        raise ValueError(f"{name}: the function must return a scalar, got shape {out.shape}")
+    return out
+
+
+def _grads_of(out: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor]:
+    if not out.requires_grad:
+        return [F.mul(w, 0.0) if create_graph else Tensor(np.zeros_like(w.data))
+                for w in wrt]
+    gs = backward(out, None, retain_graph=True, create_graph=create_graph, inputs=wrt)
+    assert gs is not None
+    res = []
+    for w, g in zip(wrt, gs):
+        if g is None:
+            res.append(Tensor(np.zeros_like(w.data)))
+        elif isinstance(g, Tensor):
+            res.append(g)
+        else:
+            res.append(Tensor(np.array(g, dtype=w.dtype)))
+    return res
+
+
+def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """``x ↦ (f(x), ∇f(x))`` for scalar ``f``; a tuple of gradients when ``argnums`` is a tuple."""
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
+        nums = _argnums(argnums, len(args), "value_and_grad")
+        args_l, nested = _prepare(args, nums)
+        with enable_grad():
+            out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
+            gs = _grads_of(out, [args_l[k] for k in nums], nested)
+        value = out if nested else out.detach()
+        return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
+
+    return wrapped
+
+
+def grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument)."""
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
+
+    return wrapped
+
+
+def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
+    """``x ↦ J`` with ``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]`` (shape out.shape + x.shape).
+
+    One reverse sweep per output element, seeded with a one-hot adjoint.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Tensor:
+        nums = _argnums(argnums, len(args), "jacobian")
+        args_l, nested = _prepare(args, nums)
+        x = args_l[nums[0]]
+        with enable_grad():
+            out = f(*args_l, **kwargs)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"jacobian: the function must return a Tensor, got {type(out)}")
+            rows = []
+            for i in range(out.data.size):
+                if not out.requires_grad:
+                    rows.append(Tensor(np.zeros(x.shape, dtype=x.dtype)))
+                    continue
+                seed = np.zeros(out.data.size, dtype=out.dtype)
+                seed[i] = 1
+                seed_t = seed.reshape(out.shape)
+                gs = backward(out, seed_t, retain_graph=True, create_graph=nested, inputs=[x])
+                assert gs is not None
+                g = gs[0]
+                if g is None:
+                    g = np.zeros(x.shape, dtype=x.dtype)
+                rows.append(g if isinstance(g, Tensor) else Tensor(np.array(g)))
+            if not rows:
+                return Tensor(np.zeros(out.shape + x.shape, dtype=x.dtype))
+            return F.reshape(F.stack(rows), out.shape + x.shape)
+
+    return wrapped
+
+
+def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
+    """``x ↦ H`` with ``H[i, j] = ∂²f / ∂x_i ∂x_j`` (shape x.shape + x.shape), as jacobian(grad(f))."""
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:
+    """Hessian-vector product H(x) v = ∇_x ⟨∇f(x), v⟩ without forming H (two reverse sweeps)."""
+    xt = _diff_leaf(x)
+    vt = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=xt.dtype))
+    if vt.shape != xt.shape:
+        raise ValueError(f"hvp: v has shape {vt.shape} but x has shape {xt.shape}")
+    nested = isinstance(x, Tensor) and x.requires_grad
+    with enable_grad():
+        out = _scalar_out(f(xt), "hvp")
+        (g,) = _grads_of(out, [xt], True)
+        inner = F.sum(F.mul(g, vt))
+        (h,) = _grads_of(inner, [xt], nested)
+    return h

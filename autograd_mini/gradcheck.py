@@ -1,0 +1,188 @@
+"""Numerical gradients and gradient checks (first and second order) against central differences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Optional
+
+import numpy as np
+
+from . import functional as F
+from .engine import backward
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad"]
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagrees with the numerical one; the message says where."""
+
+
+def _f64(x: Any) -> np.ndarray:
+    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+    return np.array(arr, dtype=np.float64)
+
+
+def _eval(f: Callable[..., Any], arrays: Sequence[np.ndarray]) -> np.ndarray:
+    with no_grad():
+        out = f(*[Tensor(a) for a in arrays])
+    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+
+
+def numerical_grad(
+    f: Callable[..., Any],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    method: str = "central",
+    grad_output: Optional[Any] = None,
+) -> list[np.ndarray]:
+    """Finite-difference gradient of ⟨u, f(inputs)⟩ with respect to each input (float64).
+
+    ``method="central"``: (f(x + εe_i) − f(x − εe_i)) / 2ε, error O(ε²).
+    ``method="forward"``: (f(x + εe_i) − f(x)) / ε, error O(ε) — the notes' formula.
+    ``u`` is ``grad_output`` (default: ones, i.e. the gradient of the sum of the outputs).
+    Costs one (forward) or two (central) evaluations of ``f`` per input element.
+    """
+    if method not in ("central", "forward"):
+        raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
+    if not eps > 0:
+        raise ValueError(f"numerical_grad: eps must be positive, got {eps!r}")
+    xs = [_f64(x) for x in inputs]
+    base = _eval(f, xs)
+    u = np.ones_like(base) if grad_output is None else _f64(grad_output)
+    if u.shape != base.shape:
+        raise ValueError(f"numerical_grad: grad_output shape {u.shape} != output shape {base.shape}")
+    f0 = float(np.sum(u * base))
+    grads = []
+    for x in xs:
+        g = np.zeros_like(x)
+        flat, gflat = x.reshape(-1), g.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + eps
+            fp = float(np.sum(u * _eval(f, xs)))
+            if method == "central":
+                flat[i] = old - eps
+                fm = float(np.sum(u * _eval(f, xs)))
+                gflat[i] = (fp - fm) / (2 * eps)
+            else:
+                gflat[i] = (fp - f0) / eps
+            flat[i] = old
+        grads.append(g)
+    return grads
+
+
+def _analytic(f: Callable[..., Any], xs: Sequence[np.ndarray], u: np.ndarray,
+              create_graph: bool = False) -> tuple[list[Tensor], list[Any]]:
+    ts = [Tensor(x, requires_grad=True) for x in xs]
+    with enable_grad():
+        out = f(*ts)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: the function must return a Tensor, got {type(out)}")
+        if not out.requires_grad:
+            return ts, [np.zeros_like(x) for x in xs]
+        gs = backward(out, u, retain_graph=True, create_graph=create_graph, inputs=ts)
+    assert gs is not None
+    return ts, [np.zeros_like(x) if g is None else g for g, x in zip(gs, xs)]
+
+
+def _report(i: int, idx: Any, shape: tuple[int, ...], a: float, n: float, atol: float,
+            rtol: float, what: str) -> str:
+    return (
+        f"{what} mismatch for input {i} (shape {shape}) at element {idx}: "
+        f"analytic {a!r}, numeric {n!r}, |diff| {abs(a - n):.3e} > atol {atol:g} + rtol {rtol:g}"
+        f" * |numeric|"
+    )
+
+
+def gradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    fast: bool = False,
+    rng: Optional[np.random.Generator] = None,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare ``f``'s reverse-mode gradients with central differences, in float64.
+
+    A random upstream gradient u is drawn, so the check covers the whole Jacobian, not just the
+    gradient of the sum. Full mode checks every element of every input: |a − n| ≤ atol + rtol|n|.
+    ``fast=True`` checks one random direction v per call instead (uᵀ J v against
+    (⟨u, f(x + εv)⟩ − ⟨u, f(x − εv)⟩) / 2ε), which costs two evaluations in all.
+    Raises ``GradcheckError`` naming the input, the element, both values and the tolerances.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    xs = [_f64(x) for x in inputs]
+    base = _eval(f, xs)
+    u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
+    _, ana = _analytic(f, xs, u)
+    ana = [np.asarray(a.data if isinstance(a, Tensor) else a, dtype=np.float64) for a in ana]
+    for i, (a, x) in enumerate(zip(ana, xs)):
+        if a.shape != x.shape:
+            msg = f"gradient for input {i} has shape {a.shape}, input has shape {x.shape}"
+            if raise_exception:
+                raise GradcheckError(msg)
+            return False
+    if fast:
+        vs = [rng.standard_normal(x.shape) for x in xs]
+        plus = [x + eps * v for x, v in zip(xs, vs)]
+        minus = [x - eps * v for x, v in zip(xs, vs)]
+        num = float(np.sum(u * (_eval(f, plus) - _eval(f, minus)))) / (2 * eps)
+        an = float(sum(np.sum(a * v) for a, v in zip(ana, vs)))
+        if abs(an - num) > atol + rtol * abs(num):
+            if raise_exception:
+                raise GradcheckError(_report(-1, "random direction", (), an, num, atol, rtol,
+                                             "directional derivative"))
+            return False
+        return True
+    nums = numerical_grad(f, xs, eps=eps, method="central", grad_output=u)
+    for i, (a, n, x) in enumerate(zip(ana, nums, xs)):
+        bad = np.abs(a - n) > atol + rtol * np.abs(n)
+        bad |= np.isnan(a) != np.isnan(n)
+        if bad.any():
+            idx = tuple(int(j) for j in np.argwhere(bad)[0])
+            if raise_exception:
+                raise GradcheckError(
+                    _report(i, idx, x.shape, float(a[idx]), float(n[idx]), atol, rtol, "gradient")
+                )
+            return False
+    return True
+
+
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    fast: bool = False,
+    rng: Optional[np.random.Generator] = None,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: gradcheck of x ↦ ∇_x⟨u, f(x)⟩ computed with create_graph=True."""
+    rng = rng if rng is not None else np.random.default_rng(1)
+    xs = [_f64(x) for x in inputs]
+    base = _eval(f, xs)
+    u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
+
+    def first_grads(*ts: Tensor) -> Tensor:
+        with enable_grad():
+            out = f(*ts)
+            if not out.requires_grad:
+                return F.concatenate([F.reshape(F.mul(t, 0.0), (-1,)) for t in ts])
+            gs = backward(out, u, retain_graph=True, create_graph=True, inputs=list(ts))
+        assert gs is not None
+        parts = [F.reshape(g if g is not None else F.mul(t, 0.0), (-1,)) for g, t in zip(gs, ts)]
+        return F.concatenate(parts)
+
+    def wrapped(*ts: Tensor) -> Tensor:
+        if any(t.requires_grad for t in ts):
+            return first_grads(*ts)
+        leaves = [Tensor(t.data, requires_grad=True) for t in ts]
+        return first_grads(*leaves).detach()
+
+    return gradcheck(wrapped, xs, eps=eps, atol=atol, rtol=rtol, fast=fast, rng=rng,
+                     raise_exception=raise_exception)

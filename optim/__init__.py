@@ -1,0 +1,23 @@
+"""Optimisers, learning-rate schedules and gradient clipping for autograd_mini Tensors."""
+
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .clip import clip_grad_norm_, clip_grad_value_
+from .optimizer import Optimizer
+from .rmsprop import RMSProp
+from .sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSProp",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "lr_scheduler",
+]

@@ -1,0 +1,374 @@
+"""Learning-rate schedules: step, multi-step, exponential, linear, power-law, cosine, plateau."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
+
+__all__ = [
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LinearLR",
+    "MultiStepLR",
+    "PowerLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+]
+
+
+def _count(name: str, value: Any, minimum: int) -> int:
+    """Validate an integer ``>= minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"invalid {name}: {value!r} (must be >= {minimum})")
+    return int(value)
+
+
+def _positive(name: str, value: Any) -> float:
+    out = check_nonnegative(name, value)
+    if out == 0.0:
+        raise ValueError(f"invalid {name}: {value!r} (must be > 0)")
+    return out
+
+
+def _check_optimizer(optimizer: Any) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"expected an optim.Optimizer, got {type(optimizer).__name__}")
+    return optimizer
+
+
+def _restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -> None:
+    """Replace ``obj``'s attributes by ``state_dict`` after checking keys and list lengths.
+
+    Values are converted back to Python numbers and lists (as after an ``np.savez`` round
+    trip); the entries named in ``per_group`` must have one value per parameter group.
+    """
+    current = obj.state_dict()
+    given = set(state_dict)
+    problems = []
+    if given - set(current):
+        problems.append(f"unexpected keys {sorted(given - set(current))}")
+    if set(current) - given:
+        problems.append(f"missing keys {sorted(set(current) - given)}")
+    values = {k: to_python(v) for k, v in state_dict.items()}
+    for k, v in values.items():
+        if isinstance(current.get(k), list):
+            values[k] = list(v) if isinstance(v, (tuple, list)) else [v]
+    n_groups = len(obj.optimizer.param_groups)
+    for key in per_group:
+        if key in values and len(values[key]) != n_groups:
+            problems.append(
+                f"{key!r} has {len(values[key])} entries for {n_groups} parameter groups"
+            )
+    if problems:
+        name = type(obj).__name__
+        raise ValueError(f"cannot load {name} state dict: " + "; ".join(problems))
+    for k, v in values.items():
+        setattr(obj, k, v)
+
+
+class LRScheduler:
+    """Base class: sets each group's ``lr`` to a closed-form function of the step count.
+
+    On construction every group gets ``initial_lr`` (its lr at that moment, unless already
+    set) and the schedule's value for step 0 is applied at once; each ``step()`` advances t
+    by one, so call it after ``optimizer.step()``. Each group follows the schedule from its
+    own initial lr. Subclasses implement :meth:`lr_at`.
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        self.last_epoch = _count("last_epoch", last_epoch, -1)
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise ValueError(
+                    f"param_groups[{i}] has no 'initial_lr': resuming with last_epoch="
+                    f"{last_epoch} needs an optimizer that was scheduled before"
+                )
+        self.base_lrs: list[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
+        self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
+        self.step()
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        """The learning rate at step ``t`` of a group whose initial lr is ``base_lr``."""
+        raise NotImplementedError
+
+    def get_lr(self) -> list[float]:
+        """The schedule's learning rates at the current step, one per group."""
+        return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
+
+    def _apply(self, lrs: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter groups but the scheduler was "
+                f"built for {len(lrs)}; create the scheduler after adding every group"
+            )
+        for group, lr in zip(groups, lrs, strict=True):
+            group["lr"] = lr
+        self._last_lr = list(lrs)
+
+    def step(self) -> None:
+        """Advance one step and set every group's lr to the schedule's value."""
+        self.last_epoch += 1
+        self._apply(self.get_lr())
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer, as Python numbers and lists."""
+        return {
+            k: list(v) if isinstance(v, list) else v
+            for k, v in vars(self).items()
+            if k != "optimizer"
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict` (the optimizer's lrs come from its own state dict)."""
+        _restore(self, state_dict, ("base_lrs", "_last_lr"))
+
+
+class StepLR(LRScheduler):
+    """η_t = η₀ γ^⌊t / step_size⌋: multiply by γ every ``step_size`` steps."""
+
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
+        self.step_size = _count("step_size", step_size, 1)
+        self.gamma = check_nonnegative("gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** (t // self.step_size)
+
+
+class MultiStepLR(LRScheduler):
+    """η_t = η₀ γ^k with k the number of milestones ≤ t (a repeated milestone counts twice)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
+        self.milestones = sorted(_count("milestones[i]", m, 0) for m in milestones)
+        self.gamma = check_nonnegative("gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
+
+
+class ExponentialLR(LRScheduler):
+    """Exponential decay η_t = η₀ γᵗ."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = check_nonnegative("gamma", gamma)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.gamma**t
+
+
+class LinearLR(LRScheduler):
+    """Linear ramp η_t = η₀ (s + (e − s) min(t, T) / T) from factor s to factor e over T steps.
+
+    With ``start_factor < end_factor = 1`` it is a linear warm-up (s = 0 starts from zero);
+    with ``start_factor = 1 > end_factor`` it is the notes' linear decay, after which the rate
+    stays at η₀ e.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3.0,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.start_factor = check_nonnegative("start_factor", start_factor)
+        self.end_factor = check_nonnegative("end_factor", end_factor)
+        self.total_iters = _count("total_iters", total_iters, 1)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        frac = min(t, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+
+
+class PowerLR(LRScheduler):
+    """Power-law decay η_t = η₀ (1 + t / s)^(−p), with s = ``scale`` and p = ``power``."""
+
+    def __init__(
+        self, optimizer: Optimizer, power: float = 1.0, scale: float = 1.0, last_epoch: int = -1
+    ) -> None:
+        self.power = check_nonnegative("power", power)
+        self.scale = _positive("scale", scale)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * (1.0 + t / self.scale) ** (-self.power)
+
+
+class CosineAnnealingLR(LRScheduler):
+    """η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2 (rising again after T_max)."""
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        self.T_max = _count("T_max", T_max, 1)
+        self.eta_min = check_nonnegative("eta_min", eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        cos = math.cos(math.pi * t / self.T_max)
+        return self.eta_min + (base_lr - self.eta_min) * (1.0 + cos) / 2.0
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers[i]`` between ``milestones[i-1]`` and ``milestones[i]``, each from t = 0.
+
+    E.g. ``SequentialLR(opt, [LinearLR(opt, 0.0, 1.0, 5), CosineAnnealingLR(opt, 95)], [5])``
+    warms up over 5 steps then anneals. Every sub-schedule restarts its own clock at its
+    milestone and starts from the groups' initial lrs.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        schedulers: Sequence[LRScheduler],
+        milestones: Sequence[int],
+        last_epoch: int = -1,
+    ) -> None:
+        self._schedulers = list(schedulers)
+        if not self._schedulers:
+            raise ValueError("SequentialLR needs at least one scheduler")
+        for s in self._schedulers:
+            if not isinstance(s, LRScheduler) or s.optimizer is not optimizer:
+                raise ValueError("every scheduler of SequentialLR must drive the same optimizer")
+        self.milestones = [_count("milestones[i]", m, 1) for m in milestones]
+        if len(self.milestones) != len(self._schedulers) - 1:
+            raise ValueError(
+                f"SequentialLR needs {len(self._schedulers) - 1} milestones for "
+                f"{len(self._schedulers)} schedulers, got {len(self.milestones)}"
+            )
+        if self.milestones != sorted(set(self.milestones)):
+            raise ValueError(f"milestones must increase strictly, got {self.milestones}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        i = bisect.bisect_right(self.milestones, self.last_epoch)
+        t = self.last_epoch - (self.milestones[i - 1] if i else 0)
+        sched = self._schedulers[i]
+        return [sched.lr_at(base, t) for base in self.base_lrs]
+
+    def state_dict(self) -> dict[str, Any]:
+        out = super().state_dict()
+        del out["_schedulers"]
+        return out
+
+
+class ReduceLROnPlateau:
+    """Multiply every group's lr by ``factor`` once the metric stops improving.
+
+    ``step(metric)``: a metric better than the best so far (mode "min": below best·(1 − θ)
+    for threshold_mode "rel", below best − θ for "abs"; mirrored for "max") resets the count
+    of bad steps; after more than ``patience`` bad steps each lr becomes
+    max(lr · factor, min_lr) (a change smaller than ``eps`` is skipped) and the count waits
+    ``cooldown`` steps before counting again. NaN is never an improvement.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        if mode not in ("min", "max"):
+            raise ValueError(f"invalid mode: {mode!r} (must be 'min' or 'max')")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"invalid threshold_mode: {threshold_mode!r} (must be 'rel' or 'abs')")
+        self.mode = mode
+        self.threshold_mode = threshold_mode
+        self.factor = check_fraction("factor", factor)
+        self.patience = _count("patience", patience, 0)
+        self.threshold = check_nonnegative("threshold", threshold)
+        self.cooldown = _count("cooldown", cooldown, 0)
+        self.eps = check_nonnegative("eps", eps)
+        n = len(optimizer.param_groups)
+        mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
+        if len(mins) != n:
+            raise ValueError(f"min_lr has {len(mins)} entries for {n} parameter groups")
+        self.min_lrs = [check_nonnegative("min_lr", m) for m in mins]
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
+
+    def _is_better(self, value: float) -> bool:
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            bound = self.best * (1.0 - self.threshold) if rel else self.best - self.threshold
+            return value < bound
+        bound = self.best * (1.0 + self.threshold) if rel else self.best + self.threshold
+        return value > bound
+
+    def step(self, metric: Any) -> None:
+        """Record one value of the monitored metric and reduce the lrs if it has plateaued."""
+        value = float(metric)
+        self.last_epoch += 1
+        if self._is_better(value):
+            self.best = value
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+                old = float(group["lr"])
+                new = max(old * self.factor, floor)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates after the last ``step()`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer."""
+        return {
+            k: list(v) if isinstance(v, list) else v
+            for k, v in vars(self).items()
+            if k != "optimizer"
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict`."""
+        _restore(self, state_dict, ("min_lrs", "_last_lr"))

@@ -8,7 +8,7 @@ Build an expression from Tensors, call ``backward()``, read ``.grad``::
     >>> f = v3 - log(1 + exp(v3))
     >>> f.backward()
     >>> round(x.grad.item(), 6)   # (1 − σ(xy)) y
-    -0.339828
+    -0.339589
 """
 
 from __future__ import annotations

@@ -69,7 +69,9 @@ class Node:
     A node never refers to the tensor it produced, so graphs are freed by reference counting.
     """
 
-    __slots__ = ("attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "where")
+    __slots__ = (
+        "__weakref__", "attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "where",
+    )
 
     def __init__(
         self,

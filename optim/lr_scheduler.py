@@ -137,8 +137,12 @@ class LRScheduler:
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (the optimizer's lrs come from its own state dict)."""
+        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs.
+
+        So the optimizer's and the scheduler's checkpoints may be loaded in either order.
+        """
         _restore(self, state_dict, ("base_lrs", "_last_lr"))
+        self._apply(self._last_lr)
 
 
 class StepLR(LRScheduler):
@@ -370,5 +374,7 @@ class ReduceLROnPlateau:
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict`."""
+        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs."""
         _restore(self, state_dict, ("min_lrs", "_last_lr"))
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr, strict=True):
+            group["lr"] = lr

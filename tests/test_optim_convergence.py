@@ -30,7 +30,7 @@ OPTIMISERS: dict[str, tuple[Make, Make]] = {
         lambda p: optim.SGD(p, 1.0, momentum=0.5, dampening=0.5),
         lambda p: optim.SGD(p, 1.0, momentum=0.9, dampening=0.9),
     ),
-    "rmsprop": (lambda p: optim.RMSProp(p, 0.1), lambda p: optim.RMSProp(p, 0.1)),
+    "rmsprop": (lambda p: optim.RMSProp(p, 0.03), lambda p: optim.RMSProp(p, 0.03)),
     "rmsprop-centred-momentum": (
         lambda p: optim.RMSProp(p, 0.01, momentum=0.5, centered=True),
         lambda p: optim.RMSProp(p, 0.005, momentum=0.5, centered=True),

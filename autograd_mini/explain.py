@@ -1,0 +1,248 @@
+"""Trace the reverse sweep edge by edge and explain it as text, for students and for drawings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from .engine import sum_to, topological_order
+from .grad_mode import no_grad
+from .tensor import Tensor
+from .viz_labels import Names, format_array, format_number, name_map
+
+__all__ = ["BackwardTrace", "Contribution", "Step", "explain_backward", "trace_backward"]
+
+BAR = "\u0304"  # combining macron: "v" + BAR renders as v̄
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one edge sends backwards: ``value = v̄_child · ∂child/∂parent`` (un-broadcast)."""
+
+    child: int
+    parent: int
+    arg: int
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class Step:
+    """Processing of one node: its finished adjoint and what it sends to each input."""
+
+    node: int
+    adjoint: np.ndarray
+    sent: tuple[Contribution, ...]
+
+
+@dataclass
+class BackwardTrace:
+    """A reverse sweep recorded edge by edge; positions index ``order`` (topological order).
+
+    ``adjoints[i]`` is ∂root/∂order[i] (times the seed) for tensors that require grad and
+    None for constants; ``steps`` lists the processed nodes from the output back to the inputs.
+    """
+
+    order: list[Tensor]
+    adjoints: list[Optional[np.ndarray]]
+    steps: list[Step]
+    received: list[list[Contribution]] = field(default_factory=list)
+
+    def adjoint(self, t: Tensor) -> Optional[np.ndarray]:
+        """The adjoint of tensor ``t`` (None if it is not in the graph or is a constant)."""
+        for i, s in enumerate(self.order):
+            if s is t:
+                return self.adjoints[i]
+        return None
+
+
+def _seed(root: Tensor, grad: Any) -> np.ndarray:
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"the output has shape {root.shape}, not one element: pass grad= (the seed "
+                "adjoint, same shape as the output) to trace its backward pass"
+            )
+        return np.ones(root.shape, dtype=root.data.dtype)
+    g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    if g.shape != root.shape:
+        raise RuntimeError(f"grad has shape {g.shape} but the output has shape {root.shape}")
+    return g
+
+
+def trace_backward(
+    root: Tensor, grad: Any = None, order: Optional[Sequence[Tensor]] = None
+) -> BackwardTrace:
+    """Run the reverse sweep of ``root`` without touching ``.grad`` or freeing the graph.
+
+    Tensors are processed in reverse topological order, each after all its consumers, by
+    calling every primitive's VJP on the values the node saved, exactly as ``backward`` does.
+    Needs a live graph: raises RuntimeError after a ``backward()`` that freed it.
+    """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError("the output does not require grad, so it has no backward pass")
+    order = list(order) if order is not None else topological_order(root)
+    if not order or order[-1] is not root:
+        raise ValueError("order must be the topological order of root (root last)")
+    for t in order:
+        if t._node is not None and t._node.freed:
+            raise RuntimeError(
+                f"the graph was freed by a backward() call (at {t._node.op.name!r}), so the "
+                "adjoints of intermediate variables cannot be recomputed; build the graph "
+                "again, or call backward(retain_graph=True)"
+            )
+    pos = {id(t): i for i, t in enumerate(order)}
+    adj: list[Optional[np.ndarray]] = [None] * len(order)
+    received: list[list[Contribution]] = [[] for _ in order]
+    adj[-1] = _seed(root, grad)
+    steps: list[Step] = []
+    with no_grad(), np.errstate(all="ignore"):
+        for i in range(len(order) - 1, -1, -1):
+            t, g = order[i], adj[i]
+            node = t._node
+            if node is None or g is None:
+                continue
+            needs = tuple(p._rg for p in node.parents)
+            grads = node.op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
+            sent = []
+            for k, (p, pg, need) in enumerate(zip(node.parents, grads, needs)):
+                if pg is None or not need:
+                    continue
+                pg = np.asarray(sum_to(np.asarray(pg), p.shape))
+                if pg.shape != p.shape:
+                    raise RuntimeError(
+                        f"backward of {node.op.name!r}: gradient of shape {pg.shape} for an "
+                        f"input of shape {p.shape}"
+                    )
+                j = pos[id(p)]
+                c = Contribution(i, j, k, pg)
+                sent.append(c)
+                received[j].append(c)
+                prev = adj[j]
+                adj[j] = pg if prev is None else prev + pg
+            steps.append(Step(i, g, tuple(sent)))
+    return BackwardTrace(order, adj, steps, received)
+
+
+def _local_derivatives(t: Tensor) -> list[Optional[float]]:
+    """∂t/∂input for each input when t and that input are single numbers (else None)."""
+    node = t._node
+    assert node is not None
+    if t.data.size != 1:
+        return [None] * len(node.parents)
+    needs = tuple(p._rg for p in node.parents)
+    one = np.ones(t.shape, dtype=t.data.dtype)
+    with no_grad(), np.errstate(all="ignore"):
+        grads = node.op.vjp(one, node.ins, node.out, node.extra, needs, **node.attrs)
+    out: list[Optional[float]] = []
+    for p, pg, need in zip(node.parents, grads, needs):
+        if pg is None or not need or p.data.size != 1:
+            out.append(None)
+        else:
+            out.append(float(np.asarray(pg).sum()))
+    return out
+
+
+def _fmt(a: Any, precision: int) -> str:
+    return " ".join(format_array(a, precision))
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def _signed_sum(terms: list[np.ndarray], precision: int) -> str:
+    text = _fmt(terms[0], precision)
+    for v in terms[1:]:
+        if v.size == 1 and float(v.reshape(())) < 0:
+            text += " − " + format_number(-float(v.reshape(())), precision)
+        else:
+            text += " + " + _fmt(v, precision)
+    return text
+
+
+def explain_backward(
+    root: Tensor, grad: Any = None, *, names: Names = None, precision: int = 6
+) -> str:
+    """A plain-text trace of the chain rule, one block per variable in reverse topological order.
+
+    Variables are numbered v1..vN in topological order (constants are shown by value). Each
+    block gives the variable's op and value, its adjoint v̄ as the sum of what its consumers
+    sent, and for each input the local derivative and the contribution v̄ · ∂/∂input, so a
+    hand derivation can be checked line by line. Needs a live graph (call it before
+    ``backward()``, or after ``backward(retain_graph=True)``).
+    """
+    trace = trace_backward(root, grad)
+    order = trace.order
+    given = name_map(names)
+    vnum: dict[int, int] = {}
+    for i, t in enumerate(order):
+        if t._rg:
+            vnum[i] = len(vnum) + 1
+    pos = {id(t): i for i, t in enumerate(order)}
+
+    def ref(i: int) -> str:
+        if i in vnum:
+            return f"v{vnum[i]}"
+        t = order[i]
+        label = given.get(id(t)) or t.name
+        return label if label else _fmt(t.data, precision)
+
+    p = precision
+    lines = [
+        f"Reverse sweep from v{vnum[len(order) - 1]} in reverse topological order; "
+        f"v{BAR}i = Σ_j v{BAR}j · ∂vj/∂vi over the consumers j of vi.",
+        "",
+    ]
+    step_of = {s.node: s for s in trace.steps}
+    for i in range(len(order) - 1, -1, -1):
+        if i not in vnum:
+            continue
+        t, v = order[i], ref(i)
+        label = given.get(id(t)) or t.name
+        head = f"{v} ({label})" if label else v
+        node = t._node
+        if node is not None:
+            args = ", ".join(ref(pos[id(q)]) for q in node.parents)
+            head += f" = {node.op.name}({args})"
+        kind = "output" if i == len(order) - 1 else (
+            "intermediate" if node is not None else "parameter" if id(t) in given else "leaf"
+        )
+        lines.append(f"{head} = {_fmt(t.data, p)}   [{kind}]")
+        adj = trace.adjoints[i]
+        got = trace.received[i]
+        if i == len(order) - 1:
+            lines.append(f"  {v[0]}{BAR}{v[1:]} = {_fmt(adj, p)}   (seed)")
+        elif adj is None:
+            lines.append(f"  {v[0]}{BAR}{v[1:]} = 0   (no consumer sends a gradient)")
+        else:
+            srcs = ", ".join(ref(c.child) for c in got)
+            total = _fmt(adj, p)
+            terms = [c.value for c in got]
+            text = total if len(terms) == 1 else f"{_signed_sum(terms, p)} = {total}"
+            lines.append(f"  {v[0]}{BAR}{v[1:]} = {text}   (from {srcs})")
+        step = step_of.get(i)
+        if node is not None and step is not None:
+            if node.op.doc:
+                lines.append(f"  rule: {node.op.doc.splitlines()[0]}")
+            local = _local_derivatives(t)
+            twice = len({id(q) for q in node.parents}) < len(node.parents)
+            for c in step.sent:
+                q = ref(c.parent)
+                d = local[c.arg]
+                up = f"{v[0]}{BAR}{v[1:]}"
+                if twice:
+                    q += f" (argument {c.arg + 1})"
+                if d is not None:
+                    lines.append(
+                        f"  → {q}: ∂{v}/∂{q.split()[0]} = {format_number(d, p)};  "
+                        f"{up} · ∂{v}/∂{q.split()[0]} = {_paren(_fmt(step.adjoint, p))} · "
+                        f"{_paren(format_number(d, p))} = {_fmt(c.value, p)}"
+                    )
+                else:
+                    lines.append(f"  → {q}: VJP of {up} = {_fmt(c.value, p)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,194 @@
+"""Text helpers for graph drawings: number formatting, HTML escaping and node styles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+#: Names for tensors: a mapping name -> Tensor or an iterable of (name, Tensor) pairs, as
+#: ``module.named_parameters()`` gives.
+Names = Union[Mapping[str, "Tensor"], Iterable[tuple[str, "Tensor"]], None]
+
+__all__ = [
+    "STYLES",
+    "dot_attrs",
+    "esc",
+    "format_array",
+    "format_number",
+    "format_shape",
+    "html_table",
+    "name_map",
+    "op_caption",
+]
+
+#: Arrays with at most this many elements are shown in full; larger ones as min / mean / max.
+PREVIEW_SIZE = 6
+_MAX_NAME = 48
+
+#: Node attributes per kind of node (colours chosen to stay readable in print).
+STYLES: dict[str, dict[str, str]] = {
+    "leaf": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe",
+             "color": "#1d4ed8"},
+    "parameter": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fef3c7",
+                  "color": "#b45309", "peripheries": "2"},
+    "constant": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#f3f4f6",
+                 "color": "#9ca3af", "fontsize": "9"},
+    "intermediate": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff",
+                     "color": "#374151"},
+    "output": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dcfce7",
+               "color": "#15803d", "penwidth": "2.5"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "color": "#6b7280",
+           "fontsize": "10"},
+    "elided": {"shape": "note", "style": "filled", "fillcolor": "#f9fafb", "color": "#9ca3af"},
+}
+
+
+def esc(text: str, limit: int = _MAX_NAME) -> str:
+    """Make any string safe inside a Graphviz HTML-like label.
+
+    ``& < > " '`` become entities, control characters and lone surrogates become visible
+    backslash escapes, and very long names are shortened with an ellipsis.
+    """
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch == '"':
+            out.append("&quot;")
+        elif ch == "'":
+            out.append("&#39;")
+        elif o < 32 or 127 <= o < 160:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def format_number(v: Any, precision: int = 4) -> str:
+    """One number with ``precision`` significant digits (ints and bools exactly)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    f = float(v)
+    if f == 0.0:
+        return "0"  # also for −0.0, which only confuses a reader
+    return f"{f:.{precision}g}"
+
+
+def format_array(a: Any, precision: int = 4, preview: int = PREVIEW_SIZE) -> list[str]:
+    """Lines describing an array: the number for one element, the elements for tiny arrays,
+    else ``min / mean / max`` (with a count of NaNs when there are any)."""
+    arr = np.asarray(a)
+    if arr.size == 1:
+        return [format_number(arr.reshape(()).item(), precision)]
+    if arr.size == 0:
+        return ["(empty)"]
+    if arr.size <= preview:
+        text = np.array2string(
+            arr, precision=precision, separator=", ", max_line_width=60,
+            formatter={"float_kind": lambda v: format_number(v, precision)},
+        )
+        return text.split("\n")
+    if arr.dtype.kind == "b":
+        return [f"{int(arr.sum())} of {arr.size} true"]
+    with np.errstate(all="ignore"):
+        data = arr.astype(np.float64)
+        nan = np.isnan(data)
+        lines = []
+        if nan.all():
+            return [f"all {arr.size} NaN"]
+        if nan.any():
+            data = data[~nan]
+            lines.append(f"{int(nan.sum())} NaN")
+        lo, mean, hi = data.min(), data.mean(), data.max()
+    p = precision
+    lines.insert(0, f"min {format_number(lo, p)}  mean {format_number(mean, p)}  "
+                    f"max {format_number(hi, p)}")
+    return lines
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """``()`` for scalars, ``(2, 3)`` otherwise (no trailing comma for 1-d)."""
+    return "(" + ", ".join(str(n) for n in shape) + ")"
+
+
+def op_caption(name: str, attrs: Mapping[str, Any]) -> list[str]:
+    """The op's registry name and its non-array attributes, escaped, one per line."""
+    lines = [f"<B>{esc(name)}</B>"]
+    for k in sorted(attrs):
+        v = attrs[k]
+        if v is None:
+            continue
+        if isinstance(v, np.ndarray):
+            text = f"{v.dtype}{format_shape(v.shape)}"
+        else:
+            text = repr(v)
+        lines.append(esc(f"{k}={text}", limit=32))
+    return lines
+
+
+def html_table(rows: list[tuple[str, str]], font_size: int | None = None) -> str:
+    """An HTML-like label: rows of (left, right) cells whose text is already escaped.
+
+    A row with an empty right cell spans both columns.
+    """
+    parts = ['<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">']
+    for left, right in rows:
+        if right:
+            parts.append(f'<TR><TD ALIGN="LEFT">{left}</TD><TD ALIGN="RIGHT">{right}</TD></TR>')
+        else:
+            parts.append(f'<TR><TD ALIGN="LEFT" COLSPAN="2">{left}</TD></TR>')
+    parts.append("</TABLE>>")
+    body = "".join(parts)
+    if font_size is not None:
+        body = f'<<FONT POINT-SIZE="{font_size}">' + body[1:-1] + "</FONT>>"
+    return body
+
+
+def _quote(value: str) -> str:
+    """A DOT attribute value: HTML labels (``<...>``) as they are, other strings quoted."""
+    if value.startswith("<") and value.endswith(">"):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dot_attrs(attrs: Mapping[str, str]) -> str:
+    """``[k=v k2=v2]`` in insertion order (empty string for no attributes)."""
+    if not attrs:
+        return ""
+    return " [" + " ".join(f"{k}={_quote(v)}" for k, v in attrs.items()) + "]"
+
+
+def name_map(names: Names) -> dict[int, str]:
+    """``id(tensor) -> name`` from a mapping or (name, tensor) pairs; the first name wins."""
+    if names is None:
+        return {}
+    pairs = names.items() if isinstance(names, Mapping) else names
+    out: dict[int, str] = {}
+    for item in pairs:
+        try:
+            name, t = item
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"names: expected (name, Tensor) pairs or a mapping name -> Tensor, got {item!r}"
+            ) from None
+        if not hasattr(t, "_node") or not hasattr(t, "data"):
+            raise TypeError(f"names: {name!r} maps to {type(t).__name__}, not a Tensor")
+        out.setdefault(id(t), str(name))
+    return out

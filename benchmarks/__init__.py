@@ -1,0 +1,1 @@
+"""Benchmark suite: autograd_mini against hand-written NumPy, PyTorch, HIPS autograd and MyGrad."""

@@ -1,0 +1,360 @@
+"""Module: the base class that finds parameters, sub-modules and buffers and walks them iteratively."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple, Optional, Union
+
+import numpy as np
+
+from autograd_mini import Tensor, name_scope
+
+from .parameter import Parameter
+
+__all__ = ["IncompatibleKeys", "Module", "StateDictError"]
+
+Path = Union[str, "os.PathLike[str]"]
+Member = Union[Parameter, "Module"]
+#: instance attributes the library keeps on every module; never searched for members
+_INTERNAL = frozenset({"training", "_buffer_names", "_child_names"})
+_CONTAINERS = (list, tuple, dict)
+
+
+class StateDictError(ValueError):
+    """A state dict does not fit the module (missing, unexpected or mis-shaped entries)."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` skipped: keys the module expected but did not get, and extras."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class _Calls(threading.local):
+    """Per-thread stack of (module, dotted path) for the modules whose forward is running."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Module, str]] = []
+
+
+_CALLS = _Calls()
+
+
+def _items(container: Any) -> Iterator[tuple[Any, Any]]:
+    return iter(container.items()) if isinstance(container, dict) else enumerate(container)
+
+
+def _members(module: Module) -> Iterator[tuple[str, tuple[Any, ...], Member]]:
+    """Parameters and modules held directly by ``module`` as (local name, key path, object).
+
+    Attributes are searched in assignment order and lists, tuples and dicts inside them (to any
+    depth, without recursion); an element's name is its index or ``str(key)``: ``layers.0``.
+    """
+    for attr, value in list(vars(module).items()):
+        if attr in _INTERNAL:
+            continue
+        if isinstance(value, (Parameter, Module)):
+            yield attr, (attr,), value
+        elif isinstance(value, _CONTAINERS) and value:
+            seen = {id(value)}
+            stack: list[tuple[str, tuple[Any, ...], Iterator[tuple[Any, Any]]]] = [
+                (attr, (attr,), _items(value))
+            ]
+            while stack:
+                prefix, keys, it = stack[-1]
+                nxt = next(it, None)
+                if nxt is None:
+                    stack.pop()
+                    continue
+                key, item = nxt
+                name, path = f"{prefix}.{key}", (*keys, key)
+                if isinstance(item, (Parameter, Module)):
+                    yield name, path, item
+                elif isinstance(item, _CONTAINERS) and item and id(item) not in seen:
+                    seen.add(id(item))
+                    stack.append((name, path, _items(item)))
+
+
+def _walk(root: Module, named: bool = True, prefix: str = "") -> Iterator[
+    tuple[str, Module, list[tuple[str, tuple[Any, ...], Member]]]
+]:
+    """Every module under ``root`` once, depth first in attribute order (as PyTorch lists them).
+
+    Yields (dotted path, module, its direct members). With ``named=False`` paths are not built
+    (they are "" ), which keeps very deep trees linear in time.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[str, Module]] = [(prefix, root)]
+    while stack:
+        path, mod = stack.pop()
+        if id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        members = list(_members(mod))
+        yield path, mod, members
+        for name, _, obj in reversed(members):
+            if isinstance(obj, Module) and id(obj) not in seen:
+                stack.append(((f"{path}.{name}" if path else name) if named else "", obj))
+
+
+def _resolve(module: Module, keys: tuple[Any, ...]) -> Any:
+    obj: Any = vars(module).get(keys[0])
+    for key in keys[1:]:
+        try:
+            obj = obj[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return obj
+
+
+class Module:
+    """Base class of layers and models: subclass it, set layers in ``__init__``, write ``forward``.
+
+    Parameters and modules assigned to attributes (directly or inside lists, tuples and dicts)
+    are found automatically; ``named_parameters`` gives dotted names such as ``layers.0.weight``
+    and lists a shared (tied) parameter once. Calling a module runs ``forward`` inside the
+    engine's ``name_scope`` named by the module's path in its caller (``layers.0``; a module
+    called on its own uses its class name), so graph drawings show one cluster per layer.
+    Every walk is iterative: trees of any depth work.
+    """
+
+    training: bool = True
+    _buffer_names: ClassVar[tuple[str, ...]] | list[str] = ()
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses override it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        stack = _CALLS.stack
+        path = ""
+        if stack:
+            parent, parent_path = stack[-1]
+            local = parent._child_name(self)
+            if local is not None:
+                path = f"{parent_path}.{local}" if parent_path else local
+        stack.append((self, path))
+        try:
+            with name_scope(path or type(self).__name__):
+                return self.forward(*args, **kwargs)
+        finally:
+            stack.pop()
+
+    def _child_name(self, child: Module) -> Optional[str]:
+        """``child``'s local name among this module's members (cached, checked on every hit)."""
+        cache: Optional[dict[int, tuple[str, tuple[Any, ...]]]] = vars(self).get("_child_names")
+        if cache is not None:
+            hit = cache.get(id(child))
+            if hit is not None and _resolve(self, hit[1]) is child:
+                return hit[0]
+        cache = {}
+        for name, keys, obj in _members(self):
+            if isinstance(obj, Module):
+                cache.setdefault(id(obj), (name, keys))
+        self._child_names = cache
+        hit = cache.get(id(child))
+        return None if hit is None else hit[0]
+
+    # ------------------------------------------------------------------ buffers
+    def register_buffer(self, name: str, value: Optional[Any]) -> None:
+        """Keep ``value`` (an array copy, or None) as attribute ``name`` and in ``state_dict``.
+
+        Buffers are state that is not learned, such as BatchNorm's running statistics.
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
+        if name in _INTERNAL or isinstance(vars(self).get(name), (Parameter, Module)):
+            raise ValueError(f"register_buffer: {name!r} is already used by the module")
+        arr = None if value is None else np.array(value.data if isinstance(value, Tensor) else value)
+        if arr is not None and arr.dtype.kind not in "biuf":
+            raise TypeError(f"register_buffer: {name!r} must be numeric, got dtype {arr.dtype}")
+        if "_buffer_names" not in vars(self):
+            self._buffer_names = []
+        if name not in self._buffer_names:
+            assert isinstance(self._buffer_names, list)
+            self._buffer_names.append(name)
+        setattr(self, name, arr)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer that is not None."""
+        for path, mod, _ in _walk(self, True, prefix):
+            for name in mod._buffer_names:
+                value = getattr(mod, name, None)
+                if value is not None:
+                    yield (f"{path}.{name}" if path else name), _raw(value)
+
+    def buffers(self) -> Iterator[np.ndarray]:
+        """Every buffer array that is not None."""
+        for _, value in self.named_buffers():
+            yield value
+
+    # ------------------------------------------------------------------ walks
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, each parameter once (tied weights under the first name)."""
+        seen: set[int] = set()
+        for path, _, members in _walk(self, True, prefix):
+            for name, _, obj in members:
+                if isinstance(obj, Parameter) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    yield (f"{path}.{name}" if path else name), obj
+
+    def parameters(self) -> Iterator[Parameter]:
+        """Every parameter once, in ``named_parameters`` order."""
+        seen: set[int] = set()
+        for _, _, members in _walk(self, False):
+            for _, _, obj in members:
+                if isinstance(obj, Parameter) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    yield obj
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(local name, module) for the direct sub-modules, each once."""
+        seen: set[int] = set()
+        for name, _, obj in _members(self):
+            if isinstance(obj, Module) and id(obj) not in seen:
+                seen.add(id(obj))
+                yield name, obj
+
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules, each once."""
+        for _, mod in self.named_children():
+            yield mod
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted path, module) for this module (path ``prefix``) and every descendant once."""
+        for path, mod, _ in _walk(self, True, prefix):
+            yield path, mod
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every descendant once, depth first."""
+        for _, mod, _ in _walk(self, False):
+            yield mod
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every module (this one first, then depth first); returns self."""
+        for mod in list(self.modules()):
+            fn(mod)
+        return self
+
+    # ------------------------------------------------------------------ modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training`` on this module and every descendant; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode): mode must be a bool, got {type(mode).__name__}")
+        for mod in self.modules():
+            mod.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (``train(False)``): Dropout is off, BatchNorm uses running stats."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turn gradient recording of every parameter on or off (freezing); returns self."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------------ state
+    def _entries(self) -> Iterator[tuple[str, Union[Parameter, np.ndarray], Module, str]]:
+        """(key, parameter or buffer, owner, attribute) in ``state_dict`` order."""
+        seen: set[int] = set()
+        for path, mod, members in _walk(self, True):
+            for name, _, obj in members:
+                if isinstance(obj, Parameter) and id(obj) not in seen:
+                    seen.add(id(obj))
+                    yield (f"{path}.{name}" if path else name), obj, mod, name
+            for name in mod._buffer_names:
+                value = getattr(mod, name, None)
+                if value is not None:
+                    yield (f"{path}.{name}" if path else name), _raw(value), mod, name
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Ordered {dotted name: array copy} of every parameter (once) and buffer."""
+        return {key: np.array(_raw(obj), copy=True) for key, obj, _, _ in self._entries()}
+
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
+        """Copy arrays from ``state_dict`` into the parameters and buffers, cast to their dtype.
+
+        Everything is checked first and nothing changes if a check fails; the one
+        ``StateDictError`` lists every problem. ``strict=False`` allows missing and unexpected
+        keys (returned) but still refuses mis-shaped or non-numeric entries.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict: expected a mapping of name -> array, got {type(state_dict).__name__}"
+            )
+        targets = {key: _raw(obj) for key, obj, _, _ in self._entries()}
+        missing = [k for k in targets if k not in state_dict]
+        unexpected = [str(k) for k in state_dict if k not in targets]
+        bad: list[str] = []
+        ready: list[tuple[np.ndarray, np.ndarray]] = []
+        for key, dest in targets.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if arr.dtype.kind not in "biuf":
+                bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
+            elif arr.shape != dest.shape:
+                bad.append(f"{key!r}: expected shape {dest.shape}, got {arr.shape}")
+            else:
+                ready.append((dest, arr))
+        if bad or (strict and (missing or unexpected)):
+            parts = []
+            if strict and missing:
+                parts.append(f"missing keys {missing}")
+            if strict and unexpected:
+                parts.append(f"unexpected keys {unexpected}")
+            if bad:
+                parts.append("mis-shaped or invalid entries [" + "; ".join(bad) + "]")
+            raise StateDictError(
+                f"load_state_dict into {type(self).__name__}: " + ", ".join(parts)
+                + " (nothing was changed)"
+            )
+        for dest, arr in ready:
+            dest[...] = arr
+        return IncompatibleKeys(missing, unexpected)
+
+    def save(self, path: Path) -> None:
+        """Write ``state_dict()`` to the ``.npz`` file ``path`` atomically (see ``nn.save``)."""
+        from .checkpoint import save
+
+        save(self, path)
+
+    def load(self, path: Path, strict: bool = True) -> IncompatibleKeys:
+        """Load a file written by ``save`` (see ``nn.load``); the module is unchanged on error."""
+        from .checkpoint import load
+
+        return load(self, path, strict=strict)
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in ``repr``; subclasses override it."""
+        return ""
+
+    def num_parameters(self) -> int:
+        """Number of scalar parameters (each shared parameter counted once)."""
+        return sum(p.size for p in self.parameters())
+
+    def __repr__(self) -> str:
+        from ._repr import module_tree
+
+        return module_tree(self)
+
+
+def _raw(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else value  # type: ignore[no-any-return]

@@ -1,0 +1,95 @@
+"""grad, value_and_grad, jacobian, hessian and hvp against finite differences; Newton's step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def f_scalar(x: am.Tensor) -> am.Tensor:
+    return (am.tanh(x) ** 2).sum() + (x[0] * x[1]) * am.exp(x[2] * 0.3)
+
+
+X0 = np.array([0.3, -1.2, 0.8])
+
+
+def test_grad_matches_numerical() -> None:
+    g = am.grad(f_scalar)(X0)
+    (num,) = am.numerical_grad(f_scalar, [X0])
+    np.testing.assert_allclose(g.data, num, rtol=1e-7, atol=1e-9)
+
+
+def test_grad_argnums_tuple_and_value() -> None:
+    def f(a: am.Tensor, b: am.Tensor) -> am.Tensor:
+        return (a * b).sum() + (a**2).sum()
+
+    value, (ga, gb) = am.value_and_grad(f, argnums=(0, 1))(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    assert value.item() == 1 * 3 + 2 * 4 + 1 + 4
+    np.testing.assert_allclose(ga.data, [3 + 2, 4 + 4])
+    np.testing.assert_allclose(gb.data, [1, 2])
+
+
+def test_grad_does_not_touch_dot_grad() -> None:
+    x = am.Tensor(X0, requires_grad=True)
+    am.grad(f_scalar)(x)
+    assert x.grad is None
+
+
+def test_grad_of_non_scalar_refused() -> None:
+    with pytest.raises(ValueError, match="scalar"):
+        am.grad(lambda x: x * 2)(X0)
+
+
+def test_jacobian_matches_numerical() -> None:
+    def f(x: am.Tensor) -> am.Tensor:
+        return am.softmax(x * 2.0) * x[0]
+
+    jac = am.jacobian(f)(X0)
+    num = np.stack([am.numerical_grad(f, [X0], grad_output=np.eye(3)[i])[0] for i in range(3)])
+    np.testing.assert_allclose(jac.data, num, rtol=1e-6, atol=1e-9)
+
+
+def test_hessian_symmetric_and_numerical() -> None:
+    h = am.hessian(f_scalar)(X0).data
+    g = am.grad(f_scalar)
+    eps = 1e-5
+    num = np.stack(
+        [(g(X0 + eps * e).data - g(X0 - eps * e).data) / (2 * eps) for e in np.eye(3)]
+    )
+    np.testing.assert_allclose(h, h.T, atol=1e-12)
+    np.testing.assert_allclose(h, num, rtol=1e-6, atol=1e-8)
+
+
+def test_hvp_matches_finite_differences_of_gradient() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, v = rng.standard_normal(3), rng.standard_normal(3)
+        hv = am.hvp(f_scalar, x, v).data
+        eps = 1e-5
+        g = am.grad(f_scalar)
+        num = (g(x + eps * v).data - g(x - eps * v).data) / (2 * eps)
+        np.testing.assert_allclose(hv, num, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(hv, am.hessian(f_scalar)(x).data @ v, rtol=1e-10)
+
+
+def test_grad_of_grad() -> None:
+    d3 = am.grad(am.grad(am.grad(lambda x: x**4)))
+    assert d3(2.0).item() == pytest.approx(24 * 2.0)
+
+
+def test_newton_step_eq_2_3_solves_a_quadratic_in_one_step() -> None:
+    rng = np.random.default_rng(3)
+    m = rng.standard_normal((4, 4))
+    a = m @ m.T + 4 * np.eye(4)
+    b = rng.standard_normal(4)
+
+    def loss(theta: am.Tensor) -> am.Tensor:
+        return 0.5 * (theta @ (a @ theta)) - (b @ theta)
+
+    theta = np.zeros(4)
+    step = np.linalg.solve(am.hessian(loss)(theta).data, am.grad(loss)(theta).data)
+    theta_new = theta - step  # θ** = θ* − H⁻¹ ∇L(θ*)
+    np.testing.assert_allclose(theta_new, np.linalg.solve(a, b), rtol=1e-10)
+    np.testing.assert_allclose(am.grad(loss)(theta_new).data, 0, atol=1e-10)

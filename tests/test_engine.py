@@ -1,0 +1,275 @@
+"""Engine semantics: accumulation, freeing, retain/create graph, grad mode, anomaly, DESIGN §4."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import Tensor
+
+
+def leaf(*shape: int, seed: int = 0, dtype: type = np.float64) -> Tensor:
+    data = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return Tensor(data, requires_grad=True)
+
+
+# ------------------------------------------------------------------ reuse and accumulation
+def test_reuse_add_chain() -> None:
+    a = leaf(3)
+    b = a + a
+    c = b + b
+    c.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.full(3, 4.0))
+
+
+def test_square_by_product() -> None:
+    x = leaf(4)
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+
+
+def test_gradients_accumulate_across_calls_and_zero_grad() -> None:
+    x = leaf(2)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(2, 6.0))
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_leaf_grads_are_not_aliased() -> None:
+    a, b = leaf(3, seed=1), leaf(3, seed=2)
+    (a + b).sum().backward()
+    assert a.grad is not None and b.grad is not None
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 10  # the user may scale one gradient in place …
+    np.testing.assert_array_equal(b.grad.data, np.ones(3))  # … without touching the other
+
+
+def test_user_seed_is_not_aliased() -> None:
+    x = leaf(3)
+    seed = np.ones(3)
+    (x + 0).backward(seed)
+    assert x.grad is not None and not np.shares_memory(x.grad.data, seed)
+
+
+def test_deep_chain_100k() -> None:
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 0.99999 + 0.00001
+    y.backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.item(), 0.99999**100_000, rtol=1e-9)
+
+
+def test_deep_chain_topological_order_iterative() -> None:
+    x = Tensor(0.5, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = am.tanh(y)
+    order = am.engine.topological_order(y)
+    assert len(order) == 100_001 and order[0] is x and order[-1] is y
+
+
+# ------------------------------------------------------------------ DESIGN §4 rows
+def test_backward_non_scalar_needs_grad() -> None:
+    x = leaf(3)
+    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+        (x * 2).backward()
+
+
+def test_backward_wrong_grad_shape_names_both() -> None:
+    x = leaf(3)
+    with pytest.raises(RuntimeError, match=r"\(2,\).*\(3,\)"):
+        (x * 2).backward(np.ones(2))
+
+
+def test_second_backward_says_retain_graph() -> None:
+    x = leaf(2)
+    y = (am.exp(x) * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward_and_accumulates() -> None:
+    x = leaf(2)
+    y = (am.exp(x) * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_grad_is_tensor_and_array_convertible() -> None:
+    x = leaf(3)
+    x.sum().backward()
+    assert isinstance(x.grad, Tensor)
+    np.testing.assert_array_equal(np.asarray(x.grad), np.ones(3))
+
+
+def test_create_graph_grad_is_differentiable() -> None:
+    x = Tensor(0.7, requires_grad=True)
+    y = x**3
+    y.backward(create_graph=True)
+    g = x.grad
+    assert g is not None and g.requires_grad
+    np.testing.assert_allclose(g.item(), 3 * 0.7**2)
+    x.grad = None
+    g.backward()
+    np.testing.assert_allclose(x.grad.item(), 6 * 0.7)
+
+
+def test_broadcast_mismatch_names_op_and_shapes() -> None:
+    with pytest.raises(ValueError, match=r"mul.*\(2, 3\).*\(4,\)"):
+        leaf(2, 3) * leaf(4)
+
+
+def test_matmul_mismatch_names_op_and_shapes() -> None:
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(2, 3\)"):
+        leaf(2, 3) @ leaf(2, 3)
+
+
+def test_nonfinite_forward_gives_ieee_without_warnings() -> None:
+    x = Tensor([0.0, -1.0, 1000.0, 1e308], requires_grad=True)
+    with np.errstate(all="raise"):  # our ops must not consult the caller's settings
+        out = am.log(x[:2])
+        big = am.exp(x[2:3]) + x[3:] * 10
+        nan = big - big
+    assert np.isneginf(out.data[0]) and np.isnan(out.data[1])
+    assert np.isinf(big.data).all() and np.isnan(nan.data).all()
+
+
+def test_detect_anomaly_forward_names_op_and_line() -> None:
+    x = Tensor([-1.0, 2.0], requires_grad=True)
+    with am.detect_anomaly(), pytest.raises(am.AnomalyError, match=r"'log'.*test_engine\.py"):
+        am.log(x)
+
+
+def test_detect_anomaly_backward_names_op_and_creation_site() -> None:
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    with am.detect_anomaly():
+        y = am.sqrt(x).sum()  # finite forward, infinite derivative at 0
+        with pytest.raises(am.AnomalyError, match=r"backward of 'sqrt'.*test_engine\.py"):
+            y.backward()
+    assert not am.is_anomaly_enabled()
+
+
+def test_integer_tensor_cannot_require_grad() -> None:
+    with pytest.raises(TypeError, match="floating"):
+        Tensor([1, 2, 3], requires_grad=True)
+    t = Tensor([1, 2])
+    assert t.dtype.kind == "i" and not (t * 2).requires_grad
+
+
+def test_zero_size_tensors() -> None:
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    y = (am.exp(x) * 2).sum()
+    y.backward()
+    assert y.item() == 0.0 and x.grad.shape == (0, 3)
+    with pytest.raises(ValueError, match="empty"):
+        am.max(x)
+
+
+# ------------------------------------------------------------------ recording and memory
+def test_nothing_recorded_without_grad() -> None:
+    a = Tensor(np.ones(3))
+    assert (a * 2).grad_fn is None and not (a * 2).requires_grad
+    x = leaf(3)
+    with am.no_grad():
+        y = x * 2
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_graph_freed_by_refcount_without_gc() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        x = leaf(5)
+        h = am.tanh(x)
+        mid = am.exp(h)
+        refs = [weakref.ref(h), weakref.ref(mid), weakref.ref(mid.grad_fn)]
+        loss = (mid * h).sum()
+        loss.backward()
+        del h, mid, loss
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
+
+
+def test_backward_frees_saved_arrays() -> None:
+    x = leaf(4)
+    y = am.exp(x)
+    z = y.sum()
+    z.backward()
+    assert y.grad_fn is not None and y.grad_fn.freed and y.grad_fn.out is None
+
+
+def test_float32_kept_end_to_end() -> None:
+    x = leaf(3, 4, dtype=np.float32)
+    w = leaf(4, 2, seed=3, dtype=np.float32)
+    out = am.log_softmax(am.tanh(x @ w) * 2.0 + 1, axis=1).mean()
+    assert out.dtype == np.float32
+    out.backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_retain_grad_on_intermediate() -> None:
+    x = leaf(3)
+    h = x * 2
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+
+
+def test_detach_cuts_graph() -> None:
+    x = leaf(3)
+    y = (x.detach() * x).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, x.data)
+
+
+# ------------------------------------------------------------------ grad mode
+def test_no_grad_and_enable_grad_nest_and_decorate() -> None:
+    x = leaf(2)
+    with am.no_grad():
+        assert not am.is_grad_enabled()
+        with am.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    assert am.is_grad_enabled()
+
+    @am.no_grad()
+    def f(t: Tensor) -> Tensor:
+        return t * 2
+
+    assert not f(x).requires_grad and am.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local() -> None:
+    seen: list[bool] = []
+    with am.no_grad():
+        th = threading.Thread(target=lambda: seen.append(am.is_grad_enabled()))
+        th.start()
+        th.join()
+        assert not am.is_grad_enabled()
+    assert seen == [True]
+
+
+def test_no_grad_restored_after_exception() -> None:
+    with pytest.raises(KeyError), am.no_grad():
+        raise KeyError
+    assert am.is_grad_enabled()
+
+
+def test_name_scope_tags_nodes() -> None:
+    x = leaf(2)
+    with am.name_scope("layer"), am.name_scope("inner"):
+        y = x * 2
+    assert y.grad_fn.scope == ("layer", "inner") and am.current_scope() == ()

@@ -1,0 +1,78 @@
+"""numerical_grad, gradcheck and gradgradcheck: accuracy, failure reports, fast mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini.engine import Primitive, apply
+
+
+def _bad_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> tuple[Any]:
+    return (g * 2 * out,)  # wrong: d/dx e^x is e^x, not 2 e^x
+
+
+BAD_EXP = Primitive("bad_exp", lambda x: (np.exp(x), None), _bad_vjp, save_out=True)
+
+
+def bad_exp(x: am.Tensor) -> am.Tensor:
+    return apply(BAD_EXP, (x,))
+
+
+def test_central_is_second_order_forward_first_order() -> None:
+    x = np.array([0.7])
+    exact = np.cos(0.7)
+
+    def f(t: am.Tensor) -> am.Tensor:
+        return am.Tensor(np.sin(t.data))
+
+    errs = {}
+    for method in ("central", "forward"):
+        errs[method] = [
+            abs(am.numerical_grad(f, [x], eps=eps, method=method)[0][0] - exact)
+            for eps in (1e-2, 1e-3)
+        ]
+    assert errs["forward"][0] / errs["forward"][1] == pytest.approx(10, rel=0.1)
+    assert errs["central"][0] / errs["central"][1] == pytest.approx(100, rel=0.1)
+
+
+def test_gradcheck_passes_on_correct_op() -> None:
+    rng = np.random.default_rng(0)
+    assert am.gradcheck(lambda a, b: am.tanh(a) * b, [rng.standard_normal((2, 3)), rng.standard_normal(3)])
+    assert am.gradcheck(lambda a: am.exp(a).sum(), [rng.standard_normal(4)], fast=True)
+    assert am.gradgradcheck(lambda a: am.sigmoid(a) * a, [rng.standard_normal(4)])
+
+
+def test_gradcheck_reports_input_element_values_and_tolerances() -> None:
+    x = np.array([0.1, 0.2, 0.3])
+    with pytest.raises(am.GradcheckError) as info:
+        am.gradcheck(lambda a, b: a * 1.0 + bad_exp(b), [x, x])
+    msg = str(info.value)
+    assert "input 1" in msg and "element (0,)" in msg
+    assert "analytic" in msg and "numeric" in msg and "atol" in msg and "rtol" in msg
+    assert not am.gradcheck(bad_exp, [x], raise_exception=False)
+    with pytest.raises(am.GradcheckError, match="directional"):
+        am.gradcheck(bad_exp, [x], fast=True)
+
+
+def test_gradgradcheck_catches_wrong_second_derivative() -> None:
+    def _vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> tuple[Any]:
+        # right first derivative 2x, but written with a detached input: second derivative lost
+        x = ins[0].data if isinstance(ins[0], am.Tensor) else ins[0]
+        return (g * 2 * x,)
+
+    sq = Primitive("square_detached", lambda x: (x * x, None), _vjp)
+    x = [np.array([0.5, -1.0])]
+    assert am.gradcheck(lambda t: apply(sq, (t,)), x)
+    with pytest.raises(am.GradcheckError):
+        am.gradgradcheck(lambda t: apply(sq, (t,)), x)
+
+
+def test_numerical_grad_validates() -> None:
+    with pytest.raises(ValueError, match="method"):
+        am.numerical_grad(am.exp, [np.ones(1)], method="backward")
+    with pytest.raises(ValueError, match="eps"):
+        am.numerical_grad(am.exp, [np.ones(1)], eps=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +72,8 @@ class Node:
     """
 
     __slots__ = (
-        "__weakref__", "attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "where",
+        "__weakref__", "attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "seq",
+        "where",
     )
 
     def __init__(
@@ -89,6 +92,7 @@ class Node:
         self.extra = extra
         self.attrs = attrs
         self.freed = False
+        self.seq = next(_SEQ)
         self.scope = STATE.scope
         self.where: Optional[str] = None
 
@@ -108,6 +112,8 @@ def _user_site() -> str:
 
 
 _new = object.__new__
+_SEQ = itertools.count()
+_next_seq = _SEQ.__next__
 
 
 def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any]] = None) -> Tensor:
@@ -149,6 +155,7 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any
                     node.extra = extra
                     node.attrs = attrs
                     node.freed = False
+                    node.seq = _next_seq()
                     node.scope = state.scope
                     node.where = _user_site() if state.anomaly else None
                 break
@@ -250,6 +257,14 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     return g
 
 
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (through {node.op.name!r}); its "
+        "saved values were freed after the first backward. Pass retain_graph=True to the first "
+        "backward if you need to call it twice."
+    )
+
+
 def backward(
     root: Tensor,
     grad: Any = None,
@@ -261,8 +276,13 @@ def backward(
 
     Without ``inputs``, adjoints are accumulated into ``.grad`` of leaves (and of tensors that
     called ``retain_grad``). With ``inputs`` the adjoints of those tensors are returned instead
-    and no ``.grad`` is touched. Kahn's algorithm over dependency counts: each tensor is
-    processed once, after every consumer has sent its contribution.
+    and no ``.grad`` is touched.
+
+    Order: every node gets a sequence number when it is created, and a node is always created
+    after its inputs, so taking pending nodes highest number first (a heap) visits each one
+    after all of its consumers — a reverse topological order found in one pass, without
+    recursion and without counting dependencies first. ``.grad`` is written only at the end, so
+    an error part-way changes no gradient.
     """
     if not root._rg:
         raise RuntimeError(
@@ -274,87 +294,74 @@ def backward(
     g0 = _seed(root, grad, create_graph)
     want = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     results: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-
-    # pass 1: how many consumers each tensor has inside this graph
-    deps: dict[int, int] = {id(root): 0}
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        node = t._node
-        if node is None:
-            continue
-        if node.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (through {node.op.name!r}); "
-                "its saved values were freed after the first backward. "
-                "Pass retain_graph=True to the first backward if you need to call it twice."
-            )
-        for p in node.parents:
-            if p._rg:
-                k = id(p)
-                if k in deps:
-                    deps[k] += 1
-                else:
-                    deps[k] = 1
-                    stack.append(p)
-
     grads: dict[int, Any] = {id(root): g0}
-    handed: set[int] = set()
-    user_seed = id(g0) if grad is not None else -1
-    ready = [root]
+    done: list[Tensor] = []  # tensors whose adjoint is final and must be reported or stored
+    heap: list[tuple[int, Tensor]] = []
+    if root._node is not None:
+        heap.append((-root._node.seq, root))
+    else:
+        done.append(root)
     anomaly = STATE.anomaly
+    push, pop = heapq.heappush, heapq.heappop
     with np.errstate(all="ignore"):
         prev_mode = STATE.grad_enabled
         STATE.grad_enabled = create_graph
         try:
-            while ready:
-                t = ready.pop()
-                g = grads.pop(id(t), None)
+            while heap:
+                t = pop(heap)[1]
                 node = t._node
-                if g is not None:
-                    if want is not None:
-                        if id(t) in want:
-                            results[want[id(t)]] = g
-                    elif node is None or t._retain:
-                        _accumulate(t, g, handed, user_seed)
-                if node is None:
-                    continue
+                if node.freed:
+                    raise _freed_error(node)
+                g = grads[id(t)]
+                if t._retain or (want is not None and id(t) in want):
+                    done.append(t)
+                else:
+                    del grads[id(t)]
                 parents = node.parents
-                if g is not None:
-                    op = node.op
-                    if len(parents) == 1:
-                        needs: tuple[bool, ...] = _NEED1
-                    elif len(parents) == 2:
-                        needs = (parents[0]._rg, parents[1]._rg)
+                op = node.op
+                if len(parents) == 1:
+                    needs: tuple[bool, ...] = _NEED1
+                elif len(parents) == 2:
+                    needs = (parents[0]._rg, parents[1]._rg)
+                else:
+                    needs = tuple([p._rg for p in parents])
+                if create_graph:
+                    in_grads = op.vjp(g, parents, t, node.extra, needs, **node.attrs)
+                else:
+                    in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
+                for p, pg in zip(parents, in_grads):
+                    if pg is None or not p._rg:
+                        continue
+                    if pg.shape != p.data.shape:
+                        pg = _fit(pg, p, op)
+                    if anomaly:
+                        _check_grad(pg, p, node)
+                    k = id(p)
+                    prev = grads.get(k)
+                    if prev is None:
+                        grads[k] = pg
+                        pn = p._node
+                        if pn is None:
+                            done.append(p)
+                        else:
+                            push(heap, (-pn.seq, p))
                     else:
-                        needs = tuple([p._rg for p in parents])
-                    if create_graph:
-                        in_grads = op.vjp(g, parents, t, node.extra, needs, **node.attrs)
-                    else:
-                        in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
-                    for p, pg in zip(parents, in_grads):
-                        if pg is None or not p._rg:
-                            continue
-                        if pg.shape != p.data.shape:
-                            pg = _fit(pg, p, op)
-                        if anomaly:
-                            _check_grad(pg, p, node)
-                        k = id(p)
-                        prev = grads.get(k)
-                        grads[k] = pg if prev is None else prev + pg
+                        grads[k] = prev + pg
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
                     node.freed = True
-                for p in parents:
-                    if p._rg:
-                        k = id(p)
-                        n = deps[k] - 1
-                        deps[k] = n
-                        if n == 0:
-                            ready.append(p)
         finally:
             STATE.grad_enabled = prev_mode
-    return results if inputs is not None else None
+    if want is not None:
+        for t in done:
+            if id(t) in want:
+                results[want[id(t)]] = grads[id(t)]
+        return results
+    handed: set[int] = set()
+    user_seed = id(g0) if grad is not None else -1
+    for t in done:
+        _accumulate(t, grads[id(t)], handed, user_seed)
+    return None
 
 
 _NEED1 = (True,)

@@ -123,7 +123,13 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any
     never warnings. This is the hot path of the library; it is written for speed.
     """
     state = STATE
-    datas = tuple([a.data for a in args])
+    n = len(args)
+    if n == 2:
+        datas: tuple[Any, ...] = (args[0].data, args[1].data)
+    elif n == 1:
+        datas = (args[0].data,)
+    else:
+        datas = tuple([a.data for a in args])
     try:
         if attrs:
             out, extra = state.quiet.run(op.forward, *datas, **attrs)
@@ -312,24 +318,28 @@ def backward(
                 node = t._node
                 if node.freed:
                     raise _freed_error(node)
-                g = grads[id(t)]
-                if t._retain or (want is not None and id(t) in want):
+                k = id(t)
+                g = grads.pop(k)
+                if t._retain or (want is not None and k in want):
+                    grads[k] = g
                     done.append(t)
-                else:
-                    del grads[id(t)]
                 parents = node.parents
                 op = node.op
                 if len(parents) == 1:
                     needs: tuple[bool, ...] = _NEED1
-                elif len(parents) == 2:
-                    needs = (parents[0]._rg, parents[1]._rg)
                 else:
                     needs = tuple([p._rg for p in parents])
+                attrs = node.attrs
                 if create_graph:
-                    in_grads = op.vjp(g, parents, t, node.extra, needs, **node.attrs)
+                    in_grads = op.vjp(g, parents, t, node.extra, needs, **attrs)
+                elif attrs:
+                    in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **attrs)
                 else:
-                    in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
-                for p, pg in zip(parents, in_grads):
+                    in_grads = op.vjp(g, node.ins, node.out, node.extra, needs)
+                i = 0
+                for pg in in_grads:
+                    p = parents[i]
+                    i += 1
                     if pg is None or not p._rg:
                         continue
                     if pg.shape != p.data.shape:

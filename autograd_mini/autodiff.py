@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from .tensor import Tensor
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
 
-ArgNums = Union[int, Sequence[int]]
+ArgNums = int | Sequence[int]
 
 
 def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
@@ -144,7 +144,7 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
 
 
 def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
-    """``x ↦ H`` with ``H[i, j] = ∂²f / ∂x_i ∂x_j`` (shape x.shape + x.shape), as jacobian(grad(f))."""
+    """``x ↦ H``, ``H[i, j] = ∂²f / ∂x_i ∂x_j`` (shape x.shape + x.shape): jacobian(grad(f))."""
     return jacobian(grad(f, argnums), argnums)
 
 

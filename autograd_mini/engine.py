@@ -7,7 +7,7 @@ import itertools
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -80,8 +80,8 @@ class Node:
         self,
         op: Primitive,
         parents: tuple[Tensor, ...],
-        ins: Optional[tuple[np.ndarray, ...]],
-        out: Optional[np.ndarray],
+        ins: tuple[np.ndarray, ...] | None,
+        out: np.ndarray | None,
         extra: Any,
         attrs: dict[str, Any],
     ) -> None:
@@ -94,7 +94,7 @@ class Node:
         self.freed = False
         self.seq = next(_SEQ)
         self.scope = STATE.scope
-        self.where: Optional[str] = None
+        self.where: str | None = None
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name}>"
@@ -116,7 +116,7 @@ _SEQ = itertools.count()
 _next_seq = _SEQ.__next__
 
 
-def apply(op: Primitive, args: tuple[Tensor, ...], attrs: Optional[dict[str, Any]] = None) -> Tensor:
+def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None = None) -> Tensor:
     """Run ``op`` forward on tensors ``args`` and record a node if any input requires grad.
 
     The forward runs in the thread's quiet NumPy context: non-finite results are IEEE values,
@@ -274,10 +274,10 @@ def _freed_error(node: Node) -> RuntimeError:
 def backward(
     root: Tensor,
     grad: Any = None,
-    retain_graph: Optional[bool] = None,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
-    inputs: Optional[Sequence[Tensor]] = None,
-) -> Optional[list[Any]]:
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Any] | None:
     """Reverse-mode sweep from ``root``: v̄_i = Σ_{j ∈ ch(i)} v̄_j ∂v_j/∂v_i.
 
     Without ``inputs``, adjoints are accumulated into ``.grad`` of leaves (and of tensors that
@@ -315,7 +315,7 @@ def backward(
         try:
             while heap:
                 t = pop(heap)[1]
-                node = t._node
+                node: Node = t._node  # type: ignore[assignment]  # only tensors with nodes are pushed
                 if node.freed:
                     raise _freed_error(node)
                 k = id(t)

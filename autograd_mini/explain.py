@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
 from .engine import sum_to, topological_order
 from .grad_mode import no_grad
 from .tensor import Tensor
-from .viz_labels import Names, format_array, format_number, name_map
+from .viz_labels import Names, format_array, format_number, name_map, visible
 
 __all__ = ["BackwardTrace", "Contribution", "Step", "explain_backward", "trace_backward"]
 
@@ -46,11 +46,11 @@ class BackwardTrace:
     """
 
     order: list[Tensor]
-    adjoints: list[Optional[np.ndarray]]
+    adjoints: list[np.ndarray | None]
     steps: list[Step]
     received: list[list[Contribution]] = field(default_factory=list)
 
-    def adjoint(self, t: Tensor) -> Optional[np.ndarray]:
+    def adjoint(self, t: Tensor) -> np.ndarray | None:
         """The adjoint of tensor ``t`` (None if it is not in the graph or is a constant)."""
         for i, s in enumerate(self.order):
             if s is t:
@@ -73,7 +73,7 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def trace_backward(
-    root: Tensor, grad: Any = None, order: Optional[Sequence[Tensor]] = None
+    root: Tensor, grad: Any = None, order: Sequence[Tensor] | None = None
 ) -> BackwardTrace:
     """Run the reverse sweep of ``root`` without touching ``.grad`` or freeing the graph.
 
@@ -96,7 +96,7 @@ def trace_backward(
                 "again, or call backward(retain_graph=True)"
             )
     pos = {id(t): i for i, t in enumerate(order)}
-    adj: list[Optional[np.ndarray]] = [None] * len(order)
+    adj: list[np.ndarray | None] = [None] * len(order)
     received: list[list[Contribution]] = [[] for _ in order]
     adj[-1] = _seed(root, grad)
     steps: list[Step] = []
@@ -109,7 +109,7 @@ def trace_backward(
             needs = tuple(p._rg for p in node.parents)
             grads = node.op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
             sent = []
-            for k, (p, pg, need) in enumerate(zip(node.parents, grads, needs)):
+            for k, (p, pg, need) in enumerate(zip(node.parents, grads, needs, strict=False)):
                 if pg is None or not need:
                     continue
                 pg = np.asarray(sum_to(np.asarray(pg), p.shape))
@@ -128,7 +128,7 @@ def trace_backward(
     return BackwardTrace(order, adj, steps, received)
 
 
-def _local_derivatives(t: Tensor) -> list[Optional[float]]:
+def _local_derivatives(t: Tensor) -> list[float | None]:
     """∂t/∂input for each input when t and that input are single numbers (else None)."""
     node = t._node
     assert node is not None
@@ -138,8 +138,8 @@ def _local_derivatives(t: Tensor) -> list[Optional[float]]:
     one = np.ones(t.shape, dtype=t.data.dtype)
     with no_grad(), np.errstate(all="ignore"):
         grads = node.op.vjp(one, node.ins, node.out, node.extra, needs, **node.attrs)
-    out: list[Optional[float]] = []
-    for p, pg, need in zip(node.parents, grads, needs):
+    out: list[float | None] = []
+    for p, pg, need in zip(node.parents, grads, needs, strict=False):
         if pg is None or not need or p.data.size != 1:
             out.append(None)
         else:
@@ -190,7 +190,7 @@ def explain_backward(
             return f"v{vnum[i]}"
         t = order[i]
         label = given.get(id(t)) or t.name
-        return label if label else _fmt(t.data, precision)
+        return visible(label) if label else _fmt(t.data, precision)
 
     p = precision
     lines = [
@@ -204,7 +204,7 @@ def explain_backward(
             continue
         t, v = order[i], ref(i)
         label = given.get(id(t)) or t.name
-        head = f"{v} ({label})" if label else v
+        head = f"{v} ({visible(label)})" if label else v
         node = t._node
         if node is not None:
             args = ", ".join(ref(pos[id(q)]) for q in node.parents)
@@ -223,7 +223,12 @@ def explain_backward(
             srcs = ", ".join(ref(c.child) for c in got)
             total = _fmt(adj, p)
             terms = [c.value for c in got]
-            text = total if len(terms) == 1 else f"{_signed_sum(terms, p)} = {total}"
+            if len(terms) == 1:
+                text = total
+            elif all(c.size == 1 for c in terms):
+                text = f"{_signed_sum(terms, p)} = {total}"
+            else:
+                text = f"the sum of {len(terms)} contributions = {total}"
             lines.append(f"  {v[0]}{BAR}{v[1:]} = {text}   (from {srcs})")
         step = step_of.get(i)
         if node is not None and step is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional, Union
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from .tensor import Tensor
 
 __all__ = ["ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
 
-Shape = Union[int, Sequence[int]]
+Shape = int | Sequence[int]
 
 
 def _shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
@@ -47,7 +47,7 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(np.ones_like(arr, dtype=dtype), requires_grad=requires_grad)
 
 
-def _rng(rng: Optional[np.random.Generator]) -> np.random.Generator:
+def _rng(rng: np.random.Generator | None) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
@@ -55,14 +55,14 @@ def _rng(rng: Optional[np.random.Generator]) -> np.random.Generator:
     return rng
 
 
-def randn(*shape: Any, rng: Optional[np.random.Generator] = None, dtype: Any = np.float64,
+def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples drawn from ``rng`` (a ``np.random.Generator``)."""
     data = _rng(rng).standard_normal(_shape(shape, "randn")).astype(dtype, copy=False)
     return Tensor(data, requires_grad=requires_grad)
 
 
-def rand(*shape: Any, rng: Optional[np.random.Generator] = None, dtype: Any = np.float64,
+def rand(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
     data = _rng(rng).random(_shape(shape, "rand")).astype(dtype, copy=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Sequence
-from typing import Any, Optional, Union
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +21,7 @@ __all__ = [
     "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var", "where",
 ]
 
-Axis = Union[None, int, Sequence[int]]
+Axis = None | int | Sequence[int]
 _P = REGISTRY
 
 
@@ -40,7 +40,7 @@ _CONSTS: dict[tuple[float, str], Tensor] = {}
 
 
 def _const(x: float, dtype: np.dtype) -> Tensor:
-    """A cached read-only 0-d constant; Python numbers recur in expressions (``1 + …``, ``x * 2``)."""
+    """A cached read-only 0-d constant (Python numbers recur: ``1 + …``, ``x * 2``)."""
     key = (x, dtype.char)
     t = _CONSTS.get(key)
     if t is None:
@@ -52,7 +52,7 @@ def _const(x: float, dtype: np.dtype) -> Tensor:
     return t
 
 
-def _t(x: Any, like: Optional[Tensor] = None, where: str = "op") -> Tensor:
+def _t(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
     """``x`` as a Tensor; Python numbers take ``like``'s floating dtype so float32 stays float32."""
     if isinstance(x, Tensor):
         return x
@@ -72,7 +72,7 @@ def _binary(name: str, a: Any, b: Any) -> Tensor:
     return apply(_P[name], (a, b))
 
 
-def _axes(axis: Axis, ndim: int, name: str) -> Optional[tuple[int, ...]]:
+def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
     """Normalise ``axis`` (None, int, negative int or tuple) to sorted non-negative ints."""
     if axis is None:
         return None
@@ -116,7 +116,7 @@ def div(a: Any, b: Any) -> Tensor:
     return _binary("div", a, b)
 
 
-def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
+def pow(a: Any, b: Any) -> Tensor:
     """a^b elementwise; the exponent may be a constant or a tensor."""
     return _binary("pow", a, b)
 
@@ -168,7 +168,7 @@ def sqrt(x: Any) -> Tensor:
     return _unary("sqrt", x)
 
 
-def abs(x: Any) -> Tensor:  # noqa: A001
+def abs(x: Any) -> Tensor:
     """|x|; its derivative at 0 is taken as 0."""
     return _unary("abs", x)
 
@@ -221,7 +221,7 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _binary("minimum", a, b)
 
 
-def clip(x: Any, a_min: Optional[float] = None, a_max: Optional[float] = None) -> Tensor:
+def clip(x: Any, a_min: float | None = None, a_max: float | None = None) -> Tensor:
     """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max."""
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
@@ -243,13 +243,13 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------- reductions
-def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ over ``axis`` (None: all axes)."""
     x = _t(x, where="sum")
     return apply(_P["sum"], (x,), {"axis": _axes(axis, x.ndim, "sum"), "keepdims": keepdims})
 
 
-def _count(x: Tensor, axes: Optional[tuple[int, ...]]) -> int:
+def _count(x: Tensor, axes: tuple[int, ...] | None) -> int:
     if axes is None:
         return x.data.size
     return math.prod(x.data.shape[a] for a in axes)
@@ -285,12 +285,12 @@ def _extreme(name: str, x: Any, axis: Axis, keepdims: bool) -> Tensor:
     return apply(_P[name], (x,), {"axis": axes, "keepdims": keepdims})
 
 
-def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
     return _extreme("max", x, axis, keepdims)
 
 
-def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient evenly."""
     return _extreme("min", x, axis, keepdims)
 
@@ -314,6 +314,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return apply(_P["log_softmax"], (x,), {"axis": _one_axis(axis, x.ndim, "log_softmax")})
 
 
+from . import tensor as _tensor_module  # noqa: E402
 from .shaping import (  # noqa: E402  (shaping imports helpers defined above)
     astype,
     broadcast_to,
@@ -327,7 +328,5 @@ from .shaping import (  # noqa: E402  (shaping imports helpers defined above)
     stack,
     transpose,
 )
-
-from . import tensor as _tensor_module  # noqa: E402
 
 _tensor_module.F = __import__(__name__, fromlist=["_"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +35,7 @@ def numerical_grad(
     inputs: Sequence[Any],
     eps: float = 1e-6,
     method: str = "central",
-    grad_output: Optional[Any] = None,
+    grad_output: Any | None = None,
 ) -> list[np.ndarray]:
     """Finite-difference gradient of ⟨u, f(inputs)⟩ with respect to each input (float64).
 
@@ -52,7 +52,9 @@ def numerical_grad(
     base = _eval(f, xs)
     u = np.ones_like(base) if grad_output is None else _f64(grad_output)
     if u.shape != base.shape:
-        raise ValueError(f"numerical_grad: grad_output shape {u.shape} != output shape {base.shape}")
+        raise ValueError(
+            f"numerical_grad: grad_output shape {u.shape} != output shape {base.shape}"
+        )
     f0 = float(np.sum(u * base))
     grads = []
     for x in xs:
@@ -103,7 +105,7 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-4,
     fast: bool = False,
-    rng: Optional[np.random.Generator] = None,
+    rng: np.random.Generator | None = None,
     raise_exception: bool = True,
 ) -> bool:
     """Compare ``f``'s reverse-mode gradients with central differences, in float64.
@@ -159,7 +161,7 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-4,
     fast: bool = False,
-    rng: Optional[np.random.Generator] = None,
+    rng: np.random.Generator | None = None,
     raise_exception: bool = True,
 ) -> bool:
     """Check second derivatives: gradcheck of x ↦ ∇_x⟨u, f(x)⟩ computed with create_graph=True."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def flatten(x: Any) -> Tensor:
     return reshape(x, (-1,))
 
 
-def transpose(x: Any, axes: Optional[Sequence[int]] = None) -> Tensor:
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     """Permute axes (default: reverse them)."""
     x = _t(x, "transpose")
     nd = x.ndim
@@ -111,8 +111,8 @@ def astype(x: Any, dtype: Any) -> Tensor:
 def _is_basic(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(
-        i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
-        and not isinstance(i, bool)
+        i is None or i is Ellipsis or (isinstance(i, (slice, int, np.integer))
+        and not isinstance(i, bool))
         for i in items
     )
 
@@ -157,7 +157,8 @@ def scatter_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis``."""
-    from .functional import _one_axis, _t as conv
+    from .functional import _one_axis
+    from .functional import _t as conv
 
     if not isinstance(tensors, (list, tuple)) or not tensors:
         raise ValueError("concatenate: need a non-empty list or tuple of tensors")
@@ -168,7 +169,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
     ax = _one_axis(axis, nd, "concatenate")
     for t in ts:
-        if t.ndim != nd or t.shape[:ax] + t.shape[ax + 1:] != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
+        rest = t.shape[:ax] + t.shape[ax + 1:]
+        if t.ndim != nd or rest != ts[0].shape[:ax] + ts[0].shape[ax + 1:]:
             raise ValueError(
                 f"concatenate: shapes {[t.shape for t in ts]} differ outside axis {ax}"
             )

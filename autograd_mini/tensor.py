@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,9 @@ def _is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
-def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True, where: str = "Tensor") -> np.ndarray:
+def as_array(
+    data: ArrayLike, dtype: Any = None, copy: bool = True, where: str = "Tensor"
+) -> np.ndarray:
     """Convert ``data`` to an ndarray of a numeric dtype, refusing ragged, object and complex data.
 
     Python floats become float64; ints and bools keep their kind (they are constants).
@@ -29,7 +31,8 @@ def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True, where: str =
     try:
         arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
     except (ValueError, TypeError) as exc:
-        raise TypeError(f"{where}: cannot make a numeric array from {type(data).__name__}: {exc}") from None
+        name = type(data).__name__
+        raise TypeError(f"{where}: cannot make a numeric array from {name}: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
@@ -51,17 +54,17 @@ class Tensor:
 
     data: np.ndarray
     _rg: bool
-    _grad: Optional[Tensor]
-    _node: Optional[Node]
+    _grad: Tensor | None
+    _node: Node | None
     _retain: bool
-    name: Optional[str]
+    name: str | None
 
     def __init__(
         self,
         data: ArrayLike,
         requires_grad: bool = False,
         dtype: Any = None,
-        name: Optional[str] = None,
+        name: str | None = None,
     ) -> None:
         self.data = as_array(data, dtype=dtype)
         self._rg = False
@@ -92,12 +95,12 @@ class Tensor:
         self._rg = value
 
     @property
-    def grad(self) -> Optional[Tensor]:
+    def grad(self) -> Tensor | None:
         """The accumulated gradient (a Tensor) or None."""
         return self._grad
 
     @grad.setter
-    def grad(self, value: Optional[Tensor]) -> None:
+    def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
                 value = Tensor(value, dtype=self.data.dtype)
@@ -113,7 +116,7 @@ class Tensor:
         return self._node is None
 
     @property
-    def grad_fn(self) -> Optional[Node]:
+    def grad_fn(self) -> Node | None:
         """The graph node that produced this tensor (None for leaves)."""
         return self._node
 
@@ -152,9 +155,9 @@ class Tensor:
         """The single element as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item(): tensor has {self.data.size} elements, expected exactly 1")
-        return self.data.item()  # type: ignore[no-any-return]
+        return self.data.item()
 
-    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is not None and dtype != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -203,8 +206,8 @@ class Tensor:
 
     def backward(
         self,
-        grad: Optional[ArrayLike] = None,
-        retain_graph: Optional[bool] = None,
+        grad: ArrayLike | None = None,
+        retain_graph: bool | None = None,
         create_graph: bool = False,
     ) -> None:
         """Accumulate ∂self/∂leaf (times ``grad``) into every leaf's ``.grad``.
@@ -376,7 +379,7 @@ class Tensor:
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return F.broadcast_to(self, shape)
 
-    def clip(self, a_min: Optional[float] = None, a_max: Optional[float] = None) -> Tensor:
+    def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
         return F.clip(self, a_min, a_max)
 
     def astype(self, dtype: Any) -> Tensor:
@@ -386,7 +389,7 @@ class Tensor:
         return F.reshape(self, (-1,))
 
 
-Axis = Optional[Any]
+Axis = Any
 
 
 def _raw(x: Any) -> Any:
@@ -394,7 +397,7 @@ def _raw(x: Any) -> Any:
 
 
 def tensor(
-    data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: Optional[str] = None
+    data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
 ) -> Tensor:
     """Make a Tensor (copies ``data``); same as ``Tensor(...)``."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 #: Names for tensors: a mapping name -> Tensor or an iterable of (name, Tensor) pairs, as
 #: ``module.named_parameters()`` gives.
-Names = Union[Mapping[str, "Tensor"], Iterable[tuple[str, "Tensor"]], None]
+Names: TypeAlias = "Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None"
 
 __all__ = [
     "STYLES",
@@ -24,6 +25,7 @@ __all__ = [
     "html_table",
     "name_map",
     "op_caption",
+    "visible",
 ]
 
 #: Arrays with at most this many elements are shown in full; larger ones as min / mean / max.
@@ -48,6 +50,29 @@ STYLES: dict[str, dict[str, str]] = {
 }
 
 
+_PLAIN = re.compile(r"[\w .,:;+*/=()\[\]{}|#%!?~^$@-]*", re.ASCII)
+
+
+def visible(text: str, limit: int = _MAX_NAME) -> str:
+    """``text`` with control characters and lone surrogates as backslash escapes, shortened."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if o < 32 or 127 <= o < 160:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+
+
 def esc(text: str, limit: int = _MAX_NAME) -> str:
     """Make any string safe inside a Graphviz HTML-like label.
 
@@ -55,28 +80,9 @@ def esc(text: str, limit: int = _MAX_NAME) -> str:
     backslash escapes, and very long names are shortened with an ellipsis.
     """
     text = str(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch == '"':
-            out.append("&quot;")
-        elif ch == "'":
-            out.append("&#39;")
-        elif o < 32 or 127 <= o < 160:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
-        elif 0xD800 <= o <= 0xDFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    if len(text) <= limit and _PLAIN.fullmatch(text):
+        return text
+    return "".join(_ENTITIES.get(ch, ch) for ch in visible(text, limit))
 
 
 def format_number(v: Any, precision: int = 4) -> str:
@@ -133,12 +139,9 @@ def op_caption(name: str, attrs: Mapping[str, Any]) -> list[str]:
     lines = [f"<B>{esc(name)}</B>"]
     for k in sorted(attrs):
         v = attrs[k]
-        if v is None:
+        if v is None or v is False:
             continue
-        if isinstance(v, np.ndarray):
-            text = f"{v.dtype}{format_shape(v.shape)}"
-        else:
-            text = repr(v)
+        text = f"{v.dtype}{format_shape(v.shape)}" if isinstance(v, np.ndarray) else repr(v)
         lines.append(esc(f"{k}={text}", limit=32))
     return lines
 

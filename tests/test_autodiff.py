@@ -25,7 +25,8 @@ def test_grad_argnums_tuple_and_value() -> None:
     def f(a: am.Tensor, b: am.Tensor) -> am.Tensor:
         return (a * b).sum() + (a**2).sum()
 
-    value, (ga, gb) = am.value_and_grad(f, argnums=(0, 1))(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    vg = am.value_and_grad(f, argnums=(0, 1))
+    value, (ga, gb) = vg(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     assert value.item() == 1 * 3 + 2 * 4 + 1 + 4
     np.testing.assert_allclose(ga.data, [3 + 2, 4 + 4])
     np.testing.assert_allclose(gb.data, [1, 2])

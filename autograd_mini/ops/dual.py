@@ -6,7 +6,7 @@ functions, which is how ``create_graph=True`` makes gradients differentiable.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +51,7 @@ def sigmoid(x: Any) -> Any:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-def sum(x: Any, axis: Optional[tuple[int, ...]] = None, keepdims: bool = False) -> Any:  # noqa: A001
+def sum(x: Any, axis: tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
     if isinstance(x, Tensor):
         return _F().sum(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
@@ -61,7 +61,7 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Any:
     return _F().reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
 
 
-def transpose(x: Any, axes: Optional[tuple[int, ...]]) -> Any:
+def transpose(x: Any, axes: tuple[int, ...] | None) -> Any:
     return _F().transpose(x, axes) if isinstance(x, Tensor) else np.transpose(x, axes)
 
 
@@ -104,7 +104,7 @@ def scatter_add(g: Any, index: Any, shape: tuple[int, ...], basic: bool) -> Any:
     return z
 
 
-def reduced_to_keepdims(g: Any, in_shape: tuple[int, ...], axis: Optional[tuple[int, ...]],
+def reduced_to_keepdims(g: Any, in_shape: tuple[int, ...], axis: tuple[int, ...] | None,
                         keepdims: bool) -> Any:
     """Give a reduction's output gradient back its reduced axes (as size 1) for broadcasting."""
     if keepdims:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +11,7 @@ from . import dual
 
 __all__: list[str] = []
 
-Axes = Optional[tuple[int, ...]]
+Axes = tuple[int, ...] | None
 Grads = tuple[Any, ...]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -23,13 +23,13 @@ def _reshape_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, shape: Any 
     return (dual.reshape(g, ins[0].shape),)
 
 
-def _transpose(x: Any, axes: Optional[tuple[int, ...]] = None) -> tuple[Any, None]:
+def _transpose(x: Any, axes: tuple[int, ...] | None = None) -> tuple[Any, None]:
     """permute axes;  x̄ += transpose(ḡ, argsort(axes))"""
     return np.transpose(x, axes), None
 
 
 def _transpose_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any,
-                   axes: Optional[tuple[int, ...]] = None) -> Grads:
+                   axes: tuple[int, ...] | None = None) -> Grads:
     inv = None if axes is None else tuple(int(i) for i in np.argsort(axes))
     return (dual.transpose(g, inv),)
 

@@ -1,0 +1,160 @@
+"""The ``autograd-mini`` command line: one argparse subcommand per task (``graph``, ...).
+
+To add a subcommand, write ``_add_NAME(subparsers)`` that creates its parser and sets
+``handler=`` (a function ``(args) -> int`` returning the exit status) with
+``set_defaults``, and append it to ``_COMMANDS``. Handlers raise ``CommandError`` (or
+``ExprError``) for user errors; ``main`` turns those into a one-line message and status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = ["CommandError", "build_parser", "main"]
+
+PROG = "autograd-mini"
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+
+class CommandError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(message)
+
+
+def _fmt(v: Any) -> str:
+    return repr(float(v)) if getattr(v, "size", 1) == 1 else str(v)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    """Parse, run forward and backward, print value and gradients, write the drawing."""
+    from .expr import evaluate, parse_assignment
+    from .tensor import Tensor
+    from .viz import draw_graph
+
+    fmt = None
+    if args.output is not None:
+        fmt = FORMATS.get(Path(args.output).suffix.lower())
+        if fmt is None:
+            raise CommandError(f"cannot tell the format of {args.output!r}: use a file name "
+                               "ending in " + ", ".join(FORMATS))
+        if not Path(args.output).resolve().parent.is_dir():
+            raise CommandError(f"the folder of {args.output!r} does not exist")
+    values: dict[str, float] = {}
+    for item in args.values:
+        name, number = parse_assignment(item)
+        if name in values:
+            raise CommandError(f"{name} is given twice")
+        values[name] = number
+    variables = {n: Tensor(v, requires_grad=True, name=n) for n, v in values.items()}
+    f = evaluate(args.expr, variables)
+    graph = draw_graph(f, textbook=not args.plain, rankdir=args.rankdir,
+                       precision=args.precision)
+    explanation = None
+    if args.explain and f.requires_grad:
+        from .explain import explain_backward
+
+        explanation = explain_backward(f, precision=args.precision)
+    if f.requires_grad:
+        f.backward()
+    print(f"f = {_fmt(f.data)}")
+    for name, t in variables.items():
+        g = t.grad
+        note = "" if g is not None else f"   ({name} does not appear in f)"
+        print(f"df/d{name} = {_fmt(g.data) if g is not None else '0.0'}{note}")
+    if explanation is not None:
+        print()
+        print(explanation, end="")
+    if args.output is not None and fmt is not None:
+        _write(graph, Path(args.output), fmt)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _write(graph: Any, path: Path, fmt: str) -> None:
+    """Write DOT text, or render with Graphviz's ``dot`` into ``path``."""
+    import graphviz
+
+    if fmt == "dot":
+        data = graph.source.encode("utf-8")
+    else:
+        try:
+            data = graph.pipe(format=fmt)
+        except graphviz.ExecutableNotFound:
+            raise CommandError(
+                "Graphviz's 'dot' program was not found on PATH: install Graphviz, or write "
+                "DOT text with -o FILE.dot"
+            ) from None
+        except graphviz.CalledProcessError as exc:
+            detail = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            raise CommandError(f"dot failed: {detail[-1] if detail else exc}") from None
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def _add_graph(sub: Any) -> None:
+    p = sub.add_parser(
+        "graph",
+        help="draw the computational graph of an expression with values and adjoints",
+        description="Evaluate EXPR at the given values, print f and its gradients, and draw "
+        "the graph (identical subexpressions share one node). EXPR may use numbers, the "
+        "variables, + - * / ** and exp, log, log1p, sqrt, tanh, sigmoid, relu, softplus, "
+        "log_sigmoid, abs, square. Start EXPR with a space if it begins with '-'.",
+    )
+    p.add_argument("expr", metavar="EXPR", help='e.g. "x*y - log(1 + exp(x*y))"')
+    p.add_argument("values", metavar="NAME=VALUE", nargs="*", help="e.g. x=1.5 y=-0.5")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the drawing; the format comes from the suffix: "
+                   + ", ".join(FORMATS))
+    p.add_argument("--plain", action="store_true",
+                   help="label variables by name instead of v1..vN and adjoints as grad")
+    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"],
+                   help="layout direction (default LR)")
+    p.add_argument("--precision", type=int, default=4, metavar="N",
+                   help="significant digits in the drawing (default 4)")
+    p.add_argument("--explain", action="store_true",
+                   help="also print the chain rule step by step (reverse sweep)")
+    p.set_defaults(handler=_graph)
+
+
+_COMMANDS: list[Callable[[Any], None]] = [_add_graph]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every registered subcommand."""
+    parser = _Parser(prog=PROG, description="Tools around the autograd_mini library.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in _COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for a user error, with one line)."""
+    from .expr import ExprError
+
+    try:
+        args = build_parser().parse_args(argv)
+        status: int = args.handler(args)
+        return status
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except (CommandError, ExprError, ValueError, TypeError, RuntimeError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""A training loop: epochs over batches, loss, optimiser, optional scheduler and validation."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .grad_mode import no_grad
+from .tensor import Tensor
+
+__all__ = ["History", "accuracy", "evaluate", "fit"]
+
+Batch = tuple[Any, Any]
+Metric = Callable[[Tensor, Any], float]
+
+
+class _Optimizer(Protocol):
+    def zero_grad(self) -> None: ...
+    def step(self) -> Any: ...
+
+
+@dataclass
+class History:
+    """What ``fit`` measured: per-epoch training loss, per-step losses and metric curves."""
+
+    loss: list[float] = field(default_factory=list)
+    step_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    interrupted: bool = False
+
+    def record(self, name: str, value: float) -> None:
+        self.metrics.setdefault(name, []).append(float(value))
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def accuracy(output: Tensor, target: Any) -> float:
+    """Share of correct predictions: argmax over classes, or sign/0.5 threshold for one column.
+
+    Targets may be class indices, ±1 labels or 0/1 labels.
+    """
+    out = np.asarray(output.data if isinstance(output, Tensor) else output)
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if out.ndim == 2 and out.shape[1] > 1:
+        pred = out.argmax(axis=1)
+        y = y.argmax(axis=1) if y.ndim == 2 else y
+        return float(np.mean(pred == y.reshape(pred.shape)))
+    out = out.reshape(-1)
+    y = y.reshape(-1)
+    if np.any(y < 0):  # ±1 labels, decision at 0
+        return float(np.mean(np.where(out >= 0, 1, -1) == y))
+    return float(np.mean((out >= 0).astype(y.dtype) == y))
+
+
+def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
+             loss_fn: Callable[[Tensor, Any], Tensor],
+             metrics: Mapping[str, Metric] | None = None) -> dict[str, float]:
+    """Mean loss and metrics over ``batches`` (weighted by batch size), without recording."""
+    totals: dict[str, float] = {}
+    count = 0
+    with no_grad():
+        for x, y in batches:
+            out = model(x)
+            n = len(x)
+            totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y).item()) * n
+            for name, fn in (metrics or {}).items():
+                totals[name] = totals.get(name, 0.0) + fn(out, y) * n
+            count += n
+    if count == 0:
+        raise ValueError("evaluate: no batches to evaluate")
+    return {k: v / count for k, v in totals.items()}
+
+
+def _progress(total: int | None, enabled: bool | None, desc: str) -> Any:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # the bar is a nicety: without tqdm, train silently
+        return None
+    return tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+
+
+def fit(
+    model: Callable[[Tensor], Tensor],
+    train: Iterable[Batch],
+    loss_fn: Callable[[Tensor, Any], Tensor],
+    optimizer: _Optimizer,
+    epochs: int = 1,
+    scheduler: Any | None = None,
+    val: Iterable[Batch] | None = None,
+    metrics: Mapping[str, Metric] | None = None,
+    progress: bool | None = None,
+    on_epoch_end: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over ``train`` and return the History.
+
+    Each step: ``optimizer.zero_grad()``; L = loss_fn(model(x), y); ``L.backward()``;
+    ``optimizer.step()``. After each epoch the scheduler steps (``ReduceLROnPlateau``-style
+    schedulers get the validation loss, or the training loss without validation data), the
+    validation set is evaluated (``val_loss`` and ``val_<metric>``), and ``on_epoch_end`` is
+    called. ``train`` must be re-iterable (a DataLoader or a list of batches).
+
+    A progress bar (tqdm) shows when stderr is a terminal, or when ``progress=True``; pass
+    ``progress=False`` to silence it. Ctrl-C stops training and returns the history so far
+    with ``interrupted=True``. A non-finite loss raises ``FloatingPointError`` naming the epoch
+    and step.
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    hist = History()
+    train_fn = getattr(model, "train", None)
+    try:
+        n_batches: int | None = len(train)  # type: ignore[arg-type]
+    except TypeError:
+        n_batches = None
+    bar = _progress(None if n_batches is None else n_batches * epochs, progress, "training")
+    try:
+        for epoch in range(epochs):
+            if callable(train_fn):
+                train_fn()
+            total, count = 0.0, 0
+            for step, (x, y) in enumerate(train):
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), y)
+                value = float(loss.item())
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"fit: the loss became {value} at epoch {epoch}, step {step}"
+                    )
+                loss.backward()
+                optimizer.step()
+                n = len(x)
+                total += value * n
+                count += n
+                hist.step_loss.append(value)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(epoch=epoch + 1, loss=f"{value:.4f}")
+            if count == 0:
+                raise ValueError("fit: the training data yielded no batches")
+            hist.loss.append(total / count)
+            monitored = hist.loss[-1]
+            if val is not None:
+                eval_fn = getattr(model, "eval", None)
+                if callable(eval_fn):
+                    eval_fn()
+                res = evaluate(model, val, loss_fn, metrics)
+                for name, value in res.items():
+                    hist.record(f"val_{name}", value)
+                monitored = res["loss"]
+            if scheduler is not None:
+                if type(scheduler).__name__ == "ReduceLROnPlateau":
+                    scheduler.step(monitored)
+                else:
+                    scheduler.step()
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, hist)
+    except KeyboardInterrupt:
+        hist.interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    return hist

@@ -1,0 +1,411 @@
+"""Draw the computational DAG with every value and adjoint, and step through backprop."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engine import topological_order
+from .explain import BAR, BackwardTrace, trace_backward
+from .tensor import Tensor
+from .viz_labels import (
+    STYLES,
+    Names,
+    dot_attrs,
+    esc,
+    format_array,
+    format_shape,
+    html_table,
+    name_map,
+    op_caption,
+)
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["backprop_steps", "draw_graph"]
+
+_RANKDIRS = ("LR", "TB", "RL", "BT")
+_COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
+_GREY, _HOT, _WARM = "#6b7280", "#dc2626", "#c2410c"
+_FREED_NOTE = (
+    "backward() has freed this graph: only the .grad stored on leaves is shown. Draw before "
+    "backward(), or call backward(retain_graph=True), to see the adjoint of every variable."
+)
+
+Rows = list[tuple[str, str]]
+_STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
+    **STYLES,
+    "op": {**STYLES["op"], "ordering": "in"},
+    "hot_op": {**STYLES["op"], "ordering": "in", "color": _HOT},
+    "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
+}.items()}
+
+
+def _color(text: str, color: str | None) -> str:
+    return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
+
+
+class _View:
+    """What is drawn: tensors by topological position, their kinds, names, scopes and edges."""
+
+    def __init__(
+        self, root: Tensor, names: Names, textbook: bool, show_values: bool, rankdir: str,
+        precision: int, max_nodes: int | None, show_constants: bool,
+    ) -> None:
+        if not isinstance(root, Tensor):
+            raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
+        if rankdir not in _RANKDIRS:
+            raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+        if type(precision) is not int or not 1 <= precision <= 17:
+            raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+        if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+        self.textbook, self.show_values, self.rankdir = textbook, show_values, rankdir
+        self.precision = precision
+        self.given = name_map(names)
+        self.order = order = topological_order(root)
+        self.pos = {id(t): i for i, t in enumerate(order)}
+        self.vnum: dict[int, int] = {}
+        cnum: dict[int, int] = {}
+        for i, t in enumerate(order):
+            if t._rg:
+                self.vnum[i] = len(self.vnum) + 1
+            else:
+                cnum[i] = len(cnum) + 1
+        self.cnum = cnum
+        last = len(order) - 1
+        # unnamed one-number constants (the 1 in 1 + e^x) are drawn once per use, inline
+        self.inline = {i for i in cnum if i != last and order[i].data.size == 1
+                       and order[i]._node is None and self.user_name(i) is None}
+        self.show_constants = show_constants
+        self.shown = self._select(max_nodes, show_constants)
+        self.hidden = sum(1 for i, t in enumerate(order) if i not in self.shown
+                          and i not in self.inline and (show_constants or t._rg))
+        self.scope = self._scopes()
+
+    def _select(self, max_nodes: int | None, show_constants: bool) -> set[int]:
+        """Breadth-first from the output: the ``max_nodes`` tensors nearest to it."""
+        order, last = self.order, len(self.order) - 1
+        keep = {last}
+        queue = deque([last])
+        while queue and (max_nodes is None or len(keep) < max_nodes):
+            node = order[queue.popleft()]._node
+            for p in node.parents if node is not None else ():
+                j = self.pos[id(p)]
+                if j in keep or j in self.inline or (not show_constants and not p._rg):
+                    continue
+                keep.add(j)
+                queue.append(j)
+                if max_nodes is not None and len(keep) >= max_nodes:
+                    break
+        return keep
+
+    def _scopes(self) -> dict[int, tuple[str, ...]]:
+        """Each drawn tensor's name-scope path; parameters and constants join their consumers'."""
+        scope: dict[int, tuple[str, ...]] = {}
+        shared: dict[int, tuple[str, ...]] = {}
+        for i in sorted(self.shown):
+            node = self.order[i]._node
+            if node is None:
+                continue
+            scope[i] = tuple(node.scope)
+            for p in node.parents:
+                j = self.pos[id(p)]
+                if j not in shared:
+                    shared[j] = scope[i]
+                else:
+                    a, n = shared[j], 0
+                    while n < min(len(a), len(scope[i])) and a[n] == scope[i][n]:
+                        n += 1
+                    shared[j] = a[:n]
+        for i in self.shown:
+            if i not in scope:
+                k = self.kind(i)
+                scope[i] = shared.get(i, ()) if k in ("parameter", "constant") else ()
+        return scope
+
+    # ------------------------------------------------------------------ naming
+    def kind(self, i: int) -> str:
+        t = self.order[i]
+        if i == len(self.order) - 1:
+            return "output"
+        if t._node is not None:
+            return "intermediate"
+        if not t._rg:
+            return "constant"
+        return "parameter" if id(t) in self.given else "leaf"
+
+    def user_name(self, i: int) -> str | None:
+        t = self.order[i]
+        return self.given.get(id(t)) or t.name or None
+
+    def short(self, i: int) -> str:
+        """Plain-text name used in captions: v-number in textbook mode, else the name."""
+        if self.textbook and i in self.vnum:
+            return f"v{self.vnum[i]}"
+        name = self.user_name(i)
+        if name:
+            return name
+        return f"v{self.vnum[i]}" if i in self.vnum else f"c{self.cnum[i]}"
+
+    def adjoint_name(self, i: int) -> str:
+        return f"v{BAR}{self.vnum[i]}" if self.textbook else "grad"
+
+    def value_rows(self, left: str, value: Any, color: str | None = None) -> Rows:
+        lines = [esc(s, limit=200) for s in format_array(value, self.precision)]
+        rows = [(_color(left, color), _color(lines[0], color))]
+        rows.extend(("", _color(s, color)) for s in lines[1:])
+        return rows
+
+    # ------------------------------------------------------------------ output
+    def _var_label(self, i: int, grad_rows: Rows) -> str:
+        t = self.order[i]
+        name = self.user_name(i)
+        if self.textbook and i in self.vnum:
+            head = f"<B>v{self.vnum[i]}</B>" + (f" <I>{esc(name)}</I>" if name else "")
+        else:
+            head = f"<B>{esc(self.short(i))}</B>"
+        meta = f'<FONT COLOR="{_GREY}" POINT-SIZE="9">{format_shape(t.shape)} {t.dtype.name}</FONT>'
+        rows: Rows = [(head, meta)]
+        if self.show_values:
+            rows += self.value_rows("value", t.data)
+        return html_table(rows + grad_rows)
+
+    def render(
+        self,
+        grad_rows: dict[int, Rows],
+        hot: dict[tuple[int, int, int], str] | None = None,
+        caption: str | None = None,
+    ) -> graphviz.Digraph:
+        """The DOT graph; ``hot`` maps (parent, child, arg) edges to highlighted edge labels."""
+        import graphviz
+
+        hot = hot or {}
+        by_scope: dict[tuple[str, ...], list[str]] = {}
+        children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        cluster: dict[tuple[str, ...], int] = {}
+        edges: list[str] = []
+        for i in sorted(self.shown):
+            t, path = self.order[i], self.scope[i]
+            for n in range(1, len(path) + 1):
+                if path[:n] not in cluster:
+                    cluster[path[:n]] = len(cluster)
+                    children.setdefault(path[: n - 1], []).append(path[:n])
+            lines = by_scope.setdefault(path, [])
+            label = self._var_label(i, grad_rows.get(i, []))
+            lines.append(f"\tt{i} [label={label} {_STYLE_TEXT[self.kind(i)]}]\n")
+            node = t._node
+            if node is None:
+                continue
+            label = "<" + "<BR/>".join(op_caption(node.op.name, node.attrs)) + ">"
+            style = _STYLE_TEXT["hot_op" if any(k[1] == i for k in hot) else "op"]
+            lines.append(f"\top{i} [label={label} {style}]\n")
+            ordered = len(node.parents) > 1 and node.op.name not in _COMMUTATIVE
+            elided = False
+            for k, p in enumerate(node.parents):
+                j = self.pos[id(p)]
+                if j in self.inline:
+                    if self.show_constants:
+                        label = f"<{esc(' '.join(format_array(p.data, self.precision)))}>"
+                        lines.append(f"\tk{i}_{k} [label={label} {_STYLE_TEXT['inline']}]\n")
+                        ke = {"headlabel": str(k + 1)} if ordered else {}
+                        edges.append(f"\tk{i}_{k} -> op{i}{dot_attrs(ke)}\n")
+                    continue
+                if j not in self.shown:
+                    elided = elided or p._rg
+                    continue
+                e: dict[str, str] = {"headlabel": str(k + 1)} if ordered else {}
+                if (j, i, k) in hot:
+                    e.update(color=_HOT, fontcolor=_HOT, penwidth="2.2", label=hot[(j, i, k)])
+                edges.append(f"\tt{j} -> op{i}{dot_attrs(e)}\n")
+            if elided:
+                edges.append(f'\tmore -> op{i} [style="dashed"]\n')
+            edges.append(f"\top{i} -> t{i}\n")
+        body = list(by_scope.get((), []))
+        if self.hidden:
+            label = f"<⋯ {self.hidden} more tensors<BR/>(raise max_nodes to draw them)>"
+            body.append(f"\tmore{dot_attrs({'label': label, **STYLES['elided']})}\n")
+        stack = [(c, False) for c in reversed(children.get((), []))]
+        while stack:
+            path, closing = stack.pop()
+            if closing:
+                body.append("\t}\n")
+                continue
+            body.append(f"\tsubgraph cluster_{cluster[path]} {{\n")
+            body.append(f'\t\tlabel=<<B>{esc(path[-1])}</B>> labelloc="t" style="rounded,dashed" '
+                        f'color="#9ca3af" fontcolor="#4b5563"\n')
+            body.extend("\t" + line for line in by_scope.get(path, []))
+            stack.append((path, True))
+            stack.extend((c, False) for c in reversed(children.get(path, [])))
+        body.extend(edges)
+        if caption:
+            body.append(f'\tlabel=<<FONT POINT-SIZE="10">{esc(caption, limit=400)}</FONT>>\n')
+        return graphviz.Digraph(
+            name="autograd_mini",
+            graph_attr={"rankdir": self.rankdir, "labelloc": "b", "fontname": "Helvetica",
+                        "nodesep": "0.25", "ranksep": "0.35"},
+            node_attr={"fontname": "Helvetica", "fontsize": "11"},
+            edge_attr={"color": _GREY, "arrowsize": "0.7", "fontname": "Helvetica",
+                       "fontsize": "9", "fontcolor": _GREY},
+            body=body,
+        )
+
+    def adjoint_rows(self, trace: BackwardTrace) -> dict[int, Rows]:
+        rows: dict[int, Rows] = {}
+        for i in self.shown:
+            a = trace.adjoints[i]
+            if i in self.vnum:
+                rows[i] = self.value_rows(self.adjoint_name(i), a if a is not None else 0.0)
+        return rows
+
+
+def _freed(order: list[Tensor]) -> bool:
+    return any(t._node is not None and t._node.freed for t in order)
+
+
+def draw_graph(
+    root: Tensor,
+    *,
+    names: Names = None,
+    textbook: bool = False,
+    show_values: bool = True,
+    show_grads: bool = True,
+    adjoints: bool = True,
+    grad: Any = None,
+    rankdir: str = "LR",
+    precision: int = 4,
+    max_nodes: int | None = 1000,
+    show_constants: bool = True,
+) -> graphviz.Digraph:
+    """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (not rendered).
+
+    Variables show their name, shape, dtype and value; leaves (blue), parameters (amber, double
+    border: the tensors named in ``names``), constants (grey, dashed), intermediates (white) and
+    the output (green) look different. Op nodes show the primitive's registry name; inputs of
+    non-commutative ops are numbered in argument order. ``names`` is a mapping name -> Tensor or
+    (name, Tensor) pairs such as ``module.named_parameters()``. Name scopes become nested
+    clusters. With ``textbook`` the variables are numbered v1..vN in topological order and
+    adjoints are written v̄i, as in the lecture notes.
+
+    Gradients (``show_grads``): with ``adjoints`` (the default) the adjoint of *every* variable
+    is computed by a reverse sweep that leaves ``.grad`` alone and keeps the graph; that needs
+    a live graph and, for a non-scalar output, the seed ``grad``. After a ``backward()`` that
+    freed the graph the ``.grad`` stored on leaves is shown instead and the caption says so;
+    ``adjoints=False`` always shows the stored ``.grad``. At most ``max_nodes`` tensors (those
+    nearest the output) are drawn; ``max_nodes=None`` draws all. The walk is iterative and the
+    DOT text is deterministic: nodes are named by topological position.
+    """
+    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
+    rows: dict[int, Rows] = {}
+    note: str | None = None
+    if show_grads and adjoints:
+        if not root.requires_grad:
+            note = "The output does not require grad, so there are no adjoints."
+        elif _freed(view.order):
+            note = _FREED_NOTE
+        elif root.data.size != 1 and grad is None:
+            note = (f"The output has shape {root.shape}: pass grad= (the seed) to draw_graph "
+                    "to compute the adjoints; only stored .grad is shown.")
+        else:
+            rows = view.adjoint_rows(trace_backward(root, grad, view.order))
+    if show_grads and not rows:
+        for i in view.shown:
+            g = view.order[i].grad
+            if g is not None:
+                label = view.adjoint_name(i) if i in view.vnum else "grad"
+                rows[i] = view.value_rows(label, g.data)
+    return view.render(rows, caption=note)
+
+
+def backprop_steps(
+    root: Tensor,
+    *,
+    by: str = "edge",
+    grad: Any = None,
+    names: Names = None,
+    textbook: bool = False,
+    show_values: bool = True,
+    rankdir: str = "LR",
+    precision: int = 4,
+    max_nodes: int | None = 1000,
+    show_constants: bool = True,
+) -> Iterator[graphviz.Digraph]:
+    """Frames of the backward pass: one drawing per contribution sent along an edge.
+
+    Frame 0 shows the seed; each following frame highlights the edge that just passed
+    ``v̄child · ∂child/∂parent`` (or, with ``by="node"``, all edges of one node), with adjoints
+    still unknown shown as ``?`` and partial sums marked. The last frame equals
+    ``draw_graph(root, ...)`` with the same options. With all edges drawn there are
+    ``number of gradient-carrying edges + 2`` frames (``by="edge"``). Needs a live graph.
+    """
+    if by not in ("edge", "node"):
+        raise ValueError(f"by must be 'edge' or 'node', got {by!r}")
+    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
+    trace = trace_backward(root, grad, view.order)
+    return _frames(view, trace, by)
+
+
+def _adj(view: _View, i: int) -> str:
+    """The adjoint's name in a caption: v̄3 in textbook mode, else grad(name)."""
+    return f"v{BAR}{view.vnum[i]}" if view.textbook else f"grad({view.short(i)})"
+
+
+def _frames(view: _View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Digraph]:
+    last = len(view.order) - 1
+    expected = [len(r) for r in trace.received]
+    got = [0] * len(view.order)
+    partial: list[np.ndarray | None] = [None] * len(view.order)
+    partial[last] = trace.adjoints[last]
+    visible = {id(c) for s in trace.steps for c in s.sent
+               if c.parent in view.shown and c.child in view.shown}
+    total = len(visible) if by == "edge" else sum(
+        1 for s in trace.steps if any(c.parent in view.shown for c in s.sent)
+        and s.node in view.shown)
+
+    def rows(fresh: set[int]) -> dict[int, Rows]:
+        out: dict[int, Rows] = {}
+        for i in view.shown:
+            if i not in view.vnum:
+                continue
+            name = view.adjoint_name(i)
+            p = partial[i]
+            if p is None:
+                out[i] = [(_color(name, "#9ca3af"), _color("?", "#9ca3af"))]
+            elif i != last and got[i] < expected[i]:
+                color = _HOT if i in fresh else _WARM
+                out[i] = view.value_rows(f"{name} (partial)", p, color)
+            else:
+                out[i] = view.value_rows(name, p, _HOT if i in fresh else None)
+        return out
+
+    seed = " ".join(format_array(trace.adjoints[last], view.precision))
+    yield view.render(rows(set()), caption=f"step 0 of {total}: seed {_adj(view, last)} = {seed}")
+    n = 0
+    for step in trace.steps:
+        hot: dict[tuple[int, int, int], str] = {}
+        fresh: set[int] = set()
+        for c in step.sent:
+            prev = partial[c.parent]
+            partial[c.parent] = c.value if prev is None else prev + c.value
+            got[c.parent] += 1
+            if id(c) not in visible:
+                continue
+            lines = format_array(c.value, view.precision)
+            hot[(c.parent, c.child, c.arg)] = "<" + "<BR/>".join(esc(s) for s in lines) + ">"
+            fresh.add(c.parent)
+            if by == "edge":
+                n += 1
+                child, parent = view.short(c.child), view.short(c.parent)
+                caption = (f"step {n} of {total}: {_adj(view, c.parent)} += "
+                           f"{_adj(view, c.child)} · ∂{child}/∂{parent} = {' '.join(lines)}")
+                yield view.render(rows(fresh), hot, caption)
+                hot, fresh = {}, set()
+        if by == "node" and hot:
+            n += 1
+            caption = f"step {n} of {total}: {view.short(step.node)} sends its adjoint back"
+            yield view.render(rows(fresh), hot, caption)
+    yield view.render(view.adjoint_rows(trace))

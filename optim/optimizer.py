@@ -203,9 +203,7 @@ class Optimizer:
         NumPy scalars and arrays standing for numbers or tuples (as after a round trip through
         ``np.savez``) become Python values again.
         """
-        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(
-            state_dict
-        ):
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise ValueError("state_dict must be a mapping with keys 'state' and 'param_groups'")
         saved_groups = list(state_dict["param_groups"])
         saved_state = dict(state_dict["state"])

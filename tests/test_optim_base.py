@@ -184,7 +184,9 @@ class _Spy(optim.Optimizer):
         self.modes: list[bool] = []
         super().__init__(params, {"lr": 1.0})
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: Any) -> None:
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: Any
+    ) -> None:
         self.modes.append(is_grad_enabled())
 
 
@@ -259,7 +261,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("cls", "kw", "name"), BAD, ids=[f"{c.__name__}-{n}" for c, _, n in BAD])
-def test_bad_hyperparameters_raise_naming_the_parameter(cls: Any, kw: dict[str, Any], name: str) -> None:
+def test_bad_hyperparameters_raise_naming_the_parameter(
+    cls: Any, kw: dict[str, Any], name: str
+) -> None:
     with pytest.raises(ValueError, match=name):
         cls([param([1.0])], **kw)
 

@@ -27,7 +27,7 @@ def all_grads(params: list[Tensor]) -> np.ndarray:
     return np.concatenate([p.grad.data.ravel() for p in params if p.grad is not None])
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     scale=st.sampled_from([1e-3, 1.0, 1e3]),
@@ -40,7 +40,9 @@ def test_clip_grad_norm(
 ) -> None:
     rng = np.random.default_rng(seed)
     params = with_grads(
-        rng.normal(size=(2, 3)) * scale, rng.normal(size=()) * scale, rng.normal(size=4) * scale,
+        rng.normal(size=(2, 3)) * scale,
+        rng.normal(size=()) * scale,
+        rng.normal(size=4) * scale,
         dtype=dtype,
     )
     params.append(Tensor(np.ones(2), requires_grad=True))  # no grad: skipped
@@ -48,8 +50,10 @@ def test_clip_grad_norm(
     arrays = [p.grad.data for p in params if p.grad is not None]
     total = optim.clip_grad_norm_(params, max_norm, norm_type)
     assert type(total) is float
-    expected = np.linalg.norm(before, ord=norm_type) if norm_type >= 1 else (
-        np.sum(np.abs(before) ** norm_type) ** (1 / norm_type)
+    expected = (
+        np.linalg.norm(before, ord=norm_type)
+        if norm_type >= 1
+        else (np.sum(np.abs(before) ** norm_type) ** (1 / norm_type))
     )
     assert total == pytest.approx(expected, rel=1e-10)
     after = all_grads(params)
@@ -59,8 +63,11 @@ def test_clip_grad_norm(
     if total > max_norm:
         coef = max_norm / (total + 1e-6)
         np.testing.assert_allclose(after, before * coef, rtol=tol, atol=tol * max_norm)
-        new_norm = np.sum(np.abs(after.astype(np.float64)) ** norm_type) ** (1 / norm_type) \
-            if norm_type != math.inf else np.abs(after).max()
+        new_norm = (
+            np.sum(np.abs(after.astype(np.float64)) ** norm_type) ** (1 / norm_type)
+            if norm_type != math.inf
+            else np.abs(after).max()
+        )
         assert new_norm <= max_norm * (1 + 10 * tol)
     else:
         np.testing.assert_array_equal(after, before.astype(dtype))
@@ -89,7 +96,7 @@ def test_clip_grad_norm_does_not_overflow_in_float32() -> None:
 
 def test_clip_grad_norm_nonfinite() -> None:
     params = with_grads([np.inf, 1.0])
-    with pytest.raises(RuntimeError, match="non-finite|inf"):
+    with pytest.raises(RuntimeError, match="is inf"):
         optim.clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
     assert math.isnan(optim.clip_grad_norm_(with_grads([np.nan, 1.0]), 1.0))
     assert optim.clip_grad_norm_(params, 1.0) == math.inf  # no warning escapes
@@ -114,9 +121,12 @@ def test_clip_grad_norm_refuses_non_tensors() -> None:
         optim.clip_grad_norm_([np.ones(2)], 1.0)
 
 
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), clip=st.floats(0.0, 3.0),
-       dtype=st.sampled_from([np.float32, np.float64]))
+@settings(deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    clip=st.floats(0.0, 3.0),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_clip_grad_value(seed: int, clip: float, dtype: Any) -> None:
     rng = np.random.default_rng(seed)
     params = with_grads(rng.normal(size=(3, 2)) * 2, rng.normal(size=5) * 2, dtype=dtype)

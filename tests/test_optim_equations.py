@@ -15,7 +15,7 @@ from autograd_mini import Tensor
 
 STEPS = 50
 DTYPES = [np.float32, np.float64]
-EXAMPLES = settings(max_examples=20, deadline=None)
+EXAMPLES = settings(deadline=None)
 
 Ref = Callable[[np.ndarray, Callable[[np.ndarray], np.ndarray]], list[np.ndarray]]
 
@@ -30,7 +30,10 @@ def problem(seed: int, shape: tuple[int, ...], dtype: Any) -> tuple[np.ndarray, 
 
 
 def run_library(
-    make: Callable[[list[Tensor]], optim.Optimizer], c: np.ndarray, a: np.ndarray, theta0: np.ndarray
+    make: Callable[[list[Tensor]], optim.Optimizer],
+    c: np.ndarray,
+    a: np.ndarray,
+    theta0: np.ndarray,
 ) -> list[np.ndarray]:
     """θ after each of STEPS steps, the gradient coming from the library's backward."""
     p = Tensor(theta0.copy(), requires_grad=True)
@@ -53,14 +56,19 @@ def run_reference(
     a: np.ndarray,
     theta0: np.ndarray,
 ) -> list[np.ndarray]:
-    """The same trajectory with g = c ⊙ (θ − a) and a hand-written update."""
+    """The same trajectory with g = c ⊙ (θ − a) and a hand-written update.
+
+    A diverging run (e.g. centred RMSProp with β = 0 divides by √δ) overflows as the
+    library does, so IEEE results are compared and NumPy's warnings are silenced.
+    """
     theta = theta0.copy()
     state: dict[str, Any] = {}
     out = []
-    for t in range(1, STEPS + 1):
-        g = c * (theta - a)
-        theta = update(theta, g, state, t)
-        out.append(theta.copy())
+    with np.errstate(all="ignore"):
+        for t in range(1, STEPS + 1):
+            g = c * (theta - a)
+            theta = update(theta, g, state, t)
+            out.append(theta.copy())
     return out
 
 
@@ -100,7 +108,9 @@ def test_sgd_matches_equations(
 
     c, a, theta0 = problem(seed, shape, dtype)
     lib = run_library(
-        lambda ps: optim.SGD(ps, lr, momentum=mu, dampening=tau, nesterov=nesterov, weight_decay=wd),
+        lambda ps: optim.SGD(
+            ps, lr, momentum=mu, dampening=tau, nesterov=nesterov, weight_decay=wd
+        ),
         c,
         a,
         theta0,
@@ -109,11 +119,27 @@ def test_sgd_matches_equations(
 
 
 @EXAMPLES
-@given(seeds, shapes, dtypes, lrs, fractions, st.sampled_from([1e-8, 1e-3, 0.5]), fractions,
-       st.booleans(), decays)
+@given(
+    seeds,
+    shapes,
+    dtypes,
+    lrs,
+    fractions,
+    st.sampled_from([1e-8, 1e-3, 0.5]),
+    fractions,
+    st.booleans(),
+    decays,
+)
 def test_rmsprop_matches_equations(
-    seed: int, shape: Any, dtype: Any, lr: float, beta: float, eps: float, mu: float,
-    centered: bool, wd: float,
+    seed: int,
+    shape: Any,
+    dtype: Any,
+    lr: float,
+    beta: float,
+    eps: float,
+    mu: float,
+    centered: bool,
+    wd: float,
 ) -> None:
     lr = lr / 10
 
@@ -166,11 +192,28 @@ def adam_reference(
 
 @EXAMPLES
 @pytest.mark.parametrize("cls", [optim.Adam, optim.AdamW])
-@given(seed=seeds, shape=shapes, dtype=dtypes, lr=lrs, b1=fractions, b2=st.floats(0.0, 0.999),
-       eps=st.sampled_from([1e-8, 1e-4]), wd=decays, amsgrad=st.booleans())
+@given(
+    seed=seeds,
+    shape=shapes,
+    dtype=dtypes,
+    lr=lrs,
+    b1=fractions,
+    b2=st.floats(0.0, 0.999),
+    eps=st.sampled_from([1e-8, 1e-4]),
+    wd=decays,
+    amsgrad=st.booleans(),
+)
 def test_adam_matches_equations(
-    cls: type[optim.Adam], seed: int, shape: Any, dtype: Any, lr: float, b1: float, b2: float,
-    eps: float, wd: float, amsgrad: bool,
+    cls: type[optim.Adam],
+    seed: int,
+    shape: Any,
+    dtype: Any,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
+    wd: float,
+    amsgrad: bool,
 ) -> None:
     lr = lr / 10
     update = adam_reference(lr, b1, b2, eps, wd, amsgrad, decoupled=cls is optim.AdamW)
@@ -185,8 +228,16 @@ def test_adam_matches_equations(
 
 
 @EXAMPLES
-@given(seeds, shapes, dtypes, lrs, st.sampled_from([0.0, 0.1, 1.0]), decays,
-       st.sampled_from([0.0, 0.1, 1.0]), st.sampled_from([1e-10, 1e-3]))
+@given(
+    seeds,
+    shapes,
+    dtypes,
+    lrs,
+    st.sampled_from([0.0, 0.1, 1.0]),
+    decays,
+    st.sampled_from([0.0, 0.1, 1.0]),
+    st.sampled_from([1e-10, 1e-3]),
+)
 def test_adagrad_matches_equations(
     seed: int, shape: Any, dtype: Any, lr: float, kappa: float, wd: float, init: float, eps: float
 ) -> None:

@@ -33,7 +33,7 @@ def spd(seed: int, eigenvalues: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- eq. 2.4 stability
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
     eigenvalues=st.lists(st.floats(0.5, 4.0), min_size=2, max_size=4),
@@ -82,7 +82,7 @@ def test_two_over_lambda1_on_a_fixed_quadratic(ratio: float, converges: bool) ->
 
 
 # ----------------------------------------------------------------------------- eq. 2.7, ex. 2.4
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(lr=st.floats(1e-3, 1.0), mu=st.floats(0.0, 0.95), seed=st.integers(0, 2**32 - 1))
 def test_momentum_effective_step_tends_to_lr_over_one_minus_mu(
     lr: float, mu: float, seed: int
@@ -104,7 +104,7 @@ def test_momentum_effective_step_tends_to_lr_over_one_minus_mu(
     np.testing.assert_allclose(step, -lr * g / (1.0 - mu), rtol=1e-8)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(lr=st.floats(1e-3, 0.3), mu=st.floats(0.0, 0.95), seed=st.integers(0, 2**32 - 1))
 def test_sgd_momentum_is_eq_2_7(lr: float, mu: float, seed: int) -> None:
     """Δθ ← −η∇L(θ) + μΔθ; θ ← θ + Δθ (Δθ₀ = 0), with the gradient from backward."""
@@ -124,7 +124,7 @@ def test_sgd_momentum_is_eq_2_7(lr: float, mu: float, seed: int) -> None:
 
 
 # ----------------------------------------------------------------------------- the slides' EMA form
-@settings(max_examples=25, deadline=None)
+@settings(deadline=None)
 @given(beta=st.floats(0.0, 0.99), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 50))
 def test_moving_average_momentum_is_sgd_with_dampening_beta(
     beta: float, seed: int, steps: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -76,6 +77,13 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}
+
+
+def _wants_metric(step: Callable[..., Any]) -> bool:
+    """True for schedulers whose ``step`` takes the monitored value (reduce-on-plateau)."""
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = inspect.signature(step).parameters.values()
+    return any(p.default is p.empty and p.kind in kinds for p in params)
 
 
 def _progress(total: int | None, enabled: bool | None, desc: str) -> Any:
@@ -159,7 +167,7 @@ def fit(
                     hist.record(f"val_{name}", value)
                 monitored = res["loss"]
             if scheduler is not None:
-                if type(scheduler).__name__ == "ReduceLROnPlateau":
+                if _wants_metric(scheduler.step):
                     scheduler.step(monitored)
                 else:
                     scheduler.step()

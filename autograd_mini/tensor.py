@@ -148,7 +148,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied); raises if the tensor requires grad."""
+        """The data as an ndarray (shared, not copied: writing to it changes the tensor)."""
         return self.data
 
     def item(self) -> float:

@@ -1,11 +1,11 @@
-"""Module: the base class that finds parameters, sub-modules and buffers and walks them iteratively."""
+"""Module: the base class that finds parameters, sub-modules and buffers, walking iteratively."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, NamedTuple, Optional, Union
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import numpy as np
 
@@ -47,11 +47,22 @@ def _items(container: Any) -> Iterator[tuple[Any, Any]]:
     return iter(container.items()) if isinstance(container, dict) else enumerate(container)
 
 
+def _unwind(chain: Any) -> tuple[Any, ...]:
+    """The keys of a linked chain ``(... (None, k0), k1) ...)`` in order."""
+    keys = []
+    while chain is not None:
+        chain, key = chain
+        keys.append(key)
+    return tuple(reversed(keys))
+
+
 def _members(module: Module) -> Iterator[tuple[str, tuple[Any, ...], Member]]:
     """Parameters and modules held directly by ``module`` as (local name, key path, object).
 
     Attributes are searched in assignment order and lists, tuples and dicts inside them (to any
     depth, without recursion); an element's name is its index or ``str(key)``: ``layers.0``.
+    Key paths are kept as linked chains and spelled out only for members found, so deep
+    nesting costs linear time.
     """
     for attr, value in list(vars(module).items()):
         if attr in _INTERNAL:
@@ -60,22 +71,20 @@ def _members(module: Module) -> Iterator[tuple[str, tuple[Any, ...], Member]]:
             yield attr, (attr,), value
         elif isinstance(value, _CONTAINERS) and value:
             seen = {id(value)}
-            stack: list[tuple[str, tuple[Any, ...], Iterator[tuple[Any, Any]]]] = [
-                (attr, (attr,), _items(value))
-            ]
+            stack: list[tuple[Any, Iterator[tuple[Any, Any]]]] = [((None, attr), _items(value))]
             while stack:
-                prefix, keys, it = stack[-1]
+                chain, it = stack[-1]
                 nxt = next(it, None)
                 if nxt is None:
                     stack.pop()
                     continue
                 key, item = nxt
-                name, path = f"{prefix}.{key}", (*keys, key)
                 if isinstance(item, (Parameter, Module)):
-                    yield name, path, item
+                    keys = (*_unwind(chain), key)
+                    yield ".".join(str(k) for k in keys), keys, item
                 elif isinstance(item, _CONTAINERS) and item and id(item) not in seen:
                     seen.add(id(item))
-                    stack.append((name, path, _items(item)))
+                    stack.append(((chain, key), _items(item)))
 
 
 def _walk(root: Module, named: bool = True, prefix: str = "") -> Iterator[
@@ -122,10 +131,16 @@ class Module:
     """
 
     training: bool = True
-    _buffer_names: ClassVar[tuple[str, ...]] | list[str] = ()
+    _buffer_names: Sequence[str] = ()
 
     def __init__(self) -> None:
         self.training = True
+
+    if TYPE_CHECKING:  # sub-modules and parameters are set dynamically, as in PyTorch
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses override it."""
@@ -146,9 +161,9 @@ class Module:
         finally:
             stack.pop()
 
-    def _child_name(self, child: Module) -> Optional[str]:
+    def _child_name(self, child: Module) -> str | None:
         """``child``'s local name among this module's members (cached, checked on every hit)."""
-        cache: Optional[dict[int, tuple[str, tuple[Any, ...]]]] = vars(self).get("_child_names")
+        cache: dict[int, tuple[str, tuple[Any, ...]]] | None = vars(self).get("_child_names")
         if cache is not None:
             hit = cache.get(id(child))
             if hit is not None and _resolve(self, hit[1]) is child:
@@ -162,7 +177,7 @@ class Module:
         return None if hit is None else hit[0]
 
     # ------------------------------------------------------------------ buffers
-    def register_buffer(self, name: str, value: Optional[Any]) -> None:
+    def register_buffer(self, name: str, value: Any | None) -> None:
         """Keep ``value`` (an array copy, or None) as attribute ``name`` and in ``state_dict``.
 
         Buffers are state that is not learned, such as BatchNorm's running statistics.
@@ -171,14 +186,15 @@ class Module:
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
         if name in _INTERNAL or isinstance(vars(self).get(name), (Parameter, Module)):
             raise ValueError(f"register_buffer: {name!r} is already used by the module")
-        arr = None if value is None else np.array(value.data if isinstance(value, Tensor) else value)
+        arr = None if value is None else np.array(_raw(value))
         if arr is not None and arr.dtype.kind not in "biuf":
             raise TypeError(f"register_buffer: {name!r} must be numeric, got dtype {arr.dtype}")
-        if "_buffer_names" not in vars(self):
-            self._buffer_names = []
-        if name not in self._buffer_names:
-            assert isinstance(self._buffer_names, list)
-            self._buffer_names.append(name)
+        names: list[str] | None = vars(self).get("_buffer_names")
+        if names is None:
+            names = []
+            self._buffer_names = names
+        if name not in names:
+            names.append(name)
         setattr(self, name, arr)
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
@@ -196,7 +212,7 @@ class Module:
 
     # ------------------------------------------------------------------ walks
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs, each parameter once (tied weights under the first name)."""
+        """(dotted name, parameter) pairs, each parameter once (a tied one under its first name)."""
         seen: set[int] = set()
         for path, _, members in _walk(self, True, prefix):
             for name, _, obj in members:
@@ -267,22 +283,22 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ state
-    def _entries(self) -> Iterator[tuple[str, Union[Parameter, np.ndarray], Module, str]]:
-        """(key, parameter or buffer, owner, attribute) in ``state_dict`` order."""
+    def _entries(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(key, array of a parameter or buffer) in ``state_dict`` order."""
         seen: set[int] = set()
         for path, mod, members in _walk(self, True):
             for name, _, obj in members:
                 if isinstance(obj, Parameter) and id(obj) not in seen:
                     seen.add(id(obj))
-                    yield (f"{path}.{name}" if path else name), obj, mod, name
+                    yield (f"{path}.{name}" if path else name), obj.data
             for name in mod._buffer_names:
                 value = getattr(mod, name, None)
                 if value is not None:
-                    yield (f"{path}.{name}" if path else name), _raw(value), mod, name
+                    yield (f"{path}.{name}" if path else name), _raw(value)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Ordered {dotted name: array copy} of every parameter (once) and buffer."""
-        return {key: np.array(_raw(obj), copy=True) for key, obj, _, _ in self._entries()}
+        return {key: np.array(arr, copy=True) for key, arr in self._entries()}
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
@@ -295,9 +311,10 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(
-                f"load_state_dict: expected a mapping of name -> array, got {type(state_dict).__name__}"
+                "load_state_dict: expected a mapping of name -> array, got "
+                f"{type(state_dict).__name__}"
             )
-        targets = {key: _raw(obj) for key, obj, _, _ in self._entries()}
+        targets = dict(self._entries())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in targets]
         bad: list[str] = []
@@ -357,4 +374,4 @@ class Module:
 
 
 def _raw(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else value  # type: ignore[no-any-return]
+    return value.data if isinstance(value, Tensor) else value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from autograd_mini import Tensor
 
@@ -23,7 +23,7 @@ class Parameter(Tensor):
         data: Any,
         requires_grad: bool = True,
         dtype: Any = None,
-        name: Optional[str] = None,
+        name: str | None = None,
     ) -> None:
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
 

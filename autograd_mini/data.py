@@ -1,0 +1,179 @@
+"""DataLoader mini-batches and small datasets made without downloads."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["DataLoader", "digits", "moons", "spirals", "two_gaussians"]
+
+
+def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{where}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def _count(value: Any, name: str, where: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class DataLoader:
+    """Iterate over (X, y) in mini-batches of ``batch_size`` rows, as (Tensor, Tensor) pairs.
+
+    ``X`` and ``y`` are arrays (or Tensors) with the same first dimension; they are not copied,
+    each batch is. With ``shuffle`` every epoch (every ``iter``) draws a new permutation from
+    ``rng``; ``drop_last`` skips a final short batch. ``len(loader)`` is the number of batches:
+    ⌈n / batch_size⌉, or ⌊n / batch_size⌋ with ``drop_last``. dtypes are kept (float32 stays
+    float32, integer labels stay integers).
+    """
+
+    def __init__(self, X: Any, y: Any, batch_size: int, shuffle: bool = False,
+                 drop_last: bool = False, rng: np.random.Generator | None = None) -> None:
+        self.X = X.data if isinstance(X, Tensor) else np.asarray(X)
+        self.y = y.data if isinstance(y, Tensor) else np.asarray(y)
+        if self.X.ndim == 0 or self.y.ndim == 0:
+            raise ValueError("DataLoader: X and y need a first (sample) dimension")
+        if len(self.X) != len(self.y):
+            raise ValueError(
+                f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)} "
+                f"(shapes {self.X.shape} and {self.y.shape})"
+            )
+        self.batch_size = _count(batch_size, "batch_size", "DataLoader")
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.rng = _rng(rng, "DataLoader")
+
+    def __len__(self) -> int:
+        n = len(self.X)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+        n, bs = len(self.X), self.batch_size
+        order = self.rng.permutation(n) if self.shuffle else None
+        stop = n - n % bs if self.drop_last else n
+        for start in range(0, stop, bs):
+            if order is None:
+                xb, yb = self.X[start:start + bs], self.y[start:start + bs]
+            else:
+                idx = order[start:start + bs]
+                xb, yb = self.X[idx], self.y[idx]
+            yield Tensor(xb), Tensor(yb)
+
+    def __repr__(self) -> str:
+        return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last})")
+
+
+def _labels(y01: np.ndarray, labels: str, where: str) -> np.ndarray:
+    if labels == "pm1":
+        return (2.0 * y01 - 1.0).astype(np.float64)
+    if labels == "01":
+        return y01.astype(np.int64)
+    raise ValueError(f"{where}: labels must be 'pm1' or '01', got {labels!r}")
+
+
+def two_gaussians(
+    n_per_class: int = 100,
+    rng: np.random.Generator | None = None,
+    labels: str = "pm1",
+    mean0: tuple[float, float] = (-1.0, -1.0),
+    mean1: tuple[float, float] = (1.0, 1.0),
+    cov: tuple[tuple[float, float], tuple[float, float]] = ((1.0, -0.5), (-0.5, 2.0)),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two Gaussian classes in 2-D with different means and the same covariance (the setting in
+    which LDA is optimal): ``n_per_class`` points of N(mean0, cov) then of N(mean1, cov).
+
+    Returns (X, y): X float64 of shape (2n, 2); y the labels, float64 −1/+1 (``labels="pm1"``,
+    for the logistic loss −Σ log σ(y (w·x + b))) or int64 0/1 (``labels="01"``).
+    """
+    where = "two_gaussians"
+    n = _count(n_per_class, "n_per_class", where)
+    gen = _rng(rng, where)
+    c = np.asarray(cov, dtype=np.float64)
+    if c.shape != (2, 2) or not np.allclose(c, c.T):
+        raise ValueError(f"{where}: cov must be a symmetric 2x2 matrix, got {cov!r}")
+    try:
+        chol = np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{where}: cov must be positive definite, got {cov!r}") from None
+    means = np.asarray([mean0, mean1], dtype=np.float64)
+    if means.shape != (2, 2):
+        raise ValueError(f"{where}: mean0 and mean1 must be 2-vectors")
+    y01 = np.repeat([0, 1], n)
+    X = means[y01] + gen.standard_normal((2 * n, 2)) @ chol.T
+    return X, _labels(y01, labels, where)
+
+
+def moons(n_samples: int = 200, noise: float = 0.1,
+          rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles: class 0 on (cos t, sin t), class 1 on
+    (1 − cos t, 1/2 − sin t), t ∈ [0, π], plus N(0, noise²) jitter.
+
+    Returns X float64 (n_samples, 2) (class 0 first) and int64 labels 0/1.
+    """
+    where = "moons"
+    n = _count(n_samples, "n_samples", where, minimum=2)
+    if not noise >= 0:
+        raise ValueError(f"{where}: noise must be non-negative, got {noise}")
+    gen = _rng(rng, where)
+    n0 = n // 2
+    n1 = n - n0
+    t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
+    X = np.concatenate([
+        np.stack([np.cos(t0), np.sin(t0)], axis=1),
+        np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)], axis=1),
+    ])
+    X += noise * gen.standard_normal(X.shape)
+    return X, np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
+
+
+def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.1, turns: float = 1.0,
+            rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``n_classes`` interleaved spiral arms: arm k has points r (cos θ, sin θ) with r from 0.05
+    to 1 and θ = 2πk / K + 2π · turns · r + N(0, noise²).
+
+    Returns X float64 (K · n_per_class, 2) (arm 0 first) and int64 labels 0..K−1.
+    """
+    where = "spirals"
+    n = _count(n_per_class, "n_per_class", where)
+    k = _count(n_classes, "n_classes", where, minimum=2)
+    if not noise >= 0:
+        raise ValueError(f"{where}: noise must be non-negative, got {noise}")
+    gen = _rng(rng, where)
+    r = np.tile(np.linspace(0.05, 1.0, n), k)
+    y = np.repeat(np.arange(k, dtype=np.int64), n)
+    theta = 2 * np.pi * y / k + 2 * np.pi * turns * r + noise * gen.standard_normal(k * n)
+    return np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1), y
+
+
+def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8×8 handwritten digits (no download): X float64 (1797, 64) with
+    pixel values 0..16 (divided by 16 when ``scale``), y int64 labels 0..9.
+
+    Needs scikit-learn: ``pip install autograd-mini[notebooks]``.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:
+        raise ImportError(
+            "autograd_mini.data.digits() needs scikit-learn, which is not installed; "
+            "install the notebooks extra: pip install autograd-mini[notebooks]"
+        ) from exc
+    bunch = load_digits()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    if scale:
+        X = X / 16.0
+    return X, np.asarray(bunch.target, dtype=np.int64)

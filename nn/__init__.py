@@ -1,0 +1,63 @@
+"""nn: modules, layers, losses, initialisers and checkpoints on top of autograd_mini.
+
+    >>> import numpy as np, nn
+    >>> model = nn.MLP([2, 16, 1], activation="tanh", rng=np.random.default_rng(0))
+    >>> [name for name, _ in model.named_parameters()]
+    ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
+
+Checkpoints: ``nn.save(model, path)`` / ``nn.load(model, path)`` (also ``model.save(path)`` /
+``model.load(path)``) write and read ``.npz`` files of ``model.state_dict()``. ``Linear`` keeps
+PyTorch's weight layout (out_features, in_features) and computes ``x @ W.T + b``.
+"""
+
+from __future__ import annotations
+
+from . import functional, init
+from .activation import (
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .checkpoint import CheckpointError, load, save
+from .dropout import Dropout
+from .layers import MLP, Linear, Sequential
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, SoftMarginLoss
+from .module import IncompatibleKeys, Module, StateDictError
+from .normalization import BatchNorm1d, LayerNorm
+from .parameter import Parameter
+
+__all__ = [
+    "MLP",
+    "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "CheckpointError",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Identity",
+    "IncompatibleKeys",
+    "LayerNorm",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Module",
+    "NLLLoss",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "SoftMarginLoss",
+    "Softmax",
+    "Softplus",
+    "StateDictError",
+    "Tanh",
+    "functional",
+    "init",
+    "load",
+    "save",
+]

@@ -1,0 +1,53 @@
+"""Dropout with inverted scaling, seeded by a NumPy Generator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+from ._util import as_tensor, check_rng
+from .module import Module
+
+__all__ = ["Dropout", "dropout"]
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True,
+            rng: np.random.Generator | None = None) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 − p) (training only).
+
+    The mask m ~ Bernoulli(1 − p) is a constant, so y = x ⊙ m / (1 − p) and x̄ = ȳ ⊙ m / (1 − p);
+    E[y] = x. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    x = as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout: input must be floating point, got dtype {x.dtype}")
+    gen = check_rng(rng, "dropout")
+    if p == 1.0:
+        return x * np.zeros(x.shape, dtype=x.dtype)
+    keep = gen.random(x.shape) >= p
+    return x * (keep * (1.0 / (1.0 - p))).astype(x.dtype, copy=False)
+
+
+class Dropout(Module):
+    """Inverted dropout: in training zero each element with probability p and scale the others
+    by 1 / (1 − p); in eval mode the identity. Masks come from ``rng`` (a Generator)."""
+
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be a number in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.rng = check_rng(rng, "Dropout")
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,142 @@
+"""Weight initialisers that fill a Tensor's ``.data`` in place, drawing from a seeded Generator."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TypeVar
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+__all__ = [
+    "calculate_gain", "constant_", "glorot_normal_", "glorot_uniform_", "he_normal_",
+    "he_uniform_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
+    "xavier_normal_", "xavier_uniform_", "zeros_",
+]
+
+T = TypeVar("T", bound=Tensor | np.ndarray)
+
+
+def _data(t: Any, where: str) -> np.ndarray:
+    arr = t.data if isinstance(t, Tensor) else t
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"{where}: expected a Tensor or an ndarray, got {type(t).__name__}")
+    if arr.dtype.kind != "f":
+        raise TypeError(f"{where}: can only fill floating-point data, got dtype {arr.dtype}")
+    return arr
+
+
+def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
+def _fans(shape: tuple[int, ...], where: str) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight shaped (out, in, *kernel) as in PyTorch."""
+    if len(shape) < 2:
+        raise ValueError(f"{where}: fan in and fan out need at least 2 dims, got shape {shape}")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for a nonlinearity: 1 (linear, sigmoid), 5/3 (tanh), √2 (relu),
+    √(2 / (1 + a²)) (leaky_relu with slope a, default 0.01), 3/4 (selu)."""
+    if nonlinearity in ("linear", "identity", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3.0
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1.0 + slope * slope))
+    if nonlinearity == "selu":
+        return 0.75
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+
+
+def uniform_(t: T, a: float = 0.0, b: float = 1.0,
+             rng: np.random.Generator | None = None) -> T:
+    """Fill with samples of U(a, b)."""
+    arr = _data(t, "uniform_")
+    if not a <= b:
+        raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    arr[...] = _rng(rng, "uniform_").uniform(a, b, size=arr.shape)
+    return t
+
+
+def normal_(t: T, mean: float = 0.0, std: float = 1.0,
+            rng: np.random.Generator | None = None) -> T:
+    """Fill with samples of N(mean, std²)."""
+    arr = _data(t, "normal_")
+    if not std >= 0:
+        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    arr[...] = _rng(rng, "normal_").normal(mean, std, size=arr.shape)
+    return t
+
+
+def constant_(t: T, val: float) -> T:
+    """Fill with the constant ``val``."""
+    _data(t, "constant_")[...] = val
+    return t
+
+
+def zeros_(t: T) -> T:
+    """Fill with 0."""
+    return constant_(t, 0.0)
+
+
+def ones_(t: T) -> T:
+    """Fill with 1."""
+    return constant_(t, 1.0)
+
+
+def xavier_uniform_(t: T, gain: float = 1.0, rng: np.random.Generator | None = None) -> T:
+    """Glorot: U(−a, a) with a = gain · √(6 / (fan_in + fan_out))."""
+    arr = _data(t, "xavier_uniform_")
+    fan_in, fan_out = _fans(arr.shape, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
+    return uniform_(t, -bound, bound, rng=rng)
+
+
+def xavier_normal_(t: T, gain: float = 1.0, rng: np.random.Generator | None = None) -> T:
+    """Glorot: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
+    arr = _data(t, "xavier_normal_")
+    fan_in, fan_out = _fans(arr.shape, "xavier_normal_")
+    return normal_(t, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), rng=rng)
+
+
+def _kaiming_std(arr: np.ndarray, a: float, mode: str, nonlinearity: str, where: str) -> float:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(arr.shape, where)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
+
+
+def kaiming_uniform_(t: T, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     rng: np.random.Generator | None = None) -> T:
+    """He: U(−b, b) with b = √3 · gain / √fan (gain from ``nonlinearity`` and slope ``a``)."""
+    arr = _data(t, "kaiming_uniform_")
+    bound = math.sqrt(3.0) * _kaiming_std(arr, a, mode, nonlinearity, "kaiming_uniform_")
+    return uniform_(t, -bound, bound, rng=rng)
+
+
+def kaiming_normal_(t: T, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    rng: np.random.Generator | None = None) -> T:
+    """He: N(0, σ²) with σ = gain / √fan (gain from ``nonlinearity`` and slope ``a``)."""
+    arr = _data(t, "kaiming_normal_")
+    return normal_(t, 0.0, _kaiming_std(arr, a, mode, nonlinearity, "kaiming_normal_"), rng=rng)
+
+
+glorot_uniform_ = xavier_uniform_
+glorot_normal_ = xavier_normal_
+he_uniform_ = kaiming_uniform_
+he_normal_ = kaiming_normal_

@@ -1,0 +1,169 @@
+"""Linear, Sequential and MLP."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+from ._util import as_tensor, check_rng, float_dtype, positive_int
+from .activation import ActivationSpec, make_activation
+from .dropout import Dropout
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["MLP", "Linear", "Sequential", "linear"]
+
+
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x Wᵀ + b with W shaped (out, in) as in PyTorch (three graph nodes: Wᵀ, @, +)."""
+    y = as_tensor(x) @ weight.T
+    return y if bias is None else y + bias
+
+
+class Linear(Module):
+    """Affine layer y = x Wᵀ + b.
+
+    ``weight`` has PyTorch's layout (out_features, in_features) and ``bias`` shape
+    (out_features,). Both start as U(−1/√in, 1/√in), PyTorch's default, drawn from ``rng`` (a
+    ``np.random.Generator``; weight first, then bias). ``dtype`` sets the parameters' dtype:
+    with float32 parameters and float32 inputs everything stays float32.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
+        super().__init__()
+        self.in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = positive_int(out_features, "out_features", "Linear")
+        dt = float_dtype(dtype, "Linear")
+        gen = check_rng(rng, "Linear")
+        bound = 1.0 / math.sqrt(self.in_features)
+        shape = (self.out_features, self.in_features)
+        self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
+        self.bias: Parameter | None = (
+            Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt)) if bias else None
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
+                f"does not end in {self.in_features} features"
+            )
+        y = x @ self.weight.T
+        return y if self.bias is None else y + self.bias
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Modules applied in order: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
+
+    The modules are named "0", "1", ... (parameters ``0.weight``, as in PyTorch), or by the keys
+    of a single dict argument.
+    """
+
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, mod in modules[0].items():
+                if not isinstance(name, str) or not name or "." in name:
+                    raise ValueError(f"Sequential: bad module name {name!r}")
+                self._add(name, mod)
+        else:
+            for item in modules:
+                self._add(str(len(self._layers())), item)
+
+    def _add(self, name: str, mod: Any) -> None:
+        if not isinstance(mod, Module):
+            raise TypeError(f"Sequential: expected Modules, got {type(mod).__name__}")
+        if name in vars(self):
+            raise ValueError(f"Sequential: duplicate module name {name!r}")
+        setattr(self, name, mod)
+
+    def _layers(self) -> list[Module]:
+        return [v for v in vars(self).values() if isinstance(v, Module)]
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns self."""
+        self._add(str(len(self._layers())), module)
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for mod in self._layers():
+            x = mod(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._layers())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers())
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
+        layers = self._layers()
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        try:
+            return layers[index]
+        except IndexError:
+            raise IndexError(
+                f"Sequential index {index} out of range ({len(layers)} modules)"
+            ) from None
+
+
+class MLP(Module):
+    """Multi-layer perceptron: Linear layers of ``sizes`` with an activation after each hidden
+    layer (and Dropout when ``dropout`` > 0), then ``output_activation`` (None: raw outputs).
+
+    ``sizes = [2, 16, 16, 1]`` gives ``layers = [Linear(2, 16), ReLU, Linear(16, 16), ReLU,
+    Linear(16, 1)]`` (parameter names ``layers.0.weight``, ``layers.2.weight``, ...).
+    ``activation`` is a name ("relu", "tanh", "sigmoid", "leaky_relu", ...), a Module class,
+    a factory or a Module (copied per layer). ``rng`` seeds the weights and the dropout masks.
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: ActivationSpec = "relu",
+                 output_activation: ActivationSpec = None, dropout: float = 0.0,
+                 rng: np.random.Generator | None = None, bias: bool = True,
+                 dtype: Any = np.float64) -> None:
+        super().__init__()
+        sizes = [positive_int(s, "sizes entries", "MLP") for s in sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"MLP: dropout must be a number in [0, 1], got {dropout!r}")
+        gen = check_rng(rng, "MLP")
+        self.sizes = sizes
+        layers: list[Module] = []
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+            layers.append(Linear(n_in, n_out, bias=bias, rng=gen, dtype=dtype))
+            if i < len(sizes) - 2:
+                layers.append(make_activation(activation, "MLP activation"))
+                if dropout > 0:
+                    layers.append(Dropout(dropout, rng=gen))
+        if output_activation is not None:
+            layers.append(make_activation(output_activation, "MLP output_activation"))
+        self.layers = layers
+
+    def forward(self, x: Any) -> Any:
+        for mod in self.layers:
+            x = mod(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}"

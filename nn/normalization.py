@@ -1,0 +1,151 @@
+"""Normalisation layers: LayerNorm and BatchNorm1d (PyTorch semantics)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+from ._util import as_tensor, float_dtype, positive_int
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["BatchNorm1d", "LayerNorm"]
+
+
+def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+    """(x̂, μ, σ²) with μ, σ² the mean and biased variance over ``axes`` and
+    x̂ = (x − μ) / √(σ² + ε)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    d = x - mean
+    var = (d * d).mean(axis=axes, keepdims=True)
+    return d * (var + eps) ** -0.5, mean, var
+
+
+class LayerNorm(Module):
+    """y = (x − μ) / √(σ² + ε) · γ + β, with μ and σ² (biased) over the last
+    ``len(normalized_shape)`` axes of each sample; γ = 1 and β = 0 at start."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, dtype: Any = np.float64) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(positive_int(n, "normalized_shape", "LayerNorm")
+                                      for n in shape)
+        if not self.normalized_shape:
+            raise ValueError("LayerNorm: normalized_shape must not be empty")
+        if not eps > 0:
+            raise ValueError(f"LayerNorm: eps must be positive, got {eps}")
+        self.eps = float(eps)
+        dt = float_dtype(dtype, "LayerNorm")
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
+            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        k = len(self.normalized_shape)
+        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
+            raise ValueError(
+                f"LayerNorm: input of shape {x.shape} does not end in {self.normalized_shape}"
+            )
+        y, _, _ = _normalize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        if self.weight is not None and self.bias is not None:
+            y = y * self.weight + self.bias
+        return y
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.weight is not None}")
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over the batch (and length) axes of (N, C) or (N, C, L) inputs.
+
+    Training: x̂ = (x − μ_B) / √(σ²_B + ε) with the batch mean and biased variance, and the
+    buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance n/(n − 1) σ²_B for
+    ``running_var`` (m = ``momentum``; None: a cumulative average 1/t). Eval: the running
+    statistics replace the batch ones (unless ``track_running_stats=False``). Then y = γ x̂ + β.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float64) -> None:
+        super().__init__()
+        self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm1d: eps must be positive, got {eps}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
+        self.eps = float(eps)
+        self.momentum = momentum
+        dt = float_dtype(dtype, "BatchNorm1d")
+        c = self.num_features
+        self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
+        self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
+        self.track_running_stats = bool(track_running_stats)
+        self.running_mean: np.ndarray | None
+        self.running_var: np.ndarray | None
+        self.num_batches_tracked: np.ndarray | None
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(c, dtype=dt))
+            self.register_buffer("running_var", np.ones(c, dtype=dt))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.running_mean is not None and self.running_var is not None:
+            self.running_mean[...] = 0.0
+            self.running_var[...] = 1.0
+        if self.num_batches_tracked is not None:
+            self.num_batches_tracked[...] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "
+                f"(N, {self.num_features}, L), got shape {x.shape}"
+            )
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, self.num_features) + (1,) * (x.ndim - 2)
+        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
+        if self.training or rm is None or rv is None:
+            n = x.size // self.num_features
+            if self.training and n < 2:
+                raise ValueError(
+                    f"BatchNorm1d: need more than 1 value per channel in training, got input "
+                    f"shape {x.shape}"
+                )
+            y, mean, var = _normalize(x, axes, self.eps)
+            if self.training and rm is not None and rv is not None and count is not None:
+                count += 1
+                m = 1.0 / float(count) if self.momentum is None else self.momentum
+                # r ← (1 − m) r + m s, in place so the buffers keep their identity and dtype
+                rm *= 1.0 - m
+                rm += m * mean.data.reshape(-1)
+                rv *= 1.0 - m
+                rv += (m * n / (n - 1)) * var.data.reshape(-1)
+        else:
+            dt = x.dtype if x.dtype.kind == "f" else rv.dtype
+            inv = (1.0 / np.sqrt(rv + self.eps)).astype(dt).reshape(shape)
+            y = (x - rm.astype(dt).reshape(shape)) * inv
+        if self.weight is not None and self.bias is not None:
+            if x.ndim == 2:
+                y = y * self.weight + self.bias
+            else:
+                y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.weight is not None}, "
+                f"track_running_stats={self.track_running_stats}")

@@ -128,7 +128,52 @@ def _add_graph(sub: Any) -> None:
     p.set_defaults(handler=_graph)
 
 
-_COMMANDS: list[Callable[[Any], None]] = [_add_graph]
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    res = run_demo(args.out, progress=False if args.no_progress else None, seed=args.seed)
+    if res.mlp_accuracy < 0.95 or res.logreg_accuracy < res.lda_accuracy - 0.01:
+        print(f"{PROG}: the demo missed its targets (MLP {res.mlp_accuracy:.1%} < 95%, or "
+              "logistic regression more than a point below LDA)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_demo(sub: Any) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="train the notes' logistic regression and an MLP on digits; write pictures",
+        description="Logistic regression on two Gaussian classes next to LDA, an MLP trained "
+        "with Adam on scikit-learn's digits, and PNG/SVG pictures of both and of the notes' "
+        "computational graph.",
+    )
+    p.add_argument("--out", default="demo-output", metavar="DIR",
+                   help="folder for the pictures (default: demo-output)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=_demo)
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    from .report import format_report, gradcheck_report
+
+    rows = gradcheck_report(seed=args.seed)
+    print(format_report(rows))
+    return 0 if all(r.ok for r in rows) else 1
+
+
+def _add_gradcheck(sub: Any) -> None:
+    p = sub.add_parser(
+        "gradcheck",
+        help="check every registered op's gradients against central differences",
+        description="Run the gradient check (first and second order, float64) over every op "
+        "of the registry and print the worst errors per op.",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(handler=_gradcheck)
+
+
+_COMMANDS: list[Callable[[Any], None]] = [_add_graph, _add_demo, _add_gradcheck]
 
 
 def build_parser() -> argparse.ArgumentParser:

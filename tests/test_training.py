@@ -1,0 +1,75 @@
+"""The training loop: history, validation, schedulers, interruption, non-finite losses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+import optim
+from autograd_mini.data import DataLoader
+
+
+def _problem(seed: int = 0) -> tuple[nn.Module, DataLoader, DataLoader]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((64, 3))
+    y = (X @ np.array([1.0, -2.0, 0.5]) > 0).astype(np.int64)
+    model = nn.MLP([3, 8, 2], rng=rng)
+    return model, DataLoader(X, y, 16, shuffle=True, rng=rng), DataLoader(X, y, 64)
+
+
+def test_fit_records_history_and_learns() -> None:
+    model, train, val = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    hist = am.fit(model, train, nn.functional.cross_entropy, opt, epochs=20, val=val,
+                  metrics={"accuracy": am.accuracy}, progress=False)
+    assert hist.epochs == 20 and len(hist.step_loss) == 20 * len(train)
+    assert hist.loss[-1] < hist.loss[0]
+    assert len(hist.metrics["val_loss"]) == 20 and hist.metrics["val_accuracy"][-1] > 0.9
+    assert not hist.interrupted
+
+
+def test_fit_steps_schedulers_including_plateau() -> None:
+    model, train, _ = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    am.fit(model, train, nn.functional.cross_entropy, opt, epochs=3, scheduler=sched,
+           progress=False)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**3)
+    opt2 = optim.SGD(model.parameters(), lr=0.1)
+    plateau = optim.lr_scheduler.ReduceLROnPlateau(opt2, patience=0, factor=0.5)
+    am.fit(model, train, lambda out, y: (out * 0).sum() + 1.0, opt2, epochs=3,
+           scheduler=plateau, progress=False)  # constant loss: never improves
+    assert opt2.param_groups[0]["lr"] < 0.1
+
+
+def test_fit_ctrl_c_returns_history_so_far() -> None:
+    model, train, _ = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    calls = {"n": 0}
+
+    def loss_fn(out: am.Tensor, y: Any) -> am.Tensor:
+        calls["n"] += 1
+        if calls["n"] == len(train) * 2 + 1:
+            raise KeyboardInterrupt
+        return nn.functional.cross_entropy(out, y)
+
+    hist = am.fit(model, train, loss_fn, opt, epochs=5, progress=False)
+    assert hist.interrupted and hist.epochs == 2
+
+
+def test_fit_refuses_non_finite_loss() -> None:
+    model, train, _ = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(FloatingPointError, match="epoch 0, step 0"):
+        am.fit(model, train, lambda out, y: (out * np.nan).sum(), opt, progress=False)
+
+
+def test_accuracy_label_conventions() -> None:
+    assert am.accuracy(am.Tensor([[2.0, 1.0], [0.0, 3.0]]), np.array([0, 0])) == 0.5
+    pm1 = am.accuracy(am.Tensor([0.5, -0.2, 0.1]), np.array([1.0, -1.0, -1.0]))
+    assert pm1 == pytest.approx(2 / 3)
+    assert am.accuracy(am.Tensor([0.5, -0.2]), np.array([1, 1])) == 0.5

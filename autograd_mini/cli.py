@@ -159,7 +159,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
     rows = gradcheck_report(seed=args.seed)
     print(format_report(rows))
-    return 0 if all(r.ok for r in rows) else 1
+    return 0 if all(r.passed for r in rows) else 1
 
 
 def _add_gradcheck(sub: Any) -> None:

@@ -64,8 +64,10 @@ def logistic_regression(X: np.ndarray, y: np.ndarray, lr: float = 0.1, steps: in
             break
         w.grad = b.grad = None
         loss.backward()
-        w.data -= lr * w.grad.data  # type: ignore[union-attr]
-        b.data -= lr * b.grad.data  # type: ignore[union-attr]
+        gw, gb = w.grad, b.grad
+        assert gw is not None and gb is not None
+        w.data -= lr * gw.data
+        b.data -= lr * gb.data
     return losses, snaps
 
 

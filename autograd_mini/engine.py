@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE
+from .locks import LOCKS, lock_leaves, unlock
 from .tensor import Tensor
 
 __all__ = [
@@ -72,8 +73,8 @@ class Node:
     """
 
     __slots__ = (
-        "__weakref__", "attrs", "extra", "freed", "ins", "op", "out", "parents", "scope", "seq",
-        "where",
+        "__weakref__", "attrs", "extra", "freed", "held", "ins", "op", "out", "parents", "scope",
+        "seq", "where",
     )
 
     def __init__(
@@ -92,6 +93,7 @@ class Node:
         self.extra = extra
         self.attrs = attrs
         self.freed = False
+        self.held: Optional[list[np.ndarray]] = None
         self.seq = next(_SEQ)
         self.scope = STATE.scope
         self.where: str | None = None
@@ -109,6 +111,17 @@ def _user_site() -> str:
         if not fr.filename.startswith(pkg):
             return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
     return "<unknown>"
+
+
+class LockingNode(Node):
+    """A node that made some leaf arrays read-only; it gives them back when it is freed."""
+
+    __slots__ = ()
+
+    def __del__(self) -> None:
+        if self.held is not None:
+            unlock(self.held)
+            self.held = None
 
 
 _new = object.__new__
@@ -153,7 +166,19 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             if a._rg:
                 if out.dtype.kind == "f":
                     t._rg = True
-                    node = t._node = _new(Node)
+                    # Arrays the graph depends on become read-only while it lives, so no
+                    # in-place change can make a gradient silently wrong (see locks.py).
+                    out.flags.writeable = False
+                    held = None
+                    if op.save_inputs or out.base is not None:
+                        for p in args:
+                            if p._node is None and (
+                                id(p.data) in LOCKS or p.data.flags.writeable
+                            ):
+                                held = lock_leaves(args)
+                                break
+                    node = t._node = _new(Node if held is None else LockingNode)
+                    node.held = held
                     node.op = op
                     node.parents = args
                     node.ins = datas if op.save_inputs else None
@@ -360,6 +385,9 @@ def backward(
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
                     node.freed = True
+                    if node.held is not None:
+                        unlock(node.held)
+                        node.held = None
         finally:
             STATE.grad_enabled = prev_mode
     if want is not None:

@@ -1,0 +1,74 @@
+"""Read-only locks on the leaf arrays a live graph depends on.
+
+A recorded op's output array is made read-only when it is created (nothing but the graph
+should write to an intermediate). A leaf's array — a parameter, an input batch, a constant —
+is locked while some live node has saved it (or holds a view of it), and unlocked when the last
+such node is freed by ``backward`` or garbage-collected. So an in-place change that would make
+a gradient silently wrong (``w.data += 1`` between forward and backward) raises NumPy's
+"assignment destination is read-only" instead. Locks are counted per array, so two graphs
+sharing a parameter keep it locked until both are gone.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LOCKS", "is_locked", "lock_leaves", "unlock"]
+
+# id(array) -> [array, count]; holding the array keeps its id valid while it is locked
+LOCKS: dict[int, list[Any]] = {}
+_MUTEX = threading.Lock()
+
+
+def _chain(arr: np.ndarray) -> list[np.ndarray]:
+    """The array and the ndarrays it is a view of (a view is only safe if its bases are)."""
+    out = [arr]
+    base = arr.base
+    while isinstance(base, np.ndarray):
+        out.append(base)
+        base = base.base
+    return out
+
+
+def lock_leaves(args: tuple[Any, ...]) -> list[np.ndarray] | None:
+    """Make the writeable arrays of leaf tensors in ``args`` read-only; returns what was locked."""
+    held: list[np.ndarray] = []
+    with _MUTEX:
+        for t in args:
+            if t._node is not None:
+                continue
+            for arr in _chain(t.data):
+                entry = LOCKS.get(id(arr))
+                if entry is not None:
+                    entry[1] += 1
+                elif arr.flags.writeable:
+                    arr.flags.writeable = False
+                    LOCKS[id(arr)] = [arr, 1]
+                else:
+                    continue  # read-only already, and not by us: nothing to give back
+                held.append(arr)
+    return held or None
+
+
+def unlock(held: list[np.ndarray]) -> None:
+    """Give back locks taken by ``lock_leaves``; an array becomes writeable at its last unlock."""
+    with _MUTEX:
+        for arr in held:
+            entry = LOCKS.get(id(arr))
+            if entry is None:
+                continue
+            entry[1] -= 1
+            if entry[1] == 0:
+                del LOCKS[id(arr)]
+                try:
+                    arr.flags.writeable = True
+                except ValueError:  # its base became read-only meanwhile; leave it so
+                    pass
+
+
+def is_locked(arr: np.ndarray) -> bool:
+    """True while some live graph holds ``arr`` read-only."""
+    return id(arr) in LOCKS and LOCKS[id(arr)][0] is arr

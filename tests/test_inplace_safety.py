@@ -1,0 +1,95 @@
+"""In-place changes to arrays a live graph saved are impossible (read-only), never silent."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+import optim
+from autograd_mini.locks import is_locked
+
+
+def test_saved_leaf_is_read_only_until_backward() -> None:
+    w = am.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = am.Tensor(np.array([3.0, 4.0]))
+    y = (w * x).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data += 1  # would silently change ∂y/∂x … and x's gradient uses w
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 0  # ∂y/∂w = x must be the x of the forward pass
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+    w.data += 1  # the graph is freed: parameters are writeable again
+    x.data[0] = 0
+
+
+def test_intermediates_are_read_only() -> None:
+    x = am.Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    h = am.exp(x)
+    with pytest.raises(ValueError, match="read-only"):
+        h.data[0] = 0.0
+    (h * h).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * x.data))
+
+
+def test_views_of_leaves_protect_the_base() -> None:
+    w = am.Tensor(np.ones((2, 3)), requires_grad=True)
+    y = (w.T @ np.ones(2)).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[0, 0] = 5
+    y.backward()
+
+
+def test_unlocked_when_graph_dropped_without_backward() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        w = am.Tensor(np.ones(3), requires_grad=True)
+        y = am.tanh(w * 2.0)
+        z = y * w
+        assert is_locked(w.data)
+        del y, z
+        assert not is_locked(w.data)
+        w.data *= 2
+    finally:
+        gc.enable()
+
+
+def test_two_graphs_share_a_lock() -> None:
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    a = (w * w).sum()
+    b = (w * 3.0 * w).sum()
+    a.backward()
+    with pytest.raises(ValueError, match="read-only"):
+        w.data -= 1  # b's graph still needs w
+    b.backward()
+    w.data -= 1
+
+
+def test_nothing_locked_under_no_grad_or_without_grad() -> None:
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    with am.no_grad():
+        y = w * w
+    w.data += 1
+    y.data += 1
+    c = am.Tensor(np.ones(2))
+    z = c * c
+    c.data += 1
+    z.data += 1
+
+
+def test_training_loop_unaffected() -> None:
+    rng = np.random.default_rng(0)
+    model = nn.MLP([3, 4, 1], rng=rng)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    for _ in range(3):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(am.Tensor(X)), y)
+        loss.backward()
+        opt.step()
+    assert all(not is_locked(p.data) for p in model.parameters())

@@ -93,7 +93,7 @@ class Node:
         self.extra = extra
         self.attrs = attrs
         self.freed = False
-        self.held: Optional[list[np.ndarray]] = None
+        self.held: list[np.ndarray] | None = None
         self.seq = next(_SEQ)
         self.scope = STATE.scope
         self.where: str | None = None

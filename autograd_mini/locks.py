@@ -11,6 +11,7 @@ sharing a parameter keep it locked until both are gone.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -63,10 +64,8 @@ def unlock(held: list[np.ndarray]) -> None:
             entry[1] -= 1
             if entry[1] == 0:
                 del LOCKS[id(arr)]
-                try:
+                with contextlib.suppress(ValueError):  # its base became read-only: leave it so
                     arr.flags.writeable = True
-                except ValueError:  # its base became read-only meanwhile; leave it so
-                    pass
 
 
 def is_locked(arr: np.ndarray) -> bool:

@@ -157,6 +157,7 @@ class Optimizer:
         so a non-finite value propagates as IEEE arithmetic says.
         """
         loss = closure() if closure is not None else None
+        self._check_writeable()
         with no_grad(), np.errstate(all="ignore"):
             for group in self.param_groups:
                 for p in group["params"]:
@@ -169,6 +170,22 @@ class Optimizer:
                     state = self.state.setdefault(id(p), {})
                     self._update(param, grad, state, group)
         return loss
+
+    def _check_writeable(self) -> None:
+        """Refuse to step (changing nothing) while a live graph still depends on a parameter.
+
+        The engine makes the arrays a graph saved read-only until ``backward`` frees it, so an
+        update can never make a pending gradient silently wrong.
+        """
+        for gi, group in enumerate(self.param_groups):
+            for pi, p in enumerate(group["params"]):
+                if p.grad is not None and not p.data.flags.writeable:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
+                        f"{p.shape}) is read-only: a graph that has not been backpropagated "
+                        "still depends on it. Call backward() on it, drop the outputs that "
+                        "hold it, or compute them under no_grad()."
+                    )
 
     # ------------------------------------------------------------------ checkpoints
     def _indexed_params(self) -> list[Tensor]:

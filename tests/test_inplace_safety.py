@@ -93,3 +93,18 @@ def test_training_loop_unaffected() -> None:
         loss.backward()
         opt.step()
     assert all(not is_locked(p.data) for p in model.parameters())
+
+
+def test_optimizer_step_refuses_while_a_graph_holds_parameters() -> None:
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    (w * w).sum().backward()
+    pending = (w * 3.0).sum()  # built, not yet backpropagated
+    before = w.data.copy()
+    with pytest.raises(RuntimeError, match=r"read-only.*no_grad"):
+        opt.step()
+    np.testing.assert_array_equal(w.data, before)
+    assert opt.state == {} or all(not s for s in opt.state.values())
+    pending.backward()
+    opt.step()
+    assert not np.array_equal(w.data, before)

@@ -13,6 +13,7 @@ Build an expression from Tensors, call ``backward()``, read ``.grad``::
 
 from __future__ import annotations
 
+from . import data
 from .autodiff import grad, hessian, hvp, jacobian, value_and_grad
 from .engine import REGISTRY, AnomalyError, Node, Primitive
 from .explain import explain_backward
@@ -96,6 +97,7 @@ __all__ = [
     "clip",
     "concatenate",
     "current_scope",
+    "data",
     "detect_anomaly",
     "div",
     "draw_graph",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from . import functional as F
 from .engine import backward
 from .grad_mode import enable_grad, no_grad
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad"]
 
@@ -19,15 +20,45 @@ class GradcheckError(AssertionError):
     """An analytic gradient disagrees with the numerical one; the message says where."""
 
 
-def _f64(x: Any) -> np.ndarray:
-    arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+def _f64(x: Any, name: str = "gradcheck") -> np.ndarray:
+    arr = x.data if isinstance(x, Tensor) else as_array(x, copy=False, where=name)
     return np.array(arr, dtype=np.float64)
+
+
+def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:
+    """Check ``f`` and ``inputs`` (a list or tuple of arrays) and copy the inputs to float64."""
+    if not callable(f):
+        raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"{name}: inputs must be a list or tuple of arrays or Tensors (one per argument of "
+            f"f), got {type(inputs).__name__}"
+        )
+    return [_f64(x, name) for x in inputs]
+
+
+def _tolerance(value: Any, what: str, name: str, positive: bool = False) -> float:
+    """A finite real ``value`` >= 0 (> 0 when ``positive``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name}: {what} must be a real number, got {value!r:.60}")
+    out = float(value)
+    if not math.isfinite(out) or out < 0 or (positive and out == 0):
+        raise ValueError(f"{name}: {what} must be {'positive' if positive else '>= 0'} and "
+                         f"finite, got {value!r}")
+    return out
 
 
 def _eval(f: Callable[..., Any], arrays: Sequence[np.ndarray]) -> np.ndarray:
     with no_grad():
         out = f(*[Tensor(a) for a in arrays])
-    return np.asarray(out.data if isinstance(out, Tensor) else out, dtype=np.float64)
+    if isinstance(out, Tensor):
+        return np.asarray(out.data, dtype=np.float64)
+    try:
+        return np.asarray(as_array(out, copy=False, where="gradcheck"), dtype=np.float64)
+    except TypeError:
+        raise TypeError(
+            f"gradcheck: the function must return a Tensor, got {type(out).__name__}"
+        ) from None
 
 
 def numerical_grad(
@@ -42,15 +73,15 @@ def numerical_grad(
     ``method="central"``: (f(x + εe_i) − f(x − εe_i)) / 2ε, error O(ε²).
     ``method="forward"``: (f(x + εe_i) − f(x)) / ε, error O(ε) — the notes' formula.
     ``u`` is ``grad_output`` (default: ones, i.e. the gradient of the sum of the outputs).
-    Costs one (forward) or two (central) evaluations of ``f`` per input element.
+    Costs one evaluation of ``f`` at the inputs plus one (forward) or two (central) per input
+    element: 2D + 1 evaluations for D elements with central differences.
     """
-    if method not in ("central", "forward"):
+    if not isinstance(method, str) or method not in ("central", "forward"):
         raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
-    if not eps > 0:
-        raise ValueError(f"numerical_grad: eps must be positive, got {eps!r}")
-    xs = [_f64(x) for x in inputs]
+    eps = _tolerance(eps, "eps", "numerical_grad", positive=True)
+    xs = _inputs(f, inputs, "numerical_grad")
     base = _eval(f, xs)
-    u = np.ones_like(base) if grad_output is None else _f64(grad_output)
+    u = np.ones_like(base) if grad_output is None else _f64(grad_output, "numerical_grad")
     if u.shape != base.shape:
         raise ValueError(
             f"numerical_grad: grad_output shape {u.shape} != output shape {base.shape}"
@@ -75,13 +106,23 @@ def numerical_grad(
     return grads
 
 
+def _rng(rng: Any, seed: int, name: str) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng(seed)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
+
+
 def _analytic(f: Callable[..., Any], xs: Sequence[np.ndarray], u: np.ndarray,
               create_graph: bool = False) -> tuple[list[Tensor], list[Any]]:
     ts = [Tensor(x, requires_grad=True) for x in xs]
     with enable_grad():
         out = f(*ts)
         if not isinstance(out, Tensor):
-            raise TypeError(f"gradcheck: the function must return a Tensor, got {type(out)}")
+            raise TypeError(
+                f"gradcheck: the function must return a Tensor, got {type(out).__name__}"
+            )
         if not out.requires_grad:
             return ts, [np.zeros_like(x) for x in xs]
         gs = backward(out, u, retain_graph=True, create_graph=create_graph, inputs=ts)
@@ -116,8 +157,10 @@ def gradcheck(
     (⟨u, f(x + εv)⟩ − ⟨u, f(x − εv)⟩) / 2ε), which costs two evaluations in all.
     Raises ``GradcheckError`` naming the input, the element, both values and the tolerances.
     """
-    rng = rng if rng is not None else np.random.default_rng(0)
-    xs = [_f64(x) for x in inputs]
+    rng = _rng(rng, 0, "gradcheck")
+    xs = _inputs(f, inputs, "gradcheck")
+    eps = _tolerance(eps, "eps", "gradcheck", positive=True)
+    atol, rtol = _tolerance(atol, "atol", "gradcheck"), _tolerance(rtol, "rtol", "gradcheck")
     base = _eval(f, xs)
     u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
     _, ana = _analytic(f, xs, u)
@@ -165,14 +208,18 @@ def gradgradcheck(
     raise_exception: bool = True,
 ) -> bool:
     """Check second derivatives: gradcheck of x ↦ ∇_x⟨u, f(x)⟩ computed with create_graph=True."""
-    rng = rng if rng is not None else np.random.default_rng(1)
-    xs = [_f64(x) for x in inputs]
+    rng = _rng(rng, 1, "gradgradcheck")
+    xs = _inputs(f, inputs, "gradgradcheck")
     base = _eval(f, xs)
     u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
 
     def first_grads(*ts: Tensor) -> Tensor:
         with enable_grad():
             out = f(*ts)
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"gradgradcheck: the function must return a Tensor, got {type(out).__name__}"
+                )
             if not out.requires_grad:
                 return F.concatenate([F.reshape(F.mul(t, 0.0), (-1,)) for t in ts])
             gs = backward(out, u, retain_graph=True, create_graph=True, inputs=list(ts))

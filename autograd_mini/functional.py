@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,19 +36,18 @@ def _leaf(arr: np.ndarray) -> Tensor:
     return t
 
 
-_CONSTS: dict[tuple[float, str], Tensor] = {}
+_CONSTS: dict[tuple[float, np.dtype], Tensor] = {}
 
 
 def _const(x: float, dtype: np.dtype) -> Tensor:
     """A cached read-only 0-d constant (Python numbers recur: ``1 + …``, ``x * 2``)."""
-    key = (x, dtype.char)
-    t = _CONSTS.get(key)
-    if t is None:
-        arr = np.asarray(x, dtype=dtype)
-        arr.flags.writeable = False
+    arr = np.asarray(x, dtype=dtype)
+    arr.flags.writeable = False
+    t = _leaf(arr)
+    if x != 0 and x == x:  # 0.0 and −0.0 compare equal and NaN never does: keep them uncached
         if len(_CONSTS) > 4096:
             _CONSTS.clear()
-        t = _CONSTS[key] = _leaf(arr)
+        _CONSTS[(x, dtype)] = t
     return t
 
 
@@ -58,18 +57,53 @@ def _t(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
         return x
     tx = type(x)
     if (tx is float or tx is int) and like is not None and like.data.dtype.kind == "f":
-        if x != 0 and x == x:  # 0.0 and −0.0 compare equal, NaN never does: keep them uncached
-            return _const(x, like.data.dtype)
-        return _leaf(np.asarray(x, dtype=like.data.dtype))
+        dt = like.data.dtype
+        c = _CONSTS.get((x, dt))
+        return c if c is not None else _const(x, dt)
     return _leaf(as_array(x, copy=False, where=where))
 
 
-def _binary(name: str, a: Any, b: Any) -> Tensor:
+def _pair(a: Any, b: Any, name: str) -> tuple[Tensor, Tensor]:
     if not isinstance(a, Tensor):
-        a = _t(a, b, name)
+        a = _t(a, b if isinstance(b, Tensor) else None, name)
     if not isinstance(b, Tensor):
         b = _t(b, a, name)
-    return apply(_P[name], (a, b))
+    return a, b
+
+
+def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
+    """The public function for a broadcasting binary primitive.
+
+    Written as one frame on the way to ``apply``, with the cached-constant lookup inline for the
+    most common mixed call (``tensor ⊕ float``): per-op overhead is what small graphs pay.
+    """
+    prim = _P[name]
+    consts = _CONSTS
+
+    def function(a: Any, b: Any) -> Tensor:
+        if type(b) is float and type(a) is Tensor:
+            c = consts.get((b, a.data.dtype))
+            if c is not None:
+                return apply(prim, (a, c))
+        if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+            a, b = _pair(a, b, name)
+        return apply(prim, (a, b))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+def _unary_function(name: str, doc: str) -> Callable[[Any], Tensor]:
+    """The public function for an elementwise unary primitive (one frame on the way to apply)."""
+    prim = _P[name]
+
+    def function(x: Any) -> Tensor:
+        return apply(prim, (x if isinstance(x, Tensor) else _t(x, where=name),))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
 
 
 def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
@@ -96,29 +130,13 @@ def _one_axis(axis: int, ndim: int, name: str) -> int:
 
 
 # --------------------------------------------------------------------------- arithmetic
-def add(a: Any, b: Any) -> Tensor:
-    """a + b (broadcasting)."""
-    return _binary("add", a, b)
-
-
-def sub(a: Any, b: Any) -> Tensor:
-    """a − b (broadcasting)."""
-    return _binary("sub", a, b)
-
-
-def mul(a: Any, b: Any) -> Tensor:
-    """a · b elementwise (broadcasting)."""
-    return _binary("mul", a, b)
-
-
-def div(a: Any, b: Any) -> Tensor:
-    """a / b elementwise (broadcasting)."""
-    return _binary("div", a, b)
-
-
-def pow(a: Any, b: Any) -> Tensor:
-    """a^b elementwise; the exponent may be a constant or a tensor."""
-    return _binary("pow", a, b)
+add = _binary_function("add", "a + b (broadcasting).")
+sub = _binary_function("sub", "a − b (broadcasting).")
+mul = _binary_function("mul", "a · b elementwise (broadcasting).")
+div = _binary_function("div", "a / b elementwise (broadcasting).")
+pow = _binary_function("pow", "a^b elementwise; the exponent may be a constant or a tensor.")
+maximum = _binary_function("maximum", "Elementwise max(a, b); ties split the gradient evenly.")
+minimum = _binary_function("minimum", "Elementwise min(a, b); ties split the gradient evenly.")
 
 
 def neg(x: Any) -> Tensor:
@@ -144,58 +162,22 @@ def matmul(a: Any, b: Any) -> Tensor:
     return apply(_P["matmul"], (a, b))
 
 
-def _unary(name: str, x: Any) -> Tensor:
-    return apply(_P[name], (x if isinstance(x, Tensor) else _t(x, where=name),))
-
-
-def exp(x: Any) -> Tensor:
-    """e^x."""
-    return _unary("exp", x)
-
-
-def log(x: Any) -> Tensor:
-    """Natural logarithm log x (−inf at 0, NaN below, without warnings)."""
-    return _unary("log", x)
-
-
-def log1p(x: Any) -> Tensor:
-    """log(1 + x), accurate for small x."""
-    return _unary("log1p", x)
-
-
-def sqrt(x: Any) -> Tensor:
-    """√x."""
-    return _unary("sqrt", x)
-
-
-def abs(x: Any) -> Tensor:
-    """|x|; its derivative at 0 is taken as 0."""
-    return _unary("abs", x)
-
-
-def tanh(x: Any) -> Tensor:
-    """tanh x."""
-    return _unary("tanh", x)
-
-
-def sigmoid(x: Any) -> Tensor:
-    """σ(x) = 1 / (1 + e^−x), stable for any x (σ(−1000) = 0, σ(1000) = 1)."""
-    return _unary("sigmoid", x)
-
-
-def relu(x: Any) -> Tensor:
-    """max(x, 0); relu'(0) = 0."""
-    return _unary("relu", x)
-
-
-def softplus(x: Any) -> Tensor:
-    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|); softplus' = σ."""
-    return _unary("softplus", x)
-
-
-def log_sigmoid(x: Any) -> Tensor:
-    """log σ(x) = min(x, 0) − log1p(e^−|x|); finite for every finite x."""
-    return _unary("log_sigmoid", x)
+exp = _unary_function("exp", "e^x.")
+log = _unary_function("log", "Natural logarithm log x (−inf at 0, NaN below, without warnings).")
+log1p = _unary_function("log1p", "log(1 + x), accurate for small x.")
+sqrt = _unary_function("sqrt", "√x.")
+abs = _unary_function("abs", "|x|; its derivative at 0 is taken as 0.")
+tanh = _unary_function("tanh", "tanh x.")
+sigmoid = _unary_function(
+    "sigmoid", "σ(x) = 1 / (1 + e^−x), stable for any x (σ(−1000) = 0, σ(1000) = 1)."
+)
+relu = _unary_function("relu", "max(x, 0); relu'(0) = 0.")
+softplus = _unary_function(
+    "softplus", "log(1 + e^x) = max(x, 0) + log1p(e^−|x|); softplus' = σ."
+)
+log_sigmoid = _unary_function(
+    "log_sigmoid", "log σ(x) = min(x, 0) − log1p(e^−|x|); finite for every finite x."
+)
 
 
 def square(x: Any) -> Tensor:
@@ -211,16 +193,6 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 
 
 # --------------------------------------------------------------------------- selections
-def maximum(a: Any, b: Any) -> Tensor:
-    """Elementwise max(a, b); at ties each side gets half the gradient."""
-    return _binary("maximum", a, b)
-
-
-def minimum(a: Any, b: Any) -> Tensor:
-    """Elementwise min(a, b); at ties each side gets half the gradient."""
-    return _binary("minimum", a, b)
-
-
 def clip(x: Any, a_min: float | None = None, a_max: float | None = None) -> Tensor:
     """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max."""
     if a_min is None and a_max is None:

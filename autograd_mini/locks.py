@@ -46,7 +46,7 @@ def lock_leaves(args: tuple[Any, ...]) -> list[np.ndarray] | None:
                 if entry is not None:
                     entry[1] += 1
                 elif arr.flags.writeable:
-                    arr.flags.writeable = False
+                    arr.setflags(False)  # type: ignore[call-arg]  # positional is fastest
                     LOCKS[id(arr)] = [arr, 1]
                 else:
                     continue  # read-only already, and not by us: nothing to give back
@@ -65,7 +65,7 @@ def unlock(held: list[np.ndarray]) -> None:
             if entry[1] == 0:
                 del LOCKS[id(arr)]
                 with contextlib.suppress(ValueError):  # its base became read-only: leave it so
-                    arr.flags.writeable = True
+                    arr.setflags(True)  # type: ignore[call-arg]
 
 
 def is_locked(arr: np.ndarray) -> bool:

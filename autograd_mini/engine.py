@@ -41,7 +41,8 @@ class Primitive:
     pass is itself recorded (``create_graph=True``); ``extra`` holds constant arrays the forward
     chose to keep (masks, indices). ``needs[i]`` says whether input ``i`` wants a gradient.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
-    "nonzero", ...); ``smooth`` is False for ops whose derivative jumps (relu, abs, max, ...).
+    "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
+    whose derivative jumps (relu, abs, max, ...).
     """
 
     name: str

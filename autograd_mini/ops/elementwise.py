@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Primitive, register
+from ..tensor import Tensor
 from . import dual
 
 __all__: list[str] = []
@@ -74,10 +75,17 @@ def _pow(a: Any, b: Any) -> tuple[Any, None]:
 
 def _pow_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
     a, b = ins
-    ga = g * b * a ** (b - 1) if needs[0] else None
+    ga = None
+    if needs[0]:
+        ga = g * b * a ** (b - 1)
+        a_data = a.data if isinstance(a, Tensor) else a
+        b_data = b.data if isinstance(b, Tensor) else b
+        undefined = (b_data == 0) & (a_data == 0)
+        if np.any(undefined):  # d(a^0)/da = 0, also at a = 0 where the formula gives 0 · ∞
+            ga = dual.masked(ga, ~undefined)
     gb = None
     if needs[1]:
-        a_data = a.data if hasattr(a, "_rg") else a
+        a_data = a.data if isinstance(a, Tensor) else a
         zero = a_data == 0
         safe_a = dual.masked(a, ~zero) + zero  # log(1) = 0 where a == 0
         gb = dual.masked(g * out * dual.log(safe_a), ~zero)
@@ -139,7 +147,7 @@ def _abs(x: Any) -> tuple[Any, None]:
 
 def _abs_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
     x = ins[0]
-    s = np.sign(x.data if hasattr(x, "_rg") else x)
+    s = np.sign(x.data if isinstance(x, Tensor) else x)
     return (g * s,)
 
 
@@ -167,7 +175,7 @@ def _relu(x: Any) -> tuple[Any, None]:
 
 
 def _relu_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    o = out.data if hasattr(out, "_rg") else out
+    o = out.data if isinstance(out, Tensor) else out
     return (dual.masked(g, o > 0),)
 
 

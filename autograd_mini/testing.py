@@ -1,0 +1,214 @@
+"""Hypothesis strategies for shapes, arrays and op inputs, and gradient property tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from . import catalog
+from .catalog import BOUND, OpSpec, Shape
+from .gradcheck import gradcheck, gradgradcheck
+from .tensor import Tensor
+
+__all__ = [
+    "DrawChooser",
+    "arrays",
+    "broadcastable_shapes",
+    "gradient_property",
+    "indices",
+    "matmul_shapes",
+    "noncontiguous",
+    "op_inputs",
+    "shapes",
+    "tensors",
+    "valid_axes",
+]
+
+ShapeLike = Sequence[int] | st.SearchStrategy[tuple[int, ...]]
+
+
+class DrawChooser:
+    """The catalog's ``Chooser`` backed by Hypothesis' ``draw`` (so examples shrink)."""
+
+    def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any]) -> None:
+        self.draw = draw
+
+    def integer(self, lo: int, hi: int) -> int:
+        return int(self.draw(st.integers(lo, hi)))
+
+    def uniform(self, shape: Shape) -> np.ndarray:
+        n = int(np.prod(shape, dtype=np.int64))
+        vals = self.draw(st.lists(st.floats(-1.0, 1.0), min_size=n, max_size=n))
+        return np.array(vals, dtype=np.float64).reshape(shape)
+
+    def permutation(self, n: int) -> list[int]:
+        return list(self.draw(st.permutations(range(n))))
+
+
+@st.composite
+def _chosen_values(draw: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    return fn(DrawChooser(draw), *args)
+
+
+def _chosen(fn: Callable[..., Any], *args: Any) -> st.SearchStrategy[Any]:
+    """A strategy whose values are ``fn(chooser, *args)``."""
+    return _chosen_values(fn, args)
+
+
+def _check_sides(min_dims: int, max_dims: int, min_side: int, max_side: int) -> None:
+    if not 0 <= min_dims <= max_dims or not 0 <= min_side <= max_side:
+        raise ValueError(
+            f"need 0 ≤ min_dims ≤ max_dims and 0 ≤ min_side ≤ max_side, got dims "
+            f"[{min_dims}, {max_dims}] and sides [{min_side}, {max_side}]"
+        )
+
+
+def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 3
+           ) -> st.SearchStrategy[Shape]:
+    """Shapes with ``min_dims ≤ ndim ≤ max_dims`` and every side in ``[min_side, max_side]``."""
+    _check_sides(min_dims, max_dims, min_side, max_side)
+    return _chosen(catalog.draw_shape, min_dims, max_dims, min_side, max_side)
+
+
+def broadcastable_shapes(n: int = 2, min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
+                         max_side: int = 3) -> st.SearchStrategy[tuple[Shape, ...]]:
+    """``n`` mutually broadcastable shapes (different ranks, sides of 1 stretched).
+
+    With ``min_side=0`` zero-size axes appear too (a 0 broadcasts only against 0 or 1).
+    """
+    _check_sides(min_dims, max_dims, min_side, max_side)
+    if n < 1:
+        raise ValueError(f"broadcastable_shapes: n must be ≥ 1, got {n}")
+    return _chosen(catalog.draw_broadcastable, n, min_dims, max_dims, min_side, max_side)
+
+
+def arrays(shape: ShapeLike, dtype: Any = np.float64, domain: str = "real",
+           bound: float = BOUND) -> st.SearchStrategy[np.ndarray]:
+    """Float arrays of ``shape`` (tuple or strategy), values in ``domain`` ∩ [−bound, bound].
+
+    Domains: "real", "positive" (≥ 0.2), "nonzero" (|x| ≥ 0.1), "above_minus_one" (≥ −0.8):
+    the margins keep central differences inside the domain.
+    """
+    if domain not in catalog.DOMAINS:
+        raise ValueError(f"arrays: unknown domain {domain!r}; known: {sorted(catalog.DOMAINS)}")
+    if not bound > max(catalog.DOMAINS[domain], 0.0):
+        raise ValueError(f"arrays: bound {bound} leaves no room in domain {domain!r}")
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"arrays: dtype must be floating, got {np.dtype(dtype)}")
+
+    return _arrays(shape, np.dtype(dtype), domain, bound)
+
+
+@st.composite
+def _arrays(draw: Any, shape: ShapeLike, dtype: np.dtype, domain: str, bound: float
+            ) -> np.ndarray:
+    shp = draw(shape) if isinstance(shape, st.SearchStrategy) else tuple(shape)
+    u = DrawChooser(draw).uniform(shp)
+    return np.asarray(catalog.domain_values(u, domain, bound), dtype=dtype)
+
+
+def tensors(shape: ShapeLike, dtype: Any = np.float64, domain: str = "real",
+            bound: float = BOUND, requires_grad: bool = False) -> st.SearchStrategy[Tensor]:
+    """Tensors whose data come from ``arrays(shape, dtype, domain, bound)``."""
+    return arrays(shape, dtype, domain, bound).map(
+        lambda a: Tensor(a, requires_grad=requires_grad))
+
+
+def valid_axes(ndim: int) -> st.SearchStrategy[Any]:
+    """``axis`` arguments valid for ``ndim`` dims: None, an int, a negative int or a tuple."""
+    if ndim < 0:
+        raise ValueError(f"valid_axes: ndim must be ≥ 0, got {ndim}")
+    return _chosen(catalog.draw_axes, ndim)
+
+
+def matmul_shapes(max_batch_dims: int = 2, max_side: int = 3
+                  ) -> st.SearchStrategy[tuple[Shape, Shape]]:
+    """Shape pairs ``matmul`` accepts: 1-d·1-d, 1-d·n-d, n-d·1-d and batches that broadcast."""
+    return _chosen(catalog.draw_matmul_shapes, max_batch_dims, max_side)
+
+
+def indices(shape: Shape) -> st.SearchStrategy[Any]:
+    """Valid ``getitem`` indices for ``shape``: ints, slices, None/Ellipsis, int arrays, masks."""
+    return _chosen(catalog.draw_index, tuple(shape))
+
+
+def _spec_inputs(ch: DrawChooser, spec: OpSpec, dtype: Any, shapes: Any) -> Any:
+    return catalog.build_inputs(spec, ch, dtype, shapes)
+
+
+def op_inputs(spec_or_name: OpSpec | str, dtype: Any = np.float64,
+              shapes: tuple[Shape, ...] | None = None,
+              ) -> st.SearchStrategy[tuple[list[np.ndarray], dict[str, Any]]]:
+    """``(arrays, attrs)`` for a catalog op: inputs in its declared domain, off its kinks.
+
+    ``shapes`` fixes the input shapes of elementwise ops.
+    """
+    spec = catalog.get_spec(spec_or_name) if isinstance(spec_or_name, str) else spec_or_name
+    return _chosen(_spec_inputs, spec, dtype, shapes)
+
+
+def _strided_view(a: np.ndarray, offset: int) -> np.ndarray:
+    """``a``'s values in every other slot of a NaN-filled buffer (all strides doubled)."""
+    if a.ndim == 0:
+        return a[...]
+    big = np.full((*a.shape[:-1], 2 * a.shape[-1] + 1), np.nan, dtype=a.dtype)
+    view = big[..., offset::2][..., : a.shape[-1]]
+    view[...] = a
+    return view
+
+
+def _view(a: np.ndarray, mode: int, offset: int) -> np.ndarray:
+    if mode == 1 and sum(s > 1 for s in a.shape) >= 2:
+        return np.ascontiguousarray(a.T).T  # Fortran order: not C-contiguous
+    return _strided_view(a, offset)
+
+
+def noncontiguous(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The arrays ``strategy`` draws (an array or a list/tuple of them) as non-contiguous views.
+
+    Each view holds the same values: a transposed copy seen through ``.T`` or every other slot
+    of a NaN-filled buffer. An array of fewer than 2 elements is contiguous in any layout.
+    """
+    return _views(strategy)
+
+
+@st.composite
+def _views(draw: Any, strategy: st.SearchStrategy[Any]) -> Any:
+    value = draw(strategy)
+    mode, offset = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    if isinstance(value, np.ndarray):
+        return _view(value, mode, offset)
+    return type(value)(_view(np.asarray(a), mode, offset) for a in value)
+
+
+def gradient_property(
+    f: Callable[..., Tensor],
+    *arg_strategies: st.SearchStrategy[Any],
+    second_order: bool = False,
+    fast: bool = False,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+) -> Callable[[], None]:
+    """A Hypothesis test checking ``f``'s gradients on arguments drawn from ``arg_strategies``.
+
+    Each example runs ``gradcheck`` (and ``gradgradcheck`` if ``second_order``) with a random
+    upstream gradient; assign the result to a ``test_*`` name for pytest to collect it::
+
+        test_my_loss = gradient_property(my_loss, arrays((3,)), arrays((3,), domain="positive"))
+    """
+    if not arg_strategies:
+        raise ValueError("gradient_property: give one strategy per argument of f")
+
+    @given(st.tuples(*arg_strategies), st.integers(0, 2**32 - 1))
+    def check(args: tuple[Any, ...], seed: int) -> None:
+        gradcheck(f, list(args), eps, atol, rtol, fast, np.random.default_rng(seed))
+        if second_order:
+            gradgradcheck(f, list(args), eps, atol, rtol, fast, np.random.default_rng(seed + 1))
+
+    check.__name__ = check.__qualname__ = f"gradient_property_{getattr(f, '__name__', 'f')}"
+    return check

@@ -272,6 +272,14 @@ def build_inputs(spec: OpSpec, ch: Chooser, dtype: Any = np.float64,
         attrs["shape"] = draw_shape(ch, 0, 3, 1, 3)
         attrs["index"] = draw_index(ch, attrs["shape"])
         shapes = (np.empty(attrs["shape"])[attrs["index"]].shape,)
+    elif k == "linear":
+        n_in, n_out = ch.integer(1, 3), ch.integer(1, 3)
+        lead = draw_shape(ch, 0, 2, 1, 3)
+        shapes = ((*lead, n_in), (n_out, n_in), (n_out,))
+    elif k == "xent":
+        n, c = ch.integer(1, 4), ch.integer(1, 4)
+        attrs["target"] = np.array([ch.integer(0, c - 1) for _ in range(n)], dtype=np.int64)
+        shapes = ((n, c),)
     elif k == "broadcast_to":
         target = draw_shape(ch, 0, 3, 1, 3)
         nd = ch.integer(0, len(target))
@@ -337,6 +345,14 @@ def _lse_ref(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndar
     return np.asarray(reduce(x, axis=axis, keepdims=keepdims))
 
 
+def _linear_ref(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("...i,oi->...o", x, w) + b
+
+
+def _xent_ref(x: np.ndarray, target: np.ndarray) -> np.ndarray:
+    return _lse_ref(x, -1) - x[np.arange(len(x)), target]
+
+
 def _leaky_ref(x: np.ndarray, negative_slope: float) -> np.ndarray:
     return np.where(x > 0, x, negative_slope * x)
 
@@ -398,6 +414,8 @@ SPECS: list[OpSpec] = [
     _spec("log_softmax", F.log_softmax, lambda x, axis: x - _lse_ref(x, axis, True),
           kind="axis1"),
     _spec("matmul", F.matmul, _matmul_ref, kind="matmul", nin=2),
+    _spec("linear", F.linear, _linear_ref, kind="linear", nin=3),
+    _spec("softmax_cross_entropy", F.softmax_cross_entropy, _xent_ref, kind="xent"),
     _spec("reshape", F.reshape, np.reshape, kind="reshape"),
     _spec("flatten", F.flatten, np.ravel, kind="flatten", prims=("reshape",)),
     _spec("squeeze", F.squeeze, np.squeeze, kind="squeeze", prims=("reshape",)),

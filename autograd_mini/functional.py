@@ -14,11 +14,51 @@ from .engine import REGISTRY, apply
 from .tensor import Tensor, as_array
 
 __all__ = [
-    "abs", "add", "astype", "broadcast_to", "clip", "concatenate", "div", "exp", "expand_dims",
-    "flatten", "getitem", "leaky_relu", "log", "log1p", "log_sigmoid", "log_softmax",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "pow",
-    "relu", "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "sqrt", "square",
-    "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var", "where",
+    "abs",
+    "add",
+    "astype",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "div",
+    "exp",
+    "expand_dims",
+    "flatten",
+    "getitem",
+    "leaky_relu",
+    "linear",
+    "log",
+    "log1p",
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "relu",
+    "reshape",
+    "scatter_add",
+    "sigmoid",
+    "softmax",
+    "softmax_cross_entropy",
+    "softplus",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "sub",
+    "sum",
+    "tanh",
+    "transpose",
+    "var",
+    "where",
 ]
 
 Axis = None | int | Sequence[int]
@@ -212,6 +252,49 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         b = _t(b, a, "where")
     return apply(_P["where"], (a, b), {"cond": c})
+
+
+# --------------------------------------------------------------------------- fused layers
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """y = x Wᵀ + b for W of shape (out, in) (PyTorch's layout), x of shape (..., in).
+
+    One fused node: x̄ = ḡ W, W̄ = ḡᵀ x (summed over leading axes), b̄ = Σ ḡ.
+    """
+    w = _t(weight, where="linear")
+    x = _t(x, w, "linear")
+    if w.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-d (out, in), got shape {w.shape}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not end in the weight's "
+                         f"{w.shape[1]} input features (weight shape {w.shape})")
+    if bias is None:
+        return apply(_P["linear"], (x, w))
+    b = _t(bias, w, "linear")
+    if b.shape != (w.shape[0],):
+        raise ValueError(f"linear: bias of shape {b.shape} does not fit the weight's "
+                         f"{w.shape[0]} outputs (weight shape {w.shape})")
+    return apply(_P["linear"], (x, w, b))
+
+
+def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
+    """Per-sample ℓ_n = logsumexp(x_n) − x_n[t_n] = −log softmax(x_n)[t_n] for logits (N, C)
+    and integer classes t (N,); stable at any finite logits. x̄_n = ḡ_n (softmax(x_n) − e_{t_n}).
+    """
+    x = _t(logits, where="softmax_cross_entropy")
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if x.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: logits must be 2-d (N, C), got {x.shape}")
+    if t.dtype.kind not in "iu" or t.shape != (x.shape[0],):
+        raise ValueError(
+            f"softmax_cross_entropy: target must be integer classes of shape ({x.shape[0]},), "
+            f"got dtype {t.dtype} and shape {t.shape}"
+        )
+    if t.size and (t.min() < 0 or t.max() >= x.shape[1]):
+        raise ValueError(
+            f"softmax_cross_entropy: classes must lie in [0, {x.shape[1]}), got values from "
+            f"{t.min()} to {t.max()}"
+        )
+    return apply(_P["softmax_cross_entropy"], (x,), {"target": t})
 
 
 # --------------------------------------------------------------------------- reductions

@@ -45,13 +45,10 @@ def test_linear_forward_and_gradients_match_numpy() -> None:
     np.testing.assert_allclose(lin.weight.grad.data, g.T @ x.data, rtol=1e-13)  # type: ignore[union-attr]
     np.testing.assert_allclose(lin.bias.grad.data, g.sum(0), rtol=1e-13)  # type: ignore[union-attr]
     np.testing.assert_allclose(x.grad.data, g @ W, rtol=1e-13)  # type: ignore[union-attr]
-    # the graph is x @ Wᵀ + b: three nodes
+    # the graph is one fused node x Wᵀ + b
     node = y.grad_fn
-    assert node is not None and node.op.name == "add"
-    mm = node.parents[0].grad_fn
-    assert mm is not None and mm.op.name == "matmul"
-    tr = mm.parents[1].grad_fn
-    assert tr is not None and tr.op.name == "transpose" and tr.parents[0] is lin.weight
+    assert node is not None and node.op.name == "linear"
+    assert node.parents[1] is lin.weight and node.parents[2] is lin.bias
 
 
 def test_linear_variants_and_errors() -> None:

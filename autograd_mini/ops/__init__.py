@@ -1,5 +1,5 @@
 """The primitives: importing this package registers every one in ``engine.REGISTRY``."""
 
-from . import elementwise, reduce, shape
+from . import elementwise, fused, reduce, shape
 
-__all__ = ["elementwise", "reduce", "shape"]
+__all__ = ["elementwise", "fused", "reduce", "shape"]

@@ -94,8 +94,11 @@ def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings) -> dict[str
 
     Each function is warmed up and calibrated so that one repetition lasts about
     ``cfg.rep_seconds``. The order of the frameworks rotates between repetitions so that no
-    framework always runs first. The garbage collector stays on (training pays for it too).
+    framework always runs first. The garbage collector stays on (training pays for it too), but
+    objects alive before timing starts (modules, inputs) are frozen out of its scans.
     """
+    gc.collect()
+    gc.freeze()
     numbers: dict[str, int] = {}
     for name, fn in fns.items():
         fn()
@@ -134,7 +137,7 @@ def check_all(what: str, got: dict[str, list[Any]], want: list[Any], rtol: float
     for name, arrays in got.items():
         if len(arrays) != len(want):
             raise AssertionError(f"{what} [{name}]: {len(arrays)} arrays, expected {len(want)}")
-        for i, (g, w) in enumerate(zip(arrays, want)):
+        for i, (g, w) in enumerate(zip(arrays, want, strict=True)):
             check_close(f"{what} [{name}] #{i}", g, w, rtol)
 
 

@@ -143,7 +143,7 @@ def _mygrad_cases(mg: Any, x0: np.ndarray, n4: int) -> dict[str, Callable[[], An
 
     def nograd() -> Any:
         with mg.no_autodiff:
-            return np.asarray(chain(x0, n4))
+            return np.asarray(chain(mg.Tensor(x0), n4))
 
     return {"fb": fb, "fwd": fwd, "nograd": nograd}
 
@@ -190,6 +190,6 @@ def run(cfg: Settings) -> list[Measurement]:
             targets = {}
             if key == "fb":
                 targets = {"torch": 0.6} if shape == (1,) else {"numpy": 1.15}
-            out.append(Measurement(NAME, f"{n_ops} ops, {label}, {desc}", "µs/op",
+            out.append(Measurement(NAME, f"{n_ops:,} ops, {label}, {desc}", "µs/op",
                                    1e6 / n_ops, samples, targets=targets))
     return out

@@ -1,0 +1,170 @@
+"""Run the benchmark suite: ``python -m benchmarks.run [--quick] [--threads N] [--only NAME]``.
+
+Each thread count runs in a fresh worker process whose OMP/OpenBLAS/MKL thread variables are
+set before NumPy is imported (and ``torch.set_num_threads`` to the same count). The parent
+merges the workers' measurements and writes ``results.md``, ``results.json`` and
+``results.png`` to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path[0] = str(ROOT)
+
+from benchmarks.machine import THREAD_VARS  # noqa: E402
+from benchmarks.workloads import WORKLOADS  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options (``--worker`` and ``--json`` are internal)."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes and 2 repetitions (CI smoke test; figures not meaningful)")
+    p.add_argument("--threads", default="1,2",
+                   help="thread count(s) for BLAS and torch, comma-separated (default: 1,2)")
+    p.add_argument("--only", default="",
+                   help=f"comma-separated workloads to run, from: {', '.join(WORKLOADS)}")
+    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
+                   help="output directory (default: benchmarks/results)")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--json", default="", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(WORKLOADS)
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+    args.names = names
+    try:
+        args.thread_counts = [int(t) for t in str(args.threads).split(",") if t.strip()]
+    except ValueError:
+        p.error(f"--threads must be integers, got {args.threads!r}")
+    if not args.thread_counts or min(args.thread_counts) < 1:
+        p.error("--threads must be at least 1")
+    return args
+
+
+# ----------------------------------------------------------------------------- worker
+def worker(args: argparse.Namespace) -> int:
+    """Run the workloads in this process (thread variables already set) and write JSON."""
+    from benchmarks.harness import Settings, log, optional
+    from benchmarks.machine import threads_info
+    from benchmarks.workloads import runner
+
+    threads = args.thread_counts[0]
+    torch = optional("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+    cfg = Settings.make(args.quick, threads)
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for name in args.names:
+        log(f"[{threads} thread(s)] {name}")
+        t0 = time.perf_counter()
+        try:
+            for m in runner(name)(cfg):
+                results.append({**m.to_json(), "threads": threads})
+            log(f"  {name} done in {time.perf_counter() - t0:.1f} s")
+        except Exception:
+            errors.append({"workload": name, "threads": threads, "error": traceback.format_exc()})
+            log(f"  {name} FAILED:\n{traceback.format_exc()}")
+    payload = {"results": results, "errors": errors, "threads_info": threads_info(threads)}
+    Path(args.json).write_text(json.dumps(payload), encoding="utf-8")
+    return 0
+
+
+def run_worker(args: argparse.Namespace, threads: int, names: list[str]) -> dict[str, Any]:
+    """Start a worker for one thread count and return its JSON payload."""
+    env = dict(os.environ)
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "out.json"
+        cmd = [sys.executable, "-m", "benchmarks.run", "--worker", "--threads", str(threads),
+               "--only", ",".join(names), "--json", str(path)]
+        if args.quick:
+            cmd.append("--quick")
+        proc = subprocess.run(cmd, env=env, cwd=str(ROOT), check=False)
+        if proc.returncode != 0 or not path.exists():
+            err = f"worker exited with status {proc.returncode}"
+            return {"results": [], "threads_info": {},
+                    "errors": [{"workload": ",".join(names), "threads": threads, "error": err}]}
+        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every configuration, write the results and print the tables."""
+    args = parse_args(argv)
+    if args.worker:
+        return worker(args)
+    from benchmarks.machine import describe, load_average
+    from benchmarks.report import markdown, plot
+
+    machine = describe()
+    start_load = _load()
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    thread_meta: dict[str, Any] = {}
+    for i, threads in enumerate(args.thread_counts):
+        names = [n for n in args.names if i == 0 or WORKLOADS[n][1]]
+        if not names:
+            continue
+        payload = run_worker(args, threads, names)
+        results += payload["results"]
+        errors += payload["errors"]
+        thread_meta[str(threads)] = payload["threads_info"]
+    order = {n: i for i, n in enumerate(WORKLOADS)}
+    results.sort(key=lambda m: order[m["workload"]])
+    cmd = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
+    meta = {
+        "mode": "quick" if args.quick else "full",
+        "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "command": cmd.strip(),
+        "machine": {**machine, "load average at end": load_average()},
+        "threads": thread_meta,
+        "errors": errors,
+    }
+    end_load = _load()  # includes this benchmark's own load (up to its thread count)
+    if start_load > 0.5 or end_load > max(args.thread_counts) + 1.0:
+        meta["warning"] = (f"the machine was busy (1-minute load average {start_load:.2f} before "
+                           f"the run, {end_load:.2f} after it, on {os.cpu_count()} cores): "
+                           "other work skews the figures")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = markdown(results, meta)
+    (out / "results.md").write_text(text, encoding="utf-8")
+    (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1),
+                                      encoding="utf-8")
+    title = f"{meta['mode']} run, {meta['date']}, {meta['machine']['cores']}"
+    msg = plot(results, out / "results.png", title)
+    print(text)
+    print(msg)
+    print(f"results written to {out / 'results.md'}")
+    if errors:
+        print(f"{len(errors)} workload(s) failed; see the Errors section", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

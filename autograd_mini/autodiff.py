@@ -15,43 +15,64 @@ import numpy as np
 from . import functional as F
 from .engine import backward
 from .grad_mode import enable_grad
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
 
 ArgNums = int | Sequence[int]
 
 
-def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    if not nums:
+def _is_int(k: Any) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _check_argnums(argnums: Any, name: str) -> None:
+    """Refuse argnums that are not an int or a non-empty tuple/list of ints (at wrap time)."""
+    if _is_int(argnums):
+        return
+    if not isinstance(argnums, (tuple, list)) or not all(_is_int(k) for k in argnums):
+        raise TypeError(f"{name}: argnums must be an int or a tuple of ints, got {argnums!r:.60}")
+    if not argnums:
         raise ValueError(f"{name}: argnums is empty")
+
+
+def _check_fn(f: Any, name: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
+
+
+def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
+    items: Sequence[Any] = (argnums,) if _is_int(argnums) else argnums  # type: ignore[assignment]
+    nums = tuple(int(k) for k in items)
     for k in nums:
-        if not isinstance(k, int) or not -n <= k < n:
+        if not -n <= k < n:
             raise ValueError(f"{name}: argnums {argnums!r} out of range for {n} arguments")
+    if len({k % n for k in nums}) != len(nums):
+        raise ValueError(f"{name}: argnums {argnums!r} names an argument twice")
     return tuple(k % n for k in nums)
 
 
-def _diff_leaf(x: Any) -> Tensor:
+def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
     """A tensor to differentiate with respect to; Tensors already in a graph are kept."""
     if isinstance(x, Tensor):
         if x.requires_grad:
             return x
         data = x.data
     else:
-        data = np.asarray(x)
+        data = as_array(x, copy=False, where=name)
     if data.dtype.kind != "f":
         data = data.astype(np.float64)
     t = Tensor(data, requires_grad=True)
     return t
 
 
-def _prepare(args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[list[Any], bool]:
+def _prepare(args: tuple[Any, ...], nums: tuple[int, ...],
+             name: str) -> tuple[list[Any], bool]:
     args_l = list(args)
     nested = False
     for k in nums:
         nested = nested or (isinstance(args_l[k], Tensor) and args_l[k].requires_grad)
-        args_l[k] = _diff_leaf(args_l[k])
+        args_l[k] = _diff_leaf(args_l[k], name)
     return args_l, nested
 
 
@@ -82,22 +103,26 @@ def _grads_of(out: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor
 
 def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     """``x ↦ (f(x), ∇f(x))`` for scalar ``f``; a tuple of gradients when ``argnums`` is a tuple."""
+    _check_fn(f, "value_and_grad")
+    _check_argnums(argnums, "value_and_grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args), "value_and_grad")
-        args_l, nested = _prepare(args, nums)
+        args_l, nested = _prepare(args, nums, "value_and_grad")
         with enable_grad():
             out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
             gs = _grads_of(out, [args_l[k] for k in nums], nested)
         value = out if nested else out.detach()
-        return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
+        return value, (gs[0] if _is_int(argnums) else tuple(gs))
 
     return wrapped
 
 
 def grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument)."""
+    _check_fn(f, "grad")
+    _check_argnums(argnums, "grad")
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -112,16 +137,21 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
 
     One reverse sweep per output element, seeded with a one-hot adjoint.
     """
+    _check_fn(f, "jacobian")
+    if not _is_int(argnums):
+        raise TypeError(f"jacobian: argnums must be an int, got {argnums!r:.60}")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         nums = _argnums(argnums, len(args), "jacobian")
-        args_l, nested = _prepare(args, nums)
+        args_l, nested = _prepare(args, nums, "jacobian")
         x = args_l[nums[0]]
         with enable_grad():
             out = f(*args_l, **kwargs)
             if not isinstance(out, Tensor):
-                raise TypeError(f"jacobian: the function must return a Tensor, got {type(out)}")
+                raise TypeError(
+                    f"jacobian: the function must return a Tensor, got {type(out).__name__}"
+                )
             rows = []
             for i in range(out.data.size):
                 if not out.requires_grad:
@@ -145,13 +175,18 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
 
 def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
     """``x ↦ H``, ``H[i, j] = ∂²f / ∂x_i ∂x_j`` (shape x.shape + x.shape): jacobian(grad(f))."""
+    _check_fn(f, "hessian")
+    if not _is_int(argnums):
+        raise TypeError(f"hessian: argnums must be an int, got {argnums!r:.60}")
     return jacobian(grad(f, argnums), argnums)
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:
     """Hessian-vector product H(x) v = ∇_x ⟨∇f(x), v⟩ without forming H (two reverse sweeps)."""
-    xt = _diff_leaf(x)
-    vt = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=xt.dtype))
+    _check_fn(f, "hvp")
+    xt = _diff_leaf(x, "hvp")
+    vt = v if isinstance(v, Tensor) else Tensor(as_array(v, copy=False, where="hvp"),
+                                                dtype=xt.dtype)
     if vt.shape != xt.shape:
         raise ValueError(f"hvp: v has shape {vt.shape} but x has shape {xt.shape}")
     nested = isinstance(x, Tensor) and x.requires_grad

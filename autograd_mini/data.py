@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 __all__ = ["DataLoader", "digits", "moons", "spirals", "two_gaussians"]
 
@@ -24,10 +24,46 @@ def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
     return rng
 
 
+MAX_COUNT = 2**40  #: more samples or batches than any dataset here could hold
+
+
 def _count(value: Any, name: str, where: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {value!r}")
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, got {value!r:.60}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{where}: {name}={value} is too large (at most {MAX_COUNT})")
     return int(value)
+
+
+def _finite(X: np.ndarray, where: str, what: str) -> np.ndarray:
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{where}: {what} are so large that some points are not finite")
+    return X
+
+
+def _flag(value: Any, name: str, where: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be a bool, got {value!r:.60}")
+    return bool(value)
+
+
+def _real(value: Any, name: str, where: str, minimum: float | None = None) -> float:
+    """A finite real number (>= ``minimum`` when given)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{where}: {name} must be a real number, got {value!r:.60}")
+    out = float(value)
+    if not np.isfinite(out) or (minimum is not None and out < minimum):
+        bound = "" if minimum is None else f" and >= {minimum:g}"
+        raise ValueError(f"{where}: {name} must be finite{bound}, got {value!r}")
+    return out
+
+
+def _floats(value: Any, name: str, where: str) -> np.ndarray:
+    """``value`` as a float64 array of finite numbers."""
+    arr = np.asarray(as_array(value, copy=False, where=f"{where}: {name}"), dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{where}: {name} must hold finite numbers, got {value!r:.80}")
+    return arr
 
 
 class DataLoader:
@@ -42,8 +78,10 @@ class DataLoader:
 
     def __init__(self, X: Any, y: Any, batch_size: int, shuffle: bool = False,
                  drop_last: bool = False, rng: np.random.Generator | None = None) -> None:
-        self.X = X.data if isinstance(X, Tensor) else np.asarray(X)
-        self.y = y.data if isinstance(y, Tensor) else np.asarray(y)
+        self.X = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
+                                                                where="DataLoader: X")
+        self.y = y.data if isinstance(y, Tensor) else as_array(y, copy=False,
+                                                                where="DataLoader: y")
         if self.X.ndim == 0 or self.y.ndim == 0:
             raise ValueError("DataLoader: X and y need a first (sample) dimension")
         if len(self.X) != len(self.y):
@@ -52,8 +90,8 @@ class DataLoader:
                 f"(shapes {self.X.shape} and {self.y.shape})"
             )
         self.batch_size = _count(batch_size, "batch_size", "DataLoader")
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
+        self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
+        self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
         self.rng = _rng(rng, "DataLoader")
 
     def __len__(self) -> int:
@@ -78,6 +116,8 @@ class DataLoader:
 
 
 def _labels(y01: np.ndarray, labels: str, where: str) -> np.ndarray:
+    if not isinstance(labels, str):
+        raise TypeError(f"{where}: labels must be 'pm1' or '01', got {labels!r:.60}")
     if labels == "pm1":
         return (2.0 * y01 - 1.0).astype(np.float64)
     if labels == "01":
@@ -102,18 +142,24 @@ def two_gaussians(
     where = "two_gaussians"
     n = _count(n_per_class, "n_per_class", where)
     gen = _rng(rng, where)
-    c = np.asarray(cov, dtype=np.float64)
+    if not isinstance(labels, str) or labels not in ("pm1", "01"):
+        raise ValueError(f"{where}: labels must be 'pm1' or '01', got {labels!r:.60}")
+    c = _floats(cov, "cov", where)
     if c.shape != (2, 2) or not np.allclose(c, c.T):
         raise ValueError(f"{where}: cov must be a symmetric 2x2 matrix, got {cov!r}")
     try:
         chol = np.linalg.cholesky(c)
     except np.linalg.LinAlgError:
         raise ValueError(f"{where}: cov must be positive definite, got {cov!r}") from None
-    means = np.asarray([mean0, mean1], dtype=np.float64)
-    if means.shape != (2, 2):
-        raise ValueError(f"{where}: mean0 and mean1 must be 2-vectors")
+    m0, m1 = _floats(mean0, "mean0", where), _floats(mean1, "mean1", where)
+    if m0.shape != (2,) or m1.shape != (2,):
+        raise ValueError(f"{where}: mean0 and mean1 must be 2-vectors, got shapes "
+                         f"{m0.shape} and {m1.shape}")
+    means = np.stack([m0, m1])
     y01 = np.repeat([0, 1], n)
-    X = means[y01] + gen.standard_normal((2 * n, 2)) @ chol.T
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = means[y01] + gen.standard_normal((2 * n, 2)) @ chol.T
+    _finite(X, where, "mean0, mean1 or cov")
     return X, _labels(y01, labels, where)
 
 
@@ -126,8 +172,7 @@ def moons(n_samples: int = 200, noise: float = 0.1,
     """
     where = "moons"
     n = _count(n_samples, "n_samples", where, minimum=2)
-    if not noise >= 0:
-        raise ValueError(f"{where}: noise must be non-negative, got {noise}")
+    noise = _real(noise, "noise", where, minimum=0.0)
     gen = _rng(rng, where)
     n0 = n // 2
     n1 = n - n0
@@ -136,7 +181,9 @@ def moons(n_samples: int = 200, noise: float = 0.1,
         np.stack([np.cos(t0), np.sin(t0)], axis=1),
         np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)], axis=1),
     ])
-    X += noise * gen.standard_normal(X.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        X += noise * gen.standard_normal(X.shape)
+    _finite(X, where, "the noise values")
     return X, np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
 
 
@@ -150,13 +197,15 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.1, turn
     where = "spirals"
     n = _count(n_per_class, "n_per_class", where)
     k = _count(n_classes, "n_classes", where, minimum=2)
-    if not noise >= 0:
-        raise ValueError(f"{where}: noise must be non-negative, got {noise}")
+    noise = _real(noise, "noise", where, minimum=0.0)
+    turns = _real(turns, "turns", where)
     gen = _rng(rng, where)
     r = np.tile(np.linspace(0.05, 1.0, n), k)
     y = np.repeat(np.arange(k, dtype=np.int64), n)
-    theta = 2 * np.pi * y / k + 2 * np.pi * turns * r + noise * gen.standard_normal(k * n)
-    return np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1), y
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = 2 * np.pi * y / k + 2 * np.pi * turns * r + noise * gen.standard_normal(k * n)
+        X = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
+    return _finite(X, where, "noise or turns"), y
 
 
 def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +221,7 @@ def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:
             "autograd_mini.data.digits() needs scikit-learn, which is not installed; "
             "install the notebooks extra: pip install autograd-mini[notebooks]"
         ) from exc
+    scale = _flag(scale, "scale", "digits")
     bunch = load_digits()
     X = np.asarray(bunch.data, dtype=np.float64)
     if scale:

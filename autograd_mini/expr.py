@@ -142,6 +142,10 @@ def _float(v: Any) -> float:
 
 def evaluate(text: str, variables: Mapping[str, Tensor]) -> Tensor:
     """Check ``text`` and compute it with tensors; equal subexpressions share one node."""
+    if not isinstance(variables, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Tensor) for k, v in variables.items()):
+        raise TypeError("evaluate: variables must map names (str) to Tensors, got "
+                        f"{variables!r:.80}")
     tree = parse_expression(text, frozenset(variables))
     memo: dict[Any, tuple[Any, Tensor]] = {}
 
@@ -183,6 +187,8 @@ def evaluate(text: str, variables: Mapping[str, Tensor]) -> Tensor:
 
 def parse_assignment(text: str) -> tuple[str, float]:
     """``"x=1.5"`` -> ``("x", 1.5)``; the name must be an identifier that is not a function."""
+    if not isinstance(text, str):
+        raise ExprError(f"expected NAME=VALUE as a string, got {type(text).__name__}")
     name, sep, value = text.partition("=")
     name, value = name.strip(), value.strip()
     if not sep or not name:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 __all__ = ["ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
 
@@ -25,45 +25,80 @@ def _shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _dtype(dtype: Any, name: str, kinds: str = "biuf") -> np.dtype:
+    """``dtype`` as a NumPy dtype of one of ``kinds`` (bool, ints, floats by default)."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError) as exc:
+        raise TypeError(f"{name}: dtype {dtype!r:.60} is not a NumPy dtype ({exc})") from None
+    if dt.kind not in kinds:
+        need = "a floating" if kinds == "f" else "a bool, integer or floating"
+        raise TypeError(f"{name}: dtype must be {need} type, got {dt}")
+    return dt
+
+
+def _make(fill: Callable[[], np.ndarray], shape: tuple[int, ...], name: str,
+          requires_grad: bool) -> Tensor:
+    """A tensor owning the array ``fill()`` (not copied again); sizes NumPy refuses are named."""
+    try:
+        arr = fill()
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise ValueError(f"{name}: cannot make a tensor of shape {shape}: "
+                         f"{type(exc).__name__}: {exc}") from None
+    t = Tensor(np.empty(0, dtype=arr.dtype))
+    t.data = arr
+    if requires_grad is not False:
+        t.requires_grad = requires_grad
+    return t
+
+
 def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return Tensor(np.zeros(_shape(shape, "zeros"), dtype=dtype), requires_grad=requires_grad)
+    shp, dt = _shape(shape, "zeros"), _dtype(dtype, "zeros")
+    return _make(lambda: np.zeros(shp, dtype=dt), shp, "zeros", requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
     """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return Tensor(np.ones(_shape(shape, "ones"), dtype=dtype), requires_grad=requires_grad)
+    shp, dt = _shape(shape, "ones"), _dtype(dtype, "ones")
+    return _make(lambda: np.ones(shp, dtype=dt), shp, "ones", requires_grad)
+
+
+def _like(t: Any, dtype: Any, name: str) -> tuple[np.ndarray, np.dtype]:
+    arr = t.data if isinstance(t, Tensor) else as_array(t, copy=False, where=name)
+    return arr, (arr.dtype if dtype is None else _dtype(dtype, name))
 
 
 def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape and dtype."""
-    arr = t.data if isinstance(t, Tensor) else np.asarray(t)
-    return Tensor(np.zeros_like(arr, dtype=dtype), requires_grad=requires_grad)
+    arr, dt = _like(t, dtype, "zeros_like")
+    return _make(lambda: np.zeros(arr.shape, dtype=dt), arr.shape, "zeros_like", requires_grad)
 
 
 def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``t``'s shape and dtype."""
-    arr = t.data if isinstance(t, Tensor) else np.asarray(t)
-    return Tensor(np.ones_like(arr, dtype=dtype), requires_grad=requires_grad)
+    arr, dt = _like(t, dtype, "ones_like")
+    return _make(lambda: np.ones(arr.shape, dtype=dt), arr.shape, "ones_like", requires_grad)
 
 
-def _rng(rng: np.random.Generator | None) -> np.random.Generator:
+def _rng(rng: np.random.Generator | None, name: str) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise TypeError(f"{name}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng
 
 
 def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples drawn from ``rng`` (a ``np.random.Generator``)."""
-    data = _rng(rng).standard_normal(_shape(shape, "randn")).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad)
+    shp, dt, gen = _shape(shape, "randn"), _dtype(dtype, "randn", "f"), _rng(rng, "randn")
+    return _make(lambda: gen.standard_normal(shp).astype(dt, copy=False), shp, "randn",
+                 requires_grad)
 
 
 def rand(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    data = _rng(rng).random(_shape(shape, "rand")).astype(dtype, copy=False)
-    return Tensor(data, requires_grad=requires_grad)
+    shp, dt, gen = _shape(shape, "rand"), _dtype(dtype, "rand", "f"), _rng(rng, "rand")
+    return _make(lambda: gen.random(shp).astype(dt, copy=False), shp, "rand", requires_grad)

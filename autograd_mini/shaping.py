@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,25 +25,39 @@ def _t(x: Any, name: str) -> Tensor:
     return conv(x, where=name)
 
 
+def _is_int(n: Any) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+
+
+def _ints(value: Any, what: str, name: str) -> tuple[int, ...]:
+    """``value`` (an int or a sequence of ints) as a tuple of Python ints; TypeError if not."""
+    if _is_int(value):
+        return (int(value),)
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
+        return tuple(int(n) for n in value)
+    if isinstance(value, (tuple, list)) and all(_is_int(n) for n in value):
+        return tuple(int(n) for n in value)
+    raise TypeError(f"{name}: {what} must be an int or a sequence of ints, got {value!r:.80}")
+
+
 def reshape(x: Any, shape: Sequence[int] | int) -> Tensor:
     """The same elements in a new shape (one entry may be −1)."""
     x = _t(x, "reshape")
-    shp = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    new = _resolve_shape(x.data.size, shp, x.shape)
+    new = _resolve_shape(x.data.size, _ints(shape, "shape", "reshape"), x.shape)
     return apply(_P["reshape"], (x,), {"shape": new})
 
 
 def _resolve_shape(size: int, shp: tuple[int, ...], old: tuple[int, ...]) -> tuple[int, ...]:
     """Fill in a single −1 entry of ``shp`` and check the element count."""
     unknown = [i for i, n in enumerate(shp) if n == -1]
-    known = int(np.prod([n for n in shp if n != -1], dtype=np.int64))
+    known = math.prod(n for n in shp if n != -1)  # Python ints: no overflow
     bad = len(unknown) > 1 or any(n < -1 for n in shp)
     if not bad and unknown:
         if known == 0 or size % known:
             bad = True
         else:
             shp = tuple(size // known if n == -1 else n for n in shp)
-    if bad or int(np.prod(shp, dtype=np.int64)) != size:
+    if bad or math.prod(shp) != size:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {old} into {shp}")
     return shp
 
@@ -59,18 +74,23 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     if axes is None:
         perm = tuple(range(nd - 1, -1, -1))
     else:
-        perm = tuple(int(a) % nd if nd else int(a) for a in axes)
+        given = _ints(axes, "axes", "transpose")
+        if any(not -nd <= a < nd for a in given):
+            raise ValueError(f"transpose: axes {given} are out of range for {nd} axes")
+        perm = tuple(a % nd for a in given)
         if sorted(perm) != list(range(nd)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of {nd} axes")
+            raise ValueError(f"transpose: axes {given} are not a permutation of {nd} axes")
     return apply(_P["transpose"], (x,), {"axes": perm})
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Drop axes of length 1 (all of them, or those in ``axis``)."""
     x = _t(x, "squeeze")
+    if axis is not None:
+        axis = _ints(axis, "axis", "squeeze")
     try:
         shape = np.squeeze(x.data, axis=axis).shape
-    except (ValueError, np.exceptions.AxisError) as exc:
+    except (ValueError, OverflowError, np.exceptions.AxisError) as exc:
         raise ValueError(f"squeeze: {exc} (shape {x.shape}, axis {axis!r})") from None
     return reshape(x, shape)
 
@@ -78,9 +98,10 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 def expand_dims(x: Any, axis: int | Sequence[int]) -> Tensor:
     """Insert axes of length 1 at ``axis``."""
     x = _t(x, "expand_dims")
+    axis = _ints(axis, "axis", "expand_dims")
     try:
         shape = np.expand_dims(x.data, axis).shape
-    except (ValueError, np.exceptions.AxisError) as exc:
+    except (ValueError, OverflowError, np.exceptions.AxisError) as exc:
         raise ValueError(f"expand_dims: {exc} (shape {x.shape}, axis {axis!r})") from None
     return reshape(x, shape)
 
@@ -88,13 +109,13 @@ def expand_dims(x: Any, axis: int | Sequence[int]) -> Tensor:
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     """Broadcast to ``shape`` (NumPy rules); the gradient sums over the broadcast axes."""
     x = _t(x, "broadcast_to")
-    shp = tuple(int(s) for s in shape)
+    shp = _ints(shape, "shape", "broadcast_to")
     try:
-        np.broadcast_shapes(x.shape, shp)
-        if len(shp) < x.ndim:
+        if len(shp) < x.ndim or any(n < 0 for n in shp):
             raise ValueError
+        np.broadcast_shapes(x.shape, shp)
         np.broadcast_to(np.empty(x.shape, dtype=bool), shp)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shp}") from None
     return apply(_P["broadcast_to"], (x,), {"shape": shp})
 
@@ -102,7 +123,12 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
 def astype(x: Any, dtype: Any) -> Tensor:
     """Cast to ``dtype``; between floating types the gradient is cast back. Same dtype: ``x``."""
     x = _t(x, "astype")
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError) as exc:
+        raise TypeError(f"astype: {dtype!r:.60} is not a NumPy dtype ({exc})") from None
+    if dt.kind not in "biuf":
+        raise TypeError(f"astype: cannot cast to {dt} (need a bool, integer or floating dtype)")
     if dt == x.data.dtype:
         return x
     return apply(_P["astype"], (x,), {"dtype": dt})
@@ -124,8 +150,25 @@ def _clean_index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        try:
+            return np.asarray(index)
+        except ValueError:
+            raise IndexError(f"getitem: the index list {index!r:.80} is ragged") from None
     return index
+
+
+def _check_index(index: Any, shape: tuple[int, ...], name: str) -> None:
+    """Refuse float or object index arrays and indices NumPy rejects, naming ``name``."""
+    items = index if isinstance(index, tuple) else (index,)
+    for i in items:
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
+            raise IndexError(f"{name}: index arrays must be integer or boolean, got {i.dtype}")
+        if isinstance(i, (float, np.floating)):
+            raise IndexError(f"{name}: float index {i!r}; use an integer")
+    try:
+        np.empty(shape, dtype=np.bool_)[index]
+    except (IndexError, TypeError, ValueError, OverflowError) as exc:
+        raise IndexError(f"{name}: {exc} (tensor shape {shape})") from None
 
 
 def getitem(x: Any, index: Any) -> Tensor:
@@ -133,16 +176,7 @@ def getitem(x: Any, index: Any) -> Tensor:
     gradient) and boolean masks, with NumPy's semantics."""
     x = _t(x, "getitem")
     index = _clean_index(index)
-    items = index if isinstance(index, tuple) else (index,)
-    for i in items:
-        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
-            raise IndexError(f"getitem: index arrays must be integer or boolean, got {i.dtype}")
-        if isinstance(i, float):
-            raise IndexError(f"getitem: float index {i!r}; use an integer")
-    try:
-        x.data[index]
-    except IndexError as exc:
-        raise IndexError(f"getitem: {exc} (tensor shape {x.shape})") from None
+    _check_index(index, x.shape, "getitem")
     return apply(_P["getitem"], (x,), {"index": index, "basic": _is_basic(index)})
 
 
@@ -150,8 +184,19 @@ def scatter_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
     """Zeros of ``shape`` with ``g`` added at ``index`` (the adjoint of ``getitem``)."""
     g = _t(g, "scatter_add")
     index = _clean_index(index)
+    shp = _ints(shape, "shape", "scatter_add")
+    if any(n < 0 for n in shp):
+        raise ValueError(f"scatter_add: shape {shp} has a negative entry")
+    _check_index(index, shp, "scatter_add")
+    picked = np.empty(shp, dtype=np.bool_)[index].shape
+    try:
+        np.broadcast_to(np.empty(g.shape, dtype=np.bool_), picked)
+    except ValueError:
+        raise ValueError(
+            f"scatter_add: values of shape {g.shape} do not fit the indexed shape {picked}"
+        ) from None
     return apply(
-        _P["scatter_add"], (g,), {"index": index, "shape": tuple(shape), "basic": _is_basic(index)}
+        _P["scatter_add"], (g,), {"index": index, "shape": shp, "basic": _is_basic(index)}
     )
 
 
@@ -164,6 +209,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError("concatenate: need a non-empty list or tuple of tensors")
     first = next((t for t in tensors if isinstance(t, Tensor)), None)
     ts = tuple(conv(t, first, "concatenate") for t in tensors)
+    if not _is_int(axis):
+        raise TypeError(f"concatenate: axis must be an int, got {axis!r:.60}")
     nd = ts[0].ndim
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
@@ -183,6 +230,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ValueError("stack: need a non-empty list or tuple of tensors")
     from .functional import _t as conv
 
+    if not _is_int(axis):
+        raise TypeError(f"stack: axis must be an int, got {axis!r:.60}")
     first = next((t for t in tensors if isinstance(t, Tensor)), None)
     ts = [conv(t, first, "stack") for t in tensors]
     if len({t.shape for t in ts}) != 1:

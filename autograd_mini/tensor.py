@@ -28,10 +28,16 @@ def as_array(
     """
     if isinstance(data, Tensor):
         data = data.data
+    name = type(data).__name__
     try:
-        arr = np.array(data, dtype=dtype, copy=copy) if copy else np.asarray(data, dtype=dtype)
-    except (ValueError, TypeError) as exc:
-        name = type(data).__name__
+        arr = np.array(data, copy=copy) if copy and dtype is None else np.asarray(data)
+        if dtype is not None:
+            if arr.dtype.kind == "c":  # a cast would silently drop the imaginary part
+                raise TypeError(f"unsupported dtype {arr.dtype} (complex data)")
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, quietly
+                arr = np.array(arr, dtype=dtype, copy=copy) if copy else arr.astype(dtype,
+                                                                                     copy=False)
+    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
         raise TypeError(f"{where}: cannot make a numeric array from {name}: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(
@@ -66,14 +72,17 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
-        self.data = as_array(data, dtype=dtype)
+        where = type(self).__name__
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
+        self.data = as_array(data, dtype=dtype, where=where)
         self._rg = False
         self._grad = None
         self._node = None
         self._retain = False
         self.name = name
-        if requires_grad:
-            self.requires_grad = True
+        if requires_grad is not False:
+            self.requires_grad = requires_grad
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -83,6 +92,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be a bool, got {value!r:.60}")
         value = bool(value)
         if value and not _is_float(self.data.dtype):
             raise TypeError(
@@ -218,6 +229,11 @@ class Tensor:
         """
         from .engine import backward
 
+        if grad is not None and not isinstance(grad, Tensor):
+            grad = as_array(grad, copy=False, where="backward(grad)")
+        for flag, value in (("retain_graph", retain_graph), ("create_graph", create_graph)):
+            if not isinstance(value, (bool, np.bool_)) and (value is not None or flag[0] == "c"):
+                raise TypeError(f"backward: {flag} must be a bool, got {value!r:.60}")
         backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
     def __repr__(self) -> str:
@@ -288,22 +304,22 @@ class Tensor:
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _raw(other))
+        return _compare(np.equal, "==", self, other)
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _raw(other))
+        return _compare(np.not_equal, "!=", self, other)
 
     def __lt__(self, other: ArrayLike) -> Tensor:
-        return Tensor(self.data < _raw(other))
+        return _compare(np.less, "<", self, other)
 
     def __le__(self, other: ArrayLike) -> Tensor:
-        return Tensor(self.data <= _raw(other))
+        return _compare(np.less_equal, "<=", self, other)
 
     def __gt__(self, other: ArrayLike) -> Tensor:
-        return Tensor(self.data > _raw(other))
+        return _compare(np.greater, ">", self, other)
 
     def __ge__(self, other: ArrayLike) -> Tensor:
-        return Tensor(self.data >= _raw(other))
+        return _compare(np.greater_equal, ">=", self, other)
 
     # ----------------------------------------------------------------- methods
     def exp(self) -> Tensor:
@@ -392,8 +408,17 @@ class Tensor:
 Axis = Any
 
 
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
+    """``a <symbol> other`` elementwise as a constant bool Tensor; ``other`` must be numeric."""
+    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False,
+                                                             where=f"comparison {symbol}")
+    try:
+        np.broadcast_shapes(a.data.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"comparison {symbol}: shapes {a.data.shape} and {b.shape} do not broadcast"
+        ) from None
+    return Tensor(fn(a.data, b))
 
 
 def tensor(

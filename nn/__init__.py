@@ -24,6 +24,7 @@ from .activation import (
     Tanh,
 )
 from .checkpoint import CheckpointError, load, save
+from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout
 from .layers import MLP, Linear, Sequential
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, SoftMarginLoss
@@ -38,6 +39,8 @@ __all__ = [
     "CheckpointError",
     "CrossEntropyLoss",
     "Dropout",
+    "GradientMonitor",
+    "GradientReport",
     "Identity",
     "IncompatibleKeys",
     "LayerNorm",
@@ -60,4 +63,6 @@ __all__ = [
     "init",
     "load",
     "save",
+    "update_ratio",
+    "update_ratios",
 ]

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import Any
 
 import numpy as np
 
 from autograd_mini import Tensor
 
-__all__ = ["as_tensor", "check_rng", "float_dtype", "positive_int"]
+__all__ = [
+    "as_tensor", "check_axis", "check_flag", "check_real", "check_rng", "check_size",
+    "float_dtype", "positive_int",
+]
 
 
-def as_tensor(x: Any) -> Tensor:
-    """``x`` itself if it is a Tensor, else a constant Tensor of it."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def as_tensor(x: Any, where: str = "Tensor") -> Tensor:
+    """``x`` itself if it is a Tensor, else a constant Tensor of it (errors name ``where``)."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise TypeError(f"{where}: cannot make a numeric array from {type(x).__name__}: "
+                        f"{exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: unsupported dtype {arr.dtype} (need bool, integer or "
+                        "floating data)")
+    return Tensor(arr)
 
 
 def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
@@ -30,7 +45,10 @@ def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generato
 
 def float_dtype(dtype: Any, where: str) -> np.dtype:
     """``dtype`` as a NumPy floating dtype."""
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError) as exc:
+        raise TypeError(f"{where}: dtype {dtype!r:.60} is not a NumPy dtype ({exc})") from None
     if dt.kind != "f":
         raise TypeError(f"{where}: dtype must be a floating type, got {dt}")
     return dt
@@ -39,5 +57,46 @@ def float_dtype(dtype: Any, where: str) -> np.dtype:
 def positive_int(value: Any, name: str, where: str) -> int:
     """``value`` as an int ≥ 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
+        raise ValueError(f"{where}: {name} must be a positive int, got {value!r:.60}")
+    return int(value)
+
+
+def check_size(shape: tuple[int, ...], dtype: np.dtype, where: str) -> None:
+    """Refuse parameter shapes no array can have (more bytes than the address space)."""
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > sys.maxsize:
+        raise ValueError(f"{where}: a {dtype} array of shape {shape} would need {nbytes:.3g} "
+                         "bytes, more than any array can hold")
+
+
+def check_flag(value: Any, name: str, where: str) -> bool:
+    """``value`` as a bool; other types (1, "yes", arrays) are a TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be a bool, got {value!r:.60}")
+    return bool(value)
+
+
+def check_real(value: Any, name: str, where: str, low: float | None = None,
+               high: float | None = None, open_low: bool = False) -> float:
+    """``value`` as a finite float in [low, high] (low excluded when ``open_low``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{where}: {name} must be a real number, got {value!r:.60}")
+    out = float(value)
+    bad = not math.isfinite(out) or (low is not None and (out < low or (open_low and out == low)))
+    if bad or (high is not None and out > high):
+        if low is not None and high is not None:
+            rng = f" in {'(' if open_low else '['}{low:g}, {high:g}]"
+        elif low is not None:
+            rng = f" > {low:g}" if open_low else f" >= {low:g}"
+        else:
+            rng = "" if high is None else f" <= {high:g}"
+        raise ValueError(f"{where}: {name} must be a finite number{rng}, got {value!r}")
+    return out
+
+
+def check_axis(value: Any, where: str) -> int:
+    """``value`` as an int axis (range is checked when the input is known)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: axis must be an int, got {value!r:.60}")
     return int(value)

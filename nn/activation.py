@@ -9,7 +9,7 @@ from typing import Any, Union
 import autograd_mini as am
 from autograd_mini import Tensor
 
-from ._util import as_tensor
+from ._util import as_tensor, check_axis, check_real
 from .module import Module
 
 __all__ = [
@@ -22,7 +22,7 @@ class Identity(Module):
     """f(x) = x."""
 
     def forward(self, x: Any) -> Tensor:
-        return as_tensor(x)
+        return as_tensor(x, "Identity")
 
 
 class ReLU(Module):
@@ -37,7 +37,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_real(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x: Any) -> Tensor:
         return am.leaky_relu(x, self.negative_slope)
@@ -72,7 +72,7 @@ class Softmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = int(axis)
+        self.axis = check_axis(axis, "Softmax")
 
     def forward(self, x: Any) -> Tensor:
         return am.softmax(x, axis=self.axis)
@@ -86,7 +86,7 @@ class LogSoftmax(Module):
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
-        self.axis = int(axis)
+        self.axis = check_axis(axis, "LogSoftmax")
 
     def forward(self, x: Any) -> Tensor:
         return am.log_softmax(x, axis=self.axis)
@@ -117,7 +117,13 @@ def make_activation(spec: ActivationSpec, where: str = "activation") -> Module:
     if isinstance(spec, Module):
         return copy.deepcopy(spec)
     if callable(spec):
-        made = spec()
+        try:
+            made = spec()
+        except TypeError as exc:  # e.g. a function such as am.relu, which needs an argument
+            raise TypeError(
+                f"{where}: {spec!r} is not a Module class or factory (calling it with no "
+                f"arguments failed: {exc}); pass a name such as 'relu', nn.ReLU or a Module"
+            ) from None
         if isinstance(made, Module):
             return made
         raise TypeError(f"{where}: the factory returned {type(made).__name__}, not a Module")

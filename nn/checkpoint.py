@@ -50,12 +50,31 @@ def _fsync_dir(folder: str) -> None:
             os.close(fd)
 
 
+def _check(module: Module, path: Path, where: str) -> str:
+    """``path`` as a string, after checking that ``module`` is a Module and ``path`` a path."""
+    from .module import Module
+
+    if not isinstance(module, Module):
+        raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{where}: path must be a str or os.PathLike, got "
+                        f"{type(path).__name__}") from None
+    if not isinstance(name, str):
+        name = os.fsdecode(name)
+    if not name or "\0" in name:
+        raise ValueError(f"{where}: invalid path {name!r}")
+    return name
+
+
 def save(module: Module, path: Path) -> None:
     """Write ``module.state_dict()`` to ``path`` (used as given; ``.npz`` is the usual suffix).
 
     The file is written to a temporary file in the same folder, flushed and fsynced, then
     renamed over ``path`` with ``os.replace``: a crash mid-write leaves any old file intact.
     """
+    path = _check(module, path, "save")
     arrays = {FORMAT_KEY: np.array(FORMAT_VERSION, dtype=np.int64)}
     for key, arr in module.state_dict().items():
         if key == FORMAT_KEY:
@@ -83,8 +102,29 @@ def save(module: Module, path: Path) -> None:
     _fsync_dir(folder)
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
-    """Every array of the checkpoint ``path``, read eagerly; CheckpointError on any problem."""
+def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] | None:
+    """(shape, dtype) from the ``.npy`` header of member ``key`` without reading its data;
+    None for a header version this does not parse (then the member is read as usual)."""
+    member = key + ".npy" if key + ".npy" in zf.namelist() else key
+    with zf.open(member) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            return None
+    return shape, dtype
+
+
+def _read(path: Path, expected: dict[str, tuple[int, ...]] | None = None
+          ) -> dict[str, np.ndarray]:
+    """The arrays of the checkpoint ``path``; CheckpointError on any problem.
+
+    With ``expected`` ({key: shape}), an entry whose header shows a key or shape the module
+    does not have is never read: a memory-free stand-in of that shape takes its place, so a
+    foreign or hostile file cannot make ``load`` allocate or decompress huge arrays.
+    """
     name = os.fspath(path)
     with open(name, "rb") as fh:  # a missing file raises FileNotFoundError as usual
         try:
@@ -94,7 +134,15 @@ def _read(path: Path) -> dict[str, np.ndarray]:
                     f"checkpoint {name!r} is a single .npy array, not an .npz archive"
                 )
             with loaded:
-                arrays = {key: loaded[key] for key in loaded.files}
+                arrays = {}
+                zf = loaded.zip
+                for key in loaded.files:
+                    head = None if expected is None or zf is None else _header(zf, key)
+                    if head is not None and not head[1].hasobject \
+                            and expected is not None and expected.get(key) != head[0]:
+                        arrays[key] = np.broadcast_to(np.zeros((), dtype=head[1]), head[0])
+                    else:
+                        arrays[key] = loaded[key]
         except CheckpointError:
             raise
         except Exception as exc:  # zip, zlib, format and pickle errors all mean a bad file
@@ -120,7 +168,10 @@ def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
     message lists every missing, unexpected and mis-shaped entry); ``module`` is then unchanged.
     ``strict=False`` returns the missing and unexpected keys instead of failing on them.
     """
-    arrays = _read(path)
+    path = _check(module, path, "load")
+    expected = {key: arr.shape for key, arr in module._entries()}
+    expected[FORMAT_KEY] = ()
+    arrays = _read(path, expected)
     try:
         return module.load_state_dict(arrays, strict=strict)
     except StateDictError as exc:

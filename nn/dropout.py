@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import as_tensor, check_rng
+from ._util import as_tensor, check_flag, check_real, check_rng
 from .module import Module
 
 __all__ = ["Dropout", "dropout"]
@@ -21,9 +21,9 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
     The mask m ~ Bernoulli(1 − p) is a constant, so y = x ⊙ m / (1 − p) and x̄ = ȳ ⊙ m / (1 − p);
     E[y] = x. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
     """
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
-    x = as_tensor(x)
+    p = check_real(p, "p", "dropout", 0.0, 1.0)
+    training = check_flag(training, "training", "dropout")
+    x = as_tensor(x, "dropout")
     if not training or p == 0.0:
         return x
     if x.dtype.kind != "f":
@@ -41,9 +41,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a number in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = check_real(p, "p", "Dropout", 0.0, 1.0)
         self.rng = check_rng(rng, "Dropout")
 
     def forward(self, x: Any) -> Tensor:

@@ -40,7 +40,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def check_reduction(reduction: str, where: str) -> str:
     """``reduction`` if it is "mean", "sum" or "none"."""
-    if reduction not in REDUCTIONS:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     return reduction
 
@@ -55,7 +55,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _input(x: Any, reduction: str, where: str) -> Tensor:
     check_reduction(reduction, where)
-    x = as_tensor(x)
+    x = as_tensor(x, where)
     if x.dtype.kind != "f":
         raise TypeError(f"{where}: input must be floating point, got dtype {x.dtype}")
     if x.size == 0:
@@ -63,13 +63,34 @@ def _input(x: Any, reduction: str, where: str) -> Tensor:
     return x
 
 
-def _raw(target: Any) -> np.ndarray:
-    return target.data if isinstance(target, Tensor) else np.asarray(target)
+def _raw(target: Any, where: str) -> np.ndarray:
+    if isinstance(target, Tensor):
+        return target.data
+    try:
+        return np.asarray(target)
+    except ValueError as exc:
+        raise TypeError(f"{where}: cannot make a target array from "
+                        f"{type(target).__name__}: {exc}") from None
+
+
+def _weight(w: Any, x: Tensor, name: str, where: str) -> Tensor:
+    """A constant (or differentiable) weight that broadcasts against the input ``x``."""
+    t = as_tensor(w, f"{where}: {name}")
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} must be numeric, got dtype {t.dtype}")
+    try:
+        if np.broadcast_shapes(t.shape, x.shape) != x.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"{where}: {name} of shape {t.shape} does not broadcast to the input shape {x.shape}"
+        ) from None
+    return t
 
 
 def _float_target(target: Any, x: Tensor, where: str) -> Tensor:
     """The target as a Tensor of the input's dtype, with the input's shape."""
-    raw = _raw(target)
+    raw = _raw(target, where)
     if raw.dtype.kind not in "biuf":
         raise TypeError(f"{where}: target must be numeric, got dtype {raw.dtype}")
     if raw.shape != x.shape:
@@ -104,16 +125,16 @@ def binary_cross_entropy_with_logits(
     if pos_weight is None:
         loss = (1.0 - y) * x - log_sigmoid(x)
     else:
-        p = as_tensor(pos_weight)
+        p = _weight(pos_weight, x, "pos_weight", where)
         loss = (1.0 - y) * x - (1.0 + (p - 1.0) * y) * log_sigmoid(x)
     if weight is not None:
-        loss = loss * weight
+        loss = loss * _weight(weight, x, "weight", where)
     return _reduce(loss, reduction)
 
 
 def _classes(target: Any, x: Tensor, where: str) -> np.ndarray:
     """Integer class targets for logits/log-probabilities ``x`` of shape (N, C) or (C,)."""
-    t = _raw(target)
+    t = _raw(target, where)
     c = x.shape[-1]
     if t.shape != x.shape[:-1]:
         raise ValueError(
@@ -150,7 +171,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     where = "cross_entropy"
     x = _input(input, reduction, where)
     _check_2d(x, where)
-    raw = _raw(target)
+    raw = _raw(target, where)
     if raw.dtype.kind in "iu":
         classes = _classes(raw, x, where)
         if x.ndim == 1:  # one sample: a batch of one, reduced to a scalar
@@ -172,7 +193,7 @@ def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     where = "nll_loss"
     x = _input(input, reduction, where)
     _check_2d(x, where)
-    raw = _raw(target)
+    raw = _raw(target, where)
     if raw.dtype.kind not in "iu":
         raise TypeError(f"{where}: targets must be integer class indices, got dtype {raw.dtype}")
     return _reduce(-_pick(x, _classes(raw, x, where)), reduction)

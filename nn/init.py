@@ -9,6 +9,8 @@ import numpy as np
 
 from autograd_mini import Tensor
 
+from ._util import check_real
+
 __all__ = [
     "calculate_gain", "constant_", "glorot_normal_", "glorot_uniform_", "he_normal_",
     "he_uniform_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "uniform_",
@@ -24,6 +26,8 @@ def _data(t: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where}: expected a Tensor or an ndarray, got {type(t).__name__}")
     if arr.dtype.kind != "f":
         raise TypeError(f"{where}: can only fill floating-point data, got dtype {arr.dtype}")
+    if not arr.flags.writeable:
+        raise ValueError(f"{where}: the array of shape {arr.shape} is read-only")
     return arr
 
 
@@ -33,6 +37,13 @@ def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{where}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng
+
+
+def _finite(value: float, where: str) -> float:
+    """``value`` (a bound or a standard deviation) if it is finite."""
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: the gain gives a non-finite scale ({value})")
+    return value
 
 
 def _fans(shape: tuple[int, ...], where: str) -> tuple[int, int]:
@@ -46,6 +57,8 @@ def _fans(shape: tuple[int, ...], where: str) -> tuple[int, int]:
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity: 1 (linear, sigmoid), 5/3 (tanh), √2 (relu),
     √(2 / (1 + a²)) (leaky_relu with slope a, default 0.01), 3/4 (selu)."""
+    if not isinstance(nonlinearity, str):
+        raise TypeError(f"calculate_gain: nonlinearity must be a name, got {nonlinearity!r:.60}")
     if nonlinearity in ("linear", "identity", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
@@ -53,7 +66,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
+        slope = 0.01 if param is None else check_real(param, "param", "calculate_gain")
         return math.sqrt(2.0 / (1.0 + slope * slope))
     if nonlinearity == "selu":
         return 0.75
@@ -64,8 +77,11 @@ def uniform_(t: T, a: float = 0.0, b: float = 1.0,
              rng: np.random.Generator | None = None) -> T:
     """Fill with samples of U(a, b)."""
     arr = _data(t, "uniform_")
+    a, b = check_real(a, "a", "uniform_"), check_real(b, "b", "uniform_")
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
+    if not math.isfinite(b - a):
+        raise ValueError(f"uniform_: the range b - a = {b} - {a} is not finite")
     arr[...] = _rng(rng, "uniform_").uniform(a, b, size=arr.shape)
     return t
 
@@ -74,25 +90,31 @@ def normal_(t: T, mean: float = 0.0, std: float = 1.0,
             rng: np.random.Generator | None = None) -> T:
     """Fill with samples of N(mean, std²)."""
     arr = _data(t, "normal_")
-    if not std >= 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    mean = check_real(mean, "mean", "normal_")
+    std = check_real(std, "std", "normal_", 0.0)
     arr[...] = _rng(rng, "normal_").normal(mean, std, size=arr.shape)
     return t
 
 
 def constant_(t: T, val: float) -> T:
-    """Fill with the constant ``val``."""
-    _data(t, "constant_")[...] = val
+    """Fill with the constant ``val`` (NaN and ±inf are allowed)."""
+    arr = _data(t, "constant_")
+    if isinstance(val, (bool, np.bool_)) or not isinstance(val, (int, float, np.number)) \
+            or isinstance(val, (complex, np.complexfloating)):
+        raise TypeError(f"constant_: val must be a real number, got {val!r:.60}")
+    arr[...] = val
     return t
 
 
 def zeros_(t: T) -> T:
     """Fill with 0."""
+    _data(t, "zeros_")
     return constant_(t, 0.0)
 
 
 def ones_(t: T) -> T:
     """Fill with 1."""
+    _data(t, "ones_")
     return constant_(t, 1.0)
 
 
@@ -100,7 +122,9 @@ def xavier_uniform_(t: T, gain: float = 1.0, rng: np.random.Generator | None = N
     """Glorot: U(−a, a) with a = gain · √(6 / (fan_in + fan_out))."""
     arr = _data(t, "xavier_uniform_")
     fan_in, fan_out = _fans(arr.shape, "xavier_uniform_")
+    gain = check_real(gain, "gain", "xavier_uniform_", 0.0)
     bound = gain * math.sqrt(6.0 / max(fan_in + fan_out, 1))
+    _finite(2.0 * bound, "xavier_uniform_")  # uniform_ needs the width 2·bound to be finite
     return uniform_(t, -bound, bound, rng=rng)
 
 
@@ -108,15 +132,18 @@ def xavier_normal_(t: T, gain: float = 1.0, rng: np.random.Generator | None = No
     """Glorot: N(0, σ²) with σ = gain · √(2 / (fan_in + fan_out))."""
     arr = _data(t, "xavier_normal_")
     fan_in, fan_out = _fans(arr.shape, "xavier_normal_")
-    return normal_(t, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), rng=rng)
+    gain = check_real(gain, "gain", "xavier_normal_", 0.0)
+    std = _finite(gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), "xavier_normal_")
+    return normal_(t, 0.0, std, rng=rng)
 
 
 def _kaiming_std(arr: np.ndarray, a: float, mode: str, nonlinearity: str, where: str) -> float:
-    if mode not in ("fan_in", "fan_out"):
+    if not isinstance(mode, str) or mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _fans(arr.shape, where)
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1))
+    a = check_real(a, "a", where)
+    return _finite(calculate_gain(nonlinearity, a) / math.sqrt(max(fan, 1)), where)
 
 
 def kaiming_uniform_(t: T, a: float = 0.0, mode: str = "fan_in",
@@ -125,6 +152,7 @@ def kaiming_uniform_(t: T, a: float = 0.0, mode: str = "fan_in",
     """He: U(−b, b) with b = √3 · gain / √fan (gain from ``nonlinearity`` and slope ``a``)."""
     arr = _data(t, "kaiming_uniform_")
     bound = math.sqrt(3.0) * _kaiming_std(arr, a, mode, nonlinearity, "kaiming_uniform_")
+    _finite(2.0 * bound, "kaiming_uniform_")
     return uniform_(t, -bound, bound, rng=rng)
 
 

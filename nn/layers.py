@@ -12,7 +12,7 @@ import numpy as np
 from autograd_mini import Tensor
 from autograd_mini import linear as fused_linear
 
-from ._util import as_tensor, check_rng, float_dtype, positive_int
+from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
 from .activation import ActivationSpec, make_activation
 from .dropout import Dropout
 from .module import Module
@@ -24,10 +24,21 @@ __all__ = ["MLP", "Linear", "Sequential", "linear"]
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b with W shaped (out, in) as in PyTorch: one fused graph node (the engine's
     ``linear``), so no transposed copy of W's gradient and one activation per layer."""
-    x = as_tensor(x)
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"linear: weight must be a Tensor, got {type(weight).__name__}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-d (out, in), got shape {weight.shape}")
+    x = as_tensor(x, "linear")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not end in the weight's "
+                         f"{weight.shape[1]} input features (weight shape {weight.shape})")
     if bias is None:
         return fused_linear(x, weight)
-    return fused_linear(x, weight, bias) if bias.ndim else fused_linear(x, weight) + bias
+    b = as_tensor(bias, "linear: bias")
+    if b.shape not in ((weight.shape[0],), ()):
+        raise ValueError(f"linear: bias of shape {b.shape} does not fit the weight's "
+                         f"{weight.shape[0]} outputs")
+    return fused_linear(x, weight, b) if b.ndim else fused_linear(x, weight) + b
 
 
 class Linear(Module):
@@ -46,15 +57,17 @@ class Linear(Module):
         self.out_features = positive_int(out_features, "out_features", "Linear")
         dt = float_dtype(dtype, "Linear")
         gen = check_rng(rng, "Linear")
+        bias = check_flag(bias, "bias", "Linear")
         bound = 1.0 / math.sqrt(self.in_features)
         shape = (self.out_features, self.in_features)
+        check_size(shape, dt, "Linear")
         self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt)) if bias else None
         )
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, "Linear")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}): input of shape {x.shape} "
@@ -123,6 +136,8 @@ class Sequential(Module):
         layers = self._layers()
         if isinstance(index, slice):
             return Sequential(*layers[index])
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"Sequential index must be an int or a slice, got {index!r:.60}")
         try:
             return layers[index]
         except IndexError:
@@ -146,7 +161,10 @@ class MLP(Module):
                  rng: np.random.Generator | None = None, bias: bool = True,
                  dtype: Any = np.float64) -> None:
         super().__init__()
+        if not isinstance(sizes, (list, tuple, np.ndarray)):
+            raise TypeError(f"MLP: sizes must be a list of layer widths, got {sizes!r:.60}")
         sizes = [positive_int(s, "sizes entries", "MLP") for s in sizes]
+        bias = check_flag(bias, "bias", "MLP")
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least an input and an output size, got {sizes}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \

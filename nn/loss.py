@@ -7,6 +7,7 @@ from typing import Any
 from autograd_mini import Tensor
 
 from . import functional as F
+from ._util import as_tensor
 from .module import Module
 
 __all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss", "SoftMarginLoss"]
@@ -37,6 +38,12 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any | None = None, reduction: str = "mean",
                  pos_weight: Any | None = None) -> None:
         super().__init__(reduction)
+        for name, value in (("weight", weight), ("pos_weight", pos_weight)):
+            if value is not None:
+                arr = as_tensor(value, f"BCEWithLogitsLoss: {name}")
+                if arr.dtype.kind not in "biuf":
+                    raise TypeError(f"BCEWithLogitsLoss: {name} must be numeric, got "
+                                    f"dtype {arr.dtype}")
         self.weight = weight
         self.pos_weight = pos_weight
 

@@ -95,6 +95,8 @@ def _walk(root: Module, named: bool = True, prefix: str = "") -> Iterator[
     Yields (dotted path, module, its direct members). With ``named=False`` paths are not built
     (they are "" ), which keeps very deep trees linear in time.
     """
+    if not isinstance(prefix, str):
+        raise TypeError(f"prefix must be a str, got {type(prefix).__name__}")
     seen: set[int] = set()
     stack: list[tuple[str, Module]] = [(prefix, root)]
     while stack:
@@ -186,7 +188,10 @@ class Module:
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
         if name in _INTERNAL or isinstance(vars(self).get(name), (Parameter, Module)):
             raise ValueError(f"register_buffer: {name!r} is already used by the module")
-        arr = None if value is None else np.array(_raw(value))
+        try:
+            arr = None if value is None else np.array(_raw(value))
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"register_buffer: {name!r} is not an array: {exc}") from None
         if arr is not None and arr.dtype.kind not in "biuf":
             raise TypeError(f"register_buffer: {name!r} must be numeric, got dtype {arr.dtype}")
         names: list[str] | None = vars(self).get("_buffer_names")
@@ -254,6 +259,8 @@ class Module:
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every module (this one first, then depth first); returns self."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be callable, got {type(fn).__name__}")
         for mod in list(self.modules()):
             fn(mod)
         return self
@@ -314,6 +321,8 @@ class Module:
                 "load_state_dict: expected a mapping of name -> array, got "
                 f"{type(state_dict).__name__}"
             )
+        if not isinstance(strict, (bool, np.bool_)):
+            raise TypeError(f"load_state_dict: strict must be a bool, got {strict!r:.60}")
         targets = dict(self._entries())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in targets]
@@ -323,7 +332,11 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            try:
+                arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+            except (ValueError, TypeError) as exc:
+                bad.append(f"{key!r}: not an array ({exc})")
+                continue
             if arr.dtype.kind not in "biuf":
                 bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
             elif arr.shape != dest.shape:

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import as_tensor, float_dtype, positive_int
+from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
 from .module import Module
 from .parameter import Parameter
 
@@ -32,15 +32,20 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, dtype: Any = np.float64) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        shape = normalized_shape
+        if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+            shape = (shape,)
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(f"LayerNorm: normalized_shape must be an int or a tuple of ints, got "
+                            f"{normalized_shape!r:.60}")
         self.normalized_shape = tuple(positive_int(n, "normalized_shape", "LayerNorm")
                                       for n in shape)
         if not self.normalized_shape:
             raise ValueError("LayerNorm: normalized_shape must not be empty")
-        if not eps > 0:
-            raise ValueError(f"LayerNorm: eps must be positive, got {eps}")
-        self.eps = float(eps)
+        self.eps = check_real(eps, "eps", "LayerNorm", 0.0, open_low=True)
+        elementwise_affine = check_flag(elementwise_affine, "elementwise_affine", "LayerNorm")
         dt = float_dtype(dtype, "LayerNorm")
+        check_size(self.normalized_shape, dt, "LayerNorm")
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if elementwise_affine:
@@ -48,7 +53,7 @@ class LayerNorm(Module):
             self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, "LayerNorm")
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
             raise ValueError(
@@ -78,13 +83,14 @@ class BatchNorm1d(Module):
                  dtype: Any = np.float64) -> None:
         super().__init__()
         self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
-        if not eps > 0:
-            raise ValueError(f"BatchNorm1d: eps must be positive, got {eps}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"BatchNorm1d: momentum must be in [0, 1] or None, got {momentum}")
-        self.eps = float(eps)
-        self.momentum = momentum
+        self.eps = check_real(eps, "eps", "BatchNorm1d", 0.0, open_low=True)
+        self.momentum = None if momentum is None else check_real(
+            momentum, "momentum", "BatchNorm1d", 0.0, 1.0)
+        affine = check_flag(affine, "affine", "BatchNorm1d")
+        track_running_stats = check_flag(track_running_stats, "track_running_stats",
+                                         "BatchNorm1d")
         dt = float_dtype(dtype, "BatchNorm1d")
+        check_size((self.num_features,), dt, "BatchNorm1d")
         c = self.num_features
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
@@ -109,7 +115,7 @@ class BatchNorm1d(Module):
             self.num_batches_tracked[...] = 0
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, "BatchNorm1d")
         if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "

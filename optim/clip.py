@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -15,8 +16,20 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 CLIP_EPS = 1e-6
 
 
+def _real(value: Any, name: str, where: str) -> float:
+    """``value`` as a float; non-numbers (None, strings, arrays, bools) are a TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
+            or isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{where}: {name} must be a real number, got {value!r:.60}")
+    return float(value)
+
+
 def _grads(params: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:
     """The gradient arrays of ``params`` (skipping None), each listed once."""
+    if not isinstance(params, Tensor) and (
+            isinstance(params, (str, bytes)) or not hasattr(params, "__iter__")):
+        raise TypeError(f"{where}: params must be a Tensor or an iterable of Tensors, got "
+                        f"{type(params).__name__}")
     items = [params] if isinstance(params, Tensor) else list(params)
     out: list[np.ndarray] = []
     seen: set[int] = set()
@@ -40,7 +53,10 @@ def _total_norm(grads: list[np.ndarray], norm_type: float) -> float:
         power = sum(
             float(np.sum((np.abs(g.astype(np.float64)) / biggest) ** norm_type)) for g in grads
         )
-    return biggest * power ** (1.0 / norm_type)
+    try:
+        return biggest * power ** (1.0 / norm_type)
+    except OverflowError:  # a tiny norm_type: the norm is beyond the float range
+        return math.inf
 
 
 def clip_grad_norm_(
@@ -57,8 +73,11 @@ def clip_grad_norm_(
     skipped. Returns N (before clipping) as a float. A non-finite N raises RuntimeError when
     ``error_if_nonfinite`` is set; otherwise the gradients are scaled by c as IEEE gives it.
     """
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
+    max_norm = _real(max_norm, "max_norm", "clip_grad_norm_")
+    norm_type = _real(norm_type, "norm_type", "clip_grad_norm_")
+    if not isinstance(error_if_nonfinite, (bool, np.bool_)):
+        raise TypeError(f"clip_grad_norm_: error_if_nonfinite must be a bool, got "
+                        f"{error_if_nonfinite!r:.60}")
     if math.isnan(max_norm) or max_norm < 0.0:
         raise ValueError(f"invalid max_norm: {max_norm!r} (must be >= 0)")
     if math.isnan(norm_type) or norm_type <= 0.0:
@@ -83,7 +102,7 @@ def clip_grad_norm_(
 
 def clip_grad_value_(params: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient entry in place to [−clip_value, clip_value] (None grads skipped)."""
-    clip_value = float(clip_value)
+    clip_value = _real(clip_value, "clip_value", "clip_grad_value_")
     if math.isnan(clip_value) or clip_value < 0.0:
         raise ValueError(f"invalid clip_value: {clip_value!r} (must be >= 0)")
     for g in _grads(params, "clip_grad_value_"):

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_mini import Tensor
+
 from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
 
 __all__ = [
@@ -169,6 +171,8 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"milestones must be an iterable of ints, got {milestones!r:.60}")
         self.milestones = sorted(_count("milestones[i]", m, 0) for m in milestones)
         self.gamma = check_nonnegative("gamma", gamma)
         super().__init__(optimizer, last_epoch)
@@ -258,6 +262,10 @@ class SequentialLR(LRScheduler):
         milestones: Sequence[int],
         last_epoch: int = -1,
     ) -> None:
+        if isinstance(schedulers, (str, bytes)) or not hasattr(schedulers, "__iter__"):
+            raise TypeError(f"schedulers must be a list of LRSchedulers, got {schedulers!r:.60}")
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"milestones must be a list of ints, got {milestones!r:.60}")
         self._schedulers = list(schedulers)
         if not self._schedulers:
             raise ValueError("SequentialLR needs at least one scheduler")
@@ -309,9 +317,9 @@ class ReduceLROnPlateau:
         eps: float = 1e-8,
     ) -> None:
         self.optimizer = _check_optimizer(optimizer)
-        if mode not in ("min", "max"):
+        if not isinstance(mode, str) or mode not in ("min", "max"):
             raise ValueError(f"invalid mode: {mode!r} (must be 'min' or 'max')")
-        if threshold_mode not in ("rel", "abs"):
+        if not isinstance(threshold_mode, str) or threshold_mode not in ("rel", "abs"):
             raise ValueError(f"invalid threshold_mode: {threshold_mode!r} (must be 'rel' or 'abs')")
         self.mode = mode
         self.threshold_mode = threshold_mode
@@ -341,6 +349,15 @@ class ReduceLROnPlateau:
 
     def step(self, metric: Any) -> None:
         """Record one value of the monitored metric and reduce the lrs if it has plateaued."""
+        if isinstance(metric, Tensor) and metric.size == 1:
+            metric = metric.item()
+        if isinstance(metric, np.ndarray) and metric.size == 1:
+            metric = metric.item()
+        if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.number)) \
+                or isinstance(metric, (complex, np.complexfloating)):
+            raise TypeError(
+                f"ReduceLROnPlateau.step: metric must be a real number, got {metric!r:.60}"
+            )
         value = float(metric)
         self.last_epoch += 1
         if self._is_better(value):

@@ -60,6 +60,31 @@ def to_python(value: Any) -> Any:
     return value
 
 
+def _index(value: Any) -> int | None:
+    """A saved parameter index (an int, a 0-d integer array or a string of digits), or None."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _indices(value: Any) -> list[int] | None:
+    """A group's saved parameter indices (a list, tuple or integer array), or None."""
+    if isinstance(value, np.ndarray):
+        items: list[Any] = [value.item()] if value.ndim == 0 else list(value.ravel())
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return None
+    out = [_index(v) for v in items]
+    return None if any(i is None for i in out) else out  # type: ignore[return-value]
+
+
 class Optimizer:
     """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
 
@@ -85,6 +110,11 @@ class Optimizer:
             )
         if isinstance(params, (set, frozenset)):
             raise TypeError("params must be an ordered iterable (a list), not a set")
+        if isinstance(params, (str, bytes, Mapping)) or not hasattr(params, "__iter__"):
+            raise TypeError(
+                "params must be an iterable of Tensors or of dicts, got "
+                f"{type(params).__name__}"
+            )
         items: list[Any] = list(params)
         if not items:
             raise ValueError("optimizer got an empty parameter list")
@@ -119,6 +149,10 @@ class Optimizer:
             params = [raw]
         elif isinstance(raw, (set, frozenset)):
             raise TypeError("a group's params must be an ordered iterable (a list), not a set")
+        elif isinstance(raw, (str, bytes, Mapping)) or not hasattr(raw, "__iter__"):
+            raise TypeError(
+                f"a group's params must be a list of Tensors, got {type(raw).__name__}"
+            )
         else:
             params = list(raw)
         for p in params:
@@ -141,6 +175,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's ``.grad`` to None (or fill it with zeros in place)."""
+        set_to_none = check_flag("set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -156,6 +191,8 @@ class Optimizer:
         grad mode; the updates run under ``no_grad`` with NumPy's floating-point warnings off,
         so a non-finite value propagates as IEEE arithmetic says.
         """
+        if closure is not None and not callable(closure):
+            raise TypeError(f"step: closure must be callable or None, got {type(closure).__name__}")
         loss = closure() if closure is not None else None
         self._check_writeable()
         with no_grad(), np.errstate(all="ignore"):
@@ -222,8 +259,16 @@ class Optimizer:
         """
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise ValueError("state_dict must be a mapping with keys 'state' and 'param_groups'")
-        saved_groups = list(state_dict["param_groups"])
-        saved_state = dict(state_dict["state"])
+        saved_groups = state_dict["param_groups"]
+        saved_state = state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not all(
+                isinstance(g, Mapping) for g in saved_groups):
+            raise ValueError("cannot load optimizer state dict: 'param_groups' must be a list of "
+                             f"dicts, got {saved_groups!r:.80}")
+        if not isinstance(saved_state, Mapping) or not all(
+                isinstance(e, Mapping) for e in saved_state.values()):
+            raise ValueError("cannot load optimizer state dict: 'state' must map parameter "
+                             f"indices to dicts, got {saved_state!r:.80}")
         problems: list[str] = []
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -234,7 +279,12 @@ class Optimizer:
         new_groups: list[ParamGroup] = []
         layout_ok = True
         for gi, (saved, current) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
-            indices = [int(i) for i in np.asarray(saved.get("params", ())).ravel()]
+            indices = _indices(saved.get("params", ()))
+            if indices is None:
+                problems.append(f"group {gi}: 'params' must list parameter indices, got "
+                                f"{saved.get('params')!r:.60}")
+                layout_ok = False
+                continue
             if len(indices) != len(current["params"]):
                 problems.append(
                     f"group {gi}: saved with {len(indices)} parameters, "
@@ -258,7 +308,11 @@ class Optimizer:
                 problems.append(f"group {gi}: {exc}")
         new_state: dict[int, dict[str, Any]] = {}
         for raw_key, entries in saved_state.items():
-            key = int(raw_key)
+            index = _index(raw_key)
+            if index is None:
+                problems.append(f"state key {raw_key!r:.40} is not a parameter index")
+                continue
+            key = index
             if key not in by_index:
                 if layout_ok:
                     problems.append(f"state for parameter index {key}, which no group holds")
@@ -269,7 +323,15 @@ class Optimizer:
                 if name in self.scalar_state:
                     st[name] = to_python(value)
                     continue
-                arr = np.asarray(value)
+                try:
+                    arr = np.asarray(value)
+                except (ValueError, TypeError) as exc:
+                    problems.append(f"state {name!r} of parameter {key} is not an array: {exc}")
+                    continue
+                if arr.dtype.kind not in "biuf":
+                    problems.append(f"state {name!r} of parameter {key} is not numeric "
+                                    f"(dtype {arr.dtype})")
+                    continue
                 if arr.shape != p.shape:
                     problems.append(
                         f"state {name!r} of parameter {key} has shape {arr.shape}, "

@@ -68,7 +68,8 @@ def test_spec_agrees_with_its_primitive(spec: OpSpec) -> None:
     if spec.primitives == (spec.name,):
         prim = engine.REGISTRY[spec.name]
         assert spec.domain == prim.domain and spec.smooth == prim.smooth
-        assert spec.nin == prim.nin or prim.nin == -1  # a variadic primitive may be tested at one arity
+        # a variadic primitive may be tested at one arity
+        assert spec.nin == prim.nin or prim.nin == -1
 
 
 # --------------------------------------------------------------------------- float64 properties

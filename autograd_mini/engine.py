@@ -108,8 +108,10 @@ def _user_site() -> str:
     import os
 
     pkg = os.path.dirname(__file__)
+    root = os.path.dirname(pkg)
+    library = (pkg, os.path.join(root, "nn") + os.sep, os.path.join(root, "optim") + os.sep)
     for fr in reversed(traceback.extract_stack()):
-        if not fr.filename.startswith(pkg):
+        if not fr.filename.startswith(library):
             return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
     return "<unknown>"
 
@@ -153,6 +155,9 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
     except ValueError as exc:
         shapes = " and ".join(str(d.shape) for d in datas)
         raise ValueError(f"{op.name}: {exc} (input shapes {shapes})") from None
+    except TypeError as exc:  # e.g. NumPy refusing arithmetic on bools
+        dtypes = " and ".join(str(d.dtype) for d in datas)
+        raise TypeError(f"{op.name}: {exc} (input dtypes {dtypes})") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
@@ -267,12 +272,20 @@ def topological_order(root: Tensor, only_grad: bool = False) -> list[Tensor]:
     return order
 
 
+def _made_by(t: Tensor) -> str:
+    node = t._node
+    if node is None:
+        return "no op: a leaf"
+    where = f", created at {node.where}" if node.where else ""
+    return f"{node.op.name!r}{where}"
+
+
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
-                f"grad can be implicitly created only for scalar outputs; this tensor has shape "
-                f"{root.shape}: pass backward(grad) with that shape"
+                f"grad can be implicitly created only for scalar outputs; this tensor (made by "
+                f"{_made_by(root)}) has shape {root.shape}: pass backward(grad) with that shape"
             )
         g: Any = np.ones(root.shape, dtype=root.data.dtype)
         return Tensor(g) if create_graph else g
@@ -284,16 +297,18 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
             g = Tensor(g)
     if g.shape != root.shape:
         raise RuntimeError(
-            f"backward: grad has shape {tuple(g.shape)} but the output has shape {root.shape}"
+            f"backward: grad has shape {tuple(g.shape)} but the output (made by "
+            f"{_made_by(root)}) has shape {root.shape}"
         )
     return g
 
 
 def _freed_error(node: Node) -> RuntimeError:
+    where = f", created at {node.where}" if node.where else ""
     return RuntimeError(
-        f"Trying to backward through the graph a second time (through {node.op.name!r}); its "
-        "saved values were freed after the first backward. Pass retain_graph=True to the first "
-        "backward if you need to call it twice."
+        f"Trying to backward through the graph a second time (through {node.op.name!r}{where});"
+        " its saved values were freed after the first backward. Pass retain_graph=True to the "
+        "first backward if you need to call it twice."
     )
 
 

@@ -134,12 +134,20 @@ def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
     return function
 
 
-def _unary_function(name: str, doc: str) -> Callable[[Any], Tensor]:
-    """The public function for an elementwise unary primitive (one frame on the way to apply)."""
+def _unary_function(name: str, doc: str, real: bool = True) -> Callable[[Any], Tensor]:
+    """The public function for an elementwise unary primitive (one frame on the way to apply).
+
+    With ``real``, bool and integer inputs (constants) are computed in float64, as the math
+    asks (NumPy alone would give float16 for bools, or fail on their negation).
+    """
     prim = _P[name]
 
     def function(x: Any) -> Tensor:
-        return apply(prim, (x if isinstance(x, Tensor) else _t(x, where=name),))
+        if not isinstance(x, Tensor):
+            x = _t(x, where=name)
+        if real and x.data.dtype.kind != "f":
+            x = _leaf(x.data.astype(np.float64))
+        return apply(prim, (x,))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
@@ -150,7 +158,12 @@ def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
     """Normalise ``axis`` (None, int, negative int or tuple) to sorted non-negative ints."""
     if axis is None:
         return None
-    items = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        items: tuple[Any, ...] = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        items = tuple(axis)
+    else:
+        raise TypeError(f"{name}: axis must be None, an int or a tuple of ints, got {axis!r}")
     out = []
     for a in items:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
@@ -164,9 +177,22 @@ def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
 
 
 def _one_axis(axis: int, ndim: int, name: str) -> int:
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{name}: axis must be one int, got {axis!r}")
     ax = _axes(axis, builtins.max(ndim, 1), name)
-    assert ax is not None
-    return ax[0]
+    return 0 if ax is None else ax[0]
+
+
+def _flag(value: Any, name: str, label: str) -> bool:
+    if type(value).__name__ not in ("bool", "bool_"):
+        raise TypeError(f"{name}: {label} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _real_number(value: Any, name: str, label: str) -> None:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok:
+        raise TypeError(f"{name}: {label} must be a real number, got {value!r}")
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -181,7 +207,7 @@ minimum = _binary_function("minimum", "Elementwise min(a, b); ties split the gra
 
 def neg(x: Any) -> Tensor:
     """−x."""
-    return apply(_P["neg"], (_t(x),))
+    return apply(_P["neg"], (_t(x, where="neg"),))
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -206,12 +232,12 @@ exp = _unary_function("exp", "e^x.")
 log = _unary_function("log", "Natural logarithm log x (−inf at 0, NaN below, without warnings).")
 log1p = _unary_function("log1p", "log(1 + x), accurate for small x.")
 sqrt = _unary_function("sqrt", "√x.")
-abs = _unary_function("abs", "|x|; its derivative at 0 is taken as 0.")
+abs = _unary_function("abs", "|x|; its derivative at 0 is taken as 0.", real=False)
 tanh = _unary_function("tanh", "tanh x.")
 sigmoid = _unary_function(
     "sigmoid", "σ(x) = 1 / (1 + e^−x), stable for any x (σ(−1000) = 0, σ(1000) = 1)."
 )
-relu = _unary_function("relu", "max(x, 0); relu'(0) = 0.")
+relu = _unary_function("relu", "max(x, 0); relu'(0) = 0.", real=False)
 softplus = _unary_function(
     "softplus", "log(1 + e^x) = max(x, 0) + log1p(e^−|x|); softplus' = σ."
 )
@@ -222,13 +248,14 @@ log_sigmoid = _unary_function(
 
 def square(x: Any) -> Tensor:
     """x² (as x · x, so its graph is the product node)."""
-    x = _t(x)
+    x = _t(x, where="square")
     return mul(x, x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x for x > 0, negative_slope · x otherwise."""
-    x = _t(x)
+    x = _t(x, where="leaky_relu")
+    _real_number(negative_slope, "leaky_relu", "negative_slope")
     return where(x.data > 0, x, mul(x, negative_slope))
 
 
@@ -237,6 +264,9 @@ def clip(x: Any, a_min: float | None = None, a_max: float | None = None) -> Tens
     """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max."""
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
+    for label, bound in (("a_min", a_min), ("a_max", a_max)):
+        if bound is not None:
+            _real_number(bound, "clip", label)
     if a_min is not None and a_max is not None and a_min > a_max:
         raise ValueError(f"clip: a_min={a_min} is greater than a_max={a_max}")
     return apply(_P["clip"], (_t(x, where="clip"),), {"lo": a_min, "hi": a_max})
@@ -281,7 +311,13 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     and integer classes t (N,); stable at any finite logits. x̄_n = ḡ_n (softmax(x_n) − e_{t_n}).
     """
     x = _t(logits, where="softmax_cross_entropy")
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    try:
+        t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"softmax_cross_entropy: target must be integer classes of shape ({x.shape[0]},), "
+            f"got {type(target).__name__} that is not a rectangular array"
+        ) from None
     if x.ndim != 2:
         raise ValueError(f"softmax_cross_entropy: logits must be 2-d (N, C), got {x.shape}")
     if t.dtype.kind not in "iu" or t.shape != (x.shape[0],):
@@ -301,7 +337,8 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
 def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ over ``axis`` (None: all axes)."""
     x = _t(x, where="sum")
-    return apply(_P["sum"], (x,), {"axis": _axes(axis, x.ndim, "sum"), "keepdims": keepdims})
+    axes = _axes(axis, x.ndim, "sum")
+    return apply(_P["sum"], (x,), {"axis": axes, "keepdims": _flag(keepdims, "sum", "keepdims")})
 
 
 def _count(x: Tensor, axes: tuple[int, ...] | None) -> int:
@@ -322,6 +359,8 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
     """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0)."""
     x = _t(x, where="var")
     axes = _axes(axis, x.ndim, "var")
+    if not isinstance(ddof, (int, np.integer)) or isinstance(ddof, bool) or ddof < 0:
+        raise TypeError(f"var: ddof must be a non-negative int, got {ddof!r}")
     d = sub(x, mean(x, axes, keepdims=True))
     n = _count(x, axes) - ddof
     return mul(sum(mul(d, d), axes, keepdims), 1.0 / n if n > 0 else math.nan)
@@ -337,7 +376,7 @@ def _extreme(name: str, x: Any, axis: Axis, keepdims: bool) -> Tensor:
     axes = _axes(axis, x.ndim, name)
     if x.data.size == 0 and (axes is None or builtins.any(x.shape[a] == 0 for a in axes)):
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
-    return apply(_P[name], (x,), {"axis": axes, "keepdims": keepdims})
+    return apply(_P[name], (x,), {"axis": axes, "keepdims": _flag(keepdims, name, "keepdims")})
 
 
 def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -354,19 +393,28 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """log Σ e^x over ``axis``, computed as m + log Σ e^(x − m) with m the maximum."""
     x = _t(x, where="logsumexp")
     axes = _axes(axis, x.ndim, "logsumexp")
-    return apply(_P["logsumexp"], (x,), {"axis": axes, "keepdims": keepdims})
+    keep = _flag(keepdims, "logsumexp", "keepdims")
+    if x.data.dtype.kind != "f":
+        x = _leaf(x.data.astype(np.float64))
+    return apply(_P["logsumexp"], (x,), {"axis": axes, "keepdims": keep})
 
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / Σ e^x along ``axis``, shifted by the maximum so it never overflows."""
     x = _t(x, where="softmax")
-    return apply(_P["softmax"], (x,), {"axis": _one_axis(axis, x.ndim, "softmax")})
+    ax = _one_axis(axis, x.ndim, "softmax")
+    if x.data.dtype.kind != "f":
+        x = _leaf(x.data.astype(np.float64))
+    return apply(_P["softmax"], (x,), {"axis": ax})
 
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x − logsumexp(x) along ``axis``; finite at any finite logits."""
     x = _t(x, where="log_softmax")
-    return apply(_P["log_softmax"], (x,), {"axis": _one_axis(axis, x.ndim, "log_softmax")})
+    ax = _one_axis(axis, x.ndim, "log_softmax")
+    if x.data.dtype.kind != "f":
+        x = _leaf(x.data.astype(np.float64))
+    return apply(_P["log_softmax"], (x,), {"axis": ax})
 
 
 from . import tensor as _tensor_module  # noqa: E402

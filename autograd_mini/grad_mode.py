@@ -61,6 +61,8 @@ class set_grad_enabled:
     """
 
     def __init__(self, mode: bool = True) -> None:
+        if type(mode).__name__ not in ("bool", "bool_"):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
         self.mode = bool(mode)
         self._prev: list[bool] = []
 

@@ -47,8 +47,18 @@ def accuracy(output: Tensor, target: Any) -> float:
 
     Targets may be class indices, ±1 labels or 0/1 labels.
     """
-    out = np.asarray(output.data if isinstance(output, Tensor) else output)
-    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    try:
+        out = np.asarray(output.data if isinstance(output, Tensor) else output, dtype=float)
+        y = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=float)
+    except (ValueError, TypeError):
+        raise TypeError("accuracy: output and target must be numeric arrays of matching "
+                        "length") from None
+    if out.size == 0 or y.size == 0:
+        raise ValueError("accuracy: no predictions (empty output or target)")
+    n = out.shape[0] if out.ndim == 2 and out.shape[1] > 1 else out.size
+    if len(y.reshape(-1)) != n and not (y.ndim == 2 and y.shape == out.shape):
+        raise ValueError(f"accuracy: output of shape {out.shape} and target of shape {y.shape} "
+                         "do not match")
     if out.ndim == 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
         y = y.argmax(axis=1) if y.ndim == 2 else y
@@ -64,6 +74,8 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
              loss_fn: Callable[[Tensor, Any], Tensor],
              metrics: Mapping[str, Metric] | None = None) -> dict[str, float]:
     """Mean loss and metrics over ``batches`` (weighted by batch size), without recording."""
+    if not callable(model) or not callable(loss_fn):
+        raise TypeError("evaluate: model and loss_fn must be callable")
     totals: dict[str, float] = {}
     count = 0
     with no_grad():
@@ -123,7 +135,12 @@ def fit(
     with ``interrupted=True``. A non-finite loss raises ``FloatingPointError`` naming the epoch
     and step.
     """
-    if not isinstance(epochs, int) or epochs < 0:
+    if not callable(model) or not callable(loss_fn):
+        raise TypeError("fit: model and loss_fn must be callable")
+    if not (callable(getattr(optimizer, "step", None))
+            and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(f"fit: optimizer needs step() and zero_grad(), got {optimizer!r}")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     hist = History()
     train_fn = getattr(model, "train", None)

@@ -87,37 +87,11 @@ def _origin(exc: BaseException) -> str:
 #: message pattern). Each has a strict-xfail reproduction in test_reliability_errors.py;
 #: delete the entry when that test starts passing.
 KNOWN: list[tuple[str, str, str, str]] = [
-    # functional._one_axis asserts instead of refusing axis=None / axis=()
-    ("*", "autograd_mini/functional.py", "AssertionError", r"^$"),
-    ("*", "autograd_mini/functional.py", "IndexError", r"^tuple index out of range$"),
-    # functional._axes iterates any non-int axis
-    ("*", "autograd_mini/functional.py", "TypeError", r"object is not iterable$"),
-    # keepdims / ddof are passed to NumPy (or subtracted) unchecked
-    ("*", "autograd_mini/functional.py", "TypeError", r"unsupported operand type\(s\) for -"),
-    ("*", "autograd_mini/ops/reduce.py", "TypeError",
-     r"cannot be interpreted as an integer|integer argument expected|only integer scalar"),
-    ("*", "autograd_mini/ops/reduce.py", "OverflowError", r"too large to convert"),
-    # bool tensors reach NumPy's unary minus / subtraction inside the ops
-    ("*", "autograd_mini/ops/", "TypeError", r"numpy boolean (negative|subtract)"),
-    # functional._t's default where="op" (neg, square, leaky_relu)
-    ("*", "autograd_mini/tensor.py", "TypeError", r"^op: "),
-    # leaky_relu's negative_slope is not validated (errors name mul or where)
-    ("leaky_relu", "autograd_mini/", "*", r"^(mul|where): "),
-    # softmax_cross_entropy converts its target with np.asarray unchecked
-    ("softmax_cross_entropy", "autograd_mini/functional.py", "ValueError", r"inhomogeneous"),
-    # clip's a_min / a_max are not validated
-    ("clip", "", "*", r""),
-    # training.accuracy / evaluate do not validate their arguments
-    ("accuracy", "autograd_mini/training.py", "*", r""),
-    ("evaluate", "autograd_mini/training.py", "*", r""),
     # explain_backward's messages do not name it; its grad= is converted unchecked
     ("explain_backward", "autograd_mini/explain.py", "*", r""),
     # draw_graph / backprop_steps do not validate names=, grad=, by= or the flags
     ("draw_graph", "autograd_mini/", "*", r""),
     ("backprop_steps", "autograd_mini/", "*", r""),
-    # var / std use ddof unchecked
-    ("var", "autograd_mini/", "*", r""),
-    ("std", "autograd_mini/", "*", r""),
 ]
 
 

@@ -18,16 +18,19 @@ def test_readme_has_examples() -> None:
     assert len(BLOCKS) >= 3
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
-def test_readme_block_runs(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_blocks_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every block runs, in order, in one namespace, as a reader working down the page would."""
     monkeypatch.chdir(tmp_path)
-    code = BLOCKS[index]
     scope: dict[str, object] = {"am": am, "np": np}
-    if "am.grad(f" in code:  # the transforms block names a function f and a point x, v
-        scope["f"] = lambda x: (x**3).sum() + am.tanh(x).sum()
-        scope["x"] = np.array([0.5, -1.0])
-        scope["v"] = np.array([1.0, 2.0])
-    exec(compile(code, f"README block {index}", "exec"), scope)
+    for index, code in enumerate(BLOCKS):
+        if "am.grad(f" in code:  # the transforms block names a function f and a point x, v
+            scope["f"] = lambda x: (x**3).sum() + am.tanh(x).sum()
+            scope["x"] = np.array([0.5, -1.0])
+            scope["v"] = np.array([1.0, 2.0])
+        try:
+            exec(compile(code, f"README block {index}", "exec"), scope)
+        except Exception as exc:  # name the block that failed
+            raise AssertionError(f"README block {index} failed: {exc!r}\n{code}") from exc
 
 
 def test_readme_ten_line_numbers(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .engine import sum_to, topological_order
 from .grad_mode import no_grad
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 from .viz_labels import Names, format_array, format_number, name_map, visible
 
 __all__ = ["BackwardTrace", "Contribution", "Step", "explain_backward", "trace_backward"]
@@ -176,6 +176,10 @@ def explain_backward(
     hand derivation can be checked line by line. Needs a live graph (call it before
     ``backward()``, or after ``backward(retain_graph=True)``).
     """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"explain_backward: expected a Tensor, got {type(root).__name__}")
+    if grad is not None and not isinstance(grad, Tensor):
+        grad = as_array(grad, where="explain_backward: grad")
     trace = trace_backward(root, grad)
     order = trace.order
     given = name_map(names)

@@ -342,8 +342,8 @@ def backprop_steps(
     ``draw_graph(root, ...)`` with the same options. With all edges drawn there are
     ``number of gradient-carrying edges + 2`` frames (``by="edge"``). Needs a live graph.
     """
-    if by not in ("edge", "node"):
-        raise ValueError(f"by must be 'edge' or 'node', got {by!r}")
+    if not isinstance(by, str) or by not in ("edge", "node"):
+        raise ValueError(f"backprop_steps: by must be 'edge' or 'node', got {by!r}")
     view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
     trace = trace_backward(root, grad, view.order)
     return _frames(view, trace, by)

@@ -183,6 +183,10 @@ def name_map(names: Names) -> dict[int, str]:
     if names is None:
         return {}
     pairs = names.items() if isinstance(names, Mapping) else names
+    if isinstance(pairs, (str, bytes)) or not hasattr(pairs, "__iter__"):
+        raise TypeError(
+            f"names: expected a mapping name -> Tensor or (name, Tensor) pairs, got {names!r}"
+        )
     out: dict[int, str] = {}
     for item in pairs:
         try:

@@ -86,13 +86,7 @@ def _origin(exc: BaseException) -> str:
 #: explain and drawing modules): (function or "*", origin file, exception type or "*",
 #: message pattern). Each has a strict-xfail reproduction in test_reliability_errors.py;
 #: delete the entry when that test starts passing.
-KNOWN: list[tuple[str, str, str, str]] = [
-    # explain_backward's messages do not name it; its grad= is converted unchecked
-    ("explain_backward", "autograd_mini/explain.py", "*", r""),
-    # draw_graph / backprop_steps do not validate names=, grad=, by= or the flags
-    ("draw_graph", "autograd_mini/", "*", r""),
-    ("backprop_steps", "autograd_mini/", "*", r""),
-]
+KNOWN: list[tuple[str, str, str, str]] = []  # reported problems still open: none
 
 
 def known(exc: BaseException, fn: Any = None) -> bool:

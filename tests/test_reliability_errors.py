@@ -194,15 +194,11 @@ def test_fit_and_evaluate_validate_their_arguments() -> None:
     clear_refusal(am.evaluate, None, None, None, name="evaluate")
 
 
-@pytest.mark.xfail(strict=True, reason="explain: explain_backward's errors do not name it, and "
-                   "grad= is converted unchecked")
 def test_explain_backward_names_itself() -> None:
     clear_refusal(am.explain_backward, None, name="explain_backward")
     clear_refusal(am.explain_backward, leaf(2) * 2, grad="abc", name="explain_backward")
 
 
-@pytest.mark.xfail(strict=True, reason="viz: draw_graph / backprop_steps do not validate names=, "
-                   "textbook=, by=")
 def test_draw_graph_validates_its_options() -> None:
     y = (leaf(2) * 2).sum()
     clear_refusal(am.draw_graph, y, names=True, name="names")

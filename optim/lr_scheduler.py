@@ -78,7 +78,25 @@ def _restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) 
         setattr(obj, k, v)
 
 
-class LRScheduler:
+class _Schedule:
+    """What every schedule shares: the last learning rates and a plain-data snapshot."""
+
+    _last_lr: list[float]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer, as Python numbers and lists."""
+        return {
+            k: list(v) if isinstance(v, list) else v
+            for k, v in vars(self).items()
+            if k != "optimizer"
+        }
+
+
+class LRScheduler(_Schedule):
     """Base class: sets each group's ``lr`` to a closed-form function of the step count.
 
     On construction every group gets ``initial_lr`` (its lr at that moment, unless already
@@ -125,18 +143,6 @@ class LRScheduler:
         """Advance one step and set every group's lr to the schedule's value."""
         self.last_epoch += 1
         self._apply(self.get_lr())
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last ``step()`` (one per group)."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimizer, as Python numbers and lists."""
-        return {
-            k: list(v) if isinstance(v, list) else v
-            for k, v in vars(self).items()
-            if k != "optimizer"
-        }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs.
@@ -294,7 +300,7 @@ class SequentialLR(LRScheduler):
         return out
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Schedule):
     """Multiply every group's lr by ``factor`` once the metric stops improving.
 
     ``step(metric)``: a metric better than the best so far (mode "min": below best·(1 − θ)
@@ -377,18 +383,6 @@ class ReduceLROnPlateau:
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates after the last ``step()`` (one per group)."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimizer."""
-        return {
-            k: list(v) if isinstance(v, list) else v
-            for k, v in vars(self).items()
-            if k != "optimizer"
-        }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs."""

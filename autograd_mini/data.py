@@ -10,10 +10,11 @@ import numpy as np
 
 from .tensor import Tensor, as_array
 
-__all__ = ["DataLoader", "digits", "moons", "spirals", "two_gaussians"]
+__all__ = ["DataLoader", "check_rng", "digits", "moons", "spirals", "two_gaussians"]
 
 
-def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
+def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
+    """``rng``, or a fresh unseeded Generator when None; anything else is a TypeError."""
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
@@ -92,7 +93,7 @@ class DataLoader:
         self.batch_size = _count(batch_size, "batch_size", "DataLoader")
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
-        self.rng = _rng(rng, "DataLoader")
+        self.rng = check_rng(rng, "DataLoader")
 
     def __len__(self) -> int:
         n = len(self.X)
@@ -141,7 +142,7 @@ def two_gaussians(
     """
     where = "two_gaussians"
     n = _count(n_per_class, "n_per_class", where)
-    gen = _rng(rng, where)
+    gen = check_rng(rng, where)
     if not isinstance(labels, str) or labels not in ("pm1", "01"):
         raise ValueError(f"{where}: labels must be 'pm1' or '01', got {labels!r:.60}")
     c = _floats(cov, "cov", where)
@@ -173,7 +174,7 @@ def moons(n_samples: int = 200, noise: float = 0.1,
     where = "moons"
     n = _count(n_samples, "n_samples", where, minimum=2)
     noise = _real(noise, "noise", where, minimum=0.0)
-    gen = _rng(rng, where)
+    gen = check_rng(rng, where)
     n0 = n // 2
     n1 = n - n0
     t0, t1 = np.linspace(0.0, np.pi, n0), np.linspace(0.0, np.pi, n1)
@@ -199,7 +200,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.1, turn
     k = _count(n_classes, "n_classes", where, minimum=2)
     noise = _real(noise, "noise", where, minimum=0.0)
     turns = _real(turns, "turns", where)
-    gen = _rng(rng, where)
+    gen = check_rng(rng, where)
     r = np.tile(np.linspace(0.05, 1.0, n), k)
     y = np.repeat(np.arange(k, dtype=np.int64), n)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -78,26 +78,18 @@ class Node:
         "seq", "where",
     )
 
-    def __init__(
-        self,
-        op: Primitive,
-        parents: tuple[Tensor, ...],
-        ins: tuple[np.ndarray, ...] | None,
-        out: np.ndarray | None,
-        extra: Any,
-        attrs: dict[str, Any],
-    ) -> None:
-        self.op = op
-        self.parents = parents
-        self.ins = ins
-        self.out = out
-        self.extra = extra
-        self.attrs = attrs
-        self.freed = False
-        self.held: list[np.ndarray] | None = None
-        self.seq = next(_SEQ)
-        self.scope = STATE.scope
-        self.where: str | None = None
+    # Built field by field in ``apply`` (the hot path); these are the fields it sets.
+    op: Primitive
+    parents: tuple[Tensor, ...]
+    ins: tuple[np.ndarray, ...] | None
+    out: np.ndarray | None
+    extra: Any
+    attrs: dict[str, Any]
+    freed: bool
+    held: list[np.ndarray] | None
+    seq: int
+    scope: tuple[str, ...]
+    where: str | None
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name}>"
@@ -128,8 +120,7 @@ class LockingNode(Node):
 
 
 _new = object.__new__
-_SEQ = itertools.count()
-_next_seq = _SEQ.__next__
+_next_seq = itertools.count().__next__
 
 
 def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None = None) -> Tensor:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .data import check_rng
 from .tensor import Tensor, as_array
 
 __all__ = ["ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
@@ -81,18 +82,10 @@ def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(lambda: np.ones(arr.shape, dtype=dt), arr.shape, "ones_like", requires_grad)
 
 
-def _rng(rng: np.random.Generator | None, name: str) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
-
-
 def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples drawn from ``rng`` (a ``np.random.Generator``)."""
-    shp, dt, gen = _shape(shape, "randn"), _dtype(dtype, "randn", "f"), _rng(rng, "randn")
+    shp, dt, gen = _shape(shape, "randn"), _dtype(dtype, "randn", "f"), check_rng(rng, "randn")
     return _make(lambda: gen.standard_normal(shp).astype(dt, copy=False), shp, "randn",
                  requires_grad)
 
@@ -100,5 +93,5 @@ def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.f
 def rand(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    shp, dt, gen = _shape(shape, "rand"), _dtype(dtype, "rand", "f"), _rng(rng, "rand")
+    shp, dt, gen = _shape(shape, "rand"), _dtype(dtype, "rand", "f"), check_rng(rng, "rand")
     return _make(lambda: gen.random(shp).astype(dt, copy=False), shp, "rand", requires_grad)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.data import check_rng
 
 __all__ = [
     "as_tensor", "check_axis", "check_flag", "check_real", "check_rng", "check_size",
@@ -31,16 +32,6 @@ def as_tensor(x: Any, where: str = "Tensor") -> Tensor:
     return Tensor(arr)
 
 
-def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
-    """``rng``, or a fresh unseeded Generator when None; anything else is a TypeError."""
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{where}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 def float_dtype(dtype: Any, where: str) -> np.dtype:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +21,16 @@ __all__ = [
     "AnomalyError",
     "Node",
     "Primitive",
+    "Vertex",
     "apply",
     "backward",
+    "node_name",
     "register",
+    "retain",
+    "retained_tensor",
     "sum_to",
     "topological_order",
+    "value_of",
 ]
 
 
@@ -40,6 +46,8 @@ class Primitive:
     ``ins`` and ``out`` are ndarrays on the fast first-order path and Tensors when the backward
     pass is itself recorded (``create_graph=True``); ``extra`` holds constant arrays the forward
     chose to keep (masks, indices). ``needs[i]`` says whether input ``i`` wants a gradient.
+    ``save_inputs``/``save_out`` say what the VJP reads; with ``cross`` an input is saved only
+    when another input requires grad (``a·b``: ā needs b, b̄ needs a), and is None otherwise.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
     "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
     whose derivative jumps (relu, abs, max, ...).
@@ -51,6 +59,7 @@ class Primitive:
     nin: int = 1
     save_inputs: bool = True
     save_out: bool = False
+    cross: bool = False
     domain: tuple[str, ...] = ("real",)
     smooth: bool = True
     doc: str = field(default="", compare=False)
@@ -68,31 +77,63 @@ def register(prim: Primitive) -> Primitive:
 
 
 class Node:
-    """How a tensor was made: the primitive, its input tensors and what the VJP needs.
+    """How a value was made: the primitive, where its inputs came from and what the VJP needs.
 
-    A node never refers to the tensor it produced, so graphs are freed by reference counting.
+    ``parents`` holds, per input, the *node* that made it, or the input Tensor itself when it is
+    a leaf (a parameter, a constant, anything not produced by a recorded op). A node holds no
+    intermediate Tensor and never its own output, so an intermediate value lives only as long
+    as the user keeps its Tensor or a VJP saved it (``ins``/``out``) — the memory of a graph is
+    what its backward pass needs, as in hand-written code. Graphs are freed by reference
+    counting. ``name`` (set through ``Tensor.name``) and ``where`` (under ``detect_anomaly``)
+    are optional.
     """
 
     __slots__ = (
-        "__weakref__", "attrs", "extra", "freed", "held", "ins", "op", "out", "parents", "scope",
-        "seq", "where",
+        "__weakref__", "attrs", "extra", "freed", "ins", "name", "op", "out", "parents",
+        "retained", "scope", "seq", "shape",
     )
+    _rg = True  # like Tensor._rg: the value a node makes always requires grad
+    _is_node = True  # tells a node from a leaf Tensor among parents
+    requires_grad = True
+    held: list[np.ndarray] | None = None  # arrays locked by this node (LockingNode only)
+    where: str | None = None  # the user's line that created it (LockingNode, anomaly mode)
 
     # Built field by field in ``apply`` (the hot path); these are the fields it sets.
     op: Primitive
-    parents: tuple[Tensor, ...]
-    ins: tuple[np.ndarray, ...] | None
+    parents: tuple[Node | Tensor, ...]
+    ins: tuple[np.ndarray | None, ...] | None
     out: np.ndarray | None
     extra: Any
     attrs: dict[str, Any]
     freed: bool
-    held: list[np.ndarray] | None
     seq: int
     scope: tuple[str, ...]
-    where: str | None
+    shape: tuple[int, ...]
+    name: str | None  # set only when the output tensor is named
+    retained: weakref.ref[Tensor]  # set only by Tensor.retain_grad
 
     def __repr__(self) -> str:
-        return f"<Node {self.op.name}>"
+        return f"<Node {self.op.name} {self.shape}>"
+
+
+def node_name(node: Node) -> str | None:
+    """The name given to the node's output tensor, if any."""
+    return getattr(node, "name", None)
+
+
+def retained_tensor(node: Node) -> Tensor | None:
+    """The live tensor made by ``node`` that called ``retain_grad()``, if any."""
+    ref = getattr(node, "retained", None)
+    return ref() if ref is not None else None
+
+
+_RETAINING = [False]  # becomes True at the first retain_grad(): backward then looks for them
+
+
+def retain(node: Node, t: Tensor) -> None:
+    """Make backward store the adjoint of ``node`` in ``t.grad`` (``Tensor.retain_grad``)."""
+    node.retained = weakref.ref(t)
+    _RETAINING[0] = True
 
 
 def _user_site() -> str:
@@ -109,9 +150,9 @@ def _user_site() -> str:
 
 
 class LockingNode(Node):
-    """A node that made some leaf arrays read-only; it gives them back when it is freed."""
+    """A node that locked leaf arrays (it gives them back when freed) or records ``where``."""
 
-    __slots__ = ()
+    __slots__ = ("held", "where")
 
     def __del__(self) -> None:
         if self.held is not None:
@@ -154,38 +195,49 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
     t = _new(Tensor)
     t.data = out
     t._grad = None
-    t._retain = False
-    t.name = None
     t._rg = False
     t._node = None
-    if state.grad_enabled:
+    if state.grad_enabled and out.dtype.kind == "f":
         for a in args:
             if a._rg:
-                if out.dtype.kind == "f":
-                    t._rg = True
-                    # Arrays the graph depends on become read-only while it lives, so no
-                    # in-place change can make a gradient silently wrong (see locks.py).
-                    out.setflags(False)  # positional: 4x cheaper than .flags.writeable = …
-                    held = None
-                    if op.save_inputs or out.base is not None:
-                        for p in args:
-                            if p._node is None and (
-                                id(p.data) in LOCKS or p.data.flags.writeable
-                            ):
-                                held = lock_leaves(args)
-                                break
-                    node = t._node = _new(Node if held is None else LockingNode)
+                t._rg = True
+                # Arrays the graph depends on become read-only while it lives, so no
+                # in-place change can make a gradient silently wrong (see locks.py).
+                out.setflags(False)  # positional: 4x cheaper than .flags.writeable = …
+                held = None
+                if op.save_inputs or out.base is not None:
+                    for p in args:
+                        if p._node is None and (id(p.data) in LOCKS or p.data.flags.writeable):
+                            held = lock_leaves(args)
+                            break
+                if held is None and not state.anomaly:
+                    node = t._node = _new(Node)
+                else:
+                    node = t._node = _new(LockingNode)
                     node.held = held
-                    node.op = op
-                    node.parents = args
-                    node.ins = datas if op.save_inputs else None
-                    node.out = out if op.save_out else None
-                    node.extra = extra
-                    node.attrs = attrs
-                    node.freed = False
-                    node.seq = _next_seq()
-                    node.scope = state.scope
                     node.where = _user_site() if state.anomaly else None
+                node.op = op
+                if n == 2:
+                    a0, a1 = args
+                    node.parents = (a0._node or a0, a1._node or a1)
+                elif n == 1:
+                    a0 = args[0]
+                    node.parents = (a0._node or a0,)
+                else:
+                    node.parents = tuple([p._node or p for p in args])
+                if not op.save_inputs:
+                    node.ins = None
+                elif op.cross:
+                    node.ins = _cross(args, datas)
+                else:
+                    node.ins = datas
+                node.out = out if op.save_out else None
+                node.extra = extra
+                node.attrs = attrs
+                node.freed = False
+                node.seq = _next_seq()
+                node.scope = state.scope
+                node.shape = out.shape
                 break
     if state.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(
@@ -196,6 +248,15 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
 
 
 _NO_ATTRS: dict[str, Any] = {}
+
+
+def _cross(args: tuple[Tensor, ...], datas: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Inputs a ``cross`` primitive must keep: input i only if another input requires grad."""
+    if len(args) == 2:
+        return (datas[0] if args[1]._rg else None, datas[1] if args[0]._rg else None)
+    rg = [a._rg for a in args]
+    total = sum(rg)
+    return tuple([d if total - r > 0 else None for d, r in zip(datas, rg, strict=True)])
 
 
 # ----------------------------------------------------------------------------- broadcasting
@@ -224,42 +285,45 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     return out.reshape(shape) if lead else out
 
 
-def _fit(g: Any, parent: Tensor, op: Primitive) -> Any:
+def _fit(g: Any, shape: tuple[int, ...], op: Primitive) -> Any:
     """Undo broadcasting of an input gradient and check its shape (the one central place)."""
-    shape = parent.data.shape
+    g = sum_to(g, shape)
     if g.shape != shape:
-        g = sum_to(g, shape)
-        if g.shape != shape:
-            raise RuntimeError(
-                f"backward of {op.name!r}: gradient has shape {g.shape} but the input has "
-                f"shape {shape}"
-            )
+        raise RuntimeError(
+            f"backward of {op.name!r}: gradient has shape {g.shape} but the input has "
+            f"shape {shape}"
+        )
     return g
 
 
 # ----------------------------------------------------------------------------- traversal
-def topological_order(root: Tensor, only_grad: bool = False) -> list[Tensor]:
-    """All tensors reachable from ``root`` in topological (forward) order, inputs first.
+Vertex = Node | Tensor  # a graph vertex: a node, or a leaf tensor
 
-    Iterative depth-first search; parents are visited in argument order, so the order is
-    deterministic. With ``only_grad`` the walk stays on tensors that require grad.
+
+def topological_order(root: Tensor | Node, only_grad: bool = False) -> list[Vertex]:
+    """The vertices of ``root``'s graph in topological (forward) order, inputs first.
+
+    A vertex is a Node (a recorded op) or a leaf Tensor; the last one is ``root``'s node (or
+    ``root`` itself when it is a leaf). Iterative depth-first search; parents are visited in
+    argument order, so the order is deterministic. With ``only_grad`` leaves that do not
+    require grad are left out.
     """
-    order: list[Tensor] = []
-    seen = {id(root)}
-    stack: list[tuple[Tensor, int]] = [(root, 0)]
+    start: Vertex = root._node or root if isinstance(root, Tensor) else root
+    order: list[Vertex] = []
+    seen = {id(start)}
+    stack: list[tuple[Vertex, int]] = [(start, 0)]
     while stack:
-        t, i = stack[-1]
-        node = t._node
-        parents = node.parents if node is not None and node.parents is not None else ()
+        v, i = stack[-1]
+        parents = v.parents if v._is_node else ()  # type: ignore[union-attr]
         if i < len(parents):
-            stack[-1] = (t, i + 1)
+            stack[-1] = (v, i + 1)
             p = parents[i]
             if id(p) not in seen and (p._rg or not only_grad):
                 seen.add(id(p))
                 stack.append((p, 0))
         else:
             stack.pop()
-            order.append(t)
+            order.append(v)
     return order
 
 
@@ -303,6 +367,28 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
+def value_of(node: Node, data: Any) -> Tensor:
+    """A Tensor standing for ``node``'s output with value ``data`` (for recorded VJPs)."""
+    t = _new(Tensor)
+    t.data = data
+    t._grad = None
+    t._rg = True
+    t._node = node
+    return t
+
+
+def _recorded_args(node: Node) -> tuple[Any, Any]:
+    """``ins`` and ``out`` of ``node`` as Tensors connected to the graph (``create_graph``)."""
+    ins: Any = node.ins
+    if ins is not None:
+        ins = tuple([
+            p if not p._is_node else (None if d is None else value_of(p, d))  # type: ignore[arg-type]
+            for p, d in zip(node.parents, ins, strict=True)
+        ])
+    out = node.out
+    return ins, (None if out is None else value_of(node, out))
+
+
 def backward(
     root: Tensor,
     grad: Any = None,
@@ -319,9 +405,9 @@ def backward(
     Order: every node gets a sequence number when it is created, and a node is always created
     after its inputs, so taking pending nodes highest number first (a heap) visits each one
     after all of its consumers — a reverse topological order found in one pass, without
-    recursion and without counting dependencies first. When only one tensor is pending it is
-    taken directly, so chains never touch the heap. ``.grad`` is written only at the end, so
-    an error part-way changes no gradient.
+    recursion and without counting dependencies first. When only one node is pending it is
+    taken directly with its adjoint, so chains touch neither the heap nor a dict. ``.grad`` is
+    written only at the end, so an error part-way changes no gradient.
     """
     if not root._rg:
         raise RuntimeError(
@@ -331,36 +417,39 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     g0 = _seed(root, grad, create_graph)
-    want = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
-    results: list[Any] = [None] * (len(inputs) if inputs is not None else 0)
-    grads: dict[int, Any] = {id(root): g0}
-    done: list[Tensor] = []  # tensors whose adjoint is final and must be reported or stored
-    heap: list[tuple[int, Tensor]] = []
-    nxt: Tensor | None = None  # the next tensor, when it is the only pending one (a chain)
-    if root._node is not None:
-        nxt = root
-    else:
-        done.append(root)
+    want = None if inputs is None else {id(t._node or t): i for i, t in enumerate(inputs)}
+    leaf_grads: dict[int, Any] = {}  # id(leaf tensor) -> adjoint
+    leaves: list[Tensor] = []  # leaves reached, in order
+    found: list[tuple[Node, Any]] = []  # (node, adjoint) of retained or wanted non-leaves
+    pending: dict[int, Any] = {}  # id(node) -> adjoint so far, for nodes on the heap
+    heap: list[tuple[int, Node]] = []
+    nxt = root._node  # the next node, when it is the only pending one (a chain)
+    nxt_g = g0
+    if nxt is None:
+        leaf_grads[id(root)] = g0
+        leaves.append(root)
+    look = want is not None or _RETAINING[0]
     anomaly = STATE.anomaly
     push, pop = heapq.heappush, heapq.heappop
     with np.errstate(all="ignore"):
         prev_mode = STATE.grad_enabled
         STATE.grad_enabled = create_graph
         try:
-            while nxt is not None or heap:
+            while True:
                 if nxt is not None:
-                    t, nxt = nxt, None
+                    node, g, nxt = nxt, nxt_g, None
+                elif heap:
+                    node = pop(heap)[1]
+                    g = pending.pop(id(node))
                 else:
-                    t = pop(heap)[1]
-                node: Node = t._node  # type: ignore[assignment]  # only tensors with nodes are pending
+                    break
                 if node.freed:
                     raise _freed_error(node)
-                k = id(t)
-                g = grads.pop(k)
-                if t._retain or (want is not None and k in want):
-                    grads[k] = g
-                    done.append(t)
-                parents = node.parents
+                if look and (
+                    (want is not None and id(node) in want) or retained_tensor(node) is not None
+                ):
+                    found.append((node, g))
+                parents: Any = node.parents  # Nodes and leaf Tensors
                 op = node.op
                 n = len(parents)
                 if n == 1:
@@ -371,7 +460,8 @@ def backward(
                     needs = tuple([p._rg for p in parents])
                 attrs = node.attrs
                 if create_graph:
-                    in_grads = op.vjp(g, parents, t, node.extra, needs, **attrs)
+                    ins, out = _recorded_args(node)
+                    in_grads = op.vjp(g, ins, out, node.extra, needs, **attrs)
                 elif attrs:
                     in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **attrs)
                 else:
@@ -382,55 +472,82 @@ def backward(
                     i += 1
                     if pg is None or not p._rg:
                         continue
-                    if pg.shape != p.data.shape:
-                        pg = _fit(pg, p, op)
-                    if anomaly:
-                        _check_grad(pg, p, node)
-                    k = id(p)
-                    prev = grads.get(k)
-                    if prev is None:
-                        grads[k] = pg
-                        pn = p._node
-                        if pn is None:
-                            done.append(p)
+                    if p._is_node:
+                        if pg.shape != p.shape:
+                            pg = _fit(pg, p.shape, op)
+                        if anomaly:
+                            _check_grad(pg, p.shape, node)
+                        if p is nxt:
+                            nxt_g = nxt_g + pg
+                            continue
+                        k = id(p)
+                        prev = pending.get(k)
+                        if prev is not None:
+                            pending[k] = prev + pg
                         elif nxt is None and not heap:
-                            nxt = p  # nothing else is pending, so p is next: no heap needed
+                            nxt, nxt_g = p, pg  # nothing else is pending: p is next, no heap
                         else:
                             if nxt is not None:
-                                push(heap, (-nxt._node.seq, nxt))  # type: ignore[union-attr]
+                                pending[id(nxt)] = nxt_g
+                                push(heap, (-nxt.seq, nxt))
                                 nxt = None
-                            push(heap, (-pn.seq, p))
+                            pending[k] = pg
+                            push(heap, (-p.seq, p))
                     else:
-                        grads[k] = prev + pg
+                        shape = p.data.shape
+                        if pg.shape != shape:
+                            pg = _fit(pg, shape, op)
+                        if anomaly:
+                            _check_grad(pg, shape, node)
+                        k = id(p)
+                        prev = leaf_grads.get(k)
+                        if prev is None:
+                            leaf_grads[k] = pg
+                            leaves.append(p)
+                        else:
+                            leaf_grads[k] = prev + pg
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
                     node.freed = True
                     if node.held is not None:
                         unlock(node.held)
-                        node.held = None
+                        node.held = None  # type: ignore[misc]  # only a LockingNode holds
         finally:
             STATE.grad_enabled = prev_mode
     if want is not None:
-        for t in done:
+        results: list[Any] = [None] * len(want)
+        for t in leaves:
             if id(t) in want:
-                results[want[id(t)]] = grads[id(t)]
+                results[want[id(t)]] = leaf_grads[id(t)]
+        for node, g in found:
+            if id(node) in want:
+                results[want[id(node)]] = g
+        # a tensor listed twice in inputs gets its adjoint in every slot
+        assert inputs is not None
+        for j, t in enumerate(inputs):
+            if results[j] is None:
+                results[j] = results[want[id(t._node or t)]]
         return results
     handed: set[int] = set()
     user_seed = id(g0) if grad is not None else -1
-    for t in done:
-        _accumulate(t, grads[id(t)], handed, user_seed)
+    for t in leaves:
+        _accumulate(t, leaf_grads[id(t)], handed, user_seed)
+    for node, g in found:
+        kept = retained_tensor(node)
+        if kept is not None:
+            _accumulate(kept, g, handed, user_seed)
     return None
 
 
 _NEED1 = (True,)
 
 
-def _check_grad(pg: Any, p: Tensor, node: Node) -> None:
+def _check_grad(pg: Any, shape: tuple[int, ...], node: Node) -> None:
     arr = pg.data if isinstance(pg, Tensor) else pg
     if not np.all(np.isfinite(arr)):
         raise AnomalyError(
             f"detect_anomaly: backward of {node.op.name!r} produced a non-finite gradient "
-            f"for an input of shape {p.shape}; the op was created at {node.where}"
+            f"for an input of shape {shape}; the op was created at {node.where}"
         )
 
 
@@ -454,8 +571,7 @@ def _accumulate(t: Tensor, g: Any, handed: set[int], user_seed: int) -> None:
         gt._rg = False
         gt._grad = None
         gt._node = None
-        gt._retain = False
-        gt.name = None
+        gt._name = None
         t._grad = gt
     else:
         t._grad = Tensor(t._grad.data + g) if not t._grad._rg else t._grad + g

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .engine import sum_to, topological_order
+from .engine import sum_to
 from .grad_mode import no_grad
+from .graphview import GraphView, graph_view, vertex_key
 from .tensor import Tensor, as_array
 from .viz_labels import Names, format_array, format_number, name_map, visible
 
@@ -49,11 +49,13 @@ class BackwardTrace:
     adjoints: list[np.ndarray | None]
     steps: list[Step]
     received: list[list[Contribution]] = field(default_factory=list)
+    view: GraphView | None = None
 
     def adjoint(self, t: Tensor) -> np.ndarray | None:
         """The adjoint of tensor ``t`` (None if it is not in the graph or is a constant)."""
+        key = vertex_key(t)
         for i, s in enumerate(self.order):
-            if s is t:
+            if vertex_key(s) == key:
                 return self.adjoints[i]
         return None
 
@@ -73,29 +75,30 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def trace_backward(
-    root: Tensor, grad: Any = None, order: Sequence[Tensor] | None = None
+    root: Tensor, grad: Any = None, view: GraphView | None = None
 ) -> BackwardTrace:
     """Run the reverse sweep of ``root`` without touching ``.grad`` or freeing the graph.
 
-    Tensors are processed in reverse topological order, each after all its consumers, by
-    calling every primitive's VJP on the values the node saved, exactly as ``backward`` does.
-    Needs a live graph: raises RuntimeError after a ``backward()`` that freed it.
+    Vertices (``graphview.graph_view``) are processed in reverse topological order, each
+    after all its consumers, by calling every primitive's VJP on the forward values, exactly
+    as ``backward`` does. Needs a live graph: raises RuntimeError after a ``backward()`` that
+    freed it.
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"expected a Tensor, got {type(root).__name__}")
     if not root.requires_grad:
         raise RuntimeError("the output does not require grad, so it has no backward pass")
-    order = list(order) if order is not None else topological_order(root)
-    if not order or order[-1] is not root:
-        raise ValueError("order must be the topological order of root (root last)")
-    for t in order:
-        if t._node is not None and t._node.freed:
-            raise RuntimeError(
-                f"the graph was freed by a backward() call (at {t._node.op.name!r}), so the "
-                "adjoints of intermediate variables cannot be recomputed; build the graph "
-                "again, or call backward(retain_graph=True)"
-            )
-    pos = {id(t): i for i, t in enumerate(order)}
+    view = view if view is not None else graph_view(root)
+    order = view.order
+    if not order or vertex_key(order[-1]) != vertex_key(root):
+        raise ValueError("view must be the graph view of root (root last)")
+    if view.freed:
+        first = next(t._node for t in order if t._node is not None and t._node.freed)
+        raise RuntimeError(
+            f"the graph was freed by a backward() call (at {first.op.name!r}), so the "
+            "adjoints of intermediate variables cannot be recomputed; build the graph "
+            "again, or call backward(retain_graph=True)"
+        )
     adj: list[np.ndarray | None] = [None] * len(order)
     received: list[list[Contribution]] = [[] for _ in order]
     adj[-1] = _seed(root, grad)
@@ -106,40 +109,44 @@ def trace_backward(
             node = t._node
             if node is None or g is None:
                 continue
-            needs = tuple(p._rg for p in node.parents)
-            grads = node.op.vjp(g, node.ins, node.out, node.extra, needs, **node.attrs)
+            needs = tuple(order[j]._rg for j in view.inputs[i])
+            grads = node.op.vjp(g, view.saved_inputs(i), t.data, getattr(t, "extra", None), needs,
+                                **node.attrs)
             sent = []
-            for k, (p, pg, need) in enumerate(zip(node.parents, grads, needs, strict=False)):
+            for k, (j, pg, need) in enumerate(zip(view.inputs[i], grads, needs, strict=False)):
                 if pg is None or not need:
                     continue
+                p = order[j]
                 pg = np.asarray(sum_to(np.asarray(pg), p.shape))
                 if pg.shape != p.shape:
                     raise RuntimeError(
                         f"backward of {node.op.name!r}: gradient of shape {pg.shape} for an "
                         f"input of shape {p.shape}"
                     )
-                j = pos[id(p)]
                 c = Contribution(i, j, k, pg)
                 sent.append(c)
                 received[j].append(c)
                 prev = adj[j]
                 adj[j] = pg if prev is None else prev + pg
             steps.append(Step(i, g, tuple(sent)))
-    return BackwardTrace(order, adj, steps, received)
+    return BackwardTrace(order, adj, steps, received, view)
 
 
-def _local_derivatives(t: Tensor) -> list[float | None]:
+def _local_derivatives(view: GraphView, i: int) -> list[float | None]:
     """∂t/∂input for each input when t and that input are single numbers (else None)."""
+    t = view.order[i]
     node = t._node
     assert node is not None
+    parents = [view.order[j] for j in view.inputs[i]]
     if t.data.size != 1:
-        return [None] * len(node.parents)
-    needs = tuple(p._rg for p in node.parents)
+        return [None] * len(parents)
+    needs = tuple(p._rg for p in parents)
     one = np.ones(t.shape, dtype=t.data.dtype)
     with no_grad(), np.errstate(all="ignore"):
-        grads = node.op.vjp(one, node.ins, node.out, node.extra, needs, **node.attrs)
+        grads = node.op.vjp(one, view.saved_inputs(i), t.data, getattr(t, "extra", None), needs,
+                            **node.attrs)
     out: list[float | None] = []
-    for p, pg, need in zip(node.parents, grads, needs, strict=False):
+    for p, pg, need in zip(parents, grads, needs, strict=False):
         if pg is None or not need or p.data.size != 1:
             out.append(None)
         else:
@@ -182,18 +189,19 @@ def explain_backward(
         grad = as_array(grad, where="explain_backward: grad")
     trace = trace_backward(root, grad)
     order = trace.order
+    view = trace.view
+    assert view is not None
     given = name_map(names)
     vnum: dict[int, int] = {}
     for i, t in enumerate(order):
         if t._rg:
             vnum[i] = len(vnum) + 1
-    pos = {id(t): i for i, t in enumerate(order)}
 
     def ref(i: int) -> str:
         if i in vnum:
             return f"v{vnum[i]}"
         t = order[i]
-        label = given.get(id(t)) or t.name
+        label = given.get(vertex_key(t)) or t.name
         return visible(label) if label else _fmt(t.data, precision)
 
     p = precision
@@ -207,14 +215,15 @@ def explain_backward(
         if i not in vnum:
             continue
         t, v = order[i], ref(i)
-        label = given.get(id(t)) or t.name
+        label = given.get(vertex_key(t)) or t.name
         head = f"{v} ({visible(label)})" if label else v
         node = t._node
         if node is not None:
-            args = ", ".join(ref(pos[id(q)]) for q in node.parents)
+            args = ", ".join(ref(j) for j in view.inputs[i])
             head += f" = {node.op.name}({args})"
         kind = "output" if i == len(order) - 1 else (
-            "intermediate" if node is not None else "parameter" if id(t) in given else "leaf"
+            "intermediate" if node is not None else "parameter" if vertex_key(t) in given
+            else "leaf"
         )
         lines.append(f"{head} = {_fmt(t.data, p)}   [{kind}]")
         adj = trace.adjoints[i]
@@ -238,8 +247,8 @@ def explain_backward(
         if node is not None and step is not None:
             if node.op.doc:
                 lines.append(f"  rule: {node.op.doc.splitlines()[0]}")
-            local = _local_derivatives(t)
-            twice = len({id(q) for q in node.parents}) < len(node.parents)
+            local = _local_derivatives(view, i)
+            twice = len(set(view.inputs[i])) < len(view.inputs[i])
             for c in step.sent:
                 q = ref(c.parent)
                 d = local[c.arg]

@@ -71,8 +71,7 @@ def _leaf(arr: np.ndarray) -> Tensor:
     t._rg = False
     t._grad = None
     t._node = None
-    t._retain = False
-    t.name = None
+    t._name = None
     return t
 
 

@@ -55,15 +55,15 @@ class Tensor:
     ``x.grad = ∂y/∂x`` as a Tensor.
     """
 
-    __slots__ = ("__weakref__", "_grad", "_node", "_retain", "_rg", "data", "name")
+    __slots__ = ("__weakref__", "_grad", "_name", "_node", "_rg", "data")
     __array_ufunc__ = None  # make ndarray ⊕ Tensor defer to Tensor's reflected operators
+    _is_node = False  # in a node's parents, a Tensor is a leaf (see engine.Node)
 
     data: np.ndarray
     _rg: bool
     _grad: Tensor | None
     _node: Node | None
-    _retain: bool
-    name: str | None
+    _name: str | None
 
     def __init__(
         self,
@@ -79,8 +79,7 @@ class Tensor:
         self._rg = False
         self._grad = None
         self._node = None
-        self._retain = False
-        self.name = name
+        self._name = name
         if requires_grad is not False:
             self.requires_grad = requires_grad
 
@@ -120,6 +119,22 @@ class Tensor:
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
                 )
         self._grad = value
+
+    @property
+    def name(self) -> str | None:
+        """A label for drawings and error messages (kept by the graph node of a non-leaf)."""
+        try:
+            return self._name
+        except AttributeError:  # op outputs leave it unset until named (hot path)
+            return None
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"name must be a string or None, got {type(value).__name__}")
+        self._name = value
+        if self._node is not None:
+            self._node.name = value
 
     @property
     def is_leaf(self) -> bool:
@@ -196,15 +211,17 @@ class Tensor:
         t._rg = False
         t._grad = None
         t._node = None
-        t._retain = False
-        t.name = self.name
+        t._name = self.name
         return t
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        """Keep ``.grad`` on this non-leaf tensor after backward (its node remembers it weakly)."""
         if not self._rg:
             raise RuntimeError("retain_grad(): the tensor does not require grad")
-        self._retain = True
+        if self._node is not None:
+            from .engine import retain
+
+            retain(self._node, self)
 
     def requires_grad_(self, value: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""

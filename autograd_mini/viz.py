@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .engine import topological_order
 from .explain import BAR, BackwardTrace, trace_backward
+from .graphview import graph_view, vertex_key
 from .tensor import Tensor
 from .viz_labels import (
     STYLES,
@@ -67,8 +67,9 @@ class _View:
         self.textbook, self.show_values, self.rankdir = textbook, show_values, rankdir
         self.precision = precision
         self.given = name_map(names)
-        self.order = order = topological_order(root)
-        self.pos = {id(t): i for i, t in enumerate(order)}
+        self.graph = graph_view(root)
+        self.order = order = self.graph.order
+        self.inputs = self.graph.inputs
         self.vnum: dict[int, int] = {}
         cnum: dict[int, int] = {}
         for i, t in enumerate(order):
@@ -93,9 +94,8 @@ class _View:
         keep = {last}
         queue = deque([last])
         while queue and (max_nodes is None or len(keep) < max_nodes):
-            node = order[queue.popleft()]._node
-            for p in node.parents if node is not None else ():
-                j = self.pos[id(p)]
+            for j in self.inputs[queue.popleft()]:
+                p = order[j]
                 if j in keep or j in self.inline or (not show_constants and not p._rg):
                     continue
                 keep.add(j)
@@ -113,8 +113,7 @@ class _View:
             if node is None:
                 continue
             scope[i] = tuple(node.scope)
-            for p in node.parents:
-                j = self.pos[id(p)]
+            for j in self.inputs[i]:
                 if j not in shared:
                     shared[j] = scope[i]
                 else:
@@ -137,11 +136,11 @@ class _View:
             return "intermediate"
         if not t._rg:
             return "constant"
-        return "parameter" if id(t) in self.given else "leaf"
+        return "parameter" if vertex_key(t) in self.given else "leaf"
 
     def user_name(self, i: int) -> str | None:
         t = self.order[i]
-        return self.given.get(id(t)) or t.name or None
+        return self.given.get(vertex_key(t)) or t.name or None
 
     def short(self, i: int) -> str:
         """Plain-text name used in captions: v-number in textbook mode, else the name."""
@@ -204,10 +203,10 @@ class _View:
             label = "<" + "<BR/>".join(op_caption(node.op.name, node.attrs)) + ">"
             style = _STYLE_TEXT["hot_op" if any(k[1] == i for k in hot) else "op"]
             lines.append(f"\top{i} [label={label} {style}]\n")
-            ordered = len(node.parents) > 1 and node.op.name not in _COMMUTATIVE
+            ordered = len(self.inputs[i]) > 1 and node.op.name not in _COMMUTATIVE
             elided = False
-            for k, p in enumerate(node.parents):
-                j = self.pos[id(p)]
+            for k, j in enumerate(self.inputs[i]):
+                p = self.order[j]
                 if j in self.inline:
                     if self.show_constants:
                         label = f"<{esc(' '.join(format_array(p.data, self.precision)))}>"
@@ -263,10 +262,6 @@ class _View:
         return rows
 
 
-def _freed(order: list[Tensor]) -> bool:
-    return any(t._node is not None and t._node.freed for t in order)
-
-
 def draw_graph(
     root: Tensor,
     *,
@@ -305,13 +300,13 @@ def draw_graph(
     if show_grads and adjoints:
         if not root.requires_grad:
             note = "The output does not require grad, so there are no adjoints."
-        elif _freed(view.order):
+        elif view.graph.freed:
             note = _FREED_NOTE
         elif root.data.size != 1 and grad is None:
             note = (f"The output has shape {root.shape}: pass grad= (the seed) to draw_graph "
                     "to compute the adjoints; only stored .grad is shown.")
         else:
-            rows = view.adjoint_rows(trace_backward(root, grad, view.order))
+            rows = view.adjoint_rows(trace_backward(root, grad, view.graph))
     if show_grads and not rows:
         for i in view.shown:
             g = view.order[i].grad
@@ -345,7 +340,7 @@ def backprop_steps(
     if not isinstance(by, str) or by not in ("edge", "node"):
         raise ValueError(f"backprop_steps: by must be 'edge' or 'node', got {by!r}")
     view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
-    trace = trace_backward(root, grad, view.order)
+    trace = trace_backward(root, grad, view.graph)
     return _frames(view, trace, by)
 
 

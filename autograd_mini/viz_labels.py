@@ -179,7 +179,8 @@ def dot_attrs(attrs: Mapping[str, str]) -> str:
 
 
 def name_map(names: Names) -> dict[int, str]:
-    """``id(tensor) -> name`` from a mapping or (name, tensor) pairs; the first name wins."""
+    """Vertex key (``graphview.vertex_key``) -> name from a mapping or (name, tensor) pairs;
+    the first name wins."""
     if names is None:
         return {}
     pairs = names.items() if isinstance(names, Mapping) else names
@@ -197,5 +198,5 @@ def name_map(names: Names) -> dict[int, str]:
             ) from None
         if not hasattr(t, "_node") or not hasattr(t, "data"):
             raise TypeError(f"names: {name!r} maps to {type(t).__name__}, not a Tensor")
-        out.setdefault(id(t), str(name))
+        out.setdefault(id(t._node) if t._node is not None else id(t), str(name))
     return out

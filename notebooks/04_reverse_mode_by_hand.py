@@ -161,17 +161,21 @@ frames = list(am.backprop_steps(v[6], textbook=True))
 
 
 def count_gradient_edges(root):
-    """Edges child <- parent where the parent needs a gradient, found by walking grad_fn."""
-    seen, stack, edges = set(), [root], 0
+    """Edges child <- parent where the parent needs a gradient, found by walking the nodes.
+
+    A node's parents are the nodes that made its inputs, or the input tensors themselves for
+    leaves (x, y and constants)."""
+    seen, stack, edges = set(), [root.grad_fn], 0
     while stack:
-        t = stack.pop()
-        if id(t) in seen or t.grad_fn is None:
+        node = stack.pop()
+        if id(node) in seen:
             continue
-        seen.add(id(t))
-        for p in t.grad_fn.parents:
+        seen.add(id(node))
+        for p in node.parents:
             if p.requires_grad:
                 edges += 1
-                stack.append(p)
+                if isinstance(p, am.Node):
+                    stack.append(p)
     return edges
 
 

@@ -283,14 +283,14 @@ def counted(f):
 
 
 def graph_size(root):
-    """Number of operations recorded in the graph of `root` (walking grad_fn)."""
-    seen, stack = set(), [root]
+    """Number of operations recorded in the graph of `root` (walking its nodes)."""
+    seen, stack = set(), [root.grad_fn]
     while stack:
-        t = stack.pop()
-        if t.grad_fn is None or id(t) in seen:
+        node = stack.pop()
+        if node is None or id(node) in seen:
             continue
-        seen.add(id(t))
-        stack.extend(t.grad_fn.parents)
+        seen.add(id(node))
+        stack.extend(p for p in node.parents if isinstance(p, am.Node))
     return len(seen)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd_mini import Tensor, current_scope
+from autograd_mini import Node, Tensor, current_scope
 
 RNG = np.random.default_rng
 
@@ -160,15 +160,14 @@ def test_register_buffer() -> None:
 # ----------------------------------------------------------------------------- name scopes
 def _scopes(out: Tensor) -> set[tuple[str, ...]]:
     """The name-scope path of every node in the graph of ``out``."""
-    found, stack, seen = set(), [out], set()
+    found, stack, seen = set(), [out.grad_fn], set()
     while stack:
-        t = stack.pop()
-        node = t.grad_fn
+        node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
         found.add(tuple(node.scope))
-        stack.extend(node.parents)
+        stack.extend(p for p in node.parents if isinstance(p, Node))
     return found
 
 

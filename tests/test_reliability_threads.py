@@ -86,7 +86,7 @@ def test_module_scopes_in_two_threads_name_their_own_layers() -> None:
                 node = out.grad_fn
                 while node is not None:
                     scopes.add(tuple(node.scope))
-                    node = next((p.grad_fn for p in node.parents if p.grad_fn), None)
+                    node = next((p for p in node.parents if isinstance(p, am.Node)), None)
             return scopes
         return target
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini.engine import backward, topological_order
+from autograd_mini.engine import backward
 from autograd_mini.explain import explain_backward, trace_backward
+from autograd_mini.graphview import graph_view
 from autograd_mini.viz import backprop_steps, draw_graph
 
 BAR = "\u0304"
@@ -24,7 +25,7 @@ def notes_example(x: float = 1.5, y: float = -0.5) -> tuple[am.Tensor, am.Tensor
 
 
 def engine_adjoints(f: am.Tensor) -> list[float]:
-    order = [t for t in topological_order(f) if t.requires_grad]
+    order = [t for t in graph_view(f).order if t.requires_grad]
     out = backward(f, inputs=order, retain_graph=True)
     assert out is not None
     return [float(a) for a in out]

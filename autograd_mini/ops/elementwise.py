@@ -95,7 +95,7 @@ def _pow_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
 for _name, _f, _v, _kw in (
     ("add", _add, _add_vjp, {"save_inputs": False}),
     ("sub", _sub, _sub_vjp, {"save_inputs": False}),
-    ("mul", _mul, _mul_vjp, {}),
+    ("mul", _mul, _mul_vjp, {"cross": True}),
     ("div", _div, _div_vjp, {"save_out": True, "domain": ("real", "nonzero")}),
     ("pow", _pow, _pow_vjp, {"save_out": True, "domain": ("positive", "real")}),
 ):
@@ -157,7 +157,7 @@ def _tanh(x: Any) -> tuple[Any, None]:
 
 
 def _tanh_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    return (g * (1 - out * out),)
+    return (g - g * out * out,)
 
 
 def _sigmoid(x: Any) -> tuple[Any, None]:

@@ -25,14 +25,13 @@ def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, None]:
 
 
 def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    x, w = ins[0], ins[1]
-    n_in, n_out = w.shape[1], w.shape[0]
-    g2 = dual.reshape(g, (-1, n_out)) if g.ndim != 2 else g
+    x, w = ins[0], ins[1]  # x is kept only if W or b needs a gradient, W only if x or b does
+    g2 = dual.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
     gx = gw = gb = None
     if needs[0]:
         gx = g @ w
     if needs[1]:
-        x2 = dual.reshape(x, (-1, n_in)) if x.ndim != 2 else x
+        x2 = dual.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
         gw = dual.swap_last(g2) @ x2
     if len(ins) > 2 and needs[2]:
         gb = dual.sum(g2, axis=(0,))
@@ -64,6 +63,7 @@ def _softmax_xent_vjp(g: Any, ins: Any, out: Any, p: Any, needs: Any,
     return (grad,)
 
 
-register(Primitive("linear", _linear, _linear_vjp, nin=-1, doc=(_linear.__doc__ or "").strip()))
+register(Primitive("linear", _linear, _linear_vjp, nin=-1, cross=True,
+                   doc=(_linear.__doc__ or "").strip()))
 register(Primitive("softmax_cross_entropy", _softmax_xent, _softmax_xent_vjp,
                    doc=(_softmax_xent.__doc__ or "").strip()))

@@ -48,6 +48,7 @@ class Primitive:
     chose to keep (masks, indices). ``needs[i]`` says whether input ``i`` wants a gradient.
     ``save_inputs``/``save_out`` say what the VJP reads; with ``cross`` an input is saved only
     when another input requires grad (``a·b``: ā needs b, b̄ needs a), and is None otherwise.
+    ``casts`` marks an op whose output may not be floating when an input is (``astype``).
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
     "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
     whose derivative jumps (relu, abs, max, ...).
@@ -60,6 +61,7 @@ class Primitive:
     save_inputs: bool = True
     save_out: bool = False
     cross: bool = False
+    casts: bool = False
     domain: tuple[str, ...] = ("real",)
     smooth: bool = True
     doc: str = field(default="", compare=False)
@@ -89,8 +91,8 @@ class Node:
     """
 
     __slots__ = (
-        "__weakref__", "attrs", "extra", "freed", "ins", "name", "op", "out", "parents",
-        "retained", "scope", "seq", "shape",
+        "__weakref__", "attrs", "extra", "ins", "name", "op", "out", "parents", "retained",
+        "scope", "seq", "shape",
     )
     _rg = True  # like Tensor._rg: the value a node makes always requires grad
     _is_node = True  # tells a node from a leaf Tensor among parents
@@ -105,12 +107,16 @@ class Node:
     out: np.ndarray | None
     extra: Any
     attrs: dict[str, Any]
-    freed: bool
-    seq: int
+    seq: int  # creation order; −1 once backward has freed the node
     scope: tuple[str, ...]
     shape: tuple[int, ...]
     name: str | None  # set only when the output tensor is named
     retained: weakref.ref[Tensor]  # set only by Tensor.retain_grad
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward pass without ``retain_graph`` released the saved values."""
+        return self.seq < 0
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name} {self.shape}>"
@@ -168,95 +174,117 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
     """Run ``op`` forward on tensors ``args`` and record a node if any input requires grad.
 
     The forward runs in the thread's quiet NumPy context: non-finite results are IEEE values,
-    never warnings. This is the hot path of the library; it is written for speed.
+    never warnings. Arrays the graph saves become read-only while it lives (outputs and
+    intermediates for good, leaves until the graph is freed: see locks.py), so no in-place
+    change can make a gradient silently wrong. This is the hot path of the library; it is
+    written for speed (no star-calls, one thread-local lookup, stores only of what is needed).
     """
-    state = STATE
+    s = STATE.s
     n = len(args)
-    if n == 2:
-        datas: tuple[Any, ...] = (args[0].data, args[1].data)
-    elif n == 1:
-        datas = (args[0].data,)
-    else:
-        datas = tuple([a.data for a in args])
     try:
-        if attrs:
-            out, extra = state.quiet.run(op.forward, *datas, **attrs)
+        if n == 2:
+            a0, a1 = args
+            if attrs:
+                out, extra = s.quiet.run(op.forward, a0.data, a1.data, **attrs)
+            else:
+                out, extra = s.quiet.run(op.forward, a0.data, a1.data)
+            rg = a0._rg or a1._rg
+        elif n == 1:
+            a0 = args[0]
+            if attrs:
+                out, extra = s.quiet.run(op.forward, a0.data, **attrs)
+            else:
+                out, extra = s.quiet.run(op.forward, a0.data)
+            rg = a0._rg
         else:
-            attrs = _NO_ATTRS
-            out, extra = state.quiet.run(op.forward, *datas)
+            out, extra = s.quiet.run(op.forward, *[a.data for a in args], **(attrs or _NO_ATTRS))
+            rg = any([a._rg for a in args])
     except ValueError as exc:
-        shapes = " and ".join(str(d.shape) for d in datas)
+        shapes = " and ".join(str(a.data.shape) for a in args)
         raise ValueError(f"{op.name}: {exc} (input shapes {shapes})") from None
     except TypeError as exc:  # e.g. NumPy refusing arithmetic on bools
-        dtypes = " and ".join(str(d.dtype) for d in datas)
+        dtypes = " and ".join(str(a.data.dtype) for a in args)
         raise TypeError(f"{op.name}: {exc} (input dtypes {dtypes})") from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
     t.data = out
     t._grad = None
-    t._rg = False
-    t._node = None
-    if state.grad_enabled and out.dtype.kind == "f":
-        for a in args:
-            if a._rg:
-                t._rg = True
-                # Arrays the graph depends on become read-only while it lives, so no
-                # in-place change can make a gradient silently wrong (see locks.py).
-                out.setflags(False)  # positional: 4x cheaper than .flags.writeable = …
-                held = None
-                if op.save_inputs or out.base is not None:
-                    for p in args:
-                        if p._node is None and (id(p.data) in LOCKS or p.data.flags.writeable):
-                            held = lock_leaves(args)
-                            break
-                if held is None and not state.anomaly:
-                    node = t._node = _new(Node)
+    if rg and s.grad_enabled and (not op.casts or out.dtype.kind == "f"):
+        t._rg = True
+        if op.save_inputs:
+            if n == 2:
+                if op.cross:
+                    ins: tuple[Any, ...] | None = (
+                        a0.data if a1._rg else None, a1.data if a0._rg else None
+                    )
                 else:
-                    node = t._node = _new(LockingNode)
-                    node.held = held
-                    node.where = _user_site() if state.anomaly else None
-                node.op = op
-                if n == 2:
-                    a0, a1 = args
-                    node.parents = (a0._node or a0, a1._node or a1)
-                elif n == 1:
-                    a0 = args[0]
-                    node.parents = (a0._node or a0,)
-                else:
-                    node.parents = tuple([p._node or p for p in args])
-                if not op.save_inputs:
-                    node.ins = None
-                elif op.cross:
-                    node.ins = _cross(args, datas)
-                else:
-                    node.ins = datas
-                node.out = out if op.save_out else None
-                node.extra = extra
-                node.attrs = attrs
-                node.freed = False
-                node.seq = _next_seq()
-                node.scope = state.scope
-                node.shape = out.shape
-                break
-    if state.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+                    ins = (a0.data, a1.data)
+            elif n == 1:
+                ins = (a0.data,)
+            else:
+                ins = _cross(args) if op.cross else tuple([a.data for a in args])
+            saved = ins
+        else:
+            ins = saved = None
+        if out.base is not None:  # a view of an input: both must stay as they are
+            saved = tuple([a.data for a in args])
+            out.setflags(False)
+        held = None if saved is None else _protect(args, saved)
+        if op.save_out:
+            out.setflags(False)  # positional: 4x cheaper than .flags.writeable = …
+        if held is None and not s.anomaly:
+            node = t._node = _new(Node)
+        else:
+            node = t._node = _new(LockingNode)
+            node.held = held
+            node.where = _user_site() if s.anomaly else None
+        node.op = op
+        if n == 2:
+            node.parents = (a0._node or a0, a1._node or a1)
+        elif n == 1:
+            node.parents = (a0._node or a0,)
+        else:
+            node.parents = tuple([a._node or a for a in args])
+        node.ins = ins
+        node.out = out if op.save_out else None
+        node.extra = extra
+        node.attrs = attrs or _NO_ATTRS
+        node.seq = _next_seq()
+        node.scope = s.scope
+        node.shape = out.shape
+    else:
+        t._rg = False
+        t._node = None
+    if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(
             f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
-            f"(input shapes {[d.shape for d in datas]}) at {_user_site()}"
+            f"(input shapes {[a.data.shape for a in args]}) at {_user_site()}"
         )
     return t
+
+
+def _protect(args: tuple[Tensor, ...], saved: tuple[Any, ...]) -> list[np.ndarray] | None:
+    """Make the saved arrays read-only: op outputs for good, leaves' arrays until the node is
+    freed (counted locks, returned to be given back)."""
+    leaf = False
+    for a, d in zip(args, saved, strict=True):
+        if d is None:
+            continue
+        if a._node is not None:
+            d.setflags(False)
+        elif id(d) in LOCKS or d.flags.writeable:
+            leaf = True
+    return lock_leaves(args, saved) if leaf else None
 
 
 _NO_ATTRS: dict[str, Any] = {}
 
 
-def _cross(args: tuple[Tensor, ...], datas: tuple[Any, ...]) -> tuple[Any, ...]:
+def _cross(args: tuple[Tensor, ...]) -> tuple[Any, ...]:
     """Inputs a ``cross`` primitive must keep: input i only if another input requires grad."""
-    if len(args) == 2:
-        return (datas[0] if args[1]._rg else None, datas[1] if args[0]._rg else None)
-    rg = [a._rg for a in args]
-    total = sum(rg)
-    return tuple([d if total - r > 0 else None for d, r in zip(datas, rg, strict=True)])
+    total = sum([a._rg for a in args])
+    return tuple([a.data if total - a._rg > 0 else None for a in args])
 
 
 # ----------------------------------------------------------------------------- broadcasting
@@ -429,11 +457,11 @@ def backward(
         leaf_grads[id(root)] = g0
         leaves.append(root)
     look = want is not None or _RETAINING[0]
-    anomaly = STATE.anomaly
+    anomaly = STATE.s.anomaly
     push, pop = heapq.heappush, heapq.heappop
     with np.errstate(all="ignore"):
-        prev_mode = STATE.grad_enabled
-        STATE.grad_enabled = create_graph
+        prev_mode = STATE.s.grad_enabled
+        STATE.s.grad_enabled = create_graph
         try:
             while True:
                 if nxt is not None:
@@ -443,7 +471,7 @@ def backward(
                     g = pending.pop(id(node))
                 else:
                     break
-                if node.freed:
+                if node.seq < 0:
                     raise _freed_error(node)
                 if look and (
                     (want is not None and id(node) in want) or retained_tensor(node) is not None
@@ -470,7 +498,7 @@ def backward(
                 for pg in in_grads:
                     p = parents[i]
                     i += 1
-                    if pg is None or not p._rg:
+                    if pg is None:
                         continue
                     if p._is_node:
                         if pg.shape != p.shape:
@@ -481,7 +509,7 @@ def backward(
                             nxt_g = nxt_g + pg
                             continue
                         k = id(p)
-                        prev = pending.get(k)
+                        prev = pending.get(k) if pending else None
                         if prev is not None:
                             pending[k] = prev + pg
                         elif nxt is None and not heap:
@@ -493,7 +521,7 @@ def backward(
                                 nxt = None
                             pending[k] = pg
                             push(heap, (-p.seq, p))
-                    else:
+                    elif p._rg:
                         shape = p.data.shape
                         if pg.shape != shape:
                             pg = _fit(pg, shape, op)
@@ -508,12 +536,12 @@ def backward(
                             leaf_grads[k] = prev + pg
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
-                    node.freed = True
+                    node.seq = -1
                     if node.held is not None:
                         unlock(node.held)
                         node.held = None  # type: ignore[misc]  # only a LockingNode holds
         finally:
-            STATE.grad_enabled = prev_mode
+            STATE.s.grad_enabled = prev_mode
     if want is not None:
         results: list[Any] = [None] * len(want)
         for t in leaves:

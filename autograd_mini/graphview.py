@@ -95,7 +95,7 @@ def graph_view(root: Tensor) -> GraphView:
         extra = v.extra
         if data is None or v.freed:
             args = [order[j].data for j in ins]
-            data2, extra = STATE.quiet.run(v.op.forward, *args, **v.attrs)
+            data2, extra = STATE.s.quiet.run(v.op.forward, *args, **v.attrs)
             data = np.asarray(data2) if data is None else data
         freed = freed or v.freed
         order.append(_value(v, data, extra))

@@ -1,7 +1,7 @@
 """Read-only locks on the leaf arrays a live graph depends on.
 
-A recorded op's output array is made read-only when it is created (nothing but the graph
-should write to an intermediate). A leaf's array — a parameter, an input batch, a constant —
+An op output that some node saves (a VJP reads it, or a view shares its memory) is made
+read-only for good when it is saved. A leaf's array — a parameter, an input batch, a constant —
 is locked while some live node has saved it (or holds a view of it), and unlocked when the last
 such node is freed by ``backward`` or garbage-collected. So an in-place change that would make
 a gradient silently wrong (``w.data += 1`` between forward and backward) raises NumPy's
@@ -34,12 +34,13 @@ def _chain(arr: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def lock_leaves(args: tuple[Any, ...]) -> list[np.ndarray] | None:
-    """Make the writeable arrays of leaf tensors in ``args`` read-only; returns what was locked."""
+def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarray] | None:
+    """Make the writeable arrays of leaf tensors in ``args`` read-only where ``saved`` holds
+    them (None: not saved); returns what was locked."""
     held: list[np.ndarray] = []
     with _MUTEX:
-        for t in args:
-            if t._node is not None:
+        for t, kept in zip(args, saved, strict=True):
+            if t._node is not None or kept is None:
                 continue
             for arr in _chain(t.data):
                 entry = LOCKS.get(id(arr))

@@ -45,6 +45,11 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
 }.items()}
 
 
+def _check_flag(label: str, value: Any) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"draw_graph: {label} must be True or False, got {value!r:.60}")
+
+
 def _color(text: str, color: str | None) -> str:
     return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
 
@@ -58,6 +63,9 @@ class _View:
     ) -> None:
         if not isinstance(root, Tensor):
             raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
+        for label, flag in (("textbook", textbook), ("show_values", show_values),
+                            ("show_constants", show_constants)):
+            _check_flag(label, flag)
         if rankdir not in _RANKDIRS:
             raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
         if type(precision) is not int or not 1 <= precision <= 17:
@@ -294,6 +302,8 @@ def draw_graph(
     nearest the output) are drawn; ``max_nodes=None`` draws all. The walk is iterative and the
     DOT text is deterministic: nodes are named by topological position.
     """
+    _check_flag("show_grads", show_grads)
+    _check_flag("adjoints", adjoints)
     view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
     rows: dict[int, Rows] = {}
     note: str | None = None

@@ -1,4 +1,5 @@
-"""In-place changes to arrays a live graph saved are impossible (read-only), never silent."""
+"""In-place changes to arrays a live graph saved are impossible (read-only), never silent;
+arrays no VJP reads stay writeable."""
 
 from __future__ import annotations
 
@@ -15,16 +16,32 @@ from autograd_mini.locks import is_locked
 
 def test_saved_leaf_is_read_only_until_backward() -> None:
     w = am.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = am.Tensor(np.array([0.5, 0.25]), requires_grad=True)
     x = am.Tensor(np.array([3.0, 4.0]))
-    y = (w * x).sum()
+    y = (w * x).sum() + (w * v).sum()
     with pytest.raises(ValueError, match="read-only"):
-        w.data += 1  # would silently change ∂y/∂x … and x's gradient uses w
+        w.data += 1  # ∂y/∂v = w must be the w of the forward pass
     with pytest.raises(ValueError, match="read-only"):
-        x.data[0] = 0  # ∂y/∂w = x must be the x of the forward pass
+        x.data[0] = 0  # ∂y/∂w = x + v must use the x of the forward pass
     y.backward()
-    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(w.grad.data, [3.5, 4.25])
+    np.testing.assert_array_equal(v.grad.data, [1.0, 2.0])
     w.data += 1  # the graph is freed: parameters are writeable again
     x.data[0] = 0
+
+
+def test_only_what_a_vjp_reads_is_locked() -> None:
+    w = am.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    x = am.Tensor(np.array([3.0, 4.0]))
+    h = w * 2.0  # ∂h/∂w = 2: neither w nor h is kept
+    y = (h * x).sum()  # ∂y/∂h = x: x is kept, h is not (x needs no gradient)
+    assert not is_locked(w.data) and is_locked(x.data)
+    w.data += 1  # harmless: no VJP reads w
+    h.data[0] = 7.0  # harmless: no VJP reads h
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [6.0, 8.0])
 
 
 def test_intermediates_are_read_only() -> None:
@@ -99,7 +116,7 @@ def test_optimizer_step_refuses_while_a_graph_holds_parameters() -> None:
     w = am.Tensor(np.ones(2), requires_grad=True)
     opt = optim.SGD([w], lr=0.1, momentum=0.9)
     (w * w).sum().backward()
-    pending = (w * 3.0).sum()  # built, not yet backpropagated
+    pending = (w * w).sum()  # built, not yet backpropagated: its VJP reads w
     before = w.data.copy()
     with pytest.raises(RuntimeError, match=r"read-only.*no_grad"):
         opt.step()

@@ -156,8 +156,13 @@ def _tanh(x: Any) -> tuple[Any, None]:
     return np.tanh(x), None
 
 
+# 1 as a 0-d array per float dtype: on small arrays an array operand is cheaper than a Python
+# float, on large ones a scalar operand is cheaper than a second full array (g − g·t·t).
+_ONE = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64, np.longdouble)}
+
+
 def _tanh_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    return (g - g * out * out,)
+    return (g * (_ONE.get(out.dtype, 1.0) - out * out),)
 
 
 def _sigmoid(x: Any) -> tuple[Any, None]:
@@ -166,7 +171,7 @@ def _sigmoid(x: Any) -> tuple[Any, None]:
 
 
 def _sigmoid_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    return (g * out * (1 - out),)
+    return (g * out * (_ONE.get(out.dtype, 1.0) - out),)
 
 
 def _relu(x: Any) -> tuple[Any, None]:

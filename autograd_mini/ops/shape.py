@@ -129,7 +129,7 @@ def _prim(name: str, fwd: Any, vjp: Any, **kw: Any) -> None:
 _prim("reshape", _reshape, _reshape_vjp)
 _prim("transpose", _transpose, _transpose_vjp, save_inputs=False)
 _prim("broadcast_to", _broadcast_to, _broadcast_to_vjp)
-_prim("astype", _astype, _astype_vjp)
+_prim("astype", _astype, _astype_vjp, casts=True)
 _prim("getitem", _getitem, _getitem_vjp)
 _prim("scatter_add", _scatter_add, _scatter_add_vjp, save_inputs=False)
 _prim("concatenate", _concatenate, _concatenate_vjp, nin=-1)

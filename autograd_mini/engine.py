@@ -49,6 +49,8 @@ class Primitive:
     ``save_inputs``/``save_out`` say what the VJP reads; with ``cross`` an input is saved only
     when another input requires grad (``a·b``: ā needs b, b̄ needs a), and is None otherwise.
     ``casts`` marks an op whose output may not be floating when an input is (``astype``).
+    ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: the engine
+    calls it directly, one Python frame less per op.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
     "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
     whose derivative jumps (relu, abs, max, ...).
@@ -62,6 +64,7 @@ class Primitive:
     save_out: bool = False
     cross: bool = False
     casts: bool = False
+    ufunc: Any = None
     domain: tuple[str, ...] = ("real",)
     smooth: bool = True
     doc: str = field(default="", compare=False)
@@ -184,14 +187,20 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
     try:
         if n == 2:
             a0, a1 = args
-            if attrs:
+            if op.ufunc is not None:
+                out = s.quiet.run(op.ufunc, a0.data, a1.data)
+                extra = None
+            elif attrs:
                 out, extra = s.quiet.run(op.forward, a0.data, a1.data, **attrs)
             else:
                 out, extra = s.quiet.run(op.forward, a0.data, a1.data)
             rg = a0._rg or a1._rg
         elif n == 1:
             a0 = args[0]
-            if attrs:
+            if op.ufunc is not None:
+                out = s.quiet.run(op.ufunc, a0.data)
+                extra = None
+            elif attrs:
                 out, extra = s.quiet.run(op.forward, a0.data, **attrs)
             else:
                 out, extra = s.quiet.run(op.forward, a0.data)

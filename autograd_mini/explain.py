@@ -68,7 +68,7 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
                 "adjoint, same shape as the output) to trace its backward pass"
             )
         return np.ones(root.shape, dtype=root.data.dtype)
-    g = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
+    g = as_array(grad, copy=False, where="grad (the seed adjoint)").astype(root.data.dtype)
     if g.shape != root.shape:
         raise RuntimeError(f"grad has shape {g.shape} but the output has shape {root.shape}")
     return g

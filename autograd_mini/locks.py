@@ -21,7 +21,24 @@ __all__ = ["LOCKS", "is_locked", "lock_leaves", "unlock"]
 
 # id(array) -> [array, count]; holding the array keeps its id valid while it is locked
 LOCKS: dict[int, list[Any]] = {}
-_MUTEX = threading.Lock()
+# Re-entrant: the cyclic garbage collector may free a locking node (and so call ``unlock``) in
+# the middle of ``lock_leaves`` or ``unlock`` in the same thread. Such nested calls are
+# deferred and run by the outer call before it lets go, so LOCKS is changed by one at a time.
+_MUTEX = threading.RLock()
+_INSIDE = threading.local()
+_DEFERRED: list[list[np.ndarray]] = []
+
+
+@contextlib.contextmanager
+def _exclusive() -> Any:
+    with _MUTEX:
+        _INSIDE.on = True
+        try:
+            yield
+        finally:
+            while _DEFERRED:
+                _unlock(_DEFERRED.pop())
+            _INSIDE.on = False
 
 
 def _chain(arr: np.ndarray) -> list[np.ndarray]:
@@ -38,7 +55,7 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
     """Make the writeable arrays of leaf tensors in ``args`` read-only where ``saved`` holds
     them (None: not saved); returns what was locked."""
     held: list[np.ndarray] = []
-    with _MUTEX:
+    with _exclusive():
         for t, kept in zip(args, saved, strict=True):
             if t._node is not None or kept is None:
                 continue
@@ -58,15 +75,23 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
 def unlock(held: list[np.ndarray]) -> None:
     """Give back locks taken by ``lock_leaves``; an array becomes writeable at its last unlock."""
     with _MUTEX:
-        for arr in held:
-            entry = LOCKS.get(id(arr))
-            if entry is None:
-                continue
-            entry[1] -= 1
-            if entry[1] == 0:
-                del LOCKS[id(arr)]
-                with contextlib.suppress(ValueError):  # its base became read-only: leave it so
-                    arr.setflags(True)  # type: ignore[call-arg]
+        if getattr(_INSIDE, "on", False):  # called by the collector inside one of ours
+            _DEFERRED.append(held)
+            return
+        with _exclusive():
+            _unlock(held)
+
+
+def _unlock(held: list[np.ndarray]) -> None:
+    for arr in held:
+        entry = LOCKS.get(id(arr))
+        if entry is None:
+            continue
+        entry[1] -= 1
+        if entry[1] == 0:
+            del LOCKS[id(arr)]
+            with contextlib.suppress(ValueError):  # its base became read-only: leave it so
+                arr.setflags(True)  # type: ignore[call-arg]
 
 
 def is_locked(arr: np.ndarray) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .grad_mode import no_grad
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
@@ -48,10 +48,10 @@ def accuracy(output: Tensor, target: Any) -> float:
     Targets may be class indices, ±1 labels or 0/1 labels.
     """
     try:
-        out = np.asarray(output.data if isinstance(output, Tensor) else output, dtype=float)
-        y = np.asarray(target.data if isinstance(target, Tensor) else target, dtype=float)
+        out = as_array(output, copy=False, where="accuracy").astype(float)
+        y = as_array(target, copy=False, where="accuracy").astype(float)
     except (ValueError, TypeError):
-        raise TypeError("accuracy: output and target must be numeric arrays of matching "
+        raise TypeError("accuracy: output and target must be real numeric arrays of matching "
                         "length") from None
     if out.size == 0 or y.size == 0:
         raise ValueError("accuracy: no predictions (empty output or target)")

@@ -125,3 +125,18 @@ def test_optimizer_step_refuses_while_a_graph_holds_parameters() -> None:
     pending.backward()
     opt.step()
     assert not np.array_equal(w.data, before)
+
+
+def test_unlock_by_the_collector_inside_a_lock_call_is_deferred() -> None:
+    # The cyclic collector can free a locking node (which unlocks) while the same thread is
+    # inside lock_leaves or unlock; that nested unlock must neither deadlock nor interleave.
+    from autograd_mini import locks
+
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    held = locks.lock_leaves((w,), (w.data,))
+    assert held is not None and is_locked(w.data)
+    with locks._exclusive():
+        locks.unlock(held)
+        assert is_locked(w.data)  # deferred until the outer call lets go
+    assert not is_locked(w.data)
+    w.data += 1

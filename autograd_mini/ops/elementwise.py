@@ -93,14 +93,15 @@ def _pow_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
 
 
 for _name, _f, _v, _kw in (
-    ("add", _add, _add_vjp, {"save_inputs": False}),
-    ("sub", _sub, _sub_vjp, {"save_inputs": False}),
-    ("mul", _mul, _mul_vjp, {"cross": True}),
-    ("div", _div, _div_vjp, {"save_out": True, "domain": ("real", "nonzero")}),
+    ("add", _add, _add_vjp, {"save_inputs": False, "ufunc": np.add}),
+    ("sub", _sub, _sub_vjp, {"save_inputs": False, "ufunc": np.subtract}),
+    ("mul", _mul, _mul_vjp, {"cross": True, "ufunc": np.multiply}),
+    ("div", _div, _div_vjp, {"save_out": True, "domain": ("real", "nonzero"),
+                             "ufunc": np.true_divide}),
     ("pow", _pow, _pow_vjp, {"save_out": True, "domain": ("positive", "real")}),
 ):
     _prim(_name, _f, _v, nin=2, **_kw)
-_prim("neg", _neg, _neg_vjp, save_inputs=False)
+_prim("neg", _neg, _neg_vjp, save_inputs=False, ufunc=np.negative)
 
 
 # --------------------------------------------------------------------------- exp / log family
@@ -202,12 +203,13 @@ def _log_sigmoid_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grad
     return (g * dual.sigmoid(-ins[0]),)
 
 
-_prim("exp", _exp, _exp_vjp, save_inputs=False, save_out=True)
-_prim("log", _log, _log_vjp, domain=("positive",))
-_prim("log1p", _log1p, _log1p_vjp, domain=("above_minus_one",))
-_prim("sqrt", _sqrt, _sqrt_vjp, save_inputs=False, save_out=True, domain=("positive",))
-_prim("abs", _abs, _abs_vjp, smooth=False, domain=("nonzero",))
-_prim("tanh", _tanh, _tanh_vjp, save_inputs=False, save_out=True)
+_prim("exp", _exp, _exp_vjp, save_inputs=False, save_out=True, ufunc=np.exp)
+_prim("log", _log, _log_vjp, domain=("positive",), ufunc=np.log)
+_prim("log1p", _log1p, _log1p_vjp, domain=("above_minus_one",), ufunc=np.log1p)
+_prim("sqrt", _sqrt, _sqrt_vjp, save_inputs=False, save_out=True, domain=("positive",),
+      ufunc=np.sqrt)
+_prim("abs", _abs, _abs_vjp, smooth=False, domain=("nonzero",), ufunc=np.abs)
+_prim("tanh", _tanh, _tanh_vjp, save_inputs=False, save_out=True, ufunc=np.tanh)
 _prim("sigmoid", _sigmoid, _sigmoid_vjp, save_inputs=False, save_out=True)
 _prim("relu", _relu, _relu_vjp, save_inputs=False, save_out=True, smooth=False,
       domain=("nonzero",))

@@ -552,7 +552,8 @@ def backward(
         finally:
             STATE.s.grad_enabled = prev_mode
     if want is not None:
-        results: list[Any] = [None] * len(want)
+        assert inputs is not None
+        results: list[Any] = [None] * len(inputs)
         for t in leaves:
             if id(t) in want:
                 results[want[id(t)]] = leaf_grads[id(t)]
@@ -560,7 +561,6 @@ def backward(
             if id(node) in want:
                 results[want[id(node)]] = g
         # a tensor listed twice in inputs gets its adjoint in every slot
-        assert inputs is not None
         for j, t in enumerate(inputs):
             if results[j] is None:
                 results[j] = results[want[id(t._node or t)]]

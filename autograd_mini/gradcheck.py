@@ -22,7 +22,7 @@ class GradcheckError(AssertionError):
 
 def _f64(x: Any, name: str = "gradcheck") -> np.ndarray:
     arr = x.data if isinstance(x, Tensor) else as_array(x, copy=False, where=name)
-    return np.array(arr, dtype=np.float64)
+    return np.array(arr, dtype=np.float64, order="C")  # row-major: reshape(-1) is a view
 
 
 def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:

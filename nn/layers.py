@@ -44,10 +44,11 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 class Linear(Module):
     """Affine layer y = x Wᵀ + b.
 
-    ``weight`` has PyTorch's layout (out_features, in_features) and ``bias`` shape
-    (out_features,). Both start as U(−1/√in, 1/√in), PyTorch's default, drawn from ``rng`` (a
-    ``np.random.Generator``; weight first, then bias). ``dtype`` sets the parameters' dtype:
-    with float32 parameters and float32 inputs everything stays float32.
+    ``weight`` has PyTorch's shape (out_features, in_features), stored column-major (so x Wᵀ
+    multiplies a row-major matrix; its gradient and optimiser state follow the same layout),
+    and ``bias`` shape (out_features,). Both start as U(−1/√in, 1/√in), PyTorch's default,
+    drawn from ``rng`` (a ``np.random.Generator``; weight first, then bias). ``dtype`` sets the
+    parameters' dtype: with float32 parameters and float32 inputs everything stays float32.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -61,7 +62,9 @@ class Linear(Module):
         bound = 1.0 / math.sqrt(self.in_features)
         shape = (self.out_features, self.in_features)
         check_size(shape, dt, "Linear")
-        self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
+        # Stored column-major: Wᵀ is then a row-major (in, out) matrix, the operand BLAS
+        # multiplies fastest in x Wᵀ; the shape, values and indexing are PyTorch's.
+        self.weight = Parameter(np.asfortranarray(gen.uniform(-bound, bound, shape).astype(dt)))
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt)) if bias else None
         )

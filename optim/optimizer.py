@@ -338,7 +338,8 @@ class Optimizer:
                         f"but the parameter has shape {p.shape}"
                     )
                     continue
-                st[name] = np.array(arr, dtype=p.data.dtype, copy=True)
+                buf = st[name] = np.empty_like(p.data)  # the parameter's dtype and memory layout
+                buf[...] = arr
             new_state[id(p)] = st
         if problems:
             raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))

@@ -28,15 +28,14 @@ def check_grads(fn: Callable[[], Tensor], tensors: Sequence[Tensor], eps: float 
     for t in tensors:
         assert t.grad is not None, "no gradient reached a checked tensor"
         numeric = np.zeros(t.shape)
-        flat = t.data.reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + eps
+        for i in np.ndindex(t.shape):  # any memory layout (Linear weights are column-major)
+            old = t.data[i]
+            t.data[i] = old + eps
             up = float((fn().data * w).sum())
-            flat[i] = old - eps
+            t.data[i] = old - eps
             down = float((fn().data * w).sum())
-            flat[i] = old
-            numeric.reshape(-1)[i] = (up - down) / (2 * eps)
+            t.data[i] = old
+            numeric[i] = (up - down) / (2 * eps)
         np.testing.assert_allclose(t.grad.data, numeric, rtol=rtol, atol=atol)
 
 

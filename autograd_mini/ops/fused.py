@@ -16,12 +16,14 @@ __all__: list[str] = []
 Grads = tuple[Any, ...]
 
 
-def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, None]:
+def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, bool]:
     """y = x Wᵀ + b (W shaped (out, in));  x̄ += ḡ W, W̄ += ḡᵀ x, b̄ += Σ_rows ḡ"""
     out = np.matmul(x, w.T)
     if b is not None:
         out += b  # a fresh array: adding in place saves one activation-sized temporary
-    return out, None
+    # extra: W is column-major (nn.Linear's layout: Wᵀ is a plain row-major matrix, which
+    # BLAS multiplies fastest), so W̄ is made column-major too and updates stay contiguous
+    return out, bool(w.flags.f_contiguous and not w.flags.c_contiguous)
 
 
 def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
@@ -32,7 +34,11 @@ def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
         gx = g @ w
     if needs[1]:
         x2 = dual.reshape(x, (-1, x.shape[-1])) if x.ndim != 2 else x
-        gw = dual.swap_last(g2) @ x2
+        if extra and not isinstance(g2, Tensor):  # W column-major: W̄ = (xᵀ ḡ)ᵀ, same layout
+            gw = np.empty((g2.shape[1], x2.shape[1]), np.result_type(g2, x2), order="F")
+            np.matmul(x2.T, g2, out=gw.T)
+        else:
+            gw = dual.swap_last(g2) @ x2
     if len(ins) > 2 and needs[2]:
         gb = dual.sum(g2, axis=(0,))
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)

@@ -98,8 +98,8 @@ def _nn_linear(n_in: int, n_out: int, w: np.ndarray, b: np.ndarray) -> tuple[Any
     bt = next(p for p in ps if p.data.ndim == 1)
     probe = nn.Linear(2, 3)  # the layout: (in, out) or PyTorch's (out, in)
     flip = next(p for p in probe.parameters() if p.data.ndim == 2).shape == (3, 2)
-    wt.data = np.array(w.T if flip else w, order="C")
-    bt.data = b.copy()
+    wt.data[...] = w.T if flip else w  # copied into the layer's own arrays, as load_state_dict does
+    bt.data[...] = b
     return layer, [wt, bt], flip
 
 

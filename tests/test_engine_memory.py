@@ -1,0 +1,156 @@
+"""A graph keeps what its backward pass needs and nothing more; drawings recompute the rest."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+import optim
+from autograd_mini import Node, Tensor
+from autograd_mini.graphview import graph_view
+from autograd_mini.ops import dual
+
+
+def test_an_intermediate_dies_with_its_tensor_while_the_graph_lives() -> None:
+    gc.disable()
+    try:
+        x = Tensor(np.linspace(-1, 1, 5), requires_grad=True)
+        h = x * 3.0  # mul keeps only the 3.0 (x needs a gradient, the constant does not)
+        probe = weakref.ref(h.data)
+        y = am.tanh(h + 1.0)  # add keeps nothing; tanh keeps its own output
+        del h
+        assert probe() is None  # nothing in the graph refers to h's value
+        (y * y).sum().backward()
+    finally:
+        gc.enable()
+    t = np.tanh(3 * x.data + 1)
+    np.testing.assert_allclose(x.grad.data, 2 * t * (1 - t * t) * 3)
+
+
+def test_nodes_keep_only_what_their_vjp_reads() -> None:
+    x = Tensor(np.ones(3), requires_grad=True)
+    w = Tensor(np.full(3, 2.0), requires_grad=True)
+    c = Tensor(np.arange(3.0))
+    node = (x * c).grad_fn
+    assert node is not None and node.ins is not None
+    assert node.ins[0] is None and node.ins[1] is c.data  # x̄ = ḡ c needs only c
+    both = (x * w).grad_fn
+    assert both is not None and both.ins is not None and all(d is not None for d in both.ins)
+    add = (x + c).grad_fn
+    assert add is not None and add.ins is None and add.out is None
+    th = am.tanh(x).grad_fn
+    assert th is not None and th.ins is None and th.out is not None
+    lin = nn.functional.linear(c, w.reshape(1, 3)).grad_fn  # only W needs a gradient
+    assert lin is not None and lin.ins is not None and lin.ins[0] is c.data
+    assert lin.ins[1] is None
+
+
+def test_parents_are_nodes_or_leaves() -> None:
+    x = Tensor(1.5, requires_grad=True)
+    c = Tensor(2.0)
+    h = x * c
+    y = am.exp(h)
+    node = y.grad_fn
+    assert node is not None and node.parents == (h.grad_fn,)
+    assert isinstance(node.parents[0], Node) and node.parents[0].parents == (x, c)
+    assert node.shape == () and node.requires_grad
+
+
+def test_graph_view_recomputes_values_after_backward() -> None:
+    x = Tensor(np.array([0.5, -1.0]), requires_grad=True, name="x")
+    y = Tensor(np.array([2.0, 0.25]), requires_grad=True, name="y")
+    v3 = x * y
+    v3.name = "v3"
+    f = (v3 - am.log(1.0 + am.exp(v3))).sum()
+    expected = {"v3": (x.data * y.data).copy()}
+    del v3
+    f.backward()
+    view = graph_view(f)
+    assert view.freed
+    named = {t.name: t for t in view.order if t.name}
+    np.testing.assert_allclose(named["v3"].data, expected["v3"])
+    np.testing.assert_allclose(view.order[-1].data, f.data)
+    svg = am.draw_graph(f, names={"x": x}).source
+    assert "v3" in svg and "backward() has freed this graph" in svg
+
+
+def test_draw_graph_before_backward_shows_dropped_intermediates() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = am.sum(am.sqrt(x * 4.0))  # the product x·4 is kept by nobody: it is recomputed
+    view = graph_view(y)
+    values = [t.data.tolist() for t in view.order if t.grad_fn is not None]
+    assert [4.0, 8.0] in values and [2.0, np.sqrt(8.0)] in values
+    trace = am.explain.trace_backward(y)
+    np.testing.assert_allclose(trace.adjoints[0], 1 / np.sqrt(x.data))  # ∂/∂x of Σ 2√x
+
+
+def test_retain_grad_without_the_graph_holding_the_tensor() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    (h * 3.0).sum().backward()
+    np.testing.assert_array_equal(h.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 12.0])
+
+
+def test_backward_inputs_accepts_intermediates_and_repeats() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = am.exp(x)
+    out = (h * h).sum()
+    gh, gx, gh2 = am.engine.backward(out, inputs=[h, x, h], retain_graph=True)
+    np.testing.assert_allclose(gh, 2 * np.exp(x.data))
+    np.testing.assert_allclose(gx, 2 * np.exp(2 * x.data))
+    assert gh2 is gh
+
+
+def test_linear_weights_are_column_major_and_so_is_everything_that_updates_them() -> None:
+    rng = np.random.default_rng(0)
+    layer = nn.Linear(5, 3, rng=np.random.default_rng(1))
+    w = layer.weight
+    assert w.shape == (3, 5) and w.data.flags.f_contiguous
+    reference = np.random.default_rng(1).uniform(-1 / np.sqrt(5), 1 / np.sqrt(5), (3, 5))
+    np.testing.assert_array_equal(w.data, reference)  # PyTorch's values, draws and shape
+    opt = optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
+    x = rng.standard_normal((4, 5))
+    before = w.data.copy()
+    nn.functional.mse_loss(layer(x), np.zeros((4, 3))).backward()
+    g = w.grad.data
+    assert g.flags.f_contiguous
+    np.testing.assert_allclose(g, np.asarray(w.grad.data, order="C"))
+    opt.step()
+    assert w.data.flags.f_contiguous
+    assert opt.state[id(w)]["momentum_buffer"].flags.f_contiguous
+    np.testing.assert_allclose(w.data, before - 0.1 * g)
+    state = opt.state_dict()
+    again = optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
+    again.load_state_dict(state)
+    assert again.state[id(w)]["momentum_buffer"].flags.f_contiguous
+    copy = nn.Linear(5, 3)
+    copy.load_state_dict(layer.state_dict())
+    assert copy.weight.data.flags.f_contiguous
+    np.testing.assert_array_equal(copy.weight.data, w.data)
+
+
+def test_gradcheck_with_a_column_major_input() -> None:
+    w = np.asfortranarray(np.random.default_rng(0).standard_normal((3, 4)))
+    x = np.random.default_rng(1).standard_normal((2, 4))
+    assert am.gradcheck(lambda a: nn.functional.linear(x, a).tanh(), [w])
+
+
+@pytest.mark.parametrize("shape", [(7,), (64, 128)])
+def test_masked_equals_where_and_keeps_zeros_for_inf(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal(shape)
+    mask = rng.random(shape) > 0.5
+    np.testing.assert_array_equal(dual.masked(g, mask), np.where(mask, g, 0.0))
+    g[~mask] = np.inf  # an inf where the mask is off must give 0, not inf·0 = NaN
+    out = dual.masked(g, mask)
+    np.testing.assert_array_equal(out, np.where(mask, g, 0.0))
+    x = Tensor(np.where(mask, 1.0, -1.0), requires_grad=True)
+    am.relu(x).backward(g)
+    assert np.all(np.isfinite(x.grad.data))

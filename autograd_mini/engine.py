@@ -46,8 +46,9 @@ class Primitive:
     ``ins`` and ``out`` are ndarrays on the fast first-order path and Tensors when the backward
     pass is itself recorded (``create_graph=True``); ``extra`` holds constant arrays the forward
     chose to keep (masks, indices). ``needs[i]`` says whether input ``i`` wants a gradient.
-    ``save_inputs``/``save_out`` say what the VJP reads; with ``cross`` an input is saved only
-    when another input requires grad (``a·b``: ā needs b, b̄ needs a), and is None otherwise.
+    ``save_inputs``/``save_out`` say what the VJP reads; with ``cross`` the first two inputs are
+    saved only for each other (``a·b``: ā needs b, b̄ needs a; x Wᵀ + b: x̄ needs W, W̄ needs x)
+    and further inputs never; an input not saved is None in ``ins``.
     ``casts`` marks an op whose output may not be floating when an input is (``astype``).
     ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: the engine
     calls it directly, one Python frame less per op.
@@ -291,9 +292,10 @@ _NO_ATTRS: dict[str, Any] = {}
 
 
 def _cross(args: tuple[Tensor, ...]) -> tuple[Any, ...]:
-    """Inputs a ``cross`` primitive must keep: input i only if another input requires grad."""
-    total = sum([a._rg for a in args])
-    return tuple([a.data if total - a._rg > 0 else None for a in args])
+    """Inputs a ``cross`` primitive (a·b, x Wᵀ + b) keeps: the first input if the second needs
+    a gradient, the second if the first does; never a third (a bias)."""
+    a0, a1 = args[0], args[1]
+    return (a0.data if a1._rg else None, a1.data if a0._rg else None) + (None,) * (len(args) - 2)
 
 
 # ----------------------------------------------------------------------------- broadcasting

@@ -332,6 +332,11 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     return apply(_P["softmax_cross_entropy"], (x,), {"target": t})
 
 
+def _softmax_cross_entropy_checked(x: Tensor, t: np.ndarray) -> Tensor:
+    """``softmax_cross_entropy`` for logits and classes the caller has validated already."""
+    return apply(_P["softmax_cross_entropy"], (x,), {"target": t})
+
+
 # --------------------------------------------------------------------------- reductions
 def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ over ``axis`` (None: all axes)."""

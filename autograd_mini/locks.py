@@ -25,20 +25,39 @@ LOCKS: dict[int, list[Any]] = {}
 # the middle of ``lock_leaves`` or ``unlock`` in the same thread. Such nested calls are
 # deferred and run by the outer call before it lets go, so LOCKS is changed by one at a time.
 _MUTEX = threading.RLock()
-_INSIDE = threading.local()
+
+
+class _Inside(threading.local):
+    on = False  # this thread is inside lock_leaves or unlock
+
+
+_INSIDE = _Inside()
 _DEFERRED: list[list[np.ndarray]] = []
+
+
+def _enter() -> None:
+    _MUTEX.acquire()
+    _INSIDE.on = True
+
+
+def _leave() -> None:
+    """Run the unlocks deferred meanwhile, then let go (the mutex is held)."""
+    try:
+        while _DEFERRED:
+            _unlock(_DEFERRED.pop())
+    finally:
+        _INSIDE.on = False
+        _MUTEX.release()
 
 
 @contextlib.contextmanager
 def _exclusive() -> Any:
-    with _MUTEX:
-        _INSIDE.on = True
-        try:
-            yield
-        finally:
-            while _DEFERRED:
-                _unlock(_DEFERRED.pop())
-            _INSIDE.on = False
+    """``with _exclusive():`` — what lock_leaves and unlock do around their work."""
+    _enter()
+    try:
+        yield
+    finally:
+        _leave()
 
 
 def _chain(arr: np.ndarray) -> list[np.ndarray]:
@@ -55,7 +74,8 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
     """Make the writeable arrays of leaf tensors in ``args`` read-only where ``saved`` holds
     them (None: not saved); returns what was locked."""
     held: list[np.ndarray] = []
-    with _exclusive():
+    _enter()
+    try:
         for t, kept in zip(args, saved, strict=True):
             if t._node is not None or kept is None:
                 continue
@@ -69,17 +89,22 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
                 else:
                     continue  # read-only already, and not by us: nothing to give back
                 held.append(arr)
+    finally:
+        _leave()
     return held or None
 
 
 def unlock(held: list[np.ndarray]) -> None:
     """Give back locks taken by ``lock_leaves``; an array becomes writeable at its last unlock."""
     with _MUTEX:
-        if getattr(_INSIDE, "on", False):  # called by the collector inside one of ours
+        if _INSIDE.on:  # called by the collector inside one of ours: the outer call runs it
             _DEFERRED.append(held)
             return
-        with _exclusive():
+        _enter()
+        try:
             _unlock(held)
+        finally:
+            _leave()
 
 
 def _unlock(held: list[np.ndarray]) -> None:

@@ -48,6 +48,11 @@ def test_nodes_keep_only_what_their_vjp_reads() -> None:
     lin = nn.functional.linear(c, w.reshape(1, 3)).grad_fn  # only W needs a gradient
     assert lin is not None and lin.ins is not None and lin.ins[0] is c.data
     assert lin.ins[1] is None
+    layer = nn.Linear(3, 2)  # W and b need gradients, the input does not: only x is kept
+    full = layer(c).grad_fn
+    assert full is not None and full.ins is not None
+    assert full.ins[0] is c.data and full.ins[1] is None and full.ins[2] is None
+    assert not am.locks.is_locked(layer.weight.data) and am.locks.is_locked(c.data)
 
 
 def test_parents_are_nodes_or_leaves() -> None:

@@ -6,6 +6,7 @@ functions, which is how ``create_graph=True`` makes gradients differentiable.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -54,15 +55,15 @@ def sigmoid(x: Any) -> Any:
 def sum(x: Any, axis: tuple[int, ...] | None = None, keepdims: bool = False) -> Any:
     if isinstance(x, Tensor):
         return _F().sum(x, axis=axis, keepdims=keepdims)
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)  # the method: no Python wrapper in between
 
 
 def reshape(x: Any, shape: tuple[int, ...]) -> Any:
-    return _F().reshape(x, shape) if isinstance(x, Tensor) else np.reshape(x, shape)
+    return _F().reshape(x, shape) if isinstance(x, Tensor) else x.reshape(shape)
 
 
 def transpose(x: Any, axes: tuple[int, ...] | None) -> Any:
-    return _F().transpose(x, axes) if isinstance(x, Tensor) else np.transpose(x, axes)
+    return _F().transpose(x, axes) if isinstance(x, Tensor) else x.transpose(axes)
 
 
 def swap_last(x: Any) -> Any:
@@ -70,11 +71,19 @@ def swap_last(x: Any) -> Any:
     if isinstance(x, Tensor):
         perm = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
         return _F().transpose(x, perm)
-    return np.swapaxes(x, -1, -2)
+    return x.swapaxes(-1, -2)
 
 
 def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    return _F().broadcast_to(x, shape) if isinstance(x, Tensor) else np.broadcast_to(x, shape)
+    """x broadcast to ``shape``: a read-only view, or for small results a fresh array (cheaper
+    to make than NumPy's view)."""
+    if isinstance(x, Tensor):
+        return _F().broadcast_to(x, shape)
+    if math.prod(shape) <= 4096:
+        out = np.empty(shape, x.dtype)
+        out[...] = x
+        return out
+    return np.broadcast_to(x, shape)
 
 
 def astype(x: Any, dtype: np.dtype) -> Any:

@@ -27,7 +27,7 @@ def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, bool]:
 
 
 def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    x, w = ins[0], ins[1]  # x is kept only if W or b needs a gradient, W only if x or b does
+    x, w = ins[0], ins[1]  # x is kept only if W needs a gradient, W only if x does
     g2 = dual.reshape(g, (-1, g.shape[-1])) if g.ndim != 2 else g
     gx = gw = gb = None
     if needs[0]:
@@ -47,9 +47,9 @@ def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
 def _softmax_xent(x: Any, target: Any = None) -> tuple[Any, Any]:
     """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and class indices t (N,);
     x̄ += ḡ_n (softmax(x_n) − onehot(t_n))"""
-    z = x - np.max(x, axis=-1, keepdims=True)
+    z = x - x.max(axis=-1, keepdims=True)  # methods: no Python wrapper per call
     e = np.exp(z)
-    s = np.sum(e, axis=-1, keepdims=True)
+    s = e.sum(axis=-1, keepdims=True)
     rows = np.arange(x.shape[0])
     loss = np.log(s[:, 0]) - z[rows, target]
     e /= s  # the softmax, kept for the backward pass

@@ -21,7 +21,7 @@ def _raw(x: Any) -> Any:
 
 def _sum(x: Any, axis: Axes = None, keepdims: bool = False) -> tuple[Any, None]:
     """Σ_axis x;  x̄ += broadcast(ḡ)"""
-    return np.sum(x, axis=axis, keepdims=keepdims), None
+    return x.sum(axis=axis, keepdims=keepdims), None
 
 
 def _sum_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, axis: Axes = None,

@@ -16,7 +16,7 @@ Grads = tuple[Any, ...]
 
 def _reshape(x: Any, shape: tuple[int, ...] = ()) -> tuple[Any, None]:
     """reshape x;  x̄ += reshape(ḡ, x.shape)"""
-    return np.reshape(x, shape), None
+    return x.reshape(shape), None
 
 
 def _reshape_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, shape: Any = ()) -> Grads:
@@ -25,7 +25,7 @@ def _reshape_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, shape: Any 
 
 def _transpose(x: Any, axes: tuple[int, ...] | None = None) -> tuple[Any, None]:
     """permute axes;  x̄ += transpose(ḡ, argsort(axes))"""
-    return np.transpose(x, axes), None
+    return x.transpose(axes), None
 
 
 def _transpose_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any,

@@ -55,6 +55,20 @@ def test_nodes_keep_only_what_their_vjp_reads() -> None:
     assert not am.locks.is_locked(layer.weight.data) and am.locks.is_locked(c.data)
 
 
+def test_shape_ops_and_sum_keep_shapes_not_arrays() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for y in (am.sum(x), x.astype(np.float32), am.sum(x, axis=0)):
+        node = y.grad_fn
+        assert node is not None and node.ins is None and node.extra in ((2, 3), np.float64)
+    assert not am.locks.is_locked(x.data)  # sum and astype read no input values
+    x.data[0, 0] = 5.0
+    (am.sum(x * x, axis=1) * np.array([1.0, 2.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * x.data * np.array([[1.0], [2.0]]))
+    view = x[1]  # a view still protects the memory it shares
+    assert am.locks.is_locked(x.data) and view.grad_fn is not None
+    assert view.grad_fn.extra == (2, 3)
+
+
 def test_parents_are_nodes_or_leaves() -> None:
     x = Tensor(1.5, requires_grad=True)
     c = Tensor(2.0)

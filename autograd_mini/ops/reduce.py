@@ -19,14 +19,14 @@ def _raw(x: Any) -> Any:
     return x if isinstance(x, np.ndarray) else x.data
 
 
-def _sum(x: Any, axis: Axes = None, keepdims: bool = False) -> tuple[Any, None]:
+def _sum(x: Any, axis: Axes = None, keepdims: bool = False) -> tuple[Any, tuple[int, ...]]:
     """Σ_axis x;  x̄ += broadcast(ḡ)"""
-    return x.sum(axis=axis, keepdims=keepdims), None
+    return x.sum(axis=axis, keepdims=keepdims), x.shape  # the VJP needs only the shape
 
 
 def _sum_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, axis: Axes = None,
              keepdims: bool = False) -> Grads:
-    shape = ins[0].shape
+    shape = extra
     return (dual.broadcast_to(dual.reduced_to_keepdims(g, shape, axis, keepdims), shape),)
 
 
@@ -94,7 +94,7 @@ def _prim(name: str, fwd: Any, vjp: Any, **kw: Any) -> None:
     register(Primitive(name, fwd, vjp, doc=(fwd.__doc__ or "").strip(), **kw))
 
 
-_prim("sum", _sum, _sum_vjp)
+_prim("sum", _sum, _sum_vjp, save_inputs=False)
 _prim("max", _max, _extreme_vjp, save_inputs=False, smooth=False)
 _prim("min", _min, _extreme_vjp, save_inputs=False, smooth=False)
 _prim("logsumexp", _logsumexp, _logsumexp_vjp, save_out=True)

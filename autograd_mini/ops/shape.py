@@ -14,13 +14,14 @@ __all__: list[str] = []
 Grads = tuple[Any, ...]
 
 
-def _reshape(x: Any, shape: tuple[int, ...] = ()) -> tuple[Any, None]:
+# Shape ops keep the input's shape (or dtype) as ``extra``, not the input itself.
+def _reshape(x: Any, shape: tuple[int, ...] = ()) -> tuple[Any, tuple[int, ...]]:
     """reshape x;  x̄ += reshape(ḡ, x.shape)"""
-    return x.reshape(shape), None
+    return x.reshape(shape), x.shape
 
 
 def _reshape_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, shape: Any = ()) -> Grads:
-    return (dual.reshape(g, ins[0].shape),)
+    return (dual.reshape(g, extra),)
 
 
 def _transpose(x: Any, axes: tuple[int, ...] | None = None) -> tuple[Any, None]:
@@ -34,33 +35,33 @@ def _transpose_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any,
     return (dual.transpose(g, inv),)
 
 
-def _broadcast_to(x: Any, shape: tuple[int, ...] = ()) -> tuple[Any, None]:
+def _broadcast_to(x: Any, shape: tuple[int, ...] = ()) -> tuple[Any, tuple[int, ...]]:
     """broadcast x to shape;  x̄ += ḡ summed over the broadcast axes"""
-    return np.broadcast_to(x, shape), None
+    return np.broadcast_to(x, shape), x.shape
 
 
 def _broadcast_to_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any,
                       shape: Any = ()) -> Grads:
-    return (sum_to(g, ins[0].shape),)
+    return (sum_to(g, extra),)
 
 
-def _astype(x: Any, dtype: Any = None) -> tuple[Any, None]:
+def _astype(x: Any, dtype: Any = None) -> tuple[Any, np.dtype]:
     """cast to dtype;  x̄ += ḡ cast back to x's dtype"""
-    return x.astype(dtype), None
+    return x.astype(dtype), x.dtype
 
 
 def _astype_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, dtype: Any = None) -> Grads:
-    return (dual.astype(g, ins[0].dtype),)
+    return (dual.astype(g, extra),)
 
 
-def _getitem(x: Any, index: Any = None, basic: bool = True) -> tuple[Any, None]:
+def _getitem(x: Any, index: Any = None, basic: bool = True) -> tuple[Any, tuple[int, ...]]:
     """x[index];  x̄ += scatter-add of ḡ at index (repeated indices accumulate)"""
-    return x[index], None
+    return x[index], x.shape
 
 
 def _getitem_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any, index: Any = None,
                  basic: bool = True) -> Grads:
-    return (dual.scatter_add(g, index, ins[0].shape, basic),)
+    return (dual.scatter_add(g, index, extra, basic),)
 
 
 def _scatter_add(g: Any, index: Any = None, shape: tuple[int, ...] = (),
@@ -126,11 +127,11 @@ def _prim(name: str, fwd: Any, vjp: Any, **kw: Any) -> None:
     register(Primitive(name, fwd, vjp, doc=(fwd.__doc__ or "").strip(), **kw))
 
 
-_prim("reshape", _reshape, _reshape_vjp)
+_prim("reshape", _reshape, _reshape_vjp, save_inputs=False)
 _prim("transpose", _transpose, _transpose_vjp, save_inputs=False)
-_prim("broadcast_to", _broadcast_to, _broadcast_to_vjp)
-_prim("astype", _astype, _astype_vjp, casts=True)
-_prim("getitem", _getitem, _getitem_vjp)
+_prim("broadcast_to", _broadcast_to, _broadcast_to_vjp, save_inputs=False)
+_prim("astype", _astype, _astype_vjp, save_inputs=False, casts=True)
+_prim("getitem", _getitem, _getitem_vjp, save_inputs=False)
 _prim("scatter_add", _scatter_add, _scatter_add_vjp, save_inputs=False)
 _prim("concatenate", _concatenate, _concatenate_vjp, nin=-1)
 _prim("matmul", _matmul, _matmul_vjp, nin=2)

@@ -173,3 +173,36 @@ def test_masked_equals_where_and_keeps_zeros_for_inf(shape: tuple[int, ...]) -> 
     x = Tensor(np.where(mask, 1.0, -1.0), requires_grad=True)
     am.relu(x).backward(g)
     assert np.all(np.isfinite(x.grad.data))
+
+
+def test_second_order_through_ops_that_keep_one_input() -> None:
+    c = np.array([0.5, -2.0, 1.5])
+    xc = np.array([[0.3, -0.7, 1.1], [0.2, 0.4, -0.9]])
+    # mul by a constant keeps only the constant; linear with a constant input keeps only x
+    assert am.gradgradcheck(lambda x: (am.tanh(x * c) * x).sum(), [np.array([0.2, -0.4, 0.9])])
+    assert am.gradgradcheck(lambda w: am.tanh(nn.functional.linear(xc, w)).sum(),
+                            [np.array([[0.1, -0.3, 0.5], [0.7, 0.2, -0.6]])])
+    assert am.gradgradcheck(lambda x: (am.sum(x.reshape(3, 2)[1:], axis=0) ** 2).sum(),
+                            [np.arange(6.0) / 7])
+
+
+def test_explain_and_draw_a_graph_of_shape_ops() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3) / 10, requires_grad=True, name="x")
+    y = am.sum(am.exp(x.reshape(3, 2)[1:]))
+    text = am.explain_backward(y)
+    assert "getitem" in text and "reshape" in text and "sum" in text
+    trace = am.explain.trace_backward(y)
+    want = np.zeros((2, 3))
+    want.reshape(3, 2)[1:] = np.exp(x.data.reshape(3, 2)[1:])
+    np.testing.assert_allclose(trace.adjoint(x), want)
+    assert "getitem" in am.draw_graph(y).source
+
+
+def test_retained_tensor_dropped_before_backward_is_skipped() -> None:
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = am.exp(x)
+    h.retain_grad()
+    y = (h * 2.0).sum()
+    del h
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))

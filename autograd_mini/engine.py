@@ -30,7 +30,6 @@ __all__ = [
     "retained_tensor",
     "sum_to",
     "topological_order",
-    "value_of",
 ]
 
 
@@ -224,7 +223,7 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
         t._rg = True
         if op.save_inputs:
             if n == 2:
-                if op.cross:
+                if op.cross:  # _cross, written out for two inputs (the hot path)
                     ins: tuple[Any, ...] | None = (
                         a0.data if a1._rg else None, a1.data if a0._rg else None
                     )
@@ -356,4 +355,4 @@ def topological_order(root: Tensor | Node, only_grad: bool = False) -> list[Vert
 
 
 # The reverse sweep lives in sweep.py; it is part of the engine's interface.
-from .sweep import backward, value_of  # noqa: E402
+from .sweep import backward  # noqa: E402

@@ -110,8 +110,7 @@ def trace_backward(
             if node is None or g is None:
                 continue
             needs = tuple(order[j]._rg for j in view.inputs[i])
-            grads = node.op.vjp(g, view.saved_inputs(i), t.data, getattr(t, "extra", None), needs,
-                                **node.attrs)
+            grads = view.vjp(i, g, needs)
             sent = []
             for k, (j, pg, need) in enumerate(zip(view.inputs[i], grads, needs, strict=False)):
                 if pg is None or not need:
@@ -135,16 +134,13 @@ def trace_backward(
 def _local_derivatives(view: GraphView, i: int) -> list[float | None]:
     """∂t/∂input for each input when t and that input are single numbers (else None)."""
     t = view.order[i]
-    node = t._node
-    assert node is not None
     parents = [view.order[j] for j in view.inputs[i]]
     if t.data.size != 1:
         return [None] * len(parents)
     needs = tuple(p._rg for p in parents)
     one = np.ones(t.shape, dtype=t.data.dtype)
     with no_grad(), np.errstate(all="ignore"):
-        grads = node.op.vjp(one, view.saved_inputs(i), t.data, getattr(t, "extra", None), needs,
-                            **node.attrs)
+        grads = view.vjp(i, one, needs)
     out: list[float | None] = []
     for p, pg, need in zip(parents, grads, needs, strict=False):
         if pg is None or not need or p.data.size != 1:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 __all__ = [
@@ -111,20 +110,29 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
-@contextmanager
-def name_scope(name: str) -> Iterator[tuple[str, ...]]:
+class name_scope:
     """Tag every node created inside with the scope path ``outer/…/name`` (used by draw_graph).
 
-    Scopes nest and are per thread; the yielded value is the full scope path as a tuple.
+    Scopes nest and are per thread; ``with name_scope(n) as path`` gives the full scope path as
+    a tuple. A plain class rather than a generator: every module call enters one.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name_scope: name must be a non-empty string, got {name!r}")
-    prev = STATE.s.scope
-    STATE.s.scope = (*prev, name)
-    try:
-        yield STATE.s.scope
-    finally:
-        STATE.s.scope = prev
+
+    __slots__ = ("_name", "_prev", "_switches")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name_scope: name must be a non-empty string, got {name!r}")
+        self._name = name
+        self._prev: list[tuple[str, ...]] = []
+
+    def __enter__(self) -> tuple[str, ...]:
+        s = self._switches = STATE.s
+        self._prev.append(s.scope)
+        s.scope = (*s.scope, self._name)
+        return s.scope
+
+    def __exit__(self, *exc: object) -> None:
+        self._switches.scope = self._prev.pop()
 
 
 def current_scope() -> tuple[str, ...]:

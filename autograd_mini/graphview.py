@@ -16,7 +16,7 @@ import numpy as np
 
 from .engine import Node, node_name, retained_tensor, topological_order
 from .grad_mode import STATE
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 __all__ = ["GraphValue", "GraphView", "graph_view", "vertex_key"]
 
@@ -47,22 +47,18 @@ class GraphView:
     pos: dict[int, int]
     freed: bool
 
-    def node(self, i: int) -> Node | None:
-        """The node that made vertex ``i`` (None for a leaf)."""
-        return self.order[i]._node
-
-    def saved_inputs(self, i: int) -> tuple[np.ndarray, ...]:
-        """The input values of vertex ``i``, for its VJP."""
-        return tuple(self.order[j].data for j in self.inputs[i])
+    def vjp(self, i: int, g: Any, needs: tuple[bool, ...]) -> Any:
+        """The VJP of vertex ``i``'s op for adjoint ``g``, on the forward values of the view."""
+        t = self.order[i]
+        node = t._node
+        assert isinstance(t, GraphValue) and node is not None
+        ins = tuple(self.order[j].data for j in self.inputs[i])
+        return node.op.vjp(g, ins, t.data, t.extra, needs, **node.attrs)
 
 
 def _value(node: Node, data: np.ndarray, extra: Any) -> GraphValue:
-    v = GraphValue.__new__(GraphValue)
-    v.data = data
-    v._grad = None
-    v._rg = True
-    v._node = node
-    v._name = node_name(node)
+    v = wrap(data, node, node_name(node), GraphValue)
+    assert isinstance(v, GraphValue)
     v.extra = extra
     kept = retained_tensor(node)
     if kept is not None:
@@ -73,7 +69,7 @@ def _value(node: Node, data: np.ndarray, extra: Any) -> GraphValue:
 def graph_view(root: Tensor) -> GraphView:
     """Every vertex of ``root``'s graph with its value, without recursion."""
     verts = topological_order(root)
-    pos = {id(v): i for i, v in enumerate(verts)}
+    pos = {id(v): i for i, v in enumerate(verts)}  # id of a vertex is its vertex_key
     known: dict[int, np.ndarray] = {id(root._node): root.data} if root._node is not None else {}
     for v in verts:  # values the graph still holds: saved outputs and saved inputs
         if isinstance(v, Node) and not v.freed:
@@ -100,4 +96,4 @@ def graph_view(root: Tensor) -> GraphView:
         freed = freed or v.freed
         order.append(_value(v, data, extra))
         inputs.append(ins)
-    return GraphView(order, inputs, {vertex_key(v): i for i, v in enumerate(verts)}, freed)
+    return GraphView(order, inputs, pos, freed)

@@ -50,16 +50,6 @@ def _leave() -> None:
         _MUTEX.release()
 
 
-@contextlib.contextmanager
-def _exclusive() -> Any:
-    """``with _exclusive():`` — what lock_leaves and unlock do around their work."""
-    _enter()
-    try:
-        yield
-    finally:
-        _leave()
-
-
 def _chain(arr: np.ndarray) -> list[np.ndarray]:
     """The array and the ndarrays it is a view of (a view is only safe if its bases are)."""
     out = [arr]
@@ -96,15 +86,16 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
 
 def unlock(held: list[np.ndarray]) -> None:
     """Give back locks taken by ``lock_leaves``; an array becomes writeable at its last unlock."""
-    with _MUTEX:
-        if _INSIDE.on:  # called by the collector inside one of ours: the outer call runs it
-            _DEFERRED.append(held)
-            return
-        _enter()
-        try:
-            _unlock(held)
-        finally:
-            _leave()
+    _MUTEX.acquire()
+    if _INSIDE.on:  # called by the collector inside one of ours: the outer call runs it
+        _DEFERRED.append(held)
+        _MUTEX.release()
+        return
+    _INSIDE.on = True
+    try:
+        _unlock(held)
+    finally:
+        _leave()
 
 
 def _unlock(held: list[np.ndarray]) -> None:

@@ -12,11 +12,9 @@ import numpy as np
 from .engine import _RETAINING, AnomalyError, Node, Primitive, retained_tensor, sum_to
 from .grad_mode import STATE
 from .locks import unlock
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
-__all__ = ["backward", "value_of"]
-
-_new = object.__new__
+__all__ = ["backward"]
 
 
 def _fit(g: Any, shape: tuple[int, ...], op: Primitive) -> Any:
@@ -70,26 +68,16 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def value_of(node: Node, data: Any) -> Tensor:
-    """A Tensor standing for ``node``'s output with value ``data`` (for recorded VJPs)."""
-    t = _new(Tensor)
-    t.data = data
-    t._grad = None
-    t._rg = True
-    t._node = node
-    return t
-
-
 def _recorded_args(node: Node) -> tuple[Any, Any]:
     """``ins`` and ``out`` of ``node`` as Tensors connected to the graph (``create_graph``)."""
     ins: Any = node.ins
     if ins is not None:
         ins = tuple([
-            p if not p._is_node else (None if d is None else value_of(p, d))  # type: ignore[arg-type]
+            p if not p._is_node else (None if d is None else wrap(d, p))  # type: ignore[arg-type]
             for p, d in zip(node.parents, ins, strict=True)
         ])
     out = node.out
-    return ins, (None if out is None else value_of(node, out))
+    return ins, (None if out is None else wrap(out, node))
 
 
 def backward(
@@ -269,12 +257,6 @@ def _accumulate(t: Tensor, g: Any, handed: set[int], user_seed: int) -> None:
         g = g.copy()
     handed.add(id(g))
     if t._grad is None:
-        gt = Tensor.__new__(Tensor)
-        gt.data = g
-        gt._rg = False
-        gt._grad = None
-        gt._node = None
-        gt._name = None
-        t._grad = gt
+        t._grad = wrap(g)
     else:
-        t._grad = Tensor(t._grad.data + g) if not t._grad._rg else t._grad + g
+        t._grad = wrap(t._grad.data + g) if not t._grad._rg else t._grad + g

@@ -10,7 +10,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .engine import Node
 
-__all__ = ["Tensor", "as_array", "tensor"]
+__all__ = ["Tensor", "as_array", "tensor", "wrap"]
 
 ArrayLike = Any
 
@@ -206,13 +206,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
-        t = Tensor.__new__(Tensor)
-        t.data = self.data
-        t._rg = False
-        t._grad = None
-        t._node = None
-        t._name = self.name
-        return t
+        return wrap(self.data, name=self.name)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (its node remembers it weakly)."""
@@ -447,3 +441,17 @@ def tensor(
 
 # Set by ``functional`` when it is imported (it needs Tensor first, and Tensor's operators need it).
 F: Any = None
+
+
+def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
+         cls: type[Tensor] = Tensor) -> Tensor:
+    """A ``cls`` around ``data`` as it is (no copy, no checks): a leaf without gradient, or
+    with ``node`` the value that node made (it then requires grad). For arrays the library
+    made itself; ``Tensor(...)`` is the checked constructor."""
+    t = object.__new__(cls)
+    t.data = data
+    t._grad = None
+    t._rg = node is not None
+    t._node = node
+    t._name = name
+    return t

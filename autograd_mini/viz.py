@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .explain import BAR, BackwardTrace, trace_backward
+from .functional import _flag
 from .graphview import graph_view, vertex_key
 from .tensor import Tensor
 from .viz_labels import (
@@ -45,11 +46,6 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
 }.items()}
 
 
-def _check_flag(label: str, value: Any) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"draw_graph: {label} must be True or False, got {value!r:.60}")
-
-
 def _color(text: str, color: str | None) -> str:
     return f'<FONT COLOR="{color}">{text}</FONT>' if color else text
 
@@ -65,7 +61,7 @@ class _View:
             raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
         for label, flag in (("textbook", textbook), ("show_values", show_values),
                             ("show_constants", show_constants)):
-            _check_flag(label, flag)
+            _flag(flag, "draw_graph", label)
         if rankdir not in _RANKDIRS:
             raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
         if type(precision) is not int or not 1 <= precision <= 17:
@@ -302,8 +298,8 @@ def draw_graph(
     nearest the output) are drawn; ``max_nodes=None`` draws all. The walk is iterative and the
     DOT text is deterministic: nodes are named by topological position.
     """
-    _check_flag("show_grads", show_grads)
-    _check_flag("adjoints", adjoints)
+    _flag(show_grads, "draw_graph", "show_grads")
+    _flag(adjoints, "draw_graph", "adjoints")
     view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
     rows: dict[int, Rows] = {}
     note: str | None = None

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from .graphview import vertex_key
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -198,5 +200,5 @@ def name_map(names: Names) -> dict[int, str]:
             ) from None
         if not hasattr(t, "_node") or not hasattr(t, "data"):
             raise TypeError(f"names: {name!r} maps to {type(t).__name__}, not a Tensor")
-        out.setdefault(id(t._node) if t._node is not None else id(t), str(name))
+        out.setdefault(vertex_key(t), str(name))
     return out

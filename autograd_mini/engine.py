@@ -205,7 +205,12 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             else:
                 out, extra = s.quiet.run(op.forward, a0.data)
             rg = a0._rg
+        elif n == 3 and not attrs:  # linear with a bias
+            a0, a1, a2 = args
+            out, extra = s.quiet.run(op.forward, a0.data, a1.data, a2.data)
+            rg = a0._rg or a1._rg or a2._rg
         else:
+            a0, a1 = args[0], args[1]
             out, extra = s.quiet.run(op.forward, *[a.data for a in args], **(attrs or _NO_ATTRS))
             rg = any([a._rg for a in args])
     except ValueError as exc:
@@ -223,7 +228,7 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
         t._rg = True
         if op.save_inputs:
             if n == 2:
-                if op.cross:  # _cross, written out for two inputs (the hot path)
+                if op.cross:  # a·b: each input is kept only for the other's gradient
                     ins: tuple[Any, ...] | None = (
                         a0.data if a1._rg else None, a1.data if a0._rg else None
                     )
@@ -231,8 +236,10 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
                     ins = (a0.data, a1.data)
             elif n == 1:
                 ins = (a0.data,)
+            elif op.cross:  # x Wᵀ + b: x for W̄, W for x̄, never the bias
+                ins = (a0.data if a1._rg else None, a1.data if a0._rg else None) + (None,) * (n - 2)
             else:
-                ins = _cross(args) if op.cross else tuple([a.data for a in args])
+                ins = tuple([a.data for a in args])
             saved = ins
         else:
             ins = saved = None
@@ -253,6 +260,8 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             node.parents = (a0._node or a0, a1._node or a1)
         elif n == 1:
             node.parents = (a0._node or a0,)
+        elif n == 3:
+            node.parents = (a0._node or a0, a1._node or a1, args[2]._node or args[2])
         else:
             node.parents = tuple([a._node or a for a in args])
         node.ins = ins
@@ -288,13 +297,6 @@ def _protect(args: tuple[Tensor, ...], saved: tuple[Any, ...]) -> list[np.ndarra
 
 
 _NO_ATTRS: dict[str, Any] = {}
-
-
-def _cross(args: tuple[Tensor, ...]) -> tuple[Any, ...]:
-    """Inputs a ``cross`` primitive (a·b, x Wᵀ + b) keeps: the first input if the second needs
-    a gradient, the second if the first does; never a third (a bias)."""
-    a0, a1 = args[0], args[1]
-    return (a0.data if a1._rg else None, a1.data if a0._rg else None) + (None,) * (len(args) - 2)
 
 
 # ----------------------------------------------------------------------------- broadcasting

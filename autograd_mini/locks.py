@@ -11,7 +11,6 @@ sharing a parameter keep it locked until both are gone.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from typing import Any
 
@@ -36,12 +35,13 @@ _DEFERRED: list[list[np.ndarray]] = []
 
 
 def _enter() -> None:
+    """Take the mutex and mark this thread inside (``lock_leaves`` does the same inline)."""
     _MUTEX.acquire()
     _INSIDE.on = True
 
 
 def _leave() -> None:
-    """Run the unlocks deferred meanwhile, then let go (the mutex is held)."""
+    """Run the unlocks deferred meanwhile, then let go (the mutex is held, ``_INSIDE.on``)."""
     try:
         while _DEFERRED:
             _unlock(_DEFERRED.pop())
@@ -50,35 +50,30 @@ def _leave() -> None:
         _MUTEX.release()
 
 
-def _chain(arr: np.ndarray) -> list[np.ndarray]:
-    """The array and the ndarrays it is a view of (a view is only safe if its bases are)."""
-    out = [arr]
-    base = arr.base
-    while isinstance(base, np.ndarray):
-        out.append(base)
-        base = base.base
-    return out
-
-
 def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarray] | None:
     """Make the writeable arrays of leaf tensors in ``args`` read-only where ``saved`` holds
-    them (None: not saved); returns what was locked."""
+    them (None: not saved), and the arrays they are views of (a view is only safe if its
+    bases are); returns what was locked. Every tensor op that saves a parameter runs this:
+    it is written out in one frame."""
     held: list[np.ndarray] = []
-    _enter()
+    _MUTEX.acquire()  # _enter(), inline
+    _INSIDE.on = True
     try:
         for t, kept in zip(args, saved, strict=True):
-            if t._node is not None or kept is None:
+            if kept is None or t._node is not None:
                 continue
-            for arr in _chain(t.data):
+            arr = t.data
+            while isinstance(arr, np.ndarray):
                 entry = LOCKS.get(id(arr))
                 if entry is not None:
                     entry[1] += 1
+                    held.append(arr)
                 elif arr.flags.writeable:
                     arr.setflags(False)  # type: ignore[call-arg]  # positional is fastest
                     LOCKS[id(arr)] = [arr, 1]
-                else:
-                    continue  # read-only already, and not by us: nothing to give back
-                held.append(arr)
+                    held.append(arr)
+                # else: read-only already, and not by us: nothing to give back
+                arr = arr.base
     finally:
         _leave()
     return held or None
@@ -106,8 +101,10 @@ def _unlock(held: list[np.ndarray]) -> None:
         entry[1] -= 1
         if entry[1] == 0:
             del LOCKS[id(arr)]
-            with contextlib.suppress(ValueError):  # its base became read-only: leave it so
+            try:  # noqa: SIM105  (a try is cheaper than entering suppress() per unlock)
                 arr.setflags(True)  # type: ignore[call-arg]
+            except ValueError:  # its base became read-only meanwhile: leave it so
+                pass
 
 
 def is_locked(arr: np.ndarray) -> bool:

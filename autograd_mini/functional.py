@@ -284,18 +284,27 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """
     w = _t(weight, where="linear")
     x = _t(x, w, "linear")
-    if w.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-d (out, in), got shape {w.shape}")
-    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not end in the weight's "
-                         f"{w.shape[1]} input features (weight shape {w.shape})")
+    ws, xs = w.data.shape, x.data.shape
+    if len(ws) != 2:
+        raise ValueError(f"linear: weight must be 2-d (out, in), got shape {ws}")
+    if not xs or xs[-1] != ws[1]:
+        raise ValueError(f"linear: input of shape {xs} does not end in the weight's "
+                         f"{ws[1]} input features (weight shape {ws})")
     if bias is None:
-        return apply(_P["linear"], (x, w))
+        return apply(_LINEAR, (x, w))
     b = _t(bias, w, "linear")
-    if b.shape != (w.shape[0],):
-        raise ValueError(f"linear: bias of shape {b.shape} does not fit the weight's "
-                         f"{w.shape[0]} outputs (weight shape {w.shape})")
-    return apply(_P["linear"], (x, w, b))
+    if b.data.shape != ws[:1]:
+        raise ValueError(f"linear: bias of shape {b.data.shape} does not fit the weight's "
+                         f"{ws[0]} outputs (weight shape {ws})")
+    return apply(_LINEAR, (x, w, b))
+
+
+def _linear_checked(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``linear`` for tensors whose shapes the caller has checked already (``nn.Linear``)."""
+    return apply(_LINEAR, (x, weight) if bias is None else (x, weight, bias))
+
+
+_LINEAR = _P["linear"]
 
 
 def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
@@ -325,9 +334,10 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
     return _softmax_cross_entropy_checked(x, t)
 
 
-def _softmax_cross_entropy_checked(x: Tensor, t: np.ndarray) -> Tensor:
-    """``softmax_cross_entropy`` for logits and classes the caller has validated already."""
-    return apply(_P["softmax_cross_entropy"], (x,), {"target": t})
+def _softmax_cross_entropy_checked(x: Tensor, t: np.ndarray, reduction: str = "none") -> Tensor:
+    """``softmax_cross_entropy`` for logits and classes the caller has validated already,
+    reduced in the same node ("none", "mean" or "sum")."""
+    return apply(_P["softmax_cross_entropy"], (x,), {"target": t, "reduction": reduction})
 
 
 # --------------------------------------------------------------------------- reductions

@@ -49,3 +49,22 @@ def test_softmax_cross_entropy_refuses_bad_targets() -> None:
         am.softmax_cross_entropy(np.zeros((2, 2)), np.array([0, 2]))
     with pytest.raises(ValueError, match="integer classes of shape"):
         am.softmax_cross_entropy(np.zeros((2, 2)), np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_cross_entropy_reduces_inside_its_one_node(reduction: str) -> None:
+    from nn import functional as F
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 3))
+    cls = np.array([0, 2, 1, 2, 0])
+    loss = F.cross_entropy(am.Tensor(x, requires_grad=True), cls, reduction)
+    assert loss.grad_fn.op.name == "softmax_cross_entropy" and loss.shape == ()
+    per_sample = am.softmax_cross_entropy(x, cls).data
+    np.testing.assert_allclose(loss.data, getattr(per_sample, reduction)(), rtol=1e-12)
+    assert am.gradcheck(lambda z: F.cross_entropy(z, cls, reduction), [x])
+    assert am.gradgradcheck(lambda z: F.cross_entropy(z, cls, reduction), [x])
+    x32 = am.Tensor(x.astype(np.float32), requires_grad=True)
+    out32 = F.cross_entropy(x32, cls, reduction)
+    out32.backward()
+    assert out32.dtype == x32.grad.dtype == np.float32

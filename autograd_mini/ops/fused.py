@@ -44,28 +44,41 @@ def _linear_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
     return (gx, gw) if len(ins) == 2 else (gx, gw, gb)
 
 
-def _softmax_xent(x: Any, target: Any = None) -> tuple[Any, Any]:
-    """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and class indices t (N,);
-    x̄ += ḡ_n (softmax(x_n) − onehot(t_n))"""
+def _softmax_xent(x: Any, target: Any = None, reduction: str = "none") -> tuple[Any, Any]:
+    """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and class indices t (N,), then
+    reduced ("none", "mean" or "sum"); x̄ += ḡ_n (softmax(x_n) − onehot(t_n)), with
+    ḡ_n = ḡ/N for "mean" and ḡ for "sum" """
     z = x - x.max(axis=-1, keepdims=True)  # methods: no Python wrapper per call
     e = np.exp(z)
     s = e.sum(axis=-1, keepdims=True)
     rows = np.arange(x.shape[0])
     loss = np.log(s[:, 0]) - z[rows, target]
+    if reduction == "mean":
+        loss = loss.sum() / loss.shape[0]  # ndarray.mean's own arithmetic, without its wrapper
+    elif reduction == "sum":
+        loss = loss.sum()
     e /= s  # the softmax, kept for the backward pass
     return loss, e
 
 
 def _softmax_xent_vjp(g: Any, ins: Any, out: Any, p: Any, needs: Any,
-                      target: Any = None) -> Grads:
+                      target: Any = None, reduction: str = "none") -> Grads:
+    n = p.shape[0]
+    if reduction == "mean":
+        g = g * (1.0 / n)  # one scalar ḡ_n for every sample
     if isinstance(g, Tensor):  # recorded backward: the softmax must depend on x
         from .. import functional as F
 
         onehot = np.zeros(ins[0].shape, dtype=ins[0].dtype)
-        onehot[np.arange(onehot.shape[0]), target] = 1
-        return ((F.softmax(ins[0], axis=-1) - onehot) * F.reshape(g, (-1, 1)),)
-    grad = p * g[:, None]
-    grad[np.arange(p.shape[0]), target] -= g
+        onehot[np.arange(n), target] = 1
+        col = F.reshape(g, (-1, 1)) if reduction == "none" else g
+        return ((F.softmax(ins[0], axis=-1) - onehot) * col,)
+    if reduction == "none":
+        grad = p * g[:, None]
+        grad[np.arange(n), target] -= g
+    else:
+        grad = p * g
+        grad[np.arange(n), target] -= g
     return (grad,)
 
 

@@ -174,6 +174,14 @@ def test_masked_equals_where_and_keeps_zeros_for_inf(shape: tuple[int, ...]) -> 
     x = Tensor(np.where(mask, 1.0, -1.0), requires_grad=True)
     am.relu(x).backward(g)
     assert np.all(np.isfinite(x.grad.data))
+    g[~mask] = np.nan  # NaN where the mask is off: 0 as well
+    np.testing.assert_array_equal(dual.masked(g, mask), np.where(mask, g, 0.0))
+    big = np.where(mask, 1e200, -1e200)  # finite, but its squares overflow: still exact
+    np.testing.assert_array_equal(dual.masked(big, mask), np.where(mask, big, 0.0))
+    g32 = np.asfortranarray(rng.standard_normal(shape).astype(np.float32))
+    out32 = dual.masked(g32, mask)
+    assert out32.dtype == np.float32
+    np.testing.assert_array_equal(out32, np.where(mask, g32, np.float32(0)))
 
 
 def test_second_order_through_ops_that_keep_one_input() -> None:

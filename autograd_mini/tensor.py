@@ -238,14 +238,13 @@ class Tensor:
         ``create_graph``) keeps the graph for another backward; ``create_graph`` records the
         backward pass so the gradients can be differentiated again.
         """
-        from .engine import backward
-
         if grad is not None and not isinstance(grad, Tensor):
             grad = as_array(grad, copy=False, where="backward(grad)")
-        for flag, value in (("retain_graph", retain_graph), ("create_graph", create_graph)):
-            if not isinstance(value, (bool, np.bool_)) and (value is not None or flag[0] == "c"):
-                raise TypeError(f"backward: {flag} must be a bool, got {value!r:.60}")
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        if retain_graph is not None and not isinstance(retain_graph, _BOOLS):
+            raise TypeError(f"backward: retain_graph must be a bool, got {retain_graph!r:.60}")
+        if not isinstance(create_graph, _BOOLS):
+            raise TypeError(f"backward: create_graph must be a bool, got {create_graph!r:.60}")
+        _backward(self, grad, retain_graph, create_graph)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
@@ -441,6 +440,9 @@ def tensor(
 
 # Set by ``functional`` when it is imported (it needs Tensor first, and Tensor's operators need it).
 F: Any = None
+# The reverse sweep, set by sweep.py when it is imported (it imports this module).
+_backward: Any = None
+_BOOLS = (bool, np.bool_)
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

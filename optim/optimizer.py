@@ -194,35 +194,41 @@ class Optimizer:
         if closure is not None and not callable(closure):
             raise TypeError(f"step: closure must be callable or None, got {type(closure).__name__}")
         loss = closure() if closure is not None else None
-        self._check_writeable()
+        todo = self._stepping()
+        state = self.state
         with no_grad(), np.errstate(all="ignore"):
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    param = p.data
-                    grad = p.grad.data
-                    if grad.dtype != param.dtype:
-                        grad = grad.astype(param.dtype)
-                    state = self.state.setdefault(id(p), {})
-                    self._update(param, grad, state, group)
+            for p, grad, group in todo:
+                param = p.data
+                if grad.dtype != param.dtype:
+                    grad = grad.astype(param.dtype)
+                st = state.get(id(p))
+                if st is None:
+                    st = state[id(p)] = {}
+                self._update(param, grad, st, group)
         return loss
 
-    def _check_writeable(self) -> None:
-        """Refuse to step (changing nothing) while a live graph still depends on a parameter.
+    def _stepping(self) -> list[tuple[Tensor, np.ndarray, ParamGroup]]:
+        """(parameter, gradient array, group) for every parameter with a gradient.
 
-        The engine makes the arrays a graph saved read-only until ``backward`` frees it, so an
-        update can never make a pending gradient silently wrong.
+        Refuses (changing nothing) while a live graph still depends on one of them: the engine
+        makes the arrays a graph saved read-only until ``backward`` frees it, so an update can
+        never make a pending gradient silently wrong.
         """
+        todo = []
         for gi, group in enumerate(self.param_groups):
             for pi, p in enumerate(group["params"]):
-                if p.grad is not None and not p.data.flags.writeable:
+                g = p.grad
+                if g is None:
+                    continue
+                if not p.data.flags.writeable:
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
                         f"{p.shape}) is read-only: a graph that has not been backpropagated "
                         "still depends on it. Call backward() on it, drop the outputs that "
                         "hold it, or compute them under no_grad()."
                     )
+                todo.append((p, g.data, group))
+        return todo
 
     # ------------------------------------------------------------------ checkpoints
     def _indexed_params(self) -> list[Tensor]:

@@ -142,7 +142,7 @@ def _classes(target: Any, x: Tensor, where: str) -> np.ndarray:
             f"{where}: class targets must have shape {x.shape[:-1]} for input of shape "
             f"{x.shape}, got {t.shape}"
         )
-    if t.size and (t.min() < 0 or t.max() >= c):
+    if t.size and (np.minimum.reduce(t, None) < 0 or np.maximum.reduce(t, None) >= c):
         raise ValueError(
             f"{where}: class targets must lie in [0, {c}), got values in [{t.min()}, {t.max()}]"
         )

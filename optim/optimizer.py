@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_mini import Tensor, no_grad
+from autograd_mini import Tensor
+from autograd_mini.grad_mode import STATE
 
 __all__ = ["Optimizer", "ParamGroup", "Params"]
 
@@ -195,17 +196,24 @@ class Optimizer:
             raise TypeError(f"step: closure must be callable or None, got {type(closure).__name__}")
         loss = closure() if closure is not None else None
         todo = self._stepping()
-        state = self.state
-        with no_grad(), np.errstate(all="ignore"):
-            for p, grad, group in todo:
-                param = p.data
-                if grad.dtype != param.dtype:
-                    grad = grad.astype(param.dtype)
-                st = state.get(id(p))
-                if st is None:
-                    st = state[id(p)] = {}
-                self._update(param, grad, st, group)
+        switches = STATE.s  # no_grad() and errstate(all="ignore"), without two context managers
+        enabled, switches.grad_enabled = switches.grad_enabled, False
+        try:
+            switches.quiet.run(self._update_all, todo)
+        finally:
+            switches.grad_enabled = enabled
         return loss
+
+    def _update_all(self, todo: list[tuple[Tensor, np.ndarray, ParamGroup]]) -> None:
+        state = self.state
+        for p, grad, group in todo:
+            param = p.data
+            if grad.dtype != param.dtype:
+                grad = grad.astype(param.dtype)
+            st = state.get(id(p))
+            if st is None:
+                st = state[id(p)] = {}
+            self._update(param, grad, st, group)
 
     def _stepping(self) -> list[tuple[Tensor, np.ndarray, ParamGroup]]:
         """(parameter, gradient array, group) for every parameter with a gradient.

@@ -14,6 +14,7 @@ from . import dual
 __all__: list[str] = []
 
 Grads = tuple[Any, ...]
+_max, _sum = np.maximum.reduce, np.add.reduce
 
 
 def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, bool]:
@@ -48,15 +49,15 @@ def _softmax_xent(x: Any, target: Any = None, reduction: str = "none") -> tuple[
     """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and class indices t (N,), then
     reduced ("none", "mean" or "sum"); x̄ += ḡ_n (softmax(x_n) − onehot(t_n)), with
     ḡ_n = ḡ/N for "mean" and ḡ for "sum" """
-    z = x - x.max(axis=-1, keepdims=True)  # methods: no Python wrapper per call
+    z = x - _max(x, axis=-1, keepdims=True)  # ufunc reductions: no Python wrapper per call
     e = np.exp(z)
-    s = e.sum(axis=-1, keepdims=True)
+    s = _sum(e, axis=-1, keepdims=True)
     rows = np.arange(x.shape[0])
     loss = np.log(s[:, 0]) - z[rows, target]
     if reduction == "mean":
-        loss = loss.sum() / loss.shape[0]  # ndarray.mean's own arithmetic, without its wrapper
+        loss = _sum(loss) / loss.shape[0]  # ndarray.mean's own arithmetic
     elif reduction == "sum":
-        loss = loss.sum()
+        loss = _sum(loss)
     e /= s  # the softmax, kept for the backward pass
     return loss, e
 

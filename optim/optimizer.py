@@ -196,24 +196,22 @@ class Optimizer:
             raise TypeError(f"step: closure must be callable or None, got {type(closure).__name__}")
         loss = closure() if closure is not None else None
         todo = self._stepping()
-        switches = STATE.s  # no_grad() and errstate(all="ignore"), without two context managers
+        state = self.state
+        switches = STATE.s  # no_grad(), without its context manager
         enabled, switches.grad_enabled = switches.grad_enabled, False
         try:
-            switches.quiet.run(self._update_all, todo)
+            with np.errstate(all="ignore"):
+                for p, grad, group in todo:
+                    param = p.data
+                    if grad.dtype != param.dtype:
+                        grad = grad.astype(param.dtype)
+                    st = state.get(id(p))
+                    if st is None:
+                        st = state[id(p)] = {}
+                    self._update(param, grad, st, group)
         finally:
             switches.grad_enabled = enabled
         return loss
-
-    def _update_all(self, todo: list[tuple[Tensor, np.ndarray, ParamGroup]]) -> None:
-        state = self.state
-        for p, grad, group in todo:
-            param = p.data
-            if grad.dtype != param.dtype:
-                grad = grad.astype(param.dtype)
-            st = state.get(id(p))
-            if st is None:
-                st = state[id(p)] = {}
-            self._update(param, grad, st, group)
 
     def _stepping(self) -> list[tuple[Tensor, np.ndarray, ParamGroup]]:
         """(parameter, gradient array, group) for every parameter with a gradient.

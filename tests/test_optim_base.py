@@ -290,3 +290,19 @@ def test_boundary_values_are_accepted() -> None:
     optim.RMSProp([p], lr=0.0, beta=0.0, eps=0.0)
     optim.Adam([p], lr=0.0, betas=(0.0, 0.0), eps=0.0, weight_decay=0.0)
     optim.Adagrad([p], lr=0.0, eps=0.0)
+
+
+def test_a_subclass_update_may_use_library_ops() -> None:
+    # a custom optimiser computing its step with tensors (recorded nothing: no_grad is on)
+    class Doubled(optim.SGD):
+        def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+                    group: dict[str, Any]) -> None:
+            step = Tensor(grad) * 2.0
+            assert step.grad_fn is None
+            param -= group["lr"] * step.data
+
+    p = param([1.0, -2.0])
+    opt = Doubled([p], lr=0.1)
+    backward_square(p)
+    opt.step()
+    np.testing.assert_allclose(p.data, [1.0 - 0.1 * 2 * 2.0, -2.0 + 0.1 * 2 * 4.0])

@@ -160,6 +160,7 @@ def _tanh(x: Any) -> tuple[Any, None]:
 # 1 as a 0-d array per float dtype: on small arrays an array operand is cheaper than a Python
 # float, on large ones a scalar operand is cheaper than a second full array (g − g·t·t).
 _ONE = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64, np.longdouble)}
+_ZERO = {d: np.zeros((), d) for d in _ONE}
 
 
 def _tanh_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
@@ -177,7 +178,8 @@ def _sigmoid_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
 
 def _relu(x: Any) -> tuple[Any, None]:
     """max(x, 0);  x̄ += ḡ [x > 0]  (relu'(0) = 0)"""
-    return np.maximum(x, np.zeros((), dtype=x.dtype)), None
+    zero = _ZERO.get(x.dtype)
+    return np.maximum(x, np.zeros((), x.dtype) if zero is None else zero), None
 
 
 def _relu_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:

@@ -94,8 +94,10 @@ def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings) -> dict[str
 
     Each function is warmed up and calibrated so that one repetition lasts about
     ``cfg.rep_seconds``. The order of the frameworks rotates between repetitions so that no
-    framework always runs first. The garbage collector stays on (training pays for it too), but
-    objects alive before timing starts (modules, inputs) are frozen out of its scans.
+    framework always runs first; with more than one thread each block starts after a pause
+    (``SETTLE_SECONDS``) so that no framework runs beside another one's spinning threads. The
+    garbage collector stays on (training pays for it too), but objects alive before timing
+    starts (modules, inputs) are frozen out of its scans.
     """
     gc.collect()
     gc.freeze()
@@ -106,11 +108,20 @@ def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings) -> dict[str
         numbers[name] = max(1, min(cfg.max_number, int(cfg.rep_seconds / max(dt, 1e-9))))
     names = list(fns)
     samples: dict[str, list[float]] = {name: [] for name in names}
+    settle = SETTLE_SECONDS if cfg.threads > 1 and not cfg.quick else 0.0
     for r in range(cfg.repeat):
         k = r % len(names)
         for name in names[k:] + names[:k]:
+            if settle:
+                time.sleep(settle)  # the previous framework's idle threads stop spinning
             samples[name].append(_run_block(fns[name], numbers[name]))
     return samples
+
+
+#: Pause before each timed block with more than one thread. Thread pools spin for a while
+#: after their work (OpenBLAS's workers about 0.1 s, an OpenMP runtime up to 0.2 s); on a
+#: 2-core machine a framework timed right after another one would share its cores with them.
+SETTLE_SECONDS = 0.3
 
 
 def rel_err(a: Any, b: Any) -> float:

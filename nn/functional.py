@@ -165,7 +165,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from logits x of shape (N, C) (or (C,)).
 
     Integer class targets (N,): ℓ_n = −log softmax(x_n)[y_n] = logsumexp(x_n) − x_n[y_n], one
-    fused node (the engine's ``softmax_cross_entropy``, gradient softmax(x_n) − e_{y_n}).
+    fused node that also does the reduction (the engine's ``softmax_cross_entropy``, gradient
+    (softmax(x_n) − e_{y_n}) ḡ, ḡ/N for "mean").
     Probability targets (N, C) (floats): ℓ_n = −Σ_c y_nc log softmax(x_n)_c. Both are stable:
     logits like ±1000 give exact finite values. "mean" divides by N.
     """

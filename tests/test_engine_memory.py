@@ -176,8 +176,10 @@ def test_masked_equals_where_and_keeps_zeros_for_inf(shape: tuple[int, ...]) -> 
     assert np.all(np.isfinite(x.grad.data))
     g[~mask] = np.nan  # NaN where the mask is off: 0 as well
     np.testing.assert_array_equal(dual.masked(g, mask), np.where(mask, g, 0.0))
-    big = np.where(mask, 1e200, -1e200)  # finite, but its squares overflow: still exact
-    np.testing.assert_array_equal(dual.masked(big, mask), np.where(mask, big, 0.0))
+    big = np.where(mask, 1e200, -0.0)  # large values kept; −0.0 under a False mask
+    out = dual.masked(big, mask)
+    np.testing.assert_array_equal(out, np.where(mask, big, 0.0))
+    assert not np.signbit(out).any()  # zeros under a False mask are +0.0, as where gives
     g32 = np.asfortranarray(rng.standard_normal(shape).astype(np.float32))
     out32 = dual.masked(g32, mask)
     assert out32.dtype == np.float32

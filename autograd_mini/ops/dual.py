@@ -93,20 +93,21 @@ def astype(x: Any, dtype: np.dtype) -> Any:
 def masked(g: Any, mask: np.ndarray) -> Any:
     """``where(mask, g, 0)`` with a constant boolean mask (no NaN from inf·0).
 
-    On large arrays g·mask is computed instead — several times faster than ``where`` on an
-    unpredictable mask, and equal to it wherever g is finite; when the product's dot with
-    itself is not finite (an inf or NaN somewhere, or a square overflowing) it falls back to
-    ``where``. The dot is one BLAS pass, about a quarter of a sum's cost.
+    For float16/32/64 it is computed on the bits: g's bit pattern AND (−mask as an integer),
+    all ones where the mask holds and zero elsewhere. That is exactly ``where`` (an inf or NaN
+    under a False mask gives +0.0) at nearly the cost of multiplying by the mask (which would
+    give inf·0 = NaN), and 2–3.5× faster than ``where`` on an unpredictable mask.
     """
     if isinstance(g, Tensor):
         return _F().where(mask, g, np.zeros((), dtype=g.dtype))
-    if g.size >= 4096 and g.shape == mask.shape:
-        with np.errstate(all="ignore"):  # inf·0 is caught below
-            out = g * mask
-            flat = out.ravel(order="K")
-            if np.isfinite(np.dot(flat, flat)):
-                return out
+    bits = _SAME_SIZE_INT.get(g.dtype)
+    if bits is not None and g.shape == mask.shape and mask.dtype == np.bool_:
+        return np.bitwise_and(g.view(bits), np.negative(mask.view(np.int8))).view(g.dtype)
     return np.where(mask, g, np.zeros((), dtype=g.dtype))
+
+
+_SAME_SIZE_INT = {np.dtype(f): np.dtype(i) for f, i in
+                  ((np.float16, np.int16), (np.float32, np.int32), (np.float64, np.int64))}
 
 
 def getitem(x: Any, index: Any) -> Any:

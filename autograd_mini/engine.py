@@ -91,11 +91,16 @@ class Node:
     what its backward pass needs, as in hand-written code. Graphs are freed by reference
     counting. ``name`` (set through ``Tensor.name``) and ``where`` (under ``detect_anomaly``)
     are optional.
+
+    The parents of a one- or two-input op are kept in two fields (``p0``, ``p1``; ``p1`` is
+    None for one input) and ``parents`` builds the tuple on demand: a tuple per node would be
+    one more object for the cyclic garbage collector to track and scan, and on deep graphs its
+    scans are a large part of the forward pass. Three or more parents are a tuple in ``pn``.
     """
 
     __slots__ = (
-        "__weakref__", "attrs", "extra", "ins", "name", "op", "out", "parents", "retained",
-        "scope", "seq", "shape",
+        "__weakref__", "attrs", "extra", "ins", "name", "op", "out", "p0", "p1", "pn",
+        "retained", "scope", "seq", "shape",
     )
     _rg = True  # like Tensor._rg: the value a node makes always requires grad
     _is_node = True  # tells a node from a leaf Tensor among parents
@@ -105,7 +110,9 @@ class Node:
 
     # Built field by field in ``apply`` (the hot path); these are the fields it sets.
     op: Primitive
-    parents: tuple[Node | Tensor, ...]
+    p0: Node | Tensor
+    p1: Node | Tensor | None
+    pn: tuple[Node | Tensor, ...] | None
     ins: tuple[np.ndarray | None, ...] | None
     out: np.ndarray | None
     extra: Any
@@ -115,6 +122,13 @@ class Node:
     shape: tuple[int, ...]
     name: str | None  # set only when the output tensor is named
     retained: weakref.ref[Tensor]  # set only by Tensor.retain_grad
+
+    @property
+    def parents(self) -> tuple[Node | Tensor, ...]:
+        """Per input, the node that made it or (a leaf) the input Tensor itself."""
+        if self.pn is not None:
+            return self.pn
+        return (self.p0,) if self.p1 is None else (self.p0, self.p1)
 
     @property
     def freed(self) -> bool:
@@ -256,14 +270,15 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             node.held = held
             node.where = _user_site() if s.anomaly else None
         node.op = op
+        node.p0 = a0._node or a0
         if n == 2:
-            node.parents = (a0._node or a0, a1._node or a1)
+            node.p1 = a1._node or a1
+            node.pn = None
         elif n == 1:
-            node.parents = (a0._node or a0,)
-        elif n == 3:
-            node.parents = (a0._node or a0, a1._node or a1, args[2]._node or args[2])
+            node.p1 = node.pn = None
         else:
-            node.parents = tuple([a._node or a for a in args])
+            node.p1 = a1._node or a1
+            node.pn = tuple([a._node or a for a in args])
         node.ins = ins
         node.out = out if op.save_out else None
         node.extra = extra

@@ -217,3 +217,20 @@ def test_retained_tensor_dropped_before_backward_is_skipped() -> None:
     del h
     y.backward()
     np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))
+
+
+def test_a_recorded_op_leaves_one_object_for_the_cyclic_collector() -> None:
+    # Its Node (the intermediate tensors are dropped here): the parents of one- and two-input
+    # ops are fields, not a tuple, so deep graphs give the collector half as much to scan.
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = x * 2.0 + 1.0
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(500):
+        y = am.tanh(y * 2.0 + 1.0)  # unary and binary ops
+    gc.collect()  # untracks tuples of arrays (what the nodes saved)
+    per_op = (len(gc.get_objects()) - before) / 1500
+    assert per_op <= 1.01, per_op
+    assert y.grad_fn.parents[0].parents[0].parents[1] is not None  # tanh ← add ← mul(x, 2.0)
+    y.sum().backward()
+    assert x.grad is not None and np.all(np.isfinite(x.grad.data))

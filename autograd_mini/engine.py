@@ -276,6 +276,9 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             node.pn = None
         elif n == 1:
             node.p1 = node.pn = None
+        elif n == 3:  # linear with a bias
+            node.p1 = a1._node or a1
+            node.pn = (node.p0, node.p1, args[2]._node or args[2])
         else:
             node.p1 = a1._node or a1
             node.pn = tuple([a._node or a for a in args])

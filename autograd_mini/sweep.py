@@ -145,7 +145,12 @@ def backward(
                 parents: Any  # Nodes and leaf Tensors (Node.parents, written out)
                 if node.pn is not None:
                     parents = node.pn
-                    needs: tuple[bool, ...] = tuple([p._rg for p in parents])
+                    if len(parents) == 3:  # linear with a bias
+                        needs: tuple[bool, ...] = (
+                            parents[0]._rg, parents[1]._rg, parents[2]._rg
+                        )
+                    else:
+                        needs = tuple([p._rg for p in parents])
                 elif node.p1 is None:
                     parents = (node.p0,)
                     needs = _NEED1

@@ -35,7 +35,7 @@ _DEFERRED: list[list[np.ndarray]] = []
 
 
 def _enter() -> None:
-    """Take the mutex and mark this thread inside (``lock_leaves`` does the same inline)."""
+    """Take the mutex and mark this thread inside (``lock_leaves``; ``unlock`` checks first)."""
     _MUTEX.acquire()
     _INSIDE.on = True
 
@@ -53,11 +53,9 @@ def _leave() -> None:
 def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarray] | None:
     """Make the writeable arrays of leaf tensors in ``args`` read-only where ``saved`` holds
     them (None: not saved), and the arrays they are views of (a view is only safe if its
-    bases are); returns what was locked. Every tensor op that saves a parameter runs this:
-    it is written out in one frame."""
+    bases are); returns what was locked."""
     held: list[np.ndarray] = []
-    _MUTEX.acquire()  # _enter(), inline
-    _INSIDE.on = True
+    _enter()
     try:
         for t, kept in zip(args, saved, strict=True):
             if kept is None or t._node is not None:

@@ -141,22 +141,17 @@ def backward(
                     (want is not None and id(node) in want) or retained_tensor(node) is not None
                 ):
                     found.append((node, g))
+                parents: Any = node.parents  # Nodes and leaf Tensors
                 op = node.op
-                parents: Any  # Nodes and leaf Tensors (Node.parents, written out)
-                if node.pn is not None:
-                    parents = node.pn
-                    if len(parents) == 3:  # linear with a bias
-                        needs: tuple[bool, ...] = (
-                            parents[0]._rg, parents[1]._rg, parents[2]._rg
-                        )
-                    else:
-                        needs = tuple([p._rg for p in parents])
-                elif node.p1 is None:
-                    parents = (node.p0,)
-                    needs = _NEED1
+                n = len(parents)
+                if n == 1:
+                    needs: tuple[bool, ...] = _NEED1
+                elif n == 2:
+                    needs = (parents[0]._rg, parents[1]._rg)
+                elif n == 3:  # linear with a bias
+                    needs = (parents[0]._rg, parents[1]._rg, parents[2]._rg)
                 else:
-                    parents = p0, p1 = node.p0, node.p1
-                    needs = (p0._rg, p1._rg)
+                    needs = tuple([p._rg for p in parents])
                 attrs = node.attrs
                 if create_graph:
                     ins, out = _recorded_args(node)

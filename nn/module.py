@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import numpy as np
 
-from autograd_mini import Tensor
-from autograd_mini.grad_mode import STATE
+from autograd_mini import Tensor, name_scope
 
 from .parameter import Parameter
 
@@ -158,13 +157,10 @@ class Module:
             if local is not None:
                 path = f"{parent_path}.{local}" if parent_path else local
         stack.append((self, path))
-        switches = STATE.s  # name_scope(path), inline: every layer call enters one
-        outer = switches.scope
-        switches.scope = (*outer, path or type(self).__name__)
         try:
-            return self.forward(*args, **kwargs)
+            with name_scope(path or type(self).__name__):
+                return self.forward(*args, **kwargs)
         finally:
-            switches.scope = outer
             stack.pop()
 
     def _child_name(self, child: Module) -> str | None:

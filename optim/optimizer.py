@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_mini import Tensor
-from autograd_mini.grad_mode import STATE
+from autograd_mini import Tensor, no_grad
 
 __all__ = ["Optimizer", "ParamGroup", "Params"]
 
@@ -197,20 +196,15 @@ class Optimizer:
         loss = closure() if closure is not None else None
         todo = self._stepping()
         state = self.state
-        switches = STATE.s  # no_grad(), without its context manager
-        enabled, switches.grad_enabled = switches.grad_enabled, False
-        try:
-            with np.errstate(all="ignore"):
-                for p, grad, group in todo:
-                    param = p.data
-                    if grad.dtype != param.dtype:
-                        grad = grad.astype(param.dtype)
-                    st = state.get(id(p))
-                    if st is None:
-                        st = state[id(p)] = {}
-                    self._update(param, grad, st, group)
-        finally:
-            switches.grad_enabled = enabled
+        with no_grad(), np.errstate(all="ignore"):
+            for p, grad, group in todo:
+                param = p.data
+                if grad.dtype != param.dtype:
+                    grad = grad.astype(param.dtype)
+                st = state.get(id(p))
+                if st is None:
+                    st = state[id(p)] = {}
+                self._update(param, grad, st, group)
         return loss
 
     def _stepping(self) -> list[tuple[Tensor, np.ndarray, ParamGroup]]:

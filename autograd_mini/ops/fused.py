@@ -74,12 +74,8 @@ def _softmax_xent_vjp(g: Any, ins: Any, out: Any, p: Any, needs: Any,
         onehot[np.arange(n), target] = 1
         col = F.reshape(g, (-1, 1)) if reduction == "none" else g
         return ((F.softmax(ins[0], axis=-1) - onehot) * col,)
-    if reduction == "none":
-        grad = p * g[:, None]
-        grad[np.arange(n), target] -= g
-    else:
-        grad = p * g
-        grad[np.arange(n), target] -= g
+    grad = p * (g[:, None] if reduction == "none" else g)
+    grad[np.arange(n), target] -= g
     return (grad,)
 
 

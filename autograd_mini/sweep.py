@@ -141,17 +141,21 @@ def backward(
                     (want is not None and id(node) in want) or retained_tensor(node) is not None
                 ):
                     found.append((node, g))
-                parents: Any = node.parents  # Nodes and leaf Tensors
-                op = node.op
-                n = len(parents)
-                if n == 1:
-                    needs: tuple[bool, ...] = _NEED1
-                elif n == 2:
-                    needs = (parents[0]._rg, parents[1]._rg)
-                elif n == 3:  # linear with a bias
+                # Nodes and leaf Tensors, read from the node's fields (``Node.parents``, inline)
+                parents: Any = node.pn
+                if parents is None:
+                    p = node.p1
+                    if p is None:
+                        parents = (node.p0,)
+                        needs: tuple[bool, ...] = _NEED1
+                    else:
+                        parents = (node.p0, p)
+                        needs = (parents[0]._rg, p._rg)
+                elif len(parents) == 3:  # linear with a bias
                     needs = (parents[0]._rg, parents[1]._rg, parents[2]._rg)
                 else:
                     needs = tuple([p._rg for p in parents])
+                op = node.op
                 attrs = node.attrs
                 if create_graph:
                     ins, out = _recorded_args(node)

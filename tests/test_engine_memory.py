@@ -234,3 +234,43 @@ def test_a_recorded_op_leaves_one_object_for_the_cyclic_collector() -> None:
     assert y.grad_fn.parents[0].parents[0].parents[1] is not None  # tanh ← add ← mul(x, 2.0)
     y.sum().backward()
     assert x.grad is not None and np.all(np.isfinite(x.grad.data))
+
+
+@pytest.mark.parametrize("op", ["tanh", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(3,), (4, 4), (40, 30)])
+def test_vjps_that_update_their_own_temporaries_in_place(
+    op: str, dtype: type, shape: tuple[int, ...]
+) -> None:
+    """From 16 elements on, tanh and sigmoid build their local derivative in one temporary and
+    multiply the adjoint into it: same gradient, dtype kept, seed and saved output untouched."""
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+    y = getattr(am, op)(x)
+    saved = y.data.copy()
+    seed = rng.standard_normal(shape).astype(dtype)
+    seed0 = seed.copy()
+    y.backward(seed)
+    local = 1 - saved * saved if op == "tanh" else saved * (1 - saved)
+    assert x.grad is not None and x.grad.dtype == dtype
+    rtol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(x.grad.data, seed0 * local, rtol=rtol)
+    np.testing.assert_array_equal(seed, seed0)
+    np.testing.assert_array_equal(y.data, saved)
+    x64 = x.data.astype(np.float64)
+    assert am.gradcheck(lambda a: getattr(am, op)(a), [x64])
+    assert am.gradgradcheck(lambda a: getattr(am, op)(a).sum(), [x64])
+
+
+def test_in_place_product_falls_back_when_the_adjoint_differs() -> None:
+    from autograd_mini.ops.elementwise import _into
+
+    d = np.full((4, 4), 2.0, dtype=np.float32)
+    g64 = np.ones((4, 4))
+    got = _into(d.copy(), g64)  # float64 adjoint: a new float64 array, as g * d gives
+    assert got.dtype == np.float64
+    row = np.arange(4.0)
+    got = _into(d.copy(), row)  # broadcasting adjoint: a new array
+    np.testing.assert_array_equal(got, row * d)
+    mine = d.copy()
+    assert _into(mine, np.ones((4, 4), np.float32)) is mine

@@ -163,8 +163,26 @@ _ONE = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64
 _ZERO = {d: np.zeros((), d) for d in _ONE}
 
 
+# Smallest array for which a VJP updates its own temporaries in place (first order). From
+# there up this saves an allocation per step (about 1 µs of 10 on 100×100); below it NumPy's
+# ``out=`` path costs more than it saves (a one-element array pays 0.5 µs more, not less).
+_IN_PLACE = 16
+
+
+def _into(d: Any, g: Any) -> Any:
+    """g · d, written into ``d`` (a fresh temporary of the VJP's own) when g has its shape and
+    dtype: one array less to allocate and fill, and the same bits as ``g * d``."""
+    if type(g) is np.ndarray and g.dtype == d.dtype and g.shape == d.shape:
+        return np.multiply(g, d, d)
+    return g * d
+
+
 def _tanh_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    return (g * (_ONE.get(out.dtype, 1.0) - out * out),)
+    one = _ONE.get(out.dtype, 1.0)
+    if type(out) is np.ndarray and out.size >= _IN_PLACE:  # first order: 1 − t² in one array
+        d = out * out
+        return (_into(np.subtract(one, d, d), g),)
+    return (g * (one - out * out),)
 
 
 def _sigmoid(x: Any) -> tuple[Any, None]:
@@ -173,7 +191,11 @@ def _sigmoid(x: Any) -> tuple[Any, None]:
 
 
 def _sigmoid_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    return (g * out * (_ONE.get(out.dtype, 1.0) - out),)
+    one = _ONE.get(out.dtype, 1.0)
+    if type(out) is np.ndarray and out.size >= _IN_PLACE:  # first order: σ(1 − σ) in one array
+        d = one - out
+        return (_into(np.multiply(d, out, d), g),)
+    return (g * out * (one - out),)
 
 
 def _relu(x: Any) -> tuple[Any, None]:

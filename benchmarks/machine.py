@@ -10,6 +10,12 @@ from importlib import metadata
 from typing import Any
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+#: glibc malloc's thresholds for every worker, in bytes. Left alone they move: they rise the
+#: first time a large block is freed, so until some framework has freed one (torch does, early)
+#: every allocation over 128 KiB is a fresh mmap and every large free hands memory back to the
+#: kernel; the page faults that follow double hand NumPy's time on the 100×100 chain. Fixed
+#: values give every framework the same allocator, whatever ran before it or is installed.
+MALLOC_VARS = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**27)}
 PACKAGES = ("numpy", "torch", "autograd", "mygrad", "matplotlib")
 
 
@@ -77,7 +83,7 @@ def describe() -> dict[str, str]:
 
 def threads_info(threads: int) -> dict[str, str]:
     """What a worker process actually runs with: env variables, BLAS pools, torch threads."""
-    out = {v: os.environ.get(v, "unset") for v in THREAD_VARS}
+    out = {v: os.environ.get(v, "unset") for v in (*THREAD_VARS, *MALLOC_VARS)}
     out["requested"] = str(threads)
     try:
         from threadpoolctl import threadpool_info

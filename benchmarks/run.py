@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path[0] = str(ROOT)
 
-from benchmarks.machine import THREAD_VARS  # noqa: E402
+from benchmarks.machine import MALLOC_VARS, THREAD_VARS  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 
@@ -90,6 +90,8 @@ def run_worker(args: argparse.Namespace, threads: int, names: list[str]) -> dict
     env = dict(os.environ)
     for var in THREAD_VARS:
         env[var] = str(threads)
+    for var, value in MALLOC_VARS.items():
+        env.setdefault(var, value)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "out.json"

@@ -22,6 +22,8 @@ def test_quick_run_writes_every_workload(tmp_path: Path) -> None:
     for name in WORKLOADS:
         assert f"| {name} |" in text, f"workload {name} missing from results.md"
     assert "## Errors" not in text
+    # every worker runs with the same fixed allocator thresholds, and the table says so
+    assert f"MALLOC_MMAP_THRESHOLD_={32 * 2**20}" in text
     assert (tmp_path / "results.json").exists()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import traceback
 import weakref
@@ -49,6 +50,8 @@ class Primitive:
     saved only for each other (``a·b``: ā needs b, b̄ needs a; x Wᵀ + b: x̄ needs W, W̄ needs x)
     and further inputs never; an input not saved is None in ``ins``.
     ``casts`` marks an op whose output may not be floating when an input is (``astype``).
+    ``forward`` may itself call library ops on Tensors it makes from its arrays (they run in
+    the same quiet NumPy context and record nothing unless an input wants a gradient).
     ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: the engine
     calls it directly, one Python frame less per op.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
@@ -233,6 +236,10 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
     except TypeError as exc:  # e.g. NumPy refusing arithmetic on bools
         dtypes = " and ".join(str(a.data.dtype) for a in args)
         raise TypeError(f"{op.name}: {exc} (input dtypes {dtypes})") from None
+    except RuntimeError as exc:
+        if repr(s.quiet) not in str(exc):  # not "cannot enter context <quiet> …": the op's own
+            raise
+        return _apply_nested(op, args, attrs)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
@@ -298,6 +305,20 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
             f"(input shapes {[a.data.shape for a in args]}) at {_user_site()}"
         )
     return t
+
+
+def _apply_nested(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None
+                  ) -> Tensor:
+    """``apply`` for an op called inside another op's forward (a user's primitive built from
+    library ops): the thread's quiet context is entered there already and cannot be entered
+    twice, so this op runs in a copy of it (taken inside it, so just as quiet)."""
+    s = STATE.s
+    outer = s.quiet
+    s.quiet = contextvars.copy_context()
+    try:
+        return apply(op, args, attrs)
+    finally:
+        s.quiet = outer
 
 
 def _protect(args: tuple[Tensor, ...], saved: tuple[Any, ...]) -> list[np.ndarray] | None:

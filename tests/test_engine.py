@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -273,3 +274,37 @@ def test_name_scope_tags_nodes() -> None:
     with am.name_scope("layer"), am.name_scope("inner"):
         y = x * 2
     assert y.grad_fn.scope == ("layer", "inner") and am.current_scope() == ()
+
+
+def _twice_exp_primitive() -> am.Primitive:
+    """A user's primitive whose forward is built from library ops: 2 e^x, x̄ += ḡ · out."""
+
+    def forward(x: np.ndarray) -> tuple[np.ndarray, None]:
+        inner = am.exp(Tensor(x)) * 2.0  # library ops inside another op's forward
+        with pytest.raises(ValueError, match="add"):  # nested errors still name their op
+            am.add(Tensor(np.ones(2)), Tensor(np.ones(3)))
+        return inner.data, None
+
+    def vjp(g: np.ndarray, ins: object, out: np.ndarray, extra: object, needs: object
+            ) -> tuple[np.ndarray]:
+        return (g * out,)
+
+    return am.Primitive("twice_exp", forward, vjp, save_inputs=False, save_out=True)
+
+
+def test_a_primitive_may_use_library_ops_in_its_forward() -> None:
+    from autograd_mini.engine import apply
+
+    prim = _twice_exp_primitive()
+    x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the nested forward is as quiet as any: e^1000 = inf
+        assert apply(prim, (Tensor(np.array(1000.0)),)).data == np.inf
+        y = apply(prim, (x,))
+        assert not y.data.flags.writeable
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, 2 * np.exp([0.0, 1.0]))
+    np.testing.assert_allclose(x.grad.data, [2.0, 2 * np.e])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the thread's quiet context is back for ordinary ops
+        assert am.exp(Tensor(np.array(1000.0))).data == np.inf

@@ -325,13 +325,13 @@ def _protect(args: tuple[Tensor, ...], saved: tuple[Any, ...]) -> list[np.ndarra
     """Make the saved arrays read-only: op outputs for good, leaves' arrays until the node is
     freed (counted locks, returned to be given back)."""
     leaf = False
-    for a, d in zip(args, saved, strict=True):
-        if d is None:
-            continue
-        if a._node is not None:
-            d.setflags(False)
-        elif id(d) in LOCKS or d.flags.writeable:
-            leaf = True
+    for i, d in enumerate(saved):  # not zip(strict=True): its keyword costs 0.2 µs per call
+        if d is not None:
+            a = args[i]
+            if a._node is not None:
+                d.setflags(False)
+            elif not leaf and (d.flags.writeable or id(d) in LOCKS):
+                leaf = True
     return lock_leaves(args, saved) if leaf else None
 
 

@@ -57,7 +57,8 @@ def lock_leaves(args: tuple[Any, ...], saved: tuple[Any, ...]) -> list[np.ndarra
     held: list[np.ndarray] = []
     _enter()
     try:
-        for t, kept in zip(args, saved, strict=True):
+        for i, kept in enumerate(saved):  # ``saved`` is as long as ``args``
+            t = args[i]
             if kept is None or t._node is not None:
                 continue
             arr = t.data

@@ -1,15 +1,37 @@
-"""Catalog of every public differentiable function: NumPy reference, input domain, input builder."""
+"""Catalog of every public differentiable function: NumPy reference, input domain, input builder.
+
+The Chooser protocol, domain sampling and the shape/axis/index drawing helpers are in
+``catalog_draw`` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from . import functional as F
+from .catalog_draw import (
+    BOUND,
+    DOMAINS,
+    Chooser,
+    RngChooser,
+    Shape,
+    _distinct,
+    _factor_shape,
+    _on_grid,
+    _push_away,
+    domain_values,
+    draw_axes,
+    draw_broadcastable,
+    draw_index,
+    draw_matmul_shapes,
+    draw_shape,
+    in_domain,
+)
 from .engine import REGISTRY, Node, topological_order
 from .tensor import Tensor
 
@@ -19,173 +41,6 @@ __all__ = [
     "draw_index", "draw_matmul_shapes", "draw_shape", "get_spec", "in_domain",
     "recorded_primitives",
 ]
-
-Shape = tuple[int, ...]
-BOUND = 2.0
-#: Lower end of each domain's sampling interval [lo, bound] (for "nonzero": the smallest |x|;
-#: "real" samples [−bound, bound]). The margins keep central differences inside the domain.
-DOMAINS: dict[str, float] = {"real": -math.inf, "positive": 0.2, "nonzero": 0.1,
-                             "above_minus_one": -0.8}
-
-
-class Chooser(Protocol):
-    """A source of random choices: NumPy's generator for the report, Hypothesis in the tests."""
-
-    def integer(self, lo: int, hi: int) -> int:
-        """An integer in [lo, hi]; the simplest choice is ``lo``."""
-
-    def uniform(self, shape: Shape) -> np.ndarray:
-        """A float64 array of ``shape`` with values in [−1, 1]; the simplest is zeros."""
-
-    def permutation(self, n: int) -> list[int]:
-        """A permutation of range(n)."""
-
-
-class RngChooser:
-    """Choices from a ``numpy.random.Generator``."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-
-    def integer(self, lo: int, hi: int) -> int:
-        return int(self.rng.integers(lo, hi + 1))
-
-    def uniform(self, shape: Shape) -> np.ndarray:
-        return self.rng.uniform(-1.0, 1.0, shape)
-
-    def permutation(self, n: int) -> list[int]:
-        return [int(i) for i in self.rng.permutation(n)]
-
-
-# --------------------------------------------------------------------------- values and domains
-def domain_values(u: np.ndarray, domain: str, bound: float = BOUND) -> np.ndarray:
-    """Map u ∈ [−1, 1] into ``domain`` ∩ [−bound, bound], away from the domain's edge."""
-    lo = DOMAINS[domain]
-    if domain == "real":
-        return np.asarray(bound * u)
-    if domain == "nonzero":
-        return np.asarray(np.where(u < 0, -1.0, 1.0) * (lo + (bound - lo) * np.abs(u)))
-    return np.asarray(lo + (bound - lo) * np.abs(u))
-
-
-def in_domain(x: np.ndarray, domain: str, bound: float = BOUND) -> bool:
-    """Whether all values lie in ``domain``'s sampling interval (float32 rounding allowed)."""
-    x = np.asarray(x, dtype=np.float64)
-    tol = 1e-6
-    if not np.all(np.isfinite(x)) or np.any(np.abs(x) > bound + tol):
-        return False
-    lo = -bound if domain == "real" else DOMAINS[domain]
-    if domain == "nonzero":
-        return bool(np.all(np.abs(x) >= lo - tol))
-    return bool(np.all(x >= lo - tol))
-
-
-def _distinct(u: np.ndarray, perm: list[int]) -> np.ndarray:
-    """Pairwise gaps > 0.1 within ±1.8: a shuffled grid of step ≤ 0.25 plus a jitter ≤ 0.01."""
-    step = min(0.25, 3.6 / max(len(perm), 1))
-    grid = (np.asarray(perm, dtype=np.float64) - (len(perm) - 1) / 2) * step
-    return grid.reshape(u.shape) + 0.01 * u
-
-
-def _on_grid(x: np.ndarray, offset: float) -> np.ndarray:
-    """Snap to the grid 0.25ℤ + offset with a jitter ≤ 0.01: grids 0.125 apart stay > 0.1 apart."""
-    r = np.round(4 * x)
-    return r / 4 + 0.02 * (4 * x - r) + offset
-
-
-def _push_away(x: np.ndarray, points: list[float], margin: float = 0.1) -> np.ndarray:
-    """Move values within ``margin`` of any of ``points`` out to 1.5 · margin."""
-    for p in points:
-        d = x - p
-        x = np.where(np.abs(d) <= margin, p + np.where(d < 0, -1.5, 1.5) * margin, x)
-    return x
-
-
-# --------------------------------------------------------------------------- shapes and attrs
-def draw_shape(ch: Chooser, min_dims: int = 0, max_dims: int = 3, min_side: int = 1,
-               max_side: int = 3) -> Shape:
-    """A shape with min_dims ≤ ndim ≤ max_dims and sides in [min_side, max_side]."""
-    nd = ch.integer(min_dims, max_dims)
-    return tuple(ch.integer(min_side, max_side) for _ in range(nd))
-
-
-def draw_broadcastable(ch: Chooser, n: int, min_dims: int = 0, max_dims: int = 3,
-                       min_side: int = 1, max_side: int = 3) -> tuple[Shape, ...]:
-    """``n`` shapes that broadcast together: suffixes of one shape with some sides set to 1."""
-    base = draw_shape(ch, min_dims, max_dims, min_side, max_side)
-    out = []
-    for _ in range(n):
-        nd = ch.integer(min_dims, len(base))
-        out.append(tuple(1 if ch.integer(0, 3) == 3 else s for s in base[len(base) - nd:]))
-    return tuple(out)
-
-
-def draw_axes(ch: Chooser, ndim: int) -> Any:
-    """A valid ``axis`` argument: None, an int, a negative int or a tuple of distinct axes."""
-    kind = ch.integer(0, 3)
-    if kind == 0:
-        return None
-    if ndim == 0:
-        return ()
-    if kind == 1:
-        return ch.integer(0, ndim - 1)
-    if kind == 2:
-        return ch.integer(-ndim, -1)
-    k = ch.integer(0, ndim)
-    return tuple(a - ndim if ch.integer(0, 1) else a for a in ch.permutation(ndim)[:k])
-
-
-def draw_matmul_shapes(ch: Chooser, max_batch_dims: int = 2, max_side: int = 3
-                       ) -> tuple[Shape, Shape]:
-    """Operand shapes for matmul: vector·vector, vector·matrix, matrix·vector, batched stacks."""
-    n, k, m = (ch.integer(1, max_side) for _ in range(3))
-    kind = ch.integer(0, 3)
-    if kind == 0:
-        return (k,), (k,)
-    ba, bb = draw_broadcastable(ch, 2, 0, max_batch_dims, 1, max_side)
-    if kind == 1:
-        return (k,), (*bb, k, m)
-    if kind == 2:
-        return (*ba, n, k), (k,)
-    return (*ba, n, k), (*bb, k, m)
-
-
-def draw_index(ch: Chooser, shape: Shape) -> Any:
-    """An index for an array of ``shape``: ints, slices, None/Ellipsis, int arrays, bool masks."""
-    nd = len(shape)
-    kind = ch.integer(0, 5) if nd else 2
-    if kind == 0:
-        return ch.integer(-shape[0], shape[0] - 1)
-    if kind == 1:
-        return tuple(slice(ch.integer(-s, s), ch.integer(-s - 1, s + 1),
-                           ch.integer(1, 2) * (1 - 2 * ch.integer(0, 1))) for s in shape)
-    if kind == 2:
-        return (None, Ellipsis) if ch.integer(0, 1) else (Ellipsis, None)
-    if kind == 3:
-        ax = ch.integer(0, nd - 1)
-        idx = np.array([ch.integer(-shape[ax], shape[ax] - 1) for _ in range(ch.integer(1, 4))])
-        return (*(slice(None),) * ax, idx)
-    if kind == 4:
-        return ch.uniform(shape) > 0
-    rows = np.array([ch.integer(0, shape[0] - 1) for _ in range(ch.integer(1, 3))])
-    return (rows, slice(None, None, -1)) if nd > 1 else rows[::-1]
-
-
-def _factor_shape(ch: Chooser, size: int) -> Shape:
-    """A random shape with ``size`` elements, possibly with one −1 entry."""
-    factors, rest, p = [], size, 2
-    while rest > 1:
-        while rest % p == 0:
-            factors.append(p)
-            rest //= p
-        p += 1
-    nd = ch.integer(1 if size > 1 else 0, 3)
-    dims = [1] * nd
-    for f in factors:
-        dims[ch.integer(0, nd - 1)] *= f
-    if nd and ch.integer(0, 1):
-        dims[ch.integer(0, nd - 1)] = -1
-    return tuple(dims)
 
 
 # --------------------------------------------------------------------------- the spec

@@ -15,37 +15,6 @@ __all__ = ["Tensor", "as_array", "tensor", "wrap"]
 ArrayLike = Any
 
 
-def _is_float(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
-
-
-def as_array(
-    data: ArrayLike, dtype: Any = None, copy: bool = True, where: str = "Tensor"
-) -> np.ndarray:
-    """Convert ``data`` to an ndarray of a numeric dtype, refusing ragged, object and complex data.
-
-    Python floats become float64; ints and bools keep their kind (they are constants).
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    name = type(data).__name__
-    try:
-        arr = np.array(data, copy=copy) if copy and dtype is None else np.asarray(data)
-        if dtype is not None:
-            if arr.dtype.kind == "c":  # a cast would silently drop the imaginary part
-                raise TypeError(f"unsupported dtype {arr.dtype} (complex data)")
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, quietly
-                arr = np.array(arr, dtype=dtype, copy=copy) if copy else arr.astype(dtype,
-                                                                                     copy=False)
-    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
-        raise TypeError(f"{where}: cannot make a numeric array from {name}: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
-        )
-    return arr
-
-
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -417,43 +386,11 @@ class Tensor:
 
 Axis = Any
 
-
-def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
-    """``a <symbol> other`` elementwise as a constant bool Tensor; ``other`` must be numeric."""
-    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False,
-                                                             where=f"comparison {symbol}")
-    try:
-        np.broadcast_shapes(a.data.shape, b.shape)
-    except ValueError:
-        raise ValueError(
-            f"comparison {symbol}: shapes {a.data.shape} and {b.shape} do not broadcast"
-        ) from None
-    return Tensor(fn(a.data, b))
-
-
-def tensor(
-    data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None
-) -> Tensor:
-    """Make a Tensor (copies ``data``); same as ``Tensor(...)``."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-
 # Set by ``functional`` when it is imported (it needs Tensor first, and Tensor's operators need it).
 F: Any = None
 # The reverse sweep, set by sweep.py when it is imported (it imports this module).
 _backward: Any = None
 _BOOLS = (bool, np.bool_)
 
-
-def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
-         cls: type[Tensor] = Tensor) -> Tensor:
-    """A ``cls`` around ``data`` as it is (no copy, no checks): a leaf without gradient, or
-    with ``node`` the value that node made (it then requires grad). For arrays the library
-    made itself; ``Tensor(...)`` is the checked constructor."""
-    t = object.__new__(cls)
-    t.data = data
-    t._grad = None
-    t._rg = node is not None
-    t._node = node
-    t._name = name
-    return t
+# The free functions need Tensor defined first; Tensor calls them through these module globals.
+from .tensor_helpers import _compare, _is_float, as_array, tensor, wrap  # noqa: E402

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE
-from .locks import LOCKS, lock_leaves, unlock
+from .locks import FROZEN, LOCKS, lock_leaves, unlock
 from .tensor import Tensor
 
 __all__ = [
@@ -52,8 +52,8 @@ class Primitive:
     ``casts`` marks an op whose output may not be floating when an input is (``astype``).
     ``forward`` may itself call library ops on Tensors it makes from its arrays (they run in
     the same quiet NumPy context and record nothing unless an input wants a gradient).
-    ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: the engine
-    calls it directly, one Python frame less per op.
+    ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: it is called
+    directly, and the public functions record such an op by the short path of fastpath.py.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
     "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
     whose derivative jumps (relu, abs, max, ...).
@@ -330,7 +330,7 @@ def _protect(args: tuple[Tensor, ...], saved: tuple[Any, ...]) -> list[np.ndarra
             a = args[i]
             if a._node is not None:
                 d.setflags(False)
-            elif not leaf and (d.flags.writeable or id(d) in LOCKS):
+            elif not leaf and id(d) not in FROZEN and (d.flags.writeable or id(d) in LOCKS):
                 leaf = True
     return lock_leaves(args, saved) if leaf else None
 

@@ -11,8 +11,11 @@ import numpy as np
 
 from . import ops as _ops  # noqa: F401  (registers every primitive)
 from .engine import REGISTRY, apply
+from .fastpath import apply_ufunc1, apply_ufunc2
 from .functional_args import (
     _CONSTS,
+    _CONSTS64,
+    _F64,
     Axis,
     _axes,
     _count,
@@ -82,20 +85,23 @@ _P = REGISTRY
 def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
     """The public function for a broadcasting binary primitive.
 
-    Written as one frame on the way to ``apply``, with the cached-constant lookup inline for the
-    most common mixed call (``tensor ⊕ float``): per-op overhead is what small graphs pay.
+    Written as one frame on the way to ``apply`` (``fastpath.apply_ufunc2`` for ufunc ops), with
+    the cached-constant lookup inline for the most common mixed call (``tensor ⊕ float``; a
+    float64 constant is found by the number alone): per-op overhead is what small graphs pay.
     """
     prim = _P[name]
-    consts = _CONSTS
+    consts, consts64, f64 = _CONSTS, _CONSTS64, _F64
+    fast = prim.ufunc is not None and not prim.casts
 
     def function(a: Any, b: Any) -> Tensor:
         if type(b) is float and type(a) is Tensor:
-            c = consts.get((b, a.data.dtype))
+            dt = a.data.dtype
+            c = consts64.get(b) if dt is f64 else consts.get((b, dt))
             if c is not None:
-                return apply(prim, (a, c))
+                return apply_ufunc2(prim, a, c) if fast else apply(prim, (a, c))
         if not isinstance(a, Tensor) or not isinstance(b, Tensor):
             a, b = _pair(a, b, name)
-        return apply(prim, (a, b))
+        return apply_ufunc2(prim, a, b) if fast else apply(prim, (a, b))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
@@ -103,19 +109,21 @@ def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
 
 
 def _unary_function(name: str, doc: str, real: bool = True) -> Callable[[Any], Tensor]:
-    """The public function for an elementwise unary primitive (one frame on the way to apply).
+    """The public function for an elementwise unary primitive (one frame on the way to ``apply``,
+    or to ``fastpath.apply_ufunc1`` for ufunc ops).
 
     With ``real``, bool and integer inputs (constants) are computed in float64, as the math
     asks (NumPy alone would give float16 for bools, or fail on their negation).
     """
     prim = _P[name]
+    fast = prim.ufunc is not None and not prim.casts
 
     def function(x: Any) -> Tensor:
         if not isinstance(x, Tensor):
             x = _t(x, where=name)
         if real and x.data.dtype.kind != "f":
             x = _leaf(x.data.astype(np.float64))
-        return apply(prim, (x,))
+        return apply_ufunc1(prim, x) if fast else apply(prim, (x,))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .locks import FROZEN
 from .tensor import Tensor, as_array, wrap
 
 Axis = None | int | Sequence[int]
@@ -19,6 +20,11 @@ _leaf = wrap  # a constant leaf around an array the library made or checked
 
 
 _CONSTS: dict[tuple[float, np.dtype], Tensor] = {}
+# The float64 entries again, keyed by the number alone: the common ``tensor ⊕ float`` call then
+# finds its constant without building and hashing a (number, dtype) key (NumPy's dtype hash is
+# the dearer part).
+_F64 = np.dtype(np.float64)
+_CONSTS64: dict[float, Tensor] = {}
 
 
 def _const(x: float, dtype: np.dtype) -> Tensor:
@@ -29,7 +35,12 @@ def _const(x: float, dtype: np.dtype) -> Tensor:
     if x != 0 and x == x:  # 0.0 and −0.0 compare equal and NaN never does: keep them uncached
         if len(_CONSTS) > 4096:
             _CONSTS.clear()
+            _CONSTS64.clear()
+            FROZEN.clear()  # its arrays may go now, and their ids be reused
         _CONSTS[(x, dtype)] = t
+        FROZEN.add(id(arr))
+        if dtype is _F64:
+            _CONSTS64[x] = t
     return t
 
 

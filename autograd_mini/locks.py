@@ -16,10 +16,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LOCKS", "is_locked", "lock_leaves", "unlock"]
+__all__ = ["FROZEN", "LOCKS", "is_locked", "lock_leaves", "unlock"]
 
 # id(array) -> [array, count]; holding the array keeps its id valid while it is locked
 LOCKS: dict[int, list[Any]] = {}
+# ids of arrays that are read-only for good and kept alive by their owner (the cache of
+# constants): saving one needs no lock, and checking this set is cheaper than their flags
+FROZEN: set[int] = set()
 # Re-entrant: the cyclic garbage collector may free a locking node (and so call ``unlock``) in
 # the middle of ``lock_leaves`` or ``unlock`` in the same thread. Such nested calls are
 # deferred and run by the outer call before it lets go, so LOCKS is changed by one at a time.

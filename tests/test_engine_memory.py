@@ -274,3 +274,13 @@ def test_in_place_product_falls_back_when_the_adjoint_differs() -> None:
     np.testing.assert_array_equal(got, row * d)
     mine = d.copy()
     assert _into(mine, np.ones((4, 4), np.float32)) is mine
+    row32 = np.arange(4.0, dtype=np.float32)
+    mine = d.copy()
+    got = _into(mine, row32)  # same dtype, broadcasts into d: in place, the same values
+    assert got is mine
+    np.testing.assert_array_equal(got, row32 * d)
+    small = d[0].copy()
+    got = _into(small, d)  # d does not fit into the smaller temporary: a new array
+    assert got is not small and got.shape == (4, 4)
+    np.testing.assert_array_equal(got, d * d[0])
+    np.testing.assert_array_equal(small, d[0])  # and the temporary is untouched

@@ -159,8 +159,12 @@ def _tanh(x: Any) -> tuple[Any, None]:
 
 # 1 as a 0-d array per float dtype: on small arrays an array operand is cheaper than a Python
 # float, on large ones a scalar operand is cheaper than a second full array (g − g·t·t).
-_ONE = {np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64, np.longdouble)}
+_ONE: dict[np.dtype, Any] = {
+    np.dtype(t): np.ones((), t) for t in (np.float16, np.float32, np.float64, np.longdouble)
+}
 _ZERO = {d: np.zeros((), d) for d in _ONE}
+_F64 = np.dtype(np.float64)
+_ONE64 = _ONE[_F64]  # looked up by identity first: hashing a dtype costs more than the test
 
 
 # Smallest array for which a VJP updates its own temporaries in place (first order). From
@@ -170,15 +174,24 @@ _IN_PLACE = 16
 
 
 def _into(d: Any, g: Any) -> Any:
-    """g · d, written into ``d`` (a fresh temporary of the VJP's own) when g has its shape and
-    dtype: one array less to allocate and fill, and the same bits as ``g * d``."""
-    if type(g) is np.ndarray and g.dtype == d.dtype and g.shape == d.shape:
-        return np.multiply(g, d, d)
+    """g · d, written into ``d`` (a fresh temporary of the VJP's own) when g has its dtype and
+    fits its shape: one array less to allocate and fill, and the same bits as ``g * d``.
+
+    The dtype is compared by identity (NumPy's built-in dtypes are single objects; an equal
+    dtype that is another object only takes the ``g * d`` path), and the shape is left to NumPy:
+    if ``g`` does not broadcast into ``d``, the in-place product raises before writing anything.
+    """
+    if type(g) is np.ndarray and g.dtype is d.dtype:
+        try:
+            return np.multiply(g, d, d)
+        except ValueError:
+            pass
     return g * d
 
 
 def _tanh_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    one = _ONE.get(out.dtype, 1.0)
+    dt = out.dtype
+    one = _ONE64 if dt is _F64 else _ONE.get(dt, 1.0)
     if type(out) is np.ndarray and out.size >= _IN_PLACE:  # first order: 1 − t² in one array
         d = out * out
         return (_into(np.subtract(one, d, d), g),)
@@ -191,7 +204,8 @@ def _sigmoid(x: Any) -> tuple[Any, None]:
 
 
 def _sigmoid_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
-    one = _ONE.get(out.dtype, 1.0)
+    dt = out.dtype
+    one = _ONE64 if dt is _F64 else _ONE.get(dt, 1.0)
     if type(out) is np.ndarray and out.size >= _IN_PLACE:  # first order: σ(1 − σ) in one array
         d = one - out
         return (_into(np.multiply(d, out, d), g),)

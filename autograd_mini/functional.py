@@ -11,7 +11,7 @@ import numpy as np
 
 from . import ops as _ops  # noqa: F401  (registers every primitive)
 from .engine import REGISTRY, apply
-from .fastpath import apply_ufunc1, apply_ufunc2
+from .fastpath import apply_ufunc
 from .functional_args import (
     _CONSTS,
     _CONSTS64,
@@ -85,7 +85,7 @@ _P = REGISTRY
 def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
     """The public function for a broadcasting binary primitive.
 
-    Written as one frame on the way to ``apply`` (``fastpath.apply_ufunc2`` for ufunc ops), with
+    Written as one frame on the way to ``apply`` (``fastpath.apply_ufunc`` for ufunc ops), with
     the cached-constant lookup inline for the most common mixed call (``tensor ⊕ float``; a
     float64 constant is found by the number alone): per-op overhead is what small graphs pay.
     """
@@ -98,10 +98,10 @@ def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
             dt = a.data.dtype
             c = consts64.get(b) if dt is f64 else consts.get((b, dt))
             if c is not None:
-                return apply_ufunc2(prim, a, c) if fast else apply(prim, (a, c))
+                return apply_ufunc(prim, a, c) if fast else apply(prim, (a, c))
         if not isinstance(a, Tensor) or not isinstance(b, Tensor):
             a, b = _pair(a, b, name)
-        return apply_ufunc2(prim, a, b) if fast else apply(prim, (a, b))
+        return apply_ufunc(prim, a, b) if fast else apply(prim, (a, b))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc
@@ -110,7 +110,7 @@ def _binary_function(name: str, doc: str) -> Callable[[Any, Any], Tensor]:
 
 def _unary_function(name: str, doc: str, real: bool = True) -> Callable[[Any], Tensor]:
     """The public function for an elementwise unary primitive (one frame on the way to ``apply``,
-    or to ``fastpath.apply_ufunc1`` for ufunc ops).
+    or to ``fastpath.apply_ufunc`` for ufunc ops).
 
     With ``real``, bool and integer inputs (constants) are computed in float64, as the math
     asks (NumPy alone would give float16 for bools, or fail on their negation).
@@ -123,7 +123,7 @@ def _unary_function(name: str, doc: str, real: bool = True) -> Callable[[Any], T
             x = _t(x, where=name)
         if real and x.data.dtype.kind != "f":
             x = _leaf(x.data.astype(np.float64))
-        return apply_ufunc1(prim, x) if fast else apply(prim, (x,))
+        return apply_ufunc(prim, x) if fast else apply(prim, (x,))
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc

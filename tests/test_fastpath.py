@@ -8,7 +8,7 @@ import pytest
 import autograd_mini as am
 from autograd_mini import functional as F
 from autograd_mini.engine import REGISTRY, LockingNode, Primitive, apply
-from autograd_mini.fastpath import apply_ufunc1, apply_ufunc2
+from autograd_mini.fastpath import apply_ufunc
 from autograd_mini.functional_args import _CONSTS, _CONSTS64, _const
 from autograd_mini.locks import FROZEN, LOCKS, is_locked
 from autograd_mini.sweep import backward
@@ -20,7 +20,7 @@ BINARY = [n for n in UFUNC_OPS if REGISTRY[n].nin == 2]
 
 
 def _fast(op: Primitive, args: tuple[Tensor, ...]) -> Tensor:
-    return apply_ufunc1(op, *args) if len(args) == 1 else apply_ufunc2(op, *args)
+    return apply_ufunc(op, *args)
 
 
 def _inputs(kind: str, shape: tuple[int, ...], dtype: type, seed: int) -> Tensor:

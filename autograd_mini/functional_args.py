@@ -37,10 +37,12 @@ def _const(x: float, dtype: np.dtype) -> Tensor:
             _CONSTS.clear()
             _CONSTS64.clear()
             FROZEN.clear()  # its arrays may go now, and their ids be reused
-        _CONSTS[(x, dtype)] = t
-        FROZEN.add(id(arr))
+        # setdefault: if another thread cached this number first, use its constant, so that
+        # FROZEN names only arrays the cache keeps alive
+        t = _CONSTS.setdefault((x, dtype), t)
+        FROZEN.add(id(t.data))
         if dtype is _F64:
-            _CONSTS64[x] = t
+            _CONSTS64.setdefault(x, t)
     return t
 
 

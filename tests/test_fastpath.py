@@ -126,6 +126,11 @@ def test_clearing_the_constant_cache_forgets_the_frozen_ids() -> None:
         assert len(FROZEN) == len(_CONSTS) < 4100
         assert {id(t.data) for t in _CONSTS.values()} == FROZEN
         assert set(_CONSTS64.values()) <= set(_CONSTS.values())
+        # a second constant for a cached number (two threads missing at once) is not kept:
+        # the cache's own is returned, and only arrays the cache holds are marked frozen
+        first = _const(3.25, np.dtype(np.float64))
+        assert _const(3.25, np.dtype(np.float64)) is first
+        assert {id(t.data) for t in _CONSTS.values()} == FROZEN
     finally:
         _CONSTS.clear()
         _CONSTS.update(saved[0])

@@ -19,12 +19,13 @@ Axis = None | int | Sequence[int]
 _leaf = wrap  # a constant leaf around an array the library made or checked
 
 
-_CONSTS: dict[tuple[float, np.dtype], Tensor] = {}
-# The float64 entries again, keyed by the number alone: the common ``tensor ⊕ float`` call then
-# finds its constant without building and hashing a (number, dtype) key (NumPy's dtype hash is
-# the dearer part).
+# Cached 0-d constants, in two disjoint stores: float64 ones keyed by the number alone (the
+# common ``tensor ⊕ float`` call then builds no key and hashes no dtype — NumPy's dtype hash is
+# the dearer part), every other dtype by (number, dtype). A dtype goes to the first store when
+# it *is* NumPy's float64 object; lookups and inserts use the same test.
 _F64 = np.dtype(np.float64)
 _CONSTS64: dict[float, Tensor] = {}
+_CONSTS: dict[tuple[float, np.dtype], Tensor] = {}
 
 
 def _const(x: float, dtype: np.dtype) -> Tensor:
@@ -33,16 +34,14 @@ def _const(x: float, dtype: np.dtype) -> Tensor:
     arr.flags.writeable = False
     t = _leaf(arr)
     if x != 0 and x == x:  # 0.0 and −0.0 compare equal and NaN never does: keep them uncached
-        if len(_CONSTS) > 4096:
+        if len(_CONSTS) + len(_CONSTS64) > 4096:
             _CONSTS.clear()
             _CONSTS64.clear()
-            FROZEN.clear()  # its arrays may go now, and their ids be reused
+            FROZEN.clear()  # their arrays may go now, and the ids be reused
         # setdefault: if another thread cached this number first, use its constant, so that
         # FROZEN names only arrays the cache keeps alive
-        t = _CONSTS.setdefault((x, dtype), t)
+        t = _CONSTS64.setdefault(x, t) if dtype is _F64 else _CONSTS.setdefault((x, dtype), t)
         FROZEN.add(id(t.data))
-        if dtype is _F64:
-            _CONSTS64.setdefault(x, t)
     return t
 
 
@@ -53,7 +52,7 @@ def _t(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
     tx = type(x)
     if (tx is float or tx is int) and like is not None and like.data.dtype.kind == "f":
         dt = like.data.dtype
-        c = _CONSTS.get((x, dt))
+        c = _CONSTS64.get(x) if dt is _F64 else _CONSTS.get((x, dt))
         return c if c is not None else _const(x, dt)
     return _leaf(as_array(x, copy=False, where=where))
 

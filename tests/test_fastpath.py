@@ -110,27 +110,34 @@ def test_cached_constants_are_frozen_and_never_locked() -> None:
     before = dict(LOCKS)
     y = x * 2.5
     c = y._node.p1  # type: ignore[union-attr]
-    assert isinstance(c, Tensor) and c is _CONSTS64[2.5] and c is _CONSTS[(2.5, x.data.dtype)]
+    assert isinstance(c, Tensor) and c is _CONSTS64[2.5] and (2.5, x.data.dtype) not in _CONSTS
     assert id(c.data) in FROZEN and not c.data.flags.writeable
     assert type(y._node) is not LockingNode and before == LOCKS
     f32 = Tensor(np.ones(3, np.float32), requires_grad=True) * 2.5
     assert f32.dtype == np.float32  # float32 constants are cached apart, by dtype
     assert f32._node.p1.data.dtype == np.float32  # type: ignore[union-attr]
+    assert f32._node.p1 is _CONSTS[(2.5, np.dtype(np.float32))]  # type: ignore[union-attr]
 
 
 def test_clearing_the_constant_cache_forgets_the_frozen_ids() -> None:
     saved = dict(_CONSTS), dict(_CONSTS64), set(FROZEN)
+
+    def cached() -> list[Tensor]:
+        return [*_CONSTS.values(), *_CONSTS64.values()]
+
     try:
         for i in range(4100):  # past the cache's bound: it starts again
-            _const(1.0 + i / 8192, np.dtype(np.float64))
-        assert len(FROZEN) == len(_CONSTS) < 4100
-        assert {id(t.data) for t in _CONSTS.values()} == FROZEN
-        assert set(_CONSTS64.values()) <= set(_CONSTS.values())
+            _const(1.0 + i / 8192, np.dtype(np.float32 if i % 2 else np.float64))
+        assert len(FROZEN) == len(cached()) < 4100
+        assert {id(t.data) for t in cached()} == FROZEN
+        assert all(t.dtype == np.float64 for t in _CONSTS64.values())
+        assert all(t.dtype == np.float32 for t in _CONSTS.values())
         # a second constant for a cached number (two threads missing at once) is not kept:
         # the cache's own is returned, and only arrays the cache holds are marked frozen
-        first = _const(3.25, np.dtype(np.float64))
-        assert _const(3.25, np.dtype(np.float64)) is first
-        assert {id(t.data) for t in _CONSTS.values()} == FROZEN
+        for dtype in (np.float64, np.float32):
+            first = _const(3.25, np.dtype(dtype))
+            assert _const(3.25, np.dtype(dtype)) is first
+        assert {id(t.data) for t in cached()} == FROZEN
     finally:
         _CONSTS.clear()
         _CONSTS.update(saved[0])

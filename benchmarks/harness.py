@@ -155,3 +155,12 @@ def check_all(what: str, got: dict[str, list[Any]], want: list[Any], rtol: float
 def tol(dtype: Any) -> float:
     """Relative tolerance for cross-framework agreement: 1e-6 in float64, 2e-4 in float32."""
     return 1e-6 if np.dtype(dtype) == np.float64 else 2e-4
+
+
+def grad_data(t: Any) -> np.ndarray:
+    """The array of an autograd_mini tensor's ``.grad`` (raises if backward left it unset)."""
+    g = t.grad
+    if g is None:
+        raise AssertionError("backward left .grad unset")
+    data: np.ndarray = g.data
+    return data

@@ -104,7 +104,8 @@ def run_worker(args: argparse.Namespace, threads: int, names: list[str]) -> dict
             err = f"worker exited with status {proc.returncode}"
             return {"results": [], "threads_info": {},
                     "errors": [{"workload": ",".join(names), "threads": threads, "error": err}]}
-        return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        payload: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return payload
 
 
 def _load() -> float:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     order = {n: i for i, n in enumerate(WORKLOADS)}
     results.sort(key=lambda m: order[m["workload"]])
     cmd = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
-    meta = {
+    meta: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
         "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "command": cmd.strip(),

@@ -21,4 +21,5 @@ WORKLOADS: dict[str, tuple[str, bool]] = {
 def runner(name: str) -> Callable[..., Any]:
     """The ``run`` function of workload ``name``."""
     module = importlib.import_module(f"{__name__}.{WORKLOADS[name][0]}")
-    return module.run  # type: ignore[no-any-return]
+    run: Callable[..., Any] = module.run
+    return run

@@ -9,7 +9,15 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import Measurement, Settings, check_all, log, optional, time_paired
+from ..harness import (
+    Measurement,
+    Settings,
+    check_all,
+    grad_data,
+    log,
+    optional,
+    time_paired,
+)
 
 NAME = "deep_chain"
 MUL, ADD = 0.99999, 0.00001
@@ -40,7 +48,7 @@ def _fns(x0: np.ndarray, n2: int) -> dict[str, Callable[[], Any]]:
         x.grad = None
         y = chain(x, n2)
         y.backward()
-        return y.data, x.grad.data  # type: ignore[union-attr]
+        return y.data, grad_data(x)
 
     fns: dict[str, Callable[[], Any]] = {
         "autograd_mini": am_fb,
@@ -54,7 +62,7 @@ def _fns(x0: np.ndarray, n2: int) -> dict[str, Callable[[], Any]]:
             xt.grad = None
             y = chain(xt, n2)
             y.backward(torch.ones_like(y))
-            return y.detach().numpy(), xt.grad.numpy()  # type: ignore[union-attr]
+            return y.detach().numpy(), xt.grad.numpy()
 
         fns["torch"] = torch_fb
     return fns

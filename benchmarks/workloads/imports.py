@@ -47,7 +47,8 @@ def probe(modules: list[str]) -> dict[str, object]:
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     res = subprocess.run([sys.executable, "-c", _PROBE, *modules], capture_output=True,
                          text=True, env=env, cwd=str(ROOT), timeout=300, check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    found: dict[str, object] = json.loads(res.stdout.strip().splitlines()[-1])
+    return found
 
 
 def run(cfg: Settings) -> list[Measurement]:

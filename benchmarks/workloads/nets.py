@@ -86,21 +86,19 @@ class NumpyNet:
 
 # ----------------------------------------------------------------------------- autograd_mini
 def _nn_linear(n_in: int, n_out: int, w: np.ndarray, b: np.ndarray) -> tuple[Any, list[Any], bool]:
-    """An ``nn.Linear`` holding copies of ``w, b``: (layer, [weight, bias], weight transposed)."""
+    """An ``nn.Linear`` holding copies of ``w, b``: (layer, [weight, bias], weight transposed).
+
+    ``nn.Linear`` keeps its weight as PyTorch does, shaped (out, in): the flag says so.
+    """
     import nn
 
-    try:
-        layer = nn.Linear(n_in, n_out, dtype=w.dtype)
-    except TypeError:
-        layer = nn.Linear(n_in, n_out)
-    ps = list(layer.parameters()) if hasattr(layer, "parameters") else [layer.weight, layer.bias]
-    wt = next(p for p in ps if p.data.ndim == 2)
-    bt = next(p for p in ps if p.data.ndim == 1)
-    probe = nn.Linear(2, 3)  # the layout: (in, out) or PyTorch's (out, in)
-    flip = next(p for p in probe.parameters() if p.data.ndim == 2).shape == (3, 2)
-    wt.data[...] = w.T if flip else w  # copied into the layer's own arrays, as load_state_dict does
+    layer = nn.Linear(n_in, n_out, dtype=w.dtype)
+    wt, bt = layer.weight, layer.bias
+    if bt is None or wt.shape != (n_out, n_in):
+        raise AssertionError(f"nn.Linear({n_in}, {n_out}): unexpected parameters")
+    wt.data[...] = w.T  # copied into the layer's own arrays, as load_state_dict does
     bt.data[...] = b
-    return layer, [wt, bt], flip
+    return layer, [wt, bt], True
 
 
 def _nn_loss(loss: str) -> Any:

@@ -9,7 +9,15 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import Measurement, Settings, check_all, log, optional, time_paired
+from ..harness import (
+    Measurement,
+    Settings,
+    check_all,
+    grad_data,
+    log,
+    optional,
+    time_paired,
+)
 
 NAME = "per_op"
 MUL, ADD = 1.0001, 0.1
@@ -77,7 +85,7 @@ def _am_cases(x0: np.ndarray, n4: int) -> dict[str, Callable[[], Any]]:
     def fb() -> Any:
         x.grad = None
         chain_am(x, n4).backward(seed)
-        return x.grad.data  # type: ignore[union-attr]
+        return grad_data(x)
 
     def nograd() -> Any:
         with am.no_grad():
@@ -104,7 +112,7 @@ def _torch_cases(torch: Any, x0: np.ndarray, n4: int) -> dict[str, Callable[[], 
     def fb() -> Any:
         x.grad = None
         chain(x, n4).backward(seed)
-        return x.grad.numpy()  # type: ignore[union-attr]
+        return x.grad.numpy()
 
     def nograd() -> Any:
         with torch.no_grad():

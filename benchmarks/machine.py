@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import sys
+import time
 from importlib import metadata
 from typing import Any
 
@@ -56,6 +57,64 @@ def load_average() -> str:
         return " / ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+def _proc_stat() -> tuple[float, float] | None:
+    """Seconds of CPU time since boot over all CPUs: (busy, stolen by the hypervisor)."""
+    try:
+        with open("/proc/stat", encoding="utf-8") as fh:
+            fields = [int(v) for v in fh.readline().split()[1:]]
+        tick = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal ...; guest time is already in user
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process and of the children it has waited for (the workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class CpuMeter:
+    """How much of the machine other work took while the benchmarks ran.
+
+    The load average is no measure of that: it counts tasks waiting in the kernel, and on this
+    kind of virtual machine a kernel memory monitor keeps it near 0.7–0.8 when nothing runs.
+    This meter reads the CPU time of the whole machine from ``/proc/stat`` at ``start`` and at
+    ``stop`` and subtracts the run's own (this process and its finished workers):
+
+        others = (Δbusy − Δown) / (Δwall · cores),   stolen = Δsteal / (Δwall · cores)
+
+    both as shares of the machine's capacity. None where ``/proc/stat`` is missing.
+    """
+
+    def __init__(self) -> None:
+        self.cores = os.cpu_count() or 1
+        self._start = (time.perf_counter(), _proc_stat(), _own_cpu())
+
+    def stop(self) -> dict[str, float] | None:
+        """Shares of the machine used by other work and stolen by the hypervisor since start."""
+        wall0, stat0, own0 = self._start
+        stat1 = _proc_stat()
+        if stat0 is None or stat1 is None:
+            return None
+        capacity = max(time.perf_counter() - wall0, 1e-9) * self.cores
+        others = (stat1[0] - stat0[0]) - (_own_cpu() - own0)
+        return {"others": max(others, 0.0) / capacity, "stolen": (stat1[1] - stat0[1]) / capacity,
+                "seconds": capacity / self.cores}
+
+
+def busy_warning(use: dict[str, float] | None, limit: float = 0.05) -> str | None:
+    """A warning when other work or the hypervisor took more than ``limit`` of the machine."""
+    if use is None or use["seconds"] < 5:  # clock ticks are 10 ms: too coarse for short runs
+        return None
+    if use["others"] <= limit and use["stolen"] <= limit:
+        return None
+    return (f"the machine was busy: other work used {use['others']:.0%} of its CPU time during "
+            f"the run and the hypervisor took {use['stolen']:.0%}; other work skews the figures")
 
 
 def describe() -> dict[str, str]:

@@ -108,23 +108,16 @@ def run_worker(args: argparse.Namespace, threads: int, names: list[str]) -> dict
         return payload
 
 
-def _load() -> float:
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run every configuration, write the results and print the tables."""
     args = parse_args(argv)
     if args.worker:
         return worker(args)
-    from benchmarks.machine import describe, load_average
+    from benchmarks.machine import CpuMeter, busy_warning, describe, load_average
     from benchmarks.report import markdown, plot
 
     machine = describe()
-    start_load = _load()
+    meter = CpuMeter()
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     thread_meta: dict[str, Any] = {}
@@ -147,11 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         "threads": thread_meta,
         "errors": errors,
     }
-    end_load = _load()  # includes this benchmark's own load (up to its thread count)
-    if start_load > 0.5 or end_load > max(args.thread_counts) + 1.0:
-        meta["warning"] = (f"the machine was busy (1-minute load average {start_load:.2f} before "
-                           f"the run, {end_load:.2f} after it, on {os.cpu_count()} cores): "
-                           "other work skews the figures")
+    use = meter.stop()
+    if use is not None:
+        meta["machine"]["CPU used by other work / stolen"] = (
+            f"{use['others']:.1%} / {use['stolen']:.1%} of the machine during the run")
+    warning = busy_warning(use)
+    if warning:
+        meta["warning"] = warning
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = markdown(results, meta)

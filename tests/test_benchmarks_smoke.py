@@ -24,6 +24,8 @@ def test_quick_run_writes_every_workload(tmp_path: Path) -> None:
     assert "## Errors" not in text
     # every worker runs with the same fixed allocator thresholds, and the table says so
     assert f"MALLOC_MMAP_THRESHOLD_={32 * 2**20}" in text
+    # and the share of the CPU other work took during the run (machine.CpuMeter)
+    assert "CPU used by other work / stolen" in text
     assert (tmp_path / "results.json").exists()
 
 

@@ -79,7 +79,9 @@ class Tensor:
         return self._grad
 
     @grad.setter
-    def grad(self, value: Tensor | None) -> None:
+    def grad(self, value: Tensor | ArrayLike | None) -> None:
+        """Set or clear the gradient: a Tensor, an array of the tensor's shape (converted to
+        its dtype), or None."""
         if value is not None:
             if not isinstance(value, Tensor):
                 value = Tensor(value, dtype=self.data.dtype)

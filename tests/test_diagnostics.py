@@ -68,7 +68,9 @@ def test_a_deliberately_dead_layer_is_reported() -> None:
     assert dead["layers.3"] < 1.0  # the bias of layer 2 still reaches its ReLU
     for name in ("layers.0.weight", "layers.0.bias", "layers.2.weight"):
         assert report.param(name).grad_norm == 0.0 and report.param(name).update_ratio == 0.0
-    assert report.param("layers.4.weight").grad_norm > 0
+    grad_norm = report.param("layers.4.weight").grad_norm
+    assert grad_norm is not None
+    assert grad_norm > 0
     table = report.format_table()
     assert "layers.1    8/8 (100.0%)" in table and "first non-finite: none" in table
 
@@ -136,7 +138,11 @@ def test_a_non_finite_gradient_from_finite_outputs_names_the_parameter() -> None
 def test_watch_restores_every_forward_even_after_an_error() -> None:
     model = nn.MLP([2, 4, 1], rng=RNG(7))
     own = model.layers[1]
-    own.forward = lambda x: am.relu(x)  # a module whose forward is an instance attribute
+
+    def relu_forward(x: Tensor) -> Tensor:
+        return am.relu(x)
+
+    own.forward = relu_forward  # type: ignore[method-assign]  # forward as an instance attribute
     monitor = nn.GradientMonitor(model)
     with pytest.raises(ValueError, match="Linear"), monitor.watch():
         assert "forward" in vars(model.layers[0])

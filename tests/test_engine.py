@@ -15,7 +15,7 @@ from autograd_mini import Tensor
 
 
 def leaf(*shape: int, seed: int = 0, dtype: type = np.float64) -> Tensor:
-    data = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    data: np.ndarray = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
     return Tensor(data, requires_grad=True)
 
 
@@ -25,12 +25,14 @@ def test_reuse_add_chain() -> None:
     b = a + a
     c = b + b
     c.sum().backward()
+    assert a.grad is not None
     np.testing.assert_array_equal(a.grad.data, np.full(3, 4.0))
 
 
 def test_square_by_product() -> None:
     x = leaf(4)
     (x * x).sum().backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, 2 * x.data)
 
 
@@ -38,6 +40,7 @@ def test_gradients_accumulate_across_calls_and_zero_grad() -> None:
     x = leaf(2)
     (x * 3).sum().backward()
     (x * 3).sum().backward()
+    assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, np.full(2, 6.0))
     x.zero_grad()
     assert x.grad is None
@@ -103,6 +106,7 @@ def test_retain_graph_allows_second_backward_and_accumulates() -> None:
     x = leaf(2)
     y = (am.exp(x) * x).sum()
     y.backward(retain_graph=True)
+    assert x.grad is not None
     first = x.grad.data.copy()
     y.backward()
     np.testing.assert_allclose(x.grad.data, 2 * first)
@@ -124,6 +128,7 @@ def test_create_graph_grad_is_differentiable() -> None:
     np.testing.assert_allclose(g.item(), 3 * 0.7**2)
     x.grad = None
     g.backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.item(), 6 * 0.7)
 
 
@@ -173,6 +178,7 @@ def test_zero_size_tensors() -> None:
     x = Tensor(np.zeros((0, 3)), requires_grad=True)
     y = (am.exp(x) * 2).sum()
     y.backward()
+    assert x.grad is not None
     assert y.item() == 0.0 and x.grad.shape == (0, 3)
     with pytest.raises(ValueError, match="empty"):
         am.max(x)
@@ -195,7 +201,12 @@ def test_graph_freed_by_refcount_without_gc() -> None:
         x = leaf(5)
         h = am.tanh(x)
         mid = am.exp(h)
-        refs = [weakref.ref(h), weakref.ref(mid), weakref.ref(mid.grad_fn)]
+        assert mid.grad_fn is not None
+        refs: list[weakref.ref[object]] = [
+            weakref.ref(h),
+            weakref.ref(mid),
+            weakref.ref(mid.grad_fn),
+        ]
         loss = (mid * h).sum()
         loss.backward()
         del h, mid, loss
@@ -218,6 +229,7 @@ def test_float32_kept_end_to_end() -> None:
     out = am.log_softmax(am.tanh(x @ w) * 2.0 + 1, axis=1).mean()
     assert out.dtype == np.float32
     out.backward()
+    assert x.grad is not None and w.grad is not None
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
@@ -226,6 +238,7 @@ def test_retain_grad_on_intermediate() -> None:
     h = x * 2
     h.retain_grad()
     (h * h).sum().backward()
+    assert h.grad is not None
     np.testing.assert_allclose(h.grad.data, 2 * h.data)
 
 
@@ -233,6 +246,7 @@ def test_detach_cuts_graph() -> None:
     x = leaf(3)
     y = (x.detach() * x).sum()
     y.backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, x.data)
 
 
@@ -273,6 +287,7 @@ def test_name_scope_tags_nodes() -> None:
     x = leaf(2)
     with am.name_scope("layer"), am.name_scope("inner"):
         y = x * 2
+    assert y.grad_fn is not None
     assert y.grad_fn.scope == ("layer", "inner") and am.current_scope() == ()
 
 
@@ -304,6 +319,7 @@ def test_a_primitive_may_use_library_ops_in_its_forward() -> None:
         assert not y.data.flags.writeable
         y.sum().backward()
     np.testing.assert_allclose(y.data, 2 * np.exp([0.0, 1.0]))
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, [2.0, 2 * np.e])
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the thread's quiet context is back for ordinary ops

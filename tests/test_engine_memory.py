@@ -29,6 +29,7 @@ def test_an_intermediate_dies_with_its_tensor_while_the_graph_lives() -> None:
     finally:
         gc.enable()
     t = np.tanh(3 * x.data + 1)
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, 2 * t * (1 - t * t) * 3)
 
 
@@ -63,6 +64,7 @@ def test_shape_ops_and_sum_keep_shapes_not_arrays() -> None:
     assert not am.locks.is_locked(x.data)  # sum and astype read no input values
     x.data[0, 0] = 5.0
     (am.sum(x * x, axis=1) * np.array([1.0, 2.0])).sum().backward()
+    assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, 2 * x.data * np.array([[1.0], [2.0]]))
     view = x[1]  # a view still protects the memory it shares
     assert am.locks.is_locked(x.data) and view.grad_fn is not None
@@ -105,6 +107,7 @@ def test_draw_graph_before_backward_shows_dropped_intermediates() -> None:
     values = [t.data.tolist() for t in view.order if t.grad_fn is not None]
     assert [4.0, 8.0] in values and [2.0, np.sqrt(8.0)] in values
     trace = am.explain.trace_backward(y)
+    assert trace.adjoints[0] is not None
     np.testing.assert_allclose(trace.adjoints[0], 1 / np.sqrt(x.data))  # ∂/∂x of Σ 2√x
 
 
@@ -113,6 +116,7 @@ def test_retain_grad_without_the_graph_holding_the_tensor() -> None:
     h = x * x
     h.retain_grad()
     (h * 3.0).sum().backward()
+    assert h.grad is not None and x.grad is not None
     np.testing.assert_array_equal(h.grad.data, [3.0, 3.0])
     np.testing.assert_array_equal(x.grad.data, [6.0, 12.0])
 
@@ -121,7 +125,9 @@ def test_backward_inputs_accepts_intermediates_and_repeats() -> None:
     x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
     h = am.exp(x)
     out = (h * h).sum()
-    gh, gx, gh2 = am.engine.backward(out, inputs=[h, x, h], retain_graph=True)
+    grads = am.engine.backward(out, inputs=[h, x, h], retain_graph=True)
+    assert grads is not None
+    gh, gx, gh2 = grads
     np.testing.assert_allclose(gh, 2 * np.exp(x.data))
     np.testing.assert_allclose(gx, 2 * np.exp(2 * x.data))
     assert gh2 is gh
@@ -138,6 +144,7 @@ def test_linear_weights_are_column_major_and_so_is_everything_that_updates_them(
     x = rng.standard_normal((4, 5))
     before = w.data.copy()
     nn.functional.mse_loss(layer(x), np.zeros((4, 3))).backward()
+    assert w.grad is not None and layer.bias is not None
     g = w.grad.data.copy()
     assert w.grad.data.flags.f_contiguous
     h = x @ before.T + layer.bias.data  # W̄ of mean((x Wᵀ + b)²) by hand: (2/12) hᵀ x
@@ -173,6 +180,7 @@ def test_masked_equals_where_and_keeps_zeros_for_inf(shape: tuple[int, ...]) -> 
     np.testing.assert_array_equal(out, np.where(mask, g, 0.0))
     x = Tensor(np.where(mask, 1.0, -1.0), requires_grad=True)
     am.relu(x).backward(g)
+    assert x.grad is not None
     assert np.all(np.isfinite(x.grad.data))
     g[~mask] = np.nan  # NaN where the mask is off: 0 as well
     np.testing.assert_array_equal(dual.masked(g, mask), np.where(mask, g, 0.0))
@@ -205,7 +213,9 @@ def test_explain_and_draw_a_graph_of_shape_ops() -> None:
     trace = am.explain.trace_backward(y)
     want = np.zeros((2, 3))
     want.reshape(3, 2)[1:] = np.exp(x.data.reshape(3, 2)[1:])
-    np.testing.assert_allclose(trace.adjoint(x), want)
+    adjoint = trace.adjoint(x)
+    assert adjoint is not None
+    np.testing.assert_allclose(adjoint, want)
     assert "getitem" in am.draw_graph(y).source
 
 
@@ -216,6 +226,7 @@ def test_retained_tensor_dropped_before_backward_is_skipped() -> None:
     y = (h * 2.0).sum()
     del h
     y.backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, 2 * np.exp(x.data))
 
 
@@ -231,7 +242,13 @@ def test_a_recorded_op_leaves_one_object_for_the_cyclic_collector() -> None:
     gc.collect()  # untracks tuples of arrays (what the nodes saved)
     per_op = (len(gc.get_objects()) - before) / 1500
     assert per_op <= 1.01, per_op
-    assert y.grad_fn.parents[0].parents[0].parents[1] is not None  # tanh ← add ← mul(x, 2.0)
+    tanh = y.grad_fn
+    assert tanh is not None
+    add = tanh.parents[0]
+    assert isinstance(add, Node)
+    mul = add.parents[0]
+    assert isinstance(mul, Node)
+    assert mul.parents[1] is not None  # tanh ← add ← mul(x, 2.0)
     y.sum().backward()
     assert x.grad is not None and np.all(np.isfinite(x.grad.data))
 
@@ -248,7 +265,7 @@ def test_vjps_that_update_their_own_temporaries_in_place(
     x = Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
     y = getattr(am, op)(x)
     saved = y.data.copy()
-    seed = rng.standard_normal(shape).astype(dtype)
+    seed: np.ndarray = rng.standard_normal(shape).astype(dtype)
     seed0 = seed.copy()
     y.backward(seed)
     local = 1 - saved * saved if op == "tanh" else saved * (1 - saved)

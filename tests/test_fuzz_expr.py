@@ -174,7 +174,7 @@ def test_no_evaluation_happens_before_the_whole_expression_is_checked(
     calls: list[str] = []
 
     def spy(name: str, fn: Any) -> Any:
-        return lambda *args: calls.append(name) or fn(*args)
+        return lambda *args: calls.append(name) or fn(*args)  # type: ignore[func-returns-value]
 
     monkeypatch.setattr(expr, "FUNCTIONS", {k: spy(k, f) for k, f in FUNCTIONS.items()})
     monkeypatch.setattr(expr, "_BINARY", {k: spy(k.__name__, f) for k, f in expr._BINARY.items()})

@@ -45,7 +45,7 @@ def _fuzz_call(fn: Callable[..., Any], data: st.DataObject, valid: tuple[Any, ..
     args += [data.draw(JUNK, label=f"arg {names[i]}") for i in range(n_pos)]
     kwargs = {}
     rest = names[n_pos:]
-    if rest and data.draw(st.booleans(), label="keyword junk"):
+    if len(rest) > 0 and data.draw(st.booleans(), label="keyword junk"):
         key = data.draw(st.sampled_from(rest), label="keyword")
         kwargs[key] = data.draw(JUNK, label=f"kw {key}")
     return check_call(fn, tuple(args), kwargs, extra)
@@ -217,7 +217,7 @@ def test_clipping_refuses_junk(fn: Callable[..., Any], data: st.DataObject) -> N
     _fuzz_call(fn, data, lead, (fn.__name__,))
 
 
-SCHEDULERS = {
+SCHEDULERS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "StepLR": (LR.StepLR, {"step_size": 2}), "MultiStepLR": (LR.MultiStepLR, {"milestones": [2]}),
     "ExponentialLR": (LR.ExponentialLR, {"gamma": 0.5}), "LinearLR": (LR.LinearLR, {}),
     "PowerLR": (LR.PowerLR, {}), "CosineAnnealingLR": (LR.CosineAnnealingLR, {"T_max": 3}),

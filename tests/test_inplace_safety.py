@@ -24,6 +24,7 @@ def test_saved_leaf_is_read_only_until_backward() -> None:
     with pytest.raises(ValueError, match="read-only"):
         x.data[0] = 0  # ∂y/∂w = x + v must use the x of the forward pass
     y.backward()
+    assert w.grad is not None and v.grad is not None
     np.testing.assert_array_equal(w.grad.data, [3.5, 4.25])
     np.testing.assert_array_equal(v.grad.data, [1.0, 2.0])
     w.data += 1  # the graph is freed: parameters are writeable again
@@ -41,6 +42,7 @@ def test_only_what_a_vjp_reads_is_locked() -> None:
     with pytest.raises(ValueError, match="read-only"):
         x.data[0] = 0
     y.backward()
+    assert w.grad is not None
     np.testing.assert_array_equal(w.grad.data, [6.0, 8.0])
 
 
@@ -50,6 +52,7 @@ def test_intermediates_are_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         h.data[0] = 0.0
     (h * h).sum().backward()
+    assert x.grad is not None
     np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * x.data))
 
 

@@ -23,9 +23,8 @@ STEPS = 40
 def two_groups(momentum: float = 0.0) -> optim.Optimizer:
     a = Tensor(np.ones(2), requires_grad=True)
     b = Tensor(np.ones(3), requires_grad=True)
-    return optim.SGD(
-        [{"params": [a]}, {"params": [b], "lr": BASES[1]}], lr=BASES[0], momentum=momentum
-    )
+    groups: list[dict[str, Any]] = [{"params": [a]}, {"params": [b], "lr": BASES[1]}]
+    return optim.SGD(groups, lr=BASES[0], momentum=momentum)
 
 
 def lrs_over_steps(opt: optim.Optimizer, sched: Any, steps: int = STEPS) -> list[list[float]]:
@@ -195,7 +194,7 @@ def test_scheduler_needs_the_groups_it_was_built_for() -> None:
     ("make", "error", "match"),
     [
         (lambda o: S.StepLR(o, 0), ValueError, "step_size"),
-        (lambda o: S.StepLR(o, 2.5), TypeError, "step_size"),
+        (lambda o: S.StepLR(o, 2.5), TypeError, "step_size"),  # type: ignore[arg-type]
         (lambda o: S.StepLR(o, 2, gamma=-0.1), ValueError, "gamma"),
         (lambda o: S.StepLR(o, 2, gamma=math.nan), ValueError, "gamma"),
         (lambda o: S.MultiStepLR(o, [2, -1]), ValueError, "milestones"),
@@ -214,7 +213,7 @@ def test_scheduler_needs_the_groups_it_was_built_for() -> None:
         (lambda o: S.ReduceLROnPlateau(o, threshold_mode="x"), ValueError, "threshold_mode"),
         (lambda o: S.ReduceLROnPlateau(o, min_lr=[0.1]), ValueError, "min_lr"),
         (lambda o: S.ReduceLROnPlateau(o, cooldown=-1), ValueError, "cooldown"),
-        (lambda o: S.StepLR(object(), 2), TypeError, "Optimizer"),
+        (lambda o: S.StepLR(object(), 2), TypeError, "Optimizer"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_arguments(make: Any, error: type[Exception], match: str) -> None:

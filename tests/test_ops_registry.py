@@ -8,6 +8,7 @@ import functools
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -261,7 +262,7 @@ def test_log_outside_its_domain_is_ieee_and_silent() -> None:
 
 
 # --------------------------------------------------------------------------- kinks, as documented
-def _grad(fn: Any, *xs: list[float]) -> list[np.ndarray]:
+def _grad(fn: Any, *xs: npt.ArrayLike) -> list[np.ndarray]:
     ts = [Tensor(np.array(x), requires_grad=True) for x in xs]
     F.sum(fn(*ts)).backward()
     return [t.grad.data for t in ts]  # type: ignore[union-attr]

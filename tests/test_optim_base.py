@@ -47,7 +47,8 @@ def test_tensor_list_becomes_one_group_with_defaults() -> None:
 
 def test_groups_take_their_own_hyperparameters_and_the_rest_from_defaults() -> None:
     a, b = param([1.0]), param([1.0])
-    opt = optim.SGD([{"params": [a]}, {"params": b, "lr": 0.25}], lr=0.5)
+    groups: list[dict[str, Any]] = [{"params": [a]}, {"params": b, "lr": 0.25}]
+    opt = optim.SGD(groups, lr=0.5)
     assert [g["lr"] for g in opt.param_groups] == [0.5, 0.25]
     backward_square(a, b)
     opt.step()
@@ -271,7 +272,8 @@ def test_bad_hyperparameters_raise_naming_the_parameter(
 def test_bad_hyperparameters_in_a_group_are_refused() -> None:
     a, b = param([1.0]), param([1.0])
     with pytest.raises(ValueError, match="lr"):
-        optim.SGD([{"params": [a]}, {"params": [b], "lr": -1.0}], lr=0.1)
+        groups: list[dict[str, Any]] = [{"params": [a]}, {"params": [b], "lr": -1.0}]
+        optim.SGD(groups, lr=0.1)
     opt = optim.Adam([a])
     with pytest.raises(ValueError, match="betas"):
         opt.add_param_group({"params": [b], "betas": (0.9, 2.0)})

@@ -23,6 +23,12 @@ def with_grads(*grads: Any, dtype: Any = np.float64) -> list[Tensor]:
     return params
 
 
+def grad_of(p: Tensor) -> Tensor:
+    """``p.grad``, checked to be set (the tests below only use it where it must be)."""
+    assert p.grad is not None
+    return p.grad
+
+
 def all_grads(params: list[Tensor]) -> np.ndarray:
     return np.concatenate([p.grad.data.ravel() for p in params if p.grad is not None])
 
@@ -84,6 +90,7 @@ def test_clip_grad_norm_on_a_known_example() -> None:
 def test_clip_grad_norm_accepts_a_single_tensor_and_no_grads() -> None:
     (p,) = with_grads([30.0, 40.0])
     assert optim.clip_grad_norm_(p, 5.0, norm_type=2) == 50.0
+    assert p.grad is not None
     np.testing.assert_allclose(p.grad.data, [3.0, 4.0], rtol=1e-6)
     assert optim.clip_grad_norm_([Tensor([1.0], requires_grad=True)], 1.0) == 0.0
 
@@ -111,14 +118,14 @@ def test_clip_grad_norm_nonfinite() -> None:
         ({"max_norm": 1.0, "norm_type": -2.0}, "norm_type"),
     ],
 )
-def test_clip_grad_norm_validation(kwargs: dict[str, float], match: str) -> None:
+def test_clip_grad_norm_validation(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         optim.clip_grad_norm_(with_grads([1.0]), **kwargs)
 
 
 def test_clip_grad_norm_refuses_non_tensors() -> None:
     with pytest.raises(TypeError, match="Tensors"):
-        optim.clip_grad_norm_([np.ones(2)], 1.0)
+        optim.clip_grad_norm_([np.ones(2)], 1.0)  # type: ignore[list-item]
 
 
 @settings(deadline=None)
@@ -131,10 +138,10 @@ def test_clip_grad_value(seed: int, clip: float, dtype: Any) -> None:
     rng = np.random.default_rng(seed)
     params = with_grads(rng.normal(size=(3, 2)) * 2, rng.normal(size=5) * 2, dtype=dtype)
     before = all_grads(params)
-    arrays = [p.grad.data for p in params]
-    assert optim.clip_grad_value_(params, clip) is None
+    arrays = [grad_of(p).data for p in params]
+    assert optim.clip_grad_value_(params, clip) is None  # type: ignore[func-returns-value]
     np.testing.assert_array_equal(all_grads(params), np.clip(before, -clip, clip).astype(dtype))
-    assert all(p.grad.data is a for p, a in zip(params, arrays, strict=True))
+    assert all(grad_of(p).data is a for p, a in zip(params, arrays, strict=True))
 
 
 def test_clip_grad_value_validation() -> None:

@@ -15,6 +15,7 @@ import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -61,11 +62,12 @@ def test_deep_graph_is_freed_by_reference_counting() -> None:
     gc.disable()
     try:
         x, t = tanh_chain()
-        probes = [weakref.ref(t.grad_fn)]  # type: ignore[arg-type]
+        probes: list[weakref.ref[object]] = [weakref.ref(t.grad_fn)]
         node = t.grad_fn
+        assert node is not None
         for _ in range(DEPTH // 2):
-            node = node.parents[0]  # type: ignore[assignment]  # the tanh before it
-        probes += [weakref.ref(node), weakref.ref(node.parents[0])]  # type: ignore[union-attr]
+            node = cast(am.Node, node.parents[0])  # the tanh before it
+        probes += [weakref.ref(node), weakref.ref(node.parents[0])]
         del node
         with no_recursion():
             t.backward()
@@ -205,7 +207,9 @@ def test_optimiser_over_a_deep_tree() -> None:
     with no_recursion():
         loss = (inner(x) * Tensor([[1.0, -2.0, 0.5], [3.0, 1.0, -1.0]])).sum()
         loss.backward()
-        before = [(p.data.copy(), np.any(p.grad.data != 0)) for p in deep.parameters()]
+        before = [
+            (p.data.copy(), np.any(cast(Tensor, p.grad).data != 0)) for p in deep.parameters()
+        ]
         opt.step()
         opt.zero_grad()
         deep.zero_grad()

@@ -183,7 +183,7 @@ test_gradient_property_on_a_correct_function = gradient_property(
     _logistic_loss, arrays((3,)), arrays((2, 3)), second_order=True)
 
 
-def _bad_vjp(g, ins, out, extra, needs):  # type: ignore[no-untyped-def]
+def _bad_vjp(g, ins, out, extra, needs):
     return (g * ins[0],)  # d(x²)/dx is 2x: this is half of it
 
 

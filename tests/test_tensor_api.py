@@ -85,6 +85,7 @@ def test_indexing_forward_and_gradient() -> None:
     expected[2, 3] += 1
     expected[x.data > 9] += 1
     expected[0] += 1
+    assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, expected)
 
 

@@ -7,12 +7,17 @@ change to the engine can be judged by a difference of a few hundred instructions
 The count is a proxy: it leaves out cache misses and the CPU's speed per instruction (Python's
 instructions run slower than NumPy's streaming loops), so wall-clock runs still decide.
 
-    python -m benchmarks.instructions [--shape 1|100] [--mode fb|fwd]
+    python -m benchmarks.instructions [--shape 1|100] [--mode fb|fwd] [--cache]
 
 Each framework's chain runs in a child process under callgrind twice, for ``--short`` and
 ``--long`` repetitions after three warm-ups; the difference divided by the extra ops is the
 cost per op with start-up and import left out. Needs valgrind (Debian: ``apt install
 valgrind``) and setarch (util-linux).
+
+With ``--cache`` the children run under cachegrind's cache model instead (``--cache-sim=yes``)
+and the tool reports, per op, the instructions and the first-level instruction- and data-cache
+misses: where Python's instructions cost more than NumPy's, this says whether it is the
+instruction cache (more distinct interpreter code per op) or the data.
 """
 
 from __future__ import annotations
@@ -67,18 +72,42 @@ def collected(stderr: str) -> int:
     return int(found[-1])
 
 
-def count(framework: str, shape: str, mode: str, reps: int) -> int:
-    """Instructions of one child process under callgrind."""
+def _valgrind(tool: list[str], framework: str, shape: str, mode: str, reps: int) -> str:
+    """valgrind's closing summary (stderr) for one child process under ``tool``."""
     env = {**os.environ, **MALLOC_VARS, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    cmd = ["setarch", "-R", "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-           sys.executable, "-m", "benchmarks.instructions", "--child", framework,
-           "--shape", shape, "--mode", mode, "--reps", str(reps)]
+    cmd = ["setarch", "-R", "valgrind", *tool, sys.executable, "-m", "benchmarks.instructions",
+           "--child", framework, "--shape", shape, "--mode", mode, "--reps", str(reps)]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
-    return collected(done.stderr)
+    return done.stderr
+
+
+def count(framework: str, shape: str, mode: str, reps: int) -> int:
+    """Instructions of one child process under callgrind."""
+    tool = ["--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    return collected(_valgrind(tool, framework, shape, mode, reps))
+
+
+_CACHE_LINE = re.compile(r"(I\s+refs|I1\s+misses|D1\s+misses):\s+([\d,]+)")
+CACHE_EVENTS = ("instructions", "I1 misses", "D1 misses")
+
+
+def cache_summary(stderr: str) -> dict[str, int]:
+    """Instructions and first-level instruction/data cache misses from cachegrind's summary."""
+    found = {" ".join(k.split()): int(v.replace(",", "")) for k, v in _CACHE_LINE.findall(stderr)}
+    if len(found) != 3:
+        raise RuntimeError(f"no cache summary in cachegrind's output:\n{stderr[-2000:]}")
+    return dict(zip(CACHE_EVENTS, (found["I refs"], found["I1 misses"], found["D1 misses"]),
+                    strict=True))
+
+
+def cache_counts(framework: str, shape: str, mode: str, reps: int) -> dict[str, int]:
+    """``cache_summary`` of one child process under cachegrind's cache model."""
+    tool = ["--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null"]
+    return cache_summary(_valgrind(tool, framework, shape, mode, reps))
 
 
 def per_op(framework: str, shape: str, mode: str, short: int, long: int) -> float:
@@ -101,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="fb: forward and backward; fwd: recorded forward only")
     ap.add_argument("--short", type=int, default=2, help="repetitions of the shorter run")
     ap.add_argument("--long", type=int, default=12, help="repetitions of the longer run")
+    ap.add_argument("--cache", action="store_true",
+                    help="count cache misses with cachegrind's cache model as well")
     ap.add_argument("--child", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     ap.add_argument("--reps", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -113,8 +144,20 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"needs {' and '.join(missing)} (Debian: apt install valgrind)", file=sys.stderr)
         return 2
-    counts = {fw: per_op(fw, args.shape, args.mode, args.short, args.long) for fw in FRAMEWORKS}
     label = "(1,)" if args.shape == "1" else f"{args.shape}×{args.shape}"
+    if args.cache:
+        ops = (args.long - args.short) * 4 * N4
+        rows = {}
+        for fw in FRAMEWORKS:
+            a = cache_counts(fw, args.shape, args.mode, args.short)
+            b = cache_counts(fw, args.shape, args.mode, args.long)
+            rows[fw] = {k: (b[k] - a[k]) / ops for k in CACHE_EVENTS}
+        print(f"1,000-op chain on {label}, {args.mode}: per op (cachegrind's cache model)")
+        print(f"  {'':14s} " + " ".join(f"{k:>12s}" for k in CACHE_EVENTS))
+        for fw, row in rows.items():
+            print(f"  {fw:14s} " + " ".join(f"{row[k]:12,.0f}" for k in CACHE_EVENTS))
+        return 0
+    counts = {fw: per_op(fw, args.shape, args.mode, args.short, args.long) for fw in FRAMEWORKS}
     print(f"1,000-op chain on {label}, {args.mode}: instructions per op")
     for fw, n in counts.items():
         print(f"  {fw:14s} {n:10,.0f}")

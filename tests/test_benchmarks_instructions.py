@@ -47,3 +47,25 @@ def test_counts_repeat_exactly_and_the_library_costs_more_than_hand_numpy() -> N
     hand = ins.count("numpy", "1", "fwd", 1)
     assert abs(first - again) <= 0.001 * first  # the same count, run after run
     assert hand < first  # the same chain, plus the library's import and recording
+
+
+def test_the_cache_summary_is_read_and_its_absence_reported() -> None:
+    text = (
+        "==7== I   refs:      1,638,232,081\n"
+        "==7== I1  misses:       13,504,917\n"
+        "==7== LLi misses:           28,460\n"
+        "==7== D   refs:        866,343,370  (668,961,735 rd   + 197,381,635 wr)\n"
+        "==7== D1  misses:       35,764,467  ( 24,722,202 rd   +  11,042,265 wr)\n"
+    )
+    assert ins.cache_summary(text) == {
+        "instructions": 1_638_232_081, "I1 misses": 13_504_917, "D1 misses": 35_764_467,
+    }
+    with pytest.raises(RuntimeError, match="no cache summary"):
+        ins.cache_summary("==7== I   refs:      12\n")
+
+
+@pytest.mark.skipif(not HAVE_VALGRIND, reason="valgrind and setarch are not installed")
+def test_cache_counts_come_from_the_cache_model() -> None:
+    got = ins.cache_counts("numpy", "1", "fwd", 1)
+    assert set(got) == set(ins.CACHE_EVENTS)
+    assert 0 < got["I1 misses"] < got["instructions"] and got["D1 misses"] > 0

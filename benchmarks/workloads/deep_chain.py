@@ -9,15 +9,7 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import (
-    Measurement,
-    Settings,
-    check_all,
-    grad_data,
-    log,
-    optional,
-    time_paired,
-)
+from ..harness import Measurement, Settings, check_all, grad_data, log, optional, time_paired
 
 NAME = "deep_chain"
 MUL, ADD = 0.99999, 0.00001

@@ -9,15 +9,7 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import (
-    Measurement,
-    Settings,
-    check_all,
-    grad_data,
-    log,
-    optional,
-    time_paired,
-)
+from ..harness import Measurement, Settings, check_all, grad_data, log, optional, time_paired
 
 NAME = "per_op"
 MUL, ADD = 1.0001, 0.1

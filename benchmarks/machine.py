@@ -83,8 +83,8 @@ class CpuMeter:
 
     The load average is no measure of that: it counts tasks waiting in the kernel, and on this
     kind of virtual machine a kernel memory monitor keeps it near 0.7–0.8 when nothing runs.
-    This meter reads the CPU time of the whole machine from ``/proc/stat`` at ``start`` and at
-    ``stop`` and subtracts the run's own (this process and its finished workers):
+    This meter reads the CPU time of the whole machine from ``/proc/stat`` when it is made and
+    at ``stop`` and subtracts the run's own (this process and its finished workers):
 
         others = (Δbusy − Δown) / (Δwall · cores),   stolen = Δsteal / (Δwall · cores)
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -26,8 +27,9 @@ def test_meter_arithmetic(monkeypatch: pytest.MonkeyPatch) -> None:
     wall = iter([50.0, 60.0])
     monkeypatch.setattr(machine, "_proc_stat", lambda: next(stat))
     monkeypatch.setattr(machine, "_own_cpu", lambda: next(own))
-    monkeypatch.setattr(machine.time, "perf_counter", lambda: next(wall))
-    monkeypatch.setattr(machine.os, "cpu_count", lambda: 2)
+    # the module's own names, so the real time and os modules stay untouched for everyone else
+    monkeypatch.setattr(machine, "time", SimpleNamespace(perf_counter=lambda: next(wall)))
+    monkeypatch.setattr(machine, "os", SimpleNamespace(cpu_count=lambda: 2))
     use = machine.CpuMeter().stop()
     assert use == pytest.approx({"others": (12 - 4) / 20, "stolen": 2 / 20, "seconds": 10})
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import importlib
 import math
+import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -26,13 +27,20 @@ class Settings:
     rep_seconds: float
     max_number: int
     threads: int
+    max_repeat: int = 0
+    precision: float = 0.0
 
     @classmethod
     def make(cls, quick: bool, threads: int) -> Settings:
-        """Quick: tiny sizes and 2 repetitions (CI smoke); full: 7 repetitions of ~0.25 s."""
+        """Quick: tiny sizes and 2 repetitions (CI smoke); full: 7 to 21 repetitions of ~0.25 s.
+
+        A full run repeats a case with a target beyond 7 repetitions (up to 21) while the 95 %
+        confidence interval of a targeted median ratio is wider than ±2 % of it.
+        """
         if quick:
             return cls(quick=True, repeat=2, rep_seconds=0.004, max_number=50, threads=threads)
-        return cls(quick=False, repeat=7, rep_seconds=0.25, max_number=100_000, threads=threads)
+        return cls(quick=False, repeat=7, rep_seconds=0.25, max_number=100_000, threads=threads,
+                   max_repeat=21, precision=0.02)
 
 
 @dataclass
@@ -89,8 +97,39 @@ def _run_block(fn: Callable[[], object], number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
-def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings) -> dict[str, list[float]]:
+def median_ci(xs: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """Distribution-free confidence interval of the median of ``xs``: the order statistics
+    (x₍ₖ₎, x₍ₙ₊₁₋ₖ₎) with the largest k for which 1 − 2·P(B ≤ k − 1) ≥ ``level``, B ~ Bin(n, ½).
+
+    With fewer than 9 samples the interval is (min, max), which covers the median with
+    probability 1 − 2⁻⁽ⁿ⁻¹⁾: 98.4 % for 7, but under 95 % below 6 samples.
+    """
+    s = sorted(xs)
+    n = len(s)
+    if n == 0:
+        raise ValueError("median_ci: no samples")
+    k, below = 1, 1  # below = 2ⁿ·P(B ≤ k − 1), summed as k grows
+    while 2 * (k + 1) <= n + 1 and 1 - 2 * (below + math.comb(n, k)) / 2**n >= level:
+        below += math.comb(n, k)
+        k += 1
+    return s[k - 1], s[n - k]
+
+
+def ci_width(xs: Sequence[float]) -> float:
+    """Half the width of ``median_ci(xs)`` relative to the median: 0.02 means ±2 %."""
+    lo, hi = median_ci(xs)
+    med = statistics.median(xs)
+    return (hi - lo) / 2 / med if med > 0 else math.inf
+
+
+def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings,
+                pins: Sequence[str] = ()) -> dict[str, list[float]]:
     """Seconds per call of each function: ``cfg.repeat`` repetitions, frameworks interleaved.
+
+    ``pins`` names the baselines whose ratio ``SUBJECT ÷ baseline`` has a target: while the
+    confidence interval of any of their median ratios is wider than ``cfg.precision`` (see
+    ``ci_width``), whole rounds of repetitions are added, up to ``cfg.max_repeat``. The rule
+    looks at the interval's width only, never at where it lies, so it cannot favour a verdict.
 
     Each function is warmed up and calibrated so that one repetition lasts about
     ``cfg.rep_seconds``. The order of the frameworks rotates between repetitions so that no
@@ -109,13 +148,24 @@ def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings) -> dict[str
     names = list(fns)
     samples: dict[str, list[float]] = {name: [] for name in names}
     settle = SETTLE_SECONDS if cfg.threads > 1 and not cfg.quick else 0.0
-    for r in range(cfg.repeat):
+    pinned = [p for p in pins if p in fns and p != SUBJECT and SUBJECT in fns]
+    r = 0
+    while r < cfg.repeat or (r < cfg.max_repeat and any(
+            ci_width(paired_ratios(samples, p)) > cfg.precision for p in pinned)):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             if settle:
                 time.sleep(settle)  # the previous framework's idle threads stop spinning
             samples[name].append(_run_block(fns[name], numbers[name]))
+        r += 1
     return samples
+
+
+def paired_ratios(samples: dict[str, list[float]], other: str,
+                  subject: str = SUBJECT) -> list[float]:
+    """Per-repetition ratios subject ÷ other (repetitions are paired by index)."""
+    return [a / b if b > 0 else math.inf
+            for a, b in zip(samples[subject], samples[other], strict=True)]
 
 
 #: Pause before each timed block with more than one thread. Thread pools spin for a while

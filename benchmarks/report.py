@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from .harness import median_ci
+
 STANDARD = {"numpy": "vs NumPy", "torch": "vs PyTorch", "autograd": "vs HIPS autograd",
             "mygrad": "vs MyGrad"}
 
@@ -58,18 +60,27 @@ def _others(m: dict[str, Any]) -> list[str]:
     return [k for k in m["samples"] if k != m["subject"]]
 
 
+def verdict(rs: list[float], target: float) -> str:
+    """``yes`` or ``**no**`` (median ≤ target?), with ``(not settled)`` when the 95 % confidence
+    interval of the median contains the target: more repetitions could turn the verdict."""
+    lo, hi = median_ci(rs)
+    met = "yes" if statistics.median(rs) <= target else "**no**"
+    return f"{met} (not settled)" if lo <= target < hi else met
+
+
 def targets_table(results: list[dict[str, Any]]) -> list[str]:
     """One row per (case, threads, baseline) that has a target."""
-    lines = ["| workload | case | threads | ratio (median, min–max) | target | met |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| workload | case | threads | ratio (median, min–max) | 95 % CI of the median | "
+             "repetitions | target | met |", "|---|---|---|---|---|---|---|---|"]
     for m in results:
         for other, target in m["targets"].items():
             if other not in m["samples"]:
                 continue
             rs = ratios(m, other)
-            met = "yes" if statistics.median(rs) <= target else "**no**"
+            lo, hi = median_ci(rs)
             lines.append(f"| {m['workload']} | {m['case']} | {m['threads']} | "
-                         f"{fmt_ratio(rs)} | ≤ {target:g}× {other} | {met} |")
+                         f"{fmt_ratio(rs)} | {_num(lo)}–{_num(hi)} | {len(rs)} | "
+                         f"≤ {target:g}× {other} | {verdict(rs, target)} |")
     return lines
 
 
@@ -108,7 +119,10 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
            f"Command: `{meta['command']}`", "",
            "Every ratio is autograd_mini's figure ÷ the other framework's, measured in the same "
            "run on the same machine (below 1: autograd_mini is faster or smaller). Ratios are "
-           "paired per repetition (frameworks interleaved); shown as median (min–max).", ""]
+           "paired per repetition (frameworks interleaved); shown as median (min–max). The targets "
+           "table adds the distribution-free 95 % confidence interval of each median ratio "
+           "(order statistics) and the number of repetitions; a verdict is *not settled* when "
+           "that interval contains the target.", ""]
     if meta.get("warning"):
         out += [f"**Warning: {meta['warning']}.**", ""]
     if meta["mode"] == "quick":

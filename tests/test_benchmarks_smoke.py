@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,14 @@ def test_quick_run_writes_every_workload(tmp_path: Path) -> None:
     # and the share of the CPU other work took during the run (machine.CpuMeter)
     assert "CPU used by other work / stolen" in text
     assert (tmp_path / "results.json").exists()
+    # every goal is judged in the targets table (some goals are relative to PyTorch)
+    targets = text.split("## Targets", 1)[1].split("## Ratios", 1)[0]
+    assert "95 % CI of the median" in targets
+    judged = ["per_op", "mlp", "mlp_memory"]
+    if importlib.util.find_spec("torch") is not None:
+        judged += ["deep_chain", "moons", "import"]
+    for name in judged:
+        assert f"| {name} |" in targets, f"no target row for {name}"
 
 
 def test_workload_list_matches_the_suite() -> None:

@@ -69,6 +69,6 @@ def run(cfg: Settings) -> list[Measurement]:
     want = list(numpy_grad(x0, n2))
     check_all("deep_chain value and gradient", {k: list(f()) for k, f in fns.items()}, want, 1e-6)
     log(f"  deep_chain {n_ops} ops")
-    samples = time_paired(fns, cfg)
+    samples = time_paired(fns, cfg, pins=["torch"])
     return [Measurement(NAME, f"{n_ops:,} ops, (1,), fwd+bwd", "µs/op", 1e6 / n_ops, samples,
                         targets={"torch": 1.0})]

@@ -72,7 +72,7 @@ def run(cfg: Settings) -> list[Measurement]:
             case = f"{arch}, batch {n}, {np.dtype(dtype).name}"
             log(f"  mlp {case}")
             fns, note = step_fns(sizes, n, dtype)
-            samples = time_paired(fns, cfg)
+            samples = time_paired(fns, cfg, pins=["numpy"])
             out.append(Measurement(NAME, case, "ms/step", 1e3, samples,
                                    targets={"numpy": target}, note=note))
     return out

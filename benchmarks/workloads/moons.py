@@ -60,6 +60,6 @@ def run(cfg: Settings) -> list[Measurement]:
         verify_torch(tnet, xt, yt, ref, tol(np.float64))
         fns["torch"] = lambda: tnet.step(xt, yt)
     log("  moons")
-    samples = time_paired(fns, cfg)
+    samples = time_paired(fns, cfg, pins=["torch"])
     return [Measurement(NAME, "2-16-16-1 tanh, 100 points, float64", "µs/step", 1e6, samples,
-                        note=note or f"autograd_mini via {net.impl}")]
+                        targets={"torch": 1.0}, note=note or f"autograd_mini via {net.impl}")]

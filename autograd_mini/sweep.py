@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -81,6 +81,15 @@ def _recorded_args(node: Node) -> tuple[Any, Any]:
     return ins, (None if out is None else wrap(out, node))
 
 
+@overload
+def backward(root: Tensor, grad: Any = ..., retain_graph: bool | None = ...,
+             create_graph: bool = ..., inputs: None = ...) -> None: ...
+@overload
+def backward(root: Tensor, grad: Any, retain_graph: bool | None, create_graph: bool,
+             inputs: Sequence[Tensor]) -> list[Any]: ...
+@overload
+def backward(root: Tensor, grad: Any = ..., retain_graph: bool | None = ...,
+             create_graph: bool = ..., *, inputs: Sequence[Tensor]) -> list[Any]: ...
 def backward(
     root: Tensor,
     grad: Any = None,

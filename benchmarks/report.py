@@ -80,7 +80,7 @@ def targets_table(results: list[dict[str, Any]]) -> list[str]:
             lo, hi = median_ci(rs)
             lines.append(f"| {m['workload']} | {m['case']} | {m['threads']} | "
                          f"{fmt_ratio(rs)} | {_num(lo)}–{_num(hi)} | {len(rs)} | "
-                         f"≤ {target:g}× {other} | {verdict(rs, target)} |")
+                         f"≤ {target:.3g}× {other} | {verdict(rs, target)} |")
     return lines
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -111,3 +113,19 @@ def test_every_goal_of_the_suite_has_a_target() -> None:
         {"torch": 0.6, "autograd": 1 / 3, "mygrad": 0.25})
     assert per_op.TARGETS[("fb", False)] == {"numpy": 1.15}
     assert imports.FAR_BELOW == {"torch": 0.25}
+
+
+@pytest.mark.parametrize("n", range(1, 8))
+def test_balanced_orders_put_every_framework_after_every_other_equally_often(n: int) -> None:
+    rows = harness.balanced_orders(n)
+    assert all(sorted(row) == list(range(n)) for row in rows)
+    assert len(rows) == (2 * n if n % 2 else n)
+    follows = Counter((row[j], row[j + 1]) for row in rows for j in range(n - 1))
+    assert len(follows) == n * (n - 1) and len(set(follows.values())) <= 1
+    assert len(set(Counter(row[0] for row in rows).values())) == 1  # each first equally often
+
+
+def test_settle_waits_busily() -> None:
+    t0 = time.process_time()
+    harness._settle(0.05)
+    assert time.process_time() - t0 >= 0.03  # the wait used the CPU, it did not idle

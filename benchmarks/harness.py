@@ -132,9 +132,10 @@ def time_paired(fns: dict[str, Callable[[], object]], cfg: Settings,
     looks at the interval's width only, never at where it lies, so it cannot favour a verdict.
 
     Each function is warmed up and calibrated so that one repetition lasts about
-    ``cfg.rep_seconds``. The order of the frameworks rotates between repetitions so that no
-    framework always runs first; with more than one thread each block starts after a pause
-    (``SETTLE_SECONDS``) so that no framework runs beside another one's spinning threads. The
+    ``cfg.rep_seconds``. The frameworks run in the orders of ``balanced_orders``, one order per
+    repetition, so that none always runs first or always after the same other one; with more
+    than one thread each block starts after a busy pause (``SETTLE_SECONDS``, ``_settle``) so
+    that no framework runs beside another one's spinning threads. The
     garbage collector stays on (training pays for it too), but objects alive before timing
     starts (modules, inputs) are frozen out of its scans.
     """

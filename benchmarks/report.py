@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .harness import median_ci
+from .harness import median_ci, paired_ratios
 
 STANDARD = {"numpy": "vs NumPy", "torch": "vs PyTorch", "autograd": "vs HIPS autograd",
             "mygrad": "vs MyGrad"}
@@ -19,10 +19,10 @@ def _stats(xs: list[float]) -> tuple[float, float, float]:
 
 def ratios(m: dict[str, Any], other: str) -> list[float]:
     """Paired per-repetition ratios subject ÷ other (a single value when one side has one)."""
-    a, b = m["samples"][m["subject"]], m["samples"][other]
-    if len(a) != len(b):
-        a, b = [statistics.median(a)], [statistics.median(b)]
-    return [x / y if y > 0 else float("inf") for x, y in zip(a, b, strict=True)]
+    samples = m["samples"]
+    if len(samples[m["subject"]]) != len(samples[other]):  # not paired: compare the medians
+        samples = {k: [statistics.median(samples[k])] for k in (m["subject"], other)}
+    return paired_ratios(samples, other, m["subject"])
 
 
 def _num(x: float) -> str:

@@ -97,22 +97,38 @@ def _run_block(fn: Callable[[], object], number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
+def _ci_rank(n: int, level: float) -> tuple[int, float]:
+    """The largest rank k ≤ (n + 1)/2 whose pair (x₍ₖ₎, x₍ₙ₊₁₋ₖ₎) covers the median with
+    probability 1 − 2·P(B ≤ k − 1) ≥ ``level`` (B ~ Bin(n, ½)), or k = 1; and that coverage."""
+    k, below = 1, 1  # below = 2ⁿ·P(B ≤ k − 1), summed as k grows
+    while 2 * (k + 1) <= n + 1 and 1 - 2 * (below + math.comb(n, k)) / 2**n >= level:
+        below += math.comb(n, k)
+        k += 1
+    return k, 1 - 2 * below / 2**n
+
+
 def median_ci(xs: Sequence[float], level: float = 0.95) -> tuple[float, float]:
     """Distribution-free confidence interval of the median of ``xs``: the order statistics
     (x₍ₖ₎, x₍ₙ₊₁₋ₖ₎) with the largest k for which 1 − 2·P(B ≤ k − 1) ≥ ``level``, B ~ Bin(n, ½).
 
     With fewer than 9 samples the interval is (min, max), which covers the median with
-    probability 1 − 2⁻⁽ⁿ⁻¹⁾: 98.4 % for 7, but under 95 % below 6 samples.
+    probability 1 − 2⁻⁽ⁿ⁻¹⁾: 98.4 % for 7, but under 95 % below 6 samples
+    (``median_ci_level`` gives the coverage).
     """
     s = sorted(xs)
     n = len(s)
     if n == 0:
         raise ValueError("median_ci: no samples")
-    k, below = 1, 1  # below = 2ⁿ·P(B ≤ k − 1), summed as k grows
-    while 2 * (k + 1) <= n + 1 and 1 - 2 * (below + math.comb(n, k)) / 2**n >= level:
-        below += math.comb(n, k)
-        k += 1
+    k = _ci_rank(n, level)[0]
     return s[k - 1], s[n - k]
+
+
+def median_ci_level(n: int, level: float = 0.95) -> float:
+    """The probability that ``median_ci`` of ``n`` samples covers the median (0 for n = 1):
+    1 − 2·P(B ≤ k − 1) for its rank k; at least ``level`` from 6 samples up."""
+    if n < 1:
+        raise ValueError("median_ci_level: no samples")
+    return _ci_rank(n, level)[1]
 
 
 def ci_width(xs: Sequence[float]) -> float:

@@ -7,7 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .harness import median_ci, paired_ratios
+from .harness import median_ci, median_ci_level
+from .pooling import process_ratios, ratios, split
 
 STANDARD = {"numpy": "vs NumPy", "torch": "vs PyTorch", "autograd": "vs HIPS autograd",
             "mygrad": "vs MyGrad"}
@@ -17,12 +18,10 @@ def _stats(xs: list[float]) -> tuple[float, float, float]:
     return statistics.median(xs), min(xs), max(xs)
 
 
-def ratios(m: dict[str, Any], other: str) -> list[float]:
-    """Paired per-repetition ratios subject ÷ other (a single value when one side has one)."""
-    samples = m["samples"]
-    if len(samples[m["subject"]]) != len(samples[other]):  # not paired: compare the medians
-        samples = {k: [statistics.median(samples[k])] for k in (m["subject"], other)}
-    return paired_ratios(samples, other, m["subject"])
+def judged(m: dict[str, Any], other: str) -> list[float]:
+    """The ratios a verdict on ``m`` against ``other`` is judged by: the paired per-repetition
+    ratios of one process, or each process's median ratio when ``m`` pools several."""
+    return process_ratios(m, other) if len(split(m)) > 1 else ratios(m, other)
 
 
 def _num(x: float) -> str:
@@ -52,7 +51,7 @@ def _verdict(m: dict[str, Any], other: str) -> str:
     target = m["targets"].get(other)
     if target is None:
         return ""
-    med = statistics.median(ratios(m, other))
+    med = statistics.median(judged(m, other))
     return f" {'✅' if med <= target else '❌'} ≤{target:g}"
 
 
@@ -61,25 +60,37 @@ def _others(m: dict[str, Any]) -> list[str]:
 
 
 def verdict(rs: list[float], target: float) -> str:
-    """``yes`` or ``**no**`` (median ≤ target?), with ``(not settled)`` when the 95 % confidence
-    interval of the median contains the target: more repetitions could turn the verdict."""
+    """``yes`` or ``**no**`` (median ≤ target?), with ``(not settled)`` when the confidence
+    interval of the median (``median_ci``) contains the target: more repetitions, or more
+    processes, could turn the verdict."""
     lo, hi = median_ci(rs)
     met = "yes" if statistics.median(rs) <= target else "**no**"
     return f"{met} (not settled)" if lo <= target < hi else met
 
 
 def targets_table(results: list[dict[str, Any]]) -> list[str]:
-    """One row per (case, threads, baseline) that has a target."""
-    lines = ["| workload | case | threads | ratio (median, min–max) | 95 % CI of the median | "
+    """One row per (case, threads, baseline) that has a target. A case pooled from several
+    processes is judged on its per-process median ratios (``judged``), and its interval is
+    over processes, at the coverage shown."""
+    lines = ["| workload | case | threads | ratio (median, min–max) | CI of the median | "
              "repetitions | target | met |", "|---|---|---|---|---|---|---|---|"]
     for m in results:
         for other, target in m["targets"].items():
             if other not in m["samples"]:
                 continue
-            rs = ratios(m, other)
+            rs = judged(m, other)
             lo, hi = median_ci(rs)
+            n_proc = len(split(m))
+            reps = len(ratios(m, other))
+            level = f"{median_ci_level(len(rs)):.0%}".replace("%", " %")
+            if n_proc > 1:
+                reps_cell = f"{reps} in {n_proc} processes"
+                ci_cell = f"{_num(lo)}–{_num(hi)} ({level}, over processes)"
+            else:
+                reps_cell = str(reps)
+                ci_cell = f"{_num(lo)}–{_num(hi)} ({level})"
             lines.append(f"| {m['workload']} | {m['case']} | {m['threads']} | "
-                         f"{fmt_ratio(rs)} | {_num(lo)}–{_num(hi)} | {len(rs)} | "
+                         f"{fmt_ratio(rs)} | {ci_cell} | {reps_cell} | "
                          f"≤ {target:.3g}× {other} | {verdict(rs, target)} |")
     return lines
 
@@ -120,9 +131,15 @@ def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
            "Every ratio is autograd_mini's figure ÷ the other framework's, measured in the same "
            "run on the same machine (below 1: autograd_mini is faster or smaller). Ratios are "
            "paired per repetition (frameworks interleaved); shown as median (min–max). The targets "
-           "table adds the distribution-free 95 % confidence interval of each median ratio "
-           "(order statistics) and the number of repetitions; a verdict is *not settled* when "
-           "that interval contains the target.", ""]
+           "table adds the distribution-free confidence interval of each median ratio (order "
+           "statistics, 95 % or more where the samples allow, the coverage in brackets) and the "
+           "number of repetitions; a verdict is *not settled* when that interval contains the "
+           "target.", ""]
+    if meta.get("processes", 1) > 1:
+        out += [f"Each thread count ran in {meta['processes']} worker processes, one after "
+                "another. The ratio and absolute tables pool their repetitions; the targets "
+                "table judges each case by its per-process median ratios: the median of those, "
+                "their min–max, and the interval over processes.", ""]
     if meta.get("warning"):
         out += [f"**Warning: {meta['warning']}.**", ""]
     if meta["mode"] == "quick":

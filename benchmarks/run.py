@@ -1,8 +1,10 @@
-"""Run the benchmark suite: ``python -m benchmarks.run [--quick] [--threads N] [--only NAME]``.
+"""Run the benchmark suite:
+``python -m benchmarks.run [--quick] [--threads N] [--only NAME] [--processes K]``.
 
 Each thread count runs in a fresh worker process whose OMP/OpenBLAS/MKL thread variables are
-set before NumPy is imported (and ``torch.set_num_threads`` to the same count). The parent
-merges the workers' measurements and writes ``results.md``, ``results.json`` and
+set before NumPy is imported (and ``torch.set_num_threads`` to the same count); with
+``--processes K`` in K of them, one after another (pooling.py says how they are combined). The
+parent merges the workers' measurements and writes ``results.md``, ``results.json`` and
 ``results.png`` to ``--out``.
 """
 
@@ -25,6 +27,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path[0] = str(ROOT)
 
 from benchmarks.machine import MALLOC_VARS, THREAD_VARS  # noqa: E402
+from benchmarks.pooling import pool  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
 
@@ -37,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="thread count(s) for BLAS and torch, comma-separated (default: 1,2)")
     p.add_argument("--only", default="",
                    help=f"comma-separated workloads to run, from: {', '.join(WORKLOADS)}")
+    p.add_argument("--processes", type=int, default=1,
+                   help="worker processes per thread count, pooled (default: 1)")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
                    help="output directory (default: benchmarks/results)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -53,6 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--threads must be integers, got {args.threads!r}")
     if not args.thread_counts or min(args.thread_counts) < 1:
         p.error("--threads must be at least 1")
+    if args.processes < 1:
+        p.error(f"--processes must be at least 1, got {args.processes}")
     return args
 
 
@@ -121,19 +128,27 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     thread_meta: dict[str, Any] = {}
-    for i, threads in enumerate(args.thread_counts):
-        names = [n for n in args.names if i == 0 or WORKLOADS[n][1]]
-        if not names:
-            continue
-        payload = run_worker(args, threads, names)
-        results += payload["results"]
-        errors += payload["errors"]
-        thread_meta[str(threads)] = payload["threads_info"]
+    for round_ in range(args.processes):
+        # thread counts in turn, the order reversed every other round (drift hits all alike)
+        turn = list(enumerate(args.thread_counts))
+        for i, threads in turn if round_ % 2 == 0 else turn[::-1]:
+            names = [n for n in args.names if i == 0 or WORKLOADS[n][1]]
+            if not names:
+                continue
+            if args.processes > 1:
+                print(f"process {round_ + 1} of {args.processes}, {threads} thread(s)",
+                      file=sys.stderr, flush=True)
+            payload = run_worker(args, threads, names)
+            results += payload["results"]
+            errors += payload["errors"]
+            thread_meta[str(threads)] = payload["threads_info"]
+    results = pool(results)
     order = {n: i for i, n in enumerate(WORKLOADS)}
-    results.sort(key=lambda m: order[m["workload"]])
+    results.sort(key=lambda m: (order[m["workload"]], m["threads"]))
     cmd = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
     meta: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
+        "processes": args.processes,
         "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "command": cmd.strip(),
         "machine": {**machine, "load average at end": load_average()},

@@ -104,7 +104,7 @@ def test_targets_table_shows_interval_and_repetitions() -> None:
          "samples": {SUBJECT: [1.0, 1.1, 1.2], "numpy": [1.0, 1.0, 1.0], "absent": [1.0] * 3},
          "targets": {"numpy": 1.15, "torch": 1.0}}
     rows = report.targets_table([m])[2:]
-    assert rows == ["| w | c | 1 | 1.10× (1.00–1.20) | 1.00–1.20 | 3 | ≤ 1.15× numpy | "
+    assert rows == ["| w | c | 1 | 1.10× (1.00–1.20) | 1.00–1.20 (75 %) | 3 | ≤ 1.15× numpy | "
                     "yes (not settled) |"]  # no row for a baseline that did not run
 
 

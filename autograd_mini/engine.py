@@ -54,6 +54,8 @@ class Primitive:
     the same quiet NumPy context and record nothing unless an input wants a gradient).
     ``ufunc``, when given, is a NumPy ufunc equal to ``forward`` with no ``extra``: it is called
     directly, and the public functions record such an op by the short path of fastpath.py.
+    ``passes_first``: the VJP hands input 0 the adjoint itself (ā = ḡ: ``a ± b``), so the sweep
+    skips the call when input 1 wants no gradient.
     ``domain`` names the input domain per argument for the test strategies ("real", "positive",
     "nonzero", ...; the last entry covers any further arguments); ``smooth`` is False for ops
     whose derivative jumps (relu, abs, max, ...).
@@ -68,6 +70,7 @@ class Primitive:
     cross: bool = False
     casts: bool = False
     ufunc: Any = None
+    passes_first: bool = False
     domain: tuple[str, ...] = ("real",)
     smooth: bool = True
     doc: str = field(default="", compare=False)
@@ -186,7 +189,7 @@ class LockingNode(Node):
             self.held = None
 
 
-_new = object.__new__
+_new = object.__new__  # a Tensor without its __init__; ``Node()`` (no __init__) is cheaper still
 _next_seq = itertools.count().__next__
 
 
@@ -271,9 +274,9 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] | None 
         if op.save_out:
             out.setflags(False)  # positional: 4x cheaper than .flags.writeable = …
         if held is None and not s.anomaly:
-            node = t._node = _new(Node)
+            node = t._node = Node()
         else:
-            node = t._node = _new(LockingNode)
+            node = t._node = LockingNode()
             node.held = held
             node.where = _user_site() if s.anomaly else None
         node.op = op

@@ -82,9 +82,9 @@ def apply_ufunc(op: Primitive, a0: Tensor, a1: Tensor | None = None) -> Tensor:
         ins = None
     held = lock_leaves((a0,) if a1 is None else (a0, a1), ins) if leaf else None
     if held is None:
-        node = t._node = _new(Node)
+        node = t._node = Node()
     else:
-        node = t._node = _new(LockingNode)
+        node = t._node = LockingNode()
         node.held = held
         node.where = None
     node.op = op

@@ -171,6 +171,8 @@ def backward(
                     in_grads = op.vjp(g, ins, out, node.extra, needs, **attrs)
                 elif attrs:
                     in_grads = op.vjp(g, node.ins, node.out, node.extra, needs, **attrs)
+                elif op.passes_first and not needs[1]:  # x ± constant: ā = ḡ, no call
+                    in_grads = (g,)
                 else:
                     in_grads = op.vjp(g, node.ins, node.out, node.extra, needs)
                 i = 0
@@ -184,15 +186,17 @@ def backward(
                             pg = _fit(pg, p.shape, op)
                         if anomaly:
                             _check_grad(pg, p.shape, node)
-                        if p is nxt:
+                        if nxt is None:
+                            if not heap:  # nothing else is pending: p is next, no heap
+                                nxt, nxt_g = p, pg
+                                continue
+                        elif p is nxt:
                             nxt_g = nxt_g + pg
                             continue
                         k = id(p)
                         prev = pending.get(k) if pending else None
                         if prev is not None:
                             pending[k] = prev + pg
-                        elif nxt is None and not heap:
-                            nxt, nxt_g = p, pg  # nothing else is pending: p is next, no heap
                         else:
                             if nxt is not None:
                                 pending[id(nxt)] = nxt_g
@@ -216,7 +220,7 @@ def backward(
                 if not retain_graph:
                     node.ins = node.out = node.extra = None
                     node.seq = -1
-                    if node.held is not None:
+                    if type(node) is not Node and node.held is not None:  # a LockingNode
                         unlock(node.held)
                         node.held = None  # type: ignore[misc]  # only a LockingNode holds
         finally:

@@ -93,8 +93,8 @@ def _pow_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> Grads:
 
 
 for _name, _f, _v, _kw in (
-    ("add", _add, _add_vjp, {"save_inputs": False, "ufunc": np.add}),
-    ("sub", _sub, _sub_vjp, {"save_inputs": False, "ufunc": np.subtract}),
+    ("add", _add, _add_vjp, {"save_inputs": False, "ufunc": np.add, "passes_first": True}),
+    ("sub", _sub, _sub_vjp, {"save_inputs": False, "ufunc": np.subtract, "passes_first": True}),
     ("mul", _mul, _mul_vjp, {"cross": True, "ufunc": np.multiply}),
     ("div", _div, _div_vjp, {"save_out": True, "domain": ("real", "nonzero"),
                              "ufunc": np.true_divide}),

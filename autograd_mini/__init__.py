@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from . import data
 from .autodiff import grad, hessian, hvp, jacobian, value_and_grad
-from .engine import REGISTRY, AnomalyError, Node, Primitive
+from .engine import REGISTRY, Node, Primitive, primitive  # first: it defines Tensor's world
 from .explain import explain_backward
 from .factories import ones, ones_like, rand, randn, zeros, zeros_like
 from .functional import (
@@ -66,6 +66,7 @@ from .functional import (
     where,
 )
 from .grad_mode import (
+    AnomalyError,
     current_scope,
     detect_anomaly,
     enable_grad,
@@ -78,7 +79,8 @@ from .grad_mode import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
 from .tensor import Tensor, tensor
 from .training import History, accuracy, evaluate, fit
-from .viz import backprop_steps, draw_graph
+from .viz import draw_graph
+from .viz_steps import backprop_steps
 
 __version__ = "0.1.0"
 
@@ -140,6 +142,7 @@ __all__ = [
     "ones",
     "ones_like",
     "pow",
+    "primitive",
     "rand",
     "randn",
     "relu",

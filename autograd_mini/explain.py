@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import sum_to
+from .backward import sum_to
 from .grad_mode import no_grad
 from .graphview import GraphView, graph_view, vertex_key
 from .tensor import Tensor, as_array

@@ -1,14 +1,21 @@
-"""Thread-local engine state: grad mode, name scopes and anomaly detection switches."""
+"""Thread-local engine state: grad mode, name scopes, anomaly detection, and the quiet NumPy
+context that every op's forward runs in."""
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import os
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+
 __all__ = [
+    "STATE",
+    "AnomalyError",
     "current_scope",
     "detect_anomaly",
     "enable_grad",
@@ -17,48 +24,101 @@ __all__ = [
     "name_scope",
     "no_grad",
     "set_grad_enabled",
+    "user_site",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Switches:
-    """One thread's switches: grad mode, name scope, anomaly mode and the quiet NumPy context.
+    """One thread's switches, reached through a single thread-local lookup (``STATE.s``).
 
-    A plain object reached through one thread-local lookup (``STATE.s``): the hot path reads
-    several switches per op, and slot reads are cheaper than thread-local attribute lookups.
+    ``quiet`` is a private context in which NumPy ignores floating-point errors: ops run their
+    forward with ``quiet.run`` (IEEE results, no warnings) and the caller's own NumPy error
+    settings are left untouched.
     """
 
     __slots__ = ("anomaly", "grad_enabled", "quiet", "scope")
 
     def __init__(self) -> None:
         self.grad_enabled = True
-        self.scope: tuple[str, ...] = ()
         self.anomaly = False
-        self.quiet = _quiet_context()
+        self.scope: tuple[str, ...] = ()
+        self.quiet = contextvars.copy_context()
+        self.quiet.run(np.seterr, all="ignore")
 
 
 class _State(threading.local):
-    """Per-thread state; each new thread starts with grad on, no scope, no anomaly mode."""
-
     def __init__(self) -> None:
-        self.s = Switches()
-
-
-def _quiet_context() -> contextvars.Context:
-    """A private context in which NumPy ignores floating-point errors (IEEE results, no warnings).
-
-    Ops run their forward inside it with ``Context.run`` — far cheaper per op than entering
-    ``np.errstate`` — and the caller's own NumPy error settings are left untouched.
-    """
-    import numpy as np
-
-    ctx = contextvars.copy_context()
-    ctx.run(np.seterr, all="ignore")
-    return ctx
+        self.s = Switches()  # each new thread starts with grad on, no scope, no anomaly mode
 
 
 STATE = _State()
+
+
+class _Switch:
+    """Context manager and decorator that sets one switch of this thread for a block; the
+    previous value comes back on exit, also when an exception leaves the block."""
+
+    field = ""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        s = STATE.s
+        self._prev.append(getattr(s, self.field))
+        setattr(s, self.field, self.value)
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(STATE.s, self.field, self._prev.pop())
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)(self.value):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class set_grad_enabled(_Switch):
+    """Record ops (``mode=True``) or not inside the block, in this thread."""
+
+    field = "grad_enabled"
+
+    def __init__(self, mode: bool = True) -> None:
+        if type(mode).__name__ not in ("bool", "bool_"):
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        super().__init__(bool(mode))
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside: results do not require grad. Usable as ``with`` or ``@no_grad()``."""
+
+    def __init__(self, mode: bool = False) -> None:
+        super().__init__(mode)
+
+
+class enable_grad(set_grad_enabled):
+    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(mode)
+
+
+class detect_anomaly(_Switch):
+    """Inside this block (per thread) every op checks its forward value and its gradients.
+
+    The first op that produces NaN or ±inf raises ``AnomalyError`` naming the op and the line of
+    user code that created it. Slower: it records a stack summary per op.
+    """
+
+    field = "anomaly"
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(mode)
 
 
 def is_grad_enabled() -> bool:
@@ -66,58 +126,19 @@ def is_grad_enabled() -> bool:
     return STATE.s.grad_enabled
 
 
-class set_grad_enabled:
-    """Context manager and decorator that sets grad mode to ``mode`` in this thread.
-
-    The previous mode is restored on exit, also when an exception leaves the block.
-    """
-
-    def __init__(self, mode: bool = True) -> None:
-        if type(mode).__name__ not in ("bool", "bool_"):
-            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
-        self.mode = bool(mode)
-        self._prev: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._prev.append(STATE.s.grad_enabled)
-        STATE.s.grad_enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        STATE.s.grad_enabled = self._prev.pop()
-
-    def __call__(self, fn: F) -> F:
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(set_grad_enabled):
-    """Record nothing inside: results do not require grad. Usable as ``with`` or ``@no_grad()``."""
-
-    def __init__(self) -> None:
-        super().__init__(False)
-
-
-class enable_grad(set_grad_enabled):
-    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
-
-    def __init__(self) -> None:
-        super().__init__(True)
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()`` in this thread."""
+    return STATE.s.anomaly
 
 
 class name_scope:
     """Tag every node created inside with the scope path ``outer/…/name`` (used by draw_graph).
 
     Scopes nest and are per thread; ``with name_scope(n) as path`` gives the full scope path as
-    a tuple. A plain class rather than a generator: every module call enters one.
+    a tuple.
     """
 
-    __slots__ = ("_name", "_prev", "_switches")
+    __slots__ = ("_name", "_prev")
 
     def __init__(self, name: str) -> None:
         if not isinstance(name, str) or not name:
@@ -126,13 +147,13 @@ class name_scope:
         self._prev: list[tuple[str, ...]] = []
 
     def __enter__(self) -> tuple[str, ...]:
-        s = self._switches = STATE.s
+        s = STATE.s
         self._prev.append(s.scope)
         s.scope = (*s.scope, self._name)
         return s.scope
 
     def __exit__(self, *exc: object) -> None:
-        self._switches.scope = self._prev.pop()
+        STATE.s.scope = self._prev.pop()
 
 
 def current_scope() -> tuple[str, ...]:
@@ -140,32 +161,17 @@ def current_scope() -> tuple[str, ...]:
     return STATE.s.scope
 
 
-def is_anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly()`` in this thread."""
-    return STATE.s.anomaly
+class AnomalyError(FloatingPointError):
+    """A non-finite value appeared inside ``detect_anomaly()``."""
 
 
-class detect_anomaly:
-    """Inside this block (per thread) every op checks its forward value and its gradients.
+_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(__file__)), p) + os.sep
+                 for p in ("autograd_mini", "nn", "optim"))
 
-    The first op that produces NaN or ±inf raises ``AnomalyError`` naming the op and the line of
-    user code that created it. Slower: it records a stack summary per op.
-    """
 
-    def __init__(self) -> None:
-        self._prev: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._prev.append(STATE.s.anomaly)
-        STATE.s.anomaly = True
-
-    def __exit__(self, *exc: object) -> None:
-        STATE.s.anomaly = self._prev.pop()
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+def user_site() -> str:
+    """The innermost stack frame outside this library, as 'file:line in func: code'."""
+    for fr in reversed(traceback.extract_stack()):
+        if not fr.filename.startswith(_LIBRARY):
+            return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
+    return "<unknown>"

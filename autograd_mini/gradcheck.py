@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from .engine import backward
+from .backward import backward
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor, as_array
 

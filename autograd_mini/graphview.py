@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Node, node_name, retained_tensor, topological_order
+from .engine import Node, topological_order
 from .grad_mode import STATE
 from .tensor import Tensor, wrap
 
@@ -22,11 +22,12 @@ __all__ = ["GraphValue", "GraphView", "graph_view", "vertex_key"]
 
 
 class GraphValue(Tensor):
-    """The value of one node, as a Tensor whose ``grad_fn`` is that node (not recorded)."""
+    """The value of one node, as a Tensor whose ``grad_fn`` is that node (not recorded), with
+    the residuals its VJP reads (``saved``)."""
 
-    __slots__ = ("extra",)
+    __slots__ = ("saved",)
 
-    extra: Any
+    saved: Any
 
 
 def vertex_key(t: Tensor | Node) -> int:
@@ -52,32 +53,22 @@ class GraphView:
         t = self.order[i]
         node = t._node
         assert isinstance(t, GraphValue) and node is not None
-        ins = tuple(self.order[j].data for j in self.inputs[i])
-        return node.op.vjp(g, ins, t.data, t.extra, needs, **node.attrs)
-
-
-def _value(node: Node, data: np.ndarray, extra: Any) -> GraphValue:
-    v = wrap(data, node, node_name(node), GraphValue)
-    assert isinstance(v, GraphValue)
-    v.extra = extra
-    kept = retained_tensor(node)
-    if kept is not None:
-        v._grad = kept._grad
-    return v
+        return node.op.vjp(g, t.saved, needs, **node.attrs)
 
 
 def graph_view(root: Tensor) -> GraphView:
-    """Every vertex of ``root``'s graph with its value, without recursion."""
+    """Every vertex of ``root``'s graph with its value, without recursion: saved values where
+    the graph still holds them, the others recomputed by each op's forward from the leaves."""
     verts = topological_order(root)
     pos = {id(v): i for i, v in enumerate(verts)}  # id of a vertex is its vertex_key
     known: dict[int, np.ndarray] = {id(root._node): root.data} if root._node is not None else {}
-    for v in verts:  # values the graph still holds: saved outputs and saved inputs
+    for v in verts:  # outputs a live node saved: its own, or its parents'
         if isinstance(v, Node) and not v.freed:
-            if v.out is not None:
-                known.setdefault(id(v), v.out)
-            for p, d in zip(v.parents, v.ins or (), strict=False):
-                if d is not None and isinstance(p, Node):
-                    known.setdefault(id(p), d)
+            kept = v.saved if type(v.saved) is tuple else (v.saved,)
+            for r in kept:
+                for u in (v, *v.parents):
+                    if isinstance(u, Node) and id(r) == u.out_id:
+                        known.setdefault(id(u), r)
     order: list[Tensor] = []
     inputs: list[tuple[int, ...]] = []
     freed = False
@@ -87,13 +78,18 @@ def graph_view(root: Tensor) -> GraphView:
             inputs.append(())
             continue
         ins = tuple(pos[id(p)] for p in v.parents)
-        data = known.get(id(v))
-        extra = v.extra
+        data, saved = known.get(id(v)), v.saved
         if data is None or v.freed:
-            args = [order[j].data for j in ins]
-            data2, extra = STATE.s.quiet.run(v.op.forward, *args, **v.attrs)
-            data = np.asarray(data2) if data is None else data
+            out, saved = STATE.s.quiet.run(v.op.forward, *[order[j].data for j in ins],
+                                           **v.attrs)
+            data = np.asarray(out) if data is None else data
         freed = freed or v.freed
-        order.append(_value(v, data, extra))
+        value = wrap(data, v, v.name, GraphValue)
+        assert isinstance(value, GraphValue)
+        value.saved = saved
+        kept_t = v.retained() if v.retained is not None else None
+        if kept_t is not None:
+            value._grad = kept_t._grad
+        order.append(value)
         inputs.append(ins)
     return GraphView(order, inputs, pos, freed)

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .backward import backward
 from .catalog import SPECS, OpSpec
-from .engine import backward
 from .grad_mode import enable_grad, no_grad
 from .gradcheck import gradgradcheck, numerical_grad
 from .tensor import Tensor

@@ -1,18 +1,24 @@
-"""Tensor: an ndarray with an optional gradient and the graph node that produced it."""
+"""Tensor: an ndarray with an optional gradient and the graph node that produced it, and the
+read-only protection of the arrays a live graph has saved."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .engine import Node
-
-__all__ = ["Tensor", "as_array", "tensor", "wrap"]
+__all__ = ["FUNCTIONS", "Tensor", "as_array", "is_locked", "lock", "tensor", "unlock", "wrap"]
 
 ArrayLike = Any
+Axis = Any  # None, an int or a tuple of ints, as in NumPy
+Node = Any  # engine.Node (engine imports this module)
+
+#: The library's differentiable functions by name. Tensor's operators and methods call them from
+#: here: the op families define them and import Tensor, so Tensor cannot import them.
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
+F = FUNCTIONS
 
 
 class Tensor:
@@ -25,22 +31,16 @@ class Tensor:
     """
 
     __slots__ = ("__weakref__", "_grad", "_name", "_node", "_rg", "data")
-    __array_ufunc__ = None  # make ndarray ⊕ Tensor defer to Tensor's reflected operators
-    _is_node = False  # in a node's parents, a Tensor is a leaf (see engine.Node)
+    __array_ufunc__ = None  # ndarray ⊕ Tensor defers to Tensor's reflected operators
 
     data: np.ndarray
-    _rg: bool
+    _rg: bool  # requires grad
     _grad: Tensor | None
-    _node: Node | None
+    _node: Node | None  # the node that made it; None for a leaf
     _name: str | None
 
-    def __init__(
-        self,
-        data: ArrayLike,
-        requires_grad: bool = False,
-        dtype: Any = None,
-        name: str | None = None,
-    ) -> None:
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
@@ -62,8 +62,7 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"requires_grad must be a bool, got {value!r:.60}")
-        value = bool(value)
-        if value and not _is_float(self.data.dtype):
+        if value and self.data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
             )
@@ -71,7 +70,7 @@ class Tensor:
             raise RuntimeError(
                 "requires_grad can only be turned off on a leaf tensor; use .detach() instead"
             )
-        self._rg = value
+        self._rg = bool(value)
 
     @property
     def grad(self) -> Tensor | None:
@@ -94,10 +93,7 @@ class Tensor:
     @property
     def name(self) -> str | None:
         """A label for drawings and error messages (kept by the graph node of a non-leaf)."""
-        try:
-            return self._name
-        except AttributeError:  # op outputs leave it unset until named (hot path)
-            return None
+        return self._name
 
     @name.setter
     def name(self, value: str | None) -> None:
@@ -117,45 +113,37 @@ class Tensor:
         """The graph node that produced this tensor (None for leaves)."""
         return self._node
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
-
-    @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
-
-    @property
-    def T(self) -> Tensor:
-        """Transpose with reversed axes (as ``ndarray.T``)."""
-        return F.transpose(self)
+    shape = property(lambda self: self.data.shape, doc="The array's shape.")
+    ndim = property(lambda self: self.data.ndim, doc="The number of axes.")
+    size = property(lambda self: self.data.size, doc="The number of elements.")
+    dtype = property(lambda self: self.data.dtype, doc="The array's dtype.")
+    T = property(lambda self: F["transpose"](self), doc="Axes reversed, as ``ndarray.T``.")
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
+    def __hash__(self) -> int:
+        return id(self)
+
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied: writing to it changes the tensor)."""
         return self.data
 
-    def item(self) -> float:
+    def item(self) -> Any:
         """The single element as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item(): tensor has {self.data.size} elements, expected exactly 1")
         return self.data.item()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
+        """NumPy's view of the tensor: its data; a copy when ``dtype`` differs or ``copy``."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            if copy is False:
+                raise ValueError(f"cannot convert a {self.data.dtype} tensor to {dtype} "
+                                 "without a copy")
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
 
@@ -177,16 +165,37 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
-        return wrap(self.data, name=self.name)
+        return wrap(self.data, name=self._name)
+
+    def __repr__(self) -> str:
+        extra = [] if self.data.dtype == np.float64 else [f"dtype={self.data.dtype}"]
+        if self._node is not None:
+            extra.append(f"grad_fn={self._node.op.name}")
+        elif self._rg:
+            extra.append("requires_grad=True")
+        if self._name:
+            extra.append(f"name={self._name!r}")
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20,
+                               prefix="Tensor(")
+        return "Tensor(" + ", ".join([body, *extra]) + ")"
+
+    # ----------------------------------------------------------------- gradients
+    def backward(self, grad: ArrayLike | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
+        """Accumulate ∂self/∂leaf (times ``grad``) into every leaf's ``.grad``.
+
+        ``grad`` defaults to 1 for a one-element tensor. ``retain_graph`` (default:
+        ``create_graph``) keeps the graph for another backward; ``create_graph`` records the
+        backward pass so the gradients can be differentiated again.
+        """
+        backward(self, grad, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (its node remembers it weakly)."""
         if not self._rg:
             raise RuntimeError("retain_grad(): the tensor does not require grad")
         if self._node is not None:
-            from .engine import retain
-
-            retain(self._node, self)
+            self._node.retain(self)
 
     def requires_grad_(self, value: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
@@ -197,202 +206,205 @@ class Tensor:
         """Set ``.grad`` to None."""
         self._grad = None
 
-    def backward(
-        self,
-        grad: ArrayLike | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
-    ) -> None:
-        """Accumulate ∂self/∂leaf (times ``grad``) into every leaf's ``.grad``.
-
-        ``grad`` defaults to 1 for a one-element tensor. ``retain_graph`` (default:
-        ``create_graph``) keeps the graph for another backward; ``create_graph`` records the
-        backward pass so the gradients can be differentiated again.
-        """
-        if grad is not None and not isinstance(grad, Tensor):
-            grad = as_array(grad, copy=False, where="backward(grad)")
-        if retain_graph is not None and not isinstance(retain_graph, _BOOLS):
-            raise TypeError(f"backward: retain_graph must be a bool, got {retain_graph!r:.60}")
-        if not isinstance(create_graph, _BOOLS):
-            raise TypeError(f"backward: create_graph must be a bool, got {create_graph!r:.60}")
-        _backward(self, grad, retain_graph, create_graph)
-
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
-        extra = []
-        if self.data.dtype != np.float64:
-            extra.append(f"dtype={self.data.dtype}")
-        if self._node is not None:
-            extra.append(f"grad_fn={self._node.op.name}")
-        elif self._rg:
-            extra.append("requires_grad=True")
-        if self.name:
-            extra.append(f"name={self.name!r}")
-        tail = (", " + ", ".join(extra)) if extra else ""
-        return f"Tensor({body}{tail})"
-
-    def __hash__(self) -> int:
-        return id(self)
-
     # ----------------------------------------------------------------- operators
-    def __add__(self, other: ArrayLike) -> Tensor:
-        return F.add(self, other)
-
-    def __radd__(self, other: ArrayLike) -> Tensor:
-        return F.add(other, self)
-
-    def __sub__(self, other: ArrayLike) -> Tensor:
-        return F.sub(self, other)
-
-    def __rsub__(self, other: ArrayLike) -> Tensor:
-        return F.sub(other, self)
-
-    def __mul__(self, other: ArrayLike) -> Tensor:
-        return F.mul(self, other)
-
-    def __rmul__(self, other: ArrayLike) -> Tensor:
-        return F.mul(other, self)
-
-    def __truediv__(self, other: ArrayLike) -> Tensor:
-        return F.div(self, other)
-
-    def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return F.div(other, self)
-
-    def __pow__(self, other: ArrayLike) -> Tensor:
-        return F.pow(self, other)
-
-    def __rpow__(self, other: ArrayLike) -> Tensor:
-        return F.pow(other, self)
-
-    def __matmul__(self, other: ArrayLike) -> Tensor:
-        return F.matmul(self, other)
-
-    def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return F.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return F.neg(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return F.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
+    def __add__(self, other: ArrayLike) -> Tensor: return F["add"](self, other)
+    def __radd__(self, other: ArrayLike) -> Tensor: return F["add"](other, self)
+    def __sub__(self, other: ArrayLike) -> Tensor: return F["sub"](self, other)
+    def __rsub__(self, other: ArrayLike) -> Tensor: return F["sub"](other, self)
+    def __mul__(self, other: ArrayLike) -> Tensor: return F["mul"](self, other)
+    def __rmul__(self, other: ArrayLike) -> Tensor: return F["mul"](other, self)
+    def __truediv__(self, other: ArrayLike) -> Tensor: return F["div"](self, other)
+    def __rtruediv__(self, other: ArrayLike) -> Tensor: return F["div"](other, self)
+    def __pow__(self, other: ArrayLike) -> Tensor: return F["pow"](self, other)
+    def __rpow__(self, other: ArrayLike) -> Tensor: return F["pow"](other, self)
+    def __matmul__(self, other: ArrayLike) -> Tensor: return F["matmul"](self, other)
+    def __rmatmul__(self, other: ArrayLike) -> Tensor: return F["matmul"](other, self)
+    def __neg__(self) -> Tensor: return F["neg"](self)
+    def __pos__(self) -> Tensor: return self
+    def __abs__(self) -> Tensor: return F["abs"](self)
+    def __getitem__(self, index: Any) -> Tensor: return F["getitem"](self, index)
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _compare(np.equal, "==", self, other)
+    def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
+    def __ne__(self, other: object) -> Tensor: return _compare(np.not_equal, "!=", self, other)  # type: ignore[override]
+    def __lt__(self, other: ArrayLike) -> Tensor: return _compare(np.less, "<", self, other)
+    def __le__(self, other: ArrayLike) -> Tensor: return _compare(np.less_equal, "<=", self, other)
+    def __gt__(self, other: ArrayLike) -> Tensor: return _compare(np.greater, ">", self, other)
+    def __ge__(self, other: ArrayLike) -> Tensor: return _compare(np.greater_equal, ">=", self, other)  # noqa: E501
 
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return _compare(np.not_equal, "!=", self, other)
-
-    def __lt__(self, other: ArrayLike) -> Tensor:
-        return _compare(np.less, "<", self, other)
-
-    def __le__(self, other: ArrayLike) -> Tensor:
-        return _compare(np.less_equal, "<=", self, other)
-
-    def __gt__(self, other: ArrayLike) -> Tensor:
-        return _compare(np.greater, ">", self, other)
-
-    def __ge__(self, other: ArrayLike) -> Tensor:
-        return _compare(np.greater_equal, ">=", self, other)
-
-    # ----------------------------------------------------------------- methods
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def log1p(self) -> Tensor:
-        return F.log1p(self)
-
-    def sqrt(self) -> Tensor:
-        return F.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return F.abs(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def softplus(self) -> Tensor:
-        return F.softplus(self)
-
-    def log_sigmoid(self) -> Tensor:
-        return F.log_sigmoid(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return F.softmax(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return F.log_softmax(self, axis=axis)
-
+    # ----------------------------------------------------------------- methods (see the functions)
+    def exp(self) -> Tensor: return F["exp"](self)
+    def log(self) -> Tensor: return F["log"](self)
+    def log1p(self) -> Tensor: return F["log1p"](self)
+    def sqrt(self) -> Tensor: return F["sqrt"](self)
+    def square(self) -> Tensor: return F["square"](self)
+    def abs(self) -> Tensor: return F["abs"](self)
+    def neg(self) -> Tensor: return F["neg"](self)
+    def pow(self, exponent: ArrayLike) -> Tensor: return F["pow"](self, exponent)
+    def matmul(self, other: ArrayLike) -> Tensor: return F["matmul"](self, other)
+    def maximum(self, other: ArrayLike) -> Tensor: return F["maximum"](self, other)
+    def minimum(self, other: ArrayLike) -> Tensor: return F["minimum"](self, other)
+    def tanh(self) -> Tensor: return F["tanh"](self)
+    def sigmoid(self) -> Tensor: return F["sigmoid"](self)
+    def relu(self) -> Tensor: return F["relu"](self)
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        return F["leaky_relu"](self, negative_slope)
+    def softplus(self) -> Tensor: return F["softplus"](self)
+    def log_sigmoid(self) -> Tensor: return F["log_sigmoid"](self)
+    def softmax(self, axis: int = -1) -> Tensor: return F["softmax"](self, axis=axis)
+    def log_softmax(self, axis: int = -1) -> Tensor: return F["log_softmax"](self, axis=axis)
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return F.logsumexp(self, axis=axis, keepdims=keepdims)
-
+        return F["logsumexp"](self, axis=axis, keepdims=keepdims)
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return F.sum(self, axis=axis, keepdims=keepdims)
-
+        return F["sum"](self, axis=axis, keepdims=keepdims)
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return F.mean(self, axis=axis, keepdims=keepdims)
-
+        return F["mean"](self, axis=axis, keepdims=keepdims)
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return F.var(self, axis=axis, keepdims=keepdims, ddof=ddof)
-
+        return F["var"](self, axis=axis, keepdims=keepdims, ddof=ddof)
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return F["std"](self, axis=axis, keepdims=keepdims, ddof=ddof)
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return F.max(self, axis=axis, keepdims=keepdims)
-
+        return F["max"](self, axis=axis, keepdims=keepdims)
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        return F.min(self, axis=axis, keepdims=keepdims)
+        return F["min"](self, axis=axis, keepdims=keepdims)
+    def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
+        return F["clip"](self, a_min, a_max)
+    def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
+    def flatten(self) -> Tensor: return F["reshape"](self, (-1,))
+    def squeeze(self, axis: Axis = None) -> Tensor: return F["squeeze"](self, axis=axis)
+    def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
+        return F["expand_dims"](self, axis)
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor: return F["broadcast_to"](self, shape)
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return F["swapaxes"](self, axis1, axis2)
 
     def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return F.reshape(self, shape)
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""
+        return F["reshape"](self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return F.transpose(self, axes if axes else None)
-
-    def squeeze(self, axis: Axis = None) -> Tensor:
-        return F.squeeze(self, axis=axis)
-
-    def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
-        return F.expand_dims(self, axis)
-
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        return F.broadcast_to(self, shape)
-
-    def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
-        return F.clip(self, a_min, a_max)
-
-    def astype(self, dtype: Any) -> Tensor:
-        return F.astype(self, dtype)
-
-    def flatten(self) -> Tensor:
-        return F.reshape(self, (-1,))
+        """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
+        return F["transpose"](self, None if not axes else axes[0] if len(axes) == 1 else axes)
 
 
-Axis = Any
+def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
+         cls: type[Tensor] = Tensor) -> Tensor:
+    """A ``cls`` around the library's own ``data`` (no copy, no checks): a leaf, or with
+    ``node`` the value that node made."""
+    t = object.__new__(cls)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t._grad = None
+    t._rg = node is not None
+    t._node = node
+    t._name = name
+    return t
 
-# Set by ``functional`` when it is imported (it needs Tensor first, and Tensor's operators need it).
-F: Any = None
-# The reverse sweep, set by sweep.py when it is imported (it imports this module).
-_backward: Any = None
-_BOOLS = (bool, np.bool_)
 
-# The free functions need Tensor defined first; Tensor calls them through these module globals.
-from .tensor_helpers import _compare, _is_float, as_array, tensor, wrap  # noqa: E402
+def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
+           name: str | None = None) -> Tensor:
+    """Make a Tensor (copies ``data``); same as ``Tensor(...)``."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
+             where: str = "Tensor") -> np.ndarray:
+    """``data`` as an ndarray of a numeric dtype, refusing ragged, object and complex data.
+
+    Python floats become float64; ints and bools keep their kind (they are constants).
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        arr = np.array(data, copy=copy) if copy else np.asarray(data)
+        if dtype is not None:
+            if arr.dtype.kind == "c":  # a cast would silently drop the imaginary part
+                raise TypeError(f"unsupported dtype {arr.dtype} (complex data)")
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, quietly
+                arr = arr.astype(dtype, copy=False)
+    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
+        raise TypeError(f"{where}: cannot make a numeric array from {type(data).__name__}: "
+                        f"{exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
+        )
+    return arr
+
+
+def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
+    """``a <symbol> other`` elementwise as a constant bool Tensor; ``other`` must be numeric."""
+    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False,
+                                                             where=f"comparison {symbol}")
+    try:
+        np.broadcast_shapes(a.data.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"comparison {symbol}: shapes {a.data.shape} and {b.shape} do not broadcast"
+        ) from None
+    return wrap(fn(a.data, b))
+
+
+# ----------------------------------------------------------------------------- read-only locks
+# A leaf's array (a parameter, an input batch) is read-only while some live node has saved it,
+# so ``w.data += 1`` between forward and backward raises NumPy's "assignment destination is
+# read-only" instead of making a gradient silently wrong. Locks are counted per array (two graphs
+# may share a parameter) and given back when the node is freed by backward or collected.
+# Arrays made by ops are simply made read-only for good when saved (see engine.protect).
+_LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps its id valid
+_MUTEX = threading.RLock()
+_INSIDE = threading.local()  # .on: this thread is counting
+_DEFERRED: list[tuple[list[np.ndarray], int]] = []  # counts still to apply
+
+
+def lock(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
+    """Make ``arrays`` and the arrays they are views of read-only until ``unlock``; returns
+    what was locked (an array read-only already, and not by a lock, is left alone)."""
+    held = []
+    for arr in arrays:
+        while isinstance(arr, np.ndarray):
+            if arr.flags.writeable or id(arr) in _LOCKS:
+                held.append(arr)
+            arr = arr.base  # type: ignore[assignment]
+    _count(held, 1)
+    return held or None
+
+
+def unlock(held: list[np.ndarray]) -> None:
+    """Give back locks taken by ``lock``; an array becomes writeable at its last unlock."""
+    _count(held, -1)
+
+
+def _count(arrays: list[np.ndarray], step: int) -> None:
+    """Add ``step`` to the lock count of each array. The cyclic collector may free a locking
+    node, and so call unlock, while this thread is counting: that call only queues its work,
+    which the outer call does before it lets go."""
+    with _MUTEX:
+        _DEFERRED.append((arrays, step))
+        if getattr(_INSIDE, "on", False):
+            return
+        _INSIDE.on = True
+        try:
+            while _DEFERRED:
+                todo, by = _DEFERRED.pop()
+                for arr in todo:
+                    entry = _LOCKS.setdefault(id(arr), [arr, 0])
+                    entry[1] += by
+                    if entry[1] == by > 0:
+                        arr.setflags(write=False)
+                    elif entry[1] <= 0:
+                        del _LOCKS[id(arr)]
+                        try:  # noqa: SIM105
+                            arr.setflags(write=True)
+                        except ValueError:  # its base became read-only meanwhile: leave it so
+                            pass
+        finally:
+            _INSIDE.on = False
+
+
+def is_locked(arr: np.ndarray) -> bool:
+    """True while some live graph holds ``arr`` read-only."""
+    entry = _LOCKS.get(id(arr))
+    return entry is not None and entry[0] is arr
+
+
+from .backward import backward  # noqa: E402  (backward.py imports Tensor)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from .checks import flag as check_flag
 from .explain import BAR, BackwardTrace, trace_backward
-from .functional import _flag
 from .graphview import graph_view, vertex_key
 from .tensor import Tensor
 from .viz_labels import (
@@ -25,7 +25,7 @@ from .viz_labels import (
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["backprop_steps", "draw_graph"]
+__all__ = ["draw_graph"]
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 _COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
@@ -59,7 +59,7 @@ class _View:
             raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
         for label, flag in (("textbook", textbook), ("show_values", show_values),
                             ("show_constants", show_constants)):
-            _flag(flag, "draw_graph", label)
+            check_flag(flag, "draw_graph", label)
         if rankdir not in _RANKDIRS:
             raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
         if type(precision) is not int or not 1 <= precision <= 17:
@@ -296,8 +296,8 @@ def draw_graph(
     nearest the output) are drawn; ``max_nodes=None`` draws all. The walk is iterative and the
     DOT text is deterministic: nodes are named by topological position.
     """
-    _flag(show_grads, "draw_graph", "show_grads")
-    _flag(adjoints, "draw_graph", "adjoints")
+    check_flag(show_grads, "draw_graph", "show_grads")
+    check_flag(adjoints, "draw_graph", "adjoints")
     view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
     rows: dict[int, Rows] = {}
     note: str | None = None
@@ -319,6 +319,3 @@ def draw_graph(
                 rows[i] = view.value_rows(label, g.data)
     return view.render(rows, caption=note)
 
-
-# backprop_steps lives in viz_steps.py (it draws with _View); it is kept importable from here
-from .viz_steps import backprop_steps  # noqa: E402

@@ -24,7 +24,6 @@ from autograd_mini import (
     softplus,
     tanh,
 )
-from autograd_mini.functional import _softmax_cross_entropy_checked
 
 from ._util import as_tensor
 from .dropout import dropout
@@ -179,7 +178,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         if x.ndim == 1:  # one sample: a batch of one, reduced to a scalar
             return _reduce(softmax_cross_entropy(x.reshape(1, -1), classes.reshape(1))[0],
                            reduction)
-        return _softmax_cross_entropy_checked(x, classes, reduction)  # one node, reduced
+        return softmax_cross_entropy(x, classes, reduction)  # one node, reduced
     if raw.dtype.kind == "f" and raw.shape == x.shape:
         logp = log_softmax(x, axis=-1)
         return _reduce(-(_float_target(target, x, where) * logp).sum(axis=-1), reduction)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini.engine import backward
+from autograd_mini.backward import backward
 from autograd_mini.graphview import graph_view, vertex_key
 
 

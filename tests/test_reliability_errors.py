@@ -43,7 +43,7 @@ def test_a_wrong_vjp_shape_is_caught_centrally_and_names_the_op() -> None:
     def fwd(a: Any) -> tuple[Any, None]:
         return a * 2.0, None
 
-    def vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> tuple[Any, ...]:
+    def vjp(g: Any, saved: Any, needs: Any) -> tuple[Any, ...]:
         return (np.ones(7),)  # wrong on purpose: neither the shape nor broadcastable to it
 
     broken = Primitive("broken_double", fwd, vjp)  # not registered: a private op

@@ -56,16 +56,16 @@ def test_format_report_is_an_aligned_table(rows: list[ReportRow]) -> None:
 
 
 # --------------------------------------------------------------------------- broken primitives
-def _square(x: Any) -> tuple[Any, None]:
-    return x * x, None
+def _square(x: Any) -> tuple[Any, Any]:
+    return x * x, x
 
 
-def _half_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> tuple[Any]:
-    return (g * ins[0],)  # wrong: d(x²)/dx = 2x
+def _half_vjp(g: Any, x: Any, needs: Any) -> tuple[Any]:
+    return (g * x,)  # wrong: d(x²)/dx = 2x
 
 
-def _detached_vjp(g: Any, ins: Any, out: Any, extra: Any, needs: Any) -> tuple[Any]:
-    x = ins[0].data if isinstance(ins[0], Tensor) else ins[0]
+def _detached_vjp(g: Any, x: Any, needs: Any) -> tuple[Any]:
+    x = x.data if isinstance(x, Tensor) else x
     return (g * (2 * x),)  # right values, but x is a constant when the VJP is recorded
 
 

@@ -183,11 +183,11 @@ test_gradient_property_on_a_correct_function = gradient_property(
     _logistic_loss, arrays((3,)), arrays((2, 3)), second_order=True)
 
 
-def _bad_vjp(g, ins, out, extra, needs):
-    return (g * ins[0],)  # d(x²)/dx is 2x: this is half of it
+def _bad_vjp(g, x, needs):
+    return (g * x,)  # d(x²)/dx is 2x: this is half of it
 
 
-_BAD_SQUARE = engine.Primitive("bad_square", lambda x: (x * x, None), _bad_vjp)
+_BAD_SQUARE = engine.Primitive("bad_square", lambda x: (x * x, x), _bad_vjp)
 
 
 def test_gradient_property_catches_a_wrong_gradient() -> None:

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_mini as am
-from autograd_mini.engine import backward
+from autograd_mini.backward import backward
 from autograd_mini.graphview import graph_view
 from autograd_mini.viz import draw_graph
 from autograd_mini.viz_labels import STYLES, esc, format_array, format_number

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-from autograd_mini.engine import backward
+from autograd_mini.backward import backward
 from autograd_mini.explain import explain_backward, trace_backward
 from autograd_mini.graphview import graph_view
-from autograd_mini.viz import backprop_steps, draw_graph
+from autograd_mini.viz import draw_graph
+from autograd_mini.viz_steps import backprop_steps
 
 BAR = "\u0304"
 NUM = r"-?(?:\d+\.?\d*(?:e[+-]?\d+)?|inf|nan)"

@@ -1,5 +1,5 @@
-"""The primitives: importing this package registers every one in ``engine.REGISTRY``."""
+"""The primitives, by family; importing this package defines and registers every one."""
 
-from . import elementwise, fused, reduce, shape
+from . import elementwise, linalg, reduce, shape
 
-__all__ = ["elementwise", "fused", "reduce", "shape"]
+__all__ = ["elementwise", "linalg", "reduce", "shape"]

@@ -1,0 +1,214 @@
+"""The reverse sweep: adjoints from an output back to the leaves, v̄ᵢ = Σⱼ v̄ⱼ ∂vⱼ/∂vᵢ, and how
+they become ``.grad``."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any, overload
+
+import numpy as np
+
+from .grad_mode import STATE, AnomalyError
+from .tensor import Tensor, as_array, unlock, wrap
+
+Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
+
+__all__ = ["backward", "sum_to"]
+
+
+@overload
+def backward(root: Tensor, grad: Any = ..., retain_graph: bool | None = ...,
+             create_graph: bool = ..., inputs: None = ...) -> None: ...
+@overload
+def backward(root: Tensor, grad: Any, retain_graph: bool | None, create_graph: bool,
+             inputs: Sequence[Tensor]) -> list[Any]: ...
+@overload
+def backward(root: Tensor, grad: Any = ..., retain_graph: bool | None = ...,
+             create_graph: bool = ..., *, inputs: Sequence[Tensor]) -> list[Any]: ...
+def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Sequence[Tensor] | None = None
+             ) -> list[Any] | None:
+    """Propagate adjoints from ``root`` (seeded with ``grad``, default 1) to its graph's leaves.
+
+    Without ``inputs`` they are added into the ``.grad`` of leaves that require grad (and of
+    tensors that called ``retain_grad``); with ``inputs`` the adjoints of those tensors are
+    returned instead and no ``.grad`` is touched. ``.grad`` is written only at the end, so an
+    error part-way changes no gradient. ``retain_graph`` (default: ``create_graph``) keeps the
+    saved values for another pass; ``create_graph`` records the pass itself.
+    """
+    for label, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
+        if flag is not None and not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"backward: {label} must be a bool, got {flag!r:.60}")
+    if not root._rg:
+        raise RuntimeError("backward: the tensor does not require grad and has no graph "
+                           "(did you forget requires_grad=True, or build it under no_grad?)")
+    g0 = _seed(root, grad, create_graph)
+    want = {} if inputs is None else {id(t._node or t): i for i, t in enumerate(inputs)}
+    keep = create_graph if retain_graph is None else retain_graph
+    prev = STATE.s.grad_enabled
+    STATE.s.grad_enabled = create_graph  # record the VJPs only when asked to
+    try:
+        with np.errstate(all="ignore"):
+            found: list[tuple[Node, Any]] = []
+            if root._node is None:
+                leaves = {id(root): [root, g0]}
+            else:
+                leaves, found = sweep(root._node, g0, keep, create_graph, want)
+    finally:
+        STATE.s.grad_enabled = prev
+    if inputs is not None:
+        got = {id(v[0]): v[1] for v in leaves.values()} | {id(n): g for n, g in found}
+        return [_as_grad(got.get(id(t._node or t)), create_graph) for t in inputs]
+    handed: set[int] = {id(g0)}  # arrays already stored somewhere: copy before keeping
+    for t, g in leaves.values():
+        _accumulate(t, g, handed)
+    for node, g in found:
+        kept = node.retained() if node.retained is not None else None
+        if kept is not None:
+            _accumulate(kept, g, handed)
+    return None
+
+
+def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int]
+          ) -> tuple[dict[int, list[Any]], list[tuple[Node, Any]]]:
+    """One pass over the nodes in reverse topological order: each node's VJP turns its adjoint
+    into its inputs' shares, which are summed per input.
+
+    Nodes are numbered as they are made, after their inputs, so taking the pending node with
+    the highest number visits each one after all its consumers (a heap; a chain, where one
+    node is pending at a time, skips it). Returns the leaves' adjoints (id → [leaf, adjoint])
+    and (node, adjoint) for nodes in ``want`` or that retain their gradient.
+    """
+    leaves: dict[int, list[Any]] = {}
+    found: list[tuple[Node, Any]] = []
+    pending: dict[int, Any] = {}  # id(node) -> its adjoint so far, for nodes on the heap
+    heap: list[tuple[int, Node]] = []
+    node: Node | None = start
+    g = g0
+    while node is not None:
+        if node.seq < 0:
+            raise _freed_error(node)
+        if node.retained is not None or id(node) in want:
+            found.append((node, g))
+        saved = node.recorded_saved() if create_graph else node.saved
+        grads = node.op.vjp(g, saved, node.needs, **node.attrs)
+        nxt, nxt_g = None, None
+        for p, pg, need in zip(node.parents, grads, node.needs):
+            if pg is None or not need:
+                continue
+            pg = _fit(pg, p.shape, node)
+            if isinstance(p, Tensor):  # a leaf
+                acc = leaves.get(id(p))
+                leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
+            elif p is nxt:
+                nxt_g = nxt_g + pg
+            elif nxt is None and not heap:
+                nxt, nxt_g = p, pg
+            else:
+                if nxt is not None:
+                    _push(heap, pending, nxt, nxt_g)
+                    nxt = None
+                _push(heap, pending, p, pg)
+        if not retain_graph:  # free what the node saved, and give back its locks
+            node.saved, node.seq = None, -1
+            if node.held is not None:
+                unlock(node.held)
+                node.held = None
+        if nxt is not None:
+            node, g = nxt, nxt_g
+        elif heap:
+            node = heapq.heappop(heap)[1]
+            g = pending.pop(id(node))
+        else:
+            node = None
+    return leaves, found
+
+
+def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:
+    """Add ``g`` to the adjoint of ``node``, which waits on the heap for its turn."""
+    prev = pending.get(id(node))
+    if prev is None:
+        pending[id(node)] = g
+        heapq.heappush(heap, (-node.seq, node))
+    else:
+        pending[id(node)] = prev + g
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes broadcasting added or stretched, so that it has ``shape``
+    (ndarrays and Tensors alike: the sum is recorded on a Tensor)."""
+    lead = g.ndim - len(shape)
+    if lead < 0:
+        return g
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[i + lead] != 1)
+    if not axes:
+        return g
+    return g.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
+    """Undo broadcasting of an input's gradient and check its shape (the one central place)."""
+    if g.shape != shape:
+        g = sum_to(g, shape)
+        if g.shape != shape:
+            raise RuntimeError(f"backward of {node.op.name!r}: gradient has shape {g.shape} but "
+                               f"the input has shape {shape}")
+    if STATE.s.anomaly and not np.all(np.isfinite(g.data if isinstance(g, Tensor) else g)):
+        raise AnomalyError(f"detect_anomaly: backward of {node.op.name!r} produced a non-finite "
+                           f"gradient for an input of shape {shape}; the op was created at "
+                           f"{node.where}")
+    return g
+
+
+def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+    """The output's adjoint: ``grad`` (of the output's shape and dtype), or 1 for one element."""
+    made_by = "no op: a leaf" if root._node is None else repr(root._node.op.name)
+    if root._node is not None and root._node.where:
+        made_by += f", created at {root._node.where}"
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; this tensor (made by "
+                f"{made_by}) has shape {root.shape}: pass backward(grad) with that shape")
+        g: Any = np.ones(root.shape, dtype=root.data.dtype)
+    elif isinstance(grad, Tensor):
+        g = grad if create_graph else grad.data
+    else:
+        g = as_array(grad, dtype=root.data.dtype, copy=False, where="backward(grad)")
+    if g.shape != root.shape:
+        raise RuntimeError(f"backward: grad has shape {tuple(g.shape)} but the output (made by "
+                           f"{made_by}) has shape {root.shape}")
+    return wrap(g) if create_graph and not isinstance(g, Tensor) else g
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    where = f", created at {node.where}" if node.where else ""
+    return RuntimeError(
+        f"Trying to backward through the graph a second time (through {node.op.name!r}{where});"
+        " its saved values were freed after the first backward. Pass retain_graph=True to the "
+        "first backward if you need to call it twice.")
+
+
+def _as_grad(g: Any, create_graph: bool) -> Any:
+    """An adjoint as handed out: a Tensor on a recorded pass, else an ndarray (or None)."""
+    return g if g is None or isinstance(g, Tensor) else np.asarray(g)
+
+
+def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
+    """Add ``g`` into ``t.grad`` in ``t``'s dtype, copying an array that may be shared."""
+    if isinstance(g, Tensor):
+        g = g if g.data.dtype == t.data.dtype else g.astype(t.data.dtype)
+        t._grad = g if t._grad is None else t._grad + g
+        return
+    if g.dtype != t.data.dtype:
+        g = g.astype(t.data.dtype)
+    elif type(g) is not np.ndarray or id(g) in handed or g.base is not None or \
+            not g.flags.writeable:
+        g = np.array(g)
+    handed.add(id(g))
+    if t._grad is None:
+        t._grad = wrap(g)
+    else:
+        t._grad = t._grad + g if t._grad._rg else wrap(t._grad.data + g)

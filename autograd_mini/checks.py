@@ -1,0 +1,73 @@
+"""Argument checks shared by the public functions: axes, flags, numbers and integer tuples, each
+refused with an error that names the function."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Axis", "axes", "count", "flag", "integers", "is_int", "one_axis", "real_number"]
+
+Axis = None | int | Sequence[int]
+
+
+def is_int(n: Any) -> bool:
+    """True for Python and NumPy integers (not bools)."""
+    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+
+
+def axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
+    """``axis`` (None, an int, a negative int or a tuple) as sorted non-negative ints."""
+    if axis is None:
+        return None
+    items = (axis,) if is_int(axis) else axis
+    if not isinstance(items, (tuple, list)) or not all(is_int(a) for a in items):
+        raise TypeError(f"{name}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    out = []
+    for a in items:
+        if not -ndim <= a < max(ndim, 0) and not (ndim == 0 and a in (0, -1)):
+            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} dims")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}: repeated axis in {axis!r}")
+    return tuple(sorted(out)) if ndim else None
+
+
+def one_axis(axis: int, ndim: int, name: str) -> int:
+    """A single axis as a non-negative int (0 for a 0-d tensor)."""
+    if not is_int(axis):
+        raise TypeError(f"{name}: axis must be one int, got {axis!r}")
+    ax = axes(axis, max(ndim, 1), name)
+    return 0 if ax is None else ax[0]
+
+
+def flag(value: Any, name: str, label: str) -> bool:
+    """A bool argument (Python's or NumPy's)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: {label} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def real_number(value: Any, name: str, label: str) -> None:
+    """Refuse anything but a real number (not a bool)."""
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise TypeError(f"{name}: {label} must be a real number, got {value!r}")
+
+
+def integers(value: Any, what: str, name: str) -> tuple[int, ...]:
+    """An int or a sequence of ints as a tuple of Python ints."""
+    if is_int(value):
+        return (int(value),)
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iu":
+        return tuple(int(n) for n in value)
+    if isinstance(value, (tuple, list)) and all(is_int(n) for n in value):
+        return tuple(int(n) for n in value)
+    raise TypeError(f"{name}: {what} must be an int or a sequence of ints, got {value!r:.80}")
+
+
+def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over ``axis`` combines."""
+    return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)

@@ -93,7 +93,7 @@ def test_the_readme_commands_are_what_the_scripts_and_ci_run() -> None:
 
 
 def test_relative_links_lead_somewhere() -> None:
-    for page in PAGES + [ROOT / "notebooks" / "README.md"]:
+    for page in [*PAGES, ROOT / "notebooks" / "README.md"]:
         for target in re.findall(r"\]\(([^)#\s]+)\)", page.read_text(encoding="utf-8")):
             if "://" not in target:
                 assert (page.parent / target).exists(), f"{page.name}: broken link {target}"

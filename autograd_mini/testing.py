@@ -221,7 +221,7 @@ def gradient_property(
             gradgradcheck(f, args, eps, atol, rtol, fast, rng)
 
     # Hypothesis reports a failure as a call of the test function: named and shaped like f, it
-    # reads "Falsifying example: my_loss(w=array(...), x=array(...), seed=0)".
+    # reads "my_loss(w=array(...), x=array(...), seed=0)".
     kind = inspect.Parameter.KEYWORD_ONLY
     check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(n, kind) for n in (*names, seed_name)])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -128,7 +129,18 @@ def _add_graph(sub: Any) -> None:
     p.set_defaults(handler=_graph)
 
 
+def _require(extra: str, task: str, modules: dict[str, str]) -> None:
+    """Raise one line naming the pip extra when any of ``modules`` (import name: project
+    name) is missing, before any work is done."""
+    missing = [project for name, project in modules.items() if find_spec(name) is None]
+    if missing:
+        raise CommandError(f"{task} needs {' and '.join(missing)}, which "
+                           f"{'is' if len(missing) == 1 else 'are'} not installed: "
+                           f"pip install 'autograd-mini[{extra}]'")
+
+
 def _demo(args: argparse.Namespace) -> int:
+    _require("demo", "the demo", {"matplotlib": "matplotlib", "sklearn": "scikit-learn"})
     from .demo import run_demo
 
     res = run_demo(args.out, progress=False if args.no_progress else None, seed=args.seed)
@@ -178,7 +190,10 @@ _COMMANDS: list[Callable[[Any], None]] = [_add_graph, _add_demo, _add_gradcheck]
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every registered subcommand."""
+    from . import __version__
+
     parser = _Parser(prog=PROG, description="Tools around the autograd_mini library.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in _COMMANDS:
         add(sub)

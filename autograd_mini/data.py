@@ -213,15 +213,13 @@ def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 handwritten digits (no download): X float64 (1797, 64) with
     pixel values 0..16 (divided by 16 when ``scale``), y int64 labels 0..9.
 
-    Needs scikit-learn: ``pip install autograd-mini[notebooks]``.
+    Needs scikit-learn: ``pip install 'autograd-mini[demo]'``.
     """
     try:
         from sklearn.datasets import load_digits
-    except ImportError as exc:
-        raise ImportError(
-            "autograd_mini.data.digits() needs scikit-learn, which is not installed; "
-            "install the notebooks extra: pip install autograd-mini[notebooks]"
-        ) from exc
+    except ImportError:
+        raise ImportError("autograd_mini.data.digits() needs scikit-learn, which is not "
+                          "installed: pip install 'autograd-mini[demo]'") from None
     scale = _flag(scale, "scale", "digits")
     bunch = load_digits()
     X = np.asarray(bunch.data, dtype=np.float64)

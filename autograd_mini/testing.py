@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from hypothesis import given
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+except ImportError:
+    raise ImportError("autograd_mini.testing needs hypothesis, which is not installed: "
+                      "pip install 'autograd-mini[test]'") from None
 
 from . import catalog
 from .catalog import BOUND, OpSpec, Shape
@@ -203,12 +209,36 @@ def gradient_property(
     """
     if not arg_strategies:
         raise ValueError("gradient_property: give one strategy per argument of f")
+    fname = getattr(f, "__name__", "f")
+    names = _argument_names(f, len(arg_strategies))
+    seed_name = "seed" if "seed" not in names else "seed_"
 
-    @given(st.tuples(*arg_strategies), st.integers(0, 2**32 - 1))
-    def check(args: tuple[Any, ...], seed: int) -> None:
-        gradcheck(f, list(args), eps, atol, rtol, fast, np.random.default_rng(seed))
+    def check(**kwargs: Any) -> None:
+        args = [kwargs[n] for n in names]
+        rng = np.random.default_rng(kwargs[seed_name])
+        gradcheck(f, args, eps, atol, rtol, fast, rng)
         if second_order:
-            gradgradcheck(f, list(args), eps, atol, rtol, fast, np.random.default_rng(seed + 1))
+            gradgradcheck(f, args, eps, atol, rtol, fast, rng)
 
-    check.__name__ = check.__qualname__ = f"gradient_property_{getattr(f, '__name__', 'f')}"
-    return check
+    # Hypothesis reports a failure as a call of the test function: named and shaped like f, it
+    # reads "my_loss(w=array(...), x=array(...), seed=0)".
+    kind = inspect.Parameter.KEYWORD_ONLY
+    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, kind) for n in (*names, seed_name)])
+    check.__name__ = check.__qualname__ = fname
+    strategies = dict(zip(names, arg_strategies))
+    test = given(**strategies, **{seed_name: st.integers(0, 2**32 - 1)})(check)
+    test.__name__ = test.__qualname__ = f"gradient_property_{fname}"
+    return test
+
+
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of ``f``'s first ``n`` positional parameters, or arg0, arg1, ... if it has
+    fewer (``*args``) or no signature."""
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in params[:n] if p.kind in kinds]
+    return names if len(names) == n else [f"arg{i}" for i in range(n)]

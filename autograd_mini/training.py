@@ -27,7 +27,8 @@ class _Optimizer(Protocol):
 
 @dataclass
 class History:
-    """What ``fit`` measured: per-epoch training loss, per-step losses and metric curves."""
+    """What ``fit`` measured: per-epoch training loss, per-step losses and metric curves
+    (``metrics["accuracy"]`` on the training batches, ``metrics["val_accuracy"]`` on ``val``)."""
 
     loss: list[float] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
@@ -125,10 +126,12 @@ def fit(
     """Train ``model`` for ``epochs`` passes over ``train`` and return the History.
 
     Each step: ``optimizer.zero_grad()``; L = loss_fn(model(x), y); ``L.backward()``;
-    ``optimizer.step()``. After each epoch the scheduler steps (``ReduceLROnPlateau``-style
-    schedulers get the validation loss, or the training loss without validation data), the
-    validation set is evaluated (``val_loss`` and ``val_<metric>``), and ``on_epoch_end`` is
-    called. ``train`` must be re-iterable (a DataLoader or a list of batches).
+    ``optimizer.step()``. Each metric ``m(output, y)`` is averaged over the epoch's batches
+    (weighted by batch size, each measured before its step) into ``metrics[name]``. After each
+    epoch the scheduler steps (``ReduceLROnPlateau``-style schedulers get the validation loss,
+    or the training loss without validation data), the validation set is evaluated
+    (``val_loss`` and ``val_<metric>``), and ``on_epoch_end`` is called. ``train`` must be
+    re-iterable (a DataLoader or a list of batches).
 
     A progress bar (tqdm) shows when stderr is a terminal, or when ``progress=True``; pass
     ``progress=False`` to silence it. Ctrl-C stops training and returns the history so far
@@ -154,9 +157,11 @@ def fit(
             if callable(train_fn):
                 train_fn()
             total, count = 0.0, 0
+            sums = dict.fromkeys(metrics or {}, 0.0)
             for step, (x, y) in enumerate(train):
                 optimizer.zero_grad()
-                loss = loss_fn(model(x), y)
+                out = model(x)
+                loss = loss_fn(out, y)
                 value = float(loss.item())
                 if not math.isfinite(value):
                     raise FloatingPointError(
@@ -167,6 +172,10 @@ def fit(
                 n = len(x)
                 total += value * n
                 count += n
+                if sums:  # on this step's output, as Keras does: no second pass over train
+                    with no_grad():
+                        for name, fn in (metrics or {}).items():
+                            sums[name] += float(fn(out, y)) * n
                 hist.step_loss.append(value)
                 if bar is not None:
                     bar.update(1)
@@ -174,6 +183,8 @@ def fit(
             if count == 0:
                 raise ValueError("fit: the training data yielded no batches")
             hist.loss.append(total / count)
+            for name, metric_sum in sums.items():
+                hist.record(name, metric_sum / count)
             monitored = hist.loss[-1]
             if val is not None:
                 eval_fn = getattr(model, "eval", None)

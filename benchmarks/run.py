@@ -42,8 +42,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help=f"comma-separated workloads to run, from: {', '.join(WORKLOADS)}")
     p.add_argument("--processes", type=int, default=1,
                    help="worker processes per thread count, pooled (default: 1)")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results"),
-                   help="output directory (default: benchmarks/results)")
+    p.add_argument("--out", default=None,
+                   help="output directory (default: benchmarks/results, or the untracked "
+                   "benchmarks/results/quick for --quick)")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--json", default="", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -52,6 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
     args.names = names
+    if args.out is None:  # a smoke run must not overwrite the committed results
+        args.out = str(ROOT / "benchmarks" / "results" / ("quick" if args.quick else ""))
     try:
         args.thread_counts = [int(t) for t in str(args.threads).split(",") if t.strip()]
     except ValueError:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -125,7 +124,29 @@ def test_balanced_orders_put_every_framework_after_every_other_equally_often(n: 
     assert len(set(Counter(row[0] for row in rows).values())) == 1  # each first equally often
 
 
-def test_settle_waits_busily() -> None:
-    t0 = time.process_time()
-    harness._settle(0.05)
-    assert time.process_time() - t0 >= 0.03  # the wait used the CPU, it did not idle
+class _FakeClock:
+    """A perf_counter that advances ``tick`` seconds per reading; sleeping is an error."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick, self.readings = 100.0, tick, 0
+
+    def perf_counter(self) -> float:
+        self.readings += 1
+        self.now += self.tick
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        raise AssertionError(f"_settle slept for {seconds} s instead of waiting busily")
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.05, 0.5])
+def test_settle_waits_busily(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """It polls the clock without sleeping until the time is up, and then stops."""
+    clock = _FakeClock(tick=0.001)
+    monkeypatch.setattr(harness, "time", clock)
+    harness._settle(seconds)
+    assert clock.now >= 100.0 + seconds  # it did not return early
+    # one reading for the deadline, one per poll: about seconds / tick polls, no more
+    assert clock.readings <= round(seconds / clock.tick) + 3
+    if seconds:
+        assert clock.readings >= round(seconds / clock.tick)

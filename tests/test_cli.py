@@ -209,3 +209,22 @@ def test_parse_assignment() -> None:
             parse_assignment(bad)
     with pytest.raises(ExprError, match="too large"):
         evaluate("1" + "0" * 400, {})
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["--version"], capsys)
+    assert code == 0 and out.strip() == f"autograd-mini {am.__version__}" and not err
+
+
+@pytest.mark.parametrize(("module", "project"), [("matplotlib", "matplotlib"),
+                                                 ("sklearn", "scikit-learn")])
+def test_demo_without_its_extra_says_what_to_install(
+    module: str, project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # import fails, find_spec finds nothing
+    code, out, err = run(["demo", "--out", str(tmp_path / "out"), "--no-progress"], capsys)
+    assert code == 2 and not out
+    assert err.count("\n") == 1 and project in err
+    assert err.rstrip().endswith("pip install 'autograd-mini[demo]'")
+    assert not (tmp_path / "out").exists()  # refused before doing any work

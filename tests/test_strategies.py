@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 import sys
@@ -196,6 +197,30 @@ def test_gradient_property_catches_a_wrong_gradient() -> None:
     with pytest.raises(GradcheckError):  # no shrinking: the failure itself is the point
         settings(phases=[Phase.generate], database=None)(prop)()
     assert "bad_square" not in engine.REGISTRY
+
+
+def test_gradient_property_failure_names_the_function_and_its_arguments() -> None:
+    def my_square(x: Tensor) -> Tensor:
+        return engine.apply(_BAD_SQUARE, (x,))
+
+    prop = gradient_property(my_square, arrays(shapes(1, 2)))
+    with pytest.raises(GradcheckError) as info:
+        settings(phases=[Phase.generate], database=None)(prop)()
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    # Hypothesis says "Falsifying example: ..." or, from 6.16x, "Failing test case: ..."
+    assert re.search(r"(Falsifying example|Failing test case): my_square\(\s*x=array\(", notes)
+    assert "check(" not in notes
+
+
+def test_testing_without_hypothesis_says_what_to_install(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    monkeypatch.setitem(sys.modules, "hypothesis", None)
+    monkeypatch.delitem(sys.modules, "autograd_mini.testing")
+    with pytest.raises(ImportError) as info:
+        importlib.import_module("autograd_mini.testing")
+    message = str(info.value)
+    assert "\n" not in message and "hypothesis" in message
+    assert message.endswith("pip install 'autograd-mini[test]'")
 
 
 def test_strategy_arguments_are_validated() -> None:

@@ -29,7 +29,26 @@ def test_fit_records_history_and_learns() -> None:
     assert hist.epochs == 20 and len(hist.step_loss) == 20 * len(train)
     assert hist.loss[-1] < hist.loss[0]
     assert len(hist.metrics["val_loss"]) == 20 and hist.metrics["val_accuracy"][-1] > 0.9
+    assert len(hist.metrics["accuracy"]) == 20  # the training batches' accuracy too
     assert not hist.interrupted
+
+
+def test_fit_records_metrics_on_the_training_data_without_val() -> None:
+    model, train, _ = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    seen: list[float] = []
+
+    def share_of_ones(out: am.Tensor, y: Any) -> float:
+        seen.append(len(y))
+        return float(np.mean(np.asarray(y) == 1))
+
+    hist = am.fit(model, train, nn.functional.cross_entropy, opt, epochs=20,
+                  metrics={"accuracy": am.accuracy, "ones": share_of_ones}, progress=False)
+    assert sorted(hist.metrics) == ["accuracy", "ones"]
+    assert len(hist.metrics["accuracy"]) == 20 and hist.metrics["accuracy"][-1] > 0.9
+    y = np.concatenate([b[1].data for b in train])
+    assert hist.metrics["ones"] == pytest.approx([np.mean(y == 1)] * 20)  # batch-size weighted
+    assert len(seen) == 20 * len(train)
 
 
 def test_fit_steps_schedulers_including_plateau() -> None:

@@ -162,7 +162,7 @@ def _loss_png(path: Path, logreg: list[float], mlp_train: list[float],
     import matplotlib.pyplot as plt
 
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-    a.semilogx(np.arange(1, len(logreg) + 1), logreg)
+    a.loglog(np.arange(1, len(logreg) + 1), logreg)  # early steps overshoot: log scales
     for n in STAGES[1:]:
         a.axvline(n + 1, color="gray", lw=0.6, ls=":")
     a.set(title=f"Logistic regression, two Gaussian classes (η = {ETA})",

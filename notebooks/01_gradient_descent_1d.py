@@ -140,12 +140,22 @@ def model(w, w_t, eta):
     return loss_np(w_t) + dloss(w_t) * (w - w_t) + (w - w_t) ** 2 / (2 * eta)
 
 
+# The notes' two step sizes and the starts; the frames below are pinned to these values, so
+# a different eta or w0 fails here rather than leaving titles that no longer match.
+ETA_SMALL, ETA_LARGE = 0.125, 0.5
+W0_GLOBAL, W0_LOCAL = 2.0, -2.0
+FRAMES_SMALL = [2.0, 1.9377, 1.8631, 1.7706, 1.6511, 1.4936,    # w_0 .. w_11, eta = 0.125
+                1.2967, 1.1096, 1.0164, 0.9914, 0.9855, 0.9840]
+FRAMES_LARGE = [2.0, 1.7506, 1.2477, 0.5671, 1.2786, 0.5525,    # w_0 .. w_11, eta = 0.5
+                1.2607, 0.5598, 1.2699, 0.5556, 1.2647, 0.5579]
+
 max_curvature = d2loss(grid).max()
 print(f"max L'' on [-3, 3] = {max_curvature:.4f}")
-assert max_curvature < 1 / 0.125
+assert max_curvature < 1 / ETA_SMALL
 
-eta = 0.125
-run_a = gradient_descent(2.0, eta, 40)
+eta = ETA_SMALL
+run_a = gradient_descent(W0_GLOBAL, eta, 40)
+assert np.allclose(run_a[:12], FRAMES_SMALL, rtol=0, atol=5e-5), run_a[:12]
 fine = np.linspace(-3.0, 3.0, 60001)  # spacing 1e-4, to locate each model's minimum
 for t in range(12):
     m = model(fine, run_a[t], eta)
@@ -175,8 +185,8 @@ for ax in axes[-1]:
 for ax in axes[:, 0]:
     ax.set_ylabel("loss")
 axes[0, 0].legend(loc="upper left", fontsize=8)
-fig.suptitle(r"Gradient descent with $\eta = 0.125$ from $w_0 = 2$: each step jumps to the "
-             "minimum of the red quadratic model")
+fig.suptitle(rf"Gradient descent with $\eta = {eta}$ from $w_0 = {W0_GLOBAL:g}$: each step "
+             "jumps to the minimum of the red quadratic model")
 fig.tight_layout()
 
 # %% [markdown]
@@ -187,7 +197,7 @@ fig.tight_layout()
 # descent only ever sees the slope where it stands.
 
 # %%
-run_b = gradient_descent(-2.0, eta, 40)
+run_b = gradient_descent(W0_LOCAL, eta, 40)
 assert abs(run_b[-1] - w_local) < 1e-6
 assert loss_np(run_b[-1]) - loss_np(w_global) > 0.3
 assert np.all(np.diff(loss_np(run_b)) <= 1e-15)
@@ -205,7 +215,7 @@ ax.axvline(w_global, color="tab:green", ls="--", lw=1, label="global minimum")
 ax.set_ylim(-1.2, 1.0)
 ax.set_xlabel("$w$")
 ax.set_ylabel("loss")
-ax.set_title(r"$\eta = 0.125$ from $w_0 = -2$: stuck in the local minimum")
+ax.set_title(rf"$\eta = {eta}$ from $w_0 = {W0_LOCAL:g}$: stuck in the local minimum")
 ax.legend(fontsize=8)
 fig.tight_layout()
 
@@ -220,8 +230,9 @@ fig.tight_layout()
 # the valley (where the slope stops growing) hold it in a cycle of period two.
 
 # %%
-eta_big = 0.5
-run_c = gradient_descent(2.0, eta_big, 60)
+eta_big = ETA_LARGE
+run_c = gradient_descent(W0_GLOBAL, eta_big, 60)
+assert np.allclose(run_c[:12], FRAMES_LARGE, rtol=0, atol=5e-5), run_c[:12]
 factor = 1 - eta_big * d2loss(w_global)
 print(f"1 - eta L''(w*) = {factor:.4f}")
 assert factor < -1
@@ -246,16 +257,45 @@ ax1.plot(run_c[:12], loss_np(run_c[:12]), "o-", color="tab:blue", ms=4, lw=0.8,
 ax1.set_ylim(-1.2, 1.0)
 ax1.set_xlabel("$w$")
 ax1.set_ylabel("loss")
-ax1.set_title(r"$\eta = 0.5$ from $w_0 = 2$")
+ax1.set_title(rf"$\eta = {eta_big}$ from $w_0 = {W0_GLOBAL:g}$")
 ax1.legend(fontsize=8)
-ax2.plot(run_c, "o-", ms=3, color="tab:blue", label=r"$w_t$, $\eta = 0.5$")
-ax2.plot(run_a[: len(run_c)], "s-", ms=3, color="tab:gray", label=r"$w_t$, $\eta = 0.125$")
+ax2.plot(run_c, "o-", ms=3, color="tab:blue", label=rf"$w_t$, $\eta = {eta_big}$")
+ax2.plot(run_a[: len(run_c)], "s-", ms=3, color="tab:gray", label=rf"$w_t$, $\eta = {eta}$")
 ax2.axhline(w_global, color="tab:green", ls="--", lw=1, label="global minimum $w^*$")
 ax2.set_xlabel("step $t$")
 ax2.set_ylabel("$w_t$")
 ax2.set_title("The large step oscillates around $w^*$ for ever")
 ax2.legend(fontsize=8)
 fig.tight_layout()
+
+# %% [markdown]
+# The notes show this run frame by frame too, $w_0$ to $w_{11}$: at each iterate the model
+# (red) is now wider than the valley, and its vertex lands on the far side of $w^*$.
+
+# %%
+fig, axes = plt.subplots(3, 4, figsize=(13, 8), sharex=True, sharey=True)
+for t, ax in enumerate(axes.flat):
+    wt = run_c[t]
+    ax.plot(grid, loss_np(grid), color="black", lw=1.5, label=r"$\mathcal{L}$")
+    ax.plot(grid, model(grid, wt, eta_big), color="tab:red", lw=1.2,
+            label=r"$\tilde{\mathcal{L}}_{w_t}$")
+    ax.plot([wt], [loss_np(wt)], "o", color="black", ms=5)
+    ax.plot([run_c[t + 1]], [model(run_c[t + 1], wt, eta_big)], "o", color="tab:red", ms=5)
+    ax.axvline(run_c[t + 1], color="tab:red", lw=0.6, ls=":")
+    ax.axvline(w_global, color="tab:green", lw=0.6, ls="--")
+    ax.set_title(f"$w_{{{t}}} = {wt:.3f}$", fontsize=10)
+    ax.set_ylim(-1.2, 1.0)
+    ax.set_xlim(-3, 3)
+for ax in axes[-1]:
+    ax.set_xlabel("$w$")
+for ax in axes[:, 0]:
+    ax.set_ylabel("loss")
+axes[0, 0].legend(loc="upper left", fontsize=8)
+fig.suptitle(rf"Gradient descent with $\eta = {eta_big}$ from $w_0 = {W0_GLOBAL:g}$: "
+             "every vertex overshoots the minimum (green)")
+fig.tight_layout()
+# from w_3 on, the frames alternate sides of w*
+assert np.all(np.sign(run_c[3:12] - w_global) == -np.sign(run_c[4:13] - w_global))
 
 # %% [markdown]
 # ## $y = x^2$ from $x = 10$

@@ -20,7 +20,10 @@
 #    notes' eqs. 2.12–2.18, and checks it against the library for one observation, for a
 #    batch, and against the `nn` layers;
 # 2. writes Algorithm 2 for any depth and checks it on a three-layer network;
-# 3. trains a small multi-layer perceptron with the library on the two-moons data set and
+# 3. does the same in the slides' form — sigmoid units of steepness $\lambda$, the squared
+#    error $E = \frac12\sum (y - o)^2$, forward and backward phases unit by unit — and
+#    checks it against the library for several $\lambda$;
+# 4. trains a small multi-layer perceptron with the library on the two-moons data set and
 #    checks the accuracy it reaches.
 
 # %%
@@ -252,6 +255,130 @@ for n in range(5):
         assert np.allclose(g_hand, g_lib.numpy(), rtol=1e-10, atol=1e-13), (n, l)
 print("three layers: Algorithm 2 = library for 5 observations; gradient shapes",
       [g.shape for g in grads_3])
+
+# %% [markdown]
+# ## The slides' version: sigmoid units of steepness $\lambda$ and a squared error
+#
+# The "Gradient descent" slides tell the same story with different conventions: every unit,
+# hidden or output, computes $z = \sum_{i=0}^{m} w_i x_i$ (with $x_0 = 1$, so $w_0$ is the
+# intercept) and outputs $y = 1/(1 + e^{-\lambda z})$, a sigmoid whose steepness is set by
+# $\lambda$. The error over a data set is the squared error
+# $E = \tfrac12\sum_i (y_i - o_i)^2$ between the targets $y_i$ and the network's outputs
+# $o_i$ (the slides use $y$ both for a target and for a unit's output). The chain rule splits a
+# weight's derivative in three:
+#
+# $$\frac{\partial E}{\partial w_i} = \frac{\partial E}{\partial y}\cdot
+#   \frac{\partial y}{\partial z}\cdot\frac{\partial z}{\partial w_i},\qquad
+#   \frac{\partial z}{\partial w_i} = x_i,\qquad
+#   \frac{\partial y}{\partial z} = \lambda\, y\,(1 - y).$$
+#
+# * **Forward phase**: feed the input in and keep every unit's output, layer by layer.
+# * **Backward phase**, output unit: $\partial E/\partial o_i = -(y_i - o_i)$ (the slides
+#   write the error $y_i - o_i$; the derivative is its negative).
+# * **Backward phase**, hidden unit: its output feeds every unit $j$ of the next layer, so
+#   $\partial E/\partial y = \sum_j \frac{\partial E}{\partial z^{j}}\, w^{j}$ — the weighted
+#   sum of the next layer's $\delta_j = \partial E/\partial z^{j}$, with $w^j$ the weight from
+#   this unit to unit $j$. This is eq. 2.16 again, with $\sigma_1' = \lambda y(1 - y)$.
+#
+# Below, those three lines, written unit by unit with explicit loops, on a network
+# 2 → 4 → 3 → 1 (two hidden layers, so a hidden unit's sum runs over several $\delta_j$) and
+# a data set of four points, for several steepnesses — including $\lambda \ne 1$, where
+# forgetting the factor $\lambda$ would show — against the library's reverse sweep through
+# `am.sigmoid(λ z)`.
+
+# %%
+STEEPNESSES = (0.5, 1.0, 2.5)        # lambda; the slides leave it free, 1 is the usual sigmoid
+SLIDES_LAYERS = (2, 4, 3, 1)         # inputs, two hidden layers, a single output unit
+
+
+def unit_output(z, lam):
+    return 1.0 / (1.0 + np.exp(-lam * z))
+
+
+def with_x0(v):
+    return np.concatenate([[1.0], v])           # x_0 = 1 multiplies the intercept w_0
+
+
+def slides_forward(Ws, x, lam):
+    """Forward phase: every layer's outputs, the input first."""
+    outs = [x]
+    for W in Ws:
+        outs.append(unit_output(W @ with_x0(outs[-1]), lam))
+    return outs
+
+
+def slides_backward(Ws, X, targets, lam):
+    """Backward phase, unit by unit, summed over the data set: E and dE/dW per layer."""
+    E, grads = 0.0, [np.zeros_like(W) for W in Ws]
+    for x, target in zip(X, targets):
+        outs = slides_forward(Ws, x, lam)
+        E += 0.5 * np.sum((target - outs[-1]) ** 2)
+        dE_dy = -(target - outs[-1])                   # output unit: -(y_i - o_i)
+        for l in range(len(Ws) - 1, -1, -1):
+            y_l, x_l = outs[l + 1], with_x0(outs[l])
+            delta = [dE_dy[j] * lam * y_l[j] * (1 - y_l[j]) for j in range(len(y_l))]
+            for j in range(len(y_l)):                  # dE/dw_ji = delta_j x_i
+                for i in range(len(x_l)):
+                    grads[l][j, i] += delta[j] * x_l[i]
+            # a unit of the layer below: the weighted sum of this layer's deltas
+            # (column 0 holds the intercepts, which no unit below feeds)
+            dE_dy = np.array([sum(delta[j] * Ws[l][j, 1 + h] for j in range(len(y_l)))
+                              for h in range(len(outs[l]))])
+    return E, grads
+
+
+def slides_error_library(X, targets, lam, *Ws):
+    """The same network with library operations; the intercept column meets a column of 1s."""
+    ones = am.Tensor(np.ones((len(X), 1)))
+    out = am.Tensor(X)
+    for W in Ws:
+        out = am.sigmoid(lam * (am.concatenate([ones, out], axis=1) @ W.T))
+    return 0.5 * ((am.Tensor(targets) - out) ** 2).sum()
+
+
+rng_s = np.random.default_rng(5)
+X_s = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+t_s = np.array([[0.1], [0.9], [0.9], [0.1]])    # targets inside (0, 1), the sigmoid's range
+Ws_s = [rng_s.normal(size=(m, n + 1)) for n, m in itertools.pairwise(SLIDES_LAYERS)]
+library_grads = am.value_and_grad(slides_error_library,
+                                  argnums=tuple(range(3, 3 + len(Ws_s))))
+assert any(lam != 1.0 for lam in STEEPNESSES) and 1.0 in STEEPNESSES
+by_lambda = {}
+for lam in STEEPNESSES:
+    E_h, grads_h = slides_backward(Ws_s, X_s, t_s, lam)
+    E_l, grads_l = library_grads(X_s, t_s, lam, *Ws_s)
+    assert np.isclose(E_h, E_l.item(), rtol=1e-13), lam
+    for l, (g_h, g_l) in enumerate(zip(grads_h, grads_l), start=1):
+        assert np.allclose(g_h, g_l.numpy(), rtol=1e-10, atol=1e-14), (lam, l)
+    by_lambda[lam] = grads_h
+    print(f"lambda = {lam}: E = {E_h:.6f}; by hand = library for all "
+          f"{sum(g.size for g in grads_h)} weights; dE/dW of the output unit "
+          f"{grads_h[-1].ravel().round(5)}")
+# lambda really enters: the gradients differ from lambda = 1, and a hand pass that
+# forgot the factor lambda in dy/dz would be wrong wherever lambda != 1
+assert not np.allclose(by_lambda[2.5][0], by_lambda[1.0][0])
+
+# %% [markdown]
+# The factor $\lambda y(1 - y)$ is the derivative of the steepened sigmoid: the library's
+# derivative of `am.sigmoid(λ z)` on a grid, against the formula, and drawn.
+
+# %%
+z_grid = np.linspace(-6.0, 6.0, 241)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
+for lam in STEEPNESSES:
+    y_unit = unit_output(z_grid, lam)
+    slope = am.grad(lambda z, lam=lam: am.sigmoid(lam * z).sum())(z_grid).numpy()
+    assert np.allclose(slope, lam * y_unit * (1 - y_unit), rtol=1e-12, atol=1e-15)
+    assert np.isclose(slope.max(), lam / 4)         # steepest at z = 0, where y = 1/2
+    ax1.plot(z_grid, y_unit, label=rf"$\lambda = {lam}$")
+    ax2.plot(z_grid, slope, label=rf"$\lambda = {lam}$ (library)")
+    ax2.plot(z_grid[::20], (lam * y_unit * (1 - y_unit))[::20], "k.", ms=3)
+ax1.set(xlabel="$z$", ylabel="$y$", title=r"$y = 1/(1 + e^{-\lambda z})$")
+ax2.set(xlabel="$z$", ylabel=r"$\partial y/\partial z$",
+        title=r"library derivative; dots: $\lambda\,y\,(1 - y)$")
+ax1.legend(fontsize=8)
+ax2.legend(fontsize=8)
+fig.tight_layout()
 
 # %% [markdown]
 # ## Training a multi-layer perceptron on two moons

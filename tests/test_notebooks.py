@@ -40,7 +40,7 @@ def _error_outputs(nb: object) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch, notebook_kernel: str) -> None:
     # The kernel is a child process and inherits this environment. Keep matplotlib's inline
     # backend (figures are rendered at the end of each cell) and use Jupyter's platformdirs
     # paths, which silences a deprecation notice from jupyter_core.
@@ -50,7 +50,7 @@ def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     client = nbclient.NotebookClient(
         nb,
         timeout=300,
-        kernel_name="python3",
+        kernel_name=notebook_kernel,
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     try:

@@ -57,13 +57,23 @@ class Primitive:
         self.__doc__ = self.doc
 
     def __call__(self, *args: Any, **attrs: Any) -> Tensor:
+        ts = args
+        for a in args:  # all Tensors of a floating dtype, the common case: no conversions
+            if type(a) is not Tensor or (self.floating and a.data.dtype.kind != "f"):
+                ts = self.inputs(args)
+                break
+        return apply(self, ts, attrs or NO_ATTRS)
+
+    def inputs(self, args: tuple[Any, ...]) -> tuple[Tensor, ...]:
+        """``args`` as Tensors: numbers and arrays become constants (a number takes a floating
+        Tensor argument's dtype); with ``floating``, integer and bool inputs become float64."""
         like = next((a for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"),
                     None)
         ts = tuple([a if isinstance(a, Tensor) else constant(a, like, self.name) for a in args])
         if self.floating:
             ts = tuple([t if t.data.dtype.kind == "f" else wrap(t.data.astype(np.float64))
                         for t in ts])
-        return apply(self, ts, attrs or NO_ATTRS)
+        return ts
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"

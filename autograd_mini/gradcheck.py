@@ -48,6 +48,15 @@ def _tolerance(value: Any, what: str, name: str, positive: bool = False) -> floa
     return out
 
 
+def _step(eps: Any, name: str) -> float:
+    """A finite-difference step: positive, finite and below 1 (a larger one measures rounding,
+    not the derivative)."""
+    out = _tolerance(eps, "eps", name, positive=True)
+    if out >= 1:
+        raise ValueError(f"{name}: eps must be a small step below 1, got {eps!r}")
+    return out
+
+
 def _eval(f: Callable[..., Any], arrays: Sequence[np.ndarray]) -> np.ndarray:
     with no_grad():
         out = f(*[Tensor(a) for a in arrays])
@@ -78,7 +87,7 @@ def numerical_grad(
     """
     if not isinstance(method, str) or method not in ("central", "forward"):
         raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
-    eps = _tolerance(eps, "eps", "numerical_grad", positive=True)
+    eps = _step(eps, "numerical_grad")
     xs = _inputs(f, inputs, "numerical_grad")
     base = _eval(f, xs)
     u = np.ones_like(base) if grad_output is None else _f64(grad_output, "numerical_grad")
@@ -159,7 +168,7 @@ def gradcheck(
     """
     rng = _rng(rng, 0, "gradcheck")
     xs = _inputs(f, inputs, "gradcheck")
-    eps = _tolerance(eps, "eps", "gradcheck", positive=True)
+    eps = _step(eps, "gradcheck")
     atol, rtol = _tolerance(atol, "atol", "gradcheck"), _tolerance(rtol, "rtol", "gradcheck")
     base = _eval(f, xs)
     u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())

@@ -86,6 +86,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
     heap: list[tuple[int, Node]] = []
     node: Node | None = start
     g = g0
+    anomaly = STATE.s.anomaly
     while node is not None:
         if node.seq < 0:
             raise _freed_error(node)
@@ -97,8 +98,11 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         for p, pg, need in zip(node.parents, grads, node.needs):
             if pg is None or not need:
                 continue
-            pg = _fit(pg, p.shape, node)
-            if isinstance(p, Tensor):  # a leaf
+            leaf = isinstance(p, Tensor)
+            shape = p.data.shape if leaf else p.shape
+            if pg.shape != shape or anomaly:
+                pg = _fit(pg, shape, node)
+            if leaf:
                 acc = leaves.get(id(p))
                 leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
             elif p is nxt:
@@ -149,7 +153,8 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
-    """Undo broadcasting of an input's gradient and check its shape (the one central place)."""
+    """Undo broadcasting of an input's gradient and check its shape (the one central place);
+    under ``detect_anomaly``, also check that it is finite."""
     if g.shape != shape:
         g = sum_to(g, shape)
         if g.shape != shape:

@@ -15,6 +15,7 @@ array arrives as that Tensor, connected to the graph, and any other residual as 
 from __future__ import annotations
 
 import itertools
+import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -57,23 +58,27 @@ class Primitive:
         self.__doc__ = self.doc
 
     def __call__(self, *args: Any, **attrs: Any) -> Tensor:
-        ts = args
         for a in args:  # all Tensors of a floating dtype, the common case: no conversions
             if type(a) is not Tensor or (self.floating and a.data.dtype.kind != "f"):
-                ts = self.inputs(args)
+                args = self.inputs(args)
                 break
-        return apply(self, ts, attrs or NO_ATTRS)
+        return apply(self, args, attrs or NO_ATTRS)
 
     def inputs(self, args: tuple[Any, ...]) -> tuple[Tensor, ...]:
         """``args`` as Tensors: numbers and arrays become constants (a number takes a floating
         Tensor argument's dtype); with ``floating``, integer and bool inputs become float64."""
-        like = next((a for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"),
-                    None)
-        ts = tuple([a if isinstance(a, Tensor) else constant(a, like, self.name) for a in args])
-        if self.floating:
-            ts = tuple([t if t.data.dtype.kind == "f" else wrap(t.data.astype(np.float64))
-                        for t in ts])
-        return ts
+        like = None
+        for a in args:
+            if isinstance(a, Tensor) and a.data.dtype.kind == "f":
+                like = a
+                break
+        ts = []
+        for a in args:
+            t = a if isinstance(a, Tensor) else constant(a, like, self.name)
+            if self.floating and t.data.dtype.kind != "f":
+                t = wrap(t.data.astype(np.float64))
+            ts.append(t)
+        return tuple(ts)
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -113,11 +118,11 @@ class Node:
 
     def __init__(self, op: Primitive, parents: tuple[Node | Tensor, ...],
                  needs: tuple[bool, ...], saved: Any, attrs: dict[str, Any],
-                 out: np.ndarray) -> None:
+                 out: np.ndarray, scope: tuple[str, ...]) -> None:
         self.op, self.parents, self.needs, self.saved, self.attrs = op, parents, needs, saved, attrs
         self.out_id, self.shape = id(out), out.shape  # out_id: to know it among residuals
         self.seq = next(_SEQ)  # creation order: a node comes after its inputs; −1 once freed
-        self.scope = STATE.s.scope
+        self.scope = scope  # the name scope it was made in
         self.name: str | None = None
         self.retained: weakref.ref[Tensor] | None = None
 
@@ -165,7 +170,7 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     """Run ``op.forward`` on the arrays of ``args`` (quietly: IEEE results, no warnings) and
     record a node if an input requires grad, grad mode is on and the output is floating."""
     s = STATE.s
-    arrays = [a.data for a in args]
+    arrays = tuple(map(_DATA, args))
     try:
         try:
             out, saved = s.quiet.run(op.forward, *arrays, **attrs)
@@ -185,42 +190,50 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
-    needs = tuple([a._rg for a in args])
-    if not (True in needs and s.grad_enabled and out.dtype.kind == "f"):
+    needs = tuple(map(_RG, args))
+    if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
         return wrap(out)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = protect(args, arrays, out, saved)
     parents = tuple([a._node or a for a in args])
     if held is None and not s.anomaly:
-        node = Node(op, parents, needs, saved, attrs, out)
-    else:
-        node = LockingNode(op, parents, needs, saved, attrs, out)
-        node.held, node.where = held, (user_site() if s.anomaly else None)
+        return wrap(out, Node(op, parents, needs, saved, attrs, out, s.scope))
+    node = LockingNode(op, parents, needs, saved, attrs, out, s.scope)
+    node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
 
 
-def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,
+_DATA, _RG = operator.attrgetter("data"), operator.attrgetter("_rg")
+
+
+def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only, so no in-place change can make a gradient silently
     wrong: arrays made by ops for good, leaves' arrays by counted locks (returned, to be given
     back when the node is freed). An output that is a view of an input protects every input."""
-    view = out.base is not None
     keep = saved if type(saved) is tuple else (saved,)
+    if out.base is not None:
+        keep = (*keep, out, *arrays)
     leaves: list[np.ndarray] = []
-    for a, d in zip(args, arrays):
-        if view or any([r is d for r in keep]):
-            if a._node is not None:
-                d.setflags(write=False)
-            elif d.flags.writeable or d.base is not None or is_locked(d):
-                leaves.append(d)
-    if view or any([r is out for r in keep]):
-        out.setflags(write=False)
+    for r in keep:
+        if type(r) is not np.ndarray or not (r.flags.writeable or is_locked(r)):
+            continue  # not an array, or read-only for good already (a constant, an op output)
+        if r is out:
+            r.setflags(False)
+            continue
+        for a, d in zip(args, arrays):
+            if r is d:
+                if a._node is not None:
+                    d.setflags(False)
+                else:
+                    leaves.append(d)
+                break
     return lock(leaves) if leaves else None
 
 
 # ----------------------------------------------------------------------------- inputs
-_CONSTANTS: dict[tuple[float, np.dtype], Tensor] = {}  # Python numbers recur: 1 + …, x * 2
+_CONSTANTS: dict[str, dict[float, Tensor]] = {}  # dtype letter -> number -> constant
 
 
 def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
@@ -231,15 +244,19 @@ def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
 def constant(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
     """``x`` (a number or an array) as a constant Tensor; a Python number takes ``like``'s
     floating dtype (float32 stays float32) and is cached, read-only."""
-    if type(x) in (float, int) and like is not None and like.data.dtype.kind == "f":
-        key = (x, like.data.dtype)
-        t = _CONSTANTS.get(key)
+    tx = type(x)
+    if (tx is float or tx is int) and like is not None and like.data.dtype.kind == "f":
+        dt = like.data.dtype
+        cache = _CONSTANTS.get(dt.char)  # by the dtype's letter: hashing a dtype costs more
+        if cache is None:
+            cache = _CONSTANTS[dt.char] = {}
+        t = cache.get(x)
         if t is None:
-            arr = np.asarray(x, dtype=like.data.dtype)
+            arr = np.asarray(x, dtype=dt)
             arr.setflags(write=False)
             t = wrap(arr)
-            if len(_CONSTANTS) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never
-                _CONSTANTS[key] = t
+            if len(cache) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never
+                cache[x] = t
         return t
     return wrap(as_array(x, copy=False, where=where))
 

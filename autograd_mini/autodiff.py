@@ -14,8 +14,9 @@ import numpy as np
 
 from . import functional as F
 from .backward import backward
+from .checks import as_array
 from .grad_mode import enable_grad
-from .tensor import Tensor, as_array
+from .tensor import Tensor
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
 

@@ -9,8 +9,9 @@ from typing import Any, overload
 
 import numpy as np
 
+from .checks import as_array
 from .grad_mode import STATE, AnomalyError
-from .tensor import Tensor, as_array, unlock, wrap
+from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
 

@@ -32,7 +32,8 @@ from .catalog_draw import (
     draw_shape,
     in_domain,
 )
-from .engine import REGISTRY, Node, topological_order
+from .engine import REGISTRY, Node
+from .graphview import topological_order
 from .tensor import Tensor
 
 __all__ = [

@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Axis", "axes", "count", "flag", "integers", "is_int", "one_axis", "real_number"]
+__all__ = ["Axis", "as_array", "axes", "count", "flag", "integers", "is_int", "one_axis",
+           "real_number"]
 
 Axis = None | int | Sequence[int]
+ArrayLike = Any
 
 
 def is_int(n: Any) -> bool:
@@ -71,3 +73,27 @@ def integers(value: Any, what: str, name: str) -> tuple[int, ...]:
 def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     """How many elements a reduction over ``axis`` combines."""
     return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
+
+
+def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
+             where: str = "Tensor") -> np.ndarray:
+    """``data`` as an ndarray of a numeric dtype, refusing ragged, object and complex data.
+
+    Python floats become float64; ints and bools keep their kind (they are constants); a
+    Tensor gives its data (through ``__array__``).
+    """
+    try:
+        arr = np.array(data, copy=copy) if copy else np.asarray(data)
+        if dtype is not None:
+            if arr.dtype.kind == "c":  # a cast would silently drop the imaginary part
+                raise TypeError(f"unsupported dtype {arr.dtype} (complex data)")
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, quietly
+                arr = arr.astype(dtype, copy=False)
+    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
+        raise TypeError(f"{where}: cannot make a numeric array from {type(data).__name__}: "
+                        f"{exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
+        )
+    return arr

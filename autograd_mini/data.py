@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, as_array
+from .checks import as_array
+from .tensor import Tensor
 
 __all__ = ["DataLoader", "check_rng", "digits", "moons", "spirals", "two_gaussians"]
 

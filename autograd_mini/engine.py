@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from .checks import as_array
 from .grad_mode import STATE, AnomalyError, user_site
-from .tensor import Tensor, as_array, is_locked, lock, unlock, wrap
+from .tensor import Tensor, is_locked, lock, unlock, wrap
 
 __all__ = [
-    "REGISTRY", "Node", "Primitive", "Vertex", "apply", "as_tensor", "constant", "primitive",
-    "topological_order",
+    "REGISTRY", "Node", "Primitive", "apply", "as_tensor", "constant", "primitive",
 ]
 
 NO_ATTRS: dict[str, Any] = {}
@@ -220,12 +220,12 @@ def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.nd
         if type(r) is not np.ndarray or not (r.flags.writeable or is_locked(r)):
             continue  # not an array, or read-only for good already (a constant, an op output)
         if r is out:
-            r.setflags(False)
+            r.setflags(write=False)
             continue
         for a, d in zip(args, arrays):
             if r is d:
                 if a._node is not None:
-                    d.setflags(False)
+                    d.setflags(write=False)
                 else:
                     leaves.append(d)
                 break
@@ -259,33 +259,3 @@ def constant(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
                 cache[x] = t
         return t
     return wrap(as_array(x, copy=False, where=where))
-
-
-# ----------------------------------------------------------------------------- traversal
-Vertex = Node | Tensor  # a graph vertex: a node, or a leaf tensor
-
-
-def topological_order(root: Tensor | Node, only_grad: bool = False) -> list[Vertex]:
-    """The vertices of ``root``'s graph in topological (forward) order, inputs first.
-
-    A vertex is a Node (a recorded op) or a leaf Tensor; the last one is ``root``'s node (or
-    ``root`` itself when it is a leaf). Iterative depth-first search, parents in argument
-    order, so the order is deterministic. With ``only_grad``, leaves without grad are left out.
-    """
-    start: Vertex = (root._node or root) if isinstance(root, Tensor) else root
-    order: list[Vertex] = []
-    seen = {id(start)}
-    stack: list[tuple[Vertex, int]] = [(start, 0)]
-    while stack:
-        v, i = stack[-1]
-        parents = v.parents if isinstance(v, Node) else ()
-        if i < len(parents):
-            stack[-1] = (v, i + 1)
-            p = parents[i]
-            if id(p) not in seen and (p.requires_grad or not only_grad):
-                seen.add(id(p))
-                stack.append((p, 0))
-        else:
-            stack.pop()
-            order.append(v)
-    return order

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from .backward import sum_to
+from .checks import as_array
 from .grad_mode import no_grad
 from .graphview import GraphView, graph_view, vertex_key
-from .tensor import Tensor, as_array
+from .tensor import Tensor
 from .viz_labels import Names, format_array, format_number, name_map, visible
 
 __all__ = ["BackwardTrace", "Contribution", "Step", "explain_backward", "trace_backward"]

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from .checks import as_array
 from .data import check_rng
-from .tensor import Tensor, as_array
+from .tensor import Tensor
 
 __all__ = ["ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
 

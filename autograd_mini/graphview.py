@@ -14,11 +14,40 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Node, topological_order
+from .engine import Node
 from .grad_mode import STATE
 from .tensor import Tensor, wrap
 
-__all__ = ["GraphValue", "GraphView", "graph_view", "vertex_key"]
+__all__ = ["GraphValue", "GraphView", "Vertex", "graph_view", "topological_order", "vertex_key"]
+
+
+Vertex = Node | Tensor  # a graph vertex: a node, or a leaf tensor
+
+
+def topological_order(root: Tensor | Node, only_grad: bool = False) -> list[Vertex]:
+    """The vertices of ``root``'s graph in topological (forward) order, inputs first.
+
+    A vertex is a Node (a recorded op) or a leaf Tensor; the last one is ``root``'s node (or
+    ``root`` itself when it is a leaf). Iterative depth-first search, parents in argument
+    order, so the order is deterministic. With ``only_grad``, leaves without grad are left out.
+    """
+    start: Vertex = (root._node or root) if isinstance(root, Tensor) else root
+    order: list[Vertex] = []
+    seen = {id(start)}
+    stack: list[tuple[Vertex, int]] = [(start, 0)]
+    while stack:
+        v, i = stack[-1]
+        parents = v.parents if isinstance(v, Node) else ()
+        if i < len(parents):
+            stack[-1] = (v, i + 1)
+            p = parents[i]
+            if id(p) not in seen and (p.requires_grad or not only_grad):
+                seen.add(id(p))
+                stack.append((p, 0))
+        else:
+            stack.pop()
+            order.append(v)
+    return order
 
 
 class GraphValue(Tensor):

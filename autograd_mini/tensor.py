@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "Tensor", "as_array", "is_locked", "lock", "tensor", "unlock", "wrap"]
+from .checks import as_array
+
+__all__ = ["FUNCTIONS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -304,31 +306,6 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
            name: str | None = None) -> Tensor:
     """Make a Tensor (copies ``data``); same as ``Tensor(...)``."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
-
-
-def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
-             where: str = "Tensor") -> np.ndarray:
-    """``data`` as an ndarray of a numeric dtype, refusing ragged, object and complex data.
-
-    Python floats become float64; ints and bools keep their kind (they are constants).
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        arr = np.array(data, copy=copy) if copy else np.asarray(data)
-        if dtype is not None:
-            if arr.dtype.kind == "c":  # a cast would silently drop the imaginary part
-                raise TypeError(f"unsupported dtype {arr.dtype} (complex data)")
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow gives inf, quietly
-                arr = arr.astype(dtype, copy=False)
-    except (ValueError, TypeError, OverflowError, SyntaxError) as exc:
-        raise TypeError(f"{where}: cannot make a numeric array from {type(data).__name__}: "
-                        f"{exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
-        )
-    return arr
 
 
 def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .checks import as_array
 from .grad_mode import no_grad
-from .tensor import Tensor, as_array
+from .tensor import Tensor
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 

@@ -78,7 +78,7 @@ def test_deep_chain_topological_order_iterative() -> None:
     y = x
     for _ in range(100_000):
         y = am.tanh(y)
-    order = am.engine.topological_order(y)
+    order = am.graphview.topological_order(y)
     assert len(order) == 100_001 and order[0] is x and order[-1] is y.grad_fn
 
 

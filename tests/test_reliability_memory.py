@@ -16,7 +16,8 @@ import autograd_mini as am
 import nn
 import optim
 from autograd_mini import Tensor
-from autograd_mini.engine import Node, topological_order
+from autograd_mini.engine import Node
+from autograd_mini.graphview import topological_order
 
 RNG = np.random.default_rng
 

@@ -30,14 +30,10 @@ def backward(root: Tensor, grad: Any = ..., retain_graph: bool | None = ...,
 def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Sequence[Tensor] | None = None
              ) -> list[Any] | None:
-    """Propagate adjoints from ``root`` (seeded with ``grad``, default 1) to its graph's leaves.
-
-    Without ``inputs`` they are added into the ``.grad`` of leaves that require grad (and of
-    tensors that called ``retain_grad``); with ``inputs`` the adjoints of those tensors are
-    returned instead and no ``.grad`` is touched. ``.grad`` is written only at the end, so an
-    error part-way changes no gradient. ``retain_graph`` (default: ``create_graph``) keeps the
-    saved values for another pass; ``create_graph`` records the pass itself.
-    """
+    """Propagate adjoints from ``root`` (seeded with ``grad``, default 1) to the leaves and add
+    them into ``.grad`` at the end (so an error part-way changes none), or with ``inputs``
+    return those tensors' adjoints instead. ``retain_graph`` (default: ``create_graph``) keeps
+    the saved values for another pass; ``create_graph`` records the pass itself."""
     for label, flag in (("retain_graph", retain_graph), ("create_graph", create_graph)):
         if flag is not None and not isinstance(flag, (bool, np.bool_)):
             raise TypeError(f"backward: {label} must be a bool, got {flag!r:.60}")
@@ -47,20 +43,18 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
     g0 = _seed(root, grad, create_graph)
     want = {} if inputs is None else {id(t._node or t): i for i, t in enumerate(inputs)}
     keep = create_graph if retain_graph is None else retain_graph
-    prev = STATE.s.grad_enabled
-    STATE.s.grad_enabled = create_graph  # record the VJPs only when asked to
-    try:
-        with np.errstate(all="ignore"):
-            found: list[tuple[Node, Any]] = []
-            if root._node is None:
-                leaves = {id(root): [root, g0]}
-            else:
+    found: list[tuple[Node, Any]] = []
+    leaves = {id(root): [root, g0]}
+    if root._node is not None:
+        prev, STATE.s.grad_enabled = STATE.s.grad_enabled, create_graph  # record VJPs if asked
+        try:
+            with np.errstate(all="ignore"):
                 leaves, found = sweep(root._node, g0, keep, create_graph, want)
-    finally:
-        STATE.s.grad_enabled = prev
+        finally:
+            STATE.s.grad_enabled = prev
     if inputs is not None:
         got = {id(v[0]): v[1] for v in leaves.values()} | {id(n): g for n, g in found}
-        return [_as_grad(got.get(id(t._node or t)), create_graph) for t in inputs]
+        return [_handed_out(got.get(id(t._node or t))) for t in inputs]
     handed: set[int] = {id(g0)}  # arrays already stored somewhere: copy before keeping
     for t, g in leaves.values():
         _accumulate(t, g, handed)
@@ -73,14 +67,10 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
 
 def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int]
           ) -> tuple[dict[int, list[Any]], list[tuple[Node, Any]]]:
-    """One pass over the nodes in reverse topological order: each node's VJP turns its adjoint
-    into its inputs' shares, which are summed per input.
-
-    Nodes are numbered as they are made, after their inputs, so taking the pending node with
-    the highest number visits each one after all its consumers (a heap; a chain, where one
-    node is pending at a time, skips it). Returns the leaves' adjoints (id → [leaf, adjoint])
-    and (node, adjoint) for nodes in ``want`` or that retain their gradient.
-    """
+    """One pass over the nodes, each after all its consumers (nodes are numbered as made, so
+    the pending one with the highest number is next: a heap, skipped in a chain). Each VJP
+    turns a node's adjoint into its inputs' shares, summed per input. Returns the leaves'
+    adjoints (id → [leaf, adjoint]) and (node, adjoint) for nodes wanted or retaining."""
     leaves: dict[int, list[Any]] = {}
     found: list[tuple[Node, Any]] = []
     pending: dict[int, Any] = {}  # id(node) -> its adjoint so far, for nodes on the heap
@@ -197,7 +187,7 @@ def _freed_error(node: Node) -> RuntimeError:
         "first backward if you need to call it twice.")
 
 
-def _as_grad(g: Any, create_graph: bool) -> Any:
+def _handed_out(g: Any) -> Any:
     """An adjoint as handed out: a Tensor on a recorded pass, else an ndarray (or None)."""
     return g if g is None or isinstance(g, Tensor) else np.asarray(g)
 

@@ -209,9 +209,8 @@ _DATA, _RG = operator.attrgetter("data"), operator.attrgetter("_rg")
 
 def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
-    """Make what a node saves read-only, so no in-place change can make a gradient silently
-    wrong: arrays made by ops for good, leaves' arrays by counted locks (returned, to be given
-    back when the node is freed). An output that is a view of an input protects every input."""
+    """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
+    so no in-place change makes a gradient silently wrong; a view output protects all inputs."""
     keep = saved if type(saved) is tuple else (saved,)
     if out.base is not None:
         keep = (*keep, out, *arrays)
@@ -219,16 +218,12 @@ def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.nd
     for r in keep:
         if type(r) is not np.ndarray or not (r.flags.writeable or is_locked(r)):
             continue  # not an array, or read-only for good already (a constant, an op output)
-        if r is out:
-            r.setflags(write=False)
-            continue
         for a, d in zip(args, arrays):
-            if r is d:
-                if a._node is not None:
-                    d.setflags(write=False)
-                else:
-                    leaves.append(d)
+            if r is d and a._node is None:
+                leaves.append(r)  # a leaf's array: locked while the node lives
                 break
+        else:
+            r.setflags(write=False)  # made by an op: read-only for good
     return lock(leaves) if leaves else None
 
 

@@ -13,19 +13,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = [
-    "STATE",
-    "AnomalyError",
-    "current_scope",
-    "detect_anomaly",
-    "enable_grad",
-    "is_anomaly_enabled",
-    "is_grad_enabled",
-    "name_scope",
-    "no_grad",
-    "set_grad_enabled",
-    "user_site",
-]
+__all__ = ["STATE", "AnomalyError", "current_scope", "detect_anomaly", "enable_grad",
+           "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad", "set_grad_enabled",
+           "user_site"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

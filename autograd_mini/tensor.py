@@ -291,8 +291,7 @@ class Tensor:
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
          cls: type[Tensor] = Tensor) -> Tensor:
-    """A ``cls`` around the library's own ``data`` (no copy, no checks): a leaf, or with
-    ``node`` the value that node made."""
+    """A ``cls`` around the library's own ``data`` (unchecked): a leaf, or ``node``'s value."""
     t = object.__new__(cls)
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t._grad = None
@@ -352,9 +351,8 @@ def unlock(held: list[np.ndarray]) -> None:
 
 
 def _count(arrays: list[np.ndarray], step: int) -> None:
-    """Add ``step`` to the lock count of each array. The cyclic collector may free a locking
-    node, and so call unlock, while this thread is counting: that call only queues its work,
-    which the outer call does before it lets go."""
+    """Add ``step`` to each array's lock count. (The cyclic collector may free a locking node,
+    so call unlock, while this thread counts: that call only queues what the outer one does.)"""
     with _MUTEX:
         _DEFERRED.append((arrays, step))
         if getattr(_INSIDE, "on", False):

@@ -15,7 +15,6 @@ array arrives as that Tensor, connected to the graph, and any other residual as 
 from __future__ import annotations
 
 import itertools
-import operator
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,7 +23,7 @@ import numpy as np
 
 from .checks import as_array
 from .grad_mode import STATE, AnomalyError, user_site
-from .tensor import Tensor, is_locked, lock, unlock, wrap
+from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = [
     "REGISTRY", "Node", "Primitive", "apply", "as_tensor", "constant", "primitive",
@@ -170,7 +169,10 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     """Run ``op.forward`` on the arrays of ``args`` (quietly: IEEE results, no warnings) and
     record a node if an input requires grad, grad mode is on and the output is floating."""
     s = STATE.s
-    arrays = tuple(map(_DATA, args))
+    arrays, wanted = [], False  # (plain loops: cheaper than map or a comprehension here)
+    for a in args:
+        arrays.append(a.data)
+        wanted = wanted or a._rg
     try:
         try:
             out, saved = s.quiet.run(op.forward, *arrays, **attrs)
@@ -190,24 +192,23 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
-    needs = tuple(map(_RG, args))
-    if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
+    if not (wanted and s.grad_enabled) or out.dtype.kind != "f":
         return wrap(out)
+    needs, parents = [], []
+    for a in args:
+        needs.append(a._rg)
+        parents.append(a._node or a)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = protect(args, arrays, out, saved)
-    parents = tuple([a._node or a for a in args])
     if held is None and not s.anomaly:
-        return wrap(out, Node(op, parents, needs, saved, attrs, out, s.scope))
-    node = LockingNode(op, parents, needs, saved, attrs, out, s.scope)
+        return wrap(out, Node(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope))
+    node = LockingNode(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope)
     node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
 
 
-_DATA, _RG = operator.attrgetter("data"), operator.attrgetter("_rg")
-
-
-def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.ndarray,
+def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
     so no in-place change makes a gradient silently wrong; a view output protects all inputs."""
@@ -216,7 +217,7 @@ def protect(args: tuple[Tensor, ...], arrays: tuple[np.ndarray, ...], out: np.nd
         keep = (*keep, out, *arrays)
     leaves: list[np.ndarray] = []
     for r in keep:
-        if type(r) is not np.ndarray or not (r.flags.writeable or is_locked(r)):
+        if type(r) is not np.ndarray or not (r.flags.writeable or id(r) in LOCKS):
             continue  # not an array, or read-only for good already (a constant, an op output)
         for a, d in zip(args, arrays):
             if r is d and a._node is None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .checks import as_array
 
-__all__ = ["FUNCTIONS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
+__all__ = ["FUNCTIONS", "LOCKS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -326,7 +326,7 @@ def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
 # read-only" instead of making a gradient silently wrong. Locks are counted per array (two graphs
 # may share a parameter) and given back when the node is freed by backward or collected.
 # Arrays made by ops are simply made read-only for good when saved (see engine.protect).
-_LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps its id valid
+LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps its id valid
 _MUTEX = threading.RLock()
 _INSIDE = threading.local()  # .on: this thread is counting
 _DEFERRED: list[tuple[list[np.ndarray], int]] = []  # counts still to apply
@@ -338,7 +338,7 @@ def lock(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
     held = []
     for arr in arrays:
         while isinstance(arr, np.ndarray):
-            if arr.flags.writeable or id(arr) in _LOCKS:
+            if arr.flags.writeable or id(arr) in LOCKS:
                 held.append(arr)
             arr = arr.base  # type: ignore[assignment]
     _count(held, 1)
@@ -362,12 +362,12 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
             while _DEFERRED:
                 todo, by = _DEFERRED.pop()
                 for arr in todo:
-                    entry = _LOCKS.setdefault(id(arr), [arr, 0])
+                    entry = LOCKS.setdefault(id(arr), [arr, 0])
                     entry[1] += by
                     if entry[1] == by > 0:
                         arr.setflags(write=False)
                     elif entry[1] <= 0:
-                        del _LOCKS[id(arr)]
+                        del LOCKS[id(arr)]
                         try:  # noqa: SIM105
                             arr.setflags(write=True)
                         except ValueError:  # its base became read-only meanwhile: leave it so
@@ -378,7 +378,7 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
 
 def is_locked(arr: np.ndarray) -> bool:
     """True while some live graph holds ``arr`` read-only."""
-    entry = _LOCKS.get(id(arr))
+    entry = LOCKS.get(id(arr))
     return entry is not None and entry[0] is arr
 
 

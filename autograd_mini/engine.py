@@ -66,14 +66,14 @@ class Primitive:
     def inputs(self, args: tuple[Any, ...]) -> tuple[Tensor, ...]:
         """``args`` as Tensors: numbers and arrays become constants (a number takes a floating
         Tensor argument's dtype); with ``floating``, integer and bool inputs become float64."""
-        like = None
+        dtype = None
         for a in args:
             if isinstance(a, Tensor) and a.data.dtype.kind == "f":
-                like = a
+                dtype = a.data.dtype
                 break
         ts = []
         for a in args:
-            t = a if isinstance(a, Tensor) else constant(a, like, self.name)
+            t = a if isinstance(a, Tensor) else constant(a, dtype, self.name)
             if self.floating and t.data.dtype.kind != "f":
                 t = wrap(t.data.astype(np.float64))
             ts.append(t)
@@ -233,22 +233,24 @@ _CONSTANTS: dict[str, dict[float, Tensor]] = {}  # dtype letter -> number -> con
 
 
 def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
-    """``x`` itself if it is a Tensor, else ``constant(x, like, where)``."""
-    return x if isinstance(x, Tensor) else constant(x, like, where)
+    """``x`` itself if it is a Tensor, else a constant; a Python number takes ``like``'s
+    floating dtype (so float32 stays float32)."""
+    if isinstance(x, Tensor):
+        return x
+    return constant(x, like.data.dtype if like is not None else None, where)
 
 
-def constant(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
-    """``x`` (a number or an array) as a constant Tensor; a Python number takes ``like``'s
-    floating dtype (float32 stays float32) and is cached, read-only."""
+def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor:
+    """``x`` (a number or an array) as a constant Tensor; a Python number takes ``dtype`` when
+    it is floating, and is cached, read-only."""
     tx = type(x)
-    if (tx is float or tx is int) and like is not None and like.data.dtype.kind == "f":
-        dt = like.data.dtype
-        cache = _CONSTANTS.get(dt.char)  # by the dtype's letter: hashing a dtype costs more
+    if (tx is float or tx is int) and dtype is not None and dtype.kind == "f":
+        cache = _CONSTANTS.get(dtype.char)  # by the dtype's letter: hashing a dtype costs more
         if cache is None:
-            cache = _CONSTANTS[dt.char] = {}
+            cache = _CONSTANTS[dtype.char] = {}
         t = cache.get(x)
         if t is None:
-            arr = np.asarray(x, dtype=dt)
+            arr = np.asarray(x, dtype=dtype)
             arr.setflags(write=False)
             t = wrap(arr)
             if len(cache) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never

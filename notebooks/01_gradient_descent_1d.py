@@ -168,26 +168,33 @@ print("w_0 .. w_11:", np.round(run_a[:12], 4))
 print(f"after 40 steps: w = {run_a[-1]:.8f} (global minimum {w_global:.8f})")
 
 # %%
-fig, axes = plt.subplots(3, 4, figsize=(13, 8), sharex=True, sharey=True)
-for t, ax in enumerate(axes.flat):
-    wt = run_a[t]
-    ax.plot(grid, loss_np(grid), color="black", lw=1.5, label=r"$\mathcal{L}$")
-    ax.plot(grid, model(grid, wt, eta), color="tab:red", lw=1.2,
-            label=r"$\tilde{\mathcal{L}}_{w_t}$")
-    ax.plot([wt], [loss_np(wt)], "o", color="black", ms=5)
-    ax.plot([run_a[t + 1]], [model(run_a[t + 1], wt, eta)], "o", color="tab:red", ms=5)
-    ax.axvline(run_a[t + 1], color="tab:red", lw=0.6, ls=":")
-    ax.set_title(f"$w_{{{t}}} = {wt:.3f}$", fontsize=10)
-    ax.set_ylim(-1.2, 1.0)
-    ax.set_xlim(-3, 3)
-for ax in axes[-1]:
-    ax.set_xlabel("$w$")
-for ax in axes[:, 0]:
-    ax.set_ylabel("loss")
-axes[0, 0].legend(loc="upper left", fontsize=8)
-fig.suptitle(rf"Gradient descent with $\eta = {eta}$ from $w_0 = {W0_GLOBAL:g}$: each step "
-             "jumps to the minimum of the red quadratic model")
-fig.tight_layout()
+def draw_frames(run: np.ndarray, step: float, title: str, minimum: float | None = None) -> None:
+    """Frames w_0 … w_11 of a run: the loss, the quadratic model at w_t (red) and its vertex."""
+    fig, axes = plt.subplots(3, 4, figsize=(13, 8), sharex=True, sharey=True)
+    for t, ax in enumerate(axes.flat):
+        wt = run[t]
+        ax.plot(grid, loss_np(grid), color="black", lw=1.5, label=r"$\mathcal{L}$")
+        ax.plot(grid, model(grid, wt, step), color="tab:red", lw=1.2,
+                label=r"$\tilde{\mathcal{L}}_{w_t}$")
+        ax.plot([wt], [loss_np(wt)], "o", color="black", ms=5)
+        ax.plot([run[t + 1]], [model(run[t + 1], wt, step)], "o", color="tab:red", ms=5)
+        ax.axvline(run[t + 1], color="tab:red", lw=0.6, ls=":")
+        if minimum is not None:
+            ax.axvline(minimum, color="tab:green", lw=0.6, ls="--")
+        ax.set_title(f"$w_{{{t}}} = {wt:.3f}$", fontsize=10)
+        ax.set_ylim(-1.2, 1.0)
+        ax.set_xlim(-3, 3)
+    for ax in axes[-1]:
+        ax.set_xlabel("$w$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("loss")
+    axes[0, 0].legend(loc="upper left", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+
+
+draw_frames(run_a, eta, rf"Gradient descent with $\eta = {eta}$ from $w_0 = {W0_GLOBAL:g}$: "
+            "each step jumps to the minimum of the red quadratic model")
 
 # %% [markdown]
 # ## Same step size, another start: a local minimum
@@ -273,27 +280,8 @@ fig.tight_layout()
 # (red) is now wider than the valley, and its vertex lands on the far side of $w^*$.
 
 # %%
-fig, axes = plt.subplots(3, 4, figsize=(13, 8), sharex=True, sharey=True)
-for t, ax in enumerate(axes.flat):
-    wt = run_c[t]
-    ax.plot(grid, loss_np(grid), color="black", lw=1.5, label=r"$\mathcal{L}$")
-    ax.plot(grid, model(grid, wt, eta_big), color="tab:red", lw=1.2,
-            label=r"$\tilde{\mathcal{L}}_{w_t}$")
-    ax.plot([wt], [loss_np(wt)], "o", color="black", ms=5)
-    ax.plot([run_c[t + 1]], [model(run_c[t + 1], wt, eta_big)], "o", color="tab:red", ms=5)
-    ax.axvline(run_c[t + 1], color="tab:red", lw=0.6, ls=":")
-    ax.axvline(w_global, color="tab:green", lw=0.6, ls="--")
-    ax.set_title(f"$w_{{{t}}} = {wt:.3f}$", fontsize=10)
-    ax.set_ylim(-1.2, 1.0)
-    ax.set_xlim(-3, 3)
-for ax in axes[-1]:
-    ax.set_xlabel("$w$")
-for ax in axes[:, 0]:
-    ax.set_ylabel("loss")
-axes[0, 0].legend(loc="upper left", fontsize=8)
-fig.suptitle(rf"Gradient descent with $\eta = {eta_big}$ from $w_0 = {W0_GLOBAL:g}$: "
-             "every vertex overshoots the minimum (green)")
-fig.tight_layout()
+draw_frames(run_c, eta_big, rf"Gradient descent with $\eta = {eta_big}$ from "
+            rf"$w_0 = {W0_GLOBAL:g}$: every vertex overshoots the minimum (green)", w_global)
 # from w_3 on, the frames alternate sides of w*
 assert np.all(np.sign(run_c[3:12] - w_global) == -np.sign(run_c[4:13] - w_global))
 

@@ -46,7 +46,8 @@ _SAME_SIZE_INT = {np.dtype(f): np.dtype(i) for f, i in
                   ((np.float16, np.int16), (np.float32, np.int32), (np.float64, np.int64))}
 
 
-def _exp(x: Any) -> Any:
+def exp_of(x: Any) -> Any:
+    """e^x: NumPy's on an array, the recorded op on a Tensor."""
     return exp(x) if isinstance(x, Tensor) else np.exp(x)
 
 

@@ -71,7 +71,10 @@ def _linear_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     if needs[1]:
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         if column_major and type(x2) is np.ndarray:
-            gw = np.matmul(x2.T, g2).T  # W̄ = (xᵀ ḡ)ᵀ, column-major
+            # W̄ = (xᵀ ḡ)ᵀ into a column-major array of its own (a transposed view would be
+            # copied again when it becomes .grad)
+            gw = np.empty((g2.shape[1], x2.shape[1]), np.result_type(g2, x2), order="F")
+            np.matmul(x2.T, g2, out=gw.T)
         else:
             gw = g2.swapaxes(-1, -2) @ x2
     gb = g2.sum(axis=(0,)) if len(needs) > 2 and needs[2] else None

@@ -11,7 +11,7 @@ import numpy as np
 from ..checks import axes, flag, integers, one_axis
 from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
-from .elementwise import raw
+from .elementwise import exp_of, raw
 
 __all__ = ["broadcast_to", "log_softmax", "logsumexp", "max", "min", "softmax",
            "softmax_cross_entropy", "sum"]
@@ -37,10 +37,6 @@ def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
         out[...] = g
         return out
     return np.broadcast_to(g, shape)
-
-
-def _exp(x: Any) -> Any:
-    return FUNCTIONS["exp"](x) if isinstance(x, Tensor) else np.exp(x)
 
 
 # --------------------------------------------------------------------------- sum and broadcast
@@ -135,7 +131,7 @@ def _logsumexp(x: Any, axis: Axes = None, keepdims: bool = False) -> tuple[Any, 
 def _logsumexp_vjp(g: Any, saved: Any, needs: Any, axis: Axes = None,
                    keepdims: bool = False) -> Grads:
     x, out = saved
-    return (kept(g, x.shape, axis, keepdims) * _exp(x - kept(out, x.shape, axis, keepdims)),)
+    return (kept(g, x.shape, axis, keepdims) * exp_of(x - kept(out, x.shape, axis, keepdims)),)
 
 
 def _softmax(x: Any, axis: int = -1) -> tuple[Any, Any]:
@@ -156,7 +152,7 @@ _LOGSUMEXP = primitive("logsumexp", _logsumexp, _logsumexp_vjp, floating=True)
 _SOFTMAX = primitive("softmax", _softmax, lambda g, s, needs, axis=-1: (
     s * (g - (g * s).sum(axis=axis, keepdims=True)),), floating=True)
 _LOG_SOFTMAX = primitive("log_softmax", _log_softmax, lambda g, out, needs, axis=-1: (
-    g - _exp(out) * g.sum(axis=axis, keepdims=True),), floating=True)
+    g - exp_of(out) * g.sum(axis=axis, keepdims=True),), floating=True)
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

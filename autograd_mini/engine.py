@@ -169,10 +169,10 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     """Run ``op.forward`` on the arrays of ``args`` (quietly: IEEE results, no warnings) and
     record a node if an input requires grad, grad mode is on and the output is floating."""
     s = STATE.s
-    arrays, wanted = [], False  # (plain loops: cheaper than map or a comprehension here)
+    arrays, needs = [], []  # (plain loops: cheaper than map or a comprehension here)
     for a in args:
         arrays.append(a.data)
-        wanted = wanted or a._rg
+        needs.append(a._rg)
     try:
         try:
             out, saved = s.quiet.run(op.forward, *arrays, **attrs)
@@ -183,20 +183,15 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
         shapes = " and ".join(str(a.shape) for a in arrays)
         raise type(exc)(f"{op.name}: {exc} (input shapes {shapes})") from None
-    if type(out) is not np.ndarray:  # NumPy gives a scalar for a 0-d result: keep an array,
-        out, scalar = np.asarray(out), out  # also where the residuals name the output
-        if saved is scalar:
-            saved = out
-        elif type(saved) is tuple:
-            saved = tuple([out if r is scalar else r for r in saved])
+    if type(out) is not np.ndarray:
+        out, saved = _zero_d(out, saved)
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
-    if not (wanted and s.grad_enabled) or out.dtype.kind != "f":
+    if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
         return wrap(out)
-    needs, parents = [], []
+    parents = []
     for a in args:
-        needs.append(a._rg)
         parents.append(a._node or a)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
@@ -206,6 +201,14 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     node = LockingNode(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope)
     node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
+
+
+def _zero_d(out: Any, saved: Any) -> tuple[np.ndarray, Any]:
+    """NumPy gives a scalar for a 0-d result: an array instead, also among the residuals."""
+    arr = np.asarray(out)
+    if saved is out:
+        return arr, arr
+    return arr, tuple([arr if r is out else r for r in saved]) if type(saved) is tuple else saved
 
 
 def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,

@@ -9,21 +9,10 @@ from typing import Any
 import numpy as np
 
 from .checks import as_array
+from .random import check_rng
 from .tensor import Tensor
 
 __all__ = ["DataLoader", "check_rng", "digits", "moons", "spirals", "two_gaussians"]
-
-
-def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
-    """``rng``, or a fresh unseeded Generator when None; anything else is a TypeError."""
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{where}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
-        )
-    return rng
 
 
 MAX_COUNT = 2**40  #: more samples or batches than any dataset here could hold

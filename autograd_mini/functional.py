@@ -8,6 +8,9 @@ from typing import Any
 
 from .checks import Axis, axes, count, is_int, real_number
 from .engine import as_tensor
+from .ops import activation, einsum, mathfuncs, movement, scan
+from .ops.activation import *  # noqa: F403  (each family's __all__, listed below)
+from .ops.einsum import *  # noqa: F403
 from .ops.elementwise import (
     abs,
     add,
@@ -31,6 +34,8 @@ from .ops.elementwise import (
     where,
 )
 from .ops.linalg import linear, matmul
+from .ops.mathfuncs import *  # noqa: F403
+from .ops.movement import *  # noqa: F403
 from .ops.reduce import (
     broadcast_to,
     log_softmax,
@@ -41,6 +46,7 @@ from .ops.reduce import (
     softmax_cross_entropy,
     sum,
 )
+from .ops.scan import *  # noqa: F403
 from .ops.shape import (
     astype,
     concatenate,
@@ -62,6 +68,7 @@ __all__ = [
     "relu", "reshape", "scatter_add", "sigmoid", "softmax", "softmax_cross_entropy", "softplus",
     "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var",
     "where",
+    *mathfuncs.__all__, *activation.__all__, *scan.__all__, *einsum.__all__, *movement.__all__,
 ]
 
 

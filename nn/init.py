@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import check_real
+from ._util import check_real, check_rng
 
 __all__ = [
     "calculate_gain", "constant_", "glorot_normal_", "glorot_uniform_", "he_normal_",
@@ -29,14 +29,6 @@ def _data(t: Any, where: str) -> np.ndarray:
     if not arr.flags.writeable:
         raise ValueError(f"{where}: the array of shape {arr.shape} is read-only")
     return arr
-
-
-def _rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng()
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{where}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return rng
 
 
 def _finite(value: float, where: str) -> float:
@@ -82,7 +74,7 @@ def uniform_(t: T, a: float = 0.0, b: float = 1.0,
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
     if not math.isfinite(b - a):
         raise ValueError(f"uniform_: the range b - a = {b} - {a} is not finite")
-    arr[...] = _rng(rng, "uniform_").uniform(a, b, size=arr.shape)
+    arr[...] = check_rng(rng, "uniform_").uniform(a, b, size=arr.shape)
     return t
 
 
@@ -92,7 +84,7 @@ def normal_(t: T, mean: float = 0.0, std: float = 1.0,
     arr = _data(t, "normal_")
     mean = check_real(mean, "mean", "normal_")
     std = check_real(std, "std", "normal_", 0.0)
-    arr[...] = _rng(rng, "normal_").normal(mean, std, size=arr.shape)
+    arr[...] = check_rng(rng, "normal_").normal(mean, std, size=arr.shape)
     return t
 
 

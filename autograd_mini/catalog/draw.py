@@ -9,8 +9,9 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = [
-    "BOUND", "DOMAINS", "Chooser", "RngChooser", "domain_values", "draw_axes",
-    "draw_broadcastable", "draw_index", "draw_matmul_shapes", "draw_shape", "in_domain",
+    "BOUND", "DOMAINS", "Chooser", "RngChooser", "Shape", "distinct", "domain_values", "draw_axes",
+    "draw_broadcastable", "draw_index", "draw_matmul_shapes", "draw_shape", "factor_shape",
+    "in_domain", "on_grid", "push_away",
 ]
 
 Shape = tuple[int, ...]
@@ -73,20 +74,20 @@ def in_domain(x: np.ndarray, domain: str, bound: float = BOUND) -> bool:
     return bool(np.all(x >= lo - tol))
 
 
-def _distinct(u: np.ndarray, perm: list[int]) -> np.ndarray:
+def distinct(u: np.ndarray, perm: list[int]) -> np.ndarray:
     """Pairwise gaps > 0.1 within ±1.8: a shuffled grid of step ≤ 0.25 plus a jitter ≤ 0.01."""
     step = min(0.25, 3.6 / max(len(perm), 1))
     grid = (np.asarray(perm, dtype=np.float64) - (len(perm) - 1) / 2) * step
     return grid.reshape(u.shape) + 0.01 * u
 
 
-def _on_grid(x: np.ndarray, offset: float) -> np.ndarray:
+def on_grid(x: np.ndarray, offset: float) -> np.ndarray:
     """Snap to the grid 0.25ℤ + offset with a jitter ≤ 0.01: grids 0.125 apart stay > 0.1 apart."""
     r = np.round(4 * x)
     return r / 4 + 0.02 * (4 * x - r) + offset
 
 
-def _push_away(x: np.ndarray, points: list[float], margin: float = 0.1) -> np.ndarray:
+def push_away(x: np.ndarray, points: list[float], margin: float = 0.1) -> np.ndarray:
     """Move values within ``margin`` of any of ``points`` out to 1.5 · margin."""
     for p in points:
         d = x - p
@@ -164,7 +165,7 @@ def draw_index(ch: Chooser, shape: Shape) -> Any:
     return (rows, slice(None, None, -1)) if nd > 1 else rows[::-1]
 
 
-def _factor_shape(ch: Chooser, size: int) -> Shape:
+def factor_shape(ch: Chooser, size: int) -> Shape:
     """A random shape with ``size`` elements, possibly with one −1 entry."""
     factors, rest, p = [], size, 2
     while rest > 1:

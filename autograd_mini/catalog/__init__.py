@@ -1,0 +1,78 @@
+"""Catalog of every public differentiable function: its NumPy reference, input domain and input
+builder, used by the property tests, the per-op report and ``autograd_mini.testing``.
+
+``spec`` holds the OpSpec and the input builder, ``draw`` the random choices; each op family's
+specs are in a module of its own (``core``, ``mathfuncs``, ``activation``, ``scan``, ``linalg``,
+``movement``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import REGISTRY, Node
+from ..graphview import topological_order
+from . import activation, core, linalg, mathfuncs, movement, scan
+from .draw import (
+    BOUND,
+    DOMAINS,
+    Chooser,
+    RngChooser,
+    Shape,
+    domain_values,
+    draw_axes,
+    draw_broadcastable,
+    draw_index,
+    draw_matmul_shapes,
+    draw_shape,
+    in_domain,
+)
+from .spec import OpSpec, build_inputs, spec
+
+__all__ = [
+    "BOUND", "DOMAINS", "SPECS", "Chooser", "OpSpec", "RngChooser", "Shape", "build_inputs",
+    "check_catalog_covers_registry", "domain_values", "draw_axes", "draw_broadcastable",
+    "draw_index", "draw_matmul_shapes", "draw_shape", "get_spec", "in_domain",
+    "recorded_primitives", "spec",
+]
+
+SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.SPECS, *linalg.SPECS,
+                       *movement.SPECS]
+
+
+def get_spec(name: str) -> OpSpec:
+    """The spec called ``name``."""
+    for s in SPECS:
+        if s.name == name:
+            return s
+    raise KeyError(f"no OpSpec named {name!r}; known: {[s.name for s in SPECS]}")
+
+
+def recorded_primitives(spec: OpSpec, arrays: list[np.ndarray], attrs: dict[str, Any]) -> set[str]:
+    """Names of the primitives recorded in the graph of ``spec.fn`` on these inputs."""
+    _, out = spec.call(arrays, attrs, requires_grad=True)
+    return {v.op.name for v in topological_order(out) if isinstance(v, Node)}
+
+
+def check_catalog_covers_registry(specs: list[OpSpec] | None = None, seed: int = 0) -> None:
+    """Raise AssertionError unless every registered primitive is exercised by some spec.
+
+    Each spec must name only registered primitives, and running it (float64 and float32)
+    must record every primitive it names.
+    """
+    specs = SPECS if specs is None else specs
+    declared = set().union(*(s.primitives for s in specs))
+    problems = [f"primitive {p!r} is registered but no OpSpec exercises it"
+                for p in sorted(set(REGISTRY) - declared)]
+    problems += [f"OpSpec names unknown primitive {p!r}" for p in sorted(declared - set(REGISTRY))]
+    rng = np.random.default_rng(seed)
+    for s in specs:
+        seen: set[str] = set()
+        for dtype in (np.float64, np.float32):
+            seen |= recorded_primitives(s, *s.sample(rng, dtype))
+        if not set(s.primitives) <= seen:
+            problems.append(f"OpSpec {s.name!r} names {s.primitives} but records {sorted(seen)}")
+    if problems:
+        raise AssertionError("catalog does not cover the registry:\n  " + "\n  ".join(problems))

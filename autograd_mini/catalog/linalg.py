@@ -1,0 +1,9 @@
+"""Specs of linear algebra: einsum and its relatives."""
+
+from __future__ import annotations
+
+from .spec import OpSpec
+
+__all__ = ["SPECS"]
+
+SPECS: list[OpSpec] = []

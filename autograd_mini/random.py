@@ -1,0 +1,40 @@
+"""The default random generator: ``manual_seed(n)`` makes every draw that is given no ``rng=``
+(random tensors, ``nn.init``, layer construction, dropout, DataLoader shuffling) repeatable."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+__all__ = ["check_rng", "default_generator", "manual_seed"]
+
+_LOCK = threading.Lock()
+_DEFAULT = [np.random.default_rng()]  # a list so manual_seed can replace it
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the default generator (``np.random.default_rng(seed)``) and return it; an explicit
+    ``rng=`` argument always wins over it and leaves it untouched."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise TypeError(f"manual_seed: seed must be a non-negative int, got {seed!r:.60}")
+    with _LOCK:
+        _DEFAULT[0] = np.random.default_rng(int(seed))
+        return _DEFAULT[0]
+
+
+def default_generator() -> np.random.Generator:
+    """The generator used when no ``rng=`` is given (unseeded until ``manual_seed``)."""
+    return _DEFAULT[0]
+
+
+def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
+    """``rng``, or the default generator when None; anything else is a TypeError."""
+    if rng is None:
+        return _DEFAULT[0]
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{where}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng

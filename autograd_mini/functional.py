@@ -71,6 +71,11 @@ __all__ = [
     *mathfuncs.__all__, *activation.__all__, *scan.__all__, *einsum.__all__, *movement.__all__,
 ]
 
+#: Public functions with integer or bool results (argmax, isnan, …): not differentiable.
+NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
+                      *movement.NOT_DIFFERENTIABLE, *activation.NOT_DIFFERENTIABLE,
+                      *einsum.NOT_DIFFERENTIABLE)
+
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ over ``axis``; NaN for an empty reduction."""

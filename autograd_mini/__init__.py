@@ -77,3 +77,13 @@ __all__ = [
     *factories.__all__,
     *functional.__all__,
 ]
+
+_TORCH_NAMES = {"cat": "concatenate", "unsqueeze": "expand_dims", "permute": "transpose",
+                "clamp": "clip", "from_numpy": "tensor", "bmm": "matmul", "mm": "matmul"}
+
+
+def __getattr__(name: str) -> object:
+    """Only reached for a missing name: say ours for a PyTorch spelling."""
+    ours = _TORCH_NAMES.get(name)
+    hint = f" (a PyTorch name): use autograd_mini.{ours}" if ours else ""
+    raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}{hint}")

@@ -3,17 +3,33 @@ refused with an error that names the function."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Axis", "as_array", "axes", "count", "flag", "integers", "is_int", "one_axis",
-           "real_number"]
+__all__ = ["Axis", "as_array", "axes", "count", "flag", "integers", "is_int", "numpy_names",
+           "one_axis", "real_number"]
 
 Axis = None | int | Sequence[int]
 ArrayLike = Any
+
+
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
+_TORCH_KEYWORDS = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def numpy_names(fn: _Fn) -> _Fn:
+    """``fn``, refusing PyTorch's keywords (``dim=``, ``keepdim=``) with NumPy's names for them."""
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if "dim" in kwargs or "keepdim" in kwargs:
+            names = ", ".join(f"{k}= is {v}=" for k, v in _TORCH_KEYWORDS.items() if k in kwargs)
+            raise TypeError(f"{fn.__name__}() takes NumPy's keywords: {names}")
+        return fn(*args, **kwargs)
+    return call  # type: ignore[return-value]
 
 
 def is_int(n: Any) -> bool:

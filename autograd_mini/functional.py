@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .checks import Axis, axes, count, is_int, real_number
+from .checks import Axis, axes, count, is_int, numpy_names, real_number
 from .engine import as_tensor
 from .ops import activation, einsum, mathfuncs, movement, scan
 from .ops.activation import *  # noqa: F403  (each family's __all__, listed below)
@@ -77,6 +77,7 @@ NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
                       *einsum.NOT_DIFFERENTIABLE)
 
 
+@numpy_names
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ over ``axis``; NaN for an empty reduction."""
     x = as_tensor(x, where="mean")
@@ -84,6 +85,7 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     return mul(sum(x, axis, keepdims), 1.0 / n if n else math.nan)
 
 
+@numpy_names
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0)."""
     x = as_tensor(x, where="var")
@@ -95,6 +97,7 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
     return mul(sum(mul(d, d), ax, keepdims), 1.0 / n if n > 0 else math.nan)
 
 
+@numpy_names
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """√var(x)."""
     return sqrt(var(x, axis, keepdims, ddof))

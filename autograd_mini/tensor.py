@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from .checks import as_array
+from .checks import as_array, numpy_names
+from .grad_mode import STATE
 
 __all__ = ["FUNCTIONS", "LOCKS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
 
@@ -33,7 +34,6 @@ class Tensor:
     """
 
     __slots__ = ("__weakref__", "_grad", "_name", "_node", "_rg", "data")
-    __array_ufunc__ = None  # ndarray ⊕ Tensor defers to Tensor's reflected operators
 
     data: np.ndarray
     _rg: bool  # requires grad
@@ -226,6 +226,28 @@ class Tensor:
     def __abs__(self) -> Tensor: return F["abs"](self)
     def __getitem__(self, index: Any) -> Tensor: return F["getitem"](self, index)
 
+    # In place, as in PyTorch: see ``update``.
+    def __iadd__(self, other: ArrayLike) -> Tensor: return update(self, "+=", other)
+    def __isub__(self, other: ArrayLike) -> Tensor: return update(self, "-=", other)
+    def __imul__(self, other: ArrayLike) -> Tensor: return update(self, "*=", other)
+    def __itruediv__(self, other: ArrayLike) -> Tensor: return update(self, "/=", other)
+    def __ipow__(self, other: ArrayLike) -> Tensor: return update(self, "**=", other)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """NumPy ufuncs on Tensors: ``arr + t`` and ``np.exp(t)`` call the library's functions;
+        writing into an array (``p.data -= lr * p.grad``) uses the Tensors' data."""
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for a missing attribute: name our spelling of a PyTorch one."""
+        if not isinstance(name, str):
+            raise TypeError(f"attribute name must be a string, got {type(name).__name__}")
+        hint = TORCH_NAMES.get(name)
+        if hint is None:
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+        raise AttributeError(f"'Tensor' object has no attribute {name!r} (a PyTorch name): "
+                             f"use {hint}")
+
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
     def __ne__(self, other: object) -> Tensor: return _compare(np.not_equal, "!=", self, other)  # type: ignore[override]
@@ -253,27 +275,38 @@ class Tensor:
         return F["leaky_relu"](self, negative_slope)
     def softplus(self) -> Tensor: return F["softplus"](self)
     def log_sigmoid(self) -> Tensor: return F["log_sigmoid"](self)
+    @numpy_names
     def softmax(self, axis: int = -1) -> Tensor: return F["softmax"](self, axis=axis)
+    @numpy_names
     def log_softmax(self, axis: int = -1) -> Tensor: return F["log_softmax"](self, axis=axis)
+    @numpy_names
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["logsumexp"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["sum"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["mean"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return F["var"](self, axis=axis, keepdims=keepdims, ddof=ddof)
+    @numpy_names
     def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         return F["std"](self, axis=axis, keepdims=keepdims, ddof=ddof)
+    @numpy_names
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["max"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["min"](self, axis=axis, keepdims=keepdims)
     def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
         return F["clip"](self, a_min, a_max)
     def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
     def flatten(self) -> Tensor: return F["reshape"](self, (-1,))
+    @numpy_names
     def squeeze(self, axis: Axis = None) -> Tensor: return F["squeeze"](self, axis=axis)
+    @numpy_names
     def expand_dims(self, axis: int | Sequence[int]) -> Tensor:
         return F["expand_dims"](self, axis)
     def broadcast_to(self, shape: Sequence[int]) -> Tensor: return F["broadcast_to"](self, shape)
@@ -287,6 +320,70 @@ class Tensor:
     def transpose(self, *axes: Any) -> Tensor:
         """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
         return F["transpose"](self, None if not axes else axes[0] if len(axes) == 1 else axes)
+
+
+# ----------------------------------------------------------------------------- PyTorch's habits
+_UPDATES = {"+=": ("add", np.add), "-=": ("sub", np.subtract), "*=": ("mul", np.multiply),
+            "/=": ("div", np.true_divide), "**=": ("pow", np.power)}
+
+
+def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
+    """``t += other`` and friends, as in PyTorch. While gradients are recorded and the update
+    involves a tensor that requires grad, the op is recorded and ``t`` becomes its result (a
+    leaf that requires grad refuses: its update belongs under ``no_grad()``). Otherwise ``t``'s
+    array is written in place, which fails while a live graph has saved it."""
+    name, ufunc = _UPDATES[symbol]
+    if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
+        if t._rg and t._node is None:
+            raise RuntimeError(
+                f"{symbol}: a leaf tensor that requires grad cannot be changed in place while "
+                "gradients are recorded; update parameters under `with autograd_mini.no_grad():`")
+        r = F[name](t, other)
+        t.data, t._node, t._rg = r.data, r._node, r._rg
+        return t
+    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
+    if not t.data.flags.writeable:
+        raise RuntimeError(f"{symbol}: the tensor's array (shape {t.data.shape}) is read-only: a "
+                           "live graph saved it for backward, and changing it would make that "
+                           "gradient wrong (run backward first, or write t = t + ...)")
+    try:
+        ufunc(t.data, b, out=t.data)
+    except (TypeError, ValueError) as exc:  # NumPy's casting errors are TypeError subclasses
+        kind = TypeError if isinstance(exc, TypeError) else ValueError
+        raise kind(f"{symbol}: cannot update a {t.data.dtype} tensor of shape {t.data.shape} "
+                   f"with a {b.dtype} operand of shape {b.shape} ({exc})") from None
+    return t
+
+
+#: NumPy ufuncs that are a library function of another name.
+_UFUNC_NAMES = {"subtract": "sub", "multiply": "mul", "true_divide": "div", "divide": "div",
+                "power": "pow", "negative": "neg", "absolute": "abs"}
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
+                kwargs: dict[str, Any]) -> Any:
+    """A NumPy ufunc call with Tensor operands (see ``Tensor.__array_ufunc__``)."""
+    if not isinstance(ufunc, np.ufunc) or not isinstance(method, str):
+        raise TypeError(f"__array_ufunc__: expected a numpy.ufunc and a method name, got "
+                        f"{type(ufunc).__name__} and {type(method).__name__}")
+    out = kwargs.get("out")
+    if out is not None and not any(isinstance(o, Tensor) for o in out):
+        arrays = [a.data if isinstance(a, Tensor) else a for a in inputs]
+        return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
+    fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
+    if method == "__call__" and not kwargs and fn is not None:
+        return fn(*inputs)
+    if method == "__call__" and not kwargs and ufunc.types[0][-1] == "?":  # ==, <, isnan, …
+        return wrap(ufunc(*[a.data if isinstance(a, Tensor) else a for a in inputs]))
+    raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
+                    "library's function of that name, or the tensor's .data")
+
+
+#: PyTorch spellings and ours.
+TORCH_NAMES = {"view": ".reshape(...)", "view_as": ".reshape(other.shape)",
+               "unsqueeze": ".expand_dims(axis)", "permute": ".transpose(*axes)",
+               "zero_": ".grad = None or .zero_grad() (gradients), or x.data[...] = 0",
+               "dim": ".ndim", "numel": ".size", "clamp": ".clip(a_min, a_max)"}
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

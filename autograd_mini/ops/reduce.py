@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import axes, flag, integers, one_axis
+from ..checks import axes, flag, integers, numpy_names, one_axis
 from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
 from .elementwise import exp_of, raw
@@ -58,6 +58,7 @@ _SUM = primitive("sum", _sum, _sum_vjp)
 _BROADCAST_TO = primitive("broadcast_to", _broadcast_to, lambda g, saved, needs, shape=(): (g,))
 
 
+@numpy_names
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Σ over ``axis`` (None: all axes)."""
     x = as_tensor(x, where="sum")
@@ -108,11 +109,13 @@ def _reduce_extreme(op: Any, x: Any, axis: Any, keepdims: bool) -> Tensor:
     return op(x, axis=ax, keepdims=flag(keepdims, op.name, "keepdims"))
 
 
+@numpy_names
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
     return _reduce_extreme(_MAX, x, axis, keepdims)
 
 
+@numpy_names
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over ``axis``; tied minima share the gradient evenly."""
     return _reduce_extreme(_MIN, x, axis, keepdims)
@@ -155,6 +158,7 @@ _LOG_SOFTMAX = primitive("log_softmax", _log_softmax, lambda g, out, needs, axis
     g - exp_of(out) * g.sum(axis=axis, keepdims=True),), floating=True)
 
 
+@numpy_names
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log Σ e^x over ``axis``, computed as m + log Σ e^(x − m) with m the maximum."""
     x = as_tensor(x, where="logsumexp")
@@ -171,11 +175,13 @@ def _along(op: Any, x: Any, axis: int) -> Tensor:
     return op(x, axis=ax)
 
 
+@numpy_names
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / Σ e^x along ``axis``, shifted by the maximum so it never overflows."""
     return _along(_SOFTMAX, x, axis)
 
 
+@numpy_names
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x − logsumexp(x) along ``axis``; finite at any finite logits."""
     return _along(_LOG_SOFTMAX, x, axis)

@@ -1,0 +1,152 @@
+"""PyTorch's habits: in-place updates of parameters, NumPy's in-place operators with a Tensor
+operand, ufuncs on Tensors, and PyTorch spellings refused with ours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import Tensor
+
+
+def _quadratic_step(p: Tensor, lr: float) -> float:
+    loss = ((p - 3.0) * (p - 3.0)).sum()
+    loss.backward()
+    with am.no_grad():
+        p -= lr * p.grad  # type: ignore[operator]
+    p.grad = None
+    return float(loss.item())
+
+
+def test_minus_equals_under_no_grad_trains_and_keeps_the_leaf() -> None:
+    p = Tensor([0.0, 1.0], requires_grad=True)
+    first = [_quadratic_step(p, 0.1) for _ in range(50)]
+    assert p.is_leaf and p.requires_grad and p.grad is None
+    np.testing.assert_allclose(p.data, 3.0, atol=1e-4)
+    assert first[-1] < 1e-7 < first[0]
+
+
+def test_in_place_update_writes_the_same_array() -> None:
+    p = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    arr = p.data
+    with am.no_grad():
+        p += 1.0
+        p *= Tensor(np.full(3, 2.0))  # a float64 operand: float32 kept (NumPy's same_kind rule)
+        p /= 4
+        p **= 2
+    assert p.data is arr and p.dtype == np.float32
+    np.testing.assert_array_equal(p.data, np.ones(3))
+
+
+def test_leaf_that_requires_grad_refuses_in_place_update_while_recording() -> None:
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"-=.*leaf.*no_grad"):
+        p -= 1.0
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+
+
+def test_in_place_update_of_a_recorded_value_is_recorded() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    before = h
+    h += x  # recorded: h = x² + x
+    h *= 3.0
+    assert h is before and h.grad_fn is not None
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 3 * (2 * x.data + 1))  # type: ignore[union-attr]
+
+
+def test_constant_accumulator_becomes_recorded_when_a_tensor_requires_grad() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    acc = am.zeros(2)
+    for _ in range(3):
+        acc += x * 2.0
+    acc.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [6.0, 6.0])  # type: ignore[union-attr]
+
+
+def test_in_place_update_of_a_saved_array_is_refused_not_silently_wrong() -> None:
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (p * p).sum()
+    with am.no_grad(), pytest.raises(RuntimeError, match=r"\+=.*read-only.*live graph"):
+        p += 1.0
+    loss.backward()  # the graph is freed: the array is writeable again
+    np.testing.assert_array_equal(p.grad.data, [2.0, 4.0])  # type: ignore[union-attr]
+    with am.no_grad():
+        p += 1.0
+    np.testing.assert_array_equal(p.data, [2.0, 3.0])
+
+
+def test_in_place_update_refuses_unsafe_casts_and_shapes_clearly() -> None:
+    i = Tensor(np.arange(3))
+    with pytest.raises(TypeError, match=r"\+=.*int64.*float64"):
+        i += 0.5
+    x = Tensor(np.zeros(3))
+    with pytest.raises(ValueError, match=r"\*=.*shape \(3,\).*shape \(2,\)"):
+        x *= np.ones(2)
+
+
+def test_numpy_in_place_operator_accepts_a_tensor_operand() -> None:
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    assert p.grad is not None
+    p.data -= 0.5 * p.grad  # micrograd's update line
+    np.testing.assert_array_equal(p.data, [0.0, 0.0])
+    arr = np.ones(2)
+    arr += Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(arr, [2.0, 3.0])
+
+
+def test_array_operand_on_the_left_gives_a_recorded_tensor() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    for y in (np.ones(2) + x, np.ones(2) - x, np.float64(2.0) * x, np.ones(2) / x,
+              np.ones(2) ** x, np.exp(x), np.maximum(x, 1.5), np.ones((3, 2)) @ x):
+        assert isinstance(y, Tensor) and y.grad_fn is not None
+    y = np.exp(x) * np.negative(x)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, -np.exp(x.data) * (1 + x.data))  # type: ignore[union-attr]
+
+
+def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None:
+    x = Tensor([1.0, 2.0])
+    c = np.ones(2) < x
+    assert isinstance(c, Tensor) and c.dtype == np.bool_ and not c.requires_grad
+    np.testing.assert_array_equal(c.data, [False, True])
+    with pytest.raises(TypeError, match=r"np\.add\.reduce on a Tensor"):
+        np.add.reduce(x)
+
+
+@pytest.mark.parametrize(("spelling", "ours"), [
+    ("view", "reshape"), ("unsqueeze", "expand_dims"), ("permute", "transpose"),
+    ("zero_", "zero_grad"), ("dim", "ndim"), ("numel", "size"), ("clamp", "clip")])
+def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
+    with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
+        getattr(Tensor([1.0]), spelling)
+
+
+def test_unknown_attribute_is_a_plain_attribute_error() -> None:
+    with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
+        Tensor([1.0]).nonsense  # noqa: B018
+    assert not hasattr(Tensor([1.0]), "nonsense")
+
+
+@pytest.mark.parametrize(("spelling", "ours"), [
+    ("cat", "concatenate"), ("unsqueeze", "expand_dims"), ("permute", "transpose"),
+    ("clamp", "clip")])
+def test_pytorch_module_spellings_name_ours(spelling: str, ours: str) -> None:
+    with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
+        getattr(am, spelling)
+
+
+def test_pytorch_keywords_name_numpys() -> None:
+    x: Any = Tensor(np.ones((2, 3)))
+    lib: Any = am
+    for call in (lambda: x.sum(dim=1), lambda: lib.sum(x, dim=1), lambda: x.mean(keepdim=True),
+                 lambda: lib.max(x, dim=0, keepdim=True), lambda: x.softmax(dim=0),
+                 lambda: lib.std(x, dim=0), lambda: x.logsumexp(dim=1)):
+        with pytest.raises(TypeError, match=r"NumPy's keywords: (dim= is axis|keepdim= is keepd)"):
+            call()
+    assert x.sum(axis=1).shape == (2,)

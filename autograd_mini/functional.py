@@ -8,7 +8,8 @@ from typing import Any
 
 from .checks import Axis, axes, count, is_int, numpy_names, real_number
 from .engine import as_tensor
-from .ops import activation, einsum, mathfuncs, movement, scan
+from .ops import activation, mathfuncs, movement, scan
+from .ops import einsum as einsum_ops  # the module; its einsum function is imported below
 from .ops.activation import *  # noqa: F403  (each family's __all__, listed below)
 from .ops.einsum import *  # noqa: F403
 from .ops.elementwise import (
@@ -68,13 +69,13 @@ __all__ = [
     "relu", "reshape", "scatter_add", "sigmoid", "softmax", "softmax_cross_entropy", "softplus",
     "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var",
     "where",
-    *mathfuncs.__all__, *activation.__all__, *scan.__all__, *einsum.__all__, *movement.__all__,
+    *mathfuncs.__all__, *activation.__all__, *scan.__all__, *einsum_ops.__all__, *movement.__all__,
 ]
 
 #: Public functions with integer or bool results (argmax, isnan, …): not differentiable.
 NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
                       *movement.NOT_DIFFERENTIABLE, *activation.NOT_DIFFERENTIABLE,
-                      *einsum.NOT_DIFFERENTIABLE)
+                      *einsum_ops.NOT_DIFFERENTIABLE)
 
 
 @numpy_names

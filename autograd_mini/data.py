@@ -62,7 +62,9 @@ class DataLoader:
 
     ``X`` and ``y`` are arrays (or Tensors) with the same first dimension; they are not copied,
     each batch is. With ``shuffle`` every epoch (every ``iter``) draws a new permutation from
-    ``rng``; ``drop_last`` skips a final short batch. ``len(loader)`` is the number of batches:
+    ``rng``, or with ``rng=None`` from the default generator current when the epoch starts (as
+    PyTorch's DataLoader does: ``manual_seed`` after building the loader fixes its order);
+    ``drop_last`` skips a final short batch. ``len(loader)`` is the number of batches:
     ⌈n / batch_size⌉, or ⌊n / batch_size⌋ with ``drop_last``. dtypes are kept (float32 stays
     float32, integer labels stay integers).
     """
@@ -83,7 +85,10 @@ class DataLoader:
         self.batch_size = _count(batch_size, "batch_size", "DataLoader")
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
-        self.rng = check_rng(rng, "DataLoader")
+        # None stays None: the default generator is looked up per epoch (manual_seed may
+        # replace it after construction)
+        self.rng: np.random.Generator | None = (
+            None if rng is None else check_rng(rng, "DataLoader"))
 
     def __len__(self) -> int:
         n = len(self.X)
@@ -91,7 +96,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         n, bs = len(self.X), self.batch_size
-        order = self.rng.permutation(n) if self.shuffle else None
+        order = check_rng(self.rng, "DataLoader").permutation(n) if self.shuffle else None
         stop = n - n % bs if self.drop_last else n
         for start in range(0, stop, bs):
             if order is None:

@@ -1,30 +1,48 @@
-"""Tensor constructors: zeros, ones, *_like, and seeded random tensors."""
+"""Tensor constructors: zeros, ones, empty, full, the *_like forms, eye, arange, linspace, and
+random tensors drawn from a NumPy Generator (the default one, see ``manual_seed``, unless an
+``rng=`` is given).
+
+NumPy's names, signatures and dtype rules win where NumPy and PyTorch disagree: ``arange(5)`` is
+int64, ``arange(0.0, 1, 0.1)`` and ``linspace`` float64 (PyTorch: float32), ``full((2,), 3)`` is
+int64, ``eye(N, M=None, k=0)``, ``randint(low, high=None, size=None)``. Only floating tensors may
+be created with ``requires_grad=True``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .checks import as_array
-from .data import check_rng
+from .checks import as_array, flag, integers, is_int, real_number
+from .random import check_rng
 from .tensor import Tensor
 
-__all__ = ["ones", "ones_like", "rand", "randn", "zeros", "zeros_like"]
+__all__ = ["arange", "empty", "eye", "full", "full_like", "linspace", "normal", "ones",
+           "ones_like", "rand", "randint", "randn", "uniform", "zeros", "zeros_like"]
 
-Shape = int | Sequence[int]
+Generator = np.random.Generator
 
 
-def _shape(shape: tuple[Any, ...], name: str) -> tuple[int, ...]:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    out = []
-    for n in shape:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"{name}: shape entries must be non-negative ints, got {shape!r}")
-        out.append(int(n))
-    return tuple(out)
+# ----------------------------------------------------------------------------- argument checks
+def _shape(dims: tuple[Any, ...], name: str, label: str = "shape") -> tuple[int, ...]:
+    """``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` as a tuple of non-negative ints."""
+    if len(dims) == 1 and not is_int(dims[0]):
+        out = integers(dims[0], label, name)
+    elif all(is_int(n) for n in dims):
+        out = tuple(int(n) for n in dims)
+    else:
+        raise TypeError(f"{name}: {label} entries must be ints, got {dims!r:.80}")
+    if any(n < 0 for n in out):
+        raise ValueError(f"{name}: {label} entries must be non-negative, got {out}")
+    return out
+
+
+def _size(size: Any, name: str) -> tuple[int, ...] | None:
+    """NumPy's ``size=``: None (one sample, or the parameters' broadcast shape) or a shape."""
+    return None if size is None else _shape((size,), name, "size")
 
 
 def _dtype(dtype: Any, name: str, kinds: str = "biuf") -> np.dtype:
@@ -34,65 +52,228 @@ def _dtype(dtype: Any, name: str, kinds: str = "biuf") -> np.dtype:
     except (TypeError, ValueError, SyntaxError) as exc:
         raise TypeError(f"{name}: dtype {dtype!r:.60} is not a NumPy dtype ({exc})") from None
     if dt.kind not in kinds:
-        need = "a floating" if kinds == "f" else "a bool, integer or floating"
+        need = {"f": "a floating", "biu": "a bool or integer"}.get(kinds, "a bool, integer or "
+                                                                    "floating")
         raise TypeError(f"{name}: dtype must be {need} type, got {dt}")
     return dt
 
 
-def _make(fill: Callable[[], np.ndarray], shape: tuple[int, ...], name: str,
-          requires_grad: bool) -> Tensor:
-    """A tensor owning the array ``fill()`` (not copied again); sizes NumPy refuses are named."""
+def _maybe_dtype(dtype: Any, name: str) -> np.dtype | None:
+    return None if dtype is None else _dtype(dtype, name)
+
+
+def _values(value: Any, name: str, label: str, kinds: str = "iuf", finite: bool = True) -> Any:
+    """``value`` (a number, array-like or Tensor) checked to hold (finite) numbers of ``kinds``;
+    returned as given (a Tensor as its array) so that NumPy applies its own dtype rules."""
+    if isinstance(value, Tensor):
+        value = value.data
+    arr = as_array(value, copy=False, where=f"{name}: {label}")
+    if arr.dtype.kind not in kinds:
+        what = "integers" if kinds == "iu" else "real numbers"
+        raise TypeError(f"{name}: {label} must hold {what}, got dtype {arr.dtype}")
+    if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: {label} must be finite, got {value!r:.60}")
+    return value
+
+
+def _scalar(value: Any, name: str, label: str) -> Any:
+    """A finite real number (not a bool)."""
+    real_number(value, name, label)
+    if not is_int(value) and not math.isfinite(value):
+        raise ValueError(f"{name}: {label} must be finite, got {value!r}")
+    return value
+
+
+def _dim(value: Any, name: str, label: str) -> int:
+    if not is_int(value):
+        raise TypeError(f"{name}: {label} must be an int, got {value!r:.60}")
+    if value < 0:
+        raise ValueError(f"{name}: {label} must be non-negative, got {value}")
+    return int(value)
+
+
+# ----------------------------------------------------------------------------- construction
+def _make(name: str, fill: Callable[[], Any], requires_grad: Any) -> Tensor:
+    """A tensor owning the array ``fill()`` (not copied again). NumPy's refusals (sizes too
+    large, casts that overflow, bad broadcasts) are re-raised naming ``name``."""
+    rg = flag(requires_grad, name, "requires_grad")
     try:
-        arr = fill()
-    except (ValueError, OverflowError, MemoryError) as exc:
-        raise ValueError(f"{name}: cannot make a tensor of shape {shape}: "
-                         f"{type(exc).__name__}: {exc}") from None
+        # a fill value or sample that does not fit the dtype would otherwise be a warning and
+        # an inf or an arbitrary integer
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            arr = np.asarray(fill())
+    except FloatingPointError as exc:
+        raise ValueError(f"{name}: values out of range ({exc}): the arguments overflow or "
+                         "do not fit the requested dtype") from None
+    except (ValueError, OverflowError, MemoryError, ZeroDivisionError) as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: the result has unsupported dtype {arr.dtype}")
+    if rg and arr.dtype.kind != "f":
+        raise TypeError(f"{name}: requires_grad=True needs a floating dtype, got {arr.dtype} "
+                        "(only floating tensors have gradients)")
     t = Tensor(np.empty(0, dtype=arr.dtype))
     t.data = arr
-    if requires_grad is not False:
-        t.requires_grad = requires_grad
+    t.requires_grad = rg
     return t
 
 
-def zeros(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """xᵢ = 0: ``zeros(2, 3)`` or ``zeros((2, 3))``; dtype float64 unless given."""
     shp, dt = _shape(shape, "zeros"), _dtype(dtype, "zeros")
-    return _make(lambda: np.zeros(shp, dtype=dt), shp, "zeros", requires_grad)
+    return _make("zeros", lambda: np.zeros(shp, dtype=dt), requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """xᵢ = 1: ``ones(2, 3)`` or ``ones((2, 3))``; dtype float64 unless given."""
     shp, dt = _shape(shape, "ones"), _dtype(dtype, "ones")
-    return _make(lambda: np.ones(shp, dtype=dt), shp, "ones", requires_grad)
+    return _make("ones", lambda: np.ones(shp, dtype=dt), requires_grad)
 
 
-def _like(t: Any, dtype: Any, name: str) -> tuple[np.ndarray, np.dtype]:
-    arr = t.data if isinstance(t, Tensor) else as_array(t, copy=False, where=name)
-    return arr, (arr.dtype if dtype is None else _dtype(dtype, name))
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """xᵢ arbitrary (uninitialised memory): ``empty(2, 3)``; dtype float64 unless given."""
+    shp, dt = _shape(shape, "empty"), _dtype(dtype, "empty")
+    return _make("empty", lambda: np.empty(shp, dtype=dt), requires_grad)
 
 
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with ``t``'s shape and dtype."""
-    arr, dt = _like(t, dtype, "zeros_like")
-    return _make(lambda: np.zeros(arr.shape, dtype=dt), arr.shape, "zeros_like", requires_grad)
+def full(shape: Any, fill_value: Any, dtype: Any = None, *,
+         requires_grad: bool = False) -> Tensor:
+    """xᵢ = fill_value (broadcast to ``shape``). Without ``dtype`` NumPy's rule applies: the fill
+    value's dtype, so ``full((2,), 3)`` is int64 and ``full((2,), 3.0)`` float64."""
+    shp, dt = _shape((shape,), "full"), _maybe_dtype(dtype, "full")
+    value = _values(fill_value, "full", "fill_value", "biuf", finite=False)
+    return _make("full", lambda: np.full(shp, value, dtype=dt), requires_grad)
 
 
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with ``t``'s shape and dtype."""
-    arr, dt = _like(t, dtype, "ones_like")
-    return _make(lambda: np.ones(arr.shape, dtype=dt), arr.shape, "ones_like", requires_grad)
+def _like(t: Any, dtype: Any, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    arr = t.data if isinstance(t, Tensor) else as_array(t, copy=False, where=f"{name}: t")
+    return arr.shape, (arr.dtype if dtype is None else _dtype(dtype, name))
 
 
-def randn(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal samples drawn from ``rng`` (a ``np.random.Generator``)."""
-    shp, dt, gen = _shape(shape, "randn"), _dtype(dtype, "randn", "f"), check_rng(rng, "randn")
-    return _make(lambda: gen.standard_normal(shp).astype(dt, copy=False), shp, "randn",
+def zeros_like(t: Any, dtype: Any = None, *, requires_grad: bool = False) -> Tensor:
+    """xᵢ = 0 with ``t``'s shape and dtype (or ``dtype``); never requires grad unless asked."""
+    shp, dt = _like(t, dtype, "zeros_like")
+    return _make("zeros_like", lambda: np.zeros(shp, dtype=dt), requires_grad)
+
+
+def ones_like(t: Any, dtype: Any = None, *, requires_grad: bool = False) -> Tensor:
+    """xᵢ = 1 with ``t``'s shape and dtype (or ``dtype``)."""
+    shp, dt = _like(t, dtype, "ones_like")
+    return _make("ones_like", lambda: np.ones(shp, dtype=dt), requires_grad)
+
+
+def full_like(t: Any, fill_value: Any, dtype: Any = None, *,
+              requires_grad: bool = False) -> Tensor:
+    """xᵢ = fill_value with ``t``'s shape and dtype (or ``dtype``): as in NumPy the fill value
+    is cast to that dtype (``full_like(int_tensor, 2.5)`` holds 2); values that do not fit the
+    dtype (nan for integers, 1e300 for float32) are a ValueError."""
+    shp, dt = _like(t, dtype, "full_like")
+    value = _values(fill_value, "full_like", "fill_value", "biuf", finite=False)
+    return _make("full_like", lambda: np.full(shp, value, dtype=dt), requires_grad)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None, *,
+        requires_grad: bool = False) -> Tensor:
+    """xᵢⱼ = [j − i = k]: an N×M (M = N by default) matrix with ones on diagonal ``k``."""
+    n = _dim(N, "eye", "N")
+    m = n if M is None else _dim(M, "eye", "M")
+    if not is_int(k):
+        raise TypeError(f"eye: k must be an int, got {k!r:.60}")
+    dt = _dtype(dtype, "eye")
+    return _make("eye", lambda: np.eye(n, m, int(k), dtype=dt), requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None, *,
+           requires_grad: bool = False) -> Tensor:
+    """xᵢ = start + i·step for 0 ≤ i < ⌈(stop − start) / step⌉ (``arange(n)``: 0..n−1). Without
+    ``dtype`` NumPy's rule applies: int64 for int arguments, float64 when any is a float."""
+    _scalar(start, "arange", "start")
+    if stop is not None:
+        _scalar(stop, "arange", "stop")
+    if _scalar(step, "arange", "step") == 0:
+        raise ValueError("arange: step must not be zero")
+    dt = _maybe_dtype(dtype, "arange")
+    return _make("arange", lambda: np.arange(start, stop, step, dtype=dt), requires_grad)
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None, *,
+             requires_grad: bool = False) -> Tensor:
+    """xᵢ = start + i·(stop − start)/(num − 1) for i < num (``endpoint=False``: /num, stop left
+    out). float64 unless ``dtype``; array ``start``/``stop`` add a leading axis as in NumPy."""
+    start = _values(start, "linspace", "start")
+    stop = _values(stop, "linspace", "stop")
+    n = _dim(num, "linspace", "num")
+    endpoint = flag(endpoint, "linspace", "endpoint")
+    dt = _maybe_dtype(dtype, "linspace")
+    return _make("linspace", lambda: np.linspace(start, stop, n, endpoint=endpoint, dtype=dt),
                  requires_grad)
 
 
-def rand(*shape: Any, rng: np.random.Generator | None = None, dtype: Any = np.float64,
+# ----------------------------------------------------------------------------- random
+def _floats(name: str, draw: Callable[[Generator], Any], rng: Generator | None, dtype: Any,
+            requires_grad: bool) -> Tensor:
+    """Samples drawn in float64 from ``rng`` (the default generator when None) and rounded to
+    ``dtype``, so float32 and float64 tensors from one seed hold the same numbers."""
+    dt = _dtype(np.float64 if dtype is None else dtype, name, "f")
+    gen = check_rng(rng, name)
+    return _make(name, lambda: np.asarray(draw(gen)).astype(dt, copy=False), requires_grad)
+
+
+def randn(*shape: Any, rng: Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """xᵢ ~ N(0, 1) independently (``rng.standard_normal(shape)``)."""
+    shp = _shape(shape, "randn")
+    return _floats("randn", lambda g: g.standard_normal(shp), rng, dtype, requires_grad)
+
+
+def rand(*shape: Any, rng: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """Uniform samples on [0, 1) drawn from ``rng`` (a ``np.random.Generator``)."""
-    shp, dt, gen = _shape(shape, "rand"), _dtype(dtype, "rand", "f"), check_rng(rng, "rand")
-    return _make(lambda: gen.random(shp).astype(dt, copy=False), shp, "rand", requires_grad)
+    """xᵢ ~ U[0, 1) independently (``rng.random(shape)``)."""
+    shp = _shape(shape, "rand")
+    return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad)
+
+
+def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, rng: Generator | None = None,
+           dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """xᵢ ~ N(loc, scale²) (``rng.normal(loc, scale, size)``; ``size=None``: the broadcast shape
+    of ``loc`` and ``scale``, a 0-d tensor for numbers)."""
+    loc = _values(loc, "normal", "loc")
+    scale = _values(scale, "normal", "scale")
+    if np.any(np.asarray(scale) < 0):
+        raise ValueError(f"normal: scale must be >= 0, got {scale!r:.60}")
+    shp = _size(size, "normal")
+    return _floats("normal", lambda g: g.normal(loc, scale, shp), rng, dtype, requires_grad)
+
+
+def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, *,
+            rng: Generator | None = None, dtype: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """xᵢ ~ U[low, high) (``rng.uniform(low, high, size)``); low > high is a ValueError (NumPy
+    leaves it undefined)."""
+    low = _values(low, "uniform", "low")
+    high = _values(high, "uniform", "high")
+    try:
+        reversed_ = bool(np.any(np.asarray(high) < np.asarray(low)))
+    except ValueError:  # shapes that do not broadcast: the draw below names them
+        reversed_ = False
+    if reversed_:
+        raise ValueError(f"uniform: need low <= high, got low={low!r:.40}, high={high!r:.40}")
+    shp = _size(size, "uniform")
+    return _floats("uniform", lambda g: g.uniform(low, high, shp), rng, dtype, requires_grad)
+
+
+def randint(low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
+            endpoint: bool = False, *, rng: Generator | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """xᵢ uniform on the integers of [low, high) (``endpoint``: [low, high]; ``high=None``:
+    [0, low)), as ``rng.integers``. Float bounds are a TypeError (NumPy truncates them)."""
+    low = _values(low, "randint", "low", "iu")
+    high = None if high is None else _values(high, "randint", "high", "iu")
+    shp = _size(size, "randint")
+    dt = _dtype(dtype, "randint", "biu")
+    endpoint = flag(endpoint, "randint", "endpoint")
+    gen = check_rng(rng, "randint")
+    return _make("randint", lambda: gen.integers(low, high, shp, dtype=dt, endpoint=endpoint),
+                 requires_grad)

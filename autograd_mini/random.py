@@ -1,5 +1,10 @@
 """The default random generator: ``manual_seed(n)`` makes every draw that is given no ``rng=``
-(random tensors, ``nn.init``, layer construction, dropout, DataLoader shuffling) repeatable."""
+(random tensors, ``nn.init``, layer construction, dropout, DataLoader shuffling) repeatable.
+
+Everything that is given no ``rng=`` looks the default generator up when it draws, never when it
+is constructed or imported: as with ``torch.manual_seed``, seeding after building a model, a
+Dropout or a DataLoader still fixes the numbers they draw next.
+"""
 
 from __future__ import annotations
 
@@ -14,22 +19,25 @@ _DEFAULT = [np.random.default_rng()]  # a list so manual_seed can replace it
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the default generator (``np.random.default_rng(seed)``) and return it; an explicit
-    ``rng=`` argument always wins over it and leaves it untouched."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    """G ← ``np.random.default_rng(seed)``: seed the default generator and return it. An
+    explicit ``rng=`` argument always wins over it and leaves it untouched."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"manual_seed: seed must be a non-negative int, got {seed!r:.60}")
+    if seed < 0:
+        raise ValueError(f"manual_seed: seed must be a non-negative int, got {seed}")
     with _LOCK:
         _DEFAULT[0] = np.random.default_rng(int(seed))
         return _DEFAULT[0]
 
 
 def default_generator() -> np.random.Generator:
-    """The generator used when no ``rng=`` is given (unseeded until ``manual_seed``)."""
+    """G: the generator used when no ``rng=`` is given (unseeded until ``manual_seed``); a new
+    object after each ``manual_seed``, so look it up when drawing rather than keeping it."""
     return _DEFAULT[0]
 
 
 def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
-    """``rng``, or the default generator when None; anything else is a TypeError."""
+    """``rng``, or the current default generator when None; anything else is a TypeError."""
     if rng is None:
         return _DEFAULT[0]
     if not isinstance(rng, np.random.Generator):

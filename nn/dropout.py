@@ -1,4 +1,5 @@
-"""Dropout with inverted scaling, seeded by a NumPy Generator."""
+"""Dropout with inverted scaling, its masks drawn from a NumPy Generator (by default the one
+``autograd_mini.manual_seed`` sets, looked up at each draw)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
 
     The mask m ~ Bernoulli(1 − p) is a constant, so y = x ⊙ m / (1 − p) and x̄ = ȳ ⊙ m / (1 − p);
     E[y] = x. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
+    The mask comes from ``rng``, or from the default generator (``autograd_mini.manual_seed``)
+    current at this call when ``rng`` is None.
     """
     p = check_real(p, "p", "dropout", 0.0, 1.0)
     training = check_flag(training, "training", "dropout")
@@ -37,12 +40,19 @@ def dropout(x: Any, p: float = 0.5, training: bool = True,
 
 class Dropout(Module):
     """Inverted dropout: in training zero each element with probability p and scale the others
-    by 1 / (1 − p); in eval mode the identity. Masks come from ``rng`` (a Generator)."""
+    by 1 / (1 − p); in eval mode the identity.
+
+    Masks come from ``rng`` (a Generator) when given. With ``rng=None`` each forward draws from
+    the default generator current at that call, as PyTorch's Dropout does: ``manual_seed``
+    after building the module still fixes its masks, and copies of the module share the stream.
+    """
 
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
         super().__init__()
         self.p = check_real(p, "p", "Dropout", 0.0, 1.0)
-        self.rng = check_rng(rng, "Dropout")
+        # None stays None: the default generator is looked up at draw time (manual_seed may
+        # replace it after construction)
+        self.rng: np.random.Generator | None = None if rng is None else check_rng(rng, "Dropout")
 
     def forward(self, x: Any) -> Tensor:
         return dropout(x, self.p, self.training, self.rng)

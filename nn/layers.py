@@ -47,7 +47,8 @@ class Linear(Module):
     ``weight`` has PyTorch's shape (out_features, in_features), stored column-major (so x Wᵀ
     multiplies a row-major matrix; its gradient and optimiser state follow the same layout),
     and ``bias`` shape (out_features,). Both start as U(−1/√in, 1/√in), PyTorch's default,
-    drawn from ``rng`` (a ``np.random.Generator``; weight first, then bias). ``dtype`` sets the
+    drawn from ``rng`` (a ``np.random.Generator``; weight first, then bias), by default from
+    the generator ``autograd_mini.manual_seed`` sets, at construction. ``dtype`` sets the
     parameters' dtype: with float32 parameters and float32 inputs everything stays float32.
     """
 
@@ -156,7 +157,9 @@ class MLP(Module):
     ``sizes = [2, 16, 16, 1]`` gives ``layers = [Linear(2, 16), ReLU, Linear(16, 16), ReLU,
     Linear(16, 1)]`` (parameter names ``layers.0.weight``, ``layers.2.weight``, ...).
     ``activation`` is a name ("relu", "tanh", "sigmoid", "leaky_relu", ...), a Module class,
-    a factory or a Module (copied per layer). ``rng`` seeds the weights and the dropout masks.
+    a factory or a Module (copied per layer). ``rng`` seeds the weights and the dropout masks;
+    with ``rng=None`` the weights come from the default generator (``manual_seed``) at
+    construction and the masks from the one current at each forward.
     """
 
     def __init__(self, sizes: Sequence[int], activation: ActivationSpec = "relu",
@@ -181,7 +184,9 @@ class MLP(Module):
             if i < len(sizes) - 2:
                 layers.append(make_activation(activation, "MLP activation"))
                 if dropout > 0:
-                    layers.append(Dropout(dropout, rng=gen))
+                    # the caller's rng, not ``gen``: with None the masks follow manual_seed
+                    # calls made after construction
+                    layers.append(Dropout(dropout, rng=rng))
         if output_activation is not None:
             layers.append(make_activation(output_activation, "MLP output_activation"))
         self.layers = layers

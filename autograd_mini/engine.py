@@ -182,7 +182,8 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
             out, saved = op.forward(*arrays, **attrs)
     except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
         shapes = " and ".join(str(a.shape) for a in arrays)
-        raise type(exc)(f"{op.name}: {exc} (input shapes {shapes})") from None
+        kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
+        raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
     if type(out) is not np.ndarray:
         out, saved = _zero_d(out, saved)
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):

@@ -224,6 +224,10 @@ class Tensor:
     def __neg__(self) -> Tensor: return F["neg"](self)
     def __pos__(self) -> Tensor: return self
     def __abs__(self) -> Tensor: return F["abs"](self)
+    def __mod__(self, other: ArrayLike) -> Tensor: return F["remainder"](self, other)
+    def __rmod__(self, other: ArrayLike) -> Tensor: return F["remainder"](other, self)
+    def __floordiv__(self, other: ArrayLike) -> Tensor: return F["floor_divide"](self, other)
+    def __rfloordiv__(self, other: ArrayLike) -> Tensor: return F["floor_divide"](other, self)
     def __getitem__(self, index: Any) -> Tensor: return F["getitem"](self, index)
 
     # In place, as in PyTorch: see ``update``.
@@ -273,7 +277,8 @@ class Tensor:
     def relu(self) -> Tensor: return F["relu"](self)
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return F["leaky_relu"](self, negative_slope)
-    def softplus(self) -> Tensor: return F["softplus"](self)
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+        return F["softplus"](self, beta, threshold)
     def log_sigmoid(self) -> Tensor: return F["log_sigmoid"](self)
     @numpy_names
     def softmax(self, axis: int = -1) -> Tensor: return F["softmax"](self, axis=axis)
@@ -312,6 +317,43 @@ class Tensor:
     def broadcast_to(self, shape: Sequence[int]) -> Tensor: return F["broadcast_to"](self, shape)
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return F["swapaxes"](self, axis1, axis2)
+
+    # elementwise mathematics and activations
+    def sin(self) -> Tensor: return F["sin"](self)
+    def cos(self) -> Tensor: return F["cos"](self)
+    def tan(self) -> Tensor: return F["tan"](self)
+    def arcsin(self) -> Tensor: return F["arcsin"](self)
+    def arccos(self) -> Tensor: return F["arccos"](self)
+    def arctan(self) -> Tensor: return F["arctan"](self)
+    def sinh(self) -> Tensor: return F["sinh"](self)
+    def cosh(self) -> Tensor: return F["cosh"](self)
+    def exp2(self) -> Tensor: return F["exp2"](self)
+    def expm1(self) -> Tensor: return F["expm1"](self)
+    def log2(self) -> Tensor: return F["log2"](self)
+    def log10(self) -> Tensor: return F["log10"](self)
+    def reciprocal(self) -> Tensor: return F["reciprocal"](self)
+    def erf(self) -> Tensor: return F["erf"](self)
+    def sign(self) -> Tensor: return F["sign"](self)
+    def floor(self) -> Tensor: return F["floor"](self)
+    def ceil(self) -> Tensor: return F["ceil"](self)
+    def trunc(self) -> Tensor: return F["trunc"](self)
+    def round(self, decimals: int = 0) -> Tensor: return F["round"](self, decimals)
+    def isnan(self) -> Tensor: return F["isnan"](self)
+    def isinf(self) -> Tensor: return F["isinf"](self)
+    def isfinite(self) -> Tensor: return F["isfinite"](self)
+    def silu(self) -> Tensor: return F["silu"](self)
+    def gelu(self, approximate: str = "none") -> Tensor: return F["gelu"](self, approximate)
+    def elu(self, alpha: float = 1.0) -> Tensor: return F["elu"](self, alpha)
+    def selu(self) -> Tensor: return F["selu"](self)
+    def mish(self) -> Tensor: return F["mish"](self)
+    @numpy_names
+    def softmin(self, axis: int = -1) -> Tensor: return F["softmin"](self, axis)
+    # linear algebra
+    def dot(self, other: ArrayLike) -> Tensor: return F["dot"](self, other)
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return F["trace"](self, offset, axis1, axis2)
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return F["diagonal"](self, offset, axis1, axis2)
 
     def reshape(self, *shape: Any) -> Tensor:
         """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``."""

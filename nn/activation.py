@@ -1,20 +1,27 @@
-"""Activation modules: ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Identity."""
+"""Activation modules: ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Identity,
+and SiLU, GELU, ELU, CELU, SELU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, Mish, Softsign, Softmin
+(PyTorch's formulas, defaults and reprs; Softmin takes ``axis``)."""
 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 from typing import Any, Union
 
+import numpy as np
+
 import autograd_mini as am
 from autograd_mini import Tensor
+from autograd_mini import functional as AF  # (am.<name> is opaque to type checkers)
 
 from ._util import as_tensor, check_axis, check_real
 from .module import Module
 
 __all__ = [
-    "Identity", "LeakyReLU", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Softplus", "Tanh",
-    "make_activation",
+    "CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "LeakyReLU",
+    "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax", "Softmin", "Softplus",
+    "Softsign", "Tanh", "make_activation",
 ]
 
 
@@ -61,10 +68,23 @@ class Tanh(Module):
 
 
 class Softplus(Module):
-    """log(1 + e^x)."""
+    """(1/β) log(1 + e^(βx)), and x where βx > threshold."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = check_real(beta, "beta", "Softplus")
+        if self.beta == 0:
+            raise ValueError("Softplus: beta must be nonzero, got 0")
+        if isinstance(threshold, (float, np.floating)) and math.isinf(threshold):
+            self.threshold = float(threshold)  # ±inf: always or never the identity
+        else:
+            self.threshold = check_real(threshold, "threshold", "Softplus")
 
     def forward(self, x: Any) -> Tensor:
-        return am.softplus(x)
+        return am.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class Softmax(Module):
@@ -95,10 +115,139 @@ class LogSoftmax(Module):
         return f"axis={self.axis}"
 
 
+class SiLU(Module):
+    """x σ(x)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.silu(x)
+
+
+class GELU(Module):
+    """x Φ(x) (``approximate="none"``) or PyTorch's tanh approximation (``"tanh"``)."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if not isinstance(approximate, str) or approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got "
+                             f"{approximate!r:.60}")
+        self.approximate = approximate
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    """x for x > 0, α (e^x − 1) otherwise."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = check_real(alpha, "alpha", "ELU")
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class CELU(Module):
+    """max(0, x) + min(0, α (e^(x/α) − 1)); α ≠ 0."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = check_real(alpha, "alpha", "CELU")
+        if self.alpha == 0:
+            raise ValueError("CELU: alpha cannot be 0")
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class SELU(Module):
+    """λ x for x > 0, λ α (e^x − 1) otherwise (λ ≈ 1.0507, α ≈ 1.6733)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.selu(x)
+
+
+class ReLU6(Module):
+    """min(max(x, 0), 6)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.relu6(x)
+
+
+class Hardtanh(Module):
+    """min(max(x, min_val), max_val)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+        super().__init__()
+        self.min_val = check_real(min_val, "min_val", "Hardtanh")
+        self.max_val = check_real(max_val, "max_val", "Hardtanh")
+        if self.min_val > self.max_val:
+            raise ValueError(f"Hardtanh: min_val={min_val} is greater than max_val={max_val}")
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Hardsigmoid(Module):
+    """min(max(x + 3, 0), 6) / 6."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.hardsigmoid(x)
+
+
+class Hardswish(Module):
+    """x min(max(x + 3, 0), 6) / 6."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.hardswish(x)
+
+
+class Mish(Module):
+    """x tanh(softplus(x))."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.mish(x)
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.softsign(x)
+
+
+class Softmin(Module):
+    """e^−x / Σ e^−x along ``axis``."""
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__()
+        self.axis = check_axis(axis, "Softmin")
+
+    def forward(self, x: Any) -> Tensor:
+        return AF.softmin(x, axis=self.axis)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}"
+
+
 _BY_NAME: dict[str, type[Module]] = {
     "identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
     "sigmoid": Sigmoid, "tanh": Tanh, "softplus": Softplus, "softmax": Softmax,
-    "log_softmax": LogSoftmax,
+    "log_softmax": LogSoftmax, "silu": SiLU, "gelu": GELU, "elu": ELU, "celu": CELU,
+    "selu": SELU, "relu6": ReLU6, "hardtanh": Hardtanh, "hardsigmoid": Hardsigmoid,
+    "hardswish": Hardswish, "mish": Mish, "softsign": Softsign, "softmin": Softmin,
 }
 
 ActivationSpec = Union[str, Module, Callable[[], Module], None]  # noqa: UP007

@@ -16,10 +16,17 @@ __all__ = [
 
 Shape = tuple[int, ...]
 BOUND = 2.0
-#: Lower end of each domain's sampling interval [lo, bound] (for "nonzero": the smallest |x|;
-#: "real" samples [−bound, bound]). The margins keep central differences inside the domain.
+#: Lower end of each domain's sampling interval [lo, bound] (for "nonzero", "off_half_grid" and
+#: "half_steps": the smallest |x|; "real" samples [−bound, bound]). The margins keep central
+#: differences inside the domain. Symmetric domains with an edge of their own: "unit_open",
+#: |x| ≤ 0.9 (arcsin); "inside_half_pi", |x| ≤ 1.3 (tan). Grids that keep piecewise-constant
+#: functions off their jumps: "off_half_grid", 0.25ℤ + 0.125 ± 0.025, at least 0.1 from every
+#: multiple of 0.5 (floor, round, a in a mod b); "half_steps", ±{0.5, 1, 1.5, …} shrunk by at
+#: most 1%, whose multiples in [−2, 2] stay within 0.02 of 0.5ℤ (b in a mod b).
 DOMAINS: dict[str, float] = {"real": -math.inf, "positive": 0.2, "nonzero": 0.1,
-                             "above_minus_one": -0.8}
+                             "above_minus_one": -0.8, "unit_open": -0.9, "inside_half_pi": -1.3,
+                             "off_half_grid": 0.1, "half_steps": 0.5}
+_EDGE = {"unit_open": 0.9, "inside_half_pi": 1.3}  # |x| ≤ edge
 
 
 class Chooser(Protocol):
@@ -57,6 +64,17 @@ def domain_values(u: np.ndarray, domain: str, bound: float = BOUND) -> np.ndarra
     lo = DOMAINS[domain]
     if domain == "real":
         return np.asarray(bound * u)
+    if domain in _EDGE:
+        return np.asarray(min(bound, _EDGE[domain]) * u)
+    if domain == "off_half_grid":
+        y = 4 * max(bound - 0.15, 0.0) * u
+        k = np.floor(y)
+        return np.asarray(0.25 * k + 0.125 + 0.05 * (y - k - 0.5))
+    if domain == "half_steps":
+        top = max(int(2 * bound), 1)
+        y = top * np.abs(u)
+        n = np.minimum(np.floor(y), top - 1)
+        return np.asarray(np.where(u < 0, -0.5, 0.5) * (n + 1) * (1 - 0.01 * (y - n)))
     if domain == "nonzero":
         return np.asarray(np.where(u < 0, -1.0, 1.0) * (lo + (bound - lo) * np.abs(u)))
     return np.asarray(lo + (bound - lo) * np.abs(u))
@@ -71,6 +89,13 @@ def in_domain(x: np.ndarray, domain: str, bound: float = BOUND) -> bool:
     lo = -bound if domain == "real" else DOMAINS[domain]
     if domain == "nonzero":
         return bool(np.all(np.abs(x) >= lo - tol))
+    if domain in _EDGE:
+        return bool(np.all(np.abs(x) <= _EDGE[domain] + tol))
+    if domain == "off_half_grid":  # at least 0.1 from 0.5ℤ
+        return bool(np.all(np.abs(2 * x - np.round(2 * x)) >= 0.2 - tol))
+    if domain == "half_steps":  # |x| = n/2 · (1 − δ), n ≥ 1, 0 ≤ δ ≤ 0.01
+        n = np.ceil(2 * np.abs(x) - tol)
+        return bool(np.all((n >= 1) & (2 * np.abs(x) >= 0.99 * n - tol)))
     return bool(np.all(x >= lo - tol))
 
 

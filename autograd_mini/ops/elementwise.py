@@ -51,7 +51,7 @@ def exp_of(x: Any) -> Any:
     return exp(x) if isinstance(x, Tensor) else np.exp(x)
 
 
-def _sigmoid(x: Any) -> Any:
+def sigmoid_of(x: Any) -> Any:
     """σ(x) = 1 / (1 + e^−x) through e^−|x|, which never overflows."""
     if isinstance(x, Tensor):
         return sigmoid(x)
@@ -182,7 +182,7 @@ def _tanh_vjp(g: Any, out: Any, needs: Any) -> Grads:
 
 def _sigmoid_fwd(x: Any) -> tuple[Any, Any]:
     """σ(x) = 1 / (1 + e^−x), stable for any x;  x̄ = ḡ σ (1 − σ)"""
-    out = _sigmoid(x)
+    out = sigmoid_of(x)
     return out, out
 
 
@@ -199,9 +199,21 @@ def _relu(x: Any) -> tuple[Any, Any]:
     return out, out
 
 
-def _softplus(x: Any) -> tuple[Any, Any]:
-    """log(1 + e^x) = max(x, 0) + log1p(e^−|x|);  x̄ = ḡ σ(x)"""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))), x
+def _softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> tuple[Any, Any]:
+    """(1/β) log(1 + e^(βx)) (x where βx > threshold);  x̄ = ḡ σ(βx) (ḡ where βx > threshold)
+
+    As (max(βx, 0) + log1p(e^−|βx|)) / β, which never overflows."""
+    bx = x * beta if beta != 1 else x
+    out = np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))
+    return np.where(bx > threshold, x, out / beta if beta != 1 else out), x
+
+
+def _softplus_vjp(g: Any, x: Any, needs: Any, beta: float = 1.0, threshold: float = 20.0
+                  ) -> Grads:
+    bx = x * beta if beta != 1 else x
+    above = raw(bx) > threshold
+    s = sigmoid_of(bx)
+    return (g * (masked(s, ~above) + above if above.any() else s),)
 
 
 def _log_sigmoid(x: Any) -> tuple[Any, Any]:
@@ -221,9 +233,8 @@ tanh = primitive("tanh", _tanh, _tanh_vjp, floating=True)
 sigmoid = primitive("sigmoid", _sigmoid_fwd, _sigmoid_vjp, floating=True)
 relu = primitive("relu", _relu, lambda g, out, needs: (masked(g, raw(out) > 0),), smooth=False,
                  domain=("nonzero",))
-softplus = primitive("softplus", _softplus, lambda g, x, needs: (g * _sigmoid(x),),
-                     floating=True)
-log_sigmoid = primitive("log_sigmoid", _log_sigmoid, lambda g, x, needs: (g * _sigmoid(-x),),
+_SOFTPLUS = primitive("softplus", _softplus, _softplus_vjp, floating=True)
+log_sigmoid = primitive("log_sigmoid", _log_sigmoid, lambda g, x, needs: (g * sigmoid_of(-x),),
                         floating=True)
 
 
@@ -279,6 +290,19 @@ def clip(x: Any, a_min: float | None = None, a_max: float | None = None) -> Tens
     if a_min is not None and a_max is not None and a_min > a_max:
         raise ValueError(f"clip: a_min={a_min} is greater than a_max={a_max}")
     return _CLIP(x, lo=a_min, hi=a_max)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) log(1 + e^(βx)), and x where βx > threshold (PyTorch's); never overflows. β may be
+    negative; β = 0 (PyTorch: inf everywhere), an infinite β and a NaN threshold are refused."""
+    real_number(beta, "softplus", "beta")
+    real_number(threshold, "softplus", "threshold")
+    if beta == 0 or not np.isfinite(beta) or threshold != threshold:
+        raise ValueError(f"softplus: beta must be finite and nonzero and threshold not NaN, "
+                         f"got beta={beta!r}, threshold={threshold!r}")
+    if beta == 1 and threshold == 20:
+        return _SOFTPLUS(x)
+    return _SOFTPLUS(x, beta=float(beta), threshold=float(threshold))
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:

@@ -39,7 +39,19 @@ from .checkpoint import CheckpointError, load, save
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout
 from .layers import MLP, Linear, Sequential
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss, SoftMarginLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CosineSimilarity,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+)
 from .module import IncompatibleKeys, Module, StateDictError
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
@@ -50,9 +62,11 @@ __all__ = [
     "GELU",
     "MLP",
     "SELU",
+    "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CheckpointError",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
     "GradientMonitor",
@@ -60,8 +74,11 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HuberLoss",
     "Identity",
     "IncompatibleKeys",
+    "KLDivLoss",
+    "L1Loss",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -76,6 +93,7 @@ __all__ = [
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "SoftMarginLoss",
     "Softmax",
     "Softmin",

@@ -1,112 +1,128 @@
-"""Functional forms: losses (mean/sum/none reductions), linear, dropout and the activations.
+"""Functional forms: the losses (mean/sum/none reductions), attention, layer_norm, linear,
+dropout, cosine_similarity and the activations.
 
 Every loss raises ``ValueError`` on an empty batch (PyTorch would return NaN for the mean, which
 silently poisons training) and on target shapes or dtypes that do not fit, naming the loss and
-both shapes.
+both shapes. The class-target losses live in ``nn.classification``, attention in
+``nn.attention``; all are re-exported here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd_mini import (
     Tensor,
+    abs,
     astype,
+    broadcast_to,
+    clip,
+    exp,
     leaky_relu,
+    log,
+    log1p,
     log_sigmoid,
     log_softmax,
     relu,
     sigmoid,
     softmax,
-    softmax_cross_entropy,
     softplus,
+    sqrt,
     tanh,
+    where,
 )
+from autograd_mini.checks import integers, one_axis
 
-from ._util import as_tensor
+from ._loss_args import check_reduction as check_reduction  # kept: the loss modules' check
+from ._loss_args import float_target, loss_input, reduce_loss, weight_like
+from ._util import as_tensor, check_real
+from .attention import scaled_dot_product_attention
+from .classification import cross_entropy, nll_loss
 from .dropout import dropout
 from .layers import linear
+from .normalization import _normalize
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "leaky_relu", "linear",
-    "log_sigmoid", "log_softmax", "mse_loss", "nll_loss", "relu", "sigmoid", "soft_margin_loss",
-    "softmax", "softplus", "tanh",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_similarity",
+    "cross_entropy", "dropout", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
+    "linear", "log_sigmoid", "log_softmax", "mse_loss", "nll_loss", "relu",
+    "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "soft_margin_loss", "softmax",
+    "softplus", "tanh",
 ]
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str, where: str) -> str:
-    """``reduction`` if it is "mean", "sum" or "none"."""
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    return reduction
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _input(x: Any, reduction: str, where: str) -> Tensor:
-    check_reduction(reduction, where)
-    x = as_tensor(x, where)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{where}: input must be floating point, got dtype {x.dtype}")
-    if x.size == 0:
-        raise ValueError(f"{where}: empty batch (input shape {x.shape}); a loss needs samples")
-    return x
-
-
-def _raw(target: Any, where: str) -> np.ndarray:
-    if isinstance(target, Tensor):
-        return target.data
-    try:
-        return np.asarray(target)
-    except ValueError as exc:
-        raise TypeError(f"{where}: cannot make a target array from "
-                        f"{type(target).__name__}: {exc}") from None
-
-
-def _weight(w: Any, x: Tensor, name: str, where: str) -> Tensor:
-    """A constant (or differentiable) weight that broadcasts against the input ``x``."""
-    t = as_tensor(w, f"{where}: {name}")
-    if t.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must be numeric, got dtype {t.dtype}")
-    try:
-        if np.broadcast_shapes(t.shape, x.shape) != x.shape:
-            raise ValueError
-    except ValueError:
-        raise ValueError(
-            f"{where}: {name} of shape {t.shape} does not broadcast to the input shape {x.shape}"
-        ) from None
-    return t
-
-
-def _float_target(target: Any, x: Tensor, where: str) -> Tensor:
-    """The target as a Tensor of the input's dtype, with the input's shape."""
-    raw = _raw(target, where)
-    if raw.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: target must be numeric, got dtype {raw.dtype}")
-    if raw.shape != x.shape:
-        raise ValueError(
-            f"{where}: target shape {raw.shape} does not match input shape {x.shape}"
-        )
-    if isinstance(target, Tensor):
-        return astype(target, x.dtype)
-    return Tensor(raw, dtype=x.dtype)
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """ℓ = (x − y)² per element; target of the input's shape."""
-    x = _input(input, reduction, "mse_loss")
-    d = x - _float_target(target, x, "mse_loss")
-    return _reduce(d * d, reduction)
+    x = loss_input(input, reduction, "mse_loss")
+    d = x - float_target(target, x, "mse_loss")
+    return reduce_loss(d * d, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """ℓ = |x − y| per element (gradient sign(x − y), 0 where x = y); target of the input's
+    shape."""
+    x = loss_input(input, reduction, "l1_loss")
+    return reduce_loss(abs(x - float_target(target, x, "l1_loss")), reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+                   ) -> Tensor:
+    """ℓ = ½ d²/β where |d| < β, else |d| − ½β, with d = x − y; β = 0 gives |d| (PyTorch's
+    rule); β < 0 is refused."""
+    where_ = "smooth_l1_loss"
+    x = loss_input(input, reduction, where_)
+    beta = check_real(beta, "beta", where_, 0.0)
+    d = x - float_target(target, x, where_)
+    if beta == 0.0:
+        return reduce_loss(abs(d), reduction)
+    small = np.abs(d.data) < beta
+    return reduce_loss(where(small, d * d * (0.5 / beta), abs(d) - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """ℓ = ½ d² where |d| < δ, else δ (|d| − ½δ), with d = x − y and δ > 0."""
+    where_ = "huber_loss"
+    x = loss_input(input, reduction, where_)
+    delta = check_real(delta, "delta", where_, 0.0, open_low=True)
+    d = x - float_target(target, x, where_)
+    small = np.abs(d.data) < delta
+    return reduce_loss(where(small, d * d * 0.5, (abs(d) - 0.5 * delta) * delta), reduction)
+
+
+def _log_or_floor(z: Tensor, ok: np.ndarray, log_fn: Any, safe: float) -> Tensor:
+    """max(log_fn(z), −100), and −100 where ``ok`` is False (z at the log's pole), where the
+    gradient is 0 rather than 0 · ∞."""
+    if ok.all():
+        return clip(log_fn(z), -100.0, None)
+    return where(ok, clip(log_fn(where(ok, z, safe)), -100.0, None), -100.0)
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """ℓ = −w [y max(log x, −100) + (1 − y) max(log(1 − x), −100)] for probabilities x.
+
+    x and y must lie in [0, 1] and have the same shape; ``weight`` broadcasts to the input. The
+    −100 floor is PyTorch's, so x = 0 or 1 gives a finite loss. Gradients are those of this
+    formula (0 where a log is floored); they equal PyTorch's wherever x(1 − x) ≥ 1e-12, while
+    PyTorch's backward divides by max(x(1 − x), 1e-12) there and leaves its target gradient
+    unfloored. For logits use ``binary_cross_entropy_with_logits``, which is stable.
+    """
+    where_ = "binary_cross_entropy"
+    x = loss_input(input, reduction, where_)
+    y = float_target(target, x, where_)
+    for name, arr in (("input", x.data), ("target", y.data)):
+        if not np.all((arr >= 0) & (arr <= 1)):
+            raise ValueError(f"{where_}: every element of {name} must lie in [0, 1], got values "
+                             f"from {np.min(arr)} to {np.max(arr)}")
+    log_x = _log_or_floor(x, x.data > 0, log, 1.0)
+    log_1mx = _log_or_floor(-x, x.data < 1, log1p, 0.0)
+    loss = (y - 1.0) * log_1mx - y * log_x
+    if weight is not None:
+        loss = loss * weight_like(weight, x, "weight", where_)
+    return reduce_loss(loss, reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -119,85 +135,44 @@ def binary_cross_entropy_with_logits(
     with the input's shape (integers and bools are cast); ``pos_weight`` p (default 1)
     broadcasts over the last axis, ``weight`` rescales each element.
     """
-    where = "binary_cross_entropy_with_logits"
-    x = _input(input, reduction, where)
-    y = _float_target(target, x, where)
+    where_ = "binary_cross_entropy_with_logits"
+    x = loss_input(input, reduction, where_)
+    y = float_target(target, x, where_)
     if pos_weight is None:
         loss = (1.0 - y) * x - log_sigmoid(x)
     else:
-        p = _weight(pos_weight, x, "pos_weight", where)
+        p = weight_like(pos_weight, x, "pos_weight", where_)
         loss = (1.0 - y) * x - (1.0 + (p - 1.0) * y) * log_sigmoid(x)
     if weight is not None:
-        loss = loss * _weight(weight, x, "weight", where)
-    return _reduce(loss, reduction)
+        loss = loss * weight_like(weight, x, "weight", where_)
+    return reduce_loss(loss, reduction)
 
 
-def _classes(target: Any, x: Tensor, where: str) -> np.ndarray:
-    """Integer class targets for logits/log-probabilities ``x`` of shape (N, C) or (C,)."""
-    t = _raw(target, where)
-    c = x.shape[-1]
-    if t.shape != x.shape[:-1]:
-        raise ValueError(
-            f"{where}: class targets must have shape {x.shape[:-1]} for input of shape "
-            f"{x.shape}, got {t.shape}"
-        )
-    if t.size and (np.minimum.reduce(t, None) < 0 or np.maximum.reduce(t, None) >= c):
-        raise ValueError(
-            f"{where}: class targets must lie in [0, {c}), got values in [{t.min()}, {t.max()}]"
-        )
-    return t
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False
+           ) -> Tensor:
+    """ℓ = y (log y − x) per element (0 where y = 0), with log-probabilities x; with
+    ``log_target`` the target is log y too: ℓ = e^y (y − x).
 
-
-def _pick(x: Tensor, t: np.ndarray) -> Tensor:
-    """x[n, t_n] for every n (or x[t] for one sample)."""
-    if x.ndim == 1:
-        return x[int(t)]
-    return x[np.arange(x.shape[0]), t]
-
-
-def _check_2d(x: Tensor, where: str) -> None:
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{where}: input must be (N, C) or (C,), got shape {x.shape}")
-
-
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from logits x of shape (N, C) (or (C,)).
-
-    Integer class targets (N,): ℓ_n = −log softmax(x_n)[y_n] = logsumexp(x_n) − x_n[y_n], one
-    fused node that also does the reduction (the engine's ``softmax_cross_entropy``, gradient
-    (softmax(x_n) − e_{y_n}) ḡ, ḡ/N for "mean").
-    Probability targets (N, C) (floats): ℓ_n = −Σ_c y_nc log softmax(x_n)_c. Both are stable:
-    logits like ±1000 give exact finite values. "mean" divides by N.
+    "batchmean" divides the sum by the batch size (axis 0), the true KL divergence per sample;
+    "mean" divides by the number of elements (PyTorch warns about that; this does not). The
+    gradient with respect to a target that is exactly 0 is −x (y log y taken as the constant
+    0 there) where PyTorch gives NaN.
     """
-    where = "cross_entropy"
-    x = _input(input, reduction, where)
-    _check_2d(x, where)
-    raw = _raw(target, where)
-    if raw.dtype.kind in "iu":
-        classes = _classes(raw, x, where)
-        if x.ndim == 1:  # one sample: a batch of one, reduced to a scalar
-            return _reduce(softmax_cross_entropy(x.reshape(1, -1), classes.reshape(1))[0],
-                           reduction)
-        return softmax_cross_entropy(x, classes, reduction)  # one node, reduced
-    if raw.dtype.kind == "f" and raw.shape == x.shape:
-        logp = log_softmax(x, axis=-1)
-        return _reduce(-(_float_target(target, x, where) * logp).sum(axis=-1), reduction)
-    raise ValueError(
-        f"{where}: target must hold integer class indices of shape {x.shape[:-1]} or float "
-        f"probabilities of shape {x.shape}; got dtype {raw.dtype} and shape {raw.shape}"
-    )
-
-
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """ℓ_n = −x_n[y_n] for log-probabilities x (N, C) (e.g. from log_softmax) and integer
-    class targets y (N,)."""
-    where = "nll_loss"
-    x = _input(input, reduction, where)
-    _check_2d(x, where)
-    raw = _raw(target, where)
-    if raw.dtype.kind not in "iu":
-        raise TypeError(f"{where}: targets must be integer class indices, got dtype {raw.dtype}")
-    return _reduce(-_pick(x, _classes(raw, x, where)), reduction)
+    where_ = "kl_div"
+    x = loss_input(input, reduction, where_, extra=("batchmean",))
+    if not isinstance(log_target, (bool, np.bool_)):
+        raise TypeError(f"{where_}: log_target must be a bool, got {log_target!r:.60}")
+    y = float_target(target, x, where_)
+    if log_target:
+        loss = exp(y) * (y - x)
+    else:
+        nz = y.data != 0
+        ylogy = y * log(y) if nz.all() else where(nz, y * log(where(nz, y, 1.0)), 0.0)
+        loss = ylogy - y * x
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / np.asarray(x.shape[0], dtype=x.dtype) if x.ndim else total
+    return reduce_loss(loss, reduction)
 
 
 def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -206,9 +181,74 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
     With x = w·x_n + b and ``reduction="sum"`` this is the notes' L(w, b) = −Σ log σ(y_n (w·x_n
     + b)); "mean" (the default, as in PyTorch) divides it by the number of elements.
     """
-    where = "soft_margin_loss"
-    x = _input(input, reduction, where)
-    y = _float_target(target, x, where)
+    where_ = "soft_margin_loss"
+    x = loss_input(input, reduction, where_)
+    y = float_target(target, x, where_)
     if not np.all(np.abs(y.data) == 1):
-        raise ValueError(f"{where}: targets must be -1 or +1")
-    return _reduce(softplus(-y * x), reduction)
+        raise ValueError(f"{where_}: targets must be -1 or +1")
+    return reduce_loss(softplus(-y * x), reduction)
+
+
+def _float_input(x: Any, name: str, where_: str) -> Tensor:
+    t = as_tensor(x, f"{where_}: {name}")
+    return t if t.dtype.kind == "f" else astype(t, np.float64)
+
+
+def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
+    """‖x‖ over ``axis`` (kept), with the value raised to ε where it is smaller but the
+    gradient of ‖x‖ itself (0 at x = 0), as PyTorch's in-place clamp outside autograd does."""
+    m = np.max(np.abs(x.data), axis=axis, keepdims=True, initial=0.0)
+    m = np.where((m > 0) & np.isfinite(m), m, 1.0).astype(x.dtype)  # ‖x‖ = m ‖x/m‖: no overflow
+    u = x / m
+    s = (u * u).sum(axis=axis, keepdims=True)
+    pos = s.data > 0
+    n = (sqrt(s) if pos.all() else where(pos, sqrt(where(pos, s, 1.0)), 0.0)) * m
+    lift = np.where(n.data < eps, eps - n.data, 0.0).astype(x.dtype)
+    return n + lift if lift.any() else n
+
+
+def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos = Σ_axis (x₁ / max(‖x₁‖, ε)) (x₂ / max(‖x₂‖, ε)), PyTorch's formula, so |cos| ≤ 1.
+
+    x₁ and x₂ broadcast first (``axis`` indexes the broadcast shape); integer inputs become
+    float64 (NumPy's rule). Where a norm is below ε its value is ε but, as in PyTorch, the
+    gradient flows as if it were not clamped (and is 0 through a zero vector's norm).
+    """
+    where_ = "cosine_similarity"
+    a, b = _float_input(x1, "x1", where_), _float_input(x2, "x2", where_)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{where_}: x1 of shape {a.shape} and x2 of shape {b.shape} do not "
+                         "broadcast") from None
+    ax = one_axis(axis, len(shape), where_)
+    eps = check_real(eps, "eps", where_, 0.0)
+    a = a if a.shape == shape else broadcast_to(a, shape)
+    b = b if b.shape == shape else broadcast_to(b, shape)
+    return ((a / _clamped_norm(a, ax, eps)) * (b / _clamped_norm(b, ax, eps))).sum(axis=ax)
+
+
+def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any | None = None,
+               bias: Any | None = None, eps: float = 1e-5) -> Tensor:
+    """y = (x − μ) / √(σ² + ε) · γ + β, with μ and the biased σ² over the last
+    ``len(normalized_shape)`` axes; γ (``weight``) and β (``bias``) have that shape."""
+    where_ = "layer_norm"
+    x = as_tensor(x, where_)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{where_}: input must be floating point, got dtype {x.dtype}")
+    shape = integers(normalized_shape, "normalized_shape", where_)
+    k = len(shape)
+    if not shape or x.ndim < k or x.shape[x.ndim - k:] != shape:
+        raise ValueError(f"{where_}: input of shape {x.shape} does not end in normalized_shape "
+                         f"{shape}")
+    eps = check_real(eps, "eps", where_, 0.0)
+    y, _, _ = _normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is None:
+            continue
+        t = as_tensor(p, f"{where_}: {name}")
+        if t.shape != shape:
+            raise ValueError(f"{where_}: {name} must have shape normalized_shape {shape}, got "
+                             f"{t.shape}")
+        y = y * t if name == "weight" else y + t
+    return y

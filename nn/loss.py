@@ -1,24 +1,33 @@
-"""Loss modules wrapping ``nn.functional``'s losses, with a ``reduction`` of mean, sum or none."""
+"""Loss modules wrapping ``nn.functional``'s losses, with a ``reduction`` of mean, sum or none
+(KLDivLoss also "batchmean"), and CosineSimilarity."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from autograd_mini import Tensor
 
 from . import functional as F
-from ._util import as_tensor
+from ._loss_args import check_reduction, class_weight, ignore_index_arg, smoothing
+from ._util import as_tensor, check_axis, check_flag, check_real
 from .module import Module
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "MSELoss", "NLLLoss", "SoftMarginLoss"]
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CosineSimilarity", "CrossEntropyLoss", "HuberLoss",
+    "KLDivLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss", "SoftMarginLoss",
+]
 
 
 class _Loss(Module):
     """A loss called as ``loss(input, target)``; ``reduction`` is checked at construction."""
 
+    _more_reductions: tuple[str, ...] = ()
+
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = F.check_reduction(reduction, type(self).__name__)
+        self.reduction = check_reduction(reduction, type(self).__name__, self._more_reductions)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
@@ -54,20 +63,53 @@ class BCEWithLogitsLoss(_Loss):
         )
 
 
-class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy from logits with class or probability targets
-    (see ``nn.functional.cross_entropy``)."""
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.reduction)
+def _class_weight(weight: Any, where: str) -> np.ndarray | None:
+    """A per-class weight as a constant 1-d array (its length is checked at each call)."""
+    if weight is None:
+        return None
+    arr = as_tensor(weight, f"{where}: weight")
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: weight must be 1-d, one number per class, got shape "
+                         f"{arr.shape}")
+    return class_weight(weight, arr.shape[0], np.dtype(np.float64), where)
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of log-probabilities: ℓ_n = −x_n[y_n]
-    (see ``nn.functional.nll_loss``)."""
+    """Negative log-likelihood of log-probabilities: ℓ_n = −w_{y_n} x_n[y_n]
+    (see ``nn.functional.nll_loss``; ``weight`` and ``ignore_index`` are keyword-only)."""
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None,
+                 ignore_index: int = -100) -> None:
+        super().__init__(reduction)
+        name = type(self).__name__
+        self.weight = _class_weight(weight, name)
+        self.ignore_index = ignore_index_arg(ignore_index, name)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.nll_loss(input, target, self.reduction)
+        return F.nll_loss(input, target, self.reduction, weight=self.weight,
+                          ignore_index=self.ignore_index)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, ignore_index={self.ignore_index}"
+
+
+class CrossEntropyLoss(NLLLoss):
+    """Softmax cross-entropy from logits with class or probability targets
+    (see ``nn.functional.cross_entropy``; ``weight``, ``ignore_index`` and ``label_smoothing``
+    are keyword-only)."""
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None, ignore_index: int = -100,
+                 label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction, weight=weight, ignore_index=ignore_index)
+        self.label_smoothing = smoothing(label_smoothing, type(self).__name__)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, self.reduction, weight=self.weight,
+                               ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, label_smoothing={self.label_smoothing}"
 
 
 class SoftMarginLoss(_Loss):
@@ -76,3 +118,88 @@ class SoftMarginLoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.soft_margin_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy on probabilities, ℓ = −w [y log x + (1 − y) log(1 − x)] with the
+    logs floored at −100 (see ``nn.functional.binary_cross_entropy``)."""
+
+    def __init__(self, weight: Any | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if weight is not None:
+            arr = as_tensor(weight, "BCELoss: weight")
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"BCELoss: weight must be numeric, got dtype {arr.dtype}")
+        self.weight = weight
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, weight=self.weight,
+                                      reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error: ℓ = |x − y| (see ``nn.functional.l1_loss``)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.l1_loss(input, target, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """ℓ = ½ d²/β for |d| < β, else |d| − ½β (see ``nn.functional.smooth_l1_loss``)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = check_real(beta, "beta", "SmoothL1Loss", 0.0)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, self.reduction, beta=self.beta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, beta={self.beta}"
+
+
+class HuberLoss(_Loss):
+    """ℓ = ½ d² for |d| < δ, else δ (|d| − ½δ) (see ``nn.functional.huber_loss``)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = check_real(delta, "delta", "HuberLoss", 0.0, open_low=True)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, delta=self.delta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class KLDivLoss(_Loss):
+    """ℓ = y (log y − x) for log-probabilities x (see ``nn.functional.kl_div``);
+    ``reduction="batchmean"`` gives the KL divergence per sample."""
+
+    _more_reductions = ("batchmean",)
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = check_flag(log_target, "log_target", "KLDivLoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.kl_div(input, target, self.reduction, log_target=self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
+
+
+class CosineSimilarity(Module):
+    """cos(x₁, x₂) along ``axis`` with norms clamped at ``eps``
+    (see ``nn.functional.cosine_similarity``)."""
+
+    def __init__(self, axis: int = 1, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.axis = check_axis(axis, "CosineSimilarity")
+        self.eps = check_real(eps, "eps", "CosineSimilarity", 0.0)
+
+    def forward(self, x1: Any, x2: Any) -> Tensor:
+        return F.cosine_similarity(x1, x2, axis=self.axis, eps=self.eps)
+
+    def extra_repr(self) -> str:
+        return f"axis={self.axis}, eps={self.eps}"

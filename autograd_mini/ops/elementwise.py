@@ -7,6 +7,7 @@ and, where NumPy and the library differ, the small dispatching helpers at the to
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -297,7 +298,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     negative; β = 0 (PyTorch: inf everywhere), an infinite β and a NaN threshold are refused."""
     real_number(beta, "softplus", "beta")
     real_number(threshold, "softplus", "threshold")
-    if beta == 0 or not np.isfinite(beta) or threshold != threshold:
+    if beta == 0 or not math.isfinite(beta) or threshold != threshold:
         raise ValueError(f"softplus: beta must be finite and nonzero and threshold not NaN, "
                          f"got beta={beta!r}, threshold={threshold!r}")
     if beta == 1 and threshold == 20:

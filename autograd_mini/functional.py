@@ -9,7 +9,8 @@ from typing import Any
 from .checks import Axis, axes, count, is_int, numpy_names, real_number
 from .engine import as_tensor
 from .ops import activation, mathfuncs, movement, scan
-from .ops import einsum as einsum_ops  # the module; its einsum function is imported below
+from .ops import einsum as einsum_ops  # the modules; their functions of the same name are
+from .ops import norm as norm_ops  # imported below
 from .ops.activation import *  # noqa: F403  (each family's __all__, listed below)
 from .ops.einsum import *  # noqa: F403
 from .ops.elementwise import (
@@ -37,6 +38,7 @@ from .ops.elementwise import (
 from .ops.linalg import linear, matmul
 from .ops.mathfuncs import *  # noqa: F403
 from .ops.movement import *  # noqa: F403
+from .ops.norm import *  # noqa: F403
 from .ops.reduce import (
     broadcast_to,
     log_softmax,
@@ -69,13 +71,14 @@ __all__ = [
     "relu", "reshape", "scatter_add", "sigmoid", "softmax", "softmax_cross_entropy", "softplus",
     "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "tanh", "transpose", "var",
     "where",
-    *mathfuncs.__all__, *activation.__all__, *scan.__all__, *einsum_ops.__all__, *movement.__all__,
+    *mathfuncs.__all__, *activation.__all__, *scan.__all__, *norm_ops.__all__,
+    *einsum_ops.__all__, *movement.__all__,
 ]
 
 #: Public functions with integer or bool results (argmax, isnan, …): not differentiable.
 NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
-                      *movement.NOT_DIFFERENTIABLE, *activation.NOT_DIFFERENTIABLE,
-                      *einsum_ops.NOT_DIFFERENTIABLE)
+                      *norm_ops.NOT_DIFFERENTIABLE, *movement.NOT_DIFFERENTIABLE,
+                      *activation.NOT_DIFFERENTIABLE, *einsum_ops.NOT_DIFFERENTIABLE)
 
 
 @numpy_names

@@ -348,6 +348,41 @@ class Tensor:
     def mish(self) -> Tensor: return F["mish"](self)
     @numpy_names
     def softmin(self, axis: int = -1) -> Tensor: return F["softmin"](self, axis)
+    # reductions, scans and orderings
+    @numpy_names
+    def prod(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return F["prod"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
+    def cumsum(self, axis: int | None = None) -> Tensor: return F["cumsum"](self, axis=axis)
+    @numpy_names
+    def cumprod(self, axis: int | None = None) -> Tensor: return F["cumprod"](self, axis=axis)
+    @numpy_names
+    def logcumsumexp(self, axis: int | None = None) -> Tensor:
+        return F["logcumsumexp"](self, axis=axis)
+    @numpy_names
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return F["argmax"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return F["argmin"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
+    def any(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return F["any"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
+    def all(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return F["all"](self, axis=axis, keepdims=keepdims)
+    @numpy_names
+    def sort(self, axis: int | None = -1, descending: bool = False) -> Tensor:
+        return F["sort"](self, axis=axis, descending=descending)
+    @numpy_names
+    def argsort(self, axis: int | None = -1, descending: bool = False) -> Tensor:
+        return F["argsort"](self, axis=axis, descending=descending)
+    @numpy_names
+    def topk(self, k: int, axis: int | None = -1, largest: bool = True) -> tuple[Tensor, Tensor]:
+        return F["topk"](self, k, axis=axis, largest=largest)
+    @numpy_names
+    def norm(self, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        return F["norm"](self, ord=ord, axis=axis, keepdims=keepdims)
     # linear algebra
     def dot(self, other: ArrayLike) -> Tensor: return F["dot"](self, other)
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:

@@ -16,7 +16,7 @@ import numpy as np
 from ..checks import numpy_names, one_axis, real_number
 from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
-from .elementwise import abs, exp_of, masked, neg, raw, sigmoid_of, softplus, tanh, where
+from .elementwise import abs, exp_of, masked, neg, raw, select, sigmoid_of, softplus, tanh
 from .mathfuncs import erf, erf_array
 from .reduce import softmax
 
@@ -33,13 +33,6 @@ _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)  # φ(0)
 _SQRT_8_OVER_PI = 2 * math.sqrt(2 / math.pi)
 _KAPPA = 0.044715  # the cubic term of GELU's tanh approximation
-
-
-def _select(mask: np.ndarray, a: Any, b: Any) -> Any:
-    """``where(mask, a, b)`` for a constant mask: NumPy's on arrays, recorded on Tensors."""
-    if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return where(mask, a, b)
-    return np.where(mask, a, b)
 
 
 def _tanh_of(x: Any) -> Any:
@@ -162,7 +155,7 @@ def _elu_grad(g: Any, x: Any, alpha: float, scale: float, input_scale: float) ->
     # digits far out on the negative side
     pos = raw(x) > 0
     e = exp_of(masked(x, ~pos) * input_scale if input_scale != 1 else masked(x, ~pos))
-    return (g * _select(pos, scale, e * (alpha * scale * input_scale)),)
+    return (g * select(pos, scale, e * (alpha * scale * input_scale)),)
 
 
 def _elu(x: Any, alpha: float = 1.0) -> tuple[Any, Any]:
@@ -222,7 +215,7 @@ def _hardswish(x: Any) -> tuple[Any, Any]:
 
 def _hardswish_vjp(g: Any, x: Any, needs: Any) -> Grads:
     v = raw(x)
-    return (g * _select((v > -3) & (v < 3), x / 3 + 0.5, (v >= 3).astype(v.dtype)),)
+    return (g * select((v > -3) & (v < 3), x / 3 + 0.5, (v >= 3).astype(v.dtype)),)
 
 
 _HARDTANH = primitive("hardtanh", _hardtanh, lambda g, keep, needs, min_val=-1.0, max_val=1.0: (

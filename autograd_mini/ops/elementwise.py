@@ -47,6 +47,14 @@ _SAME_SIZE_INT = {np.dtype(f): np.dtype(i) for f, i in
                   ((np.float16, np.int16), (np.float32, np.int32), (np.float64, np.int64))}
 
 
+def select(mask: np.ndarray, a: Any, b: Any) -> Any:
+    """``a`` where the constant ``mask`` holds, else ``b``: NumPy's on arrays, the recorded
+    ``where`` when either is a Tensor."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return where(mask, a, b)
+    return np.where(mask, a, b)
+
+
 def exp_of(x: Any) -> Any:
     """e^x: NumPy's on an array, the recorded op on a Tensor."""
     return exp(x) if isinstance(x, Tensor) else np.exp(x)

@@ -1,0 +1,132 @@
+"""Norms, as numpy.linalg.norm: vector p-norms (any real p, ±inf, 0) and the matrix norms that
+need no singular values (Frobenius, 1, −1, ±inf), scaled so that they neither overflow nor
+underflow, with gradients that are 0 (a subgradient) where the norm is not differentiable."""
+
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+import numpy as np
+
+from ..checks import count, flag, is_int, numpy_names, one_axis, real_number
+from ..engine import as_tensor, primitive
+from ..tensor import FUNCTIONS, Tensor
+from . import elementwise as E
+from . import reduce as R
+from . import shape as S
+
+__all__ = ["norm"]
+
+#: Public functions with integer or bool results: no gradient, so no catalog spec.
+NOT_DIFFERENTIABLE: tuple[str, ...] = ()
+
+Axes = tuple[int, ...] | None
+Grads = tuple[Any, ...]
+
+
+def _one_axis(a: int, ndim: int, shape: tuple[int, ...]) -> int:
+    """``one_axis`` with the tensor's shape in its error."""
+    try:
+        return one_axis(a, ndim, "norm")
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{exc} (shape {shape})") from None
+
+
+def _norm(x: Any, p: float = 2.0, axis: Axes = None, keepdims: bool = False) -> tuple[Any, Any]:
+    """(Σ|x|^p)^(1/p) over axis (max|x| for p = ∞, min|x| for −∞, the count of non-zeros for 0);
+    x̄ = ḡ sign(x) (|x|/‖x‖)^(p−1), 0 where x = 0 or ‖x‖ = 0 (±∞: ḡ sign(x) at the extreme,
+    split between ties; 0 for p = 0)"""
+    a = np.abs(x)
+    if p == 0:
+        out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+    elif math.isinf(p):
+        out = (np.max if p > 0 else np.min)(a, axis=axis, keepdims=keepdims)
+    elif p == 1:
+        out = np.sum(a, axis=axis, keepdims=keepdims)
+    else:
+        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)) if p == 2 else None
+        fi = np.finfo(x.dtype)
+        if out is None or not np.all((out > np.sqrt(fi.smallest_normal / fi.eps)) &
+                                     (out < np.sqrt(fi.max))):
+            # scaled by the largest |x| (the smallest for p < 0): no overflow, no underflow
+            s = np.max(a, axis, keepdims=True, initial=0) if p > 0 else \
+                np.min(a, axis, keepdims=True, initial=np.inf)
+            s = np.where((s > 0) & np.isfinite(s), s, np.ones((), x.dtype))
+            out = s * np.sum((a / s) ** p, axis=axis, keepdims=True) ** (1 / p)
+            out = out if keepdims else np.squeeze(out, axis=axis)
+    return out, (x, out)
+
+
+def _norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
+              keepdims: bool = False) -> Grads:
+    x, out = saved
+    xr, shape = E.raw(x), E.raw(x).shape
+    gk, o = R.kept(g, shape, axis, keepdims), R.kept(out, shape, axis, keepdims)
+    if p == 0:
+        return (gk * np.zeros(shape, xr.dtype),)
+    if math.isinf(p):
+        hit = np.abs(xr) == E.raw(o)
+        return (gk * (np.sign(xr) * hit / np.sum(hit, axis, keepdims=True)).astype(xr.dtype),)
+    if p == 1:
+        return (gk * np.sign(xr),)
+    # the 2-norm's x/‖x‖ is smooth at x_i = 0; for p > 2 the derivative there is 0, below 2 ∞
+    zero = (E.raw(o) == 0) | ((xr == 0) & (p != 2))
+    r = E.select(zero, 1.0, x) / E.select(E.raw(o) == 0, 1.0, o)  # finite everywhere, also masked
+    d = r if p == 2 else r * (E.abs(r) if isinstance(r, Tensor) else np.abs(r)) ** (p - 2)
+    return (E.masked(gk * d, ~zero),)
+
+
+_NORM = primitive("norm", _norm, _norm_vjp, floating=True, smooth=False, domain=("nonzero",))
+_BAD_MATRIX = "matrix norms ord=2, -2 and 'nuc' need singular values and are not supported"
+
+
+@numpy_names
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """‖x‖ as numpy.linalg.norm: over one axis ord None/2, 1, ±inf, 0 (the count of non-zeros,
+    gradient 0) or any real p, (Σ|x|^p)^(1/p); over two axes (or axis=None on a matrix) ord
+    None/'fro' (√Σx²), 1, −1 (max, min column sum of |x|), inf, −inf (row sums). Matrix ord 2,
+    −2 and 'nuc' raise ValueError (they need an SVD). axis=None with ord=None: 2-norm of all
+    elements. x̄ = ḡ x / ‖x‖ for the 2-norm, 0 at x = 0 (a subgradient, as PyTorch)."""
+    x = as_tensor(x, where="norm")
+    keepdims, nd = flag(keepdims, "norm", "keepdims"), x.ndim
+    if not (ord is None or isinstance(ord, str)):
+        real_number(ord, "norm", "ord")
+    if axis is None:
+        if ord is None:
+            return _NORM(x, p=2.0, axis=None, keepdims=keepdims)
+        if nd not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} with axis=None needs a 1-d or 2-d tensor "
+                             f"(NumPy's rule), got shape {x.shape}")
+    items = tuple(range(nd)) if axis is None else (axis,) if is_int(axis) else axis
+    if not isinstance(items, (tuple, list)) or not items or not builtins.all(map(is_int, items)):
+        raise TypeError(f"norm: axis must be None, an int or a tuple of ints, got {axis!r}")
+    if len(items) > 2:
+        raise ValueError(f"norm: axis {axis!r} has more than 2 axes (shape {x.shape})")
+    ax = tuple(_one_axis(a, nd, x.shape) for a in items)
+    if nd == 0 or (len(ax) == 2 and ax[0] == ax[1]):
+        raise ValueError(f"norm: axis {axis!r} is invalid for shape {x.shape}")
+    full = count(x.shape, ax) == 0
+    if len(ax) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"norm: invalid norm order {ord!r} for vectors (shape {x.shape})")
+        if full and ord in (np.inf, -np.inf):
+            raise ValueError(f"norm: ord={ord} of an empty slice (shape {x.shape}, axis {ax[0]})")
+        return _NORM(x, p=2.0 if ord is None else float(ord), axis=ax, keepdims=keepdims)
+    if ord in (None, "fro"):
+        return _NORM(x, p=2.0, axis=tuple(sorted(ax)), keepdims=keepdims)
+    if ord in (2, -2, "nuc"):
+        raise ValueError(f"norm: {_BAD_MATRIX} (got ord={ord!r}, shape {x.shape})")
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices (shape {x.shape})")
+    if full:
+        raise ValueError(f"norm: ord={ord} of an empty matrix (shape {x.shape}, axis {ax})")
+    rows, cols = ax if ord in (1, -1) else ax[::-1]  # 1: max over columns of Σ_rows |x|
+    sums = _NORM(x, p=1.0, axis=(rows,), keepdims=True)
+    out = (R.max if ord > 0 else R.min)(sums, axis=cols, keepdims=True)
+    return out if keepdims else S.reshape(out, tuple(n for i, n in enumerate(x.shape)
+                                                     if i not in ax))
+
+
+FUNCTIONS.update(norm=norm)

@@ -214,7 +214,8 @@ def test_tensor_methods_refuse_junk_clearly(name: str, args: list[Any]) -> None:
     extra = (op, "Tensor", "comparison", "backward", "requires_grad", {
         "add": "add", "sub": "sub", "mul": "mul", "truediv": "div", "pow": "pow",
         "matmul": "matmul", "getitem": "getitem", "eq": "==", "ne": "!=", "lt": "<",
-        "le": "<=", "gt": ">", "ge": ">=", "ound": "round"}.get(op, op))
+        "le": "<=", "gt": ">", "ge": ">=", "ound": "round", "mod": "remainder",
+        "floordiv": "floor_divide"}.get(op, op))
     check_call(method, tuple(args), {}, extra)
 
 

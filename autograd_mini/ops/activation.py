@@ -236,7 +236,7 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
 
 def relu6(x: Any) -> Tensor:
     """min(max(x, 0), 6), i.e. hardtanh(x, 0, 6); the gradient is 0 at 0 and at 6."""
-    return _HARDTANH(x, min_val=0.0, max_val=6.0)
+    return _HARDTANH(as_tensor(x, where="relu6"), min_val=0.0, max_val=6.0)
 
 
 # --------------------------------------------------------------------------- softmin

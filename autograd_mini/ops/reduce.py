@@ -139,14 +139,14 @@ def _logsumexp_vjp(g: Any, saved: Any, needs: Any, axis: Axes = None,
 
 def _softmax(x: Any, axis: int = -1) -> tuple[Any, Any]:
     """s = e^(x − m) / Σ e^(x − m);  x̄ = s ⊙ (ḡ − Σ ḡ ⊙ s)"""
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))  # (initial: 0 elements)
     out = e / np.sum(e, axis=axis, keepdims=True)
     return out, out
 
 
 def _log_softmax(x: Any, axis: int = -1) -> tuple[Any, Any]:
     """x − logsumexp(x);  x̄ = ḡ − e^out Σ ḡ"""
-    z = x - np.max(x, axis=axis, keepdims=True)
+    z = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     out = z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
     return out, out
 

@@ -24,6 +24,14 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {}
 F = FUNCTIONS
 
 
+def torch_name(name: str, ours: str) -> Any:
+    """A property for a PyTorch spelling: reading it raises AttributeError naming ``ours``."""
+    def refuse(self: Any) -> Any:
+        raise AttributeError(f"'Tensor' object has no attribute {name!r} (a PyTorch name): "
+                             f"use {ours}")
+    return property(refuse)
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -242,15 +250,16 @@ class Tensor:
         writing into an array (``p.data -= lr * p.grad``) uses the Tensors' data."""
         return array_ufunc(ufunc, method, inputs, kwargs)
 
-    def __getattr__(self, name: str) -> Any:
-        """Only reached for a missing attribute: name our spelling of a PyTorch one."""
-        if not isinstance(name, str):
-            raise TypeError(f"attribute name must be a string, got {type(name).__name__}")
-        hint = TORCH_NAMES.get(name)
-        if hint is None:
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        raise AttributeError(f"'Tensor' object has no attribute {name!r} (a PyTorch name): "
-                             f"use {hint}")
+    # PyTorch's spellings: reading one raises an AttributeError that names ours. (Properties,
+    # not __getattr__: a class with __getattr__ makes every attribute read of every Tensor slow.)
+    view = torch_name("view", ".reshape(...)")
+    view_as = torch_name("view_as", ".reshape(other.shape)")
+    unsqueeze = torch_name("unsqueeze", ".expand_dims(axis)")
+    permute = torch_name("permute", ".transpose(*axes)")
+    zero_ = torch_name("zero_", ".grad = None or .zero_grad() (gradients), or x.data[...] = 0")
+    dim = torch_name("dim", ".ndim")
+    numel = torch_name("numel", ".size")
+    clamp = torch_name("clamp", ".clip(a_min, a_max)")
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
@@ -456,11 +465,6 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
                     "library's function of that name, or the tensor's .data")
 
 
-#: PyTorch spellings and ours.
-TORCH_NAMES = {"view": ".reshape(...)", "view_as": ".reshape(other.shape)",
-               "unsqueeze": ".expand_dims(axis)", "permute": ".transpose(*axes)",
-               "zero_": ".grad = None or .zero_grad() (gradients), or x.data[...] = 0",
-               "dim": ".ndim", "numel": ".size", "clamp": ".clip(a_min, a_max)"}
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

@@ -169,10 +169,11 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
     """Run ``op.forward`` on the arrays of ``args`` (quietly: IEEE results, no warnings) and
     record a node if an input requires grad, grad mode is on and the output is floating."""
     s = STATE.s
-    arrays, needs = [], []  # (plain loops: cheaper than map or a comprehension here)
+    arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
     for a in args:
         arrays.append(a.data)
         needs.append(a._rg)
+        parents.append(a._node or a)  # the node that made it, or the leaf itself
     try:
         try:
             out, saved = s.quiet.run(op.forward, *arrays, **attrs)
@@ -191,12 +192,9 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
     if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
         return wrap(out)
-    parents = []
-    for a in args:
-        parents.append(a._node or a)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
-    held = protect(args, arrays, out, saved)
+    held = None if saved is None and out.base is None else protect(args, arrays, out, saved)
     if held is None and not s.anomaly:
         return wrap(out, Node(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope))
     node = LockingNode(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope)

@@ -36,8 +36,10 @@ from .activation import (
     Tanh,
 )
 from .checkpoint import CheckpointError, load, save
+from .containers import Flatten, ModuleDict, ModuleList, Unflatten
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout
+from .embedding import Embedding
 from .layers import MLP, Linear, Sequential
 from .loss import (
     BCELoss,
@@ -53,6 +55,7 @@ from .loss import (
     SoftMarginLoss,
 )
 from .module import IncompatibleKeys, Module, StateDictError
+from .multihead import MultiheadAttention
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
 
@@ -69,6 +72,8 @@ __all__ = [
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
+    "Flatten",
     "GradientMonitor",
     "GradientReport",
     "Hardsigmoid",
@@ -86,6 +91,9 @@ __all__ = [
     "MSELoss",
     "Mish",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ReLU",
@@ -101,6 +109,7 @@ __all__ = [
     "Softsign",
     "StateDictError",
     "Tanh",
+    "Unflatten",
     "functional",
     "init",
     "load",

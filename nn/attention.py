@@ -13,7 +13,7 @@ from autograd_mini import Tensor, astype, matmul, softmax, transpose, where
 from ._util import as_tensor, check_flag, check_real, check_rng
 from .dropout import dropout
 
-__all__ = ["scaled_dot_product_attention"]
+__all__ = ["scaled_dot_product_attention", "softmax_rows"]
 
 WHERE = "scaled_dot_product_attention"
 
@@ -50,7 +50,7 @@ def _mask(attn_mask: Any, shape: tuple[int, ...], dtype: np.dtype
     return None, Tensor(raw, dtype=dtype)
 
 
-def _softmax_rows(scores: Tensor) -> Tensor:
+def softmax_rows(scores: Tensor) -> Tensor:
     """softmax over the last axis; a row with no finite score (all masked) gets weights 0,
     as PyTorch gives, instead of 0/0."""
     if scores.shape[-1] == 0:
@@ -106,7 +106,7 @@ def scaled_dot_product_attention(
         scores = where(allowed, scores, -np.inf)
     if added is not None:
         scores = scores + added
-    weights = _softmax_rows(scores)
+    weights = softmax_rows(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True, gen)
     return matmul(weights, v)

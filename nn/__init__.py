@@ -37,6 +37,7 @@ from .activation import (
 )
 from .checkpoint import CheckpointError, load, save
 from .containers import Flatten, ModuleDict, ModuleList, Unflatten
+from .conv import Conv1d, Conv2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout
 from .embedding import Embedding
@@ -58,6 +59,7 @@ from .module import IncompatibleKeys, Module, StateDictError
 from .multihead import MultiheadAttention
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
     "CELU",
@@ -65,10 +67,14 @@ __all__ = [
     "GELU",
     "MLP",
     "SELU",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "CheckpointError",
+    "Conv1d",
+    "Conv2d",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
@@ -89,6 +95,7 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Mish",
     "Module",
     "ModuleDict",

@@ -41,16 +41,41 @@ from ._loss_args import float_target, loss_input, reduce_loss, weight_like
 from ._util import as_tensor, check_real
 from .attention import scaled_dot_product_attention
 from .classification import cross_entropy, nll_loss
+from .conv import conv1d, conv2d
 from .dropout import dropout
 from .layers import linear
 from .normalization import _normalize
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_similarity",
-    "cross_entropy", "dropout", "huber_loss", "kl_div", "l1_loss", "layer_norm", "leaky_relu",
-    "linear", "log_sigmoid", "log_softmax", "mse_loss", "nll_loss", "relu",
-    "scaled_dot_product_attention", "sigmoid", "smooth_l1_loss", "soft_margin_loss", "softmax",
-    "softplus", "tanh",
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "cosine_similarity",
+    "cross_entropy",
+    "dropout",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_sigmoid",
+    "log_softmax",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "scaled_dot_product_attention",
+    "sigmoid",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "softmax",
+    "softplus",
+    "tanh",
 ]
 
 

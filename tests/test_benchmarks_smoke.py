@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ["per_op", "deep_chain", "mlp", "mlp_memory", "moons", "hvp", "import"]
+WORKLOADS = ["per_op", "deep_chain", "mlp", "mlp_memory", "moons", "hvp", "import", "cnn"]
 
 
 def test_quick_run_writes_every_workload(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ WORKLOADS: dict[str, tuple[str, bool]] = {
     "moons": ("moons", True),
     "hvp": ("hvp", True),
     "import": ("imports", False),
+    "cnn": ("cnn", True),
 }
 
 

@@ -1,0 +1,290 @@
+"""Conv1d/Conv2d and the pooling layers against PyTorch (float64, identical weights),
+gradcheck and gradgradcheck, dtypes, initialisation and errors."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import Tensor
+from nn.conv import Conv1d, Conv2d, conv1d, conv2d
+from nn.pooling import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    MaxPool2d,
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    max_pool2d,
+)
+
+torch = pytest.importorskip("torch")
+RNG = np.random.default_rng
+TOL = 1e-10
+# PyTorch's own note on asymmetric "same" padding, not ours
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Any:
+    """Tiny convolutions: PyTorch's thread pool on a busy machine costs 30× the work."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _close(a: Any, b: Any) -> None:
+    a = a.data if isinstance(a, Tensor) else a
+    np.testing.assert_allclose(a, b.detach().numpy(), rtol=0, atol=TOL)
+
+
+def _check_conv(layer: Any, ref: Any, x: np.ndarray, rng: np.random.Generator) -> None:
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(layer.weight.data))
+        if layer.bias is not None:
+            ref.bias.copy_(torch.tensor(layer.bias.data))
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = layer(xa), ref(xt)
+    _close(y, yt)
+    g = rng.normal(size=yt.shape)
+    y.backward(g)
+    yt.backward(torch.tensor(g))
+    _close(xa.grad, xt.grad)
+    _close(layer.weight.grad, ref.weight.grad)
+    if layer.bias is not None:
+        _close(layer.bias.grad, ref.bias.grad)
+
+
+CONV2D_GRID = list(itertools.product(
+    [1, 2, (2, 3), 3], [1, 2], [0, 1, "same", "valid", (1, 0)], [1, (2, 1)], [1, 2, 4],
+    [True, False]))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_matches_torch_on_a_grid(bias: bool) -> None:
+    rng = RNG(0)
+    for k, s, p, d, groups, _ in [c for c in CONV2D_GRID if c[-1] == bias]:
+        if p == "same" and s != 1:
+            continue
+        layer = Conv2d(4, 8, k, stride=s, padding=p, dilation=d, groups=groups, bias=bias,
+                       rng=rng)
+        ref = torch.nn.Conv2d(4, 8, k, stride=s, padding=p, dilation=d, groups=groups,
+                              bias=bias, dtype=torch.float64)
+        assert [(n, v.shape) for n, v in layer.named_parameters()] == \
+            [(n, tuple(v.shape)) for n, v in ref.named_parameters()]
+        _check_conv(layer, ref, rng.normal(size=(2, 4, 7, 6)), rng)
+
+
+def test_conv1d_matches_torch_on_a_grid() -> None:
+    rng = RNG(1)
+    for k, s, p, d, groups, bias in itertools.product(
+            [1, 2, 3], [1, 2], [0, 2, "same", "valid", (1,)], [1, 2], [1, 2, 4], [True, False]):
+        if p == "same" and s != 1:
+            continue
+        layer = Conv1d(4, 4, k, stride=s, padding=p, dilation=d, groups=groups, bias=bias,
+                       rng=rng)
+        ref = torch.nn.Conv1d(4, 4, k, stride=s, padding=p, dilation=d, groups=groups,
+                              bias=bias, dtype=torch.float64)
+        _check_conv(layer, ref, rng.normal(size=(3, 4, 9)), rng)
+
+
+def test_unbatched_input_and_functional_forms() -> None:
+    rng = RNG(2)
+    x, w, b = rng.normal(size=(3, 6, 5)), rng.normal(size=(4, 3, 2, 2)), rng.normal(size=4)
+    ref = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), 1, 1)
+    _close(conv2d(x, Tensor(w), b, padding=1), ref)
+    x1, w1 = rng.normal(size=(3, 8)), rng.normal(size=(2, 3, 3))
+    _close(conv1d(x1, w1, stride=2), torch.nn.functional.conv1d(
+        torch.tensor(x1), torch.tensor(w1), stride=2))
+
+
+def test_second_order_matches_torch() -> None:
+    rng = RNG(3)
+    x, w = rng.normal(size=(2, 4, 6, 5)), rng.normal(size=(6, 2, 3, 2))
+    v = rng.normal(size=x.shape)
+    xa, wa = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    (gx,) = torch.autograd.grad(
+        (torch.nn.functional.conv2d(xt, wt, None, 2, 1, (1, 2), 2) ** 2).sum(), [xt],
+        create_graph=True)
+    (gx * torch.tensor(v)).sum().backward()
+    (conv2d(xa, wa, None, 2, 1, (1, 2), 2) ** 2).sum().backward(create_graph=True)
+    gxa = xa.grad
+    assert gxa is not None
+    xa.grad = wa.grad = None
+    (gxa * v).sum().backward()
+    _close(xa.grad, xt.grad)
+    _close(wa.grad, wt.grad)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(0, 1),
+       st.integers(1, 2), st.sampled_from([1, 2]), st.integers(0, 2**31))
+def test_conv2d_gradcheck_and_gradgradcheck(kh: int, kw: int, s: int, p: int, d: int,
+                                            groups: int, seed: int) -> None:
+    rng = RNG(seed)
+    x = rng.normal(size=(2, 2, 5, 5))
+    w, b = rng.normal(size=(2, 2 // groups, kh, kw)), rng.normal(size=2)
+
+    def f(x: Any, w: Any, b: Any) -> Tensor:
+        return conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=groups)
+
+    assert am.gradcheck(f, [x, w, b])
+    assert am.gradgradcheck(lambda x, w, b: (f(x, w, b) ** 2).sum(), [x, w, b])
+
+
+def test_conv1d_gradcheck_and_gradgradcheck() -> None:
+    rng = RNG(4)
+    x, w = rng.normal(size=(2, 2, 7)), rng.normal(size=(4, 1, 3))
+
+    for kw in ({"stride": 2, "padding": 1}, {"padding": "same", "dilation": 2}):
+        def f(x: Any, w: Any, kw: Any = kw) -> Tensor:
+            return conv1d(x, w, groups=2, **kw)
+
+        assert am.gradcheck(f, [x, w])
+        assert am.gradgradcheck(lambda x, w, f=f: (f(x, w) ** 3).sum(), [x, w])
+
+
+def test_init_is_pytorch_default_seeded_and_float32_kept() -> None:
+    layer = Conv2d(4, 6, (3, 2), groups=2, rng=RNG(5))
+    bound = 1 / np.sqrt(2 * 3 * 2)  # fan_in = in/groups · KH · KW
+    ref = RNG(5)
+    np.testing.assert_array_equal(layer.weight.data, ref.uniform(-bound, bound, (6, 2, 3, 2)))
+    np.testing.assert_array_equal(layer.bias.data, ref.uniform(-bound, bound, 6))  # type: ignore[union-attr]
+    tl = torch.nn.Conv2d(4, 6, (3, 2), groups=2)
+    assert float(tl.weight.detach().abs().max()) <= bound
+    assert float(tl.bias.detach().abs().max()) <= bound
+    am.manual_seed(9)
+    a = Conv1d(3, 2, 2).weight.data
+    am.manual_seed(9)
+    np.testing.assert_array_equal(Conv1d(3, 2, 2).weight.data, a)
+    c32 = Conv2d(2, 3, 3, padding=1, dtype=np.float32, rng=RNG(0))
+    x = Tensor(RNG(1).normal(size=(2, 2, 5, 5)).astype(np.float32), requires_grad=True)
+    y = max_pool2d(c32(x), 2)
+    y = avg_pool2d(y, 2, 1) + adaptive_avg_pool2d(y, 1)
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad is not None and x.grad.dtype == np.float32
+    assert c32.weight.grad is not None and c32.weight.grad.dtype == np.float32
+
+
+def test_reprs() -> None:
+    assert repr(Conv2d(1, 8, 3, padding=1, rng=RNG(0))).startswith(
+        "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))")
+    assert Conv1d(4, 2, 3, padding="same", dilation=2, groups=2, bias=False,
+                  rng=RNG(0)).extra_repr() == ("4, 2, kernel_size=(3,), stride=(1,), "
+                                               "padding='same', dilation=(2,), groups=2, "
+                                               "bias=False")
+    assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(AdaptiveAvgPool2d(1)) == "AdaptiveAvgPool2d(output_size=(1, 1))"
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: Conv2d(3, 4, 3, rng=RNG(0))(np.ones((1, 2, 5, 5))), "has 2 channels"),
+    (lambda: Conv2d(3, 4, 3, rng=RNG(0))(np.ones((1, 3, 2, 5))), "bigger than the padded"),
+    (lambda: conv1d(np.ones((1, 2, 3)), np.ones((1, 2, 3)), dilation=2), "bigger than"),
+    (lambda: Conv2d(3, 4, 3, groups=2), "groups=2 must divide"),
+    (lambda: conv2d(np.ones((1, 4, 5, 5)), np.ones((3, 2, 1, 1)), groups=2), "does not divide"),
+    (lambda: Conv2d(3, 4, 3, stride=2, padding="same"), "padding='same'"),
+    (lambda: conv1d(np.ones((1, 1, 5)), np.ones((1, 1, 3)), stride=2, padding="same"),
+     "padding='same'"),
+    (lambda: Conv2d(3, 4, 3, padding="full"), "padding must be"),
+    (lambda: Conv2d(3, 4, (3, 3, 3)), "kernel_size"),
+    (lambda: conv2d(np.ones((5, 5)), np.ones((1, 1, 3, 3))), "input must be 4-d"),
+    (lambda: conv2d(np.ones((2, 5, 5)), np.ones((1, 1, 3, 3))), r"shape \(2, 5, 5\) has 2"),
+    (lambda: conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 0, 3))), "empty kernel"),
+    (lambda: conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), np.ones(2)), "bias of shape"),
+    (lambda: MaxPool2d(2, padding=2), "at most half"),
+    (lambda: max_pool2d(np.ones((1, 1, 2, 2)), 3), "bigger than the padded"),
+    (lambda: avg_pool2d(np.ones((2, 2)), 2), "input must be"),
+    (lambda: AdaptiveAvgPool2d(0), "output_size"),
+])
+def test_clear_errors(call: Any, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def _fits(k: Any, p: Any) -> bool:
+    """PyTorch's rule: padding at most half the kernel size."""
+    ks = k if isinstance(k, tuple) else (k, k)
+    ps = p if isinstance(p, tuple) else (p, p)
+    return all(2 * pp <= kk for pp, kk in zip(ps, ks, strict=True))
+
+
+POOL_GRID: list[tuple[Any, Any, Any]] = [
+    (k, s, p) for k, s, p in itertools.product([1, 2, 3, (2, 3)], [None, 1, 2], [0, 1, (1, 0)])
+    if _fits(k, p)]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pools_match_torch_including_ties(kind: str) -> None:
+    rng = RNG(6)
+    ours, theirs = {"max": (MaxPool2d, torch.nn.MaxPool2d),
+                    "avg": (AvgPool2d, torch.nn.AvgPool2d)}[kind]
+    for k, s, p in POOL_GRID:
+        for x in (rng.normal(size=(2, 3, 7, 6)), rng.integers(0, 3, (2, 3, 7, 6)) * 1.0):
+            xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+            y, yt = ours(k, s, p)(xa), theirs(k, s, p)(xt)
+            _close(y, yt)
+            g = rng.normal(size=yt.shape)
+            y.backward(g)
+            yt.backward(torch.tensor(g))
+            _close(xa.grad, xt.grad)
+
+
+@pytest.mark.parametrize("size", [1, (1, 1), 2, (3, 2), (5, None), (7, 6), (4, 5)])
+def test_adaptive_avg_pool_matches_torch(size: Any) -> None:
+    x = RNG(7).normal(size=(2, 3, 7, 6))
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, yt = AdaptiveAvgPool2d(size)(xa), torch.nn.AdaptiveAvgPool2d(size)(xt)
+    _close(y, yt)
+    g = RNG(8).normal(size=yt.shape)
+    y.backward(g)
+    yt.backward(torch.tensor(g))
+    _close(xa.grad, xt.grad)
+    _close(adaptive_avg_pool2d(x[0], size), torch.nn.functional.adaptive_avg_pool2d(
+        torch.tensor(x[0]), size))
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.sampled_from(POOL_GRID), st.integers(0, 2**31))
+def test_pools_gradcheck_and_gradgradcheck(ksp: Any, seed: int) -> None:
+    k, s, p = ksp
+    x = [RNG(seed).normal(size=(1, 2, 5, 4))]
+    for f in (lambda t: max_pool2d(t, k, s, p), lambda t: avg_pool2d(t, k, s, p),
+              lambda t: adaptive_avg_pool2d(t, (2, 3))):
+        assert am.gradcheck(f, x)
+        assert am.gradgradcheck(lambda t, f=f: (f(t) ** 2).sum(), x)
+
+
+def test_unbatched_pools() -> None:
+    x = RNG(9).normal(size=(3, 6, 5))
+    _close(max_pool2d(x, 2, 1, 1), torch.nn.functional.max_pool2d(torch.tensor(x), 2, 1, 1))
+    _close(avg_pool2d(x, 3, 2, 1), torch.nn.functional.avg_pool2d(torch.tensor(x), 3, 2, 1))
+
+
+def test_cnn_benchmark_nets_agree_after_a_step() -> None:
+    """The benchmark's three digits CNNs (ours, hand im2col NumPy, PyTorch) take the same
+    first Adam step; step_fns raises otherwise."""
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    added = root not in sys.path
+    if added:
+        sys.path.insert(0, root)
+    try:
+        from benchmarks.workloads import cnn
+        fns = cnn.step_fns(8, np.float64, real=False)
+    finally:
+        if added:
+            sys.path.remove(root)
+    assert set(fns) == {"autograd_mini", "numpy", "torch"}
+    losses = [fns[k]() for k in ("autograd_mini", "numpy", "torch")]
+    assert max(losses) - min(losses) < 1e-6 * abs(losses[1])

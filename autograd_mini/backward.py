@@ -10,7 +10,7 @@ from typing import Any, overload
 import numpy as np
 
 from .checks import as_array
-from .grad_mode import STATE, AnomalyError
+from .grad_mode import STATE, VJP_SCOPE, AnomalyError
 from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
@@ -46,12 +46,15 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
     found: list[tuple[Node, Any]] = []
     leaves = {id(root): [root, g0]}
     if root._node is not None:
-        prev, STATE.s.grad_enabled = STATE.s.grad_enabled, create_graph  # record VJPs if asked
+        s = STATE.s
+        prev, s.grad_enabled = (s.grad_enabled, s.scope), create_graph  # record VJPs if asked,
+        if create_graph:  # in a scope of their own (drawings tell them from the forward's)
+            s.scope = (*s.scope, VJP_SCOPE)
         try:
             with np.errstate(all="ignore"):
                 leaves, found = sweep(root._node, g0, keep, create_graph, want)
         finally:
-            STATE.s.grad_enabled = prev
+            s.grad_enabled, s.scope = prev
     if inputs is not None:
         got = {id(v[0]): v[1] for v in leaves.values()} | {id(n): g for n, g in found}
         return [_handed_out(got.get(id(t._node or t))) for t in inputs]

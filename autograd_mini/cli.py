@@ -50,6 +50,12 @@ def _graph(args: argparse.Namespace) -> int:
                                "ending in " + ", ".join(FORMATS))
         if not Path(args.output).resolve().parent.is_dir():
             raise CommandError(f"the folder of {args.output!r} does not exist")
+    if args.frames is not None:
+        if Path(args.frames).suffix.lower() not in (".html", ".htm", ".gif"):
+            raise CommandError(f"cannot tell the format of {args.frames!r}: use a file name "
+                               "ending in .html or .gif")
+        if not Path(args.frames).resolve().parent.is_dir():
+            raise CommandError(f"the folder of {args.frames!r} does not exist")
     values: dict[str, float] = {}
     for item in args.values:
         name, number = parse_assignment(item)
@@ -78,7 +84,27 @@ def _graph(args: argparse.Namespace) -> int:
     if args.output is not None and fmt is not None:
         _write(graph, Path(args.output), fmt)
         print(f"wrote {args.output}")
+    if args.frames is not None:
+        _frames(f, args)
     return 0
+
+
+def _frames(f: Any, args: argparse.Namespace) -> None:
+    """Write the backprop frames of ``f`` (``--frames``): a self-contained HTML page or a GIF."""
+    from .viz_steps import backprop_steps, save_frames
+
+    if not f.requires_grad:
+        raise CommandError("--frames: f does not depend on any variable, so there is no "
+                           "backward pass to animate")
+    options = {"textbook": not args.plain, "rankdir": args.rankdir, "precision": args.precision}
+    try:
+        save_frames(f, args.frames, **options)
+    except (ImportError, RuntimeError) as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.frames!r}: {exc.strerror or exc}") from None
+    n = sum(1 for _ in backprop_steps(f, **options))
+    print(f"wrote {args.frames} ({n} frames)")
 
 
 def _write(graph: Any, path: Path, fmt: str) -> None:
@@ -126,6 +152,9 @@ def _add_graph(sub: Any) -> None:
                    help="significant digits in the drawing (default 4)")
     p.add_argument("--explain", action="store_true",
                    help="also print the chain rule step by step (reverse sweep)")
+    p.add_argument("--frames", metavar="FILE",
+                   help="write backprop as an animation: one self-contained .html page "
+                   "(slider, play/pause) or a .gif (needs Pillow)")
     p.set_defaults(handler=_graph)
 
 

@@ -14,7 +14,9 @@ from .graphview import GraphView, graph_view, vertex_key
 from .tensor import Tensor
 from .viz_labels import Names, format_array, format_number, name_map, visible
 
-__all__ = ["BackwardTrace", "Contribution", "Step", "explain_backward", "trace_backward"]
+__all__ = [
+    "BackwardTrace", "Contribution", "Step", "explain_backward", "stale_note", "trace_backward",
+]
 
 BAR = "\u0304"  # combining macron: "v" + BAR renders as v̄
 
@@ -61,6 +63,19 @@ class BackwardTrace:
         return None
 
 
+def stale_note(view: GraphView) -> str:
+    """What to say when a leaf changed in place since the forward pass (``view.stale``)."""
+    first = view.order[view.changed[0]]
+    op = first._node.op.name if first._node is not None else "?"
+    return (
+        "The leaves changed since the forward pass (an optimiser step, or an in-place update "
+        f"under no_grad): recomputed from the current leaves, {op!r} no longer gives the value "
+        f"the forward pass stored ({len(view.changed)} of the held values differ), so the "
+        "adjoints would mix old and new numbers. Values are shown at the current leaves, "
+        "adjoints not: run the forward pass again to see them."
+    )
+
+
 def _seed(root: Tensor, grad: Any) -> np.ndarray:
     if grad is None:
         if root.data.size != 1:
@@ -82,8 +97,9 @@ def trace_backward(
 
     Vertices (``graphview.graph_view``) are processed in reverse topological order, each
     after all its consumers, by calling every primitive's VJP on the forward values, exactly
-    as ``backward`` does. Needs a live graph: raises RuntimeError after a ``backward()`` that
-    freed it.
+    as ``backward`` does. After a ``backward()`` that freed the graph the same numbers come
+    out: the structure survives it and ``graph_view`` recomputes the values and residuals
+    from the leaves. Raises RuntimeError if a leaf changed since the forward pass.
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"expected a Tensor, got {type(root).__name__}")
@@ -93,13 +109,8 @@ def trace_backward(
     order = view.order
     if not order or vertex_key(order[-1]) != vertex_key(root):
         raise ValueError("view must be the graph view of root (root last)")
-    if view.freed:
-        first = next(t._node for t in order if t._node is not None and t._node.freed)
-        raise RuntimeError(
-            f"the graph was freed by a backward() call (at {first.op.name!r}), so the "
-            "adjoints of intermediate variables cannot be recomputed; build the graph "
-            "again, or call backward(retain_graph=True)"
-        )
+    if view.stale:
+        raise RuntimeError(stale_note(view))
     adj: list[np.ndarray | None] = [None] * len(order)
     received: list[list[Contribution]] = [[] for _ in order]
     adj[-1] = _seed(root, grad)
@@ -177,14 +188,20 @@ def explain_backward(
     Variables are numbered v1..vN in topological order (constants are shown by value). Each
     block gives the variable's op and value, its adjoint v̄ as the sum of what its consumers
     sent, and for each input the local derivative and the contribution v̄ · ∂/∂input, so a
-    hand derivation can be checked line by line. Needs a live graph (call it before
-    ``backward()``, or after ``backward(retain_graph=True)``).
+    hand derivation can be checked line by line. Works before and after ``backward()`` (the
+    values and adjoints are recomputed from the leaves); if a leaf changed since the forward
+    pass, the text says so instead.
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"explain_backward: expected a Tensor, got {type(root).__name__}")
     if grad is not None and not isinstance(grad, Tensor):
         grad = as_array(grad, where="explain_backward: grad")
-    trace = trace_backward(root, grad)
+    if not root.requires_grad:
+        raise RuntimeError("the output does not require grad, so it has no backward pass")
+    whole = graph_view(root)
+    if whole.stale:
+        return stale_note(whole) + "\n"
+    trace = trace_backward(root, grad, whole)
     order = trace.order
     view = trace.view
     assert view is not None

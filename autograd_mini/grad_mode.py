@@ -13,11 +13,15 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["STATE", "AnomalyError", "current_scope", "detect_anomaly", "enable_grad",
-           "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad", "set_grad_enabled",
-           "user_site"]
+__all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "current_scope", "detect_anomaly",
+           "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad",
+           "set_grad_enabled", "user_site"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The name scope a recorded backward pass (``create_graph=True``) runs in, so drawings can tell
+#: its VJP nodes from the forward pass's.
+VJP_SCOPE = "backward()"
 
 
 class Switches:

@@ -4,7 +4,10 @@ A node keeps only what its VJP needs, so the value of an intermediate the user n
 holds may be gone. ``graph_view`` gives it back: it takes saved values where the graph still
 has them and recomputes the others by running each op's forward on its inputs' values, from
 the leaves up — exactly the values the forward pass computed, as long as the leaves were not
-changed in place after a ``backward()`` released them.
+changed in place after a ``backward()`` released them. Whether they were is checked: every
+value the graph still holds (the output, what live nodes saved) is recomputed too, and a
+difference (``GraphView.changed``) means a leaf changed since the forward pass (an optimiser
+step); the view then shows the values at the current leaves throughout, never a mixture.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from typing import Any
 import numpy as np
 
 from .engine import Node
-from .grad_mode import STATE
+from .grad_mode import STATE, VJP_SCOPE
 from .tensor import Tensor, wrap
 
-__all__ = ["GraphValue", "GraphView", "Vertex", "graph_view", "topological_order", "vertex_key"]
+__all__ = [
+    "VJP_SCOPE", "GraphValue", "GraphView", "Vertex", "collapse", "graph_view",
+    "topological_order", "vertex_key", "vjp_positions",
+]
 
 
 Vertex = Node | Tensor  # a graph vertex: a node, or a leaf tensor
@@ -70,12 +76,20 @@ def vertex_key(t: Tensor | Node) -> int:
 class GraphView:
     """``order``: vertices in topological order (leaf Tensors and GraphValues, the root last);
     ``inputs[i]``: positions of vertex i's inputs, in argument order; ``pos``: vertex_key ->
-    position; ``freed``: some node's saved values were released by ``backward()``."""
+    position; ``freed``: some node's saved values were released by ``backward()``;
+    ``changed``: positions whose value, recomputed from the leaves, differs from the one the
+    graph holds (non-empty when a leaf changed in place since the forward pass)."""
 
     order: list[Tensor]
     inputs: list[tuple[int, ...]]
     pos: dict[int, int]
     freed: bool
+    changed: tuple[int, ...] = ()
+
+    @property
+    def stale(self) -> bool:
+        """True when a leaf changed since the forward pass that built this graph."""
+        return bool(self.changed)
 
     def vjp(self, i: int, g: Any, needs: tuple[bool, ...]) -> Any:
         """The VJP of vertex ``i``'s op for adjoint ``g``, on the forward values of the view."""
@@ -101,6 +115,7 @@ def graph_view(root: Tensor) -> GraphView:
     order: list[Tensor] = []
     inputs: list[tuple[int, ...]] = []
     freed = False
+    changed: list[int] = []
     for v in verts:
         if not isinstance(v, Node):
             order.append(v)
@@ -108,10 +123,20 @@ def graph_view(root: Tensor) -> GraphView:
             continue
         ins = tuple(pos[id(p)] for p in v.parents)
         data, saved = known.get(id(v)), v.saved
+        # recomputed even when the value is known: a difference reveals a changed leaf
+        out, fresh = _recompute(v, [order[j].data for j in ins])
+        if out is None:
+            raise RuntimeError(
+                f"the forward of {v.op.name!r} no longer runs on the current leaf values (a "
+                "leaf was replaced by one of another shape since the forward pass): build the "
+                "graph again to draw or trace it")
         if data is None or v.freed:
-            out, saved = STATE.s.quiet.run(v.op.forward, *[order[j].data for j in ins],
-                                           **v.attrs)
-            data = np.asarray(out) if data is None else data
+            saved = fresh
+        if data is not None and not _same(out, data):
+            changed.append(len(order))
+            data, saved = None, fresh  # the current leaves' values throughout, never a mix
+        if data is None:
+            data = out
         freed = freed or v.freed
         value = wrap(data, v, v.name, GraphValue)
         assert isinstance(value, GraphValue)
@@ -121,4 +146,62 @@ def graph_view(root: Tensor) -> GraphView:
             value._grad = kept_t._grad
         order.append(value)
         inputs.append(ins)
-    return GraphView(order, inputs, pos, freed)
+    return GraphView(order, inputs, pos, freed, tuple(changed))
+
+
+def _recompute(v: Node, arrays: list[np.ndarray]) -> tuple[np.ndarray | None, Any]:
+    """``v``'s op run again on ``arrays``: (output, residuals), or (None, None) when it no
+    longer runs (a leaf replaced by one of another shape)."""
+    try:
+        out, saved = STATE.s.quiet.run(v.op.forward, *arrays, **v.attrs)
+    except (ValueError, TypeError):
+        return None, None
+    return np.asarray(out), saved
+
+
+def _same(a: np.ndarray | None, b: np.ndarray) -> bool:
+    """Whether a recomputed value equals the held one, up to rounding (a BLAS call may round
+    differently from one call to the next)."""
+    if a is None or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.dtype.kind not in "fc":
+        return bool(np.array_equal(a, b))
+    eps = float(np.finfo(a.dtype).eps)
+    with np.errstate(all="ignore"):
+        scale = float(np.max(np.abs(b), initial=0.0, where=np.isfinite(b)))
+        return bool(np.allclose(a, b, rtol=64 * eps, atol=64 * eps * scale, equal_nan=True))
+
+
+def vjp_positions(order: list[Tensor], forward: Tensor | None) -> set[int]:
+    """Positions in ``order`` made by a recorded backward pass (the VJPs): made inside the
+    ``VJP_SCOPE``, or, given the forward pass's output ``forward``, not in its graph."""
+    fwd = {id(v) for v in topological_order(forward)} if forward is not None else None
+    out = set()
+    for i, t in enumerate(order):
+        node = t._node
+        if node is not None and (VJP_SCOPE in node.scope or
+                                 (fwd is not None and id(node) not in fwd)):
+            out.add(i)
+    return out
+
+
+def collapse(order: list[Tensor], shown: set[int], scope: dict[int, tuple[str, ...]],
+             depth: int | None) -> tuple[list[tuple[str, ...]], dict[int, int]]:
+    """Module scopes deeper than ``depth`` as groups (the model is depth 0): the scope paths
+    cut to ``depth + 1`` names, and position -> group. Data flowing into a module (a leaf
+    array that needs no grad and is not one number) stays outside: its scope becomes the
+    module's parent's."""
+    if depth is None:
+        return [], {}
+    keys = sorted({scope[i][: depth + 1] for i in shown if len(scope[i]) > depth})
+    index = {k: n for n, k in enumerate(keys)}
+    group: dict[int, int] = {}
+    for i in shown:
+        if len(scope[i]) <= depth:
+            continue
+        t, key = order[i], scope[i][: depth + 1]
+        if t._node is None and not t._rg and t.data.size > 1:
+            scope[i] = key[:-1]
+        else:
+            group[i] = index[key]
+    return keys, group

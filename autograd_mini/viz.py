@@ -6,18 +6,22 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .checks import flag as check_flag
-from .explain import BAR, BackwardTrace, trace_backward
-from .graphview import graph_view, vertex_key
+from .explain import BAR, BackwardTrace, stale_note, trace_backward
+from .graphview import VJP_SCOPE, collapse, graph_view, vertex_key, vjp_positions
 from .tensor import Tensor
 from .viz_labels import (
     STYLES,
     Names,
+    check_options,
     dot_attrs,
     esc,
     format_array,
     format_shape,
     html_table,
+    module_label,
     name_map,
     op_caption,
 )
@@ -25,14 +29,13 @@ from .viz_labels import (
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_graph"]
+__all__ = ["draw_graph", "frames_widget", "save_frames"]
 
-_RANKDIRS = ("LR", "TB", "RL", "BT")
 _COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
-_GREY, _HOT, _WARM = "#6b7280", "#dc2626", "#c2410c"
+_GREY, _HOT, _WARM, _VIOLET = "#6b7280", "#dc2626", "#c2410c", "#6d28d9"
 _FREED_NOTE = (
-    "backward() has freed this graph: only the .grad stored on leaves is shown. Draw before "
-    "backward(), or call backward(retain_graph=True), to see the adjoint of every variable."
+    "backward() has freed this graph's saved values: the values and adjoints shown are "
+    "recomputed from the leaves (the same numbers as before backward)."
 )
 
 Rows = list[tuple[str, str]]
@@ -40,6 +43,8 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
     **STYLES,
     "op": {**STYLES["op"], "ordering": "in"},
     "hot_op": {**STYLES["op"], "ordering": "in", "color": _HOT},
+    "vjp_op": {**STYLES["vjp_op"], "ordering": "in"},
+    "hot_vjp_op": {**STYLES["vjp_op"], "ordering": "in", "color": _HOT},
     "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
 }.items()}
 
@@ -54,18 +59,15 @@ class _View:
     def __init__(
         self, root: Tensor, names: Names, textbook: bool, show_values: bool, rankdir: str,
         precision: int, max_nodes: int | None, show_constants: bool,
+        forward: Tensor | None = None, depth: int | None = None,
     ) -> None:
         if not isinstance(root, Tensor):
             raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
-        for label, flag in (("textbook", textbook), ("show_values", show_values),
-                            ("show_constants", show_constants)):
-            check_flag(flag, "draw_graph", label)
-        if rankdir not in _RANKDIRS:
-            raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-        if type(precision) is not int or not 1 <= precision <= 17:
-            raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
-        if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+        if forward is not None and not isinstance(forward, Tensor):
+            raise TypeError(f"draw_graph: forward must be a Tensor (the output of the forward "
+                            f"pass) or None, got {type(forward).__name__}")
+        check_options(textbook=textbook, show_values=show_values, show_constants=show_constants,
+                      rankdir=rankdir, precision=precision, max_nodes=max_nodes, depth=depth)
         self.textbook, self.show_values, self.rankdir = textbook, show_values, rankdir
         self.precision = precision
         self.given = name_map(names)
@@ -88,7 +90,30 @@ class _View:
         self.shown = self._select(max_nodes, show_constants)
         self.hidden = sum(1 for i, t in enumerate(order) if i not in self.shown
                           and i not in self.inline and (show_constants or t._rg))
+        self.vjp = vjp_positions(order, forward)
+        self.depth = depth
         self.scope = self._scopes()
+        self.groups, self.group = collapse(order, self.shown, self.scope, depth)
+
+    def _src(self, j: int) -> str:
+        """The DOT node an edge from tensor ``j`` starts at: its module's node when collapsed."""
+        g = self.group.get(j)
+        return f"t{j}" if g is None else f"g{g}"
+
+    def _module_label(self, g: int) -> str:
+        """A collapsed module: its name, op count, output shape and parameters' gradient norm."""
+        members = sorted(i for i, n in self.group.items() if n == g)
+        last = len(self.order) - 1
+        used = {j for i in self.shown if self.group.get(i) != g for j in self.inputs[i]}
+        outs = [i for i in members if i in used or i == last] or members[-1:]
+        grads = [self.order[i].grad for i in members
+                 if self.order[i]._node is None and self.order[i]._rg]
+        norm = None
+        if grads and not self.graph.stale and all(t is not None for t in grads):
+            norm = float(np.sqrt(sum(float(np.sum(np.square(t.data, dtype=np.float64)))
+                                     for t in grads if t is not None)))
+        return module_label(self.groups[g][-1], sum(1 for i in members if self.order[i]._node),
+                            [self.order[i].shape for i in outs[-2:]], norm, self.precision)
 
     def _select(self, max_nodes: int | None, show_constants: bool) -> set[int]:
         """Breadth-first from the output: the ``max_nodes`` tensors nearest to it."""
@@ -114,7 +139,7 @@ class _View:
             node = self.order[i]._node
             if node is None:
                 continue
-            scope[i] = tuple(node.scope)
+            scope[i] = tuple(s for s in node.scope if s != VJP_SCOPE)
             for j in self.inputs[i]:
                 if j not in shared:
                     shared[j] = scope[i]
@@ -126,7 +151,9 @@ class _View:
         for i in self.shown:
             if i not in scope:
                 k = self.kind(i)
-                scope[i] = shared.get(i, ()) if k in ("parameter", "constant") else ()
+                # collapsing: a module's parameters (nn.Parameter, a Tensor subclass) join it
+                own = k == "leaf" and self.depth is not None and type(self.order[i]) is not Tensor
+                scope[i] = shared.get(i, ()) if k in ("parameter", "constant") or own else ()
         return scope
 
     # ------------------------------------------------------------------ naming
@@ -190,20 +217,42 @@ class _View:
         children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         cluster: dict[tuple[str, ...], int] = {}
         edges: list[str] = []
+        seen: set[str] = set()
         for i in sorted(self.shown):
             t, path = self.order[i], self.scope[i]
+            g = self.group.get(i)
+            if g is not None:
+                path = self.groups[g][:-1]
             for n in range(1, len(path) + 1):
                 if path[:n] not in cluster:
                     cluster[path[:n]] = len(cluster)
                     children.setdefault(path[: n - 1], []).append(path[:n])
             lines = by_scope.setdefault(path, [])
+            if g is not None:  # inside a collapsed module: only edges into it are drawn
+                if f"g{g}" not in seen:
+                    seen.add(f"g{g}")
+                    lines.append(f"\tg{g} [label={self._module_label(g)} "
+                                 f"{_STYLE_TEXT['module']}]\n")
+                for j in self.inputs[i]:
+                    edge = f"\t{self._src(j)} -> g{g}\n"
+                    if j in self.shown and self.group.get(j) != g and edge not in seen:
+                        seen.add(edge)
+                        edges.append(edge)
+                continue
             label = self._var_label(i, grad_rows.get(i, []))
-            lines.append(f"\tt{i} [label={label} {_STYLE_TEXT[self.kind(i)]}]\n")
+            kind = self.kind(i)
+            kind = "vjp" if kind == "intermediate" and i in self.vjp else kind
+            lines.append(f"\tt{i} [label={label} {_STYLE_TEXT[kind]}]\n")
             node = t._node
             if node is None:
                 continue
-            label = "<" + "<BR/>".join(op_caption(node.op.name, node.attrs)) + ">"
-            style = _STYLE_TEXT["hot_op" if any(k[1] == i for k in hot) else "op"]
+            op_lines = op_caption(node.op.name, node.attrs)
+            if i in self.vjp:
+                op_lines.append(f'<FONT POINT-SIZE="8" COLOR="{_VIOLET}">vjp</FONT>')
+            label = "<" + "<BR/>".join(op_lines) + ">"
+            style = ("hot_" if any(k[1] == i for k in hot) else "") + (
+                "vjp_op" if i in self.vjp else "op")
+            style = _STYLE_TEXT[style]
             lines.append(f"\top{i} [label={label} {style}]\n")
             ordered = len(self.inputs[i]) > 1 and node.op.name not in _COMMUTATIVE
             elided = False
@@ -222,7 +271,7 @@ class _View:
                 e: dict[str, str] = {"headlabel": str(k + 1)} if ordered else {}
                 if (j, i, k) in hot:
                     e.update(color=_HOT, fontcolor=_HOT, penwidth="2.2", label=hot[(j, i, k)])
-                edges.append(f"\tt{j} -> op{i}{dot_attrs(e)}\n")
+                edges.append(f"\t{self._src(j)} -> op{i}{dot_attrs(e)}\n")
             if elided:
                 edges.append(f'\tmore -> op{i} [style="dashed"]\n')
             edges.append(f"\top{i} -> t{i}\n")
@@ -277,6 +326,8 @@ def draw_graph(
     precision: int = 4,
     max_nodes: int | None = 1000,
     show_constants: bool = True,
+    forward: Tensor | None = None,
+    depth: int | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (not rendered).
 
@@ -289,29 +340,48 @@ def draw_graph(
     adjoints are written v̄i, as in the lecture notes.
 
     Gradients (``show_grads``): with ``adjoints`` (the default) the adjoint of *every* variable
-    is computed by a reverse sweep that leaves ``.grad`` alone and keeps the graph; that needs
-    a live graph and, for a non-scalar output, the seed ``grad``. After a ``backward()`` that
-    freed the graph the ``.grad`` stored on leaves is shown instead and the caption says so;
-    ``adjoints=False`` always shows the stored ``.grad``. At most ``max_nodes`` tensors (those
+    is computed by a reverse sweep that leaves ``.grad`` alone and keeps the graph (for a
+    non-scalar output it needs the seed ``grad``). After a plain ``backward()`` the numbers are
+    the same: the structure survives it, and values and adjoints are recomputed from the
+    leaves (the caption says so). If a leaf changed since the forward pass (an optimiser step)
+    the caption says that instead, values are shown at the current leaves and no gradients.
+    ``adjoints=False`` shows the ``.grad`` stored on leaves. At most ``max_nodes`` tensors (those
     nearest the output) are drawn; ``max_nodes=None`` draws all. The walk is iterative and the
     DOT text is deterministic: nodes are named by topological position.
+
+    Higher order: after ``y.backward(create_graph=True)`` the backward pass is itself a graph,
+    and ``draw_graph(x.grad)`` draws it, with the adjoints of *that* graph: the adjoint shown
+    on ``x`` is then a second derivative. Nodes made by the recorded backward pass (the VJPs)
+    are violet hexagons labelled "vjp": those made inside ``name_scope(VJP_SCOPE)``, or, with
+    ``forward=y``, every node not in ``y``'s graph.
+
+    ``depth=k`` collapses module scopes deeper than ``k`` into one node each (depth counted as
+    torchview does: the model is depth 0, so with ``depth=1`` each module the model calls,
+    ``layers.0``, ``layers.1``, …, is one node), labelled with the scope's name, its number
+    of ops, its output shape and, once ``.grad`` is set (after ``backward()``), the norm
+    ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters (``nn.Parameter`` leaves, or those named in
+    ``names``). ``depth=None`` (default) draws every op.
     """
     check_flag(show_grads, "draw_graph", "show_grads")
     check_flag(adjoints, "draw_graph", "adjoints")
-    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
+    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
+                 forward, depth)
     rows: dict[int, Rows] = {}
     note: str | None = None
     if show_grads and adjoints:
         if not root.requires_grad:
             note = "The output does not require grad, so there are no adjoints."
-        elif view.graph.freed:
-            note = _FREED_NOTE
+        elif view.graph.stale:
+            note = stale_note(view.graph)
         elif root.data.size != 1 and grad is None:
             note = (f"The output has shape {root.shape}: pass grad= (the seed) to draw_graph "
                     "to compute the adjoints; only stored .grad is shown.")
         else:
             rows = view.adjoint_rows(trace_backward(root, grad, view.graph))
-    if show_grads and not rows:
+            note = _FREED_NOTE if view.graph.freed else None
+    elif view.graph.stale:
+        note = stale_note(view.graph)
+    if show_grads and not rows and not view.graph.stale:
         for i in view.shown:
             g = view.order[i].grad
             if g is not None:
@@ -319,3 +389,7 @@ def draw_graph(
                 rows[i] = view.value_rows(label, g.data)
     return view.render(rows, caption=note)
 
+
+
+# the animation lives with the frames; imported last, since viz_steps builds on this module
+from .viz_steps import frames_widget, save_frames  # noqa: E402

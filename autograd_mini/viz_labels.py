@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from .checks import flag as check_flag
 from .graphview import vertex_key
 
 if TYPE_CHECKING:
@@ -19,12 +20,14 @@ Names: TypeAlias = "Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None"
 
 __all__ = [
     "STYLES",
+    "check_options",
     "dot_attrs",
     "esc",
     "format_array",
     "format_number",
     "format_shape",
     "html_table",
+    "module_label",
     "name_map",
     "op_caption",
     "visible",
@@ -49,6 +52,13 @@ STYLES: dict[str, dict[str, str]] = {
     "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#e5e7eb", "color": "#6b7280",
            "fontsize": "10"},
     "elided": {"shape": "note", "style": "filled", "fillcolor": "#f9fafb", "color": "#9ca3af"},
+    # a module scope collapsed into one node (draw_graph(..., depth=k))
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#eef2ff", "color": "#4338ca"},
+    # made by a recorded backward pass (create_graph=True): the VJPs, in violet
+    "vjp": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f5f3ff",
+            "color": "#6d28d9"},
+    "vjp_op": {"shape": "hexagon", "style": "filled", "fillcolor": "#ede9fe",
+               "color": "#6d28d9", "fontsize": "10"},
 }
 
 
@@ -202,3 +212,30 @@ def name_map(names: Names) -> dict[int, str]:
             raise TypeError(f"names: {name!r} maps to {type(t).__name__}, not a Tensor")
         out.setdefault(vertex_key(t), str(name))
     return out
+
+
+def module_label(name: str, ops: int, shapes: list[tuple[int, ...]], grad_norm: float | None,
+                 precision: int) -> str:
+    """The label of a collapsed module: its scope name, op count, output shape(s) and, when
+    known, ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters."""
+    meta = f'<FONT COLOR="#6b7280" POINT-SIZE="9">{ops} op{"" if ops == 1 else "s"}</FONT>'
+    rows = [(f"<B>{esc(name)}</B>", meta), ("out", " ".join(format_shape(s) for s in shapes))]
+    if grad_norm is not None:
+        rows.append(("‖grad‖", format_number(grad_norm, precision)))
+    return html_table(rows)
+
+
+def check_options(*, textbook: bool, show_values: bool, show_constants: bool, rankdir: str,
+                  precision: int, max_nodes: int | None, depth: int | None) -> None:
+    """Raise TypeError / ValueError naming a drawing option with a bad value."""
+    for label, flag in (("textbook", textbook), ("show_values", show_values),
+                        ("show_constants", show_constants)):
+        check_flag(flag, "draw_graph", label)
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
+    if type(precision) is not int or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
+        raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+    if depth is not None and (type(depth) is not int or depth < 0):
+        raise ValueError(f"draw_graph: depth must be an int >= 0 or None, got {depth!r}")

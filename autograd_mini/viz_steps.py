@@ -1,21 +1,29 @@
-"""Step through backprop: one drawing of the DAG per adjoint contribution (``backprop_steps``)."""
+"""Step through backprop: one drawing of the DAG per adjoint contribution (``backprop_steps``),
+and those frames as an animation (``save_frames``: one self-contained HTML page or a GIF;
+``frames_widget``: a step-through viewer in Jupyter)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import itertools
+import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .explain import BAR, BackwardTrace, trace_backward
+from .explain import BAR, BackwardTrace, stale_note, trace_backward
 from .tensor import Tensor
-from .viz import _HOT, _WARM, Rows, _color, _View
+from .viz import _FREED_NOTE, _HOT, _WARM, Rows, _color, _View
 from .viz_labels import Names, esc, format_array
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["backprop_steps"]
+__all__ = ["FramesView", "backprop_steps", "frames_widget", "save_frames"]
 
 
 def backprop_steps(
@@ -30,6 +38,7 @@ def backprop_steps(
     precision: int = 4,
     max_nodes: int | None = 1000,
     show_constants: bool = True,
+    forward: Tensor | None = None,
 ) -> Iterator[graphviz.Digraph]:
     """Frames of the backward pass: one drawing per contribution sent along an edge.
 
@@ -37,11 +46,16 @@ def backprop_steps(
     ``v̄child · ∂child/∂parent`` (or, with ``by="node"``, all edges of one node), with adjoints
     still unknown shown as ``?`` and partial sums marked. The last frame equals
     ``draw_graph(root, ...)`` with the same options. With all edges drawn there are
-    ``number of gradient-carrying edges + 2`` frames (``by="edge"``). Needs a live graph.
+    ``number of gradient-carrying edges + 2`` frames (``by="edge"``). After a plain
+    ``backward()`` the frames are the same (recomputed from the leaves); if a leaf changed
+    since the forward pass there is one frame, whose caption says so.
     """
     if not isinstance(by, str) or by not in ("edge", "node"):
         raise ValueError(f"backprop_steps: by must be 'edge' or 'node', got {by!r}")
-    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants)
+    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
+                 forward)
+    if root.requires_grad and view.graph.stale:
+        return iter([view.render({}, caption=stale_note(view.graph))])
     trace = trace_backward(root, grad, view.graph)
     return _frames(view, trace, by)
 
@@ -105,4 +119,131 @@ def _frames(view: _View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Dig
             n += 1
             caption = f"step {n} of {total}: {view.short(step.node)} sends its adjoint back"
             yield view.render(rows(fresh), hot, caption)
-    yield view.render(view.adjoint_rows(trace))
+    yield view.render(view.adjoint_rows(trace), caption=_FREED_NOTE if view.graph.freed else None)
+
+
+# ----------------------------------------------------------------------------- animation
+_JS = """(function(){var r=document.getElementById("%s"),f=r.querySelectorAll(".amf-frame"),
+s=r.querySelector(".amf-slider"),b=r.querySelector(".amf-play"),c=r.querySelector(".amf-count"),
+t=null;function show(i){for(var k=0;k<f.length;k++)f[k].style.display=k==i?"":"none";
+s.value=i;c.textContent=(i+1)+" / "+f.length;}
+function stop(){clearInterval(t);t=null;b.textContent="\\u25B6 play";}
+function step(d){stop();show(Math.min(f.length-1,Math.max(0,+s.value+d)));}
+s.oninput=function(){stop();show(+s.value);};
+r.querySelector(".amf-prev").onclick=function(){step(-1);};
+r.querySelector(".amf-next").onclick=function(){step(1);};
+b.onclick=function(){if(t){stop();return;}if(+s.value==f.length-1)show(0);
+b.textContent="\\u275A\\u275A pause";t=setInterval(function(){show(+s.value+1);
+if(+s.value==f.length-1)stop();},%d);};show(0);})();"""
+
+
+_VIEWERS = itertools.count()
+
+
+def _svg(graph: graphviz.Digraph) -> str:
+    """One frame as inline SVG: ``dot -Tsvg`` without the XML prolog, DOCTYPE, comments and
+    namespace URLs (inline SVG in HTML needs none), so the page refers to nothing outside."""
+    import graphviz
+
+    try:
+        svg = graph.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError("save_frames: rendering the frames needs Graphviz's 'dot' program "
+                           "on PATH (install Graphviz)") from None
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r'\s+xmlns(?::\w+)?="[^"]*"', "", svg)
+    # a label may contain a URL-like name: an entity keeps it from looking like a reference
+    svg = re.sub(r"(?i)\bsrc=", "src&#61;", svg)
+    return re.sub(r"(?i)http", "h&#116;tp", svg)
+
+
+class FramesView:
+    """The frames of ``backprop_steps`` as inline SVG with a slider and play/pause: shows
+    itself in Jupyter (``_repr_html_``), ``html()`` gives a self-contained page."""
+
+    def __init__(self, frames: list[str], interval: int = 900) -> None:
+        self.frames = frames
+        self.interval = interval
+        # unique per viewer: a notebook may show the same frames twice, each with its own slider
+        digest = hashlib.sha1("".join(frames).encode("utf-8")).hexdigest()[:10]
+        self.id = f"amf-{digest}-{next(_VIEWERS)}"
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def _repr_html_(self) -> str:
+        n = len(self.frames)
+        parts = [
+            f'<div class="amf" id="{self.id}" style="font-family:Helvetica,sans-serif">',
+            '<div style="margin:4px 0"><button class="amf-prev">&#9664;</button> '
+            '<button class="amf-play">&#9654; play</button> '
+            '<button class="amf-next">&#9654;&#9654;</button> '
+            f'<input class="amf-slider" type="range" min="0" max="{n - 1}" value="0" '
+            f'style="width:50%;vertical-align:middle"> <span class="amf-count">1 / {n}</span>'
+            "</div>",
+        ]
+        for k, svg in enumerate(self.frames):
+            hide = ' style="display:none"' if k else ""
+            parts.append(f'<div class="amf-frame"{hide}>{svg}</div>')
+        parts.append(f"</div><script>{_JS % (self.id, self.interval)}</script>")
+        return "\n".join(parts)
+
+    def html(self, title: str = "backprop, step by step") -> str:
+        """A self-contained HTML page: the frames inline, no reference to any other file."""
+        return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{esc(title)}'
+                f"</title></head><body>\n{self._repr_html_()}\n</body></html>\n")
+
+
+def frames_widget(root: Tensor, *, interval: int = 900, **options: Any) -> FramesView:
+    """A step-through viewer of ``backprop_steps(root, **options)`` for Jupyter: one SVG frame
+    per step (rendered by Graphviz's dot), a slider, previous/next and play/pause
+    (``interval`` milliseconds a frame)."""
+    if type(interval) is not int or interval < 1:
+        raise ValueError(f"frames_widget: interval must be a positive int (ms), got {interval!r}")
+    return FramesView([_svg(g) for g in backprop_steps(root, **options)], interval)
+
+
+def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 900,
+                **options: Any) -> Path:
+    """Write the frames of ``backprop_steps(root, **options)`` to ``path``: a ``.html`` page
+    (one self-contained file: SVG frames inline, slider and play/pause, no network access) or
+    a ``.gif`` animation (needs Pillow; ``interval`` ms a frame). Returns the path."""
+    out = Path(path)
+    kind = out.suffix.lower()
+    if kind not in (".html", ".htm", ".gif"):
+        raise ValueError(f"save_frames: cannot tell the format of {str(out)!r}: use a file "
+                         "name ending in .html or .gif")
+    if kind == ".gif":
+        try:
+            from PIL import Image
+        except ImportError:
+            raise ImportError("save_frames: writing a .gif needs Pillow (pip install pillow); "
+                              "write a .html file instead") from None
+        if type(interval) is not int or interval < 1:
+            raise ValueError(f"save_frames: interval must be a positive int (ms), got "
+                             f"{interval!r}")
+        images = [Image.open(io.BytesIO(_png(g))).convert("RGB")
+                  for g in backprop_steps(root, **options)]
+        w, h = max(i.width for i in images), max(i.height for i in images)
+        frames = []
+        for im in images:  # frames differ in size: pad each onto a white canvas
+            canvas = Image.new("RGB", (w, h), "white")
+            canvas.paste(im, (0, 0))
+            frames.append(canvas)
+        frames[0].save(out, save_all=True, append_images=frames[1:], duration=interval,
+                       loop=0)
+        return out
+    out.write_text(frames_widget(root, interval=interval, **options).html(), encoding="utf-8")
+    return out
+
+
+def _png(graph: graphviz.Digraph) -> bytes:
+    import graphviz
+
+    try:
+        data: bytes = graph.pipe(format="png")
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError("save_frames: rendering the frames needs Graphviz's 'dot' program "
+                           "on PATH (install Graphviz)") from None
+    return data

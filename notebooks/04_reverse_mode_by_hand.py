@@ -232,6 +232,41 @@ assert f"\u2202v6/\u2202v5 = {1 / v5_val:.6g}" in trace
 assert f"v\u03041 = {ref[0]:.6g}" in trace and f"v\u03042 = {ref[1]:.6g}" in trace
 
 # %% [markdown]
+# ## After `backward()`, and as an animation
+#
+# The usual order works as well: call `backward()` first and draw afterwards. `backward()`
+# frees the values the graph saved, but its structure stays; the drawing recomputes the
+# values and the adjoints from the leaves, so they are the same numbers as before (and
+# `.grad` is not touched). `save_frames` writes the frames of the sweep as one
+# self-contained HTML page (the drawings inline, a slider and play/pause; it opens offline)
+# or, for a file name ending in `.gif`, an animated GIF; `frames_widget` shows the same
+# step-through viewer right here.
+
+# %%
+import tempfile
+from pathlib import Path
+
+f = v[6]
+f.backward()
+after = am.draw_graph(f, textbook=True).source
+for i, a in enumerate(ref, start=1):
+    shown = re.search(rf"v\u0304{i}</TD><TD ALIGN=\"RIGHT\">([^<]+)<", after)
+    assert shown is not None, f"no adjoint drawn for v{i} after backward()"
+    assert abs(float(shown.group(1)) - a) <= 5e-4 * max(1.0, abs(a)), (i, shown.group(1), a)
+assert am.explain_backward(f) == trace  # the same account of the chain rule
+
+with tempfile.TemporaryDirectory() as tmp:
+    page = am.viz.save_frames(f, Path(tmp) / "backprop.html", textbook=True)
+    html = page.read_text(encoding="utf-8")
+n_frames = html.count('class="amf-frame"')
+print(f"{page.name}: {len(html):,} characters, {n_frames} frames")
+assert n_frames == len(frames) == 9
+assert "http" not in html and "src=" not in html  # nothing outside the file is referenced
+viewer = am.viz.frames_widget(f, textbook=True)
+assert len(viewer) == 9
+display(viewer)
+
+# %% [markdown]
 # ## Why reverse mode
 #
 # One forward pass stored the seven values; one backward pass produced the adjoint of every

@@ -1,0 +1,115 @@
+"""draw_graph(..., depth=k): module scopes deeper than k collapsed into one node each, with
+the module's name, op count, output shape and its parameters' gradient norm."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+from autograd_mini.viz import draw_graph
+
+
+class Block(nn.Module):
+    def __init__(self, n: int, seed: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(n, n, rng=np.random.default_rng(seed))
+        self.act = nn.Tanh()
+
+    def forward(self, x: Any) -> Any:
+        return self.act(self.fc(x))
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inp = nn.Linear(2, 4, rng=np.random.default_rng(0))
+        self.blocks = [Block(4, 1), Block(4, 2)]
+
+    def forward(self, x: Any) -> Any:
+        x = self.inp(x)
+        for b in self.blocks:
+            x = b(x)
+        return x
+
+
+def modules(source: str) -> dict[str, dict[str, str]]:
+    """Collapsed module nodes: name -> {"ops": ..., "out": ..., "‖grad‖": ...}."""
+    out = {}
+    for label in re.findall(r"^\s*g\d+ \[label=(<<TABLE.*?</TABLE>>)", source, re.M):
+        cells = [html.unescape(re.sub(r"<[^>]*>", "", c)).strip()
+                 for c in re.findall(r"<TD[^>]*>(.*?)</TD>", label)]
+        info = {"ops": cells[1]}
+        info.update(zip(cells[2::2], cells[3::2]))
+        out[cells[0]] = info
+    return out
+
+
+def grad_norm(m: nn.Module) -> float:
+    grads = [p.grad.data for p in m.parameters() if p.grad is not None]
+    assert len(grads) == len(list(m.parameters()))
+    return float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+
+
+def build() -> tuple[Net, am.Tensor]:
+    net = Net()
+    x = am.Tensor(np.linspace(-1, 1, 6).reshape(3, 2), name="input")
+    return net, am.sum(net(x) ** 2)
+
+
+def test_depth_one_collapses_each_module_the_model_calls() -> None:
+    net, loss = build()
+    loss.backward()
+    src = draw_graph(loss, depth=1, names=net.named_parameters(), precision=10).source
+    mods = modules(src)
+    assert sorted(mods) == ["blocks.0", "blocks.1", "inp"]
+    assert mods["inp"]["ops"] == "1 op" and mods["blocks.0"]["ops"] == "2 ops"
+    assert all(m["out"] == "(3, 4)" for m in mods.values())
+    for name, module in (("inp", net.inp), ("blocks.0", net.blocks[0]),
+                         ("blocks.1", net.blocks[1])):
+        assert float(mods[name]["‖grad‖"]) == pytest.approx(grad_norm(module), rel=1e-9)
+    assert "<B>input</B>" in src  # the batch flowing in stays visible
+    assert "inp.weight" not in src and ">linear<" not in src
+
+
+def test_depth_two_and_zero() -> None:
+    net, loss = build()
+    loss.backward()
+    two = modules(draw_graph(loss, depth=2).source)
+    assert sorted(two) == ["blocks.0.act", "blocks.0.fc", "blocks.1.act", "blocks.1.fc"]
+    assert "‖grad‖" in two["blocks.1.fc"] and "‖grad‖" not in two["blocks.1.act"]
+    assert float(two["blocks.1.fc"]["‖grad‖"]) == pytest.approx(
+        grad_norm(net.blocks[1].fc), rel=1e-3)
+    zero = modules(draw_graph(loss, depth=0).source)
+    assert list(zero) == ["Net"] and zero["Net"]["ops"] == "5 ops"
+    assert float(zero["Net"]["‖grad‖"]) == pytest.approx(grad_norm(net), rel=1e-3)
+    assert modules(draw_graph(loss, depth=None).source) == {}
+    assert modules(draw_graph(loss, depth=9).source) == {}  # deeper than any module
+
+
+def test_no_gradient_norm_before_backward() -> None:
+    _, loss = build()
+    mods = modules(draw_graph(loss, depth=1).source)
+    assert mods and all("‖grad‖" not in m for m in mods.values())
+
+
+@pytest.mark.parametrize("depth", [-1, 1.5, True, "1"])
+def test_bad_depth(depth: object) -> None:
+    _, loss = build()
+    with pytest.raises(ValueError, match="depth"):
+        draw_graph(loss, depth=depth)  # type: ignore[arg-type]
+
+
+def test_collapsed_drawing_renders() -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's 'dot' is not installed")
+    _, loss = build()
+    loss.backward()
+    svg = draw_graph(loss, depth=1).pipe(format="svg").decode("utf-8")
+    assert svg.count("blocks.") == 2

@@ -392,6 +392,13 @@ class Tensor:
     @numpy_names
     def norm(self, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["norm"](self, ord=ord, axis=axis, keepdims=keepdims)
+    # movement
+    @numpy_names
+    def take(self, indices: Any, axis: int | None = None) -> Tensor:
+        return F["take"](self, indices, axis)
+    @numpy_names
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        return F["repeat"](self, repeats, axis)
     # linear algebra
     def dot(self, other: ArrayLike) -> Tensor: return F["dot"](self, other)
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:

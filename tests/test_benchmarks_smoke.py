@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKLOADS = ["per_op", "deep_chain", "mlp", "mlp_memory", "moons", "hvp", "import", "cnn"]
+WORKLOADS = ["per_op", "deep_chain", "mlp", "mlp_memory", "moons", "hvp", "import", "cnn",
+             "embedding"]
 
 
 def test_quick_run_writes_every_workload(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Shape, indexing, joining and casting ops: reshape, transpose, getitem and its adjoint
-scatter_add, concatenate, astype; and the functions built on them (squeeze, expand_dims, flatten,
-stack)."""
+scatter_add, concatenate, astype; and the functions built on them (squeeze, expand_dims,
+flatten, stack). Integer-array gathers and their fast scatters are in ``gather``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import integers, is_int, one_axis
+from ..checks import integers, is_int, numpy_names, one_axis
 from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
+from .gather import Plan, gather, gather_plan, scatter_axis
 
 __all__ = ["astype", "concatenate", "expand_dims", "flatten", "getitem", "reshape",
            "scatter_add", "squeeze", "stack", "swapaxes", "transpose"]
@@ -40,16 +41,29 @@ def _astype(x: Any, dtype: Any = None) -> tuple[Any, Any]:
     return x.astype(dtype), x.dtype
 
 
-def _getitem(x: Any, index: Any = None, basic: bool = True) -> tuple[Any, Any]:
+def _plan_index(plan: Plan, shape: tuple[int, ...]) -> tuple[Any, ...]:
+    """An index equal to ``plan`` on ``shape``, from its own copy of the positions (a recorded
+    backward must not see later changes to the caller's index arrays either)."""
+    a, k, lin = plan
+    return (slice(None),) * a + (np.unravel_index(lin, shape[a:a + k]) if k > 1 else (lin,))
+
+
+def _getitem(x: Any, index: Any = None, basic: bool = True,
+             plan: Plan | None = None) -> tuple[Any, Any]:
     """x[index];  x̄ = zeros(x.shape) with ḡ added at index (repeats accumulate)"""
-    return x[index], x.shape
+    return (x[index] if plan is None else gather(x, plan)), x.shape
 
 
-def _scatter_add(g: Any, index: Any = None, shape: tuple[int, ...] = (),
-                 basic: bool = True) -> tuple[Any, None]:
+def _scatter_add(g: Any, index: Any = None, shape: tuple[int, ...] = (), basic: bool = True,
+                 plan: Plan | None = None) -> tuple[Any, None]:
     """zeros(shape) with g added at index;  ḡ_in = ḡ[index]"""
     if isinstance(g, Tensor):
-        return scatter_add(g, index, shape), None
+        return scatter_add(g, index if plan is None else _plan_index(plan, shape), shape), None
+    if plan is not None:
+        a, k, lin = plan
+        picked = (*shape[:a], *lin.shape, *shape[a + k:])
+        return scatter_axis(g if g.shape == picked else np.broadcast_to(g, picked), plan,
+                            shape), None
     z = np.zeros(shape, dtype=g.dtype)
     if basic:
         z[index] = g
@@ -76,10 +90,11 @@ _RESHAPE = primitive("reshape", _reshape,
                      lambda g, old_shape, needs, **attrs: (g.reshape(old_shape),))
 _TRANSPOSE = primitive("transpose", _transpose, _transpose_vjp)
 _ASTYPE = primitive("astype", _astype, lambda g, old_dtype, needs, **attrs: (g.astype(old_dtype),))
-_GETITEM = primitive("getitem", _getitem, lambda g, old_shape, needs, index=None, basic=True: (
-    _scatter_add(g, index, old_shape, basic)[0],))
-_SCATTER_ADD = primitive("scatter_add", _scatter_add,
-                         lambda g, saved, needs, index=None, shape=(), basic=True: (g[index],))
+_GETITEM = primitive("getitem", _getitem, lambda g, old_shape, needs, index=None, basic=True,
+                     plan=None: (_scatter_add(g, index, old_shape, basic, plan)[0],))
+_SCATTER_ADD = primitive("scatter_add", _scatter_add, lambda g, saved, needs, index=None, shape=(),
+                         basic=True, plan=None: (g[index] if plan is None else g[_plan_index(
+                             plan, shape)] if isinstance(g, Tensor) else gather(g, plan),))
 _CONCATENATE = primitive("concatenate", _concatenate, _concatenate_vjp, nin=-1)
 
 
@@ -122,6 +137,8 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes (a transpose)."""
     x = as_tensor(x, where="swapaxes")
+    if x.ndim == 0:
+        raise ValueError("swapaxes: a 0-d tensor has no axes to swap")
     perm = list(range(x.ndim))
     a, b = one_axis(axis1, x.ndim, "swapaxes"), one_axis(axis2, x.ndim, "swapaxes")
     perm[a], perm[b] = perm[b], perm[a]
@@ -136,6 +153,7 @@ def _new_shape(fn: Any, name: str, x: Tensor, axis: Any) -> tuple[int, ...]:
         raise ValueError(f"{name}: {exc} (shape {x.shape}, axis {axis!r})") from None
 
 
+@numpy_names
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Drop axes of length 1 (all of them, or those in ``axis``)."""
     x = as_tensor(x, where="squeeze")
@@ -143,6 +161,7 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return reshape(x, _new_shape(np.squeeze, "squeeze", x, axis))
 
 
+@numpy_names
 def expand_dims(x: Any, axis: int | Sequence[int]) -> Tensor:
     """Insert axes of length 1 at ``axis``."""
     x = as_tensor(x, where="expand_dims")
@@ -170,36 +189,49 @@ def _clean_index(index: Any) -> Any:
         return index.data
     if isinstance(index, list):
         try:
-            return np.asarray(index)
+            arr = np.asarray(index)
         except ValueError:
             raise IndexError(f"getitem: the index list {index!r:.80} is ragged") from None
+        return arr.astype(np.intp) if arr.size == 0 else arr  # [] picks nothing, as in NumPy
     return index
 
 
-def _checked_index(index: Any, shape: tuple[int, ...], name: str) -> tuple[Any, bool]:
-    """The cleaned index and whether it is basic (slices, ints, None, Ellipsis only); refuses
-    float or object index arrays and indices NumPy rejects, naming ``name``."""
+def _checked_index(index: Any, shape: tuple[int, ...], name: str
+                   ) -> tuple[Any, bool, Plan | None]:
+    """The cleaned index, whether it is basic (slices, ints, None, Ellipsis only) and its gather
+    plan (``gather_plan``) if it has one; refuses float or object index arrays and indices NumPy
+    rejects, naming ``name``."""
     index = _clean_index(index)
     items = index if isinstance(index, tuple) else (index,)
+    arrays = False
     for i in items:
-        if isinstance(i, np.ndarray) and i.dtype.kind not in "biu":
-            raise IndexError(f"{name}: index arrays must be integer or boolean, got {i.dtype}")
+        if isinstance(i, np.ndarray):
+            if i.dtype.kind not in "biu":
+                raise IndexError(f"{name}: index arrays must be integer or boolean, got {i.dtype}")
+            arrays = True
         if isinstance(i, (float, np.floating)):
             raise IndexError(f"{name}: float index {i!r}; use an integer")
-    try:
-        np.empty(shape, dtype=np.bool_)[index]
-    except (IndexError, TypeError, ValueError, OverflowError) as exc:
-        raise IndexError(f"{name}: {exc} (tensor shape {shape})") from None
-    basic = all(i is None or i is Ellipsis or isinstance(i, slice) or is_int(i) for i in items)
-    return index, basic
+    plan = gather_plan(items, shape, name) if arrays else None
+    if plan is None:
+        try:
+            np.empty(shape, dtype=np.bool_)[index]
+        except (IndexError, TypeError, ValueError, OverflowError) as exc:
+            raise IndexError(f"{name}: {exc} (tensor shape {shape})") from None
+    basic = not arrays and all(
+        i is None or i is Ellipsis or isinstance(i, slice) or is_int(i) for i in items)
+    return index, basic, plan
 
 
 def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]``: slices, integers, None, Ellipsis, integer arrays (repeats accumulate in the
     gradient) and boolean masks, with NumPy's semantics."""
-    x = as_tensor(x, where="getitem")
-    index, basic = _checked_index(index, x.shape, "getitem")
-    return _GETITEM(x, index=index, basic=basic)
+    return indexed(as_tensor(x, where="getitem"), index, "getitem")
+
+
+def indexed(x: Tensor, index: Any, name: str) -> Tensor:
+    """``x[index]`` recorded as getitem, refusing a bad index with an error naming ``name``."""
+    index, basic, plan = _checked_index(index, x.shape, name)
+    return _GETITEM(x, index=index, basic=basic, plan=plan)
 
 
 def scatter_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
@@ -208,15 +240,19 @@ def scatter_add(g: Any, index: Any, shape: Sequence[int]) -> Tensor:
     shp = integers(shape, "shape", "scatter_add")
     if any(n < 0 for n in shp):
         raise ValueError(f"scatter_add: shape {shp} has a negative entry")
-    index, basic = _checked_index(index, shp, "scatter_add")
-    picked = np.empty(shp, dtype=np.bool_)[index].shape
+    index, basic, plan = _checked_index(index, shp, "scatter_add")
+    if plan is None:
+        picked = np.empty(shp, dtype=np.bool_)[index].shape
+    else:
+        a, k, lin = plan
+        picked = (*shp[:a], *lin.shape, *shp[a + k:])
     try:
         np.broadcast_to(np.empty(g.shape, dtype=np.bool_), picked)
     except ValueError:
         raise ValueError(
             f"scatter_add: values of shape {g.shape} do not fit the indexed shape {picked}"
         ) from None
-    return _SCATTER_ADD(g, index=index, shape=shp, basic=basic)
+    return _SCATTER_ADD(g, index=index, shape=shp, basic=basic, plan=plan)
 
 
 def _tensors(tensors: Any, name: str) -> list[Tensor]:
@@ -226,6 +262,7 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
     return [as_tensor(t, first, name) for t in tensors]
 
 
+@numpy_names
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis``."""
     ts = _tensors(tensors, "concatenate")
@@ -241,6 +278,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return _CONCATENATE(*ts, axis=ax)
 
 
+@numpy_names
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join equally shaped tensors along a new ``axis``."""
     ts = _tensors(tensors, "stack")

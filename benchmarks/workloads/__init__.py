@@ -16,6 +16,7 @@ WORKLOADS: dict[str, tuple[str, bool]] = {
     "hvp": ("hvp", True),
     "import": ("imports", False),
     "cnn": ("cnn", True),
+    "embedding": ("embedding", True),
 }
 
 

@@ -83,7 +83,7 @@ def _formula(name: str) -> str:
     prim = REGISTRY.get(name)
     if prim is not None and prim.doc:
         doc = prim.doc
-    first = doc.strip().split("\n\n")[0].replace("\n", " ").strip()
+    first = " ".join(doc.strip().split("\n\n")[0].split())
     return first.replace("|", "\\|")
 
 

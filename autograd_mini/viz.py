@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = ["draw_graph", "frames_widget", "save_frames"]
 
+#: draw_graph's "auto" defaults collapse module scopes (depth=1) and lay the graph out top to
+#: bottom when it would draw more than this many nodes (tensors and ops)
+AUTO_NODES = 40
+#: the title of the node a parameters-only term (a regulariser) collapses into
+PENALTY = "regulariser"
 _COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
 _GREY, _HOT, _WARM, _VIOLET = "#6b7280", "#dc2626", "#c2410c", "#6d28d9"
 _FREED_NOTE = (
@@ -59,7 +64,7 @@ class _View:
     def __init__(
         self, root: Tensor, names: Names, textbook: bool, show_values: bool, rankdir: str,
         precision: int, max_nodes: int | None, show_constants: bool,
-        forward: Tensor | None = None, depth: int | None = None,
+        forward: Tensor | None = None, depth: int | str | None = None,
     ) -> None:
         if not isinstance(root, Tensor):
             raise TypeError(f"draw_graph: expected a Tensor, got {type(root).__name__}")
@@ -68,12 +73,13 @@ class _View:
                             f"pass) or None, got {type(forward).__name__}")
         check_options(textbook=textbook, show_values=show_values, show_constants=show_constants,
                       rankdir=rankdir, precision=precision, max_nodes=max_nodes, depth=depth)
-        self.textbook, self.show_values, self.rankdir = textbook, show_values, rankdir
+        self.textbook, self.show_values = textbook, show_values
         self.precision = precision
         self.given = name_map(names)
         self.graph = graph_view(root)
         self.order = order = self.graph.order
         self.inputs = self.graph.inputs
+        self.call_names = self._call_names()
         self.vnum: dict[int, int] = {}
         cnum: dict[int, int] = {}
         for i, t in enumerate(order):
@@ -91,29 +97,107 @@ class _View:
         self.hidden = sum(1 for i, t in enumerate(order) if i not in self.shown
                           and i not in self.inline and (show_constants or t._rg))
         self.vjp = vjp_positions(order, forward)
-        self.depth = depth
+        large = len(self.shown) + sum(1 for i in self.shown if order[i]._node) > AUTO_NODES
+        self.depth: int | None = (1 if large else None) if isinstance(depth, str) else depth
+        self.rankdir = ("TB" if large else "LR") if rankdir == "auto" else rankdir
+        self.penalty = self._penalty()
         self.scope = self._scopes()
-        self.groups, self.group = collapse(order, self.shown, self.scope, depth)
+        self.groups, self.group = collapse(order, self.shown, self.scope, self.depth)
+        self.penalty_group: int | None = None
+        if self.penalty:
+            self.penalty_group = len(self.groups)
+            self.groups.append((PENALTY,))
+            for i in self.penalty:
+                self.group[i] = self.penalty_group
 
     def _src(self, j: int) -> str:
         """The DOT node an edge from tensor ``j`` starts at: its module's node when collapsed."""
         g = self.group.get(j)
         return f"t{j}" if g is None else f"g{g}"
 
-    def _module_label(self, g: int) -> str:
-        """A collapsed module: its name, op count, output shape and parameters' gradient norm."""
+    def _module_label(self, g: int, grad_rows: dict[int, Rows]) -> str:
+        """A collapsed module: what it is (``Linear(16→16)``), its scope name, output shape and
+        parameters' gradient norm; the regulariser node also shows its value and adjoint."""
         members = sorted(i for i, n in self.group.items() if n == g)
         last = len(self.order) - 1
         used = {j for i in self.shown if self.group.get(i) != g for j in self.inputs[i]}
-        outs = [i for i in members if i in used or i == last] or members[-1:]
-        grads = [self.order[i].grad for i in members
-                 if self.order[i]._node is None and self.order[i]._rg]
+        ops = [i for i in members if self.order[i]._node is not None] or members
+        outs = [i for i in ops if i in used or i == last] or ops[-1:]
+        grads = [self.order[i].grad for i in members if self._is_param(i)]
         norm = None
         if grads and not self.graph.stale and all(t is not None for t in grads):
             norm = float(np.sqrt(sum(float(np.sum(np.square(t.data, dtype=np.float64)))
                                      for t in grads if t is not None)))
-        return module_label(self.groups[g][-1], sum(1 for i in members if self.order[i]._node),
-                            [self.order[i].shape for i in outs[-2:]], norm, self.precision)
+        shapes = [self.order[i].shape for i in outs[-2:]]
+        if g == self.penalty_group:
+            rows: Rows = []
+            if self.show_values and len(outs) == 1:
+                rows = self.value_rows("value", self.order[outs[0]].data)
+                rows += grad_rows.get(outs[0], [])
+            return module_label(PENALTY, f"{len(ops)} ops on parameters", shapes, norm,
+                                self.precision, rows)
+        name = self.groups[g][-1]
+        what = getattr(name, "module", None) or name
+        return module_label(what, name if name != what else None, shapes, norm,
+                            self.precision)
+
+    def _call_names(self) -> dict[int, str]:
+        """Leaf position -> the argument name a module call received it under (``input``):
+        recorded by ``nn.Module`` on its name scope (``ScopeName.inputs``); outermost call wins."""
+        names: dict[int, str] = {}
+        for i, t in enumerate(self.order):
+            node = t._node
+            if node is None:
+                continue
+            for s in node.scope:
+                called: dict[int, str] | None = getattr(s, "inputs", None)
+                if not called:
+                    continue
+                for j in self.inputs[i]:
+                    p = self.order[j]
+                    if j not in names and p._node is None and id(p) in called:
+                        names[j] = called[id(p)]
+        return names
+
+    def _is_param(self, j: int) -> bool:
+        t = self.order[j]
+        return t._node is None and t._rg and (type(t) is not Tensor or self.kind(j) == "parameter")
+
+    def _penalty(self) -> set[int]:
+        """When collapsing: the ops outside every collapsed module that read only parameters
+        and single numbers and hand only single numbers on (a regulariser such as λ·Σ‖p‖²),
+        with the leaves only they read, drawn as one node. Empty when fewer than two ops."""
+        depth, order, last = self.depth, self.order, len(self.order) - 1
+        if depth is None:
+            return set()
+        ops: set[int] = set()
+        for i in sorted(self.shown):
+            node = order[i]._node
+            if node is None or i == last or i in self.vjp:
+                continue
+            if len([s for s in node.scope if s != VJP_SCOPE]) > depth:
+                continue
+            ins = self.inputs[i]
+            if all(j in ops or self._is_param(j) or ((
+                    j in self.shown or j in self.inline) and order[j]._node is None
+                    and not order[j]._rg and order[j].data.size == 1) for j in ins) \
+                    and any(j in ops or self._is_param(j) for j in ins):
+                ops.add(i)
+        readers: dict[int, set[int]] = {}
+        for i in self.shown:
+            for j in self.inputs[i]:
+                readers.setdefault(j, set()).add(i)
+        # a term of the loss, not a computed weight the model reads: what leaves it is one number
+        changed = True
+        while changed:
+            out = {i for i in ops if order[i].data.size != 1 and not readers[i] <= ops}
+            ops -= out
+            changed = bool(out)
+        if len(ops) < 2:
+            return set()
+        leaves = {j for i in ops for j in self.inputs[i]
+                  if j in self.shown and order[j]._node is None and readers[j] <= ops}
+        return ops | leaves
 
     def _select(self, max_nodes: int | None, show_constants: bool) -> set[int]:
         """Breadth-first from the output: the ``max_nodes`` tensors nearest to it."""
@@ -140,6 +224,8 @@ class _View:
             if node is None:
                 continue
             scope[i] = tuple(s for s in node.scope if s != VJP_SCOPE)
+            if i in self.penalty:  # a regulariser's reading of parameters leaves them in place
+                continue
             for j in self.inputs[i]:
                 if j not in shared:
                     shared[j] = scope[i]
@@ -169,7 +255,7 @@ class _View:
 
     def user_name(self, i: int) -> str | None:
         t = self.order[i]
-        return self.given.get(vertex_key(t)) or t.name or None
+        return self.given.get(vertex_key(t)) or t.name or self.call_names.get(i)
 
     def short(self, i: int) -> str:
         """Plain-text name used in captions: v-number in textbook mode, else the name."""
@@ -231,8 +317,9 @@ class _View:
             if g is not None:  # inside a collapsed module: only edges into it are drawn
                 if f"g{g}" not in seen:
                     seen.add(f"g{g}")
-                    lines.append(f"\tg{g} [label={self._module_label(g)} "
-                                 f"{_STYLE_TEXT['module']}]\n")
+                    style = "regulariser" if g == self.penalty_group else "module"
+                    lines.append(f"\tg{g} [label={self._module_label(g, grad_rows)} "
+                                 f"{_STYLE_TEXT[style]}]\n")
                 for j in self.inputs[i]:
                     edge = f"\t{self._src(j)} -> g{g}\n"
                     if j in self.shown and self.group.get(j) != g and edge not in seen:
@@ -322,12 +409,12 @@ def draw_graph(
     show_grads: bool = True,
     adjoints: bool = True,
     grad: Any = None,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     precision: int = 4,
     max_nodes: int | None = 1000,
     show_constants: bool = True,
     forward: Tensor | None = None,
-    depth: int | None = None,
+    depth: int | str | None = "auto",
 ) -> graphviz.Digraph:
     """Draw the graph that produced ``root`` as a ``graphviz.Digraph`` (not rendered).
 
@@ -357,10 +444,17 @@ def draw_graph(
 
     ``depth=k`` collapses module scopes deeper than ``k`` into one node each (depth counted as
     torchview does: the model is depth 0, so with ``depth=1`` each module the model calls,
-    ``layers.0``, ``layers.1``, …, is one node), labelled with the scope's name, its number
-    of ops, its output shape and, once ``.grad`` is set (after ``backward()``), the norm
-    ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters (``nn.Parameter`` leaves, or those named in
-    ``names``). ``depth=None`` (default) draws every op.
+    ``layers.0``, ``layers.1``, …, is one node), labelled with the module (``Linear(16→16)``,
+    ``ReLU``), its scope name, its output shape and, once ``.grad`` is set (after
+    ``backward()``), the norm ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters (``nn.Parameter``
+    leaves, or those named in ``names``). Ops outside the modules that read only parameters
+    and numbers (a regulariser such as λ·Σ‖p‖²) then become one "regulariser" node with its
+    value and adjoint. ``depth=None`` draws every op. Unnamed tensors passed into a module
+    call are named from the call (``input``, or the argument's name).
+
+    ``depth="auto"`` and ``rankdir="auto"`` (the defaults) depend on size: a drawing of more
+    than ``AUTO_NODES`` (40) nodes, tensors and ops, is collapsed at ``depth=1`` and laid out
+    top to bottom (``TB``); a smaller one draws every op, left to right (``LR``).
     """
     check_flag(show_grads, "draw_graph", "show_grads")
     check_flag(adjoints, "draw_graph", "adjoints")

@@ -54,6 +54,9 @@ STYLES: dict[str, dict[str, str]] = {
     "elided": {"shape": "note", "style": "filled", "fillcolor": "#f9fafb", "color": "#9ca3af"},
     # a module scope collapsed into one node (draw_graph(..., depth=k))
     "module": {"shape": "box3d", "style": "filled", "fillcolor": "#eef2ff", "color": "#4338ca"},
+    # ops that read only parameters (a regulariser), collapsed with them into one node
+    "regulariser": {"shape": "box3d", "style": "filled", "fillcolor": "#ffedd5",
+                    "color": "#c2410c"},
     # made by a recorded backward pass (create_graph=True): the VJPs, in violet
     "vjp": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f5f3ff",
             "color": "#6d28d9"},
@@ -214,28 +217,31 @@ def name_map(names: Names) -> dict[int, str]:
     return out
 
 
-def module_label(name: str, ops: int, shapes: list[tuple[int, ...]], grad_norm: float | None,
-                 precision: int) -> str:
-    """The label of a collapsed module: its scope name, op count, output shape(s) and, when
-    known, ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters."""
-    meta = f'<FONT COLOR="#6b7280" POINT-SIZE="9">{ops} op{"" if ops == 1 else "s"}</FONT>'
-    rows = [(f"<B>{esc(name)}</B>", meta), ("out", " ".join(format_shape(s) for s in shapes))]
+def module_label(title: str, scope: str | None, shapes: list[tuple[int, ...]],
+                 grad_norm: float | None, precision: int,
+                 rows: list[tuple[str, str]] | None = None) -> str:
+    """The label of a collapsed module: what it is (``Linear(16→16)``) with its scope name in
+    grey, its output shape(s), any further (escaped) ``rows`` and, when known,
+    ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters."""
+    meta = f'<FONT COLOR="#6b7280" POINT-SIZE="9">{esc(scope)}</FONT>' if scope else ""
+    table = [(f"<B>{esc(title)}</B>", meta),
+             ("out", " ".join(format_shape(s) for s in shapes)), *(rows or [])]
     if grad_norm is not None:
-        rows.append(("‖grad‖", format_number(grad_norm, precision)))
-    return html_table(rows)
+        table.append(("‖grad‖", format_number(grad_norm, precision)))
+    return html_table(table)
 
 
 def check_options(*, textbook: bool, show_values: bool, show_constants: bool, rankdir: str,
-                  precision: int, max_nodes: int | None, depth: int | None) -> None:
+                  precision: int, max_nodes: int | None, depth: int | str | None) -> None:
     """Raise TypeError / ValueError naming a drawing option with a bad value."""
     for label, flag in (("textbook", textbook), ("show_values", show_values),
                         ("show_constants", show_constants)):
         check_flag(flag, "draw_graph", label)
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be one of LR, TB, RL, BT, got {rankdir!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT", "auto"):
+        raise ValueError(f"rankdir must be one of LR, TB, RL, BT or 'auto', got {rankdir!r}")
     if type(precision) is not int or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
-    if depth is not None and (type(depth) is not int or depth < 0):
-        raise ValueError(f"draw_graph: depth must be an int >= 0 or None, got {depth!r}")
+    if depth is not None and depth != "auto" and (type(depth) is not int or depth < 0):
+        raise ValueError(f"draw_graph: depth must be an int >= 0, None or 'auto', got {depth!r}")

@@ -211,7 +211,7 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
     y = float_target(target, x, where_)
     if not np.all(np.abs(y.data) == 1):
         raise ValueError(f"{where_}: targets must be -1 or +1")
-    return reduce_loss(softplus(-y * x), reduction)
+    return reduce_loss(-log_sigmoid(y * x), reduction)  # exact: no softplus threshold
 
 
 def _float_input(x: Any, name: str, where_: str) -> Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ __all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 Path = Union[str, "os.PathLike[str]"]
 Member = Union[Parameter, "Module"]
 #: instance attributes the library keeps on every module; never searched for members
-_INTERNAL = frozenset({"training", "_buffer_names", "_child_names"})
+_INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_scope_name"})
 _CONTAINERS = (list, tuple, dict)
 
 
@@ -41,6 +42,47 @@ class _Calls(threading.local):
 
 
 _CALLS = _Calls()
+
+
+class ScopeName(str):
+    """A module call's name scope: the scope name (a ``str``, as ``name_scope`` records it on
+    every node) that also tells a drawing which module made it: ``module`` is a short
+    description (``Linear(16→16)``, ``ReLU``), ``inputs`` maps ``id`` of each unnamed leaf
+    tensor the last call received to its argument's name (``input`` when it is the only one)."""
+
+    module: str
+    inputs: dict[int, str]
+
+
+def _scope_name(module: Module, name: str) -> ScopeName:
+    tag = ScopeName(name)
+    cls = type(module).__name__
+    n_in, n_out = vars(module).get("in_features"), vars(module).get("out_features")
+    ok = type(n_in) is int and type(n_out) is int
+    tag.module = f"{cls}({n_in}→{n_out})" if ok else cls
+    tag.inputs = {}
+    return tag
+
+
+def _arg_names(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[int, str]:
+    """id -> argument name for the unnamed leaf tensors among a call's arguments."""
+    found: list[tuple[int | str, Tensor]] = [
+        (k, a) for k, a in enumerate(args)
+        if isinstance(a, Tensor) and a._node is None and not a.name]
+    found += [(key, a) for key, a in kwargs.items()
+              if isinstance(a, Tensor) and a._node is None and not a.name]
+    if not found:
+        return {}
+    tensors = sum(1 for a in (*args, *kwargs.values()) if isinstance(a, Tensor))
+    if tensors == 1:
+        return {id(found[0][1]): "input"}
+    try:
+        params = [p for p in inspect.signature(module.forward).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return {id(a): key if isinstance(key, str) else
+            (params[key].name if key < len(params) else f"input{key}") for key, a in found}
 
 
 def _items(container: Any) -> Iterator[tuple[Any, Any]]:
@@ -156,9 +198,22 @@ class Module:
             local = parent._child_name(self)
             if local is not None:
                 path = f"{parent_path}.{local}" if parent_path else local
+        name = path or type(self).__name__
+        tag = vars(self).get("_scope_name")
+        if tag is None or tag != name:
+            tag = vars(self)["_scope_name"] = _scope_name(self, name)
+        # what a drawing calls the unnamed leaf tensors passed in (a data batch: "input")
+        if len(args) == 1 and not kwargs:
+            a = args[0]
+            named = ({id(a): "input"} if isinstance(a, Tensor) and a._node is None
+                     and not a.name else None)
+        else:
+            named = _arg_names(self, args, kwargs) or None
+        if named or tag.inputs:
+            tag.inputs = named or {}
         stack.append((self, path))
         try:
-            with name_scope(path or type(self).__name__):
+            with name_scope(tag):
                 return self.forward(*args, **kwargs)
         finally:
             stack.pop()

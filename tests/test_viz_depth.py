@@ -40,14 +40,16 @@ class Net(nn.Module):
 
 
 def modules(source: str) -> dict[str, dict[str, str]]:
-    """Collapsed module nodes: name -> {"ops": ..., "out": ..., "‖grad‖": ...}."""
+    """Collapsed module nodes: scope name -> {"module": ..., "out": ..., "‖grad‖": ...}."""
     out = {}
     for label in re.findall(r"^\s*g\d+ \[label=(<<TABLE.*?</TABLE>>)", source, re.M):
-        cells = [html.unescape(re.sub(r"<[^>]*>", "", c)).strip()
-                 for c in re.findall(r"<TD[^>]*>(.*?)</TD>", label)]
-        info = {"ops": cells[1]}
-        info.update(zip(cells[2::2], cells[3::2]))
-        out[cells[0]] = info
+        rows = [[html.unescape(re.sub(r"<[^>]*>", "", c)).strip()
+                 for c in re.findall(r"<TD[^>]*>(.*?)</TD>", row)]
+                for row in re.findall(r"<TR>(.*?)</TR>", label)]
+        title, scope = rows[0][0], rows[0][1] if len(rows[0]) > 1 else rows[0][0]
+        info = {"module": title}
+        info.update((r[0], r[1]) for r in rows[1:] if len(r) == 2)
+        out[scope] = info
     return out
 
 
@@ -69,7 +71,7 @@ def test_depth_one_collapses_each_module_the_model_calls() -> None:
     src = draw_graph(loss, depth=1, names=net.named_parameters(), precision=10).source
     mods = modules(src)
     assert sorted(mods) == ["blocks.0", "blocks.1", "inp"]
-    assert mods["inp"]["ops"] == "1 op" and mods["blocks.0"]["ops"] == "2 ops"
+    assert mods["inp"]["module"] == "Linear(2→4)" and mods["blocks.0"]["module"] == "Block"
     assert all(m["out"] == "(3, 4)" for m in mods.values())
     for name, module in (("inp", net.inp), ("blocks.0", net.blocks[0]),
                          ("blocks.1", net.blocks[1])):
@@ -83,11 +85,13 @@ def test_depth_two_and_zero() -> None:
     loss.backward()
     two = modules(draw_graph(loss, depth=2).source)
     assert sorted(two) == ["blocks.0.act", "blocks.0.fc", "blocks.1.act", "blocks.1.fc"]
+    assert two["blocks.1.fc"]["module"] == "Linear(4→4)" and two["blocks.0.act"]["module"] == "Tanh"
+    assert all(m["out"] == "(3, 4)" for m in two.values())
     assert "‖grad‖" in two["blocks.1.fc"] and "‖grad‖" not in two["blocks.1.act"]
     assert float(two["blocks.1.fc"]["‖grad‖"]) == pytest.approx(
         grad_norm(net.blocks[1].fc), rel=1e-3)
     zero = modules(draw_graph(loss, depth=0).source)
-    assert list(zero) == ["Net"] and zero["Net"]["ops"] == "5 ops"
+    assert list(zero) == ["Net"] and zero["Net"]["module"] == "Net"
     assert float(zero["Net"]["‖grad‖"]) == pytest.approx(grad_norm(net), rel=1e-3)
     assert modules(draw_graph(loss, depth=None).source) == {}
     assert modules(draw_graph(loss, depth=9).source) == {}  # deeper than any module

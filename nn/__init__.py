@@ -6,7 +6,9 @@
     ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
 
 Checkpoints: ``nn.save(model, path)`` / ``nn.load(model, path)`` (also ``model.save(path)`` /
-``model.load(path)``) write and read ``.npz`` files of ``model.state_dict()``. ``Linear`` keeps
+``model.load(path)``) write and read safetensors files (``.npz`` when the path ends so) of
+``model.state_dict()``, with PyTorch's key names and layouts, so
+``torch_model.load_state_dict(safetensors.torch.load_file(path))`` loads them. ``Linear`` keeps
 PyTorch's weight layout (out_features, in_features) and computes ``x @ W.T + b``.
 """
 

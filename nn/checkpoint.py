@@ -1,4 +1,9 @@
-"""Checkpoints: a module's state dict saved to and loaded from ``.npz`` files, atomically."""
+"""Checkpoints: a module's state dict saved to and loaded from ``.safetensors`` or ``.npz`` files.
+
+``nn.save`` writes safetensors (pickle-free, loadable by PyTorch with
+``safetensors.torch.load_file``) unless the path ends in ``.npz``; ``nn.load`` recognises the
+format from the file's content. Writes are atomic: temporary file, fsync, rename.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +12,26 @@ import os
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Union
 
 import numpy as np
 
+from . import safetensors_io as st
 from .module import StateDictError
 
 if TYPE_CHECKING:
     from .module import IncompatibleKeys, Module
 
-__all__ = ["CheckpointError", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write", "load", "save"]
 
 Path = Union[str, "os.PathLike[str]"]
 
-#: an entry every checkpoint carries, so foreign ``.npz`` files are recognised
+#: an entry every ``.npz`` checkpoint carries, so foreign ``.npz`` files are recognised
 FORMAT_KEY = "__autograd_mini_nn_format__"
 FORMAT_VERSION = 1
+#: the safetensors metadata ``nn.save`` writes (informative: files from elsewhere load too)
+METADATA = {"format": "np", "producer": "autograd_mini.nn"}
 
 
 class CheckpointError(ValueError):
@@ -68,19 +77,13 @@ def _check(module: Module, path: Path, where: str) -> str:
     return name
 
 
-def save(module: Module, path: Path) -> None:
-    """Write ``module.state_dict()`` to ``path`` (used as given; ``.npz`` is the usual suffix).
+def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
+    """Run ``write`` on a temporary file next to ``path``, fsync it, then rename it over ``path``.
 
-    The file is written to a temporary file in the same folder, flushed and fsynced, then
-    renamed over ``path`` with ``os.replace``: a crash mid-write leaves any old file intact.
+    A crash or exception mid-write leaves any old file at ``path`` intact and no temporary file
+    behind; an existing file's permissions are kept.
     """
-    path = _check(module, path, "save")
-    arrays = {FORMAT_KEY: np.array(FORMAT_VERSION, dtype=np.int64)}
-    for key, arr in module.state_dict().items():
-        if key == FORMAT_KEY:
-            raise CheckpointError(f"cannot save {os.fspath(path)!r}: key {key!r} is reserved")
-        arrays[key] = arr
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.abspath(path)
     folder = os.path.dirname(target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
@@ -90,7 +93,7 @@ def save(module: Module, path: Path) -> None:
                                dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write_npz(fh, arrays)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -100,6 +103,33 @@ def save(module: Module, path: Path) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+def save(module: Module, path: Path) -> None:
+    """Write ``module.state_dict()`` to ``path``, atomically.
+
+    The format follows the suffix: ``.npz`` (any case) writes an uncompressed NumPy archive
+    (the older format); anything else, ``.safetensors`` above all, writes safetensors (the
+    default; pickle-free, with CRC-32s in its metadata), which PyTorch reads
+    with ``model.load_state_dict(safetensors.torch.load_file(path))``: the keys are the
+    ``state_dict`` names (PyTorch's), arrays are row-major with their dtypes kept. The file is
+    written to a temporary file in the same folder, fsynced, then renamed over ``path``: a crash
+    or error mid-write leaves any old file intact.
+    """
+    path = _check(module, path, "save")
+    state = module.state_dict()
+    if not path.lower().endswith(".npz"):
+        if "__metadata__" in state:
+            raise CheckpointError(f"cannot save {path!r}: key '__metadata__' is reserved")
+        data = st.serialize(state, METADATA)
+        atomic_write(path, lambda fh: fh.write(data))
+        return
+    arrays = {FORMAT_KEY: np.array(FORMAT_VERSION, dtype=np.int64)}
+    for key, arr in state.items():
+        if key == FORMAT_KEY:
+            raise CheckpointError(f"cannot save {path!r}: key {key!r} is reserved")
+        arrays[key] = arr
+    atomic_write(path, lambda fh: _write_npz(fh, arrays))
 
 
 def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] | None:
@@ -117,38 +147,35 @@ def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] |
     return shape, dtype
 
 
-def _read(path: Path, expected: dict[str, tuple[int, ...]] | None = None
-          ) -> dict[str, np.ndarray]:
-    """The arrays of the checkpoint ``path``; CheckpointError on any problem.
+def _read_npz(name: str, fh: IO[bytes], expected: dict[str, tuple[int, ...]]
+              ) -> dict[str, np.ndarray]:
+    """The arrays of the ``.npz`` checkpoint ``fh`` (named ``name``); CheckpointError if bad.
 
-    With ``expected`` ({key: shape}), an entry whose header shows a key or shape the module
-    does not have is never read: a memory-free stand-in of that shape takes its place, so a
+    An entry whose header shows a key or shape the module does not have (``expected``:
+    {key: shape}) is never read: a memory-free stand-in of that shape takes its place, so a
     foreign or hostile file cannot make ``load`` allocate or decompress huge arrays.
     """
-    name = os.fspath(path)
-    with open(name, "rb") as fh:  # a missing file raises FileNotFoundError as usual
-        try:
-            loaded = np.load(fh, allow_pickle=False)
-            if not isinstance(loaded, np.lib.npyio.NpzFile):
-                raise CheckpointError(
-                    f"checkpoint {name!r} is a single .npy array, not an .npz archive"
-                )
-            with loaded:
-                arrays = {}
-                zf = loaded.zip
-                for key in loaded.files:
-                    head = None if expected is None or zf is None else _header(zf, key)
-                    if head is not None and not head[1].hasobject \
-                            and expected is not None and expected.get(key) != head[0]:
-                        arrays[key] = np.broadcast_to(np.zeros((), dtype=head[1]), head[0])
-                    else:
-                        arrays[key] = loaded[key]
-        except CheckpointError:
-            raise
-        except Exception as exc:  # zip, zlib, format and pickle errors all mean a bad file
+    try:
+        loaded = np.load(fh, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise CheckpointError(
-                f"cannot read checkpoint {name!r}: {type(exc).__name__}: {exc}"
-            ) from exc
+                f"checkpoint {name!r} is a single .npy array, not an .npz archive"
+            )
+        with loaded:
+            arrays = {}
+            zf = loaded.zip
+            for key in loaded.files:
+                head = None if zf is None else _header(zf, key)
+                if head is not None and not head[1].hasobject and expected.get(key) != head[0]:
+                    arrays[key] = np.broadcast_to(np.zeros((), dtype=head[1]), head[0])
+                else:
+                    arrays[key] = loaded[key]
+    except CheckpointError:
+        raise
+    except Exception as exc:  # zip, zlib, format and pickle errors all mean a bad file
+        raise CheckpointError(
+            f"cannot read checkpoint {name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
     marker = arrays.pop(FORMAT_KEY, None)
     if marker is None:
         raise CheckpointError(
@@ -160,18 +187,63 @@ def _read(path: Path, expected: dict[str, tuple[int, ...]] | None = None
     return arrays
 
 
-def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
-    """Load a checkpoint written by ``save`` into ``module`` (arrays cast to its dtypes).
+def read_safetensors(name: str, fh: IO[bytes],
+                     wanted: Callable[[str, tuple[int, ...]], bool]
+                     ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """(arrays, metadata) of the safetensors file ``fh``; CheckpointError naming ``name``.
 
-    Raises ``CheckpointError`` naming the file if it is empty, truncated, corrupted, not an
-    ``.npz``, holds pickled objects (never unpickled) or does not fit the module (then the
-    message lists every missing, unexpected and mis-shaped entry); ``module`` is then unchanged.
-    ``strict=False`` returns the missing and unexpected keys instead of failing on them.
+    The header is checked completely first; an entry for which ``wanted(key, shape)`` is false
+    is not read (a memory-free stand-in takes its place, to be refused by the caller), so a
+    foreign file cannot make the loader allocate more than it needs. Stored CRC-32s are checked.
+    """
+    try:
+        entries, metadata, start = st.read_header(fh)
+        table = st.crcs(metadata)
+        if table and set(table) - {"__metadata__"} != set(entries):
+            raise st.FormatError("corrupted header: its tensor names differ from the names "
+                                 "the CRC-32 table was written for")
+    except st.FormatError as exc:
+        raise CheckpointError(f"cannot read checkpoint {name!r}: {exc}") from None
+    arrays: dict[str, np.ndarray] = {}
+    for key, info in entries.items():
+        if not wanted(key, info.shape):
+            arrays[key] = st.stand_in(info)
+            continue
+        try:
+            arrays[key] = st.read_tensor(fh, info, start, table.get(key))
+        except st.FormatError as exc:
+            raise CheckpointError(f"cannot read checkpoint {name!r}: entry {key!r}: {exc}"
+                                  ) from None
+    return arrays, metadata
+
+
+def is_safetensors(fh: IO[bytes]) -> bool:
+    """Whether the open file starts like a safetensors file (then rewound)."""
+    head = fh.read(9)
+    fh.seek(0)
+    return st.looks_like(head)
+
+
+def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
+    """Load a checkpoint into ``module`` (arrays cast to its dtypes); the format is detected
+    from the content: safetensors (from ``save`` or from PyTorch's
+    ``safetensors.torch.save_file(model.state_dict(), path)``) or ``.npz`` from ``save``.
+
+    Every key, shape and dtype is checked before anything changes. Raises ``CheckpointError``
+    naming the file if it is empty, truncated, corrupted, foreign, holds pickled objects (never
+    unpickled) or does not fit the module (then the message lists every missing, unexpected and
+    mis-shaped entry); ``module`` is then unchanged. ``strict=False`` returns the missing and
+    unexpected keys instead of failing on them.
     """
     path = _check(module, path, "load")
     expected = {key: arr.shape for key, arr in module._entries()}
-    expected[FORMAT_KEY] = ()
-    arrays = _read(path, expected)
+    with open(path, "rb") as fh:  # a missing file raises FileNotFoundError as usual
+        if os.fstat(fh.fileno()).st_size == 0:
+            raise CheckpointError(f"checkpoint {path!r} is empty")
+        if is_safetensors(fh):
+            arrays, _ = read_safetensors(path, fh, lambda k, shape: expected.get(k) == shape)
+        else:
+            arrays = _read_npz(path, fh, {**expected, FORMAT_KEY: ()})
     try:
         return module.load_state_dict(arrays, strict=strict)
     except StateDictError as exc:

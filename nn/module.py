@@ -415,13 +415,15 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: Path) -> None:
-        """Write ``state_dict()`` to the ``.npz`` file ``path`` atomically (see ``nn.save``)."""
+        """Write ``state_dict()`` to ``path`` atomically: safetensors with PyTorch's key names,
+        or the older ``.npz`` format when ``path`` ends in ``.npz`` (see ``nn.save``)."""
         from .checkpoint import save
 
         save(self, path)
 
     def load(self, path: Path, strict: bool = True) -> IncompatibleKeys:
-        """Load a file written by ``save`` (see ``nn.load``); the module is unchanged on error."""
+        """Load a safetensors (ours or PyTorch's) or ``.npz`` checkpoint (see ``nn.load``); the
+        module is unchanged on error."""
         from .checkpoint import load
 
         return load(self, path, strict=strict)

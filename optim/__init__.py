@@ -1,10 +1,12 @@
-"""Optimisers, learning-rate schedules and gradient clipping for autograd_mini Tensors."""
+"""Optimisers, learning-rate schedules, gradient clipping and optimiser checkpoints
+(``optim.save``/``optim.load``) for autograd_mini Tensors."""
 
 from __future__ import annotations
 
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .checkpoint import load, save
 from .clip import clip_grad_norm_, clip_grad_value_
 from .optimizer import Optimizer
 from .rmsprop import RMSProp
@@ -19,5 +21,7 @@ __all__ = [
     "RMSProp",
     "clip_grad_norm_",
     "clip_grad_value_",
+    "load",
     "lr_scheduler",
+    "save",
 ]

@@ -18,9 +18,9 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.py"))
 
 
-def test_all_eight_notebooks_are_present() -> None:
+def test_all_ten_notebooks_are_present() -> None:
     prefixes = {p.name[:3] for p in NOTEBOOKS}
-    missing = {f"{i:02d}_" for i in range(1, 9)} - prefixes
+    missing = {f"{i:02d}_" for i in range(1, 11)} - prefixes
     assert not missing, f"notebooks missing: {sorted(missing)} in {NOTEBOOK_DIR}"
 
 

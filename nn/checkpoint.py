@@ -23,7 +23,8 @@ from .module import StateDictError
 if TYPE_CHECKING:
     from .module import IncompatibleKeys, Module
 
-__all__ = ["CheckpointError", "atomic_write", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write", "is_safetensors", "load", "path_name",
+           "read_safetensors", "save"]
 
 Path = Union[str, "os.PathLike[str]"]
 
@@ -65,6 +66,11 @@ def _check(module: Module, path: Path, where: str) -> str:
 
     if not isinstance(module, Module):
         raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+    return path_name(path, where)
+
+
+def path_name(path: Path, where: str) -> str:
+    """``path`` (a str or os.PathLike) as a str; anything else, or an invalid path, refused."""
     try:
         name = os.fspath(path)
     except TypeError:

@@ -16,7 +16,13 @@ from typing import Any, Union
 
 import numpy as np
 
-from nn.checkpoint import CheckpointError, atomic_write, is_safetensors, read_safetensors
+from nn.checkpoint import (
+    CheckpointError,
+    atomic_write,
+    is_safetensors,
+    path_name,
+    read_safetensors,
+)
 from nn.safetensors_io import serialize
 
 from .optimizer import Optimizer, to_python
@@ -34,16 +40,7 @@ def _check(optimizer: Optimizer, path: Path, where: str) -> str:
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optim.{where}: expected an optim.Optimizer, got "
                         f"{type(optimizer).__name__}")
-    try:
-        name = os.fspath(path)
-    except TypeError:
-        raise TypeError(f"optim.{where}: path must be a str or os.PathLike, got "
-                        f"{type(path).__name__}") from None
-    if not isinstance(name, str):
-        name = os.fsdecode(name)
-    if not name or "\0" in name:
-        raise ValueError(f"optim.{where}: invalid path {name!r}")
-    return name
+    return path_name(path, f"optim.{where}")
 
 
 def _json(value: Any, what: str, name: str) -> str:

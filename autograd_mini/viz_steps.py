@@ -17,8 +17,8 @@ import numpy as np
 
 from .explain import BAR, BackwardTrace, stale_note, trace_backward
 from .tensor import Tensor
-from .viz import _FREED_NOTE, _HOT, _WARM, Rows, _color, _View
 from .viz_labels import Names, esc, format_array
+from .viz_view import FREED_NOTE, HOT, WARM, Rows, View, font_color
 
 if TYPE_CHECKING:
     import graphviz
@@ -52,7 +52,7 @@ def backprop_steps(
     """
     if not isinstance(by, str) or by not in ("edge", "node"):
         raise ValueError(f"backprop_steps: by must be 'edge' or 'node', got {by!r}")
-    view = _View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
+    view = View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
                  forward)
     if root.requires_grad and view.graph.stale:
         return iter([view.render({}, caption=stale_note(view.graph))])
@@ -60,12 +60,12 @@ def backprop_steps(
     return _frames(view, trace, by)
 
 
-def _adj(view: _View, i: int) -> str:
+def _adj(view: View, i: int) -> str:
     """The adjoint's name in a caption: v̄3 in textbook mode, else grad(name)."""
     return f"v{BAR}{view.vnum[i]}" if view.textbook else f"grad({view.short(i)})"
 
 
-def _frames(view: _View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Digraph]:
+def _frames(view: View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Digraph]:
     last = len(view.order) - 1
     expected = [len(r) for r in trace.received]
     got = [0] * len(view.order)
@@ -85,12 +85,12 @@ def _frames(view: _View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Dig
             name = view.adjoint_name(i)
             p = partial[i]
             if p is None:
-                out[i] = [(_color(name, "#9ca3af"), _color("?", "#9ca3af"))]
+                out[i] = [(font_color(name, "#9ca3af"), font_color("?", "#9ca3af"))]
             elif i != last and got[i] < expected[i]:
-                color = _HOT if i in fresh else _WARM
+                color = HOT if i in fresh else WARM
                 out[i] = view.value_rows(f"{name} (partial)", p, color)
             else:
-                out[i] = view.value_rows(name, p, _HOT if i in fresh else None)
+                out[i] = view.value_rows(name, p, HOT if i in fresh else None)
         return out
 
     seed = " ".join(format_array(trace.adjoints[last], view.precision))
@@ -119,7 +119,7 @@ def _frames(view: _View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Dig
             n += 1
             caption = f"step {n} of {total}: {view.short(step.node)} sends its adjoint back"
             yield view.render(rows(fresh), hot, caption)
-    yield view.render(view.adjoint_rows(trace), caption=_FREED_NOTE if view.graph.freed else None)
+    yield view.render(view.adjoint_rows(trace), caption=FREED_NOTE if view.graph.freed else None)
 
 
 # ----------------------------------------------------------------------------- animation

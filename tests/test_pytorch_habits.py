@@ -129,7 +129,7 @@ def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
 
 def test_unknown_attribute_is_a_plain_attribute_error() -> None:
     with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
-        Tensor([1.0]).nonsense  # noqa: B018
+        Tensor([1.0]).nonsense  # type: ignore[attr-defined]  # noqa: B018
     assert not hasattr(Tensor([1.0]), "nonsense")
 
 

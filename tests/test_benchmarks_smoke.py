@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKLOADS = ["per_op", "deep_chain", "mlp", "mlp_memory", "moons", "hvp", "import", "cnn",
-             "embedding"]
+             "embedding", "char_mlp"]
 
 
 def test_quick_run_writes_every_workload(tmp_path: Path) -> None:

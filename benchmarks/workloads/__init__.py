@@ -17,6 +17,7 @@ WORKLOADS: dict[str, tuple[str, bool]] = {
     "import": ("imports", False),
     "cnn": ("cnn", True),
     "embedding": ("embedding", True),
+    "char_mlp": ("char_mlp", True),
 }
 
 

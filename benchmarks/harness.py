@@ -231,6 +231,18 @@ def rel_err(a: Any, b: Any) -> float:
     return float(np.max(np.abs(a - b))) / denom if a.size else 0.0
 
 
+def training_step(opt: Any, loss_of: Callable[..., Any]) -> Callable[..., float]:
+    """One training step for any framework: zero the gradients, ``loss_of(*batch)``, backward,
+    ``opt.step()``; returns the loss as a float."""
+    def step(*batch: Any) -> float:
+        opt.zero_grad()
+        loss = loss_of(*batch)
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+    return step
+
+
 def check_close(what: str, got: Any, want: Any, rtol: float) -> None:
     """Raise AssertionError unless ``got`` matches the reference ``want`` to ``rtol``."""
     err = rel_err(got, want)

@@ -44,7 +44,7 @@ from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .dropout import dropout
 from .layers import linear
-from .normalization import _normalize
+from .normalization import normalize
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
@@ -267,7 +267,7 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any | None
         raise ValueError(f"{where_}: input of shape {x.shape} does not end in normalized_shape "
                          f"{shape}")
     eps = check_real(eps, "eps", where_, 0.0)
-    y, _, _ = _normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    y, _, _ = normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
     for name, p in (("weight", weight), ("bias", bias)):
         if p is None:
             continue

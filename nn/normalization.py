@@ -13,10 +13,10 @@ from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, p
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "LayerNorm", "normalize"]
 
 
-def _normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+def normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(x̂, μ, σ²) with μ, σ² the mean and biased variance over ``axes`` and
     x̂ = (x − μ) / √(σ² + ε)."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -59,7 +59,7 @@ class LayerNorm(Module):
             raise ValueError(
                 f"LayerNorm: input of shape {x.shape} does not end in {self.normalized_shape}"
             )
-        y, _, _ = _normalize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        y, _, _ = normalize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
         if self.weight is not None and self.bias is not None:
             y = y * self.weight + self.bias
         return y
@@ -131,7 +131,7 @@ class BatchNorm1d(Module):
                     f"BatchNorm1d: need more than 1 value per channel in training, got input "
                     f"shape {x.shape}"
                 )
-            y, mean, var = _normalize(x, axes, self.eps)
+            y, mean, var = normalize(x, axes, self.eps)
             if self.training and rm is not None and rv is not None and count is not None:
                 count += 1
                 m = 1.0 / float(count) if self.momentum is None else self.momentum

@@ -13,7 +13,16 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import Measurement, Settings, check_close, log, optional, time_paired, tol
+from ..harness import (
+    Measurement,
+    Settings,
+    check_close,
+    log,
+    optional,
+    time_paired,
+    tol,
+    training_step,
+)
 
 NAME = "char_mlp"
 VOCAB, CONTEXT, EMBED, HIDDEN, LR = 27, 3, 10, 200, 0.1
@@ -44,15 +53,11 @@ def build_am(weights: list[np.ndarray]) -> tuple[Callable[..., float], list[Any]
         p.data[...] = w
     opt = optim.SGD(params, lr=LR)
 
-    def step(x: np.ndarray, y: np.ndarray) -> float:
-        opt.zero_grad()
+    def loss_of(x: np.ndarray, y: np.ndarray) -> Any:
         h = am.tanh(fc1(emb(x).reshape((x.shape[0], CONTEXT * EMBED))))
-        loss = nn.functional.cross_entropy(fc2(h), y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
+        return nn.functional.cross_entropy(fc2(h), y)
 
-    return step, params
+    return training_step(opt, loss_of), params
 
 
 def build_torch(torch: Any, weights: list[np.ndarray]) -> tuple[Callable[..., float], list[Any]]:
@@ -66,15 +71,8 @@ def build_torch(torch: Any, weights: list[np.ndarray]) -> tuple[Callable[..., fl
             p.copy_(torch.from_numpy(w))
     opt = torch.optim.SGD(params, lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step(x: Any, y: Any) -> float:
-        opt.zero_grad()
-        loss = loss_fn(fc2(torch.tanh(fc1(emb(x).view(x.shape[0], -1)))), y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step, params
+    return training_step(
+        opt, lambda x, y: loss_fn(fc2(torch.tanh(fc1(emb(x).view(x.shape[0], -1)))), y)), params
 
 
 def step_fns(n: int, dtype: Any) -> dict[str, Callable[[], Any]]:

@@ -18,7 +18,16 @@ import numpy as np
 
 import autograd_mini as am
 
-from ..harness import Measurement, Settings, check_close, log, optional, time_paired, tol
+from ..harness import (
+    Measurement,
+    Settings,
+    check_close,
+    log,
+    optional,
+    time_paired,
+    tol,
+    training_step,
+)
 
 NAME = "cnn"
 LR = 1e-3
@@ -155,16 +164,12 @@ def build_am(weights: list[np.ndarray]) -> tuple[Callable[..., float], list[Any]
         p.data[...] = w
     opt = optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
 
-    def step(x: Any, y: np.ndarray) -> float:
-        opt.zero_grad()
+    def loss_of(x: Any, y: np.ndarray) -> Any:
         h = max_pool2d(am.relu(c1(x)), 2)
         h = max_pool2d(am.relu(c2(h)), 2)
-        loss = nn.functional.cross_entropy(fc(h.reshape((x.shape[0], 4 * C2))), y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
+        return nn.functional.cross_entropy(fc(h.reshape((x.shape[0], 4 * C2))), y)
 
-    return step, params
+    return training_step(opt, loss_of), params
 
 
 def build_torch(torch: Any, weights: list[np.ndarray]) -> tuple[Callable[..., float], list[Any]]:
@@ -179,15 +184,7 @@ def build_torch(torch: Any, weights: list[np.ndarray]) -> tuple[Callable[..., fl
             p.copy_(torch.from_numpy(w))
     opt = torch.optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
     loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step(x: Any, y: Any) -> float:
-        opt.zero_grad()
-        loss = loss_fn(net(x), y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step, params
+    return training_step(opt, lambda x, y: loss_fn(net(x), y)), params
 
 
 def step_fns(n: int, dtype: Any, real: bool = True) -> dict[str, Callable[[], Any]]:

@@ -84,12 +84,13 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
     while node is not None:
         if node.seq < 0:
             raise _freed_error(node)
-        if node.retained is not None or id(node) in want:
+        if node.retained is not None or (want and id(node) in want):
             found.append((node, g))
         saved = node.recorded_saved() if create_graph else node.saved
-        grads = node.op.vjp(g, saved, node.needs, **node.attrs)
+        grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
+                 node.op.vjp(g, saved, node.needs))
         nxt, nxt_g = None, None
-        for p, pg, need in zip(node.parents, grads, node.needs):
+        for p, pg, need in zip(node, grads, node.needs):  # each input's origin
             if pg is None or not need:
                 continue
             leaf = isinstance(p, Tensor)

@@ -58,7 +58,8 @@ class Primitive:
 
     def __call__(self, *args: Any, **attrs: Any) -> Tensor:
         for a in args:  # all Tensors of a floating dtype, the common case: no conversions
-            if type(a) is not Tensor or (self.floating and a.data.dtype.kind != "f"):
+            if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
+                    self.floating and not a._rg and a.data.dtype.kind != "f"):
                 args = self.inputs(args)
                 break
         return apply(self, args, attrs or NO_ATTRS)
@@ -71,10 +72,15 @@ class Primitive:
             if isinstance(a, Tensor) and a.data.dtype.kind == "f":
                 dtype = a.data.dtype
                 break
+        cache = _CONSTANTS.get(dtype.char) if dtype is not None else None
         ts = []
         for a in args:
-            t = a if isinstance(a, Tensor) else constant(a, dtype, self.name)
-            if self.floating and t.data.dtype.kind != "f":
+            t: Tensor | None = a if isinstance(a, Tensor) else None
+            if t is None:  # a cached constant for a float (the common case), else a new one
+                t = cache.get(a) if cache is not None and type(a) is float else None
+                if t is None:
+                    t = constant(a, dtype, self.name)
+            if self.floating and not t._rg and t.data.dtype.kind != "f":
                 t = wrap(t.data.astype(np.float64))
             ts.append(t)
         return tuple(ts)
@@ -101,29 +107,41 @@ def primitive(name: str, forward: Callable[..., tuple[Any, Any]],
     return op
 
 
-class Node:
-    """How a value was made: the op, its inputs' origins and what its VJP needs.
+class Node(list):
+    """How a value was made: the list of its inputs' origins, with the op and what its VJP
+    needs as attributes.
 
-    ``parents[i]`` is the node that made input ``i``, or the input Tensor itself for a leaf.
-    A node never refers to its output tensor, so an intermediate value lives only as long as
-    the user holds it or a VJP saved it, and graphs are freed by reference counting.
+    Item ``i`` is the node that made input ``i``, or the input Tensor itself for a leaf
+    (``parents`` gives them as a tuple). A node never refers to its output tensor, so an
+    intermediate value lives only as long as the user holds it or a VJP saved it, and graphs
+    are freed by reference counting. (A list rather than an object holding a tuple: Python's
+    cyclic garbage collector scans every object of a live graph, and this is one per op.)
     """
 
-    __slots__ = ("__weakref__", "attrs", "name", "needs", "op", "out_id", "parents",
-                 "retained", "saved", "scope", "seq", "shape")
+    __slots__ = ("__weakref__", "attrs", "name", "needs", "op", "out_id", "retained", "saved",
+                 "scope", "seq", "shape")
     held: list[np.ndarray] | None = None  # leaf arrays locked for it (LockingNode)
     where: str | None = None  # the user's line that made it (LockingNode, anomaly mode)
     requires_grad = True
+    __eq__ = object.__eq__  # a node is itself, not a list equal to others
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
-    def __init__(self, op: Primitive, parents: tuple[Node | Tensor, ...],
-                 needs: tuple[bool, ...], saved: Any, attrs: dict[str, Any],
-                 out: np.ndarray, scope: tuple[str, ...]) -> None:
-        self.op, self.parents, self.needs, self.saved, self.attrs = op, parents, needs, saved, attrs
+    def __init__(self, op: Primitive, parents: list[Node | Tensor], needs: tuple[bool, ...],
+                 saved: Any, attrs: dict[str, Any], out: np.ndarray,
+                 scope: tuple[str, ...]) -> None:
+        self.extend(parents)
+        self.op, self.needs, self.saved, self.attrs = op, needs, saved, attrs
         self.out_id, self.shape = id(out), out.shape  # out_id: to know it among residuals
         self.seq = next(_SEQ)  # creation order: a node comes after its inputs; −1 once freed
         self.scope = scope  # the name scope it was made in
         self.name: str | None = None
         self.retained: weakref.ref[Tensor] | None = None
+
+    @property
+    def parents(self) -> tuple[Node | Tensor, ...]:
+        """The inputs' origins: the node that made each input, or the leaf Tensor itself."""
+        return tuple(self)
 
     @property
     def freed(self) -> bool:
@@ -141,7 +159,7 @@ class Node:
                 return r
             if id(r) == self.out_id:
                 return wrap(r, self)
-            for p in self.parents:
+            for p in self:
                 if p.data is r if isinstance(p, Tensor) else id(r) == p.out_id:
                     return p if isinstance(p, Tensor) else wrap(r, p)
             return r
@@ -176,7 +194,8 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
         parents.append(a._node or a)  # the node that made it, or the leaf itself
     try:
         try:
-            out, saved = s.quiet.run(op.forward, *arrays, **attrs)
+            out, saved = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
+                          s.quiet.run(op.forward, *arrays))
         except RuntimeError as exc:  # an op inside another op's forward: quiet already
             if repr(s.quiet) not in str(exc):
                 raise
@@ -196,8 +215,8 @@ def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_AT
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = None if saved is None and out.base is None else protect(args, arrays, out, saved)
     if held is None and not s.anomaly:
-        return wrap(out, Node(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope))
-    node = LockingNode(op, tuple(parents), tuple(needs), saved, attrs, out, s.scope)
+        return wrap(out, Node(op, parents, tuple(needs), saved, attrs, out, s.scope))
+    node = LockingNode(op, parents, tuple(needs), saved, attrs, out, s.scope)
     node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
 
@@ -221,12 +240,12 @@ def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,
     for r in keep:
         if type(r) is not np.ndarray or not (r.flags.writeable or id(r) in LOCKS):
             continue  # not an array, or read-only for good already (a constant, an op output)
-        for a, d in zip(args, arrays):
-            if r is d and a._node is None:
+        for a in args:
+            if a.data is r and a._node is None:
                 leaves.append(r)  # a leaf's array: locked while the node lives
                 break
         else:
-            r.setflags(write=False)  # made by an op: read-only for good
+            r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
     return lock(leaves) if leaves else None
 
 

@@ -550,11 +550,11 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
                     entry = LOCKS.setdefault(id(arr), [arr, 0])
                     entry[1] += by
                     if entry[1] == by > 0:
-                        arr.setflags(write=False)
+                        arr.setflags(False)  # type: ignore[call-arg]  # write=False, positional: faster
                     elif entry[1] <= 0:
                         del LOCKS[id(arr)]
                         try:  # noqa: SIM105
-                            arr.setflags(write=True)
+                            arr.setflags(True)  # type: ignore[call-arg]
                         except ValueError:  # its base became read-only meanwhile: leave it so
                             pass
         finally:

@@ -53,7 +53,9 @@ def scatter_rows(g: np.ndarray, idx: np.ndarray, n: int) -> np.ndarray:
     else:
         flat = (idx * d)[:, None] + np.arange(d)
         out = np.bincount(flat.ravel(), g2.ravel(), minlength=n * d).reshape(n, d)
-    return out.astype(g.dtype, copy=False).reshape((n, *g.shape[1:]))
+    out = out.astype(g.dtype, copy=False)
+    shape = (n, *g.shape[1:])  # (a reshape to the same shape would be a view, which .grad copies)
+    return out if out.shape == shape else out.reshape(shape)
 
 
 def _order(idx: np.ndarray, n: int) -> np.ndarray:
@@ -119,7 +121,7 @@ def scatter_axis(g: np.ndarray, plan: Plan, shape: tuple[int, ...]) -> np.ndarra
     else:  # the gathered axis first: each row of the scatter is one (lead, rest) slab
         gt = g.reshape(lead, lin.size, rest).transpose(1, 0, 2).reshape(lin.size, lead * rest)
         out = scatter_rows(gt, lin.reshape(-1), n).reshape(n, lead, rest).transpose(1, 0, 2)
-    return out.reshape(shape)
+    return out if out.shape == shape else out.reshape(shape)
 
 
 def gather(x: np.ndarray, plan: Plan) -> np.ndarray:

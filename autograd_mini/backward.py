@@ -164,23 +164,29 @@ def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     """The output's adjoint: ``grad`` (of the output's shape and dtype), or 1 for one element."""
-    made_by = "no op: a leaf" if root._node is None else repr(root._node.op.name)
-    if root._node is not None and root._node.where:
-        made_by += f", created at {root._node.where}"
     if grad is None:
         if root.data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; this tensor (made by "
-                f"{made_by}) has shape {root.shape}: pass backward(grad) with that shape")
-        g: Any = np.ones(root.shape, dtype=root.data.dtype)
+                f"{_made_by(root)}) has shape {root.shape}: pass backward(grad) with that shape")
+        g: Any = np.empty(root.shape, dtype=root.data.dtype)
+        g.fill(1)
     elif isinstance(grad, Tensor):
         g = grad if create_graph else grad.data
     else:
         g = as_array(grad, dtype=root.data.dtype, copy=False, where="backward(grad)")
     if g.shape != root.shape:
         raise RuntimeError(f"backward: grad has shape {tuple(g.shape)} but the output (made by "
-                           f"{made_by}) has shape {root.shape}")
+                           f"{_made_by(root)}) has shape {root.shape}")
     return wrap(g) if create_graph and not isinstance(g, Tensor) else g
+
+
+def _made_by(root: Tensor) -> str:
+    """What made ``root``, for error messages."""
+    made_by = "no op: a leaf" if root._node is None else repr(root._node.op.name)
+    if root._node is not None and root._node.where:
+        made_by += f", created at {root._node.where}"
+    return made_by
 
 
 def _freed_error(node: Node) -> RuntimeError:

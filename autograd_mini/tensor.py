@@ -513,7 +513,7 @@ def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
 # Arrays made by ops are simply made read-only for good when saved (see engine.protect).
 LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps its id valid
 _MUTEX = threading.RLock()
-_INSIDE = threading.local()  # .on: this thread is counting
+_BUSY = [False]  # the thread holding _MUTEX is counting (no other thread can see it True)
 _DEFERRED: list[tuple[list[np.ndarray], int]] = []  # counts still to apply
 
 
@@ -540,9 +540,9 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
     so call unlock, while this thread counts: that call only queues what the outer one does.)"""
     with _MUTEX:
         _DEFERRED.append((arrays, step))
-        if getattr(_INSIDE, "on", False):
+        if _BUSY[0]:
             return
-        _INSIDE.on = True
+        _BUSY[0] = True
         try:
             while _DEFERRED:
                 todo, by = _DEFERRED.pop()
@@ -558,7 +558,7 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
                         except ValueError:  # its base became read-only meanwhile: leave it so
                             pass
         finally:
-            _INSIDE.on = False
+            _BUSY[0] = False
 
 
 def is_locked(arr: np.ndarray) -> bool:

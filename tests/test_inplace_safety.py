@@ -140,12 +140,12 @@ def test_unlock_by_the_collector_inside_a_lock_call_is_deferred() -> None:
     held = locks.lock([w.data])
     assert held is not None and is_locked(w.data)
     with locks._MUTEX:  # as lock and unlock do around their work
-        locks._INSIDE.on = True
+        locks._BUSY[0] = True
         try:
             locks.unlock(held)
             assert is_locked(w.data)  # deferred until the outer call lets go
         finally:
-            locks._INSIDE.on = False
+            locks._BUSY[0] = False
         locks._count([], 0)  # as the outer call does before it lets go
     assert not is_locked(w.data)
     w.data += 1

@@ -191,14 +191,14 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def _softmax_xent(x: Any, target: Any = None, reduction: str = "none") -> tuple[Any, Any]:
     """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and classes t (N,), then reduced
     ("none", "mean" or "sum");  x̄_n = ḡ_n (softmax(x_n) − onehot(t_n)), ḡ_n = ḡ/N for "mean" """
-    z = x - np.max(x, axis=-1, keepdims=True)
+    z = x - np.maximum.reduce(x, axis=-1, keepdims=True)  # (ufunc reductions: no wrapper)
     e = np.exp(z)
-    s = np.sum(e, axis=-1, keepdims=True)
+    s = np.add.reduce(e, axis=-1, keepdims=True)
     loss = np.log(s[:, 0]) - z[np.arange(x.shape[0]), target]
     if reduction == "mean":
-        loss = np.sum(loss) / loss.shape[0]
+        loss = np.add.reduce(loss) / loss.shape[0]
     elif reduction == "sum":
-        loss = np.sum(loss)
+        loss = np.add.reduce(loss)
     e /= s  # the softmax, kept for the backward pass
     return loss, (x, e)
 
@@ -237,7 +237,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> 
     if t.dtype.kind not in "iu" or t.shape != (x.shape[0],):
         raise ValueError(f"{name}: target must be integer classes of shape ({x.shape[0]},), "
                          f"got dtype {t.dtype} and shape {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= x.shape[1]):
+    if t.size and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= x.shape[1]):
         raise ValueError(f"{name}: classes must lie in [0, {x.shape[1]}), got values from "
                          f"{t.min()} to {t.max()}")
     if reduction not in ("none", "mean", "sum"):

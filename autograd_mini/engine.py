@@ -32,6 +32,50 @@ __all__ = [
 NO_ATTRS: dict[str, Any] = {}
 
 
+def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
+    """Record ``op`` on ``args`` (``op(*args, **attrs)`` calls this): run ``op.forward`` on
+    their arrays (quietly: IEEE results, no warnings) and make a node if an input requires
+    grad, grad mode is on and the output is floating."""
+    for a in args:  # all Tensors of a floating dtype, the common case: no conversions
+        if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
+                op.floating and not a._rg and a.data.dtype.kind != "f"):
+            args = op.inputs(args)
+            break
+    s = STATE.s
+    arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
+    for a in args:
+        arrays.append(a.data)
+        needs.append(a._rg)
+        parents.append(a._node or a)  # the node that made it, or the leaf itself
+    try:
+        try:
+            out, saved = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
+                          s.quiet.run(op.forward, *arrays))
+        except RuntimeError as exc:  # an op inside another op's forward: quiet already
+            if repr(s.quiet) not in str(exc):
+                raise
+            out, saved = op.forward(*arrays, **attrs)
+    except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
+        shapes = " and ".join(str(a.shape) for a in arrays)
+        kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
+        raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
+    if type(out) is not np.ndarray:
+        out, saved = _zero_d(out, saved)
+    if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+        raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
+                           f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
+    if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
+        return wrap(out)
+    if op.cross:
+        saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
+    held = None if saved is None and out.base is None else protect(args, arrays, out, saved)
+    if held is None and not s.anomaly:
+        return wrap(out, Node(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope))
+    node = LockingNode(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope)
+    node.held, node.where = held, (user_site() if s.anomaly else None)
+    return wrap(out, node)
+
+
 class Primitive:
     """A differentiable op: ``forward(*arrays, **attrs) -> (out, residuals)`` and
     ``vjp(g, residuals, needs, **attrs) -> gradients`` (see the module docstring).
@@ -56,13 +100,7 @@ class Primitive:
         self.doc = (forward.__doc__ or "").strip() if doc is None else doc
         self.__doc__ = self.doc
 
-    def __call__(self, *args: Any, **attrs: Any) -> Tensor:
-        for a in args:  # all Tensors of a floating dtype, the common case: no conversions
-            if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
-                    self.floating and not a._rg and a.data.dtype.kind != "f"):
-                args = self.inputs(args)
-                break
-        return apply(self, args, attrs or NO_ATTRS)
+    __call__ = apply  # op(x, y, **attrs) records the op (see ``apply``)
 
     def inputs(self, args: tuple[Any, ...]) -> tuple[Tensor, ...]:
         """``args`` as Tensors: numbers and arrays become constants (a number takes a floating
@@ -181,44 +219,6 @@ class LockingNode(Node):
 
 
 _SEQ = itertools.count()
-
-
-def apply(op: Primitive, args: tuple[Tensor, ...], attrs: dict[str, Any] = NO_ATTRS) -> Tensor:
-    """Run ``op.forward`` on the arrays of ``args`` (quietly: IEEE results, no warnings) and
-    record a node if an input requires grad, grad mode is on and the output is floating."""
-    s = STATE.s
-    arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
-    for a in args:
-        arrays.append(a.data)
-        needs.append(a._rg)
-        parents.append(a._node or a)  # the node that made it, or the leaf itself
-    try:
-        try:
-            out, saved = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
-                          s.quiet.run(op.forward, *arrays))
-        except RuntimeError as exc:  # an op inside another op's forward: quiet already
-            if repr(s.quiet) not in str(exc):
-                raise
-            out, saved = op.forward(*arrays, **attrs)
-    except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
-        shapes = " and ".join(str(a.shape) for a in arrays)
-        kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
-        raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
-    if type(out) is not np.ndarray:
-        out, saved = _zero_d(out, saved)
-    if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
-        raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
-                           f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
-    if True not in needs or not s.grad_enabled or out.dtype.kind != "f":
-        return wrap(out)
-    if op.cross:
-        saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
-    held = None if saved is None and out.base is None else protect(args, arrays, out, saved)
-    if held is None and not s.anomaly:
-        return wrap(out, Node(op, parents, tuple(needs), saved, attrs, out, s.scope))
-    node = LockingNode(op, parents, tuple(needs), saved, attrs, out, s.scope)
-    node.held, node.where = held, (user_site() if s.anomaly else None)
-    return wrap(out, node)
 
 
 def _zero_d(out: Any, saved: Any) -> tuple[np.ndarray, Any]:

@@ -314,8 +314,8 @@ def test_a_primitive_may_use_library_ops_in_its_forward() -> None:
     x = Tensor(np.array([0.0, 1.0]), requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the nested forward is as quiet as any: e^1000 = inf
-        assert apply(prim, (Tensor(np.array(1000.0)),)).data == np.inf
-        y = apply(prim, (x,))
+        assert apply(prim, Tensor(np.array(1000.0))).data == np.inf
+        y = apply(prim, x)
         assert not y.data.flags.writeable
         y.sum().backward()
     np.testing.assert_allclose(y.data, 2 * np.exp([0.0, 1.0]))

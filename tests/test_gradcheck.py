@@ -24,7 +24,7 @@ BAD_EXP = Primitive("bad_exp", _exp_forward, _bad_vjp)
 
 
 def bad_exp(x: am.Tensor) -> am.Tensor:
-    return apply(BAD_EXP, (x,))
+    return apply(BAD_EXP, x)
 
 
 def test_central_is_second_order_forward_first_order() -> None:
@@ -72,9 +72,9 @@ def test_gradgradcheck_catches_wrong_second_derivative() -> None:
 
     sq = Primitive("square_detached", lambda x: (x * x, x), _vjp)
     x = [np.array([0.5, -1.0])]
-    assert am.gradcheck(lambda t: apply(sq, (t,)), x)
+    assert am.gradcheck(lambda t: apply(sq, t), x)
     with pytest.raises(am.GradcheckError):
-        am.gradgradcheck(lambda t: apply(sq, (t,)), x)
+        am.gradgradcheck(lambda t: apply(sq, t), x)
 
 
 def test_numerical_grad_validates() -> None:

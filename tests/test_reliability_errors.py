@@ -48,7 +48,7 @@ def test_a_wrong_vjp_shape_is_caught_centrally_and_names_the_op() -> None:
 
     broken = Primitive("broken_double", fwd, vjp)  # not registered: a private op
     x = leaf(2, 3)
-    y = apply(broken, (x,))
+    y = apply(broken, x)
     with pytest.raises(RuntimeError, match=r"'broken_double'.*\(7,\).*\(2, 3\)"):
         y.sum().backward()
     assert x.grad is None  # an error part-way changes no gradient

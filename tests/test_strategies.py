@@ -192,7 +192,7 @@ _BAD_SQUARE = engine.Primitive("bad_square", lambda x: (x * x, x), _bad_vjp)
 
 
 def test_gradient_property_catches_a_wrong_gradient() -> None:
-    prop = gradient_property(lambda x: engine.apply(_BAD_SQUARE, (x,)), arrays(shapes(1, 2)))
+    prop = gradient_property(lambda x: engine.apply(_BAD_SQUARE, x), arrays(shapes(1, 2)))
     assert prop.__name__.startswith("gradient_property")
     with pytest.raises(GradcheckError):  # no shrinking: the failure itself is the point
         settings(phases=[Phase.generate], database=None)(prop)()
@@ -201,7 +201,7 @@ def test_gradient_property_catches_a_wrong_gradient() -> None:
 
 def test_gradient_property_failure_names_the_function_and_its_arguments() -> None:
     def my_square(x: Tensor) -> Tensor:
-        return engine.apply(_BAD_SQUARE, (x,))
+        return engine.apply(_BAD_SQUARE, x)
 
     prop = gradient_property(my_square, arrays(shapes(1, 2)))
     with pytest.raises(GradcheckError) as info:

@@ -36,14 +36,12 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     """Record ``op`` on ``args`` (``op(*args, **attrs)`` calls this): run ``op.forward`` on
     their arrays (quietly: IEEE results, no warnings) and make a node if an input requires
     grad, grad mode is on and the output is floating."""
-    for a in args:  # all Tensors of a floating dtype, the common case: no conversions
-        if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
-                op.floating and not a._rg and a.data.dtype.kind != "f"):
-            args = op.inputs(args)
-            break
     s = STATE.s
     arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
     for a in args:
+        if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
+                op.floating and not a._rg and a.data.dtype.kind != "f"):
+            a = op.input(a, args)  # a number or an array: a constant
         arrays.append(a.data)
         needs.append(a._rg)
         parents.append(a._node or a)  # the node that made it, or the leaf itself
@@ -68,7 +66,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         return wrap(out)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
-    held = None if saved is None and out.base is None else protect(args, arrays, out, saved)
+    held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
     if held is None and not s.anomaly:
         return wrap(out, Node(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope))
     node = LockingNode(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope)
@@ -102,26 +100,20 @@ class Primitive:
 
     __call__ = apply  # op(x, y, **attrs) records the op (see ``apply``)
 
-    def inputs(self, args: tuple[Any, ...]) -> tuple[Tensor, ...]:
-        """``args`` as Tensors: numbers and arrays become constants (a number takes a floating
-        Tensor argument's dtype); with ``floating``, integer and bool inputs become float64."""
-        dtype = None
-        for a in args:
-            if isinstance(a, Tensor) and a.data.dtype.kind == "f":
-                dtype = a.data.dtype
-                break
-        cache = _CONSTANTS.get(dtype.char) if dtype is not None else None
-        ts = []
-        for a in args:
-            t: Tensor | None = a if isinstance(a, Tensor) else None
-            if t is None:  # a cached constant for a float (the common case), else a new one
-                t = cache.get(a) if cache is not None and type(a) is float else None
-                if t is None:
-                    t = constant(a, dtype, self.name)
-            if self.floating and not t._rg and t.data.dtype.kind != "f":
-                t = wrap(t.data.astype(np.float64))
-            ts.append(t)
-        return tuple(ts)
+    def input(self, a: Any, args: tuple[Any, ...]) -> Tensor:
+        """The argument ``a`` of ``args`` as a Tensor: a number or an array becomes a constant (a
+        number takes the dtype of the first floating Tensor among ``args``, so float32 stays
+        float32); with ``floating``, integer and bool inputs become float64."""
+        if not isinstance(a, Tensor):
+            dtype = None
+            for b in args:
+                if isinstance(b, Tensor) and b.data.dtype.kind == "f":
+                    dtype = b.data.dtype
+                    break
+            a = constant(a, dtype, self.name)
+        if self.floating and a.data.dtype.kind != "f":
+            a = wrap(a.data.astype(np.float64))
+        return a
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -229,7 +221,7 @@ def _zero_d(out: Any, saved: Any) -> tuple[np.ndarray, Any]:
     return arr, tuple([arr if r is out else r for r in saved]) if type(saved) is tuple else saved
 
 
-def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,
+def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
     so no in-place change makes a gradient silently wrong; a view output protects all inputs."""
@@ -240,8 +232,8 @@ def protect(args: tuple[Tensor, ...], arrays: list[np.ndarray], out: np.ndarray,
     for r in keep:
         if type(r) is not np.ndarray or not (r.flags.writeable or id(r) in LOCKS):
             continue  # not an array, or read-only for good already (a constant, an op output)
-        for a in args:
-            if a.data is r and a._node is None:
+        for d, p in zip(arrays, parents):
+            if r is d and isinstance(p, Tensor):
                 leaves.append(r)  # a leaf's array: locked while the node lives
                 break
         else:

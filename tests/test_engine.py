@@ -357,3 +357,16 @@ def test_python_numbers_become_cached_read_only_constants_that_are_never_locked(
     assert np.signbit((x * -0.0).grad_fn.parents[1].data)  # type: ignore[union-attr]
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [2.5] * 3)  # type: ignore[union-attr]
+
+
+def test_nodes_are_distinct_hashable_and_list_their_parents_in_order() -> None:
+    # Two nodes made alike (same op, same inputs) are still two nodes: equality and hashing
+    # are by identity, so nodes work as dict keys and set members; parents keep input order.
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    w = Tensor(np.ones(3), requires_grad=True)
+    a, b = (x * w).grad_fn, (x * w).grad_fn
+    assert a is not None and b is not None
+    assert (a == b) is False and (a != b) is True and len({a, b}) == 2 and {a: 1}[a] == 1
+    assert a.parents == (x, w) and [p is q for p, q in zip(a, (x, w), strict=True)] == [True] * 2
+    y = (w * x).grad_fn
+    assert y is not None and y.parents == (w, x)

@@ -16,6 +16,7 @@ import autograd_mini as am
 from ..harness import (
     Measurement,
     Settings,
+    check_all,
     check_close,
     log,
     optional,
@@ -86,8 +87,8 @@ def step_fns(n: int, dtype: Any) -> dict[str, Callable[[], Any]]:
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         t_step, t_params = build_torch(torch, weights)
         check_close("char_mlp loss [torch]", t_step(xt, yt), loss, tol(dtype))
-        for i, (p, q) in enumerate(zip(t_params, am_params, strict=True)):
-            check_close(f"char_mlp weights [torch] #{i}", p.detach().numpy(), q.data, tol(dtype))
+        check_all("char_mlp weights", {"torch": [p.detach().numpy() for p in t_params]},
+                  [q.data for q in am_params], tol(dtype))
         fns["torch"] = lambda: t_step(xt, yt)
     return fns
 

@@ -21,6 +21,7 @@ import autograd_mini as am
 from ..harness import (
     Measurement,
     Settings,
+    check_all,
     check_close,
     log,
     optional,
@@ -198,9 +199,8 @@ def step_fns(n: int, dtype: Any, real: bool = True) -> dict[str, Callable[[], An
     xa = am.Tensor(x)
     am_step, am_params = build_am(weights)
     check_close("cnn loss [autograd_mini]", am_step(xa, y), want_loss, rtol)
-    for i, (p, w) in enumerate(zip(am_params, hand.params, strict=True)):
-        if check_weights:
-            check_close(f"cnn weights [autograd_mini] #{i}", p.data, w, rtol)
+    if check_weights:
+        check_all("cnn weights", {"autograd_mini": [p.data for p in am_params]}, hand.params, rtol)
     fns: dict[str, Callable[[], Any]] = {
         "autograd_mini": lambda: am_step(xa, y),
         "numpy": lambda: hand.step(x, y),
@@ -210,9 +210,9 @@ def step_fns(n: int, dtype: Any, real: bool = True) -> dict[str, Callable[[], An
         xt, yt = torch.from_numpy(x), torch.from_numpy(y)
         t_step, t_params = build_torch(torch, weights)
         check_close("cnn loss [torch]", t_step(xt, yt), want_loss, rtol)
-        for i, (p, w) in enumerate(zip(t_params, hand.params, strict=True)):
-            if check_weights:
-                check_close(f"cnn weights [torch] #{i}", p.detach().numpy(), w, rtol)
+        if check_weights:
+            check_all("cnn weights", {"torch": [p.detach().numpy() for p in t_params]},
+                      hand.params, rtol)
         fns["torch"] = lambda: t_step(xt, yt)
     return fns
 

@@ -67,10 +67,12 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
-    if held is None and not s.anomaly:
-        return wrap(out, Node(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope))
-    node = LockingNode(op, parents, tuple(needs), saved, attrs or NO_ATTRS, out, s.scope)
-    node.held, node.where = held, (user_site() if s.anomaly else None)
+    node = Node(parents) if held is None and not s.anomaly else LockingNode(parents)
+    node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs or NO_ATTRS
+    node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
+    node.name = node.retained = None
+    if type(node) is LockingNode:
+        node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
 
 
@@ -150,23 +152,22 @@ class Node(list):
 
     __slots__ = ("__weakref__", "attrs", "name", "needs", "op", "out_id", "retained", "saved",
                  "scope", "seq", "shape")
+    op: Primitive
+    needs: tuple[bool, ...]  # which inputs want a gradient
+    saved: Any  # the forward's residuals for the VJP; None once freed
+    attrs: dict[str, Any]  # the op's keyword attributes
+    out_id: int  # id of the output array, to know it among the residuals
+    shape: tuple[int, ...]  # the output's shape
+    seq: int  # creation order (a node comes after its inputs); −1 once freed
+    scope: tuple[str, ...]  # the name scope it was made in
+    name: str | None  # the output tensor's name, for drawings
+    retained: weakref.ref[Tensor] | None  # the tensor whose .grad to keep (retain_grad)
     held: list[np.ndarray] | None = None  # leaf arrays locked for it (LockingNode)
     where: str | None = None  # the user's line that made it (LockingNode, anomaly mode)
     requires_grad = True
     __eq__ = object.__eq__  # a node is itself, not a list equal to others
     __ne__ = object.__ne__
     __hash__ = object.__hash__  # type: ignore[assignment]
-
-    def __init__(self, op: Primitive, parents: list[Node | Tensor], needs: tuple[bool, ...],
-                 saved: Any, attrs: dict[str, Any], out: np.ndarray,
-                 scope: tuple[str, ...]) -> None:
-        self.extend(parents)
-        self.op, self.needs, self.saved, self.attrs = op, needs, saved, attrs
-        self.out_id, self.shape = id(out), out.shape  # out_id: to know it among residuals
-        self.seq = next(_SEQ)  # creation order: a node comes after its inputs; −1 once freed
-        self.scope = scope  # the name scope it was made in
-        self.name: str | None = None
-        self.retained: weakref.ref[Tensor] | None = None
 
     @property
     def parents(self) -> tuple[Node | Tensor, ...]:

@@ -148,6 +148,7 @@ class Node(list):
     intermediate value lives only as long as the user holds it or a VJP saved it, and graphs
     are freed by reference counting. (A list rather than an object holding a tuple: Python's
     cyclic garbage collector scans every object of a live graph, and this is one per op.)
+    ``apply`` makes nodes and fills in the fields below.
     """
 
     __slots__ = ("__weakref__", "attrs", "name", "needs", "op", "out_id", "retained", "saved",

@@ -91,20 +91,27 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 @numpy_names
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0)."""
+    """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0; for ddof ≥ n, as
+    NumPy, the sum is divided by 0: inf, or NaN where it is 0)."""
     x = as_tensor(x, where="var")
     ax = axes(axis, x.ndim, "var")
     if not is_int(ddof) or ddof < 0:
         raise TypeError(f"var: ddof must be a non-negative int, got {ddof!r}")
     d = sub(x, mean(x, ax, keepdims=True))
     n = count(x.shape, ax) - ddof
-    return mul(sum(mul(d, d), ax, keepdims), 1.0 / n if n > 0 else math.nan)
+    squares = sum(mul(d, d), ax, keepdims)
+    return mul(squares, 1.0 / n) if n > 0 else div(squares, 0.0)
 
 
 @numpy_names
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """√var(x)."""
-    return sqrt(var(x, axis, keepdims, ddof))
+    """√var(x); where var(x) = 0 (a constant slice) the gradient is 0, as in PyTorch, not the
+    NaN of 1/(2√0)·0."""
+    v = var(x, axis, keepdims, ddof)
+    zero = v.data == 0
+    if not zero.any():
+        return sqrt(v)
+    return where(zero, 0.0, sqrt(add(v, zero.astype(v.dtype))))  # √1 where 0: no 1/0
 
 
 def square(x: Any) -> Tensor:

@@ -119,6 +119,18 @@ def test_gradients_at_the_extremes() -> None:
 
 
 # --------------------------------------------------------------------------- special points
+def test_arctan2_gradient_is_zero_at_the_origin_as_in_pytorch() -> None:
+    gy, gx = _grads(F.arctan2, [0.0, 0.0, 1.0], [0.0, -0.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.0, 0.0, 0.5])
+    np.testing.assert_array_equal(gx, [0.0, 0.0, -0.5])
+
+
+def test_logaddexp_gives_an_infinite_input_all_of_the_gradient_as_pytorch() -> None:
+    ga, gb = _grads(F.logaddexp, [np.inf, np.inf, -np.inf, 2.0], [2.0, -np.inf, 3.0, np.inf])
+    np.testing.assert_array_equal(ga, [1.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(gb, [0.0, 0.0, 1.0, 1.0])
+
+
 def test_hypot_gradient_is_zero_at_the_origin() -> None:
     ga, gb = _grads(F.hypot, [0.0, 0.0, 3.0], [0.0, -0.0, 4.0])
     np.testing.assert_array_equal(ga, [0.0, 0.0, 0.6])

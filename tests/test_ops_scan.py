@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -319,3 +320,31 @@ ERRORS: list[tuple[Any, type[Exception], str]] = [
 def test_clear_errors(call: Any, exc: type[Exception], match: str) -> None:
     with pytest.raises(exc, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- std and var edges
+def test_std_gradient_is_zero_on_a_constant_slice_as_in_pytorch() -> None:
+    x = Tensor(np.array([[1.0, 2.0], [1.0, 5.0]]), requires_grad=True)
+    F.std(x, axis=0).backward(np.ones(2))
+    np.testing.assert_array_equal(x.grad.data, [[0.0, -0.5], [0.0, 0.5]])  # type: ignore[union-attr]
+    one = Tensor([5.0], requires_grad=True)
+    F.std(one).backward()
+    np.testing.assert_array_equal(one.grad.data, [0.0])  # type: ignore[union-attr]
+    assert F.std(Tensor([5.0])).data == 0.0
+    rng = np.random.default_rng(3)  # elsewhere it is still √var's gradient, to second order
+    m = Tensor(np.concatenate([rng.standard_normal((4, 2)), np.ones((4, 1))], axis=1))
+    assert gradcheck(lambda t: F.std(t, axis=0, ddof=1), [Tensor(m.data[:, :2])])
+    assert gradgradcheck(lambda t: F.std(t, axis=1), [Tensor(m.data[:, :2])])
+
+
+def test_var_with_ddof_at_least_n_divides_by_zero_as_numpy() -> None:
+    a = np.array([1.0, 2.0, 3.0])
+    with warnings.catch_warnings():  # NumPy warns "Degrees of freedom <= 0"; the library not
+        warnings.simplefilter("ignore")
+        want = [np.var(a, ddof=3), np.std(a, ddof=4), np.var(np.ones(3), ddof=3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = [F.var(Tensor(a), ddof=3).data, F.std(Tensor(a), ddof=4).data,
+               F.var(Tensor(np.ones(3)), ddof=3).data]
+    np.testing.assert_array_equal(got, want)
+    assert want[:2] == [np.inf, np.inf] and np.isnan(want[2])

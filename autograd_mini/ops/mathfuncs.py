@@ -18,7 +18,7 @@ import numpy as np
 from ..checks import as_array, is_int
 from ..engine import Primitive, primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
-from .elementwise import exp_of, raw
+from .elementwise import exp_of, raw, sigmoid_of
 
 __all__ = [
     "arccos", "arcsin", "arctan", "arctan2", "ceil", "cos", "cosh", "erf", "exp2", "expm1",
@@ -153,13 +153,15 @@ arctan = _unary("arctan", np.arctan, "arctan x;  x̄ = ḡ / (1 + x²)",
 
 
 def _arctan2(y: Any, x: Any) -> tuple[Any, Any]:
-    """arctan2(y, x), the angle of (x, y) in (−π, π];  ȳ = ḡ x / (x² + y²), x̄ = −ḡ y / (x² + y²)"""
+    """arctan2(y, x), the angle of (x, y) in (−π, π];  ȳ = ḡ x / (x² + y²), x̄ = −ḡ y / (x² + y²),
+    0 at the origin (as PyTorch)"""
     return np.arctan2(y, x), (y, x)
 
 
 def _arctan2_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     y, x = saved
-    w = g / (x * x + y * y)
+    r2 = x * x + y * y
+    w = g / (r2 + (raw(r2) == 0))  # r² = 0 only at the origin: 0 / 1 = 0 there
     return (w * x if needs[0] else None), (-w * y if needs[1] else None)
 
 
@@ -193,14 +195,15 @@ reciprocal = primitive("reciprocal", _reciprocal, lambda g, out, needs: (-g * ou
 
 
 def _logaddexp(a: Any, b: Any) -> tuple[Any, Any]:
-    """log(e^a + e^b), without overflow;  ā = ḡ e^(a − out), b̄ = ḡ e^(b − out)"""
-    out = np.logaddexp(a, b)
-    return out, (a, b, out)
+    """log(e^a + e^b), without overflow;  ā = ḡ e^a / (e^a + e^b) = ḡ σ(a − b), b̄ = ḡ σ(b − a)
+    (so an infinite input gets all of ḡ, as in PyTorch)"""
+    return np.logaddexp(a, b), (a, b)
 
 
 def _logaddexp_vjp(g: Any, saved: Any, needs: Any) -> Grads:
-    a, b, out = saved
-    return (g * exp_of(a - out) if needs[0] else None), (g * exp_of(b - out) if needs[1] else None)
+    a, b = saved
+    return (g * sigmoid_of(a - b) if needs[0] else None), \
+        (g * sigmoid_of(b - a) if needs[1] else None)
 
 
 def _hypot(a: Any, b: Any) -> tuple[Any, Any]:

@@ -193,7 +193,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Tensor:
     """out = x[0] r₀ times, x[1] r₁ times, … along ``axis`` (None: of the flattened x), with
     ``repeats`` an int or one count per element; x̄ sums the copies. Float counts raise (NumPy
-    truncates them)."""
+    truncates them). NumPy's repeat: PyTorch's ``x.repeat(3, 1)`` tiles, which is ``tile``."""
     x = as_tensor(x, where="repeat")
     r = _ints(repeats, "repeat", "repeats")
     x = reshape(x, (-1,)) if axis is None or x.ndim == 0 else x

@@ -47,16 +47,20 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         parents.append(a._node or a)  # the node that made it, or the leaf itself
     try:
         try:
-            out, saved = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
-                          s.quiet.run(op.forward, *arrays))
+            res = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
+                   s.quiet.run(op.forward, *arrays))
         except RuntimeError as exc:  # an op inside another op's forward: quiet already
             if repr(s.quiet) not in str(exc):
                 raise
-            out, saved = op.forward(*arrays, **attrs)
+            res = op.forward(*arrays, **attrs)
     except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
         shapes = " and ".join(str(a.shape) for a in arrays)
         kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
         raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
+    if type(res) is not tuple or len(res) != 2:  # (a 2-element array would unpack silently)
+        raise TypeError(f"{op.name}: forward must return a pair (value, residuals), got "
+                        f"{type(res).__name__}")
+    out, saved = res
     if type(out) is not np.ndarray:
         out, saved = _zero_d(out, saved)
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):

@@ -370,3 +370,34 @@ def test_nodes_are_distinct_hashable_and_list_their_parents_in_order() -> None:
     assert a.parents == (x, w) and [p is q for p, q in zip(a, (x, w), strict=True)] == [True] * 2
     y = (w * x).grad_fn
     assert y is not None and y.parents == (w, x)
+
+
+# ----------------------------------------------------------------------------- a user op's shape
+def test_a_forward_that_does_not_return_a_pair_is_refused_whatever_its_length() -> None:
+    bare = am.primitive("bare_sin_forward", lambda x: np.sin(x), lambda g, s, needs: (g,))
+    try:
+        for n in (1, 2, 3):  # a 2-element array would unpack into (value, residuals) silently
+            with pytest.raises(TypeError, match=r"bare_sin_forward: forward must return a pair "
+                                                r"\(value, residuals\), got ndarray"):
+                bare(Tensor(np.ones(n), requires_grad=True))
+    finally:
+        del am.REGISTRY["bare_sin_forward"]
+
+
+def test_a_vjp_that_does_not_return_one_gradient_per_input_is_refused() -> None:
+    bare = am.primitive("bare_vjp", lambda x: (np.sin(x), x), lambda g, x, needs: g * np.cos(x))
+    short = am.primitive("short_vjp", lambda a, b: (a * b, (a, b)),
+                         lambda g, s, needs: (g * s[1],), nin=2)
+    try:
+        for shape, kind in (((), "float64"), ((3,), "ndarray")):
+            x = Tensor(np.ones(shape), requires_grad=True)
+            with pytest.raises(TypeError, match=rf"backward of 'bare_vjp': the VJP must return a "
+                                                rf"tuple .* per input \(1\), got {kind}"):
+                bare(x).sum().backward()
+            assert x.grad is None
+        a, b = Tensor(1.0, requires_grad=True), Tensor(2.0, requires_grad=True)
+        with pytest.raises(TypeError, match=r"'short_vjp'.*\(2\), got tuple of length 1"):
+            short(a, b).backward()  # (zip would have left b without a gradient, silently)
+        assert a.grad is None and b.grad is None
+    finally:
+        del am.REGISTRY["bare_vjp"], am.REGISTRY["short_vjp"]

@@ -88,15 +88,26 @@ class set_grad_enabled(_Switch):
         super().__init__(bool(mode))
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing inside: results do not require grad. Usable as ``with`` or ``@no_grad()``."""
+class _Decorating(set_grad_enabled):
+    """A grad mode that also decorates bare, as in PyTorch: ``@no_grad`` is ``@no_grad()``."""
+
+    def __new__(cls, mode: Any = None) -> Any:
+        if callable(mode):
+            return cls()(mode)
+        return super().__new__(cls)
+
+
+class no_grad(_Decorating):
+    """Record nothing inside: results do not require grad. Usable as ``with no_grad():``,
+    ``@no_grad()`` or ``@no_grad``."""
 
     def __init__(self, mode: bool = False) -> None:
         super().__init__(mode)
 
 
-class enable_grad(set_grad_enabled):
-    """Turn recording back on inside a ``no_grad`` block (context manager or decorator)."""
+class enable_grad(_Decorating):
+    """Turn recording back on inside a ``no_grad`` block (``with``, ``@enable_grad()`` or
+    ``@enable_grad``)."""
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__(mode)

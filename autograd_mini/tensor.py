@@ -24,12 +24,18 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {}
 F = FUNCTIONS
 
 
-def torch_name(name: str, ours: str) -> Any:
-    """A property for a PyTorch spelling: reading it raises AttributeError naming ``ours``."""
-    def refuse(self: Any) -> Any:
-        raise AttributeError(f"'Tensor' object has no attribute {name!r} (a PyTorch name): "
-                             f"use {ours}")
-    return property(refuse)
+class torch_name:
+    """A PyTorch spelling: reading it raises an AttributeError that names ours. (A getter only,
+    so an instance attribute of that name, say a module's own ``self.to``, still wins.)"""
+
+    def __init__(self, name: str, ours: str) -> None:
+        self.name, self.ours = name, ours
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r} (a "
+                             f"PyTorch name): use {self.ours}")
 
 
 class Tensor:
@@ -250,6 +256,13 @@ class Tensor:
         writing into an array (``p.data -= lr * p.grad``) uses the Tensors' data."""
         return array_ufunc(ufunc, method, inputs, kwargs)
 
+    def __array_function__(self, func: Any, types: Any, args: tuple[Any, ...],
+                           kwargs: dict[str, Any]) -> Any:
+        """NumPy's functions on Tensors: ``np.sum(t)`` and ``np.concatenate([a, b])`` call the
+        library's function of that name; any other runs on the data, and refuses where that
+        would silently drop a gradient."""
+        return array_function(func, args, kwargs)
+
     # PyTorch's spellings: reading one raises an AttributeError that names ours. (Properties,
     # not __getattr__: a class with __getattr__ makes every attribute read of every Tensor slow.)
     view = torch_name("view", ".reshape(...)")
@@ -260,6 +273,18 @@ class Tensor:
     dim = torch_name("dim", ".ndim")
     numel = torch_name("numel", ".size")
     clamp = torch_name("clamp", ".clip(a_min, a_max)")
+    clamp_min = torch_name("clamp_min", ".clip(a_min=...)")
+    clamp_max = torch_name("clamp_max", ".clip(a_max=...)")
+    expand = torch_name("expand", ".broadcast_to(shape)")
+    masked_fill = torch_name("masked_fill", "autograd_mini.where(mask, value, x)")
+    mT = torch_name("mT", ".swapaxes(-1, -2)")
+    clone = torch_name("clone", "x * 1 (a recorded copy) or autograd_mini.Tensor(x.data) (a new "
+                                "leaf)")
+    long = torch_name("long", ".astype(np.int64)")
+    half = torch_name("half", ".astype(np.float16)")
+    cpu = torch_name("cpu", "the tensor as it is: tensors live in NumPy arrays on the CPU")
+    cuda = torch_name("cuda", "the tensor as it is: tensors live in NumPy arrays on the CPU")
+    to = torch_name("to", ".astype(dtype) for a dtype; tensors live on the CPU")
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
@@ -398,6 +423,8 @@ class Tensor:
         return F["take"](self, indices, axis)
     @numpy_names
     def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        """NumPy's repeat: each element ``repeats`` times along ``axis`` (of the flattened
+        tensor when None). PyTorch's ``x.repeat(3, 1)`` tiles: here ``am.tile(x, (3, 1))``."""
         return F["repeat"](self, repeats, axis)
     # linear algebra
     def dot(self, other: ArrayLike) -> Tensor: return F["dot"](self, other)
@@ -413,6 +440,10 @@ class Tensor:
     def transpose(self, *axes: Any) -> Tensor:
         """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
         return F["transpose"](self, None if not axes else axes[0] if len(axes) == 1 else axes)
+
+    # (last in the class body: from here on, `float` in it would name the spelling)
+    float = torch_name("float", ".astype(np.float32)")
+    double = torch_name("double", ".astype(np.float64)")
 
 
 # ----------------------------------------------------------------------------- PyTorch's habits
@@ -438,7 +469,8 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     if not t.data.flags.writeable:
         raise RuntimeError(f"{symbol}: the tensor's array (shape {t.data.shape}) is read-only: a "
                            "live graph saved it for backward, and changing it would make that "
-                           "gradient wrong (run backward first, or write t = t + ...)")
+                           "gradient wrong (run backward first, or drop the outputs that hold "
+                           "that graph)")
     try:
         ufunc(t.data, b, out=t.data)
     except (TypeError, ValueError) as exc:  # NumPy's casting errors are TypeError subclasses
@@ -470,6 +502,42 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return wrap(ufunc(*[a.data if isinstance(a, Tensor) else a for a in inputs]))
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
                     "library's function of that name, or the tensor's .data")
+
+
+def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A NumPy function called with Tensor arguments (see ``Tensor.__array_function__``)."""
+    name = func.__name__
+    if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
+        fn = F.get(name)
+        if fn is not None:
+            return fn(*args, **kwargs)
+    flags: list[bool] = []
+    out = func(*_arrays(args, flags), **{k: _arrays(v, flags) for k, v in kwargs.items()})
+    if True in flags and STATE.s.grad_enabled and "out" not in kwargs and _floating(out):
+        raise TypeError(f"np.{name} on a Tensor that requires grad would silently drop its "
+                        f"gradient (the library has no {name!r}): pass the tensor's .data, or "
+                        "call it under no_grad(), where no gradient is wanted")
+    return out
+
+
+def _arrays(obj: Any, flags: list[bool]) -> Any:
+    """``obj`` with each Tensor (also in lists and tuples) replaced by its array; appends to
+    ``flags`` whether each one requires grad."""
+    if isinstance(obj, Tensor):
+        flags.append(obj._rg)
+        return obj.data
+    if type(obj) is list or type(obj) is tuple:
+        return type(obj)(_arrays(o, flags) for o in obj)
+    return obj
+
+
+def _floating(obj: Any) -> bool:
+    """Whether a NumPy result holds floating-point values (a gradient could flow into them)."""
+    if type(obj) is list or type(obj) is tuple:
+        return any(_floating(o) for o in obj)
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.dtype.kind in "fc"
+    return isinstance(obj, (float, complex))
 
 
 

@@ -126,3 +126,10 @@ __all__ = [
     "update_ratio",
     "update_ratios",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Only reached for a missing name: for PyTorch's ``nn.utils``, say where clipping is."""
+    hint = (" (a PyTorch name): gradient clipping is optim.clip_grad_norm_ and "
+            "optim.clip_grad_value_" if name == "utils" else "")
+    raise AttributeError(f"module 'nn' has no attribute {name!r}{hint}")

@@ -14,6 +14,7 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 from autograd_mini import functional as AF  # (am.<name> is opaque to type checkers)
+from autograd_mini.checks import numpy_names
 
 from ._util import as_tensor, check_axis, check_real
 from .module import Module
@@ -90,6 +91,7 @@ class Softplus(Module):
 class Softmax(Module):
     """e^x / Σ e^x along ``axis``."""
 
+    @numpy_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = check_axis(axis, "Softmax")
@@ -104,6 +106,7 @@ class Softmax(Module):
 class LogSoftmax(Module):
     """x − logsumexp(x) along ``axis``."""
 
+    @numpy_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = check_axis(axis, "LogSoftmax")
@@ -231,6 +234,7 @@ class Softsign(Module):
 class Softmin(Module):
     """e^−x / Σ e^−x along ``axis``."""
 
+    @numpy_names
     def __init__(self, axis: int = -1) -> None:
         super().__init__()
         self.axis = check_axis(axis, "Softmin")

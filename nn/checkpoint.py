@@ -65,7 +65,10 @@ def _check(module: Module, path: Path, where: str) -> str:
     from .module import Module
 
     if not isinstance(module, Module):
-        raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+        hint = (" (it saves model.state_dict() itself)" if where == "save" else
+                " (it loads into a model you have built)")
+        raise TypeError(f"{where}: expected an nn.Module as the first argument, {where}(model, "
+                        f"path){hint}; got {type(module).__name__}")
     return path_name(path, where)
 
 
@@ -230,6 +233,24 @@ def is_safetensors(fh: IO[bytes]) -> bool:
     return st.looks_like(head)
 
 
+def is_torch_pickle(fh: IO[bytes]) -> bool:
+    """Whether the open file is what ``torch.save`` writes: a pickle, or a zip archive holding
+    one (``…/data.pkl``); the file is rewound."""
+    head = fh.read(4)
+    fh.seek(0)
+    if head[:1] == b"\x80":  # pickle protocol 2 and later
+        return True
+    if head != b"PK\x03\x04":
+        return False
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            return any(n.endswith("data.pkl") for n in zf.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    finally:
+        fh.seek(0)
+
+
 def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
     """Load a checkpoint into ``module`` (arrays cast to its dtypes); the format is detected
     from the content: safetensors (from ``save`` or from PyTorch's
@@ -248,6 +269,11 @@ def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
             raise CheckpointError(f"checkpoint {path!r} is empty")
         if is_safetensors(fh):
             arrays, _ = read_safetensors(path, fh, lambda k, shape: expected.get(k) == shape)
+        elif is_torch_pickle(fh):
+            raise CheckpointError(
+                f"checkpoint {path!r} is a pickle (as torch.save writes), which is never unpickled "
+                "here: from PyTorch, write it with safetensors.torch.save_file(model.state_dict(), "
+                "'model.safetensors') and load that file")
         else:
             arrays = _read_npz(path, fh, {**expected, FORMAT_KEY: ()})
     try:

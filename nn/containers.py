@@ -14,6 +14,7 @@ from typing import Any, overload
 import numpy as np
 
 from autograd_mini import Tensor, reshape
+from autograd_mini.checks import numpy_names
 
 from ._util import as_tensor, check_axis
 from .module import _INTERNAL, Module
@@ -207,6 +208,7 @@ class Flatten(Module):
     """Merge axes ``start_axis`` .. ``end_axis`` (inclusive, negatives from the end) into one:
     (2, 3, 4, 5) with the defaults (1, -1) gives (2, 60). PyTorch's Flatten."""
 
+    @numpy_names
     def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
         super().__init__()
         self.start_axis = check_axis(start_axis, "Flatten")
@@ -236,6 +238,7 @@ class Unflatten(Module):
     """Split axis ``axis`` into ``sizes`` (one entry may be -1, inferred): with axis=1 and
     sizes=(3, 4), (2, 12, 5) gives (2, 3, 4, 5). PyTorch's Unflatten."""
 
+    @numpy_names
     def __init__(self, axis: int, sizes: Sequence[int]) -> None:
         super().__init__()
         self.axis = check_axis(axis, "Unflatten")

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.checks import numpy_names
 
 from . import functional as F
 from ._loss_args import check_reduction, class_weight, ignore_index_arg, smoothing
@@ -193,6 +194,7 @@ class CosineSimilarity(Module):
     """cos(x₁, x₂) along ``axis`` with norms clamped at ``eps``
     (see ``nn.functional.cosine_similarity``)."""
 
+    @numpy_names
     def __init__(self, axis: int = 1, eps: float = 1e-8) -> None:
         super().__init__()
         self.axis = check_axis(axis, "CosineSimilarity")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Union
 import numpy as np
 
 from autograd_mini import Tensor, name_scope
+from autograd_mini.tensor import torch_name
 
 from .parameter import Parameter
 
@@ -441,6 +442,16 @@ class Module:
         from ._repr import module_tree
 
         return module_tree(self)
+
+    # PyTorch's moves between devices and dtypes: reading one names what to do instead (last in
+    # the class body: from here on, `float` in it would name the spelling)
+    to = torch_name("to", "the module as it is for a device (everything runs on the CPU); for a "
+                          "dtype, build its layers with dtype=")
+    cuda = torch_name("cuda", "the module as it is: everything runs on the CPU")
+    cpu = torch_name("cpu", "the module as it is: everything runs on the CPU")
+    double = torch_name("double", "layers built with dtype=np.float64 (the default)")
+    float = torch_name("float", "layers built with dtype=np.float32")
+    half = torch_name("half", "layers built with dtype=np.float16")
 
 
 def _raw(value: Any) -> np.ndarray:

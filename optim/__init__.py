@@ -25,3 +25,9 @@ __all__ = [
     "lr_scheduler",
     "save",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Only reached for a missing name: say ours for a PyTorch spelling."""
+    hint = " (a PyTorch name): use optim.RMSProp" if name == "RMSprop" else ""
+    raise AttributeError(f"module 'optim' has no attribute {name!r}{hint}")

@@ -223,9 +223,10 @@ class Optimizer:
                 if not p.data.flags.writeable:
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
-                        f"{p.shape}) is read-only: a graph that has not been backpropagated "
-                        "still depends on it. Call backward() on it, drop the outputs that "
-                        "hold it, or compute them under no_grad()."
+                        f"{p.shape}) is read-only: a live graph still depends on it (one not "
+                        "yet backpropagated, or kept by backward(retain_graph=True)). Run "
+                        "backward() on it without retain_graph, drop the outputs that hold it, "
+                        "or compute them under no_grad()."
                     )
                 todo.append((p, g.data, group))
         return todo

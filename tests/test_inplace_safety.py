@@ -131,6 +131,20 @@ def test_optimizer_step_refuses_while_a_graph_holds_parameters() -> None:
     assert not np.array_equal(w.data, before)
 
 
+def test_optimizer_step_refuses_while_a_retained_graph_holds_parameters_and_says_so() -> None:
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)  # a second pass would read w: the update must wait
+    with pytest.raises(RuntimeError, match=r"kept by backward\(retain_graph=True\)\)\. Run "
+                                           r"backward\(\) on it without retain_graph"):
+        opt.step()
+    np.testing.assert_array_equal(w.data, [1.0, 1.0])
+    loss.backward()  # the last pass frees the graph
+    opt.step()
+    np.testing.assert_allclose(w.data, [0.6, 0.6])  # two passes accumulated ∂/∂w = 2 · 2w
+
+
 def test_unlock_by_the_collector_inside_a_lock_call_is_deferred() -> None:
     # The cyclic collector can free a locking node (which unlocks) while the same thread is
     # inside lock_leaves or unlock; that nested unlock must neither deadlock nor interleave.

@@ -219,6 +219,30 @@ def test_foreign_and_pickled_files_are_refused(tmp_path: Path) -> None:
     _assert_refused(version, "format marker")
 
 
+def test_pytorch_pickles_are_refused_with_the_way_to_bring_them_over(tmp_path: Path) -> None:
+    legacy = tmp_path / "net_legacy.pt"  # torch.save's older format: a bare pickle
+    with open(legacy, "wb") as fh:
+        pickle.dump({"0.weight": [[1.0]]}, fh, protocol=2)
+    archive = tmp_path / "net.pt"  # its current format: a zip archive holding data.pkl
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("net/data.pkl", pickle.dumps({"0.weight": [[1.0]]}))
+        zf.writestr("net/version", "3\n")
+    for path in (legacy, archive):
+        _assert_refused(path, "is a pickle (as torch.save writes), which is never unpickled")
+        _assert_refused(path, "safetensors.torch.save_file(model.state_dict()")
+
+
+def test_save_and_load_name_their_arguments_when_given_something_else(tmp_path: Path) -> None:
+    model = make()
+    with pytest.raises(TypeError, match=r"save: expected an nn.Module as the first argument, "
+                                        r"save\(model, path\) \(it saves model.state_dict\(\) "
+                                        r"itself\); got dict"):
+        nn.save(model.state_dict(), tmp_path / "m.safetensors")  # type: ignore[arg-type]
+    assert not (tmp_path / "m.safetensors").exists()
+    with pytest.raises(TypeError, match=r"load: expected an nn.Module .* got str"):
+        nn.load(str(tmp_path / "m.safetensors"), tmp_path / "m.safetensors")  # type: ignore[arg-type]
+
+
 def test_checkpoint_of_another_model_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.npz"
     nn.save(nn.MLP([3, 5, 2], rng=RNG(0)), path)

@@ -121,7 +121,12 @@ def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None
 
 @pytest.mark.parametrize(("spelling", "ours"), [
     ("view", "reshape"), ("unsqueeze", "expand_dims"), ("permute", "transpose"),
-    ("zero_", "zero_grad"), ("dim", "ndim"), ("numel", "size"), ("clamp", "clip")])
+    ("zero_", "zero_grad"), ("dim", "ndim"), ("numel", "size"), ("clamp", "clip"),
+    ("clamp_min", r"clip\(a_min"), ("clamp_max", r"clip\(a_max"), ("expand", "broadcast_to"),
+    ("masked_fill", "where"), ("mT", "swapaxes"), ("clone", r"x \* 1"),
+    ("float", r"astype\(np.float32"), ("double", r"astype\(np.float64"),
+    ("long", r"astype\(np.int64"), ("half", "float16"), ("to", "astype"), ("cpu", "CPU"),
+    ("cuda", "CPU")])
 def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(Tensor([1.0]), spelling)
@@ -150,3 +155,102 @@ def test_pytorch_keywords_name_numpys() -> None:
         with pytest.raises(TypeError, match=r"NumPy's keywords: (dim= is axis|keepdim= is keepd)"):
             call()
     assert x.sum(axis=1).shape == (2,)
+
+
+@pytest.mark.parametrize("spelling", ["to", "cuda", "cpu", "double", "float", "half"])
+def test_pytorch_module_moves_name_what_to_do(spelling: str) -> None:
+    import nn
+
+    with pytest.raises(AttributeError, match=rf"'Linear' object has no attribute '{spelling}' "
+                                             r"\(a PyTorch name\): use .*(CPU|dtype=)"):
+        getattr(nn.Linear(2, 2), spelling)
+
+    class Own(nn.Module):  # a module's own attribute of such a name still wins
+        def __init__(self) -> None:
+            super().__init__()
+            self.to, self.half = "kept", nn.Linear(2, 2)
+
+    own = Own()
+    assert own.to == "kept" and [n for n, _ in own.named_parameters()] == ["half.weight",
+                                                                          "half.bias"]
+
+
+def test_pytorch_names_of_packages_name_ours() -> None:
+    import nn
+    import optim
+
+    with pytest.raises(AttributeError, match=r"'RMSprop' \(a PyTorch name\): use optim.RMSProp"):
+        optim.RMSprop  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'utils' \(a PyTorch name\): gradient clipping "
+                                             r"is optim.clip_grad_norm_"):
+        nn.utils  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no attribute 'nonsense'$"):
+        optim.nonsense  # noqa: B018
+
+
+def test_module_constructors_name_numpys_keywords() -> None:
+    import nn
+
+    lib: Any = nn
+    for make, message in ((lambda: lib.Softmax(dim=1), r"Softmax\(\) .* dim= is axis="),
+                          (lambda: lib.LogSoftmax(dim=1), r"LogSoftmax\(\) .* dim= is axis="),
+                          (lambda: lib.Softmin(dim=1), r"Softmin\(\) .* dim= is axis="),
+                          (lambda: lib.CosineSimilarity(dim=1), r"dim= is axis="),
+                          (lambda: lib.Flatten(start_dim=1), r"start_dim= is start_axis="),
+                          (lambda: lib.Unflatten(dim=1, sizes=(2, 2)), r"dim= is axis=")):
+        with pytest.raises(TypeError, match=message):
+            make()
+    assert nn.Softmax(axis=1).axis == 1 and nn.Flatten(1).start_axis == 1
+
+
+def test_no_grad_and_enable_grad_decorate_bare_as_in_pytorch() -> None:
+    x = Tensor(1.0, requires_grad=True)
+
+    @am.no_grad
+    def quiet(t: Tensor) -> Tensor:
+        return t * 2
+
+    @am.enable_grad
+    def loud(t: Tensor) -> Tensor:
+        return t * 2
+
+    assert quiet.__name__ == "quiet" and not quiet(x).requires_grad
+    with am.no_grad():
+        assert loud(x).requires_grad
+    assert (x * 2).requires_grad  # the modes came back
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+        am.set_grad_enabled(print)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- NumPy's functions
+def test_numpy_functions_of_tensors_call_the_library_and_are_recorded() -> None:
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.standard_normal(3), requires_grad=True)
+    w = Tensor(rng.standard_normal(3), requires_grad=True)
+    out: Any = (np.dot(a, w) + np.sum(np.concatenate([a, w]) ** 2) + np.linalg.norm(w)
+                + np.mean(np.stack([a, w]), axis=0).sum())
+    assert isinstance(out, Tensor)
+    out.backward()
+    av, wv = a.data, w.data
+    np.testing.assert_allclose(a.grad.data, wv + 2 * av + 0.5)  # type: ignore[union-attr]
+    np.testing.assert_allclose(w.grad.data,  # type: ignore[union-attr]
+                               av + 2 * wv + wv / np.linalg.norm(wv) + 0.5)
+
+
+def test_numpy_functions_the_library_lacks_refuse_to_drop_a_gradient() -> None:
+    x = Tensor([1.0, 2.0, 4.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"np.median on a Tensor that requires grad would "
+                                        r"silently drop its gradient"):
+        np.median(x)
+    with pytest.raises(TypeError, match=r"np.cov"):
+        np.cov(x)
+    with am.no_grad():
+        assert np.median(x) == 2.0
+    assert np.median(Tensor([1.0, 3.0])) == 2.0  # nothing requires grad: plain NumPy
+    assert np.median(x.data) == 2.0
+    # results without a gradient to lose pass through: bools, integers, shapes
+    assert np.allclose(x, [1.0, 2.0, 4.0]) and np.shape(x) == (3,) and np.ndim(x) == 1
+    assert np.count_nonzero(x) == 3 and np.array_equal(x, x.data)
+    into = np.zeros(3)
+    np.copyto(into, x)  # writing into an array is an explicit choice
+    np.testing.assert_array_equal(into, x.data)

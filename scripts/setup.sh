@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up autograd_mini in a project virtual environment, .venv, with the pip extra given as the
-# first argument (demo, test, notebooks, jupyter, dev, bench; default demo):
+# first argument (demo, test, notebooks, jupyter, dev, compare, bench; default demo):
 #   - Graphviz's `dot` (for rendering drawings) through apt when it is missing;
 #   - .venv from python3 (or $PYTHON), so pip never writes into the system interpreter, which
 #     Debian and Ubuntu forbid (PEP 668, "externally-managed-environment"); Debian's

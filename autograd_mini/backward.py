@@ -89,8 +89,8 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         saved = node.recorded_saved() if create_graph else node.saved
         grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
                  node.op.vjp(g, saved, node.needs))
-        if type(grads) is not tuple or len(grads) < len(node):
-            grads = _one_per_input(grads, node)
+        if not node.op.vjp_checked:  # the op's first backward: does it keep its promise?
+            node.op.check_vjp(grads, len(node))
         nxt, nxt_g = None, None
         for p, pg, need in zip(node, grads, node.needs):  # each input's origin
             if pg is None or not need:
@@ -124,15 +124,6 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         else:
             node = None
     return leaves, found
-
-
-def _one_per_input(grads: Any, node: Node) -> Any:
-    """A VJP's result, checked: a tuple or list with a gradient (or None) for every input."""
-    if type(grads) in (tuple, list) and len(grads) >= len(node):
-        return grads
-    raise TypeError(f"backward of {node.op.name!r}: the VJP must return a tuple with one gradient "
-                    f"(or None) per input ({len(node)}), got {type(grads).__name__}"
-                    + (f" of length {len(grads)}" if type(grads) in (tuple, list) else ""))
 
 
 def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:

@@ -57,9 +57,8 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         shapes = " and ".join(str(a.shape) for a in arrays)
         kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
         raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
-    if type(res) is not tuple or len(res) != 2:  # (a 2-element array would unpack silently)
-        raise TypeError(f"{op.name}: forward must return a pair (value, residuals), got "
-                        f"{type(res).__name__}")
+    if not op.forward_checked:  # the op's first result: does it keep the op API's promise?
+        op.check_forward(res)
     out, saved = res
     if type(out) is not np.ndarray:
         out, saved = _zero_d(out, saved)
@@ -103,23 +102,48 @@ class Primitive:
         self.floating, self.cross, self.domain, self.smooth = floating, cross, domain, smooth
         self.doc = (forward.__doc__ or "").strip() if doc is None else doc
         self.__doc__ = self.doc
+        self.forward_checked = self.vjp_checked = False  # (see check_forward, check_vjp)
 
     __call__ = apply  # op(x, y, **attrs) records the op (see ``apply``)
 
     def input(self, a: Any, args: tuple[Any, ...]) -> Tensor:
         """The argument ``a`` of ``args`` as a Tensor: a number or an array becomes a constant (a
         number takes the dtype of the first floating Tensor among ``args``, so float32 stays
-        float32); with ``floating``, integer and bool inputs become float64."""
+        float32, and an int that of an integer one, so int32 stays int32, as NumPy's rules for
+        Python numbers say); with ``floating``, integer and bool inputs become float64."""
         if not isinstance(a, Tensor):
             dtype = None
             for b in args:
-                if isinstance(b, Tensor) and b.data.dtype.kind == "f":
-                    dtype = b.data.dtype
-                    break
+                if isinstance(b, Tensor):
+                    kind = b.data.dtype.kind
+                    if kind == "f":
+                        dtype = b.data.dtype
+                        break
+                    if dtype is None and kind in "iu" and type(a) is int:
+                        dtype = b.data.dtype
             a = constant(a, dtype, self.name)
         if self.floating and a.data.dtype.kind != "f":
             a = wrap(a.data.astype(np.float64))
         return a
+
+    def check_forward(self, res: Any) -> None:
+        """Refuse a forward result that is not a pair (value, residuals): a 2-element array
+        would unpack silently. ``apply`` asks on an op's first call only."""
+        if type(res) is not tuple or len(res) != 2:
+            raise TypeError(f"{self.name}: forward must return a pair (value, residuals), got "
+                            f"{type(res).__name__}")
+        self.forward_checked = True
+
+    def check_vjp(self, grads: Any, n: int) -> None:
+        """Refuse a VJP result that is not a tuple with a gradient (or None) for each of the
+        ``n`` inputs (a short one would leave an input without its gradient, silently). The
+        reverse sweep asks on an op's first backward only."""
+        if type(grads) not in (tuple, list) or len(grads) < n:
+            length = f" of length {len(grads)}" if type(grads) in (tuple, list) else ""
+            raise TypeError(f"backward of {self.name!r}: the VJP must return a tuple with one "
+                            f"gradient (or None) per input ({n}), got "
+                            f"{type(grads).__name__}{length}")
+        self.vjp_checked = True
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -261,7 +285,7 @@ def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
 
 def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor:
     """``x`` (a number or an array) as a constant Tensor; a Python number takes ``dtype`` when
-    it is floating, and is cached, read-only."""
+    it is floating (then it is cached, read-only), and an int an integer ``dtype`` too."""
     tx = type(x)
     if (tx is float or tx is int) and dtype is not None and dtype.kind == "f":
         cache = _CONSTANTS.get(dtype.char)  # by the dtype's letter: hashing a dtype costs more
@@ -275,4 +299,9 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
             if len(cache) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never
                 cache[x] = t
         return t
+    if tx is int and dtype is not None and dtype.kind in "iu":
+        try:
+            return wrap(np.asarray(x, dtype=dtype))
+        except OverflowError as exc:  # as NumPy: np.int8(1) + 300 raises
+            raise OverflowError(f"{where}: {exc}") from None
     return wrap(as_array(x, copy=False, where=where))

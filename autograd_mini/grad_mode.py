@@ -9,7 +9,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -88,29 +88,24 @@ class set_grad_enabled(_Switch):
         super().__init__(bool(mode))
 
 
-class _Decorating(set_grad_enabled):
-    """A grad mode that also decorates bare, as in PyTorch: ``@no_grad`` is ``@no_grad()``."""
-
-    def __new__(cls, mode: Any = None) -> Any:
-        if callable(mode):
-            return cls()(mode)
-        return super().__new__(cls)
-
-
-class no_grad(_Decorating):
+@overload
+def no_grad() -> set_grad_enabled: ...
+@overload
+def no_grad(fn: F) -> F: ...
+def no_grad(fn: Any = None) -> Any:
     """Record nothing inside: results do not require grad. Usable as ``with no_grad():``,
-    ``@no_grad()`` or ``@no_grad``."""
-
-    def __init__(self, mode: bool = False) -> None:
-        super().__init__(mode)
+    ``@no_grad()`` or ``@no_grad`` (as in PyTorch)."""
+    return set_grad_enabled(False) if fn is None else set_grad_enabled(False)(fn)
 
 
-class enable_grad(_Decorating):
-    """Turn recording back on inside a ``no_grad`` block (``with``, ``@enable_grad()`` or
-    ``@enable_grad``)."""
-
-    def __init__(self, mode: bool = True) -> None:
-        super().__init__(mode)
+@overload
+def enable_grad() -> set_grad_enabled: ...
+@overload
+def enable_grad(fn: F) -> F: ...
+def enable_grad(fn: Any = None) -> Any:
+    """Turn recording back on inside a ``no_grad`` block: ``with enable_grad():``,
+    ``@enable_grad()`` or ``@enable_grad``."""
+    return set_grad_enabled(True) if fn is None else set_grad_enabled(True)(fn)
 
 
 class detect_anomaly(_Switch):

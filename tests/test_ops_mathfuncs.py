@@ -326,3 +326,17 @@ def test_erf_agrees_with_pytorch_and_has_a_second_derivative() -> None:
     np.testing.assert_allclose(F.erf(x).data, torch.erf(torch.tensor(x)).numpy(), rtol=4e-16,
                                atol=0)
     assert gradgradcheck(F.erf, [np.array([-1.5, 0.0, 0.3, 2.0])])
+
+
+def test_a_python_int_keeps_an_integer_tensors_dtype_as_numpy() -> None:
+    for dtype in (np.int8, np.int32, np.uint16, np.int64):
+        a = np.array([5, 3, 7], dtype=dtype)
+        t = Tensor(a)
+        for got, want in ((F.remainder(t, 2), np.remainder(a, 2)), (t // 2, a // 2),
+                          (t + 2, a + 2), (2 * t, 2 * a), (t * 2.5, a * 2.5)):
+            assert got.dtype == want.dtype, (dtype, got.dtype, want.dtype)
+            np.testing.assert_array_equal(got.data, want)
+    with pytest.raises(OverflowError, match="add: Python integer 300 out of bounds for int8"):
+        Tensor(np.array([1], np.int8)) + 300
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    assert (F.where(Tensor(np.array([1, 0])) > 0, x, 3) * 2).dtype == np.float32

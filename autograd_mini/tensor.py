@@ -263,7 +263,7 @@ class Tensor:
         would silently drop a gradient."""
         return array_function(func, args, kwargs)
 
-    # PyTorch's spellings: reading one raises an AttributeError that names ours. (Properties,
+    # PyTorch's spellings: reading one raises an AttributeError that names ours. (Descriptors,
     # not __getattr__: a class with __getattr__ makes every attribute read of every Tensor slow.)
     view = torch_name("view", ".reshape(...)")
     view_as = torch_name("view_as", ".reshape(other.shape)")

@@ -334,10 +334,16 @@ class Module:
         """Evaluation mode (``train(False)``): Dropout is off, BatchNorm uses running stats."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to None."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's ``.grad`` to None (or, with ``set_to_none=False``, fill it
+        with zeros in place), as ``Optimizer.zero_grad``."""
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(f"zero_grad: set_to_none must be a bool, got {set_to_none!r:.60}")
         for p in self.parameters():
-            p.grad = None
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.data[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turn gradient recording of every parameter on or off (freezing); returns self."""

@@ -68,8 +68,10 @@ class MultiheadAttention(Module):
     Parameters (PyTorch's names, shapes and initialisation): ``in_proj_weight`` (3E, E) =
     [W_q; W_k; W_v], Xavier-uniform; ``in_proj_bias`` (3E,) zeros; ``out_proj`` a Linear(E, E)
     (weight U(−1/√E, 1/√E), bias zeros). ``bias=False`` drops both biases. Inputs are
-    (B, L, E) with ``batch_first`` (else (L, B, E)) or unbatched (L, E). Not supported:
-    ``add_bias_kv``, ``add_zero_attn``, ``kdim``/``vdim``.
+    (B, L, E) with ``batch_first`` (else (L, B, E)) or unbatched (L, E). **Unlike PyTorch,
+    ``batch_first`` defaults to True**: a script ported from PyTorch that feeds (L, B, E) must
+    pass ``batch_first=False``. Not supported: ``add_bias_kv``, ``add_zero_attn``,
+    ``kdim``/``vdim``.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, bias: bool = True,

@@ -95,15 +95,20 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
     """y[n,c,h,w] = max_{i,j} xpad[n, c, s h + i, s w + j] (−∞ padding; the gradient goes to
     the first maximum of each window, as in PyTorch)."""
     x, unbatched, k, s, p = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
-    n, c, _, w = x.shape
+    n, c, h, w = x.shape
     xp = x.data
     if any(p):
         xp = np.pad(xp, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
     win = sliding_window_view(xp, k, axis=(2, 3))[:, :, ::s[0], ::s[1]]
     oh, ow = win.shape[2:4]
     arg = win.reshape(n, c, oh, ow, -1).argmax(axis=4)
-    row = np.arange(oh).reshape(oh, 1) * s[0] + arg // k[1] - p[0]
-    col = np.arange(ow) * s[1] + arg % k[1] - p[1]
+    top, left = np.arange(oh).reshape(oh, 1) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
+    row, col = top + arg // k[1], left + arg % k[1]
+    if any(p):  # a padding cell wins only where all the window's values are −∞: then, as in
+        # PyTorch, the window's first real cell
+        outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)
+        row = np.where(outside, np.maximum(top, 0), row)
+        col = np.where(outside, np.maximum(left, 0), col)
     unique = s[0] >= k[0] and s[1] >= k[1]
     y = GATHER(x, index=row * w + col, unique=unique)
     return y.reshape(y.shape[1:]) if unbatched else y

@@ -36,7 +36,8 @@ class RMSProp(Optimizer):
     **δ sits inside the square root**, as in the notes; PyTorch's ``RMSprop`` adds ε outside
     (g / (√v + ε)), so the same ``eps`` is a much larger safeguard here (√1e-8 = 1e-4 in
     gradient units). The centred variant clamps the variance estimate at 0 so that rounding
-    cannot make it negative. ``beta`` and ``momentum`` lie in [0, 1).
+    cannot make it negative. ``beta`` and ``momentum`` lie in [0, 1). ``beta`` is PyTorch's
+    ``alpha``, and its default is the notes' 0.9 where PyTorch's is 0.99.
     """
 
     def __init__(

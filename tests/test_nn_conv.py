@@ -238,6 +238,27 @@ def test_pools_match_torch_including_ties(kind: str) -> None:
             _close(xa.grad, xt.grad)
 
 
+def test_max_pool_never_picks_padding_when_a_window_holds_only_minus_infinity() -> None:
+    x = np.array([[[[-np.inf, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]]])
+    xa = Tensor(x, requires_grad=True)
+    y = MaxPool2d(2, 2, 1)(xa)  # the top-left window holds padding and x[0, 0] = −∞
+    np.testing.assert_array_equal(y.data.ravel(), [-np.inf, 2.0, 6.0, 8.0])
+    y.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
+    np.testing.assert_array_equal(xa.grad.data[0, 0],  # type: ignore[union-attr]
+                                  [[10, 0, 20], [0, 0, 0], [30, 0, 40]])
+    rng = RNG(8)  # overlapping windows too (they once crashed), against PyTorch
+    for k, s, p in POOL_GRID:
+        x = rng.normal(size=(2, 2, 5, 6))
+        x[rng.random(x.shape) < 0.5] = -np.inf
+        xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, yt = MaxPool2d(k, s, p)(xa), torch.nn.MaxPool2d(k, s, p)(xt)
+        np.testing.assert_array_equal(y.data, yt.detach().numpy())
+        g = rng.normal(size=yt.shape)
+        y.backward(g)
+        yt.backward(torch.tensor(g))
+        _close(xa.grad, xt.grad)
+
+
 @pytest.mark.parametrize("size", [1, (1, 1), 2, (3, 2), (5, None), (7, 6), (4, 5)])
 def test_adaptive_avg_pool_matches_torch(size: Any) -> None:
     x = RNG(7).normal(size=(2, 3, 7, 6))

@@ -92,6 +92,13 @@ def test_train_eval_propagate_and_zero_grad() -> None:
     assert all(p.grad is not None for p in m.parameters())
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
+    m(Tensor(np.ones((4, 2)))).sum().backward()
+    grads = [p.grad for p in m.parameters()]
+    m.zero_grad(set_to_none=False)  # as PyTorch's: the same arrays, filled with zeros
+    assert all(p.grad is g and g is not None and not g.data.any()
+               for p, g in zip(m.parameters(), grads))
+    with pytest.raises(TypeError, match="set_to_none must be a bool"):
+        m.zero_grad(set_to_none="yes")  # type: ignore[arg-type]
 
 
 def test_requires_grad_apply_and_forward_missing() -> None:

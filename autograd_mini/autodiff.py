@@ -67,12 +67,14 @@ def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
     return t
 
 
-def _prepare(args: tuple[Any, ...], nums: tuple[int, ...],
+def _prepare(args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
              name: str) -> tuple[list[Any], bool]:
+    """The arguments with those in ``nums`` made leaves to differentiate, and whether an outer
+    transform is differentiating this one: any argument, not only those in ``nums``, that
+    requires grad (in ``grad(grad(f, 1), 0)`` the inner grad sees x requiring grad)."""
+    nested = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
     args_l = list(args)
-    nested = False
     for k in nums:
-        nested = nested or (isinstance(args_l[k], Tensor) and args_l[k].requires_grad)
         args_l[k] = _diff_leaf(args_l[k], name)
     return args_l, nested
 
@@ -110,7 +112,7 @@ def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[.
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args), "value_and_grad")
-        args_l, nested = _prepare(args, nums, "value_and_grad")
+        args_l, nested = _prepare(args, kwargs, nums, "value_and_grad")
         with enable_grad():
             out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
             gs = _grads_of(out, [args_l[k] for k in nums], nested)
@@ -145,7 +147,7 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         nums = _argnums(argnums, len(args), "jacobian")
-        args_l, nested = _prepare(args, nums, "jacobian")
+        args_l, nested = _prepare(args, kwargs, nums, "jacobian")
         x = args_l[nums[0]]
         with enable_grad():
             out = f(*args_l, **kwargs)

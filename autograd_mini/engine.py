@@ -213,17 +213,22 @@ class Node(list):
         self.retained = weakref.ref(t)
 
     def recorded_saved(self) -> Any:
-        """The residuals for a recorded VJP: inputs and output as graph-connected Tensors."""
-        def lift(r: Any) -> Any:
+        """The residuals for a recorded VJP: inputs and output as graph-connected Tensors.
+
+        A residual is known by identity, and residual i is matched with input i first: in
+        ``w * w.detach()`` both inputs hold the same array, and the second is a constant."""
+        def lift(r: Any, i: int) -> Any:
             if type(r) is not np.ndarray:
                 return r
             if id(r) == self.out_id:
                 return wrap(r, self)
-            for p in self:
+            for p in (self[i], *self) if i < len(self) else self:
                 if p.data is r if isinstance(p, Tensor) else id(r) == p.out_id:
                     return p if isinstance(p, Tensor) else wrap(r, p)
             return r
-        return tuple(map(lift, self.saved)) if type(self.saved) is tuple else lift(self.saved)
+        saved = self.saved
+        return tuple(lift(r, i) for i, r in enumerate(saved)) if type(saved) is tuple else \
+            lift(saved, 0)
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name} {self.shape}>"
@@ -254,7 +259,8 @@ def _zero_d(out: Any, saved: Any) -> tuple[np.ndarray, Any]:
 def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
-    so no in-place change makes a gradient silently wrong; a view output protects all inputs."""
+    so no in-place change makes a gradient silently wrong; a view output protects all inputs,
+    and a saved view is locked with the arrays it views (writing to them would change it)."""
     keep = saved if type(saved) is tuple else (saved,)
     if out.base is not None:
         keep = (*keep, out, *arrays)
@@ -267,7 +273,10 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
                 leaves.append(r)  # a leaf's array: locked while the node lives
                 break
         else:
-            r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
+            if r.base is not None and r is not out:
+                leaves.append(r)  # a saved view (of an input, say): locked down to its base
+            else:
+                r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
     return lock(leaves) if leaves else None
 
 
@@ -300,8 +309,8 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
                 cache[x] = t
         return t
     if tx is int and dtype is not None and dtype.kind in "iu":
-        try:
-            return wrap(np.asarray(x, dtype=dtype))
-        except OverflowError as exc:  # as NumPy: np.int8(1) + 300 raises
-            raise OverflowError(f"{where}: {exc}") from None
+        info = np.iinfo(dtype)
+        if not info.min <= x <= info.max:  # NumPy 2 refuses too (with an OverflowError)
+            raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
+        return wrap(np.asarray(x, dtype=dtype))
     return wrap(as_array(x, copy=False, where=where))

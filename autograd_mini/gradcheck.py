@@ -217,24 +217,28 @@ def gradgradcheck(
     rng: np.random.Generator | None = None,
     raise_exception: bool = True,
 ) -> bool:
-    """Check second derivatives: gradcheck of x ↦ ∇_x⟨u, f(x)⟩ computed with create_graph=True."""
+    """Check second derivatives: gradcheck of (x, u) ↦ ∇_x⟨u, f(x)⟩ computed with
+    create_graph=True. As in PyTorch, the upstream gradient u is an input too, so a VJP that
+    is not differentiable in its upstream gradient (say one that calls ``np.asarray(g)``)
+    fails even where f's Hessian alone would pass."""
     rng = _rng(rng, 1, "gradgradcheck")
     xs = _inputs(f, inputs, "gradgradcheck")
     base = _eval(f, xs)
     u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
 
     def first_grads(*ts: Tensor) -> Tensor:
+        *xt, ut = ts
         with enable_grad():
-            out = f(*ts)
+            out = f(*xt)
             if not isinstance(out, Tensor):
                 raise TypeError(
                     f"gradgradcheck: the function must return a Tensor, got {type(out).__name__}"
                 )
             if not out.requires_grad:
-                return F.concatenate([F.reshape(F.mul(t, 0.0), (-1,)) for t in ts])
-            gs = backward(out, u, retain_graph=True, create_graph=True, inputs=list(ts))
+                return F.concatenate([F.reshape(F.mul(t, 0.0), (-1,)) for t in xt])
+            gs = backward(out, ut, retain_graph=True, create_graph=True, inputs=list(xt))
         assert gs is not None
-        parts = [F.reshape(g if g is not None else F.mul(t, 0.0), (-1,)) for g, t in zip(gs, ts)]
+        parts = [F.reshape(g if g is not None else F.mul(t, 0.0), (-1,)) for g, t in zip(gs, xt)]
         return F.concatenate(parts)
 
     def wrapped(*ts: Tensor) -> Tensor:
@@ -243,5 +247,5 @@ def gradgradcheck(
         leaves = [Tensor(t.data, requires_grad=True) for t in ts]
         return first_grads(*leaves).detach()
 
-    return gradcheck(wrapped, xs, eps=eps, atol=atol, rtol=rtol, fast=fast, rng=rng,
-                     raise_exception=raise_exception)
+    return gradcheck(wrapped, [*xs, Tensor(u.astype(base.dtype))], eps=eps, atol=atol,
+                     rtol=rtol, fast=fast, rng=rng, raise_exception=raise_exception)

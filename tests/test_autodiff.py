@@ -94,3 +94,14 @@ def test_newton_step_eq_2_3_solves_a_quadratic_in_one_step() -> None:
     theta_new = theta - step  # θ** = θ* − H⁻¹ ∇L(θ*)
     np.testing.assert_allclose(theta_new, np.linalg.solve(a, b), rtol=1e-10)
     np.testing.assert_allclose(am.grad(loss)(theta_new).data, 0, atol=1e-10)
+
+
+def test_nested_transforms_over_different_arguments_are_recorded() -> None:
+    def f(x: am.Tensor, y: am.Tensor) -> am.Tensor:
+        return (x * y * y).sum()
+
+    x, y = np.array(2.0), np.array(3.0)
+    assert am.grad(am.grad(f, 1), 0)(x, y).item() == 6.0  # ∂/∂x (2xy) = 2y
+    assert am.grad(am.grad(f, 0), 1)(x, y).item() == 6.0  # ∂/∂y (y²) = 2y
+    np.testing.assert_array_equal(am.jacobian(am.grad(f, 1), 0)(x.reshape(1), y.reshape(1)).data,
+                                  [[6.0]])

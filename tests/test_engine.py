@@ -401,3 +401,37 @@ def test_a_vjp_that_does_not_return_one_gradient_per_input_is_refused() -> None:
         assert a.grad is None and b.grad is None
     finally:
         del am.REGISTRY["bare_vjp"], am.REGISTRY["short_vjp"]
+
+
+# ----------------------------------------------------------------------------- create_graph
+def _second(f: Any, x0: np.ndarray) -> np.ndarray:
+    """d/dx Σ ∂Σf/∂x, by a recorded backward pass and a second one (0 where g has no graph)."""
+    w = Tensor(x0, requires_grad=True)
+    f(w).sum().backward(create_graph=True)
+    g, w.grad = w.grad, None
+    assert g is not None
+    if not g.requires_grad:
+        return np.zeros_like(x0)
+    g.sum().backward()
+    return w.grad.data  # type: ignore[attr-defined]  # (set by backward)
+
+
+def test_create_graph_tells_an_input_from_a_constant_that_shares_its_array() -> None:
+    x0 = np.array([0.5, -1.0, 2.0])
+    # w · c with c = w's array as a constant: ∂/∂w = c, whose own derivative is 0
+    for f in (lambda w: w * w.detach(), lambda w: w.detach() * w, lambda w: w * w.data):
+        np.testing.assert_array_equal(_second(f, x0), [0.0, 0.0, 0.0])
+    # h · c with h = eˣ and c = h as a constant: ∂/∂x = c eˣ, and its derivative c eˣ = e²ˣ
+    np.testing.assert_allclose(_second(lambda w: (lambda h: h * h.detach())(am.exp(w)), x0),
+                               np.exp(2 * x0), rtol=1e-15)
+    np.testing.assert_array_equal(_second(lambda w: w * w, x0), [2.0, 2.0, 2.0])
+
+
+def test_retain_grad_follows_a_tensor_through_a_recorded_in_place_update() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    h = w * 2
+    h.retain_grad()
+    h *= 3  # h is now 6w: its gradient in Σh² is 2h, as PyTorch keeps it
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad.data, [12.0, 24.0])  # type: ignore[union-attr]
+    np.testing.assert_array_equal(w.grad.data, [72.0, 144.0])  # type: ignore[union-attr]

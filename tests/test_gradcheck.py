@@ -82,3 +82,21 @@ def test_numerical_grad_validates() -> None:
         am.numerical_grad(am.exp, [np.ones(1)], method="backward")
     with pytest.raises(ValueError, match="eps"):
         am.numerical_grad(am.exp, [np.ones(1)], eps=0)
+
+
+def test_gradgradcheck_differentiates_in_the_upstream_gradient_too() -> None:
+    # A VJP that turns its upstream gradient into an array cuts the recorded graph there: its
+    # first derivative is right, and so is the Hessian of f's outputs alone, but a composite
+    # (sin ∘ cube) gets a wrong Hessian. Checking in u as well, as PyTorch does, catches it.
+    cube = am.primitive("cube_cutting_g", lambda x: (x ** 3, x),
+                        lambda g, x, needs: (np.asarray(g) * 3 * x * x,))
+    good = am.primitive("cube_keeping_g", lambda x: (x ** 3, x),
+                        lambda g, x, needs: (g * 3 * x * x,))
+    try:
+        xs = [am.Tensor(np.array([0.3, -0.7, 1.1]))]
+        assert am.gradcheck(cube, xs)
+        assert not am.gradgradcheck(cube, xs, raise_exception=False)
+        assert not am.gradgradcheck(lambda t: cube(t).sum(), xs, raise_exception=False)
+        assert am.gradgradcheck(good, xs) and am.gradgradcheck(lambda t: good(t).sum(), xs)
+    finally:
+        del am.REGISTRY["cube_cutting_g"], am.REGISTRY["cube_keeping_g"]

@@ -4,6 +4,7 @@ they become ``.grad``."""
 from __future__ import annotations
 
 import heapq
+import threading
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -16,6 +17,8 @@ from .tensor import Tensor, unlock, wrap
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
 
 __all__ = ["backward", "sum_to"]
+
+_GRAD_LOCK = threading.RLock()  # held while adjoints are added into .grad
 
 
 @overload
@@ -59,12 +62,13 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
         got = {id(v[0]): v[1] for v in leaves.values()} | {id(n): g for n, g in found}
         return [_handed_out(got.get(id(t._node or t))) for t in inputs]
     handed: set[int] = {id(g0)}  # arrays already stored somewhere: copy before keeping
-    for t, g in leaves.values():
-        _accumulate(t, g, handed)
-    for node, g in found:
-        kept = node.retained() if node.retained is not None else None
-        if kept is not None:
-            _accumulate(kept, g, handed)
+    with _GRAD_LOCK:  # threads adding into one .grad at once would lose a sum
+        for t, g in leaves.values():
+            _accumulate(t, g, handed)
+        for node, g in found:
+            kept = node.retained() if node.retained is not None else None
+            if kept is not None:
+                _accumulate(kept, g, handed)
     return None
 
 

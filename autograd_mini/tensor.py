@@ -218,9 +218,17 @@ class Tensor:
         self.requires_grad = value
         return self
 
-    def zero_grad(self) -> None:
-        """Set ``.grad`` to None."""
-        self._grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set ``.grad`` to None, or with ``set_to_none=False`` fill it with zeros (in place
+        where it can be; a recorded gradient, from ``create_graph=True``, is replaced by a
+        zero leaf, as PyTorch detaches it)."""
+        g = self._grad
+        if set_to_none or g is None:
+            self._grad = None
+        elif g._node is None and g.data.flags.writeable:
+            g.data[...] = 0
+        else:
+            self._grad = wrap(np.zeros_like(g.data))
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other: ArrayLike) -> Tensor: return F["add"](self, other)
@@ -462,8 +470,11 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
             raise RuntimeError(
                 f"{symbol}: a leaf tensor that requires grad cannot be changed in place while "
                 "gradients are recorded; update parameters under `with autograd_mini.no_grad():`")
-        r = F[name](t, other)
+        old, r = t._node, F[name](t, other)
         t.data, t._node, t._rg = r.data, r._node, r._rg
+        if old is not None and old.retained is not None and old.retained() is t:
+            old.retained = None  # retain_grad follows the tensor to its new value, as in PyTorch
+            t.retain_grad()
         return t
     b = other.data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
     if not t.data.flags.writeable:

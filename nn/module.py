@@ -340,10 +340,7 @@ class Module:
         if not isinstance(set_to_none, (bool, np.bool_)):
             raise TypeError(f"zero_grad: set_to_none must be a bool, got {set_to_none!r:.60}")
         for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.data[...] = 0
+            p.zero_grad(set_to_none)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turn gradient recording of every parameter on or off (freezing); returns self."""

@@ -178,10 +178,7 @@ class Optimizer:
         set_to_none = check_flag("set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.data[...] = 0
+                p.zero_grad(set_to_none)
 
     # ------------------------------------------------------------------ stepping
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

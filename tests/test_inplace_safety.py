@@ -163,3 +163,27 @@ def test_unlock_by_the_collector_inside_a_lock_call_is_deferred() -> None:
         locks._count([], 0)  # as the outer call does before it lets go
     assert not is_locked(w.data)
     w.data += 1
+
+
+def test_a_view_an_op_saves_is_locked_with_the_array_it_views() -> None:
+    op = am.Primitive("sum_sq_keeping_a_view", lambda x: ((x * x).sum(), x.reshape(-1)),
+                      lambda g, xv, needs: ((2 * g * xv).reshape(xv.shape),))
+    w = am.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = op(w)
+    with pytest.raises(ValueError, match="read-only"):
+        w.data[0] = 100.0  # would change the saved view, so the gradient
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0, 6.0])  # type: ignore[union-attr]
+    w.data[0] = 100.0  # given back with the node
+    assert not is_locked(w.data)
+
+
+def test_zero_grad_in_place_after_a_recorded_backward_pass() -> None:
+    w = am.Tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w * w * w).sum().backward(create_graph=True)  # .grad is recorded: its array read-only
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is not None and not w.grad.requires_grad
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])

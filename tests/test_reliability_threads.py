@@ -140,3 +140,23 @@ def test_two_threads_train_exactly_as_sequential_runs() -> None:
     together = run_together(lambda b: train(1, b), lambda b: train(2, b))
     assert same(together, sequential)
     assert not same(sequential[0], sequential[1])  # the runs differ, so the check has teeth
+
+
+def test_threads_adding_into_one_grad_lose_nothing() -> None:
+    w = Tensor(np.ones(3), requires_grad=True)
+
+    def work() -> None:
+        for _ in range(300):
+            (w * w).sum().backward()
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    np.testing.assert_array_equal(w.grad.data, [4800.0] * 3)  # type: ignore[union-attr]

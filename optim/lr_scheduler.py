@@ -97,12 +97,15 @@ class _Schedule:
 
 
 class LRScheduler(_Schedule):
-    """Base class: sets each group's ``lr`` to a closed-form function of the step count.
+    """Base class: a closed-form schedule η_t of the step count t, applied as PyTorch does.
 
     On construction every group gets ``initial_lr`` (its lr at that moment, unless already
     set) and the schedule's value for step 0 is applied at once; each ``step()`` advances t
     by one, so call it after ``optimizer.step()``. Each group follows the schedule from its
-    own initial lr. Subclasses implement :meth:`lr_at`.
+    own initial lr. A step moves the lr by the schedule's factor η_t / η_{t−1} from whatever
+    it is now, so schedules chain as in PyTorch: two schedulers on one optimiser multiply,
+    and a warm-up keeps the reductions of a ``ReduceLROnPlateau`` or a manual change. Alone,
+    a schedule gives exactly η_t. Subclasses implement :meth:`lr_at`.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -118,15 +121,20 @@ class LRScheduler(_Schedule):
                 )
         self.base_lrs: list[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
         self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
-        self.step()
+        self.last_epoch += 1  # the schedule's own value at its start, or at the step resumed
+        self._apply(self.get_lr())
 
     def lr_at(self, base_lr: float, t: int) -> float:
         """The learning rate at step ``t`` of a group whose initial lr is ``base_lr``."""
         raise NotImplementedError
 
+    def values(self, t: int) -> list[float]:
+        """The schedule's learning rates η_t at step ``t``, one per group."""
+        return [self.lr_at(base, t) for base in self.base_lrs]
+
     def get_lr(self) -> list[float]:
         """The schedule's learning rates at the current step, one per group."""
-        return [self.lr_at(base, self.last_epoch) for base in self.base_lrs]
+        return self.values(self.last_epoch)
 
     def _apply(self, lrs: list[float]) -> None:
         groups = self.optimizer.param_groups
@@ -140,9 +148,17 @@ class LRScheduler(_Schedule):
         self._last_lr = list(lrs)
 
     def step(self) -> None:
-        """Advance one step and set every group's lr to the schedule's value."""
+        """Advance one step: each group's lr times η_t / η_{t−1} (η_t itself while nothing
+        else changed the lr, or where η_{t−1} = 0)."""
         self.last_epoch += 1
-        self._apply(self.get_lr())
+        t = self.last_epoch
+        lrs = self.values(t)
+        if t > 0:
+            for i, (group, before) in enumerate(zip(self.optimizer.param_groups,
+                                                    self.values(t - 1))):
+                if group["lr"] != before and before != 0:  # changed by someone else: chain
+                    lrs[i] = group["lr"] * (lrs[i] / before)
+        self._apply(lrs)
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs.
@@ -288,11 +304,11 @@ class SequentialLR(LRScheduler):
             raise ValueError(f"milestones must increase strictly, got {self.milestones}")
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        i = bisect.bisect_right(self.milestones, self.last_epoch)
-        t = self.last_epoch - (self.milestones[i - 1] if i else 0)
+    def values(self, t: int) -> list[float]:
+        i = bisect.bisect_right(self.milestones, t)
         sched = self._schedulers[i]
-        return [sched.lr_at(base, t) for base in self.base_lrs]
+        return [sched.lr_at(base, t - (self.milestones[i - 1] if i else 0))
+                for base in self.base_lrs]
 
     def state_dict(self) -> dict[str, Any]:
         out = super().state_dict()

@@ -363,3 +363,37 @@ def test_scheduler_load_refuses_mismatch_and_changes_nothing(edit: Any, match: s
     with pytest.raises(ValueError, match=match):
         sched.load_state_dict(sd)
     assert sched.state_dict() == before
+
+
+def _lrs(opt: Any, scheds: list[Any], n: int) -> list[float]:
+    out = [opt.param_groups[0]["lr"]]
+    for _ in range(n):
+        for s in scheds:
+            s.step(1.0) if isinstance(s, S.ReduceLROnPlateau) else s.step()
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+def test_schedulers_chain_as_in_pytorch() -> None:
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
+    got = _lrs(opt, [S.ExponentialLR(opt, 0.9), S.StepLR(opt, 3, 0.5)], 6)
+    want = [0.9**t * 0.5 ** (t // 3) for t in range(7)]  # the two factors multiply
+    np.testing.assert_allclose(got, want, rtol=1e-14)
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
+    got = _lrs(opt, [S.LinearLR(opt, 0.1, 1.0, 3), S.ReduceLROnPlateau(opt, patience=0)], 5)
+    # the warm-up's factors (×4, ×1.75, then ×1) and the plateau's ×0.1 from step 2 on
+    np.testing.assert_allclose(got, [0.1, 0.4, 0.07, 0.01, 1e-3, 1e-4], rtol=1e-12)
+
+
+def test_a_manual_lr_change_survives_the_next_step_and_alone_a_schedule_is_exact() -> None:
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
+    sched = S.ExponentialLR(opt, 0.5)
+    sched.step()
+    opt.param_groups[0]["lr"] = 0.1
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.05, rel=1e-15)
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.3)
+    cosine = S.CosineAnnealingLR(opt, 7, eta_min=0.01)
+    for t in range(1, 20):
+        cosine.step()
+        assert opt.param_groups[0]["lr"] == cosine.lr_at(0.3, t)  # bit for bit

@@ -18,8 +18,10 @@ from autograd_mini import Tensor
 RNG = np.random.default_rng
 
 
-def run_together(*targets: Callable[[threading.Barrier], Any]) -> list[Any]:
-    """Run each target in its own thread, all released at once; re-raise any failure."""
+def run_together(*targets: Callable[[threading.Barrier], Any], switch: float = 1e-5
+                 ) -> list[Any]:
+    """Run each target in its own thread, all released at once, CPython switching threads
+    every ``switch`` seconds; re-raise any failure."""
     barrier = threading.Barrier(len(targets))
     results: list[Any] = [None] * len(targets)
     errors: list[BaseException] = []
@@ -33,7 +35,7 @@ def run_together(*targets: Callable[[threading.Barrier], Any]) -> list[Any]:
 
     threads = [threading.Thread(target=wrap, args=(i,)) for i in range(len(targets))]
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)  # switch threads often: interleave inside single ops
+    sys.setswitchinterval(switch)  # switch threads often: interleave inside single ops
     try:
         for th in threads:
             th.start()
@@ -145,18 +147,10 @@ def test_two_threads_train_exactly_as_sequential_runs() -> None:
 def test_threads_adding_into_one_grad_lose_nothing() -> None:
     w = Tensor(np.ones(3), requires_grad=True)
 
-    def work() -> None:
+    def work(barrier: threading.Barrier) -> None:
+        barrier.wait()
         for _ in range(300):
             (w * w).sum().backward()
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(switch)
+    run_together(*[work] * 8, switch=1e-6)
     np.testing.assert_array_equal(w.grad.data, [4800.0] * 3)  # type: ignore[union-attr]

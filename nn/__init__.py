@@ -59,7 +59,7 @@ from .loss import (
 )
 from .module import IncompatibleKeys, Module, StateDictError
 from .multihead import MultiheadAttention
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
@@ -74,6 +74,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "BatchNorm2d",
     "CheckpointError",
     "Conv1d",
     "Conv2d",

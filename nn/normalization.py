@@ -1,4 +1,4 @@
-"""Normalisation layers: LayerNorm and BatchNorm1d (PyTorch semantics)."""
+"""Normalisation layers: LayerNorm, BatchNorm1d and BatchNorm2d (PyTorch semantics)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, p
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "LayerNorm", "normalize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "normalize"]
 
 
 def normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -69,28 +69,22 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.weight is not None}")
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over the batch (and length) axes of (N, C) or (N, C, L) inputs.
-
-    Training: x̂ = (x − μ_B) / √(σ²_B + ε) with the batch mean and biased variance, and the
-    buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance n/(n − 1) σ²_B for
-    ``running_var`` (m = ``momentum``; None: a cumulative average 1/t). Eval: the running
-    statistics replace the batch ones (unless ``track_running_stats=False``). Then y = γ x̂ + β.
-    """
+class _BatchNorm(Module):
+    """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float64) -> None:
         super().__init__()
-        self.num_features = positive_int(num_features, "num_features", "BatchNorm1d")
-        self.eps = check_real(eps, "eps", "BatchNorm1d", 0.0, open_low=True)
+        name = type(self).__name__
+        self.num_features = positive_int(num_features, "num_features", name)
+        self.eps = check_real(eps, "eps", name, 0.0, open_low=True)
         self.momentum = None if momentum is None else check_real(
-            momentum, "momentum", "BatchNorm1d", 0.0, 1.0)
-        affine = check_flag(affine, "affine", "BatchNorm1d")
-        track_running_stats = check_flag(track_running_stats, "track_running_stats",
-                                         "BatchNorm1d")
-        dt = float_dtype(dtype, "BatchNorm1d")
-        check_size((self.num_features,), dt, "BatchNorm1d")
+            momentum, "momentum", name, 0.0, 1.0)
+        affine = check_flag(affine, "affine", name)
+        track_running_stats = check_flag(track_running_stats, "track_running_stats", name)
+        dt = float_dtype(dtype, name)
+        check_size((self.num_features,), dt, name)
         c = self.num_features
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
@@ -114,23 +108,24 @@ class BatchNorm1d(Module):
         if self.num_batches_tracked is not None:
             self.num_batches_tracked[...] = 0
 
+    #: the input ranks accepted, and how the error message names them ({c}: num_features)
+    ranks: tuple[int, ...] = ()
+    inputs = ""
+
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x, "BatchNorm1d")
-        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got shape {x.shape}"
-            )
-        axes = (0,) if x.ndim == 2 else (0, 2)
+        name = type(self).__name__
+        x = as_tensor(x, name)
+        if x.ndim not in self.ranks or x.shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected input "
+                             f"{self.inputs.format(c=self.num_features)}, got shape {x.shape}")
+        axes = (0, *range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
         if self.training or rm is None or rv is None:
             n = x.size // self.num_features
             if self.training and n < 2:
-                raise ValueError(
-                    f"BatchNorm1d: need more than 1 value per channel in training, got input "
-                    f"shape {x.shape}"
-                )
+                raise ValueError(f"{name}: need more than 1 value per channel in training, got "
+                                 f"input shape {x.shape}")
             y, mean, var = normalize(x, axes, self.eps)
             if self.training and rm is not None and rv is not None and count is not None:
                 count += 1
@@ -155,3 +150,23 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.weight is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs over the batch (and length) axes, per
+    channel, as PyTorch's.
+
+    Training: x̂ = (x − μ_B) / √(σ²_B + ε) with the batch mean and biased variance, and the
+    buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance n/(n − 1) σ²_B for
+    ``running_var`` (m = ``momentum``; None: a cumulative average 1/t). Eval: the running
+    statistics replace the batch ones (unless ``track_running_stats=False``). Then y = γ x̂ + β.
+    """
+
+    ranks, inputs = (2, 3), "(N, {c}) or (N, {c}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images over the batch and both spatial axes, per
+    channel, as PyTorch's: the statistics and buffers are BatchNorm1d's."""
+
+    ranks, inputs = (4,), "(N, {c}, H, W)"

@@ -1,10 +1,11 @@
-"""Learning-rate schedules: step, multi-step, exponential, linear, power-law, cosine, plateau."""
+"""Learning-rate schedules: step, multi-step, exponential, linear, power-law, cosine, a function
+of the step (lambda), sequences of schedules, plateau."""
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ __all__ = [
     "CosineAnnealingLR",
     "ExponentialLR",
     "LRScheduler",
+    "LambdaLR",
     "LinearLR",
     "MultiStepLR",
     "PowerLR",
@@ -267,6 +269,32 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, base_lr: float, t: int) -> float:
         cos = math.cos(math.pi * t / self.T_max)
         return self.eta_min + (base_lr - self.eta_min) * (1.0 + cos) / 2.0
+
+
+class LambdaLR(LRScheduler):
+    """η_t = η₀ λ(t) for a function λ of the step count (one per group when a list), as
+    PyTorch's. The functions are not part of ``state_dict``: a restored scheduler keeps the
+    ones it was built with."""
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        n = len(_check_optimizer(optimizer).param_groups)
+        fns: list[Any] = (list(lr_lambda) if isinstance(lr_lambda, (list, tuple))
+                          else [lr_lambda] * n)
+        if len(fns) != n or not all(callable(f) for f in fns):
+            raise TypeError(f"LambdaLR: lr_lambda must be a function or a list of {n} "
+                            f"functions (one per parameter group), got {lr_lambda!r:.80}")
+        self._lambdas = fns
+        super().__init__(optimizer, last_epoch)
+
+    def values(self, t: int) -> list[float]:
+        return [base * float(f(t)) for base, f in zip(self.base_lrs, self._lambdas, strict=True)]
+
+    def state_dict(self) -> dict[str, Any]:
+        out = super().state_dict()
+        del out["_lambdas"]
+        return out
 
 
 class SequentialLR(LRScheduler):

@@ -397,3 +397,20 @@ def test_a_manual_lr_change_survives_the_next_step_and_alone_a_schedule_is_exact
     for t in range(1, 20):
         cosine.step()
         assert opt.param_groups[0]["lr"] == cosine.lr_at(0.3, t)  # bit for bit
+
+
+def test_lambda_lr_scales_each_groups_initial_lr_and_checkpoints_without_its_functions() -> None:
+    opt = two_groups()
+    sched = S.LambdaLR(opt, [lambda t: 1.0 / (t + 1), lambda t: 0.5**t])
+    lrs = _lrs(opt, [sched], 3)
+    np.testing.assert_allclose(lrs, [BASES[0] / (t + 1) for t in range(4)], rtol=1e-15)
+    assert opt.param_groups[1]["lr"] == BASES[1] * 0.125
+    state = sched.state_dict()
+    assert sorted(state) == ["_last_lr", "base_lrs", "last_epoch"]  # plain data only
+    again = S.LambdaLR(two_groups(), lambda t: 1.0)
+    again.load_state_dict(copy.deepcopy(state))
+    assert again.last_epoch == 3 and again.get_last_lr() == sched.get_last_lr()
+    with pytest.raises(TypeError, match="one per parameter group"):
+        S.LambdaLR(two_groups(), [lambda t: 1.0])
+    with pytest.raises(TypeError, match="lr_lambda must be a function"):
+        S.LambdaLR(two_groups(), 0.5)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""BatchNorm1d against values computed once with PyTorch 2 (written here as literals)."""
+"""BatchNorm1d against values computed once with PyTorch 2 (as literals), and BatchNorm2d."""
 
 from __future__ import annotations
 
@@ -115,3 +115,47 @@ def test_batchnorm_without_running_stats_and_errors() -> None:
         train(np.ones((4, 2)))
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm1d(3, momentum=2.0)
+
+
+def test_batchnorm2d_is_batchnorm1d_over_the_flattened_image() -> None:
+    rng = np.random.default_rng(5)
+    x, g = rng.normal(size=(4, 3, 5, 2)), rng.normal(size=(4, 3, 5, 2))
+    two, one = nn.BatchNorm2d(3, momentum=0.3), nn.BatchNorm1d(3, momentum=0.3)
+    for bn in (two, one):
+        bn.weight.data[...] = [1.5, -0.5, 2.0]  # type: ignore[union-attr]
+        bn.bias.data[...] = [0.1, 0.2, -0.3]  # type: ignore[union-attr]
+    for train in (True, False, True):
+        two.train(train)
+        one.train(train)
+        xa, xb = Tensor(x, requires_grad=True), Tensor(x.reshape(4, 3, 10), requires_grad=True)
+        ya, yb = two(xa), one(xb)
+        np.testing.assert_allclose(ya.data, yb.data.reshape(x.shape), rtol=1e-13, atol=1e-15)
+        ya.backward(g)
+        yb.backward(g.reshape(4, 3, 10))
+        np.testing.assert_allclose(xa.grad.data, xb.grad.data.reshape(x.shape),  # type: ignore[union-attr]
+                                   rtol=1e-12, atol=1e-15)
+        for key, value in two.state_dict().items():
+            np.testing.assert_allclose(value, one.state_dict()[key], rtol=1e-14)
+        x = x * 1.5 + 0.5
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3\): expected input \(N, 3, H, W\)"):
+        two(np.ones((4, 3, 5)))
+
+
+def test_batchnorm2d_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    ours, theirs = nn.BatchNorm2d(2), torch.nn.BatchNorm2d(2, dtype=torch.float64)
+    for step in range(3):
+        x, g = rng.normal(size=(3, 2, 4, 4)) * (step + 1), rng.normal(size=(3, 2, 4, 4))
+        xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ya, yt = ours(xa), theirs(xt)
+        ya.backward(g)
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(ya.data, yt.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-14)  # type: ignore[union-attr]
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key], value.numpy(), rtol=1e-13)
+    ours.eval()
+    theirs.eval()
+    x = rng.normal(size=(2, 2, 3, 3))
+    np.testing.assert_allclose(ours(x).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)

@@ -222,6 +222,8 @@ class Tensor:
         """Set ``.grad`` to None, or with ``set_to_none=False`` fill it with zeros (in place
         where it can be; a recorded gradient, from ``create_graph=True``, is replaced by a
         zero leaf, as PyTorch detaches it)."""
+        if not isinstance(set_to_none, (bool, np.bool_)):
+            raise TypeError(f"zero_grad: set_to_none must be a bool, got {set_to_none!r:.60}")
         g = self._grad
         if set_to_none or g is None:
             self._grad = None

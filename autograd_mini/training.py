@@ -44,11 +44,15 @@ class History:
         return len(self.loss)
 
 
-def accuracy(output: Tensor, target: Any) -> float:
-    """Share of correct predictions: argmax over classes, or sign/0.5 threshold for one column.
+def accuracy(output: Tensor, target: Any, threshold: float = 0.0) -> float:
+    """Share of correct predictions: the argmax over classes; for one column, positive where
+    output ≥ ``threshold`` (0 for logits and scores; pass 0.5 for probabilities).
 
     Targets may be class indices, ±1 labels or 0/1 labels.
     """
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
+            or not math.isfinite(threshold):
+        raise TypeError(f"accuracy: threshold must be a finite number, got {threshold!r:.60}")
     try:
         out = as_array(output, copy=False, where="accuracy").astype(float)
         y = as_array(target, copy=False, where="accuracy").astype(float)
@@ -67,27 +71,37 @@ def accuracy(output: Tensor, target: Any) -> float:
         return float(np.mean(pred == y.reshape(pred.shape)))
     out = out.reshape(-1)
     y = y.reshape(-1)
-    if np.any(y < 0):  # ±1 labels, decision at 0
-        return float(np.mean(np.where(out >= 0, 1, -1) == y))
-    return float(np.mean((out >= 0).astype(y.dtype) == y))
+    if np.any(y < 0):  # ±1 labels
+        return float(np.mean(np.where(out >= threshold, 1, -1) == y))
+    return float(np.mean((out >= threshold).astype(y.dtype) == y))
 
 
 def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
              loss_fn: Callable[[Tensor, Any], Tensor],
              metrics: Mapping[str, Metric] | None = None) -> dict[str, float]:
-    """Mean loss and metrics over ``batches`` (weighted by batch size), without recording."""
+    """Mean loss and metrics over ``batches`` (weighted by batch size), without recording and,
+    for a model with ``train``/``eval`` (an ``nn.Module``), in eval mode (dropout off, batch
+    norm on its running statistics); the model's mode is given back afterwards."""
     if not callable(model) or not callable(loss_fn):
         raise TypeError("evaluate: model and loss_fn must be callable")
     totals: dict[str, float] = {}
     count = 0
-    with no_grad():
-        for x, y in batches:
-            out = model(x)
-            n = len(x)
-            totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y).item()) * n
-            for name, fn in (metrics or {}).items():
-                totals[name] = totals.get(name, 0.0) + fn(out, y) * n
-            count += n
+    was_training = getattr(model, "training", None)
+    switch = callable(getattr(model, "train", None)) and isinstance(was_training, bool)
+    if switch:
+        model.train(False)  # type: ignore[attr-defined]
+    try:
+        with no_grad():
+            for x, y in batches:
+                out = model(x)
+                n = len(x)
+                totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y).item()) * n
+                for name, fn in (metrics or {}).items():
+                    totals[name] = totals.get(name, 0.0) + fn(out, y) * n
+                count += n
+    finally:
+        if switch:
+            model.train(was_training)  # type: ignore[attr-defined]
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}
@@ -187,10 +201,7 @@ def fit(
             for name, metric_sum in sums.items():
                 hist.record(name, metric_sum / count)
             monitored = hist.loss[-1]
-            if val is not None:
-                eval_fn = getattr(model, "eval", None)
-                if callable(eval_fn):
-                    eval_fn()
+            if val is not None:  # (in eval mode: evaluate switches and gives back train mode)
                 res = evaluate(model, val, loss_fn, metrics)
                 for name, value in res.items():
                     hist.record(f"val_{name}", value)

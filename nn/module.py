@@ -400,6 +400,9 @@ class Module:
                 bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
             elif arr.shape != dest.shape:
                 bad.append(f"{key!r}: expected shape {dest.shape}, got {arr.shape}")
+            elif not dest.flags.writeable:
+                bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
+                           "or drop its outputs first)")
             else:
                 ready.append((dest, arr))
         if bad or (strict and (missing or unexpected)):

@@ -256,3 +256,17 @@ def test_missing_file_is_a_file_not_found_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         nn.load(make(), tmp_path / "absent.npz")
     assert not os.path.exists(tmp_path / "absent.npz")
+
+
+def test_loading_into_parameters_a_live_graph_holds_changes_nothing(tmp_path: Path) -> None:
+    donor, model = make(1), make(2)
+    path = tmp_path / "donor.safetensors"
+    nn.save(donor, path)
+    pending = model(Tensor(X)).sum()  # saved the weights for its backward
+    before = snapshot(model)
+    with pytest.raises(nn.CheckpointError, match="read-only while a live graph depends on it"):
+        nn.load(model, path)
+    assert same(before, model.state_dict())
+    pending.backward()
+    nn.load(model, path)
+    assert same(snapshot(donor), model.state_dict())

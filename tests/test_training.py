@@ -92,3 +92,37 @@ def test_accuracy_label_conventions() -> None:
     pm1 = am.accuracy(am.Tensor([0.5, -0.2, 0.1]), np.array([1.0, -1.0, -1.0]))
     assert pm1 == pytest.approx(2 / 3)
     assert am.accuracy(am.Tensor([0.5, -0.2]), np.array([1, 1])) == 0.5
+
+
+def test_accuracy_threshold_for_probabilities() -> None:
+    probs = am.Tensor([[0.9], [0.8], [0.2], [0.1]])
+    assert am.accuracy(probs, np.array([1, 1, 0, 0]), threshold=0.5) == 1.0
+    assert am.accuracy(probs, np.array([1, 1, 0, 0])) == 0.5  # at 0, as for logits
+    with pytest.raises(TypeError, match="threshold must be a finite number"):
+        am.accuracy(probs, np.array([1, 1, 0, 0]), threshold=float("nan"))
+
+
+def test_evaluate_runs_in_eval_mode_and_gives_the_mode_back() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((32, 3))
+    y = rng.integers(0, 2, 32)
+    model = nn.Sequential(nn.Linear(3, 8, rng=rng), nn.BatchNorm1d(8), nn.Dropout(0.5),
+                          nn.Linear(8, 2, rng=rng))
+    data = DataLoader(x, y, 8)
+    stats = model.state_dict()
+    first = am.evaluate(model, data, nn.functional.cross_entropy)
+    assert am.evaluate(model, data, nn.functional.cross_entropy) == first  # no dropout
+    assert all(np.array_equal(v, model.state_dict()[k]) for k, v in stats.items())  # BN kept
+    assert model.training
+    model.eval()
+    am.evaluate(model, data, nn.functional.cross_entropy)
+    assert not model.training
+
+
+def test_fit_with_validation_leaves_the_model_in_train_mode() -> None:
+    model, train, val = _problem()
+    modes: list[bool] = []
+    am.fit(model, train, nn.functional.cross_entropy, optim.SGD(model.parameters(), lr=0.1),
+           epochs=2, val=val, progress=False, on_epoch_end=lambda e, h: modes.append(
+               model.training))
+    assert modes == [True, True] and model.training

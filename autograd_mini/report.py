@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .backward import backward
-from .catalog import SPECS, OpSpec
+from .catalog import SPECS, OpSpec, user_specs
 from .grad_mode import enable_grad, no_grad
 from .gradcheck import gradgradcheck, numerical_grad
 from .tensor import Tensor
@@ -137,7 +137,7 @@ def gradcheck_report(seed: int = 0, fast: bool = False, specs: Sequence[OpSpec] 
     if samples < 1:
         raise ValueError(f"gradcheck_report: samples must be ≥ 1, got {samples}")
     rng = np.random.default_rng(seed)
-    chosen = SPECS if specs is None else specs
+    chosen = [*SPECS, *user_specs()] if specs is None else specs
     return [_check_spec(s, rng, samples, fast, eps, atol, rtol) for s in chosen]
 
 

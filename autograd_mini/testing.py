@@ -17,6 +17,7 @@ except ImportError:
 
 from . import catalog
 from .catalog import BOUND, OpSpec, Shape
+from .engine import Primitive
 from .gradcheck import gradcheck, gradgradcheck
 from .tensor import Tensor
 
@@ -146,14 +147,18 @@ def _spec_inputs(ch: DrawChooser, spec: OpSpec, dtype: Any, shapes: Any) -> Any:
     return catalog.build_inputs(spec, ch, dtype, shapes)
 
 
-def op_inputs(spec_or_name: OpSpec | str, dtype: Any = np.float64,
+def op_inputs(spec_or_name: OpSpec | Primitive | str, dtype: Any = np.float64,
               shapes: tuple[Shape, ...] | None = None,
               ) -> st.SearchStrategy[tuple[list[np.ndarray], dict[str, Any]]]:
-    """``(arrays, attrs)`` for a catalog op: inputs in its declared domain, off its kinks.
-
-    ``shapes`` fixes the input shapes of elementwise ops.
+    """``(arrays, attrs)`` for an op (a catalog spec, a registered op's name, or a primitive):
+    inputs in its declared domain, off its kinks. A primitive of your own is taken as
+    elementwise (inputs of broadcastable shapes). ``shapes`` fixes the input shapes of
+    elementwise ops.
     """
-    spec = catalog.get_spec(spec_or_name) if isinstance(spec_or_name, str) else spec_or_name
+    if isinstance(spec_or_name, Primitive):
+        spec = catalog.primitive_spec(spec_or_name)
+    else:
+        spec = catalog.get_spec(spec_or_name) if isinstance(spec_or_name, str) else spec_or_name
     return _chosen(_spec_inputs, spec, dtype, shapes)
 
 

@@ -234,3 +234,18 @@ def test_strategy_arguments_are_validated() -> None:
         arrays((2,), dtype=np.int64)
     with pytest.raises(ValueError):
         valid_axes(-1)
+
+
+def test_a_users_registered_op_gets_strategies_and_a_report_row() -> None:
+    from autograd_mini.report import gradcheck_report
+
+    op = autograd_mini.primitive("user_log_for_strategies", lambda x: (np.log(x), x),
+                                 lambda g, x, needs: (g / x,), domain=("positive",))
+    try:
+        for source in ("user_log_for_strategies", op):
+            drawn = find(op_inputs(source), lambda d: d[0][0].size > 2)[0]
+            assert len(drawn) == 1 and (drawn[0] > 0).all()
+        rows = [r for r in gradcheck_report(fast=True) if r.op == "user_log_for_strategies"]
+        assert len(rows) == 1 and rows[0].passed
+    finally:
+        del autograd_mini.REGISTRY["user_log_for_strategies"]

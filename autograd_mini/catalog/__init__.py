@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import REGISTRY, Node
+from ..engine import REGISTRY, Node, Primitive
 from ..graphview import topological_order
 from . import activation, core, linalg, mathfuncs, movement, scan
 from .draw import (
@@ -35,7 +35,7 @@ __all__ = [
     "BOUND", "DOMAINS", "SPECS", "Chooser", "OpSpec", "RngChooser", "Shape", "build_inputs",
     "check_catalog_covers_registry", "domain_values", "draw_axes", "draw_broadcastable",
     "draw_index", "draw_matmul_shapes", "draw_shape", "get_spec", "in_domain",
-    "recorded_primitives", "spec",
+    "primitive_spec", "recorded_primitives", "spec", "user_specs",
 ]
 
 SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.SPECS, *linalg.SPECS,
@@ -43,11 +43,32 @@ SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.S
 
 
 def get_spec(name: str) -> OpSpec:
-    """The spec called ``name``."""
+    """The spec called ``name``; for a registered primitive no spec exercises (a user's op),
+    ``primitive_spec`` of it."""
     for s in SPECS:
         if s.name == name:
             return s
+    if name in REGISTRY and name not in _covered():
+        return primitive_spec(REGISTRY[name])
     raise KeyError(f"no OpSpec named {name!r}; known: {[s.name for s in SPECS]}")
+
+
+def primitive_spec(op: Primitive) -> OpSpec:
+    """A spec for a primitive of its own (a user's op), taken as elementwise: inputs of
+    broadcastable shapes, each in the op's declared domain (the last entry covers the rest)."""
+    nin = op.nin if op.nin > 0 else len(op.domain)
+    return OpSpec(op.name, op, lambda *a, **k: op.forward(*a, **k)[0], "elementwise", (op.name,),
+                  nin=nin, domain=op.domain, smooth=op.smooth)
+
+
+def user_specs() -> list[OpSpec]:
+    """``primitive_spec`` of every registered primitive that no catalog spec exercises."""
+    covered = _covered()
+    return [primitive_spec(op) for name, op in REGISTRY.items() if name not in covered]
+
+
+def _covered() -> set[str]:
+    return set().union(*(s.primitives for s in SPECS))
 
 
 def recorded_primitives(spec: OpSpec, arrays: list[np.ndarray], attrs: dict[str, Any]) -> set[str]:

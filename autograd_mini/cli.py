@@ -190,7 +190,7 @@ def _add_demo(sub: Any) -> None:
     )
     p.add_argument("--out", default="demo-output", metavar="DIR",
                    help="folder for the pictures (default: demo-output)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, an int >= 0 (default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=_demo)
 
@@ -210,7 +210,7 @@ def _add_gradcheck(sub: Any) -> None:
         description="Run the gradient check (first and second order, float64) over every op "
         "of the registry and print the worst errors per op.",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, an int >= 0 (default 0)")
     p.set_defaults(handler=_gradcheck)
 
 
@@ -229,6 +229,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def seed(text: str) -> int:
+    """``--seed``'s value: an int >= 0 (NumPy's generators refuse negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for a user error, with one line)."""
     from .expr import ExprError
@@ -239,7 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
-    except (CommandError, ExprError, ValueError, TypeError, RuntimeError) as exc:
+    except BrokenPipeError:  # the reader went away (``| head``): nothing left to say
+        sys.stderr.close()
+        return 0
+    except (CommandError, ExprError, ValueError, TypeError, RuntimeError, OSError) as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2

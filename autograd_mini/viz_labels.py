@@ -65,7 +65,7 @@ STYLES: dict[str, dict[str, str]] = {
 }
 
 
-_PLAIN = re.compile(r"[\w .,:;+*/=()\[\]{}|#%!?~^$@-]*", re.ASCII)
+_PLAIN = re.compile(r"[\w .,:;+*/=()\[{}|#%!?~^$@-]*", re.ASCII)
 
 
 def visible(text: str, limit: int = _MAX_NAME) -> str:
@@ -85,7 +85,8 @@ def visible(text: str, limit: int = _MAX_NAME) -> str:
     return "".join(out)
 
 
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+# (and "]": Graphviz 2.43's label lexer rejects some labels with a bare one, e.g. "]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "]": "&#93;"}
 
 
 def esc(text: str, limit: int = _MAX_NAME) -> str:

@@ -166,9 +166,14 @@ class View:
     def _penalty(self) -> set[int]:
         """When collapsing: the ops outside every collapsed module that read only parameters
         and single numbers and hand only single numbers on (a regulariser such as λ·Σ‖p‖²),
-        with the leaves only they read, drawn as one node. Empty when fewer than two ops."""
+        with the leaves only they read, drawn as one node. Empty when fewer than two ops, and
+        when no module is collapsed: without a model beside it, such a term is the whole
+        computation (a function of the parameters alone), drawn op by op."""
         depth, order, last = self.depth, self.order, len(self.order) - 1
-        if depth is None:
+        nodes = [order[i]._node for i in self.shown]
+        if depth is None or not any(
+                n is not None and len([s for s in n.scope if s != VJP_SCOPE]) > depth
+                for n in nodes):
             return set()
         ops: set[int] = set()
         for i in sorted(self.shown):

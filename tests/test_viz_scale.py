@@ -88,6 +88,15 @@ def test_regulariser_is_one_node_with_value_and_adjoint() -> None:
     assert "regulariser" not in draw_graph(loss, depth=None).source
 
 
+def test_a_function_of_parameters_alone_is_drawn_op_by_op_not_as_a_regulariser() -> None:
+    w = nn.Parameter(np.linspace(-1.0, 1.0, 10))
+    rosenbrock = w[0] * 0.0
+    for i in range(9):
+        rosenbrock = rosenbrock + (1 - w[i]) ** 2 + 100 * (w[i + 1] - w[i] ** 2) ** 2
+    src = draw_graph(rosenbrock).source  # more than AUTO_NODES nodes, no module to collapse
+    assert PENALTY not in src and src.count("->") > AUTO_NODES
+
+
 def test_parameters_read_only_by_the_regulariser_join_it() -> None:
     model = nn.Linear(2, 1, rng=np.random.default_rng(0))
     extra = nn.Parameter(np.ones(3))

@@ -18,8 +18,9 @@ except ImportError:
 from . import catalog
 from .catalog import BOUND, OpSpec, Shape
 from .engine import Primitive
-from .gradcheck import gradcheck, gradgradcheck
-from .tensor import Tensor
+from .grad_mode import enable_grad, no_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .tensor import Tensor, wrap
 
 __all__ = [
     "DrawChooser",
@@ -208,7 +209,10 @@ def gradient_property(
     """A Hypothesis test checking ``f``'s gradients on arguments drawn from ``arg_strategies``.
 
     Each example runs ``gradcheck`` (and ``gradgradcheck`` if ``second_order``) with a random
-    upstream gradient; assign the result to a ``test_*`` name for pytest to collect it::
+    upstream gradient. Those run in float64 on contiguous copies, so where the drawn arrays
+    are float32 or strided views (``noncontiguous``), ``f``'s gradient on them as drawn must
+    also match its float64 gradient, to the drawn dtype's precision. Assign the result to a
+    ``test_*`` name for pytest to collect it::
 
         test_my_loss = gradient_property(my_loss, arrays((3,)), arrays((3,), domain="positive"))
     """
@@ -222,6 +226,7 @@ def gradient_property(
         args = [kwargs[n] for n in names]
         rng = np.random.default_rng(kwargs[seed_name])
         gradcheck(f, args, eps, atol, rtol, fast, rng)
+        _as_drawn(f, args, rng)
         if second_order:
             gradgradcheck(f, args, eps, atol, rtol, fast, rng)
 
@@ -235,6 +240,46 @@ def gradient_property(
     test = given(**strategies, **{seed_name: st.integers(0, 2**32 - 1)})(check)
     test.__name__ = test.__qualname__ = f"gradient_property_{fname}"
     return test
+
+
+def _as_drawn(f: Callable[..., Tensor], args: list[Any], rng: np.random.Generator) -> None:
+    """Check ``f``'s gradient on the floating arrays of ``args`` as drawn (dtype, layout)
+    against its gradient on float64 contiguous copies, when the two differ at all."""
+    diff = [isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args]
+    if not any(d and (a.dtype != np.float64 or not a.flags.c_contiguous)
+               for a, d in zip(args, diff)):
+        return
+    low = min((a.dtype for a, d in zip(args, diff) if d), key=lambda t: np.finfo(t).bits)
+    tol = max(1e3 * float(np.finfo(low).eps), 1e-7)
+
+    def grads(arrays: list[Any]) -> list[np.ndarray]:
+        """The gradients of ⟨u, f⟩ for ``arrays`` used as they are (views and dtypes kept)."""
+        leaves = [wrap(a) if d else a for a, d in zip(arrays, diff)]
+        for t, d in zip(leaves, diff):
+            if d:
+                t.requires_grad = True
+        with enable_grad():
+            out = f(*leaves)
+        if not isinstance(out, Tensor) or not out.requires_grad:
+            return []
+        out.backward(u.astype(out.dtype))
+        return [np.zeros(t.shape) if t.grad is None else t.grad.data.astype(np.float64)
+                for t, d in zip(leaves, diff) if d]
+
+    with no_grad():
+        shape = np.shape(f(*[wrap(a) if d else a for a, d in zip(args, diff)]).data)
+    u = rng.standard_normal(shape)
+    got = grads(list(args))
+    want = grads([np.ascontiguousarray(a, np.float64) if d else a for a, d in zip(args, diff)])
+    for k, (g, w) in enumerate(zip(got, want)):
+        scale = max(float(np.max(np.abs(w), initial=0.0)), 1.0)
+        if not np.allclose(g, w, rtol=tol, atol=tol * scale):
+            worst = np.unravel_index(int(np.argmax(np.abs(g - w))), np.shape(w))
+            raise GradcheckError(
+                f"{getattr(f, '__name__', 'f')}: the gradient for argument {k} as drawn "
+                f"({args[k].dtype}, {'contiguous' if args[k].flags.c_contiguous else 'strided'}) "
+                f"differs from the float64 one at element {tuple(int(i) for i in worst)}: "
+                f"{float(g[worst]):.8g} against {float(w[worst]):.8g}")
 
 
 def _argument_names(f: Callable[..., Any], n: int) -> list[str]:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -249,3 +250,20 @@ def test_a_users_registered_op_gets_strategies_and_a_report_row() -> None:
         assert len(rows) == 1 and rows[0].passed
     finally:
         del autograd_mini.REGISTRY["user_log_for_strategies"]
+
+
+def test_gradient_property_catches_a_vjp_wrong_only_for_float32_or_strided_inputs() -> None:
+    def wrong_for(bad: Any) -> Any:
+        return engine.Primitive("square", lambda x: (x * x, x),
+                                lambda g, x, needs: (g * (3.0 if bad(x) else 2.0) * x,))
+
+    f32 = wrong_for(lambda x: x.dtype == np.float32)
+    strided = wrong_for(lambda x: isinstance(x, np.ndarray) and not x.flags.c_contiguous)
+    good = wrong_for(lambda x: False)
+    with pytest.raises(GradcheckError, match=r"argument 0 as drawn \(float32, contiguous\)"):
+        gradient_property(f32, arrays((3,), dtype=np.float32))()
+    with pytest.raises(GradcheckError, match=r"argument 0 as drawn \(float64, strided\)"):
+        gradient_property(strided, noncontiguous(arrays((2, 3))))()
+    gradient_property(good, arrays((3,), dtype=np.float32))()
+    gradient_property(good, noncontiguous(arrays((2, 3))))()
+    gradient_property(f32, arrays((3,)))()  # (float64, contiguous: the bug is out of reach)

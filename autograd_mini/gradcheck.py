@@ -189,8 +189,12 @@ def gradcheck(
         an = float(sum(np.sum(a * v) for a, v in zip(ana, vs)))
         if abs(an - num) > atol + rtol * abs(num):
             if raise_exception:
-                raise GradcheckError(_report(-1, "random direction", (), an, num, atol, rtol,
-                                             "directional derivative"))
+                shapes = ", ".join(str(x.shape) for x in xs)
+                raise GradcheckError(
+                    f"directional derivative mismatch along a random direction through every "
+                    f"input (shapes {shapes}): analytic {an!r}, numeric {num!r}, |diff| "
+                    f"{abs(an - num):.3e} > atol {atol:g} + rtol {rtol:g} * |numeric|; run with "
+                    "fast=False to find the input and element at fault")
             return False
         return True
     nums = numerical_grad(f, xs, eps=eps, method="central", grad_output=u)
@@ -223,6 +227,9 @@ def gradgradcheck(
     fails even where f's Hessian alone would pass."""
     rng = _rng(rng, 1, "gradgradcheck")
     xs = _inputs(f, inputs, "gradgradcheck")
+    eps = _step(eps, "gradgradcheck")
+    atol, rtol = _tolerance(atol, "atol", "gradgradcheck"), _tolerance(rtol, "rtol",
+                                                                      "gradgradcheck")
     base = _eval(f, xs)
     u = rng.standard_normal(base.shape) if base.ndim else np.array(rng.standard_normal())
 
@@ -247,5 +254,10 @@ def gradgradcheck(
         leaves = [Tensor(t.data, requires_grad=True) for t in ts]
         return first_grads(*leaves).detach()
 
-    return gradcheck(wrapped, [*xs, Tensor(u.astype(base.dtype))], eps=eps, atol=atol,
-                     rtol=rtol, fast=fast, rng=rng, raise_exception=raise_exception)
+    try:
+        return gradcheck(wrapped, [*xs, Tensor(u.astype(base.dtype))], eps=eps, atol=atol,
+                         rtol=rtol, fast=fast, rng=rng, raise_exception=raise_exception)
+    except GradcheckError as exc:  # the last input is u, which the caller never passed
+        n = len(xs)
+        raise GradcheckError(str(exc).replace(
+            f"input {n} ", f"input {n} (the upstream gradient u, drawn here) ", 1)) from None

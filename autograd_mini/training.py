@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -160,6 +160,11 @@ def fit(
         raise TypeError(f"fit: optimizer needs step() and zero_grad(), got {optimizer!r}")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    for label, data in (("train", train), ("val", val)):
+        if epochs > 1 and isinstance(data, Iterator):  # (iter() would draw a shuffle)
+            raise TypeError(f"fit: {label} is a one-shot iterator (a generator?), which would "
+                            "be empty after the first epoch: pass a DataLoader or a list of "
+                            "batches")
     hist = History()
     train_fn = getattr(model, "train", None)
     try:

@@ -100,3 +100,18 @@ def test_gradgradcheck_differentiates_in_the_upstream_gradient_too() -> None:
         assert am.gradgradcheck(good, xs) and am.gradgradcheck(lambda t: good(t).sum(), xs)
     finally:
         del am.REGISTRY["cube_cutting_g"], am.REGISTRY["cube_keeping_g"]
+
+
+def test_failure_messages_name_what_is_at_fault() -> None:
+    wrong = Primitive("square_times_three", lambda x: (x * x, x), lambda g, x, needs: (g * 3 * x,))
+    xs = [am.Tensor(np.array([0.3, -0.7, 1.1]))]
+    with pytest.raises(am.GradcheckError, match=r"random direction through every input "
+                                                r"\(shapes \(3,\)\).*fast=False to find"):
+        am.gradcheck(wrong, xs, fast=True)
+    cut = Primitive("cube_cutting_g", lambda x: (x ** 3, x),
+                    lambda g, x, needs: (np.asarray(g) * 3 * x * x,))
+    with pytest.raises(am.GradcheckError, match=r"input 1 \(the upstream gradient u, drawn "
+                                                r"here\) \(shape \(3,\)\)"):
+        am.gradgradcheck(cut, xs)
+    with pytest.raises(ValueError, match="gradgradcheck: eps"):
+        am.gradgradcheck(cut, xs, eps=-1.0)

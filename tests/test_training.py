@@ -126,3 +126,16 @@ def test_fit_with_validation_leaves_the_model_in_train_mode() -> None:
            epochs=2, val=val, progress=False, on_epoch_end=lambda e, h: modes.append(
                model.training))
     assert modes == [True, True] and model.training
+
+
+def test_fit_refuses_a_one_shot_iterator_for_several_epochs_up_front() -> None:
+    model, train, _ = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(TypeError, match="fit: train is a one-shot iterator"):
+        am.fit(model, (b for b in train), nn.functional.cross_entropy, opt, epochs=2,
+               progress=False)
+    assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
+    hist = am.fit(model, (b for b in train), nn.functional.cross_entropy, opt, epochs=1,
+                  progress=False)  # one epoch of a generator is fine
+    assert hist.epochs == 1

@@ -233,7 +233,7 @@ def is_safetensors(fh: IO[bytes]) -> bool:
     return st.looks_like(head)
 
 
-def is_torch_pickle(fh: IO[bytes]) -> bool:
+def _is_torch_pickle(fh: IO[bytes]) -> bool:
     """Whether the open file is what ``torch.save`` writes: a pickle, or a zip archive holding
     one (``…/data.pkl``); the file is rewound."""
     head = fh.read(4)
@@ -269,7 +269,7 @@ def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
             raise CheckpointError(f"checkpoint {path!r} is empty")
         if is_safetensors(fh):
             arrays, _ = read_safetensors(path, fh, lambda k, shape: expected.get(k) == shape)
-        elif is_torch_pickle(fh):
+        elif _is_torch_pickle(fh):
             raise CheckpointError(
                 f"checkpoint {path!r} is a pickle (as torch.save writes), which is never unpickled "
                 "here: from PyTorch, write it with safetensors.torch.save_file(model.state_dict(), "

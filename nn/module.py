@@ -336,9 +336,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's ``.grad`` to None (or, with ``set_to_none=False``, fill it
-        with zeros in place), as ``Optimizer.zero_grad``."""
-        if not isinstance(set_to_none, (bool, np.bool_)):
-            raise TypeError(f"zero_grad: set_to_none must be a bool, got {set_to_none!r:.60}")
+        with zeros in place), as ``Optimizer.zero_grad`` (see ``Tensor.zero_grad``)."""
         for p in self.parameters():
             p.zero_grad(set_to_none)
 

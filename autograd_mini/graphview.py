@@ -22,7 +22,7 @@ from .grad_mode import STATE, VJP_SCOPE
 from .tensor import Tensor, wrap
 
 __all__ = [
-    "VJP_SCOPE", "GraphValue", "GraphView", "Vertex", "collapse", "graph_view",
+    "VJP_SCOPE", "GraphValue", "GraphView", "Vertex", "collapse", "graph_view", "per_call",
     "topological_order", "vertex_key", "vjp_positions",
 ]
 
@@ -183,6 +183,27 @@ def vjp_positions(order: list[Tensor], forward: Tensor | None) -> set[int]:
                                  (fwd is not None and id(node) not in fwd)):
             out.add(i)
     return out
+
+
+def per_call(path: tuple[str, ...], calls: dict[tuple[str, ...], list[int]]) -> tuple[str, ...]:
+    """``path`` with each module call told apart: a scope name that numbers its calls (``nn``'s
+    ``ScopeName.call``) is renamed ``name (call k)`` for the k-th call (k ≥ 2) met under the
+    same parent in ``calls`` (shared over one drawing, filled in the order paths are given),
+    so a module called twice is drawn as two boxes, not one box feeding itself."""
+    out: list[str] = []
+    for s in path:
+        serial = getattr(s, "call", None)
+        if serial is not None:
+            seen = calls.setdefault((*out, str(s)), [])
+            if serial not in seen:
+                seen.append(serial)
+            k = seen.index(serial) + 1
+            if k > 1:
+                renamed = type(s)(f"{s} (call {k})")
+                vars(renamed).update(vars(s))
+                s = renamed
+        out.append(s)
+    return tuple(out)
 
 
 def collapse(order: list[Tensor], shown: set[int], scope: dict[int, tuple[str, ...]],

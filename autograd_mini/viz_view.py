@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .explain import BAR, BackwardTrace
-from .graphview import VJP_SCOPE, collapse, graph_view, vertex_key, vjp_positions
+from .graphview import VJP_SCOPE, collapse, graph_view, per_call, vertex_key, vjp_positions
 from .tensor import Tensor
 from .viz_labels import (
     STYLES,
@@ -224,11 +224,12 @@ class View:
         """Each drawn tensor's name-scope path; parameters and constants join their consumers'."""
         scope: dict[int, tuple[str, ...]] = {}
         shared: dict[int, tuple[str, ...]] = {}
+        calls: dict[tuple[str, ...], list[int]] = {}
         for i in sorted(self.shown):
             node = self.order[i]._node
             if node is None:
                 continue
-            scope[i] = tuple(s for s in node.scope if s != VJP_SCOPE)
+            scope[i] = per_call(tuple(s for s in node.scope if s != VJP_SCOPE), calls)
             if i in self.penalty:  # a regulariser's reading of parameters leaves them in place
                 continue
             for j in self.inputs[i]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,19 +50,28 @@ class ScopeName(str):
     """A module call's name scope: the scope name (a ``str``, as ``name_scope`` records it on
     every node) that also tells a drawing which module made it: ``module`` is a short
     description (``Linear(16→16)``, ``ReLU``), ``inputs`` maps ``id`` of each unnamed leaf
-    tensor the last call received to its argument's name (``input`` when it is the only one)."""
+    tensor the call received to its argument's name (``input`` when it is the only one), and
+    ``call`` numbers the calls, so a module called twice in one graph is drawn twice."""
 
     module: str
     inputs: dict[int, str]
+    call: int
 
 
-def _scope_name(module: Module, name: str) -> ScopeName:
+_CALL_SERIAL = itertools.count(1)
+_NO_NAMES: dict[int, str] = {}
+
+
+def _scope_name(module: Module, name: str, inputs: dict[int, str] | None) -> ScopeName:
+    """The scope name of one call of ``module`` (its description is kept between calls)."""
+    what = vars(module).get("_scope_name")
+    if what is None:
+        cls = type(module).__name__
+        n_in, n_out = vars(module).get("in_features"), vars(module).get("out_features")
+        ok = type(n_in) is int and type(n_out) is int
+        what = vars(module)["_scope_name"] = f"{cls}({n_in}→{n_out})" if ok else cls
     tag = ScopeName(name)
-    cls = type(module).__name__
-    n_in, n_out = vars(module).get("in_features"), vars(module).get("out_features")
-    ok = type(n_in) is int and type(n_out) is int
-    tag.module = f"{cls}({n_in}→{n_out})" if ok else cls
-    tag.inputs = {}
+    tag.module, tag.inputs, tag.call = what, inputs or _NO_NAMES, next(_CALL_SERIAL)
     return tag
 
 
@@ -199,10 +209,6 @@ class Module:
             local = parent._child_name(self)
             if local is not None:
                 path = f"{parent_path}.{local}" if parent_path else local
-        name = path or type(self).__name__
-        tag = vars(self).get("_scope_name")
-        if tag is None or tag != name:
-            tag = vars(self)["_scope_name"] = _scope_name(self, name)
         # what a drawing calls the unnamed leaf tensors passed in (a data batch: "input")
         if len(args) == 1 and not kwargs:
             a = args[0]
@@ -210,8 +216,7 @@ class Module:
                      and not a.name else None)
         else:
             named = _arg_names(self, args, kwargs) or None
-        if named or tag.inputs:
-            tag.inputs = named or {}
+        tag = _scope_name(self, path or type(self).__name__, named)
         stack.append((self, path))
         try:
             with name_scope(tag):

@@ -117,3 +117,73 @@ def test_collapsed_drawing_renders() -> None:
     loss.backward()
     svg = draw_graph(loss, depth=1).pipe(format="svg").decode("utf-8")
     assert svg.count("blocks.") == 2
+
+
+class Twice(nn.Module):
+    """One layer applied twice (weight sharing), then a head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = nn.Linear(4, 4, rng=np.random.default_rng(3))
+        self.out = nn.Linear(4, 1, rng=np.random.default_rng(4))
+
+    def forward(self, x: Any) -> Any:
+        return self.out(am.tanh(self.enc(am.tanh(self.enc(x)))))
+
+
+def edges(source: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for a, b in re.findall(r"^\s*(\w+) -> (\w+)", source, re.M):
+        out.setdefault(a, set()).add(b)
+    return out
+
+
+def acyclic(graph: dict[str, set[str]]) -> bool:
+    indegree: dict[str, int] = {}
+    for a, bs in graph.items():
+        indegree.setdefault(a, 0)
+        for b in bs:
+            indegree[b] = indegree.get(b, 0) + 1
+    ready = [n for n, d in indegree.items() if d == 0]
+    seen = 0
+    while ready:
+        n = ready.pop()
+        seen += 1
+        for b in graph.get(n, ()):
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                ready.append(b)
+    return seen == len(indegree)
+
+
+def test_a_module_called_twice_is_drawn_once_per_call() -> None:
+    net = Twice()
+    loss = am.sum(net(am.Tensor(np.ones((2, 4)))))
+    loss.backward()
+    src = draw_graph(loss, depth=1).source
+    mods = modules(src)
+    assert sorted(mods) == ["enc", "enc (call 2)", "out"]
+    assert mods["enc"]["module"] == mods["enc (call 2)"]["module"] == "Linear(4→4)"
+    assert mods["enc"]["out"] == mods["enc (call 2)"]["out"] == "(2, 4)"
+    assert acyclic(edges(src))  # before: one box feeding itself through the tanh
+    # the shared weight and bias are drawn once, outside both calls, feeding each
+    g = {name: f"g{n}" for n, name in enumerate(sorted(mods))}
+    feeding = [a for a, bs in edges(src).items() if g["enc"] in bs and g["enc (call 2)"] in bs]
+    assert len(feeding) == 2
+    # not collapsed: one cluster per call
+    flat = draw_graph(loss, depth=None).source
+    assert "<B>enc</B>" in flat and "<B>enc (call 2)</B>" in flat and acyclic(edges(flat))
+
+
+def test_a_model_called_twice_and_a_loop_over_one_block() -> None:
+    block = Block(4, 5)
+    x = am.Tensor(np.ones((1, 4)))
+    h = x
+    for _ in range(3):
+        h = block(h)
+    mods = modules(draw_graph(am.sum(h), depth=0).source)
+    assert sorted(mods) == ["Block", "Block (call 2)", "Block (call 3)"]
+    net = Twice()
+    a, b = net(x), net(am.Tensor(np.zeros((1, 4))))
+    src = draw_graph(am.sum((a - b) ** 2), depth=0).source
+    assert sorted(modules(src)) == ["Twice", "Twice (call 2)"] and acyclic(edges(src))

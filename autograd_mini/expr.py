@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 MAX_LENGTH = 1000  #: longest expression accepted, in characters
-MAX_DEPTH = 32  #: deepest nesting of operations accepted
+MAX_DEPTH = 32  #: deepest nesting of brackets (parentheses and calls) accepted
 MAX_NODES = 400  #: most operations, names and numbers in one expression
 
 #: The functions an expression may call (one positional argument each).
@@ -89,25 +89,23 @@ def parse_expression(text: str, variables: Collection[str]) -> ast.expr:
         raise ExprError(f"invalid syntax: {exc.msg} (column {exc.offset})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ExprError(f"cannot parse the expression: {type(exc).__name__}") from None
-    count = 0
-    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    count = 0  # (nesting is bounded by the brackets above; a long flat sum nests nothing)
+    stack: list[ast.AST] = [tree.body]
     while stack:
-        node, level = stack.pop()
+        node = stack.pop()
         count += 1
-        if level > MAX_DEPTH:
-            raise ExprError(f"the expression nests more than {MAX_DEPTH} levels deep")
         if count > MAX_NODES:
             raise ExprError(f"the expression has more than {MAX_NODES} parts")
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _BINARY:
                 sym = _SYMBOL.get(type(node.op), type(node.op).__name__)
                 raise ExprError(f"the operator {sym!r} is not allowed (only + - * / **)")
-            stack += [(node.left, level + 1), (node.right, level + 1)]
+            stack += [node.left, node.right]
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 sym = _SYMBOL.get(type(node.op), type(node.op).__name__)
                 raise ExprError(f"the operator {sym!r} is not allowed (only unary - and +)")
-            stack.append((node.operand, level + 1))
+            stack.append(node.operand)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise ExprError("only the library's functions may be called, by name")
@@ -118,7 +116,7 @@ def parse_expression(text: str, variables: Collection[str]) -> ast.expr:
                 raise ExprError(f"{node.func.id}() takes no keyword arguments")
             if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
                 raise ExprError(f"{node.func.id}() takes exactly one argument")
-            stack.append((node.args[0], level + 1))
+            stack.append(node.args[0])
         elif isinstance(node, ast.Name):
             if node.id not in variables:
                 hint = " (it is a function: call it)" if node.id in FUNCTIONS else (
@@ -147,42 +145,64 @@ def evaluate(text: str, variables: Mapping[str, Tensor]) -> Tensor:
         raise TypeError("evaluate: variables must map names (str) to Tensors, got "
                         f"{variables!r:.80}")
     tree = parse_expression(text, frozenset(variables))
-    memo: dict[Any, tuple[Any, Tensor]] = {}
-
-    def run(node: ast.expr) -> tuple[Any, Tensor]:
-        if isinstance(node, ast.Constant):
-            number = _float(node.value)
-            key: Any = ("num", repr(number))
-            if key not in memo:
-                memo[key] = (key, Tensor(number))
-            return memo[key]
-        if isinstance(node, ast.Name):
-            key = ("var", node.id)
-            if key not in memo:
-                memo[key] = (key, variables[node.id])
-            return memo[key]
-        if isinstance(node, ast.BinOp):
-            (ka, a), (kb, b) = run(node.left), run(node.right)
-            key = ("bin", type(node.op).__name__, ka, kb)
-            if key not in memo:
-                memo[key] = (key, _BINARY[type(node.op)](a, b))
-            return memo[key]
-        if isinstance(node, ast.UnaryOp):
-            ka, a = run(node.operand)
-            if isinstance(node.op, ast.UAdd):
-                return ka, a
-            key = ("neg", ka)
-            if key not in memo:
-                memo[key] = (key, F.neg(a))
-            return memo[key]
-        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        ka, a = run(node.args[0])
-        key = ("call", node.func.id, ka)
+    memo: dict[Any, Tensor] = {}  # structural key -> its tensor
+    keys: dict[int, Any] = {}  # id(AST node) -> its structural key, once computed
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:  # post-order, iteratively: operands before the operation that reads them
+        node, ready = stack.pop()
+        parts = _operands(node)
+        if not ready and parts:
+            stack.append((node, True))
+            stack += [(p, False) for p in reversed(parts)]
+            continue
+        ks = [keys[id(p)] for p in parts]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            keys[id(node)] = ks[0]
+            continue
+        key = _key(node, ks)
         if key not in memo:
-            memo[key] = (key, FUNCTIONS[node.func.id](a))
-        return memo[key]
+            memo[key] = _compute(node, [memo[k] for k in ks], variables)
+        keys[id(node)] = key
+    return memo[keys[id(tree)]]
 
-    return run(tree)[1]
+
+def _key(node: ast.expr, operands: list[Any]) -> Any:
+    """What ``node`` computes, as a hashable structure: equal keys, equal values."""
+    if isinstance(node, ast.Constant):
+        return ("num", repr(_float(node.value)))
+    if isinstance(node, ast.Name):
+        return ("var", node.id)
+    if isinstance(node, ast.BinOp):
+        return ("bin", type(node.op).__name__, *operands)
+    if isinstance(node, ast.UnaryOp):
+        return ("neg", *operands)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    return ("call", node.func.id, *operands)
+
+
+def _compute(node: ast.expr, args: list[Tensor], variables: Mapping[str, Tensor]) -> Tensor:
+    """``node``'s value from its operands' values ``args``."""
+    if isinstance(node, ast.Constant):
+        return Tensor(_float(node.value))
+    if isinstance(node, ast.Name):
+        return variables[node.id]
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](*args)
+    if isinstance(node, ast.UnaryOp):
+        return F.neg(*args)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    return FUNCTIONS[node.func.id](*args)
+
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    """The sub-expressions ``node`` computes from, in order."""
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    return []
 
 
 def parse_assignment(text: str) -> tuple[str, float]:

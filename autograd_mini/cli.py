@@ -81,6 +81,8 @@ def _graph(args: argparse.Namespace) -> int:
     if explanation is not None:
         print()
         print(explanation, end="")
+    elif args.explain:
+        print("\n(no backward pass to explain: f does not depend on any variable)")
     if args.output is not None and fmt is not None:
         _write(graph, Path(args.output), fmt)
         print(f"wrote {args.output}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -210,7 +211,8 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if not isinstance(text, str):
         raise ExprError(f"expected NAME=VALUE as a string, got {type(text).__name__}")
     name, sep, value = text.partition("=")
-    name, value = name.strip(), value.strip()
+    # as Python's parser reads identifiers in the expression (so ℎ and h are one name)
+    name, value = unicodedata.normalize("NFKC", name.strip()), value.strip()
     if not sep or not name:
         raise ExprError(f"expected NAME=VALUE, got {text!r}")
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("__"):

@@ -218,6 +218,20 @@ def test_long_flat_expressions_are_not_nesting(tmp_path: Path,
     assert code == 0 and err == "" and "40" in out
 
 
+def test_explain_on_a_constant_says_there_is_nothing_to_explain(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["graph", "2*3", "--explain"], capsys)
+    assert code == 0 and err == "" and out.startswith("f = 6.0")
+    assert "no backward pass to explain: f does not depend on any variable" in out
+
+
+def test_names_are_read_as_python_reads_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """The expression's identifiers are NFKC-normalised by Python's parser; NAME=VALUE too."""
+    assert parse_assignment("ℎ=2") == ("h", 2.0)
+    code, out, err = run(["graph", "ℎ * 3", "ℎ=2"], capsys)
+    assert code == 0 and err == "" and "df/dh = 3.0" in out
+
+
 def test_parse_assignment() -> None:
     assert parse_assignment(" x = -0.5 ") == ("x", -0.5)
     assert parse_assignment("w2=1e3") == ("w2", 1000.0)

@@ -46,12 +46,17 @@ def _fans(shape: tuple[int, ...], where: str) -> tuple[int, int]:
     return shape[1] * receptive, shape[0] * receptive
 
 
+_LINEAR_NAMES = frozenset({"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+                           "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"})
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The recommended gain for a nonlinearity: 1 (linear, sigmoid), 5/3 (tanh), √2 (relu),
-    √(2 / (1 + a²)) (leaky_relu with slope a, default 0.01), 3/4 (selu)."""
+    """The recommended gain for a nonlinearity: 1 (linear, identity, sigmoid, and PyTorch's
+    names of the linear layers: conv1d … conv3d, conv_transpose1d … conv_transpose3d), 5/3
+    (tanh), √2 (relu), √(2 / (1 + a²)) (leaky_relu with slope a, default 0.01), 3/4 (selu)."""
     if not isinstance(nonlinearity, str):
         raise TypeError(f"calculate_gain: nonlinearity must be a name, got {nonlinearity!r:.60}")
-    if nonlinearity in ("linear", "identity", "sigmoid"):
+    if nonlinearity in _LINEAR_NAMES:
         return 1.0
     if nonlinearity == "tanh":
         return 5.0 / 3.0
@@ -62,7 +67,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         return math.sqrt(2.0 / (1.0 + slope * slope))
     if nonlinearity == "selu":
         return 0.75
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    known = ", ".join(sorted({*_LINEAR_NAMES, "tanh", "relu", "leaky_relu", "selu"}))
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r} (known: {known})")
 
 
 def uniform_(t: T, a: float = 0.0, b: float = 1.0,

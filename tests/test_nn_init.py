@@ -71,8 +71,19 @@ def test_gains() -> None:
     assert init.calculate_gain("tanh") == 5 / 3
     assert init.calculate_gain("sigmoid") == 1
     assert init.calculate_gain("leaky_relu") == math.sqrt(2 / (1 + 0.01**2))
-    with pytest.raises(ValueError, match="unsupported"):
+    with pytest.raises(ValueError, match=r"unsupported.*known: conv1d"):
         init.calculate_gain("swish")
+
+
+def test_gains_of_pytorchs_layer_names_match_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for name in ("linear", "sigmoid", "tanh", "relu", "selu", "leaky_relu",
+                 "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d"):
+        assert init.calculate_gain(name) == pytest.approx(
+            torch.nn.init.calculate_gain(name), rel=1e-15), name
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(
+        torch.nn.init.calculate_gain("leaky_relu", 0.2), rel=1e-15)
 
 
 def test_errors() -> None:

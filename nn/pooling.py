@@ -2,9 +2,11 @@
 
 Max pooling finds each window's first maximum in NumPy (−∞ padding, a sliding-window view,
 argmax; PyTorch's choice on ties) and then records one gather of those elements, a private
-op whose VJP is the matching scatter-add and vice versa, so both orders are exact. Average
-pooling (count_include_pad) is a convolution of each channel with a constant 1/(KH·KW)
-kernel (nn.conv's op); adaptive average pooling is Aₕ x Aᵥᵀ with constant averaging matrices
+op whose VJP is the matching scatter-add and vice versa, so both orders are exact (dilation
+takes every d-th cell of a wider window; ceil_mode pads −∞ for the last, partial window).
+Average pooling is a convolution of each channel with a constant 1/(KH·KW) kernel (nn.conv's
+op), or, where windows differ in their divisor (ceil_mode, count_include_pad=False,
+divisor_override), a sum kernel times a constant array of 1/divisor; adaptive average pooling is Aₕ x Aᵥᵀ with constant averaging matrices
 built from PyTorch's start/end indices ⌊i·H/out⌋ and ⌈(i+1)·H/out⌉.
 """
 
@@ -18,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 import autograd_mini as am
 from autograd_mini import Primitive, Tensor
 
-from ._util import as_tensor
+from ._util import as_tensor, check_flag
 from .conv import CORR, Pair, as_tuple, run
 from .module import Module
 
@@ -67,8 +69,10 @@ def _pair(value: Any, name: str, where: str, low: int = 1) -> Pair:
     return a, b
 
 
-def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, where: str
-               ) -> tuple[Tensor, bool, Pair, Pair, Pair]:
+def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               ceil_mode: Any, where: str) -> tuple[Tensor, bool, Pair, Pair, Pair, Pair, Pair]:
+    """The input as a batched floating Tensor, whether it was unbatched, and kernel, stride,
+    padding, dilation and output size, checked as PyTorch does."""
     x = as_tensor(x, where)
     if x.ndim not in (3, 4):
         raise ValueError(f"{where}: input must be 4-d (N, C, H, W) or 3-d (C, H, W), got "
@@ -76,6 +80,8 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, where: str
     k = _pair(kernel_size, "kernel_size", where)
     s = k if stride is None else _pair(stride, "stride", where)
     p = _pair(padding, "padding", where, low=0)
+    d = _pair(dilation, "dilation", where)
+    ceil = check_flag(ceil_mode, "ceil_mode", where)
     if any(2 * pi > ki for pi, ki in zip(p, k, strict=True)):
         raise ValueError(f"{where}: padding {p} must be at most half the kernel size {k}")
     if x.dtype.kind != "f":
@@ -83,48 +89,94 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, where: str
     unbatched = x.ndim == 3
     if unbatched:
         x = x.reshape((1, *x.shape))
-    for ax in range(2):
-        if k[ax] > x.shape[2 + ax] + 2 * p[ax]:
-            raise ValueError(f"{where}: kernel size {k} is bigger than the padded input "
-                             f"{x.shape[2:]} (padding {p})")
-    return x, unbatched, k, s, p
+    size = (_out(x.shape[2], k[0], s[0], p[0], d[0], ceil),
+            _out(x.shape[3], k[1], s[1], p[1], d[1], ceil))
+    if min(size) < 1:
+        raise ValueError(f"{where}: kernel size {k} (dilation {d}) is bigger than the padded "
+                         f"input {x.shape[2:]} (padding {p})")
+    return x, unbatched, k, s, p, d, size
+
+
+def _out(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
+    """Windows along an axis of length n: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1, rounded up with
+    ``ceil`` (then a last window must start inside the input or the left padding)."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (out - 1) * s >= n + p:
+        out -= 1
+    return out
 
 
 def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0) -> Tensor:
-    """y[n,c,h,w] = max_{i,j} xpad[n, c, s h + i, s w + j] (−∞ padding; the gradient goes to
-    the first maximum of each window, as in PyTorch)."""
-    x, unbatched, k, s, p = _pool_args(x, kernel_size, stride, padding, "max_pool2d")
+               padding: int | Pair = 0, dilation: int | Pair = 1,
+               ceil_mode: bool = False) -> Tensor:
+    """y[n,c,h,w] = max_{i,j} xpad[n, c, s h + d i, s w + d j] (−∞ padding; the gradient goes
+    to the first maximum of each window, as in PyTorch; ``ceil_mode`` adds a last, partial
+    window where the input does not divide evenly)."""
+    x, unbatched, k, s, p, d, (oh, ow) = _pool_args(x, kernel_size, stride, padding, dilation,
+                                                   ceil_mode, "max_pool2d")
     n, c, h, w = x.shape
+    ext = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)  # a window's extent
+    after = ((oh - 1) * s[0] + ext[0] - h - p[0], (ow - 1) * s[1] + ext[1] - w - p[1])
     xp = x.data
-    if any(p):
-        xp = np.pad(xp, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=-np.inf)
-    win = sliding_window_view(xp, k, axis=(2, 3))[:, :, ::s[0], ::s[1]]
-    oh, ow = win.shape[2:4]
+    if any(p) or max(after) > 0:
+        xp = np.pad(xp, ((0, 0), (0, 0), (p[0], max(after[0], 0)), (p[1], max(after[1], 0))),
+                    constant_values=-np.inf)
+    win = sliding_window_view(xp, ext, axis=(2, 3))[:, :, ::s[0], ::s[1]]
+    win = win[:, :, :oh, :ow, ::d[0], ::d[1]]
     arg = win.reshape(n, c, oh, ow, -1).argmax(axis=4)
     top, left = np.arange(oh).reshape(oh, 1) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
-    row, col = top + arg // k[1], left + arg % k[1]
-    if any(p):  # a padding cell wins only where all the window's values are −∞: then, as in
-        # PyTorch, the window's first real cell
-        outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)
-        row = np.where(outside, np.maximum(top, 0), row)
-        col = np.where(outside, np.maximum(left, 0), col)
-    unique = s[0] >= k[0] and s[1] >= k[1]
+    row, col = top + arg // k[1] * d[0], left + arg % k[1] * d[1]
+    outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)
+    if outside.any():  # a padding cell wins only where all the window's values are −∞:
+        # then, as in PyTorch, the window's first real cell
+        first_row = top + -(np.minimum(top, 0) // d[0]) * d[0]
+        first_col = left + -(np.minimum(left, 0) // d[1]) * d[1]
+        row = np.where(outside, np.minimum(first_row, h - 1), row)
+        col = np.where(outside, np.minimum(first_col, w - 1), col)
+    unique = s[0] >= ext[0] and s[1] >= ext[1]
     y = GATHER(x, index=row * w + col, unique=unique)
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
 def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0) -> Tensor:
-    """y[n,c,h,w] = (1 / KH KW) Σ_{i,j} xpad[n, c, s h + i, s w + j] (zero padding counted,
-    PyTorch's count_include_pad=True)."""
-    x, unbatched, k, s, p = _pool_args(x, kernel_size, stride, padding, "avg_pool2d")
+               padding: int | Pair = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """y[n,c,h,w] = (1 / D) Σ_{i,j} xpad[n, c, s h + i, s w + j], as PyTorch: D = KH·KW with
+    zero padding counted (``count_include_pad``; a ``ceil_mode`` window reaching past the
+    padding counts only what lies inside it), the number of input cells in the window without
+    it, or ``divisor_override``."""
+    where = "avg_pool2d"
+    x, unbatched, k, s, p, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, 1,
+                                                   ceil_mode, where)
+    count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
+    if divisor_override is not None:
+        divisor_override = _pair(divisor_override, "divisor_override", where)[0]
     n, c, h, w = x.shape
-    kernel = np.full((1, 1, *k), 1.0 / (k[0] * k[1]), dtype=x.dtype)
+    after = (max((oh - 1) * s[0] + k[0] - h - p[0], 0), max((ow - 1) * s[1] + k[1] - w - p[1], 0))
+    div_h = _divisors(h, oh, k[0], s[0], p[0], count_include_pad)
+    div_w = _divisors(w, ow, k[1], s[1], p[1], count_include_pad)
+    uniform = divisor_override is None and np.all(div_h == k[0]) and np.all(div_w == k[1])
+    scale = 1.0 / (k[0] * k[1]) if uniform else 1.0
+    kernel = np.full((1, 1, *k), scale, dtype=x.dtype)
     y = CORR(x.reshape((n * c, 1, h, w)), kernel, stride=s,
-             pad=(p[0], p[0], p[1], p[1]), dilation=(1, 1), groups=1)
+             pad=(p[0], after[0], p[1], after[1]), dilation=(1, 1), groups=1)
     y = y.reshape((n, c, *y.shape[2:]))
+    if not uniform:
+        div = (np.full((oh, ow), float(divisor_override)) if divisor_override is not None
+               else np.multiply.outer(div_h, div_w))
+        y = y * (1.0 / div).astype(x.dtype)
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _divisors(n: int, out: int, k: int, s: int, p: int, count_pad: bool) -> np.ndarray:
+    """Each window's cell count along one axis: inside input and padding (``count_pad``), or
+    inside the input only (PyTorch's pool_size and its clipped count)."""
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, n + p)
+    if count_pad:
+        return end - start
+    return np.maximum(np.minimum(end, n) - np.maximum(start, 0), 0)
 
 
 def _averaging(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
@@ -163,32 +215,63 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
 
 
 class MaxPool2d(Module):
-    """y = max_pool2d(x, kernel_size, stride, padding): the maximum of each window."""
+    """y = max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode): the maximum of
+    each window."""
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
-                 padding: int | Pair = 0) -> None:
+                 padding: int | Pair = 0, dilation: int | Pair = 1,
+                 ceil_mode: bool = False) -> None:
         super().__init__()
         where = type(self).__name__
         self.kernel_size = _pair(kernel_size, "kernel_size", where)
         self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
         self.padding = _pair(padding, "padding", where, low=0)
+        self.dilation = _pair(dilation, "dilation", where)
+        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
                              f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+                + (", ceil_mode=True" if self.ceil_mode else ""))
 
 
-class AvgPool2d(MaxPool2d):
-    """y = avg_pool2d(x, kernel_size, stride, padding): the mean of each window, padding
-    zeros counted."""
+class AvgPool2d(Module):
+    """y = avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+    divisor_override): the mean of each window (padding zeros counted by default)."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.kernel_size = _pair(kernel_size, "kernel_size", where)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
+        self.padding = _pair(padding, "padding", where, low=0)
+        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
+        self.count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
+        self.divisor_override = (None if divisor_override is None else
+                                 _pair(divisor_override, "divisor_override", where)[0])
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
+            raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
+                             f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                + (", ceil_mode=True" if self.ceil_mode else "")
+                + ("" if self.count_include_pad else ", count_include_pad=False")
+                + ("" if self.divisor_override is None
+                   else f", divisor_override={self.divisor_override}"))
 
 
 class AdaptiveAvgPool2d(Module):

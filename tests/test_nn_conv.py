@@ -182,6 +182,12 @@ def test_reprs() -> None:
                                                "padding='same', dilation=(2,), groups=2, "
                                                "bias=False")
     assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(MaxPool2d(2, dilation=2, ceil_mode=True)) == (
+        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(2, 2), "
+        "ceil_mode=True)")
+    assert repr(AvgPool2d(3, 1, count_include_pad=False, divisor_override=4)) == (
+        "AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), count_include_pad=False, "
+        "divisor_override=4)")
     assert repr(AdaptiveAvgPool2d(1)) == "AdaptiveAvgPool2d(output_size=(1, 1))"
 
 
@@ -257,6 +263,69 @@ def test_max_pool_never_picks_padding_when_a_window_holds_only_minus_infinity() 
         y.backward(g)
         yt.backward(torch.tensor(g))
         _close(xa.grad, xt.grad)
+
+
+POOL_OPTIONS: list[tuple[Any, Any, Any, Any, bool]] = [
+    (k, s, p, d, ceil) for k, s, p, d, ceil in itertools.product(
+        [2, 3, (2, 3)], [None, 2, 3], [0, 1, (1, 0)], [1, 2, (1, 3)], [False, True])
+    if _fits(k, p)]
+
+
+def test_max_pool_dilation_and_ceil_mode_match_torch() -> None:
+    """Values exactly and gradients, with −∞ cells, on shapes that leave a partial window
+    (ceil_mode adds it) and with dilated windows reaching past the input."""
+    rng = RNG(10)
+    for k, s, p, d, ceil in POOL_OPTIONS:
+        for shape in ((2, 2, 7, 6), (1, 1, 4, 9)):
+            x = rng.normal(size=shape)
+            x[rng.random(shape) < 0.3] = -np.inf
+            xt = torch.tensor(x, requires_grad=True)
+            try:
+                yt = torch.nn.MaxPool2d(k, s, p, d, ceil_mode=ceil)(xt)
+            except RuntimeError:  # the window does not fit: ours refuses too
+                with pytest.raises(ValueError, match="bigger than the padded input"):
+                    MaxPool2d(k, s, p, d, ceil)(x)
+                continue
+            xa = Tensor(x, requires_grad=True)
+            y = MaxPool2d(k, s, p, d, ceil)(xa)
+            np.testing.assert_array_equal(y.data, yt.detach().numpy())
+            g = rng.normal(size=yt.shape)
+            y.backward(g)
+            yt.backward(torch.tensor(g))
+            _close(xa.grad, xt.grad)
+
+
+def test_avg_pool_options_match_torch() -> None:
+    """ceil_mode (partial windows count only what lies inside input and padding),
+    count_include_pad=False and divisor_override, as PyTorch computes each window's divisor."""
+    rng = RNG(11)
+    for k, s, p, _, ceil in POOL_OPTIONS[::3]:
+        for include, override in ((True, None), (False, None), (True, 5), (False, 3)):
+            x = rng.normal(size=(2, 2, 7, 6))
+            xt = torch.tensor(x, requires_grad=True)
+            yt = torch.nn.AvgPool2d(k, s, p, ceil, include, override)(xt)
+            xa = Tensor(x, requires_grad=True)
+            y = AvgPool2d(k, s, p, ceil, include, override)(xa)
+            _close(y, yt)
+            g = rng.normal(size=yt.shape)
+            y.backward(g)
+            yt.backward(torch.tensor(g))
+            _close(xa.grad, xt.grad)
+    x32 = rng.normal(size=(1, 1, 5, 5)).astype(np.float32)
+    assert avg_pool2d(x32, 2, ceil_mode=True, count_include_pad=False).dtype == np.float32
+    assert max_pool2d(x32, 2, dilation=2, ceil_mode=True).dtype == np.float32
+
+
+@pytest.mark.parametrize("options", [dict(dilation=2), dict(ceil_mode=True, stride=2),
+                                     dict(dilation=(1, 2), ceil_mode=True, padding=1)])
+def test_pool_options_gradcheck(options: dict[str, Any]) -> None:
+    x = [RNG(12).normal(size=(1, 2, 5, 6))]
+    assert am.gradcheck(lambda t: max_pool2d(t, 2, **options), x)
+    assert am.gradgradcheck(lambda t: (max_pool2d(t, 2, **options) ** 2).sum(), x)
+    if "dilation" not in options:
+        avg = dict(options, count_include_pad=False)
+        assert am.gradcheck(lambda t: avg_pool2d(t, 2, **avg), x)
+        assert am.gradgradcheck(lambda t: (avg_pool2d(t, 2, **avg) ** 2).sum(), x)
 
 
 @pytest.mark.parametrize("size", [1, (1, 1), 2, (3, 2), (5, None), (7, 6), (4, 5)])

@@ -1,12 +1,17 @@
 """Function transforms: grad, value_and_grad, jacobian, hessian and Hessian-vector products.
 
-They compose (``grad(grad(f))``, ``jacobian(grad(f))``): when an argument already requires
-grad, the inner derivative is recorded (``create_graph``) so the outer one can differentiate it.
+They compose (``grad(grad(f))``, ``jacobian(grad(f))``) and work inside ordinary autograd, as
+``torch.func``'s do: when the function's value depends on a tensor that requires grad other
+than the arguments differentiated (an argument an outer transform differentiates, or a tensor
+the function reaches through a closure, such as a model's weights), the derivative is recorded
+(``create_graph``), so it can be differentiated in turn. Each differentiated argument is a
+variable of its own: ``grad(f, 0)(x, 2 * x)`` is the partial derivative ∂f/∂a at (x, 2x).
 """
 
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,7 +20,7 @@ import numpy as np
 from . import functional as F
 from .backward import backward
 from .checks import as_array
-from .grad_mode import enable_grad
+from .grad_mode import enable_grad, is_grad_enabled
 from .tensor import Tensor
 
 __all__ = ["grad", "hessian", "hvp", "jacobian", "value_and_grad"]
@@ -54,10 +59,11 @@ def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
 
 
 def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
-    """A tensor to differentiate with respect to; Tensors already in a graph are kept."""
+    """A tensor to differentiate with respect to: a fresh leaf, or for a Tensor that requires
+    grad a recorded copy x·1 (a variable of its own, still connected to x for an outer pass)."""
     if isinstance(x, Tensor):
-        if x.requires_grad:
-            return x
+        if x.requires_grad and is_grad_enabled():
+            return F.mul(x, 1.0)
         data = x.data
     else:
         data = as_array(x, copy=False, where=name)
@@ -67,16 +73,49 @@ def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
     return t
 
 
+#: the fresh leaves of transforms that have returned: what depends on them concerned only their
+#: own transform, so they never make an outer one record (while it runs, an inner one must)
+_FINISHED: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
+
+
+def _finish(wrt: list[Tensor]) -> None:
+    for w in wrt:
+        if w._node is None:
+            _FINISHED[id(w)] = w
+
+
 def _prepare(args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
-             name: str) -> tuple[list[Any], bool]:
-    """The arguments with those in ``nums`` made leaves to differentiate, and whether an outer
-    transform is differentiating this one: any argument, not only those in ``nums``, that
-    requires grad (in ``grad(grad(f, 1), 0)`` the inner grad sees x requiring grad)."""
-    nested = any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
+             name: str) -> list[Any]:
+    """The arguments with those in ``nums`` made variables to differentiate."""
     args_l = list(args)
     for k in nums:
         args_l[k] = _diff_leaf(args_l[k], name)
-    return args_l, nested
+    return args_l
+
+
+def _nested(out: Tensor, wrt: list[Tensor], grad_mode: bool) -> bool:
+    """Whether to record the derivative of ``out``: grad mode was on at the call and ``out``
+    depends on a tensor requiring grad that is not among ``wrt`` (an outer transform's
+    variable, or a closure's weights). One iterative walk of ``out``'s graph."""
+    if not grad_mode or out._node is None:
+        return False
+    own = {id(w) for w in wrt if w._node is None}  # (past a copy x·1 lies x: walk on)
+    seen: set[int] = set()
+    stack = [out._node]
+    while stack:
+        node = stack.pop()
+        for p, need in zip(node, node.needs):
+            if not need or id(p) in seen:
+                continue
+            if id(p) in own:
+                continue
+            if isinstance(p, Tensor):
+                if _FINISHED.get(id(p)) is not p:
+                    return True  # a leaf requiring grad that is not differentiated here
+                continue
+            seen.add(id(p))
+            stack.append(p)
+    return False
 
 
 def _scalar_out(out: Any, name: str) -> Tensor:
@@ -112,10 +151,16 @@ def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[.
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args), "value_and_grad")
-        args_l, nested = _prepare(args, kwargs, nums, "value_and_grad")
-        with enable_grad():
-            out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
-            gs = _grads_of(out, [args_l[k] for k in nums], nested)
+        mode = is_grad_enabled()
+        args_l = _prepare(args, kwargs, nums, "value_and_grad")
+        wrt = [args_l[k] for k in nums]
+        try:
+            with enable_grad():
+                out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
+                nested = _nested(out, wrt, mode)
+                gs = _grads_of(out, wrt, nested)
+        finally:
+            _finish(wrt)
         value = out if nested else out.detach()
         return value, (gs[0] if _is_int(argnums) else tuple(gs))
 
@@ -147,33 +192,42 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         nums = _argnums(argnums, len(args), "jacobian")
-        args_l, nested = _prepare(args, kwargs, nums, "jacobian")
+        mode = is_grad_enabled()
+        args_l = _prepare(args, kwargs, nums, "jacobian")
         x = args_l[nums[0]]
-        with enable_grad():
-            out = f(*args_l, **kwargs)
-            if not isinstance(out, Tensor):
-                raise TypeError(
-                    f"jacobian: the function must return a Tensor, got {type(out).__name__}"
-                )
-            rows = []
-            for i in range(out.data.size):
-                if not out.requires_grad:
-                    rows.append(Tensor(np.zeros(x.shape, dtype=x.dtype)))
-                    continue
-                seed = np.zeros(out.data.size, dtype=out.dtype)
-                seed[i] = 1
-                seed_t = seed.reshape(out.shape)
-                gs = backward(out, seed_t, retain_graph=True, create_graph=nested, inputs=[x])
-                assert gs is not None
-                g = gs[0]
-                if g is None:
-                    g = np.zeros(x.shape, dtype=x.dtype)
-                rows.append(g if isinstance(g, Tensor) else Tensor(np.array(g)))
-            if not rows:
-                return Tensor(np.zeros(out.shape + x.shape, dtype=x.dtype))
-            return F.reshape(F.stack(rows), out.shape + x.shape)
+        try:
+            with enable_grad():
+                out = f(*args_l, **kwargs)
+                if not isinstance(out, Tensor):
+                    raise TypeError(
+                        f"jacobian: the function must return a Tensor, got {type(out).__name__}"
+                    )
+                return _jacobian_of(out, x, _nested(out, [x], mode))
+        finally:
+            _finish([x])
 
     return wrapped
+
+
+def _jacobian_of(out: Tensor, x: Tensor, nested: bool) -> Tensor:
+    """The rows ∂out[i]/∂x, one reverse sweep each, stacked to out.shape + x.shape."""
+    rows = []
+    for i in range(out.data.size):
+        if not out.requires_grad:
+            rows.append(Tensor(np.zeros(x.shape, dtype=x.dtype)))
+            continue
+        seed = np.zeros(out.data.size, dtype=out.dtype)
+        seed[i] = 1
+        gs = backward(out, seed.reshape(out.shape), retain_graph=True, create_graph=nested,
+                      inputs=[x])
+        assert gs is not None
+        g = gs[0]
+        if g is None:
+            g = np.zeros(x.shape, dtype=x.dtype)
+        rows.append(g if isinstance(g, Tensor) else Tensor(np.array(g)))
+    if not rows:
+        return Tensor(np.zeros(out.shape + x.shape, dtype=x.dtype))
+    return F.reshape(F.stack(rows), out.shape + x.shape)
 
 
 def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
@@ -192,10 +246,13 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:
                                                 dtype=xt.dtype)
     if vt.shape != xt.shape:
         raise ValueError(f"hvp: v has shape {vt.shape} but x has shape {xt.shape}")
-    nested = isinstance(x, Tensor) and x.requires_grad
-    with enable_grad():
-        out = _scalar_out(f(xt), "hvp")
-        (g,) = _grads_of(out, [xt], True)
-        inner = F.sum(F.mul(g, vt))
-        (h,) = _grads_of(inner, [xt], nested)
+    mode = is_grad_enabled()
+    try:
+        with enable_grad():
+            out = _scalar_out(f(xt), "hvp")
+            (g,) = _grads_of(out, [xt], True)
+            inner = F.sum(F.mul(g, vt))
+            (h,) = _grads_of(inner, [xt], _nested(inner, [xt], mode))
+    finally:
+        _finish([xt])
     return h

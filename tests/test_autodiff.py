@@ -105,3 +105,78 @@ def test_nested_transforms_over_different_arguments_are_recorded() -> None:
     assert am.grad(am.grad(f, 0), 1)(x, y).item() == 6.0  # ∂/∂y (y²) = 2y
     np.testing.assert_array_equal(am.jacobian(am.grad(f, 1), 0)(x.reshape(1), y.reshape(1)).data,
                                   [[6.0]])
+
+
+# ----------------------------------------------------------------------------- composing
+X1, W1 = np.array([1.0, 2.0]), np.array([0.5, -1.5])
+
+
+def _numeric_grad(f: object, w: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    return np.array([(f(w + eps * e) - f(w - eps * e)) / (2 * eps)  # type: ignore[operator]
+                     for e in np.eye(w.size)])
+
+
+def test_a_transform_differentiates_through_what_its_function_closes_over() -> None:
+    """The inner derivative depends on w, which the function reaches through a closure: it is
+    recorded, so the outer transform gets its derivative (before: zeros, silently)."""
+    def outer(w: am.Tensor) -> am.Tensor:
+        return am.sum(am.grad(lambda x: am.sum(x * w) ** 2)(X1))
+
+    def outer_value(w: np.ndarray) -> float:  # ∂/∂x (x·w)² = 2 (x·w) w, summed
+        return float(2 * (X1 @ w) * w.sum())
+
+    np.testing.assert_allclose(am.grad(outer)(W1).data, _numeric_grad(outer_value, W1),
+                               rtol=1e-8)
+    jac = am.grad(lambda w: am.sum(am.jacobian(lambda x: x * w * x)(X1)))(W1)
+    np.testing.assert_allclose(jac.data, 2 * X1, rtol=1e-12)  # d/dw Σ diag(2 x w) = 2x
+    hv = am.grad(lambda w: am.sum(am.hvp(lambda x: am.sum(x * w) ** 3, X1, np.ones(2))))(W1)
+    np.testing.assert_allclose(  # H v = 6 (x·w) w (w·1), summed over its entries
+        hv.data, _numeric_grad(lambda w: float(6 * (X1 @ w) * w.sum() ** 2), W1), rtol=1e-8)
+
+
+def test_a_gradient_penalty_reaches_the_weights() -> None:
+    """WGAN-GP: the penalty on ∇ₓD(x) depends on D's weights, which D reaches as a closure."""
+    rng = np.random.default_rng(0)
+    w = am.Tensor(rng.normal(size=(3,)), requires_grad=True)
+    x = rng.normal(size=(4, 3))
+
+    def critic(x: am.Tensor) -> am.Tensor:
+        return am.sum(am.tanh(am.matmul(x, w)))
+
+    gx = am.grad(critic)(x)
+    assert gx.requires_grad
+    penalty = am.mean((am.sum(gx * gx, axis=1) - 1.0) ** 2)
+    penalty.backward()
+
+    def value(wv: np.ndarray) -> float:
+        d = 1 - np.tanh(x @ wv) ** 2  # ∂/∂x tanh(x·w) = (1 − tanh²) w
+        return float(np.mean((((d[:, None] * wv) ** 2).sum(axis=1) - 1.0) ** 2))
+
+    np.testing.assert_allclose(w.grad.data, _numeric_grad(value, w.data), rtol=1e-7)
+
+
+def test_each_differentiated_argument_is_a_variable_of_its_own() -> None:
+    """grad(f, 0)(x, 2x) is ∂f/∂a at (x, 2x), not the total derivative d/dx f(x, 2x)."""
+    def f(a: am.Tensor, b: am.Tensor) -> am.Tensor:
+        return am.sum(a * b**2)
+
+    xt = am.Tensor(X1, requires_grad=True)
+    np.testing.assert_array_equal(am.grad(f, 0)(xt, 2 * xt).data, (2 * X1) ** 2)
+    ga, gb = am.grad(f, (0, 1))(xt, xt)
+    np.testing.assert_array_equal(ga.data, X1**2)
+    np.testing.assert_array_equal(gb.data, 2 * X1 * X1)
+    # nested: d/dx Σ ∂f/∂a(x, x) = d/dx Σ x² = 2x (before: d/dx of the total derivative, 6x)
+    np.testing.assert_array_equal(am.grad(lambda x: am.sum(am.grad(f, 0)(x, x)))(X1).data,
+                                  2 * X1)
+
+
+def test_plain_transforms_record_nothing() -> None:
+    """A function of its arguments alone, or a call under no_grad: the result is a plain
+    Tensor, not connected to any graph (the inner transform's variables never nest)."""
+    g = am.grad(lambda x: am.sum(x**3))(X1)
+    assert not g.requires_grad
+    assert not am.grad(lambda x: am.sum(am.grad(lambda y: am.sum(y**3))(x)))(X1).requires_grad
+    w = am.Tensor(W1, requires_grad=True)
+    with am.no_grad():
+        assert not am.grad(lambda x: am.sum(x * w))(X1).requires_grad
+    assert am.grad(lambda x: am.sum(x * w))(X1).requires_grad

@@ -1,5 +1,5 @@
 """Learning-rate schedules: step, multi-step, exponential, linear, power-law, cosine, a function
-of the step (lambda), sequences of schedules, plateau."""
+of the step (lambda), sequences of schedules, one cycle, plateau."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
+from .optimizer import Optimizer, check_flag, check_fraction, check_nonnegative, to_python
 
 __all__ = [
     "CosineAnnealingLR",
@@ -21,6 +21,7 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "OneCycleLR",
     "PowerLR",
     "ReduceLROnPlateau",
     "SequentialLR",
@@ -342,6 +343,219 @@ class SequentialLR(LRScheduler):
         out = super().state_dict()
         del out["_schedulers"]
         return out
+
+
+def _per_group(name: str, value: Any, n: int, check: Callable[[str, Any], float]) -> list[float]:
+    """A number or a list of ``n`` numbers (one per parameter group), each validated."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} has {len(value)} entries for {n} parameter groups")
+        return [check(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    return [check(name, value)] * n
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy, as PyTorch's: from η₀ = max_lr / div_factor up to max_lr, then down
+    to η_min = η₀ / final_div_factor, over T = ``total_steps`` (or epochs · steps_per_epoch).
+
+    With p = ``pct_start``, t₁ = pT − 1, t₂ = 2pT − 2 and A(a, b, x) = b + (a − b)(1 + cos πx)/2
+    (``"cos"``) or a + (b − a) x (``"linear"``)::
+
+        two phases:   η_t = A(η₀, max_lr, t / t₁)                      for t ≤ t₁
+                      η_t = A(max_lr, η_min, (t − t₁) / (T − 1 − t₁))  for t₁ < t ≤ T − 1
+        three_phase:  η_t = A(η₀, max_lr, t / t₁)                      for t ≤ t₁
+                      η_t = A(max_lr, η₀, (t − t₁) / (t₂ − t₁))        for t₁ < t ≤ t₂
+                      η_t = A(η₀, η_min, (t − t₂) / (T − 1 − t₂))      for t₂ < t ≤ T − 1
+
+    With ``cycle_momentum`` the groups' ``momentum`` (SGD, RMSProp) or β₁ of ``betas`` (Adam,
+    AdamW) follows the same phases from max_momentum to base_momentum and back (the third phase
+    holds max_momentum), set absolutely at every step. Each group stores ``initial_lr``,
+    ``max_lr``, ``min_lr`` (and ``max_momentum``, ``base_momentum``); a scheduler built with
+    ``last_epoch >= 0`` reads them back from the groups, as PyTorch's does. Call ``step()``
+    after every batch: T calls are allowed, one more raises ValueError.
+
+    **Differences from PyTorch.** At t = T (after the last training step) the values of
+    t = T − 1 are held, where PyTorch extrapolates past the last phase (a negative lr with
+    ``"linear"``); a warm-up of exactly one step (pT = 1) starts at η₀ where PyTorch divides by
+    zero; ``three_phase`` needs 1 < pT < (T + 1) / 2 (every phase longer than zero); like the
+    other schedules here it chains (PyTorch's overwrites other changes to the lr).
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | Sequence[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.85,
+        max_momentum: float | Sequence[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        groups = _check_optimizer(optimizer).param_groups
+        n = len(groups)
+        if total_steps is not None:
+            self.total_steps = _count("total_steps", total_steps, 1)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (_count("epochs", epochs, 1)
+                                * _count("steps_per_epoch", steps_per_epoch, 1))
+        else:
+            raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
+        try:
+            self.pct_start = check_fraction("pct_start", pct_start)
+        except ValueError:
+            self.pct_start = 0.0
+        if self.pct_start == 0.0:
+            raise ValueError(f"invalid pct_start: {pct_start!r} (must be in (0, 1))")
+        if not isinstance(anneal_strategy, str) or anneal_strategy not in ("cos", "linear"):
+            raise ValueError(
+                f"invalid anneal_strategy: {anneal_strategy!r} (must be 'cos' or 'linear')"
+            )
+        self.anneal_strategy = anneal_strategy
+        self.three_phase = check_flag("three_phase", three_phase)
+        self.cycle_momentum = check_flag("cycle_momentum", cycle_momentum)
+        if self.three_phase:
+            t1, t2 = self._ends()[:2]
+            if t1 <= 0.0 or t2 >= self.total_steps - 1:
+                raise ValueError(
+                    "three_phase=True needs 1 < pct_start * total_steps < (total_steps + 1) / 2 "
+                    f"(each phase longer than zero), got pct_start={pct_start!r}, "
+                    f"total_steps={self.total_steps}"
+                )
+        last = _count("last_epoch", last_epoch, -1)
+        if last + 1 > self.total_steps:
+            raise ValueError(f"invalid last_epoch: {last_epoch!r} (a OneCycleLR of "
+                             f"{self.total_steps} total steps can step at most that many times)")
+        max_lrs = _per_group("max_lr", max_lr, n, check_nonnegative)
+        div = _positive("div_factor", div_factor)
+        final_div = _positive("final_div_factor", final_div_factor)
+        max_ms = _per_group("max_momentum", max_momentum, n, check_fraction)
+        base_ms = _per_group("base_momentum", base_momentum, n, check_fraction)
+        self.use_beta1 = "betas" in optimizer.defaults
+        if self.cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
+            raise ValueError(
+                f"OneCycleLR: {type(optimizer).__name__} has neither 'momentum' nor 'betas' to "
+                "cycle; pass cycle_momentum=False"
+            )
+        if last == -1:
+            self.max_lrs = max_lrs
+            self.base_lrs = [m / div for m in max_lrs]
+            self.min_lrs = [b / final_div for b in self.base_lrs]
+            self.max_momentums, self.base_momentums = max_ms, base_ms
+        else:  # resuming: the groups hold what the first scheduler stored, as in PyTorch
+            keys = ["initial_lr", "max_lr", "min_lr"]
+            keys += ["max_momentum", "base_momentum"] if self.cycle_momentum else []
+            for i, group in enumerate(groups):
+                missing = [k for k in keys if k not in group]
+                if missing:
+                    raise ValueError(
+                        f"param_groups[{i}] has no {missing}: resuming with last_epoch="
+                        f"{last_epoch} needs an optimizer that a OneCycleLR scheduled before"
+                    )
+            self.base_lrs = [float(g["initial_lr"]) for g in groups]
+            self.max_lrs = [float(g["max_lr"]) for g in groups]
+            self.min_lrs = [float(g["min_lr"]) for g in groups]
+            if self.cycle_momentum:
+                self.max_momentums = [float(g["max_momentum"]) for g in groups]
+                self.base_momentums = [float(g["base_momentum"]) for g in groups]
+            else:
+                self.max_momentums, self.base_momentums = max_ms, base_ms
+        if self.cycle_momentum:
+            self._check_momentum(optimizer)
+        if last == -1:
+            for i, group in enumerate(groups):
+                group["initial_lr"] = self.base_lrs[i]
+                group["max_lr"] = self.max_lrs[i]
+                group["min_lr"] = self.min_lrs[i]
+                if self.cycle_momentum:
+                    group["max_momentum"] = self.max_momentums[i]
+                    group["base_momentum"] = self.base_momentums[i]
+        super().__init__(optimizer, last_epoch)
+
+    def _check_momentum(self, optimizer: Optimizer) -> None:
+        """Both momentum ends must pass the optimizer's own check of a group (e.g. SGD's
+        Nesterov needs momentum > 0), so no step writes a value its constructor refuses."""
+        for i, group in enumerate(optimizer.param_groups):
+            for name, m in (("max_momentum", self.max_momentums[i]),
+                            ("base_momentum", self.base_momentums[i])):
+                try:
+                    optimizer._check(self._with_momentum(dict(group), m))
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(
+                        f"invalid {name}: {m!r} for param_groups[{i}] of "
+                        f"{type(optimizer).__name__}: {exc}"
+                    ) from exc
+
+    def _with_momentum(self, group: dict[str, Any], momentum: float) -> dict[str, Any]:
+        if self.use_beta1:
+            group["betas"] = (momentum, *tuple(group["betas"])[1:])
+        else:
+            group["momentum"] = momentum
+        return group
+
+    def _ends(self) -> list[float]:
+        """The steps t₁ (, t₂) and T − 1 where the phases end, computed as PyTorch does."""
+        T = self.total_steps
+        if self.three_phase:
+            return [float(self.pct_start * T) - 1, float(2 * self.pct_start * T) - 2, T - 1]
+        return [float(self.pct_start * T) - 1, T - 1]
+
+    def _phase(self, t: int) -> tuple[int, float]:
+        """The phase of step ``t`` and the fraction x of it done (t = T holds t = T − 1)."""
+        if t > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR: tried to step {t} times; the specified number of total steps "
+                f"is {self.total_steps}"
+            )
+        t = min(t, self.total_steps - 1)
+        ends = self._ends()
+        phase = next(i for i, end in enumerate(ends) if t <= end)  # ends[-1] = T − 1
+        start, end = (ends[phase - 1] if phase else 0.0), ends[phase]
+        return phase, ((t - start) / (end - start) if end != start else 0.0)
+
+    def _anneal(self, a: float, b: float, x: float) -> float:
+        if self.anneal_strategy == "cos":
+            return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
+        return (b - a) * x + a
+
+    def values(self, t: int) -> list[float]:
+        phase, x = self._phase(t)  # each phase goes from ends[i] to ends[j]:
+        i, j = (((0, 1), (1, 0), (0, 2)) if self.three_phase else ((0, 1), (1, 2)))[phase]
+        return [self._anneal(ends[i], ends[j], x)
+                for ends in zip(self.base_lrs, self.max_lrs, self.min_lrs, strict=True)]
+
+    def momenta(self, t: int) -> list[float]:
+        """The cycled momentum (or β₁) at step ``t``, one per group."""
+        phase, x = self._phase(t)
+        i, j = ((0, 1), (1, 0), (0, 0))[phase]  # from/to: 0 = max_momentum, 1 = base_momentum
+        return [self._anneal(ends[i], ends[j], x)
+                for ends in zip(self.max_momentums, self.base_momentums, strict=True)]
+
+    def _apply(self, lrs: list[float]) -> None:
+        super()._apply(lrs)
+        if self.cycle_momentum:
+            for group, m in zip(self.optimizer.param_groups, self.momenta(self.last_epoch),
+                                strict=True):
+                self._with_momentum(group, m)
+
+    def step(self) -> None:
+        """Advance one step (see :meth:`LRScheduler.step`) and set the cycled momentum; the
+        (T + 1)-th call raises ValueError and changes nothing."""
+        self._phase(self.last_epoch + 1)  # raises past total_steps, before anything changes
+        super().step()
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict`; set the groups' lrs to its last lrs and the momentum
+        to its value at the restored step."""
+        _restore(self, state_dict, ("base_lrs", "_last_lr", "max_lrs", "min_lrs",
+                                    "max_momentums", "base_momentums"))
+        self._apply(self._last_lr)
 
 
 class ReduceLROnPlateau(_Schedule):

@@ -103,13 +103,17 @@ class LRScheduler(_Schedule):
     """Base class: a closed-form schedule η_t of the step count t, applied as PyTorch does.
 
     On construction every group gets ``initial_lr`` (its lr at that moment, unless already
-    set) and the schedule's value for step 0 is applied at once; each ``step()`` advances t
-    by one, so call it after ``optimizer.step()``. Each group follows the schedule from its
-    own initial lr. A step moves the lr by the schedule's factor η_t / η_{t−1} from whatever
-    it is now, so schedules chain as in PyTorch: two schedulers on one optimiser multiply,
-    and a warm-up keeps the reductions of a ``ReduceLROnPlateau`` or a manual change. Alone,
-    a schedule gives exactly η_t. Subclasses implement :meth:`lr_at`.
+    set) and the schedule's step 0 is applied at once; each ``step()`` advances t by one, so
+    call it after ``optimizer.step()``. Each group follows the schedule from its own initial
+    lr. Construction and every step move the lr by the schedule's factor from whatever it is
+    now (η₀ / η_initial, then η_t / η_{t−1}; about ``floor``, the schedule's lowest value,
+    for a schedule that has one: (lr − floor) scales), so schedules chain as in PyTorch: two
+    schedulers on one optimiser multiply, a decay built after a warm-up keeps the warm-up's
+    start, and a warm-up keeps the reductions of a ``ReduceLROnPlateau`` or a manual change.
+    Alone, a schedule gives exactly η_t. Subclasses implement :meth:`lr_at`.
     """
+
+    floor = 0.0  # the value the schedule's factors scale about (CosineAnnealingLR: eta_min)
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = _check_optimizer(optimizer)
@@ -125,7 +129,26 @@ class LRScheduler(_Schedule):
         self.base_lrs: list[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
         self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
         self.last_epoch += 1  # the schedule's own value at its start, or at the step resumed
-        self._apply(self.get_lr())
+        lrs = self.get_lr()
+        if self.last_epoch == 0 and self.chains_at_start:
+            lrs = [self._chained(lr, g["lr"], base) for lr, g, base
+                   in zip(lrs, optimizer.param_groups, self.base_lrs)]
+        self._apply(lrs)
+
+    #: whether construction scales the lr in force (another schedule's, a manual change) by
+    #: η₀ / η_initial; schedules that take the optimiser over (OneCycleLR, SequentialLR) set it
+    chains_at_start = True
+
+    def _chained(self, target: float, now: float, before: float) -> float:
+        """The schedule moving from ``before`` to ``target`` while the lr is ``now``:
+        ``target`` itself if nothing else changed it, else ``now`` moved by the same factor
+        about the floor (by the same step, where ``before`` is the floor), as PyTorch's
+        chainable forms."""
+        if now == before:
+            return target
+        if before == self.floor:
+            return now + (target - before)
+        return self.floor + (now - self.floor) * ((target - self.floor) / (before - self.floor))
 
     def lr_at(self, base_lr: float, t: int) -> float:
         """The learning rate at step ``t`` of a group whose initial lr is ``base_lr``."""
@@ -151,16 +174,14 @@ class LRScheduler(_Schedule):
         self._last_lr = list(lrs)
 
     def step(self) -> None:
-        """Advance one step: each group's lr times η_t / η_{t−1} (η_t itself while nothing
-        else changed the lr, or where η_{t−1} = 0)."""
+        """Advance one step: each group's lr times η_t / η_{t−1}, about the floor (η_t itself
+        while nothing else changed the lr; plus η_t − η_{t−1} where η_{t−1} is the floor)."""
         self.last_epoch += 1
         t = self.last_epoch
         lrs = self.values(t)
         if t > 0:
-            for i, (group, before) in enumerate(zip(self.optimizer.param_groups,
-                                                    self.values(t - 1))):
-                if group["lr"] != before and before != 0:  # changed by someone else: chain
-                    lrs[i] = group["lr"] * (lrs[i] / before)
+            lrs = [self._chained(lr, group["lr"], before) for lr, group, before
+                   in zip(lrs, self.optimizer.param_groups, self.values(t - 1))]
         self._apply(lrs)
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -267,6 +288,11 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = check_nonnegative("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
+    @property
+    def floor(self) -> float:  # type: ignore[override]
+        """Chained changes scale about η_min, as PyTorch's chainable form does."""
+        return self.eta_min
+
     def lr_at(self, base_lr: float, t: int) -> float:
         cos = math.cos(math.pi * t / self.T_max)
         return self.eta_min + (base_lr - self.eta_min) * (1.0 + cos) / 2.0
@@ -305,6 +331,8 @@ class SequentialLR(LRScheduler):
     warms up over 5 steps then anneals. Every sub-schedule restarts its own clock at its
     milestone and starts from the groups' initial lrs.
     """
+
+    chains_at_start = False  # it takes the optimiser over from its sub-schedules
 
     def __init__(
         self,
@@ -380,6 +408,8 @@ class OneCycleLR(LRScheduler):
     zero; ``three_phase`` needs 1 < pT < (T + 1) / 2 (every phase longer than zero); like the
     other schedules here it chains (PyTorch's overwrites other changes to the lr).
     """
+
+    chains_at_start = False  # max_lr sets the lrs, whatever they were
 
     def __init__(
         self,

@@ -385,6 +385,42 @@ def test_schedulers_chain_as_in_pytorch() -> None:
     np.testing.assert_allclose(got, [0.1, 0.4, 0.07, 0.01, 1e-3, 1e-4], rtol=1e-12)
 
 
+CHAINS: list[tuple[str, Callable[[Any, Any], list[Any]], dict[int, float]]] = [
+    ("warm-up, then a decay built after it", lambda L, o: [
+        L.LinearLR(o, 0.1, 1.0, 5), L.MultiStepLR(o, [3, 7], 0.5)], {}),
+    ("warm-up, then exponential", lambda L, o: [
+        L.LinearLR(o, 0.25, 1.0, 4), L.ExponentialLR(o, 0.9)], {}),
+    ("decay built first, then a warm-up", lambda L, o: [
+        L.StepLR(o, 3, 0.5), L.LinearLR(o, 0.2, 1.0, 4)], {}),
+    ("exponential, then cosine with a floor", lambda L, o: [
+        L.ExponentialLR(o, 0.95), L.CosineAnnealingLR(o, 10, eta_min=0.01)], {}),
+    ("cosine with a floor and manual halvings", lambda L, o: [
+        L.CosineAnnealingLR(o, 10, eta_min=0.05)], {2: 0.5, 6: 0.5}),
+]
+
+
+@pytest.mark.parametrize(("label", "make", "manual"), CHAINS, ids=[c[0] for c in CHAINS])
+def test_chained_schedules_match_pytorch(label: str, make: Any, manual: dict[int, float]) -> None:
+    """Two schedules on one optimiser (built in either order) and manual changes give
+    PyTorch's lrs at every step: construction keeps what a schedule built before did, and a
+    schedule with a floor (cosine's eta_min) scales about it."""
+    torch = pytest.importorskip("torch")
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
+    topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    ours, theirs = make(S, opt), make(torch.optim.lr_scheduler, topt)
+    assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"], rel=1e-12)
+    for t in range(12):
+        if t in manual:
+            opt.param_groups[0]["lr"] *= manual[t]
+            topt.param_groups[0]["lr"] *= manual[t]
+        topt.step()
+        for a, b in zip(ours, theirs, strict=True):
+            a.step()
+            b.step()
+        assert opt.param_groups[0]["lr"] == pytest.approx(topt.param_groups[0]["lr"],
+                                                          rel=1e-12), (label, t)
+
+
 def test_a_manual_lr_change_survives_the_next_step_and_alone_a_schedule_is_exact() -> None:
     opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
     sched = S.ExponentialLR(opt, 0.5)

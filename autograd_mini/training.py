@@ -48,7 +48,8 @@ def accuracy(output: Tensor, target: Any, threshold: float = 0.0) -> float:
     """Share of correct predictions: the argmax over classes; for one column, positive where
     output ≥ ``threshold`` (0 for logits and scores; pass 0.5 for probabilities).
 
-    Targets may be class indices, ±1 labels or 0/1 labels.
+    Targets may be class indices (shaped (N,), (N, 1) or (1, N)), one-hot rows shaped like the
+    output, ±1 labels or 0/1 labels.
     """
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
             or not math.isfinite(threshold):
@@ -67,7 +68,7 @@ def accuracy(output: Tensor, target: Any, threshold: float = 0.0) -> float:
                          "do not match")
     if out.ndim == 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
-        y = y.argmax(axis=1) if y.ndim == 2 else y
+        y = y.argmax(axis=1) if y.shape == out.shape else y  # one-hot rows, else indices
         return float(np.mean(pred == y.reshape(pred.shape)))
     out = out.reshape(-1)
     y = y.reshape(-1)
@@ -88,7 +89,10 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     count = 0
     was_training = getattr(model, "training", None)
     switch = callable(getattr(model, "train", None)) and isinstance(was_training, bool)
+    modes: list[tuple[Any, bool]] = []  # every module's own mode (a frozen layer stays frozen)
     if switch:
+        walk = getattr(model, "modules", None)
+        modes = [(m, m.training) for m in walk()] if callable(walk) else [(model, was_training)]
         model.train(False)  # type: ignore[attr-defined]
     try:
         with no_grad():
@@ -102,6 +106,8 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     finally:
         if switch:
             model.train(was_training)  # type: ignore[attr-defined]
+            for m, mode in modes:
+                m.training = mode
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}

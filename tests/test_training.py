@@ -94,6 +94,14 @@ def test_accuracy_label_conventions() -> None:
     assert am.accuracy(am.Tensor([0.5, -0.2]), np.array([1, 1])) == 0.5
 
 
+def test_accuracy_of_class_indices_in_a_column_or_a_row() -> None:
+    logits = am.Tensor([[0.0, 3.0, 1.0], [2.0, 0.0, 1.0], [0.0, 1.0, 4.0]])
+    for target in ([1, 0, 2], [[1], [0], [2]], [[1, 0, 2]]):
+        assert am.accuracy(logits, np.array(target)) == 1.0
+    assert am.accuracy(logits, np.eye(3)[[1, 0, 0]]) == pytest.approx(2 / 3)  # one-hot rows
+    assert am.accuracy(logits, np.array([[1], [2], [2]])) == pytest.approx(2 / 3)
+
+
 def test_accuracy_threshold_for_probabilities() -> None:
     probs = am.Tensor([[0.9], [0.8], [0.2], [0.1]])
     assert am.accuracy(probs, np.array([1, 1, 0, 0]), threshold=0.5) == 1.0
@@ -117,6 +125,10 @@ def test_evaluate_runs_in_eval_mode_and_gives_the_mode_back() -> None:
     model.eval()
     am.evaluate(model, data, nn.functional.cross_entropy)
     assert not model.training
+    model.train()
+    model[1].eval()  # a frozen batch norm stays frozen: each module gets its own mode back
+    am.evaluate(model, data, nn.functional.cross_entropy)
+    assert [m.training for m in model.modules()] == [True, True, False, True, True]
 
 
 def test_fit_with_validation_leaves_the_model_in_train_mode() -> None:

@@ -92,7 +92,8 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     modes: list[tuple[Any, bool]] = []  # every module's own mode (a frozen layer stays frozen)
     if switch:
         walk = getattr(model, "modules", None)
-        modes = [(m, m.training) for m in walk()] if callable(walk) else [(model, was_training)]
+        modes = ([(m, m.training) for m in walk()] if callable(walk)
+                 else [(model, bool(was_training))])
         model.train(False)  # type: ignore[attr-defined]
     try:
         with no_grad():

@@ -8,6 +8,7 @@ format from the file's content. Writes are atomic: temporary file, fsync, rename
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -94,12 +95,20 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
     """
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
+    if os.path.isdir(target):  # (errors name the user's path, never the temporary file)
+        raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", os.fspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, "its folder does not exist", os.fspath(path))
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                               dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
+                                   dir=folder)
+    except OSError as exc:
+        raise type(exc)(exc.errno, f"cannot create a file beside it ({exc.strerror})",
+                        os.fspath(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -142,17 +151,18 @@ def save(module: Module, path: Path) -> None:
 
 
 def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] | None:
-    """(shape, dtype) from the ``.npy`` header of member ``key`` without reading its data;
-    None for a header version this does not parse (then the member is read as usual)."""
+    """(shape, dtype) from the ``.npy`` header of member ``key`` without reading its data (every
+    header version NumPy writes: 1.0, 2.0 and 3.0, whose header is 2.0's in UTF-8)."""
     member = key + ".npy" if key + ".npy" in zf.namelist() else key
     with zf.open(member) as fh:
         version = np.lib.format.read_magic(fh)
         if version == (1, 0):
             shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
+        elif version in ((2, 0), (3, 0)):  # (3.0's UTF-8 differs only in non-ASCII names)
             shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
         else:
-            return None
+            raise CheckpointError(f"entry {key!r} has an .npy header of unknown version "
+                                  f"{version[0]}.{version[1]}")
     return shape, dtype
 
 
@@ -164,6 +174,14 @@ def _read_npz(name: str, fh: IO[bytes], expected: dict[str, tuple[int, ...]]
     {key: shape}) is never read: a memory-free stand-in of that shape takes its place, so a
     foreign or hostile file cannot make ``load`` allocate or decompress huge arrays.
     """
+    start = fh.tell()
+    magic = fh.read(6)
+    fh.seek(start)
+    if magic == b"\x93NUMPY":
+        raise CheckpointError(f"checkpoint {name!r} is a single .npy array, not an .npz archive")
+    if magic[:4] != b"PK\x03\x04":
+        raise CheckpointError(f"{name!r} is not a checkpoint: neither safetensors nor an .npz "
+                              f"archive (it starts with {fh.read(16)!r})")
     try:
         loaded = np.load(fh, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):

@@ -120,9 +120,10 @@ def load(optimizer: Optimizer, path: Path) -> None:
     try:
         groups = json.loads(metadata.get("param_groups", ""))
         scalars = json.loads(metadata.get("state", ""))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"optimizer checkpoint {name!r}: metadata is not valid JSON "
-                              f"({exc})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:  # (nesting too deep to parse)
+        what = ("nests too deeply" if isinstance(exc, RecursionError)
+                else f"is not valid JSON ({exc})")
+        raise CheckpointError(f"optimizer checkpoint {name!r}: metadata {what}") from None
     if not isinstance(scalars, dict) or not all(
             isinstance(v, dict) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                         for x in v.values()) for v in scalars.values()):

@@ -112,6 +112,56 @@ def test_entries_that_do_not_fit_are_never_read(tmp_path: Path) -> None:
     assert peak < 2**20, peak
 
 
+@pytest.mark.parametrize("version", [(1, 0), (2, 0), (3, 0)])
+def test_npz_entries_that_do_not_fit_are_never_read_whatever_their_header(
+        version: tuple[int, int], tmp_path: Path) -> None:
+    """An .npz member with a shape the model lacks is never decompressed, for every .npy
+    header version NumPy writes (3.0 was read whole: 0.7 MB of file, 800 MB of memory)."""
+    path = tmp_path / "bomb.npz"
+    n = 2**22  # 32 MiB of float64 zeros, deflated to about 32 KiB
+
+    def npy_header(shape: tuple[int, ...], descr: str, v: tuple[int, int]) -> bytes:
+        text = repr({"descr": descr, "fortran_order": False, "shape": shape}).encode()
+        text += b" " * (63 - (len(text) + 10) % 64) + b"\n"  # (aligned to 64 bytes)
+        size = len(text).to_bytes(2 if v == (1, 0) else 4, "little")
+        return b"\x93NUMPY" + bytes(v) + size + text
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("__autograd_mini_nn_format__.npy",
+                   npy_header((), "<i8", (1, 0)) + np.int64(1).tobytes())
+        z.writestr("weight.npy", npy_header((n,), "<f8", version) + bytes(8 * n))
+    assert np.load(path)["weight"].shape == (n,)  # a well-formed archive NumPy reads
+    tracemalloc.start()
+    try:
+        with pytest.raises(nn.CheckpointError, match="does not fit"):
+            nn.load(nn.Linear(3, 4), path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20, peak
+
+
+def test_files_that_are_no_checkpoint_say_so(tmp_path: Path) -> None:
+    """Neither safetensors nor a zip archive: said so, with the first bytes (NumPy's own
+    message suggested unpickling the file)."""
+    path = tmp_path / "x.ckpt"
+    for data in (b'{"weight": [[1, 2]]}', b"\x01\x02\x03garbage bytes", b"GIF89a" + bytes(40)):
+        path.write_bytes(data)
+        with pytest.raises(nn.CheckpointError, match="not a checkpoint") as err:
+            nn.load(nn.Linear(2, 1), path)
+        assert "pickle" not in str(err.value)
+
+
+def test_save_errors_name_the_path_given(tmp_path: Path) -> None:
+    m = nn.Linear(2, 1)
+    with pytest.raises(FileNotFoundError, match="folder does not exist") as err:
+        nn.save(m, tmp_path / "missing" / "m.safetensors")
+    assert "m.safetensors" in str(err.value) and ".tmp" not in str(err.value)
+    with pytest.raises(IsADirectoryError, match="is a folder") as err2:
+        nn.save(m, tmp_path)
+    assert ".tmp" not in str(err2.value) and list(tmp_path.parent.glob(".*.tmp")) == []
+
+
 def test_a_module_without_state_round_trips(tmp_path: Path) -> None:
     nn.save(nn.ReLU(), tmp_path / "empty.safetensors")
     assert nn.load(nn.ReLU(), tmp_path / "empty.safetensors") == nn.IncompatibleKeys([], [])

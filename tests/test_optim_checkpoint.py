@@ -246,6 +246,8 @@ def test_hand_made_files_with_bad_metadata_are_refused(
     variants = {
         "ok": (tensors, meta, None),
         "bad json": (tensors, {**meta, "param_groups": "[{"}, "not valid JSON"),
+        "deep json": (tensors, {**meta, "param_groups": "[" * 100_000 + "]" * 100_000},
+                      "nests too deeply"),
         "bad version": (tensors, {**meta, "version": "9"}, "unsupported version"),
         "bad key": ({**tensors, "momentum": tensors["state.0.exp_avg"]}, meta,
                     "named state.<parameter index>.<name>"),

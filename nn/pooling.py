@@ -6,8 +6,9 @@ op whose VJP is the matching scatter-add and vice versa, so both orders are exac
 takes every d-th cell of a wider window; ceil_mode pads −∞ for the last, partial window).
 Average pooling is a convolution of each channel with a constant 1/(KH·KW) kernel (nn.conv's
 op), or, where windows differ in their divisor (ceil_mode, count_include_pad=False,
-divisor_override), a sum kernel times a constant array of 1/divisor; adaptive average pooling is Aₕ x Aᵥᵀ with constant averaging matrices
-built from PyTorch's start/end indices ⌊i·H/out⌋ and ⌈(i+1)·H/out⌉.
+divisor_override), a sum kernel times a constant array of 1/divisor; adaptive average
+pooling is Aₕ x Aᵥᵀ with constant averaging matrices built from PyTorch's start/end indices
+⌊i·H/out⌋ and ⌈(i+1)·H/out⌉.
 """
 
 from __future__ import annotations

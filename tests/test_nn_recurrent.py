@@ -162,9 +162,11 @@ def test_cells_unrolled_equal_the_layer() -> None:
         out, _ = layer(x)
         s: Any = None
         for t in range(6):
-            s = cell(x[t], s)
+            s = cell(x[t], hx=s)  # (PyTorch's keyword)
             h = s[0] if isinstance(s, tuple) else s
             np.testing.assert_allclose(h.data, out.data[t], rtol=1e-14, atol=1e-15)
+        state = layer(x[:3])[1]  # the rest of the sequence from the state after 3 steps
+        np.testing.assert_allclose(layer(x[3:], hx=state)[0].data, out.data[3:], rtol=1e-13)
 
 
 # ---------------------------------------------------------------------------- gradchecks

@@ -11,7 +11,7 @@ from typing import Any, overload
 import numpy as np
 
 from .checks import as_array
-from .grad_mode import STATE, VJP_SCOPE, AnomalyError
+from .grad_mode import STATE, VJP_SCOPE, AnomalyError, add_note
 from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
@@ -91,30 +91,40 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         if node.retained is not None or (want and id(node) in want):
             found.append((node, g))
         saved = node.recorded_saved() if create_graph else node.saved
-        grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
-                 node.op.vjp(g, saved, node.needs))
-        if not node.op.vjp_checked:  # the op's first backward: does it keep its promise?
-            node.op.check_vjp(grads, len(node))
+        g_copy = None if node.op.vjp_checked else _copy(g)
+        try:
+            grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
+                     node.op.vjp(g, saved, node.needs))
+        except Exception as exc:
+            add_note(exc, f"(in the backward of op {node.op.name!r})")
+            raise
+        if g_copy is not None:  # the op's first backward: does it keep its promise?
+            node.op.check_vjp(grads, len(node), g, g_copy)
         nxt, nxt_g = None, None
-        for p, pg, need in zip(node, grads, node.needs):  # each input's origin
-            if pg is None or not need:
-                continue
-            leaf = isinstance(p, Tensor)
-            shape = p.data.shape if leaf else p.shape
-            if pg.shape != shape or anomaly:
-                pg = _fit(pg, shape, node)
-            if leaf:
-                acc = leaves.get(id(p))
-                leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
-            elif p is nxt:
-                nxt_g = nxt_g + pg
-            elif nxt is None and not heap:
-                nxt, nxt_g = p, pg
-            else:
-                if nxt is not None:
-                    _push(heap, pending, nxt, nxt_g)
-                    nxt = None
-                _push(heap, pending, p, pg)
+        try:  # (a strict zip: a VJP with a gradient too many or too few is refused)
+            for p, pg, need in zip(node, grads, node.needs, strict=True):
+                if pg is None or not need:
+                    continue
+                leaf = isinstance(p, Tensor)
+                shape = p.data.shape if leaf else p.shape
+                if pg.shape != shape or anomaly:
+                    pg = _fit(pg, shape, node)
+                if leaf:
+                    acc = leaves.get(id(p))
+                    leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
+                elif p is nxt:
+                    nxt_g = nxt_g + pg
+                elif nxt is None and not heap:
+                    nxt, nxt_g = p, pg
+                else:
+                    if nxt is not None:
+                        _push(heap, pending, nxt, nxt_g)
+                        nxt = None
+                    _push(heap, pending, p, pg)
+        except ValueError:
+            if len(grads) == len(node):
+                raise
+            raise _count_error(node, grads) from None
         if not retain_graph:  # free what the node saved, and give back its locks
             node.saved, node.seq = None, -1
             if node.held is not None:
@@ -128,6 +138,17 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         else:
             node = None
     return leaves, found
+
+
+def _copy(g: Any) -> np.ndarray:
+    """A copy of an adjoint's values (for an op's first-backward check)."""
+    return np.array(g.data if isinstance(g, Tensor) else g)
+
+
+def _count_error(node: Node, grads: Any) -> TypeError:
+    """A VJP returned a gradient too many or too few."""
+    return TypeError(f"backward of {node.op.name!r}: the VJP must return one gradient (or "
+                     f"None) per input ({len(node)}), got {len(grads)}")
 
 
 def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:
@@ -150,16 +171,17 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
                                       if n == 1 and g.shape[i + lead] != 1)
     if not axes:
         return g
-    return g.sum(axis=axes, keepdims=True).reshape(shape)
+    g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape[lead:] == shape else g  # (else wrong: _fit says so)
 
 
 def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
     """Undo broadcasting of an input's gradient and check its shape (the one central place);
     under ``detect_anomaly``, also check that it is finite."""
     if g.shape != shape:
-        g = sum_to(g, shape)
+        given, g = g.shape, sum_to(g, shape)
         if g.shape != shape:
-            raise RuntimeError(f"backward of {node.op.name!r}: gradient has shape {g.shape} but "
+            raise RuntimeError(f"backward of {node.op.name!r}: gradient has shape {given} but "
                                f"the input has shape {shape}")
     if STATE.s.anomaly and not np.all(np.isfinite(g.data if isinstance(g, Tensor) else g)):
         raise AnomalyError(f"detect_anomaly: backward of {node.op.name!r} produced a non-finite "

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .checks import as_array
-from .grad_mode import STATE, AnomalyError, user_site
+from .grad_mode import STATE, AnomalyError, add_note, user_site
 from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = [
@@ -45,6 +45,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         arrays.append(a.data)
         needs.append(a._rg)
         parents.append(a._node or a)  # the node that made it, or the leaf itself
+    before = None if op.forward_checked else [a.copy() for a in arrays]  # (first call only)
     try:
         try:
             res = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
@@ -56,9 +57,15 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
         shapes = " and ".join(str(a.shape) for a in arrays)
         kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
-        raise kind(f"{op.name}: {exc} (input shapes {shapes})") from None
-    if not op.forward_checked:  # the op's first result: does it keep the op API's promise?
-        op.check_forward(res)
+        err = kind(f"{op.name}: {exc} (input shapes {shapes})")
+        if site := user_site(exc):  # a user's op: where in its forward
+            add_note(err, f"raised in the forward at {site}")
+        raise err from None
+    except Exception as exc:
+        add_note(exc, f"(in the forward of op {op.name!r})")
+        raise
+    if before is not None:  # the op's first result: does it keep the op API's promise?
+        op.check_forward(res, arrays, before)
     out, saved = res
     if type(out) is not np.ndarray:
         out, saved = _zero_d(out, saved)
@@ -97,9 +104,14 @@ class Primitive:
                  vjp: Callable[..., Sequence[Any]], *, nin: int = 1, floating: bool = False,
                  cross: bool = False, domain: tuple[str, ...] = ("real",), smooth: bool = True,
                  doc: str | None = None) -> None:
+        if isinstance(domain, str) or not isinstance(domain, (tuple, list)) or not all(
+                isinstance(d, str) for d in domain):
+            raise TypeError(f"primitive {name!r}: domain must be a tuple of domain names such "
+                            f"as ('real',) or ('positive', 'real'), got {domain!r:.60}")
         self.name = self.__name__ = name
         self.forward, self.vjp, self.nin = forward, vjp, nin
-        self.floating, self.cross, self.domain, self.smooth = floating, cross, domain, smooth
+        self.floating, self.cross, self.smooth = floating, cross, smooth
+        self.domain = tuple(domain)
         self.doc = (forward.__doc__ or "").strip() if doc is None else doc
         self.__doc__ = self.doc
         self.forward_checked = self.vjp_checked = False  # (see check_forward, check_vjp)
@@ -126,23 +138,57 @@ class Primitive:
             a = wrap(a.data.astype(np.float64))
         return a
 
-    def check_forward(self, res: Any) -> None:
-        """Refuse a forward result that is not a pair (value, residuals): a 2-element array
-        would unpack silently. ``apply`` asks on an op's first call only."""
+    def check_forward(self, res: Any, arrays: list[np.ndarray], before: list[np.ndarray]
+                      ) -> None:
+        """Refuse a forward that is not a pair (value, residuals) (a 2-element array would
+        unpack silently), whose value is not real numbers (complex, strings, objects), whose
+        residuals are a list (only a tuple's items reach a recorded VJP as Tensors), or that
+        wrote into its inputs (the caller's tensors: they are put back first). ``apply`` asks
+        on an op's first call only, with copies ``before`` of the input ``arrays``."""
+        for i, (a, b) in enumerate(zip(arrays, before, strict=True)):
+            if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+                if a.flags.writeable:
+                    a[...] = b
+                raise TypeError(f"{self.name}: forward wrote into its input {i} (shape "
+                                f"{a.shape}); compute into new arrays instead (the input is "
+                                "put back)")
         if type(res) is not tuple or len(res) != 2:
             raise TypeError(f"{self.name}: forward must return a pair (value, residuals), got "
                             f"{type(res).__name__}")
+        kind = np.asarray(res[0]).dtype.kind
+        if kind not in "fiub":
+            raise TypeError(f"{self.name}: forward returned a value of dtype "
+                            f"{np.asarray(res[0]).dtype}; tensors hold real numbers (for a "
+                            "complex intermediate, return its .real or its parts)")
+        if type(res[1]) is list:
+            raise TypeError(f"{self.name}: forward returned its residuals as a list; return a "
+                            "tuple (a recorded VJP gets a tuple's arrays as Tensors)")
+        if self.cross and (type(res[1]) is not tuple or len(res[1]) < 2):
+            raise TypeError(f"{self.name}: an op defined with cross=True must return residuals "
+                            "(a, b, ...): a tuple whose first two items are its first two "
+                            f"inputs, got {type(res[1]).__name__}")
         self.forward_checked = True
 
-    def check_vjp(self, grads: Any, n: int) -> None:
-        """Refuse a VJP result that is not a tuple with a gradient (or None) for each of the
-        ``n`` inputs (a short one would leave an input without its gradient, silently). The
-        reverse sweep asks on an op's first backward only."""
-        if type(grads) not in (tuple, list) or len(grads) < n:
+    def check_vjp(self, grads: Any, n: int, g: Any, before: np.ndarray) -> None:
+        """Refuse a VJP that wrote into its upstream gradient ``g`` (shared with other inputs'
+        shares and the caller's seed; it is put back from the copy ``before``) or whose result
+        is not a tuple with a gradient (an array, a Tensor or None) for each of the ``n``
+        inputs. The reverse sweep asks on an op's first backward only (and refuses a wrong
+        count on every one)."""
+        arr = g.data if isinstance(g, Tensor) else g
+        if not np.array_equal(arr, before, equal_nan=True):
+            arr[...] = before
+            raise TypeError(f"backward of {self.name!r}: the VJP wrote into its upstream "
+                            "gradient g; compute a new array (g * 3, not g *= 3)")
+        if type(grads) not in (tuple, list) or len(grads) != n:
             length = f" of length {len(grads)}" if type(grads) in (tuple, list) else ""
             raise TypeError(f"backward of {self.name!r}: the VJP must return a tuple with one "
                             f"gradient (or None) per input ({n}), got "
                             f"{type(grads).__name__}{length}")
+        for i, g in enumerate(grads):
+            if g is not None and not hasattr(g, "shape"):  # (NumPy scalars have one)
+                raise TypeError(f"backward of {self.name!r}: the VJP's gradient {i} must be an "
+                                f"array, a Tensor or None, got {type(g).__name__}")
         self.vjp_checked = True
 
     def __repr__(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, overload
 
 import numpy as np
 
-__all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "current_scope", "detect_anomaly",
+__all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "add_note", "current_scope", "detect_anomaly",
            "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad",
            "set_grad_enabled", "user_site"]
 
@@ -169,9 +169,18 @@ _LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(__file__)), p) + o
                  for p in ("autograd_mini", "nn", "optim"))
 
 
-def user_site() -> str:
-    """The innermost stack frame outside this library, as 'file:line in func: code'."""
-    for fr in reversed(traceback.extract_stack()):
+def user_site(exc: BaseException | None = None) -> str:
+    """The innermost stack frame outside this library, as 'file:line in func: code' (of the
+    traceback of ``exc`` when given: '' if it never left the library)."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc else traceback.extract_stack()
+    for fr in reversed(frames):
         if not fr.filename.startswith(_LIBRARY):
             return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
-    return "<unknown>"
+    return "" if exc else "<unknown>"
+
+
+def add_note(exc: BaseException, text: str) -> None:
+    """``exc.add_note(text)``: shown under the traceback (Python 3.11+; nothing on 3.10)."""
+    note = getattr(exc, "add_note", None)
+    if note is not None:
+        note(text)

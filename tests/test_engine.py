@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import re
+import sys
 import threading
 import warnings
 import weakref
@@ -401,6 +403,123 @@ def test_a_vjp_that_does_not_return_one_gradient_per_input_is_refused() -> None:
         assert a.grad is None and b.grad is None
     finally:
         del am.REGISTRY["bare_vjp"], am.REGISTRY["short_vjp"]
+
+
+def _user_op(name: str, forward: Any, vjp: Any, **options: Any) -> Any:
+    """A primitive registered for one test (removed again by the caller's finally)."""
+    return am.primitive(name, forward, vjp, **options)
+
+
+def test_a_vjp_short_on_a_later_call_is_refused_too() -> None:
+    """The first backward had every input needing a gradient; a later one with partial needs
+    returned one gradient for two inputs, which a plain zip paired with the wrong input."""
+    def vjp(g: Any, s: Any, needs: Any) -> Any:
+        return tuple(g * s[1 - i] for i in range(2) if needs[i])
+
+    op = _user_op("needed_only", lambda a, b: (a * b, (a, b)), vjp, nin=2)
+    try:
+        a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+        op(a, b).sum().backward()
+        b2 = Tensor([3.0, 4.0], requires_grad=True)
+        with pytest.raises(TypeError, match=r"'needed_only'.*per input \(2\), got 1"):
+            op(Tensor([1.0, 2.0]), b2).sum().backward()
+        assert b2.grad is None
+    finally:
+        del am.REGISTRY["needed_only"]
+
+
+def test_a_wrong_gradient_shape_is_never_reshaped_into_place() -> None:
+    """Only broadcast axes are summed: a transposed gradient with a leading axis of 1, or a
+    column for a vector, is refused naming the op (they were reshaped, scrambled, in)."""
+    ops = [_user_op("lead_t", lambda x: (x * 2, None), lambda g, s, n: (2 * g.T[None],)),
+           _user_op("column", lambda x: (x * 2, None), lambda g, s, n: (2 * g[:, None],))]
+    try:
+        for op, x0, given in ((ops[0], np.ones((3, 2)), (1, 2, 3)), (ops[1], np.ones(3), (3, 1))):
+            x = Tensor(x0, requires_grad=True)
+            with pytest.raises(RuntimeError, match=rf"backward of '{op.name}': gradient has shape "
+                                                   rf"{re.escape(str(given))} but the input"):
+                op(x).sum().backward()
+            assert x.grad is None
+    finally:
+        del am.REGISTRY["lead_t"], am.REGISTRY["column"]
+
+
+def test_first_call_checks_of_a_users_op() -> None:
+    """On an op's first call: a forward writing into its input (put back), a complex or string
+    value, residuals in a list, cross=True without (a, b) residuals, a VJP writing into g (put
+    back: it is shared with other shares and the caller's seed) or returning a float."""
+    def inplace_fwd(x: np.ndarray) -> Any:
+        x -= x.max()
+        return np.exp(x), None
+
+    def inplace_vjp(g: np.ndarray, s: Any, n: Any) -> Any:
+        g *= 3.0
+        return (g,)
+
+    ops = {
+        "writes_input": (inplace_fwd, lambda g, s, n: (g,), {}, "wrote into its input 0"),
+        "complex_out": (lambda x: (np.fft.fft(x), None), lambda g, s, n: (g,), {},
+                        "dtype complex128"),
+        "list_saved": (lambda x: (np.tanh(x), [x]), lambda g, s, n: (g,), {},
+                       "residuals as a list"),
+        "cross_none": (lambda a, b: (a * b, None), lambda g, s, n: (g, g), {"nin": 2,
+                                                                            "cross": True},
+                       "cross=True must return residuals"),
+    }
+    try:
+        for name, (fwd, vjp, opts, match) in ops.items():
+            op = _user_op(name, fwd, vjp, **opts)
+            x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+            with pytest.raises(TypeError, match=match):
+                op(*([x] * (opts.get("nin", 1))))
+            np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+        op = _user_op("writes_g", lambda x: (3.0 * x, None), inplace_vjp)
+        seed = np.ones(2)
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(TypeError, match="wrote into its upstream gradient g"):
+            op(x).backward(seed)
+        np.testing.assert_array_equal(seed, [1.0, 1.0])
+        assert x.grad is None
+        op = _user_op("float_grad", lambda x: (x * 2, None), lambda g, s, n: (2.0,))
+        with pytest.raises(TypeError, match="'float_grad': the VJP's gradient 0 must be an array"):
+            op(Tensor(1.0, requires_grad=True)).backward()
+    finally:
+        for name in (*ops, "writes_g", "float_grad"):
+            am.REGISTRY.pop(name, None)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes need Python 3.11")
+def test_errors_inside_a_users_op_name_it_and_where() -> None:
+    def forward(x: np.ndarray) -> Any:
+        return x + "oops", None
+
+    def boom(x: np.ndarray) -> Any:
+        raise KeyError("boom")
+
+    def bad_vjp(g: np.ndarray, s: Any, n: Any) -> Any:
+        return (g @ np.ones((4, 4)),)
+
+    ops = [_user_op("adds_text", forward, lambda g, s, n: (g,)),
+           _user_op("raises_key", boom, lambda g, s, n: (g,)),
+           _user_op("bad_vjp_matmul", lambda x: (x * 1, None), bad_vjp)]
+    try:
+        with pytest.raises(TypeError, match="adds_text") as err:
+            ops[0](np.ones(2))
+        assert any("raised in the forward at" in n and "in forward" in n
+                   for n in err.value.__notes__)
+        with pytest.raises(KeyError) as err2:
+            ops[1](np.ones(2))
+        assert "(in the forward of op 'raises_key')" in err2.value.__notes__
+        x = Tensor(np.ones(3), requires_grad=True)
+        with pytest.raises(ValueError) as err3:
+            ops[2](x).sum().backward()
+        assert "(in the backward of op 'bad_vjp_matmul')" in err3.value.__notes__
+        assert x.grad is None
+        with pytest.raises(TypeError, match="domain must be a tuple"):
+            am.primitive("domain_str", forward, lambda g, s, n: (g,), domain="positive")
+    finally:
+        for name in ("adds_text", "raises_key", "bad_vjp_matmul", "domain_str"):
+            am.REGISTRY.pop(name, None)
 
 
 # ----------------------------------------------------------------------------- create_graph

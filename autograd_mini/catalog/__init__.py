@@ -55,10 +55,18 @@ def get_spec(name: str) -> OpSpec:
 
 def primitive_spec(op: Primitive) -> OpSpec:
     """A spec for a primitive of its own (a user's op), taken as elementwise: inputs of
-    broadcastable shapes, each in the op's declared domain (the last entry covers the rest)."""
+    broadcastable shapes, each in the op's declared domain (the last entry covers the rest).
+    For an op declared ``smooth=False``, "real" is taken as "nonzero": samples stay off 0,
+    where relu-like ops have their kink (a kink elsewhere needs a domain that avoids it)."""
+    unknown = [d for d in op.domain if d not in DOMAINS]
+    if unknown or not op.domain:
+        raise ValueError(f"primitive {op.name!r}: unknown domain {unknown or op.domain!r} "
+                         f"(known: {', '.join(DOMAINS)})")
+    domain = op.domain if op.smooth else tuple("nonzero" if d == "real" else d
+                                               for d in op.domain)
     nin = op.nin if op.nin > 0 else len(op.domain)
     return OpSpec(op.name, op, lambda *a, **k: op.forward(*a, **k)[0], "elementwise", (op.name,),
-                  nin=nin, domain=op.domain, smooth=op.smooth)
+                  nin=nin, domain=domain, smooth=op.smooth)
 
 
 def user_specs() -> list[OpSpec]:

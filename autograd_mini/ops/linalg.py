@@ -77,8 +77,9 @@ def _linear_vjp(g: Any, saved: Any, needs: Any) -> Grads:
             np.matmul(x2.T, g2, out=gw.T)
         else:
             gw = g2.swapaxes(-1, -2) @ x2
-    gb = g2.sum(axis=(0,)) if len(needs) > 2 and needs[2] else None
-    return gx, gw, gb
+    if len(needs) == 2:  # no bias
+        return gx, gw
+    return gx, gw, (g2.sum(axis=(0,)) if needs[2] else None)
 
 
 _LINEAR = primitive("linear", _linear, _linear_vjp, nin=-1, cross=True)

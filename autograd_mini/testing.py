@@ -19,7 +19,7 @@ from . import catalog
 from .catalog import BOUND, OpSpec, Shape
 from .engine import Primitive
 from .grad_mode import enable_grad, no_grad
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, _differentiated, gradcheck, gradgradcheck
 from .tensor import Tensor, wrap
 
 __all__ = [
@@ -209,10 +209,14 @@ def gradient_property(
     """A Hypothesis test checking ``f``'s gradients on arguments drawn from ``arg_strategies``.
 
     Each example runs ``gradcheck`` (and ``gradgradcheck`` if ``second_order``) with a random
-    upstream gradient. Those run in float64 on contiguous copies, so where the drawn arrays
-    are float32 or strided views (``noncontiguous``), ``f``'s gradient on them as drawn must
-    also match its float64 gradient, to the drawn dtype's precision. Assign the result to a
-    ``test_*`` name for pytest to collect it::
+    upstream gradient, on the arguments as drawn, so ``gradcheck``'s rule decides which are
+    differentiated: floating arrays, Python floats and Tensors that require grad; other draws
+    (``st.integers`` for an axis, ``indices``, integer arrays, ``tensors()`` without
+    ``requires_grad`` next to a differentiated argument) are passed to ``f`` as constants.
+    Those checks run in float64 on contiguous copies, so where the drawn floating arrays or
+    Tensors are float32 or strided views (``noncontiguous``), ``f``'s gradient on them as
+    drawn must also match its float64 gradient, to the drawn dtype's precision. Assign the
+    result to a ``test_*`` name for pytest to collect it::
 
         test_my_loss = gradient_property(my_loss, arrays((3,)), arrays((3,), domain="positive"))
     """
@@ -242,42 +246,61 @@ def gradient_property(
     return test
 
 
+def _drawn_data(a: Any) -> np.ndarray:
+    """The array of a floating argument as drawn: a Tensor's data, an array itself."""
+    return a.data if isinstance(a, Tensor) else np.asarray(a)
+
+
 def _as_drawn(f: Callable[..., Tensor], args: list[Any], rng: np.random.Generator) -> None:
-    """Check ``f``'s gradient on the floating arrays of ``args`` as drawn (dtype, layout)
-    against its gradient on float64 contiguous copies, when the two differ at all."""
-    diff = [isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args]
-    if not any(d and (a.dtype != np.float64 or not a.flags.c_contiguous)
-               for a, d in zip(args, diff)):
+    """Check ``f``'s gradient on the arguments gradcheck differentiates, as drawn (arrays or
+    Tensors: their data's dtype and strides), against its gradient on float64 contiguous
+    copies, when the two differ at all. A floating Tensor held constant is kept as drawn, or
+    copied to float64, alongside."""
+    diff = _differentiated(args, "gradient_property")
+    floating = [d or (isinstance(a, Tensor) and a.data.dtype.kind == "f")
+                for a, d in zip(args, diff)]
+    drawn = [_drawn_data(a) if fl else a for a, fl in zip(args, floating)]
+    if not any(fl and (x.dtype != np.float64 or not x.flags.c_contiguous)
+               for x, fl in zip(drawn, floating)):
         return
-    low = min((a.dtype for a, d in zip(args, diff) if d), key=lambda t: np.finfo(t).bits)
+    low = min((x.dtype for x, fl in zip(drawn, floating) if fl),
+              key=lambda t: np.finfo(t).bits)
     tol = max(1e3 * float(np.finfo(low).eps), 1e-7)
 
-    def grads(arrays: list[Any]) -> list[np.ndarray]:
-        """The gradients of ⟨u, f⟩ for ``arrays`` used as they are (views and dtypes kept)."""
-        leaves = [wrap(a) if d else a for a, d in zip(arrays, diff)]
+    def call(data: list[Any]) -> tuple[Any, list[Tensor]]:
+        """``f`` on new leaves around ``data`` (views and dtypes kept), and its leaves."""
+        leaves = [wrap(x) if fl else x for x, fl in zip(data, floating)]
         for t, d in zip(leaves, diff):
             if d:
                 t.requires_grad = True
         with enable_grad():
-            out = f(*leaves)
+            return f(*leaves), [t for t, d in zip(leaves, diff) if d]
+
+    def grads(data: list[Any]) -> list[np.ndarray]:
+        """The gradients of ⟨u, f⟩ for ``data`` used as they are."""
+        out, leaves = call(data)
         if not isinstance(out, Tensor) or not out.requires_grad:
             return []
         out.backward(u.astype(out.dtype))
         return [np.zeros(t.shape) if t.grad is None else t.grad.data.astype(np.float64)
-                for t, d in zip(leaves, diff) if d]
+                for t in leaves]
 
     with no_grad():
-        shape = np.shape(f(*[wrap(a) if d else a for a, d in zip(args, diff)]).data)
+        shape = np.shape(f(*[wrap(x) if fl else x for x, fl in zip(drawn, floating)]).data)
     u = rng.standard_normal(shape)
-    got = grads(list(args))
-    want = grads([np.ascontiguousarray(a, np.float64) if d else a for a, d in zip(args, diff)])
-    for k, (g, w) in enumerate(zip(got, want)):
+    got = grads(drawn)
+    want = grads([np.ascontiguousarray(x, np.float64) if fl else x
+                  for x, fl in zip(drawn, floating)])
+    positions = [i for i, d in enumerate(diff) if d]
+    for k, g, w in zip(positions, got, want):
         scale = max(float(np.max(np.abs(w), initial=0.0)), 1.0)
         if not np.allclose(g, w, rtol=tol, atol=tol * scale):
             worst = np.unravel_index(int(np.argmax(np.abs(g - w))), np.shape(w))
+            x = drawn[k]
+            kind = "Tensor, " if isinstance(args[k], Tensor) else ""
             raise GradcheckError(
                 f"{getattr(f, '__name__', 'f')}: the gradient for argument {k} as drawn "
-                f"({args[k].dtype}, {'contiguous' if args[k].flags.c_contiguous else 'strided'}) "
+                f"({kind}{x.dtype}, {'contiguous' if x.flags.c_contiguous else 'strided'}) "
                 f"differs from the float64 one at element {tuple(int(i) for i in worst)}: "
                 f"{float(g[worst]):.8g} against {float(w[worst]):.8g}")
 

@@ -281,7 +281,7 @@ def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
     unexpected keys instead of failing on them.
     """
     path = _check(module, path, "load")
-    expected = {key: arr.shape for key, arr in module._entries()}
+    expected = {key: np.shape(arr) for key, arr in module._entries()}
     with open(path, "rb") as fh:  # a missing file raises FileNotFoundError as usual
         if os.fstat(fh.fileno()).st_size == 0:
             raise CheckpointError(f"checkpoint {path!r} is empty")

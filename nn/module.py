@@ -6,6 +6,7 @@ import inspect
 import itertools
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
@@ -94,6 +95,20 @@ def _arg_names(module: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
         params = []
     return {id(a): key if isinstance(key, str) else
             (params[key].name if key < len(params) else f"input{key}") for key, a in found}
+
+
+def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+    """``arr`` in ``dtype`` (a new array), or None where a value does not fit: a finite value
+    that overflows a float dtype, or one an integer or bool dtype does not hold exactly."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = np.array(arr, dtype=dtype)
+        if dtype.kind == "f":
+            fits = arr.dtype.kind != "f" or np.array_equal(np.isfinite(out), np.isfinite(arr))
+        else:
+            fits = bool(np.all(out.astype(arr.dtype) == arr)) and not (
+                arr.dtype.kind == "f" and not np.all(np.isfinite(arr)))
+    return out if fits else None
 
 
 def _items(container: Any) -> Iterator[tuple[Any, Any]]:
@@ -386,10 +401,12 @@ class Module:
         if not isinstance(strict, (bool, np.bool_)):
             raise TypeError(f"load_state_dict: strict must be a bool, got {strict!r:.60}")
         targets = dict(self._entries())
+        owners = {f"{path}.{name}" if path else name: (mod, name)  # buffers: where they live
+                  for path, mod, _ in _walk(self, True) for name in mod._buffer_names}
         missing = [k for k in targets if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in targets]
         bad: list[str] = []
-        ready: list[tuple[np.ndarray, np.ndarray]] = []
+        ready: list[tuple[Any, np.ndarray]] = []  # (array to fill, or (module, name) to set)
         for key, dest in targets.items():
             if key not in state_dict:
                 continue
@@ -399,15 +416,18 @@ class Module:
             except (ValueError, TypeError) as exc:
                 bad.append(f"{key!r}: not an array ({exc})")
                 continue
+            kind = np.asarray(dest).dtype
             if arr.dtype.kind not in "biuf":
                 bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
-            elif arr.shape != dest.shape:
-                bad.append(f"{key!r}: expected shape {dest.shape}, got {arr.shape}")
-            elif not dest.flags.writeable:
+            elif arr.shape != np.shape(dest):
+                bad.append(f"{key!r}: expected shape {np.shape(dest)}, got {arr.shape}")
+            elif isinstance(dest, np.ndarray) and not dest.flags.writeable:
                 bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
                            "or drop its outputs first)")
-            else:
-                ready.append((dest, arr))
+            elif (cast := _cast(arr, kind)) is None:
+                bad.append(f"{key!r}: values do not fit its dtype {kind}")
+            else:  # a buffer set to a number (not an array) is set anew
+                ready.append((dest if isinstance(dest, np.ndarray) else owners[key], cast))
         if bad or (strict and (missing or unexpected)):
             parts = []
             if strict and missing:
@@ -421,7 +441,10 @@ class Module:
                 + " (nothing was changed)"
             )
         for dest, arr in ready:
-            dest[...] = arr
+            if isinstance(dest, np.ndarray):
+                dest[...] = arr
+            else:
+                setattr(dest[0], dest[1], arr)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: Path) -> None:

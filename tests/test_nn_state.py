@@ -109,6 +109,44 @@ def test_arrays_are_cast_to_the_parameter_dtype() -> None:
     assert m.bias.data.tolist() == [1.0, 2.0]
 
 
+def test_values_that_do_not_fit_the_dtype_are_refused_before_anything_changes() -> None:
+    """The casts are made while checking: a float64 1e300 for a float32 weight (inf) or 1.5
+    for an integer buffer fails the whole load, with every entry still as it was."""
+    m = nn.Sequential(nn.Linear(2, 2, dtype=np.float32, rng=RNG(0)), nn.BatchNorm1d(2))
+    before = m.state_dict()
+    state = {k: np.array(v, dtype=np.float64) for k, v in before.items()}
+    state["0.weight"] = state["0.weight"] + 1.0
+    for key, value in (("0.bias", np.full(2, 1e300)), ("1.num_batches_tracked", np.array(1.5))):
+        with pytest.raises(nn.StateDictError, match=rf"'{key}': values do not fit its dtype"):
+            m.load_state_dict({**state, key: value})
+        assert all(np.array_equal(v, m.state_dict()[k]) for k, v in before.items())
+    m.load_state_dict({**state, "0.bias": np.array([np.inf, -1.0])})  # inf stays inf
+    assert m.state_dict()["0.bias"].tolist() == [np.inf, -1.0]
+
+
+class _Temperature(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("temperature", np.array(1.0))
+
+    def anneal(self) -> None:
+        self.temperature = self.temperature * 0.5  # a NumPy scalar now, not a 0-d array
+
+
+def test_a_buffer_set_to_a_number_loads(tmp_path: Path) -> None:
+    """A buffer updated out of place (a NumPy scalar) or set to a Python float saves, and a
+    checkpoint loads into it (the error blamed a live graph, or an AttributeError)."""
+    m = _Temperature()
+    m.anneal()
+    nn.save(m, tmp_path / "t.safetensors")
+    scalar, number = _Temperature(), _Temperature()
+    scalar.anneal()
+    number.temperature = 0.25
+    for other in (scalar, number):
+        nn.load(other, tmp_path / "t.safetensors")
+        assert isinstance(other.temperature, np.ndarray) and other.temperature == 0.5
+
+
 # ----------------------------------------------------------------------------- files
 def test_save_and_load_round_trip(tmp_path: Path) -> None:
     a, b = make(0), make(1)

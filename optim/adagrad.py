@@ -28,6 +28,8 @@ class Adagrad(Optimizer):
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
+    array_state: ClassVar[tuple[str, ...]] = ("sum",)
+    required_state: ClassVar[tuple[str, ...]] = ("step", "sum")
 
     def __init__(
         self,

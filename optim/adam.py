@@ -39,6 +39,8 @@ class Adam(Optimizer):
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
+    array_state: ClassVar[tuple[str, ...]] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    required_state: ClassVar[tuple[str, ...]] = ("step", "exp_avg", "exp_avg_sq")
     _decoupled: ClassVar[bool] = False
 
     def __init__(

@@ -90,13 +90,19 @@ class Optimizer:
 
     ``params`` is an iterable of Tensors or of dicts ``{"params": [...], "lr": ...}``; keys a
     group leaves out take the optimiser's defaults. A subclass implements ``_check`` (validate a
-    group's hyper-parameters) and ``_update`` (one in-place step of one parameter). ``step()``
+    group's hyper-parameters) and ``_update`` (one in-place step of one parameter), and names
+    the state it keeps (``scalar_state``, ``array_state``, ``required_state``; a subclass of a
+    library optimiser that keeps more extends them). ``step()``
     runs under ``no_grad``, skips parameters whose ``.grad`` is None and updates ``p.data`` in
     place, computing in the parameter's own dtype.
     """
 
-    #: state entries that are Python numbers rather than arrays shaped like the parameter
+    #: state entries that are Python numbers (counts ≥ 0) rather than arrays shaped like the
+    #: parameter; the arrays a subclass keeps (None: any name); those a parameter's state must
+    #: hold once stepped. ``load_state_dict`` refuses what does not fit them.
     scalar_state: ClassVar[tuple[str, ...]] = ()
+    array_state: ClassVar[tuple[str, ...] | None] = None
+    required_state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
         self.defaults: dict[str, Any] = self._check(dict(defaults))
@@ -324,8 +330,18 @@ class Optimizer:
             p = by_index[key]
             st: dict[str, Any] = {}
             for name, value in dict(entries).items():
+                arrays = self.array_state
+                if arrays is not None and name not in (*self.scalar_state, *arrays):
+                    known = ", ".join((*self.scalar_state, *arrays)) or "none"
+                    problems.append(f"unknown state {name!r:.40} of parameter {key} for "
+                                    f"{type(self).__name__} (known: {known})")
+                    continue
                 if name in self.scalar_state:
-                    st[name] = to_python(value)
+                    number = to_python(value)
+                    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+                        problems.append(f"state {name!r} of parameter {key} must be a count "
+                                        f"(an int >= 0), got {number!r:.40}")
+                    st[name] = number
                     continue
                 try:
                     arr = np.asarray(value)
@@ -344,6 +360,10 @@ class Optimizer:
                     continue
                 buf = st[name] = np.empty_like(p.data)  # the parameter's dtype and memory layout
                 buf[...] = arr
+            lacking = [n for n in self.required_state if n not in entries]
+            if lacking:
+                problems.append(f"state of parameter {key} lacks {lacking} (a stepped "
+                                f"{type(self).__name__} keeps {list(self.required_state)})")
             new_state[id(p)] = st
         if problems:
             raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class RMSProp(Optimizer):
     cannot make it negative. ``beta`` and ``momentum`` lie in [0, 1). ``beta`` is PyTorch's
     ``alpha``, and its default is the notes' 0.9 where PyTorch's is 0.99.
     """
+
+    array_state: ClassVar[tuple[str, ...]] = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class SGD(Optimizer):
 
     Momentum must lie in [0, 1) and dampening in [0, 1]; Nesterov needs μ > 0 and τ = 0.
     """
+
+    array_state: ClassVar[tuple[str, ...]] = ("momentum_buffer",)
 
     def __init__(
         self,

@@ -308,3 +308,48 @@ def test_a_subclass_update_may_use_library_ops() -> None:
     backward_square(p)
     opt.step()
     np.testing.assert_allclose(p.data, [1.0 - 0.1 * 2 * 2.0, -2.0 + 0.1 * 2 * 4.0])
+
+
+def _stepped(cls: Any, **kw: Any) -> tuple[optim.Optimizer, Tensor]:
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = cls([p], lr=0.1, **kw)
+    p.grad = np.full(3, 0.5)
+    opt.step()
+    return opt, p
+
+
+@pytest.mark.parametrize(("cls", "kw", "edit", "match"), [
+    (optim.Adam, {}, lambda s: {"step": 3}, r"lacks \['exp_avg', 'exp_avg_sq'\]"),
+    (optim.Adam, {}, lambda s: {**s, "step": -5}, r"'step' .* must be a count"),
+    (optim.Adagrad, {}, lambda s: {**s, "step": 1.5}, r"'step' .* must be a count"),
+    (optim.SGD, {"momentum": 0.9}, lambda s: {"momentum_bufer": s["momentum_buffer"]},
+     r"unknown state 'momentum_bufer' of parameter 0 for SGD \(known: momentum_buffer\)"),
+    (optim.RMSProp, {}, lambda s: {**s, "exp_avg": s["square_avg"]}, "unknown state 'exp_avg'"),
+])
+def test_per_parameter_state_is_checked_before_anything_changes(
+        cls: Any, kw: dict[str, Any], edit: Any, match: str) -> None:
+    """A state that cannot work (an Adam step without its averages: KeyError at the next
+    step; a negative step count: NaN parameters; a misspelt name: kept silently) is refused."""
+    opt, _ = _stepped(cls, **kw)
+    sd = opt.state_dict()
+    before = opt.state_dict()
+    sd["state"] = {0: edit(dict(sd["state"][0]))}
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(sd)
+    after = opt.state_dict()
+    assert after["state"].keys() == before["state"].keys()
+    for k, v in before["state"][0].items():
+        np.testing.assert_array_equal(after["state"][0][k], v)
+
+
+def test_a_subclass_declares_the_state_it_keeps() -> None:
+    class Counting(optim.SGD):
+        array_state = ("momentum_buffer", "seen")  # (None would allow any name)
+
+        def _update(self, param: Any, grad: Any, state: dict[str, Any], group: Any) -> None:
+            state["seen"] = state.get("seen", np.zeros_like(param)) + 1
+            super()._update(param, grad, state, group)
+
+    opt, _ = _stepped(Counting)
+    opt.load_state_dict(opt.state_dict())
+    assert opt.state_dict()["state"][0]["seen"].tolist() == [1.0, 1.0, 1.0]

@@ -185,21 +185,24 @@ def vjp_positions(order: list[Tensor], forward: Tensor | None) -> set[int]:
     return out
 
 
-def per_call(path: tuple[str, ...], calls: dict[tuple[str, ...], list[int]]) -> tuple[str, ...]:
-    """``path`` with each module call told apart: a scope name that numbers its calls (``nn``'s
-    ``ScopeName.call``) is renamed ``name (call k)`` for the k-th call (k ≥ 2) met under the
-    same parent in ``calls`` (shared over one drawing, filled in the order paths are given),
-    so a module called twice is drawn as two boxes, not one box feeding itself."""
+def per_call(path: tuple[str, ...], calls: dict[tuple[str, ...], Any]) -> tuple[str, ...]:
+    """``path`` with module calls told apart (``nn``'s ``ScopeName`` carries the call's serial
+    ``call`` and its module's ``owner``), counted per parent in ``calls`` (shared over one
+    drawing, filled in the order paths are given): the k-th call of a module is renamed
+    ``name (call k)``, and the k-th module of one name under one parent (two free-standing
+    ``Linear`` layers) ``name #k``, so no two boxes merge into one that feeds itself."""
     out: list[str] = []
     for s in path:
-        serial = getattr(s, "call", None)
+        serial, owner = getattr(s, "call", None), getattr(s, "owner", None)
         if serial is not None:
-            seen = calls.setdefault((*out, str(s)), [])
-            if serial not in seen:
-                seen.append(serial)
-            k = seen.index(serial) + 1
-            if k > 1:
-                renamed = type(s)(f"{s} (call {k})")
+            owners: dict[Any, list[int]] = calls.setdefault((*out, str(s)), {})
+            serials = owners.setdefault(owner, [])
+            if serial not in serials:
+                serials.append(serial)
+            k, j = list(owners).index(owner) + 1, serials.index(serial) + 1
+            if k > 1 or j > 1:
+                renamed = type(s)(str(s) + (f" #{k}" if k > 1 else "")
+                                  + (f" (call {j})" if j > 1 else ""))
                 vars(renamed).update(vars(s))
                 s = renamed
         out.append(s)

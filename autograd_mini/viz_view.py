@@ -224,7 +224,7 @@ class View:
         """Each drawn tensor's name-scope path; parameters and constants join their consumers'."""
         scope: dict[int, tuple[str, ...]] = {}
         shared: dict[int, tuple[str, ...]] = {}
-        calls: dict[tuple[str, ...], list[int]] = {}
+        calls: dict[tuple[str, ...], Any] = {}
         for i in sorted(self.shown):
             node = self.order[i]._node
             if node is None:

@@ -51,12 +51,14 @@ class ScopeName(str):
     """A module call's name scope: the scope name (a ``str``, as ``name_scope`` records it on
     every node) that also tells a drawing which module made it: ``module`` is a short
     description (``Linear(16→16)``, ``ReLU``), ``inputs`` maps ``id`` of each unnamed leaf
-    tensor the call received to its argument's name (``input`` when it is the only one), and
-    ``call`` numbers the calls, so a module called twice in one graph is drawn twice."""
+    tensor the call received to its argument's name (``input`` when it is the only one),
+    ``call`` numbers the calls, so a module called twice in one graph is drawn twice, and
+    ``owner`` tells modules apart that share a name (two free-standing ``Linear`` layers)."""
 
     module: str
     inputs: dict[int, str]
     call: int
+    owner: int  # id of the module called
 
 
 _CALL_SERIAL = itertools.count(1)
@@ -73,6 +75,7 @@ def _scope_name(module: Module, name: str, inputs: dict[int, str] | None) -> Sco
         what = vars(module)["_scope_name"] = f"{cls}({n_in}→{n_out})" if ok else cls
     tag = ScopeName(name)
     tag.module, tag.inputs, tag.call = what, inputs or _NO_NAMES, next(_CALL_SERIAL)
+    tag.owner = id(module)
     return tag
 
 
@@ -189,6 +192,32 @@ def _resolve(module: Module, keys: tuple[Any, ...]) -> Any:
     return obj
 
 
+def _descendant(root: Module, child: Module) -> tuple[str, tuple[Any, ...]] | None:
+    """(dotted path, key paths level by level) of ``child`` among ``root``'s descendants."""
+    seen = {id(root)}
+    stack: list[tuple[Module, str, tuple[Any, ...]]] = [(root, "", ())]
+    while stack:
+        mod, path, levels = stack.pop()
+        for name, keys, obj in _members(mod):
+            if isinstance(obj, Module) and id(obj) not in seen:
+                seen.add(id(obj))
+                at = (f"{path}.{name}" if path else name, (*levels, keys))
+                if obj is child:
+                    return at
+                stack.append((obj, *at))
+    return None
+
+
+def _resolve_levels(module: Module, levels: tuple[Any, ...]) -> Any:
+    """What the key paths ``levels`` lead to from ``module``, one module level at a time."""
+    obj: Any = module
+    for keys in levels:
+        if not isinstance(obj, Module):
+            return None
+        obj = _resolve(obj, keys)
+    return obj
+
+
 class Module:
     """Base class of layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
@@ -240,16 +269,22 @@ class Module:
             stack.pop()
 
     def _child_name(self, child: Module) -> str | None:
-        """``child``'s local name among this module's members (cached, checked on every hit)."""
+        """``child``'s name relative to this module (cached, checked on every hit): a member's
+        local name, or the dotted path through modules that are not called themselves
+        (``layers.0`` of an ``nn.ModuleList``)."""
         cache: dict[int, tuple[str, tuple[Any, ...]]] | None = vars(self).get("_child_names")
         if cache is not None:
             hit = cache.get(id(child))
-            if hit is not None and _resolve(self, hit[1]) is child:
+            if hit is not None and _resolve_levels(self, hit[1]) is child:
                 return hit[0]
         cache = {}
         for name, keys, obj in _members(self):
             if isinstance(obj, Module):
-                cache.setdefault(id(obj), (name, keys))
+                cache.setdefault(id(obj), (name, (keys,)))
+        if id(child) not in cache:
+            found = _descendant(self, child)
+            if found is not None:
+                cache[id(child)] = found
         self._child_names = cache
         hit = cache.get(id(child))
         return None if hit is None else hit[0]

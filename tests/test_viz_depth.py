@@ -187,3 +187,32 @@ def test_a_model_called_twice_and_a_loop_over_one_block() -> None:
     a, b = net(x), net(am.Tensor(np.zeros((1, 4))))
     src = draw_graph(am.sum((a - b) ** 2), depth=0).source
     assert sorted(modules(src)) == ["Twice", "Twice (call 2)"] and acyclic(edges(src))
+
+
+def test_layers_in_a_module_list_and_free_standing_layers_keep_their_names() -> None:
+    """A ModuleList is not called itself: its layers are named by their path (layers.0, as
+    named_parameters says), not drawn as repeated calls of one 'Linear'; two free-standing
+    layers of one class are 'Linear' and 'Linear #2', and only a module called again gets
+    '(call k)'."""
+    class Stack(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(2, 8, rng=np.random.default_rng(i))
+                                         for i in range(3)])
+
+        def forward(self, x: Any) -> Any:
+            for layer in self.layers:
+                x = am.tanh(layer(x))
+            return x
+
+    x = am.Tensor(np.ones((4, 2)))
+    net = Stack()
+    net.layers[1] = nn.Linear(8, 8, rng=np.random.default_rng(5))
+    net.layers[2] = nn.Linear(8, 8, rng=np.random.default_rng(6))
+    src = draw_graph(am.sum(net(x)), depth=1).source
+    assert sorted(modules(src)) == ["layers.0", "layers.1", "layers.2"] and acyclic(edges(src))
+    l1, l2 = nn.Linear(2, 3), nn.Linear(3, 1)
+    assert sorted(modules(draw_graph(am.sum(l2(am.tanh(l1(x)))), depth=0).source)) == [
+        "Linear", "Linear #2"]
+    assert sorted(modules(draw_graph(am.sum(l1(x) + l1(2 * x)), depth=0).source)) == [
+        "Linear", "Linear (call 2)"]

@@ -100,31 +100,28 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
             raise
         if g_copy is not None:  # the op's first backward: does it keep its promise?
             node.op.check_vjp(grads, len(node), g, g_copy)
+        if len(grads) != len(node):  # a VJP with a gradient too many or too few
+            node.op.check_result(grads, len(node))
         nxt, nxt_g = None, None
-        try:  # (a strict zip: a VJP with a gradient too many or too few is refused)
-            for p, pg, need in zip(node, grads, node.needs, strict=True):
-                if pg is None or not need:
-                    continue
-                leaf = isinstance(p, Tensor)
-                shape = p.data.shape if leaf else p.shape
-                if pg.shape != shape or anomaly:
-                    pg = _fit(pg, shape, node)
-                if leaf:
-                    acc = leaves.get(id(p))
-                    leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
-                elif p is nxt:
-                    nxt_g = nxt_g + pg
-                elif nxt is None and not heap:
-                    nxt, nxt_g = p, pg
-                else:
-                    if nxt is not None:
-                        _push(heap, pending, nxt, nxt_g)
-                        nxt = None
-                    _push(heap, pending, p, pg)
-        except ValueError:
-            if len(grads) == len(node):
-                raise
-            raise _count_error(node, grads) from None
+        for p, pg, need in zip(node, grads, node.needs):  # each input's origin
+            if pg is None or not need:
+                continue
+            leaf = isinstance(p, Tensor)
+            shape = p.data.shape if leaf else p.shape
+            if pg.shape != shape or anomaly:
+                pg = _fit(pg, shape, node)
+            if leaf:
+                acc = leaves.get(id(p))
+                leaves[id(p)] = [p, pg] if acc is None else [p, acc[1] + pg]
+            elif p is nxt:
+                nxt_g = nxt_g + pg
+            elif nxt is None and not heap:
+                nxt, nxt_g = p, pg
+            else:
+                if nxt is not None:
+                    _push(heap, pending, nxt, nxt_g)
+                    nxt = None
+                _push(heap, pending, p, pg)
         if not retain_graph:  # free what the node saved, and give back its locks
             node.saved, node.seq = None, -1
             if node.held is not None:
@@ -143,12 +140,6 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
 def _copy(g: Any) -> np.ndarray:
     """A copy of an adjoint's values (for an op's first-backward check)."""
     return np.array(g.data if isinstance(g, Tensor) else g)
-
-
-def _count_error(node: Node, grads: Any) -> TypeError:
-    """A VJP returned a gradient too many or too few."""
-    return TypeError(f"backward of {node.op.name!r}: the VJP must return one gradient (or "
-                     f"None) per input ({len(node)}), got {len(grads)}")
 
 
 def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:

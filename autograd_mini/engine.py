@@ -180,6 +180,12 @@ class Primitive:
             arr[...] = before
             raise TypeError(f"backward of {self.name!r}: the VJP wrote into its upstream "
                             "gradient g; compute a new array (g * 3, not g *= 3)")
+        self.check_result(grads, n)
+        self.vjp_checked = True
+
+    def check_result(self, grads: Any, n: int) -> None:
+        """Refuse a VJP result that is not a tuple with a gradient (an array, a Tensor or None)
+        for each of the ``n`` inputs."""
         if type(grads) not in (tuple, list) or len(grads) != n:
             length = f" of length {len(grads)}" if type(grads) in (tuple, list) else ""
             raise TypeError(f"backward of {self.name!r}: the VJP must return a tuple with one "
@@ -189,7 +195,6 @@ class Primitive:
             if g is not None and not hasattr(g, "shape"):  # (NumPy scalars have one)
                 raise TypeError(f"backward of {self.name!r}: the VJP's gradient {i} must be an "
                                 f"array, a Tensor or None, got {type(g).__name__}")
-        self.vjp_checked = True
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"

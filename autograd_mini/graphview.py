@@ -96,7 +96,9 @@ class GraphView:
         t = self.order[i]
         node = t._node
         assert isinstance(t, GraphValue) and node is not None
-        return node.op.vjp(g, t.saved, needs, **node.attrs)
+        grads = node.op.vjp(g, t.saved, needs, **node.attrs)
+        node.op.check_result(grads, len(node))  # (as backward() would refuse it)
+        return grads
 
 
 def graph_view(root: Tensor) -> GraphView:

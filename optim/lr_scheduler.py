@@ -84,6 +84,7 @@ def _restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) 
 class _Schedule:
     """What every schedule shares: the last learning rates and a plain-data snapshot."""
 
+    optimizer: Optimizer
     _last_lr: list[float]
 
     def get_last_lr(self) -> list[float]:
@@ -97,6 +98,19 @@ class _Schedule:
             for k, v in vars(self).items()
             if k != "optimizer"
         }
+
+    def _restore_lrs(self, mine: list[float]) -> list[float]:
+        """After a load: each group's lr becomes the restored last lr where it is still what
+        this schedule set before (``mine``); where something else set it since (the
+        optimizer's own checkpoint, another schedule) it stays, so checkpoints of an
+        optimizer and its chained schedules load in any order."""
+        lrs = []
+        for group, before, restored in zip(self.optimizer.param_groups, mine, self._last_lr,
+                                           strict=True):
+            if group["lr"] == before:
+                group["lr"] = restored
+            lrs.append(float(group["lr"]))
+        return lrs
 
 
 class LRScheduler(_Schedule):
@@ -130,9 +144,14 @@ class LRScheduler(_Schedule):
         self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
         self.last_epoch += 1  # the schedule's own value at its start, or at the step resumed
         lrs = self.get_lr()
-        if self.last_epoch == 0 and self.chains_at_start:
-            lrs = [self._chained(lr, g["lr"], base) for lr, g, base
-                   in zip(lrs, optimizer.param_groups, self.base_lrs)]
+        if self.chains_at_start:
+            groups = optimizer.param_groups
+            if self.last_epoch == 0:
+                lrs = [self._chained(lr, g["lr"], base) for lr, g, base
+                       in zip(lrs, groups, self.base_lrs)]
+            else:  # resuming: an lr moved from the initial one (a loaded optimizer) stays
+                lrs = [lr if g["lr"] == base else float(g["lr"]) for lr, g, base
+                       in zip(lrs, groups, self.base_lrs)]
         self._apply(lrs)
 
     #: whether construction scales the lr in force (another schedule's, a manual change) by
@@ -185,12 +204,12 @@ class LRScheduler(_Schedule):
         self._apply(lrs)
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs.
-
-        So the optimizer's and the scheduler's checkpoints may be loaded in either order.
-        """
+        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs where nothing
+        else set them since this schedule did (see ``_restore_lrs``): the optimizer's and the
+        schedules' checkpoints load in any order."""
+        mine = list(self._last_lr)
         _restore(self, state_dict, ("base_lrs", "_last_lr"))
-        self._apply(self._last_lr)
+        self._restore_lrs(mine)
 
 
 class StepLR(LRScheduler):
@@ -361,11 +380,28 @@ class SequentialLR(LRScheduler):
             raise ValueError(f"milestones must increase strictly, got {self.milestones}")
         super().__init__(optimizer, last_epoch)
 
-    def values(self, t: int) -> list[float]:
+    def _active(self, t: int) -> tuple[LRScheduler, int]:
+        """The sub-schedule running at step ``t`` and its own step count."""
         i = bisect.bisect_right(self.milestones, t)
-        sched = self._schedulers[i]
-        return [sched.lr_at(base, t - (self.milestones[i - 1] if i else 0))
-                for base in self.base_lrs]
+        return self._schedulers[i], t - (self.milestones[i - 1] if i else 0)
+
+    def values(self, t: int) -> list[float]:
+        sched, local = self._active(t)
+        return sched.values(local)
+
+    @property
+    def floor(self) -> float:  # type: ignore[override]
+        """The running sub-schedule's (chained changes scale about its eta_min)."""
+        return self._active(self.last_epoch)[0].floor
+
+    def step(self) -> None:
+        """Advance one step; at a milestone the next schedule starts from its own η₀ (as
+        PyTorch's), in between changes chain as in ``LRScheduler.step``."""
+        if self.last_epoch + 1 in self.milestones:
+            self.last_epoch += 1
+            self._apply(self.values(self.last_epoch))
+        else:
+            super().step()
 
     def state_dict(self) -> dict[str, Any]:
         out = super().state_dict()
@@ -581,11 +617,20 @@ class OneCycleLR(LRScheduler):
         super().step()
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict`; set the groups' lrs to its last lrs and the momentum
-        to its value at the restored step."""
+        """Restore a :meth:`state_dict` of a OneCycleLR on the same kind of optimizer; set the
+        groups' lrs as ``LRScheduler.load_state_dict`` does, and the momentum to its value at
+        the restored step."""
+        for key in ("use_beta1", "cycle_momentum"):
+            if key in state_dict and bool(to_python(state_dict[key])) != getattr(self, key):
+                raise ValueError(f"cannot load OneCycleLR state dict: it cycles "
+                                 f"{'betas' if to_python(state_dict['use_beta1']) else 'momentum'}"
+                                 f" (cycle_momentum={to_python(state_dict.get('cycle_momentum'))})"
+                                 f", this one {'betas' if self.use_beta1 else 'momentum'} "
+                                 f"(cycle_momentum={self.cycle_momentum})")
+        mine = list(self._last_lr)
         _restore(self, state_dict, ("base_lrs", "_last_lr", "max_lrs", "min_lrs",
                                     "max_momentums", "base_momentums"))
-        self._apply(self._last_lr)
+        self._apply(self._restore_lrs(mine))
 
 
 class ReduceLROnPlateau(_Schedule):
@@ -673,7 +718,8 @@ class ReduceLROnPlateau(_Schedule):
         self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs."""
+        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs where nothing
+        else set them since this schedule did (as ``LRScheduler.load_state_dict``)."""
+        mine = list(self._last_lr)
         _restore(self, state_dict, ("min_lrs", "_last_lr"))
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr, strict=True):
-            group["lr"] = lr
+        self._restore_lrs(mine)

@@ -386,6 +386,14 @@ def test_schedulers_chain_as_in_pytorch() -> None:
 
 
 CHAINS: list[tuple[str, Callable[[Any, Any], list[Any]], dict[int, float]]] = [
+    ("sequential: a lambda warm-up, then cosine", lambda L, o: [L.SequentialLR(
+        o, [L.LambdaLR(o, lambda t: (t + 1) / 3), L.CosineAnnealingLR(o, 5)], [3])], {}),
+    ("sequential with a floor, a manual halving", lambda L, o: [L.SequentialLR(
+        o, [L.LinearLR(o, 1.0, 1.0, 1), L.CosineAnnealingLR(o, 4, eta_min=0.05)], [1])],
+     {3: 0.5}),
+    ("sequential, then an exponential on top", lambda L, o: [L.SequentialLR(
+        o, [L.LinearLR(o, 0.5, 1.0, 2), L.ExponentialLR(o, 0.8)], [3]), L.ExponentialLR(o, 0.9)],
+     {}),
     ("warm-up, then a decay built after it", lambda L, o: [
         L.LinearLR(o, 0.1, 1.0, 5), L.MultiStepLR(o, [3, 7], 0.5)], {}),
     ("warm-up, then exponential", lambda L, o: [
@@ -450,3 +458,45 @@ def test_lambda_lr_scales_each_groups_initial_lr_and_checkpoints_without_its_fun
         S.LambdaLR(two_groups(), [lambda t: 1.0])
     with pytest.raises(TypeError, match="lr_lambda must be a function"):
         S.LambdaLR(two_groups(), 0.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("order", ["optimizer first", "schedules first", "optimizer between"])
+def test_chained_checkpoints_load_in_any_order_and_resume_by_last_epoch(order: str) -> None:
+    """Two schedules and their optimizer restored in any order give the live lr (a schedule
+    wrote its own last lr over the optimizer's, 10× off); rebuilding both with last_epoch
+    keeps the loaded lr (the last one built wrote its own closed form)."""
+    def build(opt: optim.Optimizer) -> list[Any]:
+        return [S.ExponentialLR(opt, 0.5), S.StepLR(opt, 1, 0.1)]
+
+    opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
+    scheds = build(opt)
+    for _ in range(3):
+        for sc in scheds:
+            sc.step()
+    live = opt.param_groups[0]["lr"]
+    saved = [opt.state_dict(), *(sc.state_dict() for sc in scheds)]
+    opt2 = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
+    scheds2 = build(opt2)
+    loads = [lambda: opt2.load_state_dict(saved[0]), lambda: scheds2[0].load_state_dict(saved[1]),
+             lambda: scheds2[1].load_state_dict(saved[2])]
+    steps = {"optimizer first": [0, 2, 1], "schedules first": [2, 1, 0],
+             "optimizer between": [2, 0, 1]}[order]
+    for i in steps:
+        loads[i]()
+    assert opt2.param_groups[0]["lr"] == pytest.approx(live, rel=1e-12)
+    opt3 = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
+    opt3.load_state_dict(saved[0])
+    S.ExponentialLR(opt3, 0.5, last_epoch=2), S.StepLR(opt3, 1, 0.1, last_epoch=2)
+    assert opt3.param_groups[0]["lr"] == pytest.approx(live, rel=1e-12)
+
+
+def test_one_cycle_state_of_another_optimizer_kind_is_refused_unchanged() -> None:
+    adam = optim.Adam([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
+    saved = S.OneCycleLR(adam, max_lr=0.1, total_steps=10).state_dict()
+    sgd = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1, momentum=0.9)
+    cycle = S.OneCycleLR(sgd, max_lr=0.1, total_steps=10)
+    with pytest.raises(ValueError, match="cycles betas"):
+        cycle.load_state_dict(saved)
+    cycle.step()  # (it raised KeyError 'betas' here, half loaded)
+    assert not cycle.use_beta1
+

@@ -129,14 +129,19 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
     top, left = np.arange(oh).reshape(oh, 1) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
     row, col = top + arg // k[1] * d[0], left + arg % k[1] * d[1]
     outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)
+    empty = None
     if outside.any():  # a padding cell wins only where all the window's values are −∞:
         # then, as in PyTorch, the window's first real cell
         first_row = top + -(np.minimum(top, 0) // d[0]) * d[0]
         first_col = left + -(np.minimum(left, 0) // d[1]) * d[1]
+        # a dilated window may hold no real cell at all: −∞ there, and no gradient
+        empty = np.broadcast_to((first_row >= h) | (first_col >= w), outside.shape) & outside
         row = np.where(outside, np.minimum(first_row, h - 1), row)
         col = np.where(outside, np.minimum(first_col, w - 1), col)
     unique = s[0] >= ext[0] and s[1] >= ext[1]
-    y = GATHER(x, index=row * w + col, unique=unique)
+    y = GATHER(x, index=row * w + col, unique=unique and empty is None)
+    if empty is not None and empty.any():
+        y = am.where(empty, np.array(-np.inf, dtype=y.dtype), y)
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
@@ -152,7 +157,7 @@ def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
                                                    ceil_mode, where)
     count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
     if divisor_override is not None:
-        divisor_override = _pair(divisor_override, "divisor_override", where)[0]
+        divisor_override = _divisor(divisor_override, where)
     n, c, h, w = x.shape
     after = (max((oh - 1) * s[0] + k[0] - h - p[0], 0), max((ow - 1) * s[1] + k[1] - w - p[1], 0))
     div_h = _divisors(h, oh, k[0], s[0], p[0], count_include_pad)
@@ -168,6 +173,13 @@ def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
                else np.multiply.outer(div_h, div_w))
         y = y * (1.0 / div).astype(x.dtype)
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _divisor(value: Any, where: str) -> int:
+    """``divisor_override``: one int >= 1 (PyTorch's; not a pair)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}: divisor_override must be an int >= 1, got {value!r:.60}")
+    return int(value)
 
 
 def _divisors(n: int, out: int, k: int, s: int, p: int, count_pad: bool) -> np.ndarray:
@@ -258,7 +270,7 @@ class AvgPool2d(Module):
         self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
         self.count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
         self.divisor_override = (None if divisor_override is None else
-                                 _pair(divisor_override, "divisor_override", where)[0])
+                                 _divisor(divisor_override, where))
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
                              f"size {self.kernel_size}")

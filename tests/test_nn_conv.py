@@ -316,6 +316,24 @@ def test_avg_pool_options_match_torch() -> None:
     assert max_pool2d(x32, 2, dilation=2, ceil_mode=True).dtype == np.float32
 
 
+def test_a_dilated_window_of_padding_alone_is_minus_infinity() -> None:
+    """A window whose dilated cells all fall in the padding (rows −1 and 2 of 2, or −1 and 1
+    of 1) holds no real cell: −∞ and no gradient, as PyTorch gives for the first case (it took
+    x[1, 1], outside the window; PyTorch's own kernel reads out of bounds in the second)."""
+    for shape, k, p, d in (((1, 1, 2, 2), 2, 1, 3), ((1, 2, 1, 5), (2, 1), (1, 0), (2, 1))):
+        xa = Tensor(RNG(13).normal(size=shape), requires_grad=True)
+        y = max_pool2d(xa, k, 1, p, d)
+        assert np.all(y.data == -np.inf)
+        y.backward(RNG(14).normal(size=y.shape))
+        np.testing.assert_array_equal(xa.grad.data, 0.0)  # type: ignore[union-attr]
+    mixed = max_pool2d(np.arange(6.0).reshape(1, 1, 2, 3), 2, 1, 1, (3, 1))  # empty rows only
+    x = np.arange(6.0).reshape(1, 1, 2, 3)
+    want = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 1, 1, (3, 1)).numpy()
+    np.testing.assert_array_equal(mixed.data, want)
+    with pytest.raises(ValueError, match="divisor_override must be an int >= 1, got \\(3, 5\\)"):
+        avg_pool2d(np.ones((1, 1, 2, 2)), 2, divisor_override=(3, 5))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("options", [dict(dilation=2), dict(ceil_mode=True, stride=2),
                                      dict(dilation=(1, 2), ceil_mode=True, padding=1)])
 def test_pool_options_gradcheck(options: dict[str, Any]) -> None:

@@ -125,7 +125,8 @@ def _rng(rng: Any, seed: int, name: str) -> np.random.Generator:
 
 
 # How an input of gradcheck is treated: differentiated, a constant, or a floating Tensor that
-# does not require grad (a constant, unless no input is differentiated otherwise).
+# does not require grad or a Python float (a constant, unless no input is differentiated
+# otherwise).
 _CHECK, _CONST, _UNMARKED = "check", "const", "unmarked"
 
 
@@ -135,7 +136,7 @@ def _kind(x: Any, i: int, name: str) -> str:
             return _CONST
         return _CHECK if x.requires_grad else _UNMARKED
     if isinstance(x, (float, np.floating)):
-        return _CHECK
+        return _UNMARKED  # (a hyper-parameter beside an array is a constant)
     if isinstance(x, (np.ndarray, list, complex, np.complexfloating)):
         try:
             kind = np.asarray(x).dtype.kind
@@ -317,13 +318,14 @@ def gradcheck(
 
     ``f`` is called as ``f(*inputs)``. Which inputs are differentiated:
 
-    - floating arrays, Python floats and Tensors with ``requires_grad=True`` are checked;
+    - floating arrays and Tensors with ``requires_grad=True`` are checked;
     - integer and bool data (index arrays, masks), Python ints and bools, None, strings, tuples
       and other objects are passed to ``f`` unchanged, as constants;
-    - a floating Tensor with ``requires_grad=False`` is a constant too (so an op's VJP is run
-      with a partial ``needs``), as in ``torch.autograd.gradcheck``, which checks only the
-      tensors that require grad. Unlike torch, if no input is checked by the rules above, every
-      floating Tensor is: ``gradcheck(f, [Tensor(x)])`` checks ``x``.
+    - a floating Tensor with ``requires_grad=False`` and a Python float are constants too (so
+      an op's VJP is run with a partial ``needs``, and a hyper-parameter stays one), as in
+      ``torch.autograd.gradcheck``, which checks only the tensors that require grad. Unlike
+      torch, if no input is checked by the rules above, every floating Tensor and Python float
+      is: ``gradcheck(f, [Tensor(x), 0.1])`` checks both.
 
     If no input is left to differentiate, ``ValueError`` is raised.
 

@@ -126,7 +126,7 @@ def test_index_arrays_and_masks_are_passed_through_as_constants() -> None:
         am.gradcheck(lambda i, t: bad(t[i]), [idx, X])
 
 
-def test_python_ints_none_strings_and_tuples_are_constants_floats_are_checked() -> None:
+def test_python_ints_none_strings_tuples_and_floats_beside_an_array_are_constants() -> None:
     x = np.arange(6.0).reshape(2, 3) / 7
     seen: list[tuple[Any, ...]] = []
 
@@ -138,7 +138,10 @@ def test_python_ints_none_strings_and_tuples_are_constants_floats_are_checked() 
         seen.clear()
         assert am.gradcheck(f, [x, axis, True, "label", 0.5])
         assert all(s[:3] == (axis, True, "label") for s in seen)
-        assert any(s[3] for s in seen)  # the Python float is differentiated
+        assert not any(s[3] for s in seen)  # the Python float is a hyper-parameter here
+    seen.clear()  # with nothing else marked, a float is checked
+    assert am.gradcheck(lambda scale: f(am.Tensor(x), None, False, "", scale), [0.5])
+    assert any(s[3] for s in seen)
     bad = _square("square_bad_for_axis", lambda x: 3.0)
     with pytest.raises(am.GradcheckError, match="input 0"):
         am.gradcheck(lambda t, axis: am.sum(bad(t), axis=axis), [x, 0])
@@ -274,3 +277,23 @@ def test_first_order_messages_do_not_say_second_order() -> None:
         with pytest.raises(am.GradcheckError) as info:
             am.gradcheck(wrong, [X], fast=fast)
         assert "second-order" not in str(info.value)
+
+
+def test_a_python_float_beside_an_unmarked_tensor_does_not_switch_its_check_off() -> None:
+    """gradcheck(f, [Tensor(x), 0.1]): the float is a hyper-parameter; the Tensor is still
+    checked (a wrong VJP for x passed when the float alone was differentiated)."""
+    def leaky_fwd(x: Any, a: Any) -> Any:
+        return np.where(x > 0, x, a * x), (x, a)
+
+    def leaky_vjp(g: Any, s: Any, needs: Any) -> Any:
+        x, a = s
+        return g * 7.0, (g * np.where(x > 0, 0.0, x)).sum() * np.ones_like(a)
+
+    op = am.primitive("leaky_planted", leaky_fwd, leaky_vjp, nin=2)
+    try:
+        x = np.array([0.5, -1.0, 2.0])
+        for inputs in ([am.Tensor(x)], [am.Tensor(x), 0.1], [x, 0.1]):
+            assert not am.gradcheck(lambda t, a=0.1: am.sum(op(t, a)), inputs,
+                                    raise_exception=False)
+    finally:
+        del am.REGISTRY["leaky_planted"]

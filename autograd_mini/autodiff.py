@@ -136,8 +136,8 @@ def _grads_of(out: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor
     for w, g in zip(wrt, gs):
         if g is None:
             res.append(Tensor(np.zeros_like(w.data)))
-        elif isinstance(g, Tensor):
-            res.append(g)
+        elif isinstance(g, Tensor):  # (a recorded pass: in the argument's dtype too)
+            res.append(g if g.dtype == w.dtype else g.astype(w.dtype))
         else:
             res.append(Tensor(np.array(g, dtype=w.dtype)))
     return res
@@ -145,18 +145,24 @@ def _grads_of(out: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor
 
 def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     """``x ↦ (f(x), ∇f(x))`` for scalar ``f``; a tuple of gradients when ``argnums`` is a tuple."""
-    _check_fn(f, "value_and_grad")
-    _check_argnums(argnums, "value_and_grad")
+    return _value_and_grad(f, argnums, "value_and_grad")
+
+
+def _value_and_grad(f: Callable[..., Tensor], argnums: ArgNums, name: str
+                    ) -> Callable[..., Any]:
+    """``value_and_grad``, its errors naming the transform the user called (``name``)."""
+    _check_fn(f, name)
+    _check_argnums(argnums, name)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
-        nums = _argnums(argnums, len(args), "value_and_grad")
+        nums = _argnums(argnums, len(args), name)
         mode = is_grad_enabled()
-        args_l = _prepare(args, kwargs, nums, "value_and_grad")
+        args_l = _prepare(args, kwargs, nums, name)
         wrt = [args_l[k] for k in nums]
         try:
             with enable_grad():
-                out = _scalar_out(f(*args_l, **kwargs), "value_and_grad")
+                out = _scalar_out(f(*args_l, **kwargs), name)
                 nested = _nested(out, wrt, mode)
                 gs = _grads_of(out, wrt, nested)
         finally:
@@ -169,9 +175,12 @@ def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[.
 
 def grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
     """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument)."""
-    _check_fn(f, "grad")
-    _check_argnums(argnums, "grad")
-    vg = value_and_grad(f, argnums)
+    return _grad(f, argnums, "grad")
+
+
+def _grad(f: Callable[..., Tensor], argnums: ArgNums, name: str) -> Callable[..., Any]:
+    """``grad``, its errors naming ``name``."""
+    vg = _value_and_grad(f, argnums, name)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -224,7 +233,8 @@ def _jacobian_of(out: Tensor, x: Tensor, nested: bool) -> Tensor:
         g = gs[0]
         if g is None:
             g = np.zeros(x.shape, dtype=x.dtype)
-        rows.append(g if isinstance(g, Tensor) else Tensor(np.array(g)))
+        g = g if isinstance(g, Tensor) else Tensor(np.array(g))
+        rows.append(g if g.dtype == x.dtype else g.astype(x.dtype))  # (the argument's dtype)
     if not rows:
         return Tensor(np.zeros(out.shape + x.shape, dtype=x.dtype))
     return F.reshape(F.stack(rows), out.shape + x.shape)
@@ -235,7 +245,7 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     _check_fn(f, "hessian")
     if not _is_int(argnums):
         raise TypeError(f"hessian: argnums must be an int, got {argnums!r:.60}")
-    return jacobian(grad(f, argnums), argnums)
+    return jacobian(_grad(f, argnums, "hessian"), argnums)
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:

@@ -180,3 +180,15 @@ def test_plain_transforms_record_nothing() -> None:
     with am.no_grad():
         assert not am.grad(lambda x: am.sum(x * w))(X1).requires_grad
     assert am.grad(lambda x: am.sum(x * w))(X1).requires_grad
+
+
+def test_results_keep_the_arguments_dtype_and_errors_name_the_transform() -> None:
+    x = np.ones(3, dtype=np.float32)
+    for rg in (False, True):
+        w = am.Tensor(np.full(3, 0.5), requires_grad=rg)  # float64, reached by a closure
+        assert am.grad(lambda x: am.sum(x * w))(x).dtype == np.float32
+        assert am.jacobian(lambda x: x * w)(x).dtype == np.float32
+        assert am.hessian(lambda x: am.sum(x * x * w))(x).dtype == np.float32
+    for transform in (am.grad, am.hessian, am.value_and_grad):
+        with pytest.raises(ValueError, match=rf"^{transform.__name__}: the function must return"):
+            transform(lambda x: x * 2)(np.ones(3))

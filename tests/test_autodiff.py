@@ -186,9 +186,13 @@ def test_results_keep_the_arguments_dtype_and_errors_name_the_transform() -> Non
     x = np.ones(3, dtype=np.float32)
     for rg in (False, True):
         w = am.Tensor(np.full(3, 0.5), requires_grad=rg)  # float64, reached by a closure
-        assert am.grad(lambda x: am.sum(x * w))(x).dtype == np.float32
-        assert am.jacobian(lambda x: x * w)(x).dtype == np.float32
-        assert am.hessian(lambda x: am.sum(x * x * w))(x).dtype == np.float32
+
+        def line(x: am.Tensor, w: am.Tensor = w) -> am.Tensor:
+            return x * w
+
+        assert am.grad(lambda x: am.sum(line(x)))(x).dtype == np.float32
+        assert am.jacobian(line)(x).dtype == np.float32
+        assert am.hessian(lambda x: am.sum(x * line(x)))(x).dtype == np.float32
     for transform in (am.grad, am.hessian, am.value_and_grad):
         with pytest.raises(ValueError, match=rf"^{transform.__name__}: the function must return"):
             transform(lambda x: x * 2)(np.ones(3))

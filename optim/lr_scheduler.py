@@ -473,12 +473,7 @@ class OneCycleLR(LRScheduler):
                                 * _count("steps_per_epoch", steps_per_epoch, 1))
         else:
             raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
-        try:
-            self.pct_start = check_fraction("pct_start", pct_start)
-        except ValueError:
-            self.pct_start = 0.0
-        if self.pct_start == 0.0:
-            raise ValueError(f"invalid pct_start: {pct_start!r} (must be in (0, 1))")
+        self.pct_start = check_fraction("pct_start", pct_start)  # (0: no warm-up, as PyTorch)
         if not isinstance(anneal_strategy, str) or anneal_strategy not in ("cos", "linear"):
             raise ValueError(
                 f"invalid anneal_strategy: {anneal_strategy!r} (must be 'cos' or 'linear')"

@@ -188,8 +188,8 @@ def test_stepping_past_total_steps_raises_and_changes_nothing() -> None:
 @pytest.mark.parametrize(
     ("kw", "error", "match"),
     [
-        ({"pct_start": 0.0}, ValueError, r"pct_start.*\(0, 1\)"),
-        ({"pct_start": 1.0}, ValueError, r"pct_start.*\(0, 1\)"),
+        ({"pct_start": -0.1}, ValueError, r"pct_start"),
+        ({"pct_start": 1.0}, ValueError, r"pct_start"),
         ({"pct_start": math.nan}, ValueError, "pct_start"),
         ({"pct_start": "0.3"}, TypeError, "pct_start"),
         ({"anneal_strategy": "cosine"}, ValueError, "anneal_strategy"),
@@ -343,3 +343,23 @@ def test_one_cycle_trains_least_squares() -> None:
     assert first > 2.0
     assert loss().item() < 5e-4
     assert np.abs(w.data - w_true).max() < 0.02
+
+
+def test_no_warm_up_anneals_from_the_start_as_pytorch() -> None:
+    """pct_start=0 (PyTorch accepts it): the first phase is empty."""
+    torch = pytest.importorskip("torch")
+    for strategy in ("cos", "linear"):
+        opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1, momentum=0.9)
+        sched = S.OneCycleLR(opt, 0.1, total_steps=10, pct_start=0.0, anneal_strategy=strategy)
+        topt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        tsched = torch.optim.lr_scheduler.OneCycleLR(topt, 0.1, total_steps=10, pct_start=0.0,
+                                                     anneal_strategy=strategy)
+        for step in range(10):
+            for key in ("lr", "momentum"):
+                assert opt.param_groups[0][key] == pytest.approx(topt.param_groups[0][key],
+                                                                 rel=1e-12), (strategy, step)
+            topt.step()
+            if step < 9:
+                sched.step()
+                tsched.step()
+

@@ -369,10 +369,26 @@ class Module:
             yield mod
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call ``fn`` on every module (this one first, then depth first); returns self."""
+        """Call ``fn`` on every module, each after its sub-modules (PyTorch's order: so what
+        ``fn`` does to a model runs last and wins over what it does to its layers); returns
+        self. Iterative; a shared module is visited once."""
         if not callable(fn):
             raise TypeError(f"apply: fn must be callable, got {type(fn).__name__}")
-        for mod in list(self.modules()):
+        order: list[Module] = []
+        seen = {id(self)}
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:
+            mod, children_done = stack.pop()
+            if children_done:
+                order.append(mod)
+                continue
+            stack.append((mod, True))
+            kids = [obj for _, _, obj in _members(mod) if isinstance(obj, Module)]
+            for kid in reversed(kids):
+                if id(kid) not in seen:
+                    seen.add(id(kid))
+                    stack.append((kid, False))
+        for mod in order:
             fn(mod)
         return self
 

@@ -107,9 +107,35 @@ def test_requires_grad_apply_and_forward_missing() -> None:
     assert not any(p.requires_grad for p in m.parameters())
     seen: list[str] = []
     assert m.apply(lambda mod: seen.append(type(mod).__name__)) is m
-    assert seen == ["MLP", "Linear", "ReLU", "Linear"]
+    assert seen == ["Linear", "ReLU", "Linear", "MLP"]  # sub-modules first, as PyTorch
     with pytest.raises(NotImplementedError, match="Bare"):
         type("Bare", (nn.Module,), {})()(1.0)
+
+
+def test_apply_visits_sub_modules_first_as_pytorch_so_a_model_level_rule_wins() -> None:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(2, 2, rng=RNG(0)), nn.ReLU())
+            self.head = nn.Linear(2, 1, rng=RNG(1))
+
+    def init(m: nn.Module) -> None:
+        if isinstance(m, nn.Linear):
+            nn.init.ones_(m.weight)
+        if isinstance(m, Net):
+            nn.init.zeros_(m.head.weight)  # the model's own rule for its head
+
+    net = Net().apply(init)
+    assert np.all(net.head.weight.data == 0) and np.all(net.body[0].weight.data == 1)
+    torch = pytest.importorskip("torch")
+    tnet = torch.nn.Module()
+    tnet.body = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+    tnet.head = torch.nn.Linear(2, 1)
+    ours: list[str] = []
+    theirs: list[str] = []
+    net.apply(lambda m: ours.append(type(m).__name__))
+    tnet.apply(lambda m: theirs.append(type(m).__name__))
+    assert ours[:-1] == theirs[:-1] == ["Linear", "ReLU", "Sequential", "Linear"]
 
 
 def test_module_without_super_init_still_works() -> None:

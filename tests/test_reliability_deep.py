@@ -176,7 +176,8 @@ def test_deep_tree_buffers_freezing_apply_and_counts() -> None:
         deep.requires_grad_(True)
         seen: list[str] = []
         deep.apply(lambda m: seen.append(type(m).__name__))
-        assert len(seen) == TREE + 3 and seen[-1] == "BatchNorm1d"
+        assert len(seen) == TREE + 3  # sub-modules first, as PyTorch: the innermost first
+        assert seen[:3] == ["Linear", "BatchNorm1d", "Sequential"] and seen[-1] == "Wrap"
         assert deep.num_parameters() == 2 * 3 + 3 + 3 + 3
         assert [n for n, _ in deep.named_children()] == ["m"]
 

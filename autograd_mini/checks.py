@@ -18,19 +18,21 @@ ArrayLike = Any
 
 
 _Fn = TypeVar("_Fn", bound=Callable[..., Any])
-_TORCH_KEYWORDS = {"dim": "axis", "keepdim": "keepdims", "start_dim": "start_axis",
-                   "end_dim": "end_axis"}
+_TORCH_KEYWORDS = {"dim": "axis=", "keepdim": "keepdims=", "start_dim": "start_axis=",
+                   "end_dim": "end_axis=", "unbiased": "ddof= (unbiased=True is ddof=1)",
+                   "correction": "ddof="}
 
 
 def numpy_names(fn: _Fn) -> _Fn:
     """``fn`` (a function, or a class's ``__init__``), refusing PyTorch's keywords (``dim=``,
-    ``keepdim=``, ``start_dim=``, ``end_dim=``) with NumPy's names for them."""
+    ``keepdim=``, ``start_dim=``, ``end_dim=``, ``unbiased=``, ``correction=``) with NumPy's
+    names for them."""
     label = fn.__qualname__.removesuffix(".__init__") if fn.__name__ == "__init__" else fn.__name__
 
     @functools.wraps(fn)
     def call(*args: Any, **kwargs: Any) -> Any:
         if kwargs and not _TORCH_KEYWORDS.keys().isdisjoint(kwargs):
-            names = ", ".join(f"{k}= is {v}=" for k, v in _TORCH_KEYWORDS.items() if k in kwargs)
+            names = ", ".join(f"{k}= is {v}" for k, v in _TORCH_KEYWORDS.items() if k in kwargs)
             raise TypeError(f"{label}() takes NumPy's keywords: {names}")
         return fn(*args, **kwargs)
     return call  # type: ignore[return-value]

@@ -38,6 +38,25 @@ class torch_name:
                              f"PyTorch name): use {self.ours}")
 
 
+class Size(int):
+    """``x.size``: the number of elements, an int as NumPy's; called, it answers PyTorch's
+    ``x.size()`` (the shape) and ``x.size(dim)`` (one length)."""
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        out = super().__new__(cls, n)
+        out.shape = shape
+        return out
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size({dim}): dimension out of range for {len(self.shape)} axes")
+        return self.shape[dim]
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -131,7 +150,12 @@ class Tensor:
 
     shape = property(lambda self: self.data.shape, doc="The array's shape.")
     ndim = property(lambda self: self.data.ndim, doc="The number of axes.")
-    size = property(lambda self: self.data.size, doc="The number of elements.")
+
+    @property
+    def size(self) -> Size:
+        """The number of elements (an int); called, PyTorch's ``size()`` and ``size(dim)``."""
+        return Size(self.data.size, self.data.shape)
+
     dtype = property(lambda self: self.data.dtype, doc="The array's dtype.")
     T = property(lambda self: F["transpose"](self), doc="Axes reversed, as ``ndarray.T``.")
 
@@ -182,6 +206,16 @@ class Tensor:
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
         return wrap(self.data, name=self._name)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a one-element tensor formats as its number; otherwise only the
+        empty format (``str``) applies."""
+        if self.data.size == 1:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(f"format {spec!r}: a tensor of shape {self.shape} has no number to "
+                            "format; format its elements (.tolist()) or use str()")
+        return str(self)
 
     def __repr__(self) -> str:
         extra = [] if self.data.dtype == np.float64 else [f"dtype={self.data.dtype}"]
@@ -253,6 +287,7 @@ class Tensor:
     def __floordiv__(self, other: ArrayLike) -> Tensor: return F["floor_divide"](self, other)
     def __rfloordiv__(self, other: ArrayLike) -> Tensor: return F["floor_divide"](other, self)
     def __getitem__(self, index: Any) -> Tensor: return F["getitem"](self, index)
+    def __setitem__(self, index: Any, value: Any) -> None: set_item(self, index, value)
 
     # In place, as in PyTorch: see ``update``.
     def __iadd__(self, other: ArrayLike) -> Tensor: return update(self, "+=", other)
@@ -295,6 +330,16 @@ class Tensor:
     cpu = torch_name("cpu", "the tensor as it is: tensors live in NumPy arrays on the CPU")
     cuda = torch_name("cuda", "the tensor as it is: tensors live in NumPy arrays on the CPU")
     to = torch_name("to", ".astype(dtype) for a dtype; tensors live on the CPU")
+    copy_ = torch_name("copy_", "with autograd_mini.no_grad(): x.data[...] = other.data")
+    fill_ = torch_name("fill_", "x.data[...] = value, or nn.init.constant_(x, value)")
+    normal_ = torch_name("normal_", "nn.init.normal_(x, mean, std)")
+    uniform_ = torch_name("uniform_", "nn.init.uniform_(x, a, b)")
+    add_ = torch_name("add_", "with autograd_mini.no_grad(): x += other")
+    sub_ = torch_name("sub_", "with autograd_mini.no_grad(): x -= other")
+    mul_ = torch_name("mul_", "with autograd_mini.no_grad(): x *= other")
+    div_ = torch_name("div_", "with autograd_mini.no_grad(): x /= other")
+    register_hook = torch_name("register_hook", "no gradient hooks here: read .grad after "
+                               "backward(), or x.retain_grad() for an intermediate")
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
@@ -352,7 +397,13 @@ class Tensor:
     def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
         return F["clip"](self, a_min, a_max)
     def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
-    def flatten(self) -> Tensor: return F["reshape"](self, (-1,))
+    def flatten(self, *torch_dims: Any) -> Tensor:
+        """All elements in one axis (NumPy's ``flatten``; PyTorch's ``flatten(1)`` is
+        ``reshape(x.shape[0], -1)``, which the error says)."""
+        if torch_dims:
+            raise TypeError(f"flatten{torch_dims}: NumPy's flatten takes no axes (all elements "
+                            "in one); PyTorch's flatten(1) is .reshape(x.shape[0], -1)")
+        return F["reshape"](self, (-1,))
     @numpy_names
     def squeeze(self, axis: Axis = None) -> Tensor: return F["squeeze"](self, axis=axis)
     @numpy_names
@@ -448,7 +499,16 @@ class Tensor:
         return F["reshape"](self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes: Any) -> Tensor:
-        """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``."""
+        """``x.transpose()``, ``x.transpose(1, 0, 2)`` or ``x.transpose((1, 0, 2))``: NumPy's
+        permutation of all axes. Two axes that are not one (PyTorch's swap, ``transpose(1, 2)``
+        of a 4-d tensor, or ``transpose(0, 1)`` of a 2-d one, which NumPy reads as no change)
+        raise, naming ``swapaxes``."""
+        if len(axes) == 2 and all(type(a) is int for a in axes) and (
+                self.ndim > 2 or (self.ndim == 2 and axes[0] % 2 == 0 and axes[1] % 2 == 1)):
+            raise ValueError(
+                f"transpose{axes}: NumPy's transpose takes a permutation of all {self.ndim} axes"
+                f"{' (here: no change)' if self.ndim == 2 else ''}; PyTorch's transpose(a, b) "
+                f"swaps two axes: here .swapaxes{axes}" + (" or .T" if self.ndim == 2 else ""))
         return F["transpose"](self, None if not axes else axes[0] if len(axes) == 1 else axes)
 
     # (last in the class body: from here on, `float` in it would name the spelling)
@@ -491,6 +551,29 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         raise kind(f"{symbol}: cannot update a {t.data.dtype} tensor of shape {t.data.shape} "
                    f"with a {b.dtype} operand of shape {b.shape} ({exc})") from None
     return t
+
+
+def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
+    """``t[index] = value``, as in PyTorch under ``no_grad()`` (initialising, masking a
+    parameter): written in place where nothing is recorded. Where it would have to be recorded
+    it is refused (a leaf that requires grad: do it under ``no_grad()``; a value in a graph:
+    build the result with ``where`` or ``put_along_axis``), and so is an array a live graph
+    saved."""
+    if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg)):
+        if t._rg and t._node is None:
+            raise RuntimeError("x[...] = value: a leaf tensor that requires grad cannot be changed "
+                               "in place while gradients are recorded; write it under "
+                               "`with autograd_mini.no_grad():`")
+        raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
+                           "autograd_mini.where(mask, value, x) or put_along_axis instead")
+    if not t.data.flags.writeable:
+        raise RuntimeError(f"x[...] = value: the tensor's array (shape {t.data.shape}) is "
+                           "read-only: a live graph saved it for backward (run backward first, "
+                           "or drop the outputs that hold that graph)")
+    index = index.data if isinstance(index, Tensor) else index
+    if isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    t.data[index] = value.data if isinstance(value, Tensor) else value
 
 
 #: NumPy ufuncs that are a library function of another name.

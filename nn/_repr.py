@@ -57,7 +57,7 @@ def module_tree(root: Module) -> str:
                 stack.append((depth + 1, local, kid, index))
 
     # pass 2: subtree totals (children come after their parent in preorder)
-    total = [sum(p.size for _, p in own) for _, _, _, own, _ in entries]
+    total: list[int] = [sum(int(p.size) for _, p in own) for _, _, _, own, _ in entries]
     has_kids = [False] * len(entries)
     for i in range(len(entries) - 1, 0, -1):
         parent = entries[i][4]

@@ -126,7 +126,10 @@ def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None
     ("masked_fill", "where"), ("mT", "swapaxes"), ("clone", r"x \* 1"),
     ("float", r"astype\(np.float32"), ("double", r"astype\(np.float64"),
     ("long", r"astype\(np.int64"), ("half", "float16"), ("to", "astype"), ("cpu", "CPU"),
-    ("cuda", "CPU")])
+    ("cuda", "CPU"), ("copy_", r"data\[\.\.\.\] = other"), ("fill_", "constant_"),
+    ("normal_", r"nn.init.normal_"), ("uniform_", r"nn.init.uniform_"), ("add_", r"x \+= other"),
+    ("sub_", "x -= other"), ("mul_", r"x \*= other"), ("div_", "x /= other"),
+    ("register_hook", "retain_grad")])
 def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(Tensor([1.0]), spelling)
@@ -254,3 +257,57 @@ def test_numpy_functions_the_library_lacks_refuse_to_drop_a_gradient() -> None:
     into = np.zeros(3)
     np.copyto(into, x)  # writing into an array is an explicit choice
     np.testing.assert_array_equal(into, x.data)
+
+
+def test_size_is_numpys_int_and_pytorchs_call() -> None:
+    x = Tensor(np.ones((2, 3)))
+    assert x.size == 6 and isinstance(x.size, int) and x.size + 1 == 7
+    assert x.size() == (2, 3) and x.size(0) == 2 and x.size(-1) == 3
+    with pytest.raises(IndexError, match=r"size\(2\): dimension out of range for 2 axes"):
+        x.size(2)
+
+
+def test_format_a_one_element_tensor_as_its_number() -> None:
+    assert f"{Tensor(0.123456):.3f}" == "0.123" and f"{Tensor([[2.5]]):.1%}" == "250.0%"
+    assert f"{Tensor([1.0, 2.0])}" == str(Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"shape \(2,\) has no number to format"):
+        f"{Tensor([1.0, 2.0]):.2f}"
+
+
+def test_two_axis_transpose_in_pytorchs_sense_is_refused_not_silently_kept() -> None:
+    """NumPy reads x.transpose(0, 1) of a 2-d tensor as no change: PyTorch's swap of two axes
+    is swapaxes, which the error names (a 4-d transpose(1, 2) names it too)."""
+    x = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"transpose\(0, 1\).*no change.*swapaxes\(0, 1\) or \.T"):
+        x.transpose(0, 1)
+    with pytest.raises(ValueError, match=r"swapaxes\(1, 2\)"):
+        Tensor(np.ones((2, 3, 4, 5))).transpose(1, 2)
+    assert x.transpose(1, 0).shape == (3, 2) and x.transpose((0, 1)).shape == (2, 3)
+    assert Tensor(np.ones((2, 3, 4))).transpose(2, 0, 1).shape == (4, 2, 3)
+
+
+def test_item_assignment_as_in_pytorch_under_no_grad() -> None:
+    p = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"under `with autograd_mini\.no_grad"):
+        p[0] = 5.0
+    with am.no_grad():
+        p[0] = 5.0
+        p[Tensor(np.array([1, 2]))] = Tensor([7.0, 8.0])
+    assert p.data.tolist() == [5.0, 7.0, 8.0] and p.requires_grad
+    y = p * p
+    with pytest.raises(RuntimeError, match=r"not recorded.*where"):
+        y[0] = 1.0
+    with pytest.raises(RuntimeError, match="read-only: a live graph saved it"), am.no_grad():
+        p[1] = 0.0  # y's graph saved p (for p * p's gradient)
+    assert p.data.tolist() == [5.0, 7.0, 8.0]
+
+
+def test_pytorch_keywords_and_arguments_of_std_and_flatten_name_ours() -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match=r"unbiased= is ddof= \(unbiased=True is ddof=1\)"):
+        x.std(unbiased=True)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="correction= is ddof="):
+        am.var(x, correction=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"flatten\(1,\).*reshape\(x.shape\[0\], -1\)"):
+        x.flatten(1)
+

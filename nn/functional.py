@@ -19,22 +19,37 @@ from autograd_mini import (
     abs,
     astype,
     broadcast_to,
+    celu,
     clip,
+    elu,
     exp,
+    gelu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
     leaky_relu,
     log,
     log1p,
     log_sigmoid,
     log_softmax,
+    mish,
+    norm,
+    one_hot,
+    pad,
     relu,
+    relu6,
+    selu,
     sigmoid,
+    silu,
     softmax,
+    softmin,
     softplus,
+    softsign,
     sqrt,
     tanh,
     where,
 )
-from autograd_mini.checks import integers, one_axis
+from autograd_mini.checks import integers, numpy_names, one_axis
 
 from ._loss_args import check_reduction as check_reduction  # kept: the loss modules' check
 from ._loss_args import float_target, loss_input, reduce_loss, weight_like
@@ -44,7 +59,7 @@ from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .dropout import dropout
 from .layers import linear
-from .normalization import normalize
+from .normalization import standardize
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
@@ -52,11 +67,17 @@ __all__ = [
     "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "conv1d",
     "conv2d",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "elu",
+    "gelu",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "huber_loss",
     "kl_div",
     "l1_loss",
@@ -66,15 +87,24 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "max_pool2d",
+    "mish",
     "mse_loss",
     "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
     "relu",
+    "relu6",
     "scaled_dot_product_attention",
+    "selu",
     "sigmoid",
+    "silu",
     "smooth_l1_loss",
     "soft_margin_loss",
     "softmax",
+    "softmin",
     "softplus",
+    "softsign",
     "tanh",
 ]
 
@@ -267,7 +297,7 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any | None
         raise ValueError(f"{where_}: input of shape {x.shape} does not end in normalized_shape "
                          f"{shape}")
     eps = check_real(eps, "eps", where_, 0.0)
-    y, _, _ = normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), eps)
     for name, p in (("weight", weight), ("bias", bias)):
         if p is None:
             continue
@@ -277,3 +307,16 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any | None
                              f"{t.shape}")
         y = y * t if name == "weight" else y + t
     return y
+
+
+@numpy_names
+def normalize(input: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(‖x‖_p, ε) along ``axis`` (PyTorch's ``F.normalize``, NumPy's keyword ``axis``
+    for ``dim``): each slice scaled to unit p-norm, tiny ones left near 0."""
+    x = as_tensor(input, "normalize")
+    p = check_real(p, "p", "normalize")
+    eps = check_real(eps, "eps", "normalize", 0.0)
+    one_axis(axis, x.ndim, "normalize")
+    length = norm(x, ord=p, axis=axis, keepdims=True)
+    return x / clip(length, eps, None)
+

@@ -13,10 +13,10 @@ from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, p
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "normalize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "standardize"]
 
 
-def normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
+def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(x̂, μ, σ²) with μ, σ² the mean and biased variance over ``axes`` and
     x̂ = (x − μ) / √(σ² + ε)."""
     mean = x.mean(axis=axes, keepdims=True)
@@ -59,7 +59,7 @@ class LayerNorm(Module):
             raise ValueError(
                 f"LayerNorm: input of shape {x.shape} does not end in {self.normalized_shape}"
             )
-        y, _, _ = normalize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
+        y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
         if self.weight is not None and self.bias is not None:
             y = y * self.weight + self.bias
         return y
@@ -126,7 +126,7 @@ class _BatchNorm(Module):
             if self.training and n < 2:
                 raise ValueError(f"{name}: need more than 1 value per channel in training, got "
                                  f"input shape {x.shape}")
-            y, mean, var = normalize(x, axes, self.eps)
+            y, mean, var = standardize(x, axes, self.eps)
             if self.training and rm is not None and rv is not None and count is not None:
                 count += 1
                 m = 1.0 / float(count) if self.momentum is None else self.momentum

@@ -262,3 +262,25 @@ def test_cosine_similarity_gradcheck_extremes_and_errors() -> None:
         F.cosine_similarity(a, a, axis=2)
     with pytest.raises(ValueError, match="cosine_similarity: eps must be"):
         F.cosine_similarity(a, a, eps=-1.0)
+
+
+def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
+    """nn.functional.normalize is PyTorch's F.normalize (it was LayerNorm's private helper
+    under that name); the activations and one_hot/pad a ported script calls as F.* exist."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    x[1] = 0.0  # a zero row: left at 0 (ε)
+    for p, axis in ((2.0, 1), (1.0, 0), (3.0, -1)):
+        xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        y, yt = nn.functional.normalize(xa, p=p, axis=axis), torch.nn.functional.normalize(
+            xt, p=p, dim=axis)
+        np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12, atol=1e-15)
+        g = np.random.default_rng(1).normal(size=x.shape)
+        y.backward(g)
+        yt.backward(torch.tensor(g))
+        np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    with pytest.raises(TypeError, match="dim= is axis="):
+        nn.functional.normalize(x, dim=1)  # type: ignore[call-arg]
+    for name in ("gelu", "silu", "elu", "selu", "celu", "softmin", "hardtanh", "relu6",
+                 "hardsigmoid", "hardswish", "mish", "softsign", "one_hot", "pad"):
+        assert getattr(nn.functional, name) is getattr(am, name)

@@ -33,7 +33,6 @@ from autograd_mini import (
     log_sigmoid,
     log_softmax,
     mish,
-    norm,
     one_hot,
     pad,
     relu,
@@ -50,6 +49,7 @@ from autograd_mini import (
     where,
 )
 from autograd_mini.checks import integers, numpy_names, one_axis
+from autograd_mini.ops.norm import norm
 
 from ._loss_args import check_reduction as check_reduction  # kept: the loss modules' check
 from ._loss_args import float_target, loss_input, reduce_loss, weight_like

@@ -29,5 +29,8 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """Only reached for a missing name: say ours for a PyTorch spelling."""
-    hint = " (a PyTorch name): use optim.RMSProp" if name == "RMSprop" else ""
+    hint = (" (a PyTorch name): use optim.RMSProp, whose beta is PyTorch's alpha (default 0.9 "
+            "here, 0.99 there) and whose eps sits inside the square root (g / √(v + ε), "
+            "PyTorch: g / (√v + ε)): pass beta=0.99 and an eps near PyTorch's eps², e.g. 1e-16, "
+            "to match it closely") if name == "RMSprop" else ""
     raise AttributeError(f"module 'optim' has no attribute {name!r}{hint}")

@@ -64,13 +64,14 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
-) -> float:
+) -> np.float64:
     r"""Scale all gradients together so that their joint p-norm is at most ``max_norm``.
 
     N = (Σ_i Σ_j |g_ij|^p)^(1/p) (max |g_ij| for p = inf) over every gradient of ``params``;
     if N > ``max_norm`` each gradient is multiplied in place by c = max_norm / (N + 1e-6),
     so the clipped norm sits just below ``max_norm``. Parameters without a gradient are
-    skipped. Returns N (before clipping) as a float. A non-finite N raises RuntimeError when
+    skipped. Returns N (before clipping) as a float (a NumPy float64, so PyTorch's
+    ``norm.item()`` works too). A non-finite N raises RuntimeError when
     ``error_if_nonfinite`` is set; otherwise the gradients are scaled by c as IEEE gives it.
     """
     max_norm = _real(max_norm, "max_norm", "clip_grad_norm_")
@@ -84,7 +85,7 @@ def clip_grad_norm_(
         raise ValueError(f"invalid norm_type: {norm_type!r} (must be > 0 or inf)")
     grads = _grads(params, "clip_grad_norm_")
     if not grads:
-        return 0.0
+        return np.float64(0.0)
     total = _total_norm(grads, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
@@ -93,11 +94,11 @@ def clip_grad_norm_(
         )
     coef = max_norm / (total + CLIP_EPS)
     if not coef < 1.0 and not math.isnan(coef):
-        return total
+        return np.float64(total)
     with np.errstate(all="ignore"):
         for g in grads:
             np.multiply(g, coef, out=g)
-    return total
+    return np.float64(total)
 
 
 def clip_grad_value_(params: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -13,7 +13,7 @@ from autograd_mini import Tensor, no_grad
 __all__ = ["Optimizer", "ParamGroup", "Params"]
 
 ParamGroup = dict[str, Any]
-Params = Iterable[Tensor] | Iterable[Mapping[str, Any]]
+Params = Iterable[Tensor] | Iterable[Mapping[str, Any]] | Iterable[tuple[str, Tensor]]
 
 
 def _number(name: str, value: Any) -> float:
@@ -85,6 +85,24 @@ def _indices(value: Any) -> list[int] | None:
     return None if any(i is None for i in out) else out  # type: ignore[return-value]
 
 
+class ParamState(dict[Any, dict[str, Any]]):
+    """The optimiser's per-parameter state: keyed by ``id(param)``, and reachable by the
+    parameter itself (``opt.state[p]``, PyTorch's spelling; a Tensor's ``==`` is elementwise,
+    so a plain dict lookup by the Tensor would compare it with the keys)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(id(key) if isinstance(key, Tensor) else key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(id(key) if isinstance(key, Tensor) else key, value)
+
+    def __contains__(self, key: Any) -> bool:
+        return super().__contains__(id(key) if isinstance(key, Tensor) else key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(id(key) if isinstance(key, Tensor) else key, default)
+
+
 class Optimizer:
     """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
 
@@ -107,8 +125,9 @@ class Optimizer:
     def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
         self.defaults: dict[str, Any] = self._check(dict(defaults))
         self.param_groups: list[ParamGroup] = []
-        #: per-parameter state, keyed by ``id(param)`` (Tensor equality is elementwise)
-        self.state: dict[int, dict[str, Any]] = {}
+        #: per-parameter state, keyed by ``id(param)`` (Tensor equality is elementwise);
+        #: ``state[p]`` with the parameter itself works too, as in PyTorch
+        self.state: ParamState = ParamState()
         if isinstance(params, Tensor):
             raise TypeError(
                 "params must be an iterable of Tensors or of dicts, got a single Tensor; "
@@ -124,6 +143,8 @@ class Optimizer:
         items: list[Any] = list(params)
         if not items:
             raise ValueError("optimizer got an empty parameter list")
+        if all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str) for i in items):
+            items = [p for _, p in items]  # model.named_parameters(), as PyTorch accepts
         groups: list[Any] = items if isinstance(items[0], Mapping) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
@@ -368,7 +389,7 @@ class Optimizer:
         if problems:
             raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
         self.param_groups = new_groups
-        self.state = new_state
+        self.state = ParamState(new_state)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

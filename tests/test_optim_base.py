@@ -353,3 +353,25 @@ def test_a_subclass_declares_the_state_it_keeps() -> None:
     opt, _ = _stepped(Counting)
     opt.load_state_dict(opt.state_dict())
     assert opt.state_dict()["state"][0]["seen"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_pytorch_spellings_of_state_named_parameters_and_the_clipped_norm() -> None:
+    """opt.state[p] reaches a parameter's state (it compared the Tensor with every key:
+    "truth value ... ambiguous"), optimisers take model.named_parameters() as PyTorch 2.6+
+    does, and clip_grad_norm_'s norm has PyTorch's .item()."""
+    import nn
+
+    model = nn.Linear(3, 2, rng=np.random.default_rng(0))
+    opt = optim.Adam(model.named_parameters(), lr=0.1)
+    assert [id(p) for p in opt.param_groups[0]["params"]] == [id(p) for p in model.parameters()]
+    model.weight.grad = np.ones((2, 3))
+    opt.step()
+    assert model.weight in opt.state and model.bias not in opt.state
+    assert opt.state[model.weight]["step"] == 1 and opt.state.get(model.bias) is None
+    assert opt.state[id(model.weight)] is opt.state[model.weight]
+    opt.load_state_dict(opt.state_dict())
+    assert opt.state[model.weight]["step"] == 1
+    total = optim.clip_grad_norm_(model.parameters(), 1.0)
+    assert total.item() == pytest.approx(np.sqrt(6.0)) and isinstance(total, float)
+    with pytest.raises(AttributeError, match="beta is PyTorch's alpha"):
+        optim.RMSprop  # noqa: B018

@@ -152,6 +152,7 @@ def test_a_gradient_penalty_reaches_the_weights() -> None:
         d = 1 - np.tanh(x @ wv) ** 2  # ∂/∂x tanh(x·w) = (1 − tanh²) w
         return float(np.mean((((d[:, None] * wv) ** 2).sum(axis=1) - 1.0) ** 2))
 
+    assert w.grad is not None
     np.testing.assert_allclose(w.grad.data, _numeric_grad(value, w.data), rtol=1e-7)
 
 

@@ -510,14 +510,14 @@ def test_errors_inside_a_users_op_name_it_and_where() -> None:
         with pytest.raises(TypeError, match="adds_text") as err:
             ops[0](np.ones(2))
         assert any("raised in the forward at" in n and "in forward" in n
-                   for n in err.value.__notes__)
+                   for n in getattr(err.value, "__notes__", []))
         with pytest.raises(KeyError) as err2:
             ops[1](np.ones(2))
-        assert "(in the forward of op 'raises_key')" in err2.value.__notes__
+        assert "(in the forward of op 'raises_key')" in getattr(err2.value, "__notes__", [])
         x = Tensor(np.ones(3), requires_grad=True)
         with pytest.raises(ValueError) as err3:
             ops[2](x).sum().backward()
-        assert "(in the backward of op 'bad_vjp_matmul')" in err3.value.__notes__
+        assert "(in the backward of op 'bad_vjp_matmul')" in getattr(err3.value, "__notes__", [])
         assert x.grad is None
         with pytest.raises(TypeError, match="domain must be a tuple"):
             am.primitive("domain_str", forward, lambda g, s, n: (g,), domain="positive")

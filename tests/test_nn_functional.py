@@ -278,6 +278,7 @@ def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
         g = np.random.default_rng(1).normal(size=x.shape)
         y.backward(g)
         yt.backward(torch.tensor(g))
+        assert xa.grad is not None
         np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(TypeError, match="dim= is axis="):
         nn.functional.normalize(x, dim=1)  # type: ignore[call-arg]

@@ -7,6 +7,7 @@ import pickle
 import struct
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -130,7 +131,7 @@ class _Temperature(nn.Module):
         self.register_buffer("temperature", np.array(1.0))
 
     def anneal(self) -> None:
-        self.temperature = self.temperature * 0.5  # a NumPy scalar now, not a 0-d array
+        self.temperature: Any = self.temperature * 0.5  # a NumPy scalar now, not a 0-d array
 
 
 def test_a_buffer_set_to_a_number_loads(tmp_path: Path) -> None:

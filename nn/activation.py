@@ -1,6 +1,8 @@
 """Activation modules: ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, LogSoftmax, Identity,
 and SiLU, GELU, ELU, CELU, SELU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, Mish, Softsign, Softmin
-(PyTorch's formulas, defaults and reprs; Softmin takes ``axis``)."""
+(PyTorch's formulas, defaults and reprs; Softmin takes ``axis``). PyTorch's ``inplace=`` is
+accepted where PyTorch has it: the result is a new tensor either way (same values), as
+overwriting the input would lose what its backward needs."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from autograd_mini import Tensor
 from autograd_mini import functional as AF  # (am.<name> is opaque to type checkers)
 from autograd_mini.checks import numpy_names
 
-from ._util import as_tensor, check_axis, check_real
+from ._util import as_tensor, check_axis, check_flag, check_real
 from .module import Module
 
 __all__ = [
@@ -36,6 +38,13 @@ class Identity(Module):
 class ReLU(Module):
     """f(x) = max(x, 0), with f'(0) = 0."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "ReLU")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
     def forward(self, x: Any) -> Tensor:
         return am.relu(x)
 
@@ -43,15 +52,16 @@ class ReLU(Module):
 class LeakyReLU(Module):
     """f(x) = x for x > 0, negative_slope · x otherwise."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "LeakyReLU")  # (PyTorch's)
         self.negative_slope = check_real(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x: Any) -> Tensor:
         return am.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class Sigmoid(Module):
@@ -121,6 +131,13 @@ class LogSoftmax(Module):
 class SiLU(Module):
     """x σ(x)."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "SiLU")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
     def forward(self, x: Any) -> Tensor:
         return AF.silu(x)
 
@@ -145,22 +162,24 @@ class GELU(Module):
 class ELU(Module):
     """x for x > 0, α (e^x − 1) otherwise."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "ELU")  # (PyTorch's)
         self.alpha = check_real(alpha, "alpha", "ELU")
 
     def forward(self, x: Any) -> Tensor:
         return AF.elu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class CELU(Module):
     """max(0, x) + min(0, α (e^(x/α) − 1)); α ≠ 0."""
 
-    def __init__(self, alpha: float = 1.0) -> None:
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "CELU")  # (PyTorch's)
         self.alpha = check_real(alpha, "alpha", "CELU")
         if self.alpha == 0:
             raise ValueError("CELU: alpha cannot be 0")
@@ -169,11 +188,18 @@ class CELU(Module):
         return AF.celu(x, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class SELU(Module):
     """λ x for x > 0, λ α (e^x − 1) otherwise (λ ≈ 1.0507, α ≈ 1.6733)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "SELU")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
     def forward(self, x: Any) -> Tensor:
         return AF.selu(x)
@@ -182,6 +208,13 @@ class SELU(Module):
 class ReLU6(Module):
     """min(max(x, 0), 6)."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "ReLU6")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
     def forward(self, x: Any) -> Tensor:
         return AF.relu6(x)
 
@@ -189,8 +222,10 @@ class ReLU6(Module):
 class Hardtanh(Module):
     """min(max(x, min_val), max_val)."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
         super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "Hardtanh")  # (PyTorch's)
         self.min_val = check_real(min_val, "min_val", "Hardtanh")
         self.max_val = check_real(max_val, "max_val", "Hardtanh")
         if self.min_val > self.max_val:
@@ -200,11 +235,19 @@ class Hardtanh(Module):
         return AF.hardtanh(x, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"min_val={self.min_val}, max_val={self.max_val}{inplace}"
 
 
 class Hardsigmoid(Module):
     """min(max(x + 3, 0), 6) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "Hardsigmoid")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
     def forward(self, x: Any) -> Tensor:
         return AF.hardsigmoid(x)
@@ -213,12 +256,26 @@ class Hardsigmoid(Module):
 class Hardswish(Module):
     """x min(max(x + 3, 0), 6) / 6."""
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "Hardswish")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
     def forward(self, x: Any) -> Tensor:
         return AF.hardswish(x)
 
 
 class Mish(Module):
     """x tanh(softplus(x))."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = check_flag(inplace, "inplace", "Mish")  # (PyTorch's; see module doc)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
     def forward(self, x: Any) -> Tensor:
         return AF.mish(x)

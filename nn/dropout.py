@@ -47,9 +47,11 @@ class Dropout(Module):
     after building the module still fixes its masks, and copies of the module share the stream.
     """
 
-    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False,
+                 rng: np.random.Generator | None = None) -> None:
         super().__init__()
         self.p = check_real(p, "p", "Dropout", 0.0, 1.0)
+        self.inplace = check_flag(inplace, "inplace", "Dropout")  # (PyTorch's: a new tensor)
         # None stays None: the default generator is looked up at draw time (manual_seed may
         # replace it after construction)
         self.rng: np.random.Generator | None = None if rng is None else check_rng(rng, "Dropout")
@@ -58,4 +60,4 @@ class Dropout(Module):
         return dropout(x, self.p, self.training, self.rng)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}" + (", inplace=True" if self.inplace else "")

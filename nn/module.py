@@ -526,15 +526,61 @@ class Module:
 
         return module_tree(self)
 
-    # PyTorch's moves between devices and dtypes: reading one names what to do instead (last in
-    # the class body: from here on, `float` in it would name the spelling)
-    to = torch_name("to", "the module as it is for a device (everything runs on the CPU); for a "
-                          "dtype, build its layers with dtype=")
+    # ------------------------------------------------------------------ dtypes and devices
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``to``: a dtype (``np.float32``, ``"float64"``) converts every floating
+        parameter (and its ``.grad``) and floating buffer, in place; a device is the CPU
+        (``"cpu"`` changes nothing; others raise). Returns self. Build the optimiser after."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keywords {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta"):
+                device = a
+            else:
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"to({device!r}): everything runs on the CPU here (NumPy arrays)")
+        if dtype is None:
+            return self
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to(): expected a NumPy floating dtype or 'cpu', got "
+                            f"{dtype!r:.60}") from None
+        if dt.kind != "f":
+            raise TypeError(f"to(): parameters must stay floating, got dtype {dt}")
+        for p in self.parameters():
+            if p.data.dtype != dt:
+                p.data = p.data.astype(dt)  # (order "K": a column-major weight stays so)
+                if p.grad is not None:
+                    p.grad = p.grad.data.astype(dt)
+        for _, mod, _ in _walk(self, False):
+            for name in mod._buffer_names:
+                value = getattr(mod, name, None)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    setattr(mod, name, value.astype(dt))
+        return self
+
+    def cpu(self) -> Module:
+        """The module as it is (everything runs on the CPU)."""
+        return self
+
     cuda = torch_name("cuda", "the module as it is: everything runs on the CPU")
-    cpu = torch_name("cpu", "the module as it is: everything runs on the CPU")
-    double = torch_name("double", "layers built with dtype=np.float64 (the default)")
-    float = torch_name("float", "layers built with dtype=np.float32")
-    half = torch_name("half", "layers built with dtype=np.float16")
+
+    def double(self) -> Module:
+        """``to(np.float64)``."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """``to(np.float16)``."""
+        return self.to(np.float16)
+
+    # (last in the class body: from here on, `float` in it would name the method)
+    def float(self) -> Module:
+        """``to(np.float32)``."""
+        return self.to(np.float32)
 
 
 def _raw(value: Any) -> np.ndarray:

@@ -160,18 +160,32 @@ def test_pytorch_keywords_name_numpys() -> None:
     assert x.sum(axis=1).shape == (2,)
 
 
-@pytest.mark.parametrize("spelling", ["to", "cuda", "cpu", "double", "float", "half"])
-def test_pytorch_module_moves_name_what_to_do(spelling: str) -> None:
+def test_pytorch_module_moves_convert_dtypes_and_stay_on_the_cpu() -> None:
+    """m.float(), m.double(), m.to(np.float32) convert parameters, their grads and floating
+    buffers in place (layouts kept); m.cpu() and m.to("cpu") are the module itself; cuda
+    names what to do."""
     import nn
 
-    with pytest.raises(AttributeError, match=rf"'Linear' object has no attribute '{spelling}' "
-                                             r"\(a PyTorch name\): use .*(CPU|dtype=)"):
-        getattr(nn.Linear(2, 2), spelling)
+    m = nn.Sequential(nn.Linear(3, 4, rng=np.random.default_rng(0)), nn.BatchNorm1d(4))
+    m[0].weight.grad = Tensor(np.ones((4, 3)))
+    assert m.float() is m and m.cpu() is m and m.to("cpu") is m
+    assert all(p.dtype == np.float32 for p in m.parameters())
+    assert m[0].weight.grad.dtype == np.float32 and m[0].weight.data.flags.f_contiguous
+    assert m[1].running_mean.dtype == np.float32 and m[1].num_batches_tracked.dtype == np.int64
+    assert m(Tensor(np.ones((5, 3), np.float32))).dtype == np.float32
+    assert m.to(dtype="float64") is m and m[0].bias.dtype == np.float64
+    assert m.double() is m and m[0].weight.dtype == np.float64
+    with pytest.raises(AttributeError, match=r"'cuda' \(a PyTorch name\): use .*CPU"):
+        m.cuda()
+    with pytest.raises(RuntimeError, match="runs on the CPU"):
+        m.to("cuda:0")
+    with pytest.raises(TypeError, match="must stay floating"):
+        m.to(np.int32)
 
     class Own(nn.Module):  # a module's own attribute of such a name still wins
         def __init__(self) -> None:
             super().__init__()
-            self.to, self.half = "kept", nn.Linear(2, 2)
+            self.to, self.half = "kept", nn.Linear(2, 2)  # type: ignore[method-assign,assignment]
 
     own = Own()
     assert own.to == "kept" and [n for n, _ in own.named_parameters()] == ["half.weight",

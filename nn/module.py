@@ -192,6 +192,27 @@ def _resolve(module: Module, keys: tuple[Any, ...]) -> Any:
     return obj
 
 
+def _aliases(root: Module) -> dict[str, str]:
+    """Every further name of a tied parameter (a parameter or module held twice) -> the name
+    ``state_dict`` keeps for it (its first)."""
+    first: dict[int, str] = {}
+    out: dict[str, str] = {}
+    stack: list[tuple[str, Module, tuple[int, ...]]] = [("", root, ())]
+    while stack:  # every path, not every module once (cycles cut by the ancestors tuple)
+        path, mod, above = stack.pop()
+        kids = []
+        for name, _, obj in _members(mod):  # (state_dict's order: _walk's, depth first)
+            full = f"{path}.{name}" if path else name
+            if isinstance(obj, Parameter):
+                if id(obj) in first and first[id(obj)] != full:
+                    out[full] = first[id(obj)]
+                first.setdefault(id(obj), full)
+            elif isinstance(obj, Module) and id(obj) not in above:
+                kids.append((full, obj, (*above, id(mod))))
+        stack.extend(reversed(kids))
+    return out
+
+
 def _descendant(root: Module, child: Module) -> tuple[str, tuple[Any, ...]] | None:
     """(dotted path, key paths level by level) of ``child`` among ``root``'s descendants."""
     seen = {id(root)}
@@ -454,9 +475,19 @@ class Module:
         targets = dict(self._entries())
         owners = {f"{path}.{name}" if path else name: (mod, name)  # buffers: where they live
                   for path, mod, _ in _walk(self, True) for name in mod._buffer_names}
+        bad: list[str] = []
+        aliases = {k: v for k, v in _aliases(self).items() if k in state_dict}
+        if aliases:  # PyTorch lists a tied parameter under every name: one value, or refused
+            state_dict = dict(state_dict)
+            for alias, key in aliases.items():
+                value = state_dict.pop(alias)
+                if key not in state_dict:
+                    state_dict[key] = value
+                elif not np.array_equal(np.asarray(_raw(value)),
+                                        np.asarray(_raw(state_dict[key]))):
+                    bad.append(f"{alias!r}: tied to {key!r} here, but the values differ")
         missing = [k for k in targets if k not in state_dict]
         unexpected = [str(k) for k in state_dict if k not in targets]
-        bad: list[str] = []
         ready: list[tuple[Any, np.ndarray]] = []  # (array to fill, or (module, name) to set)
         for key, dest in targets.items():
             if key not in state_dict:

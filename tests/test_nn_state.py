@@ -309,3 +309,25 @@ def test_loading_into_parameters_a_live_graph_holds_changes_nothing(tmp_path: Pa
     pending.backward()
     nn.load(model, path)
     assert same(snapshot(donor), model.state_dict())
+
+
+def test_a_pytorch_state_dict_of_a_tied_model_loads_strictly() -> None:
+    """PyTorch lists a tied weight under every name (emb.weight and out.weight); here it is
+    one parameter, so the second name is accepted when it holds the same values."""
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(5, 3, rng=RNG(0))
+            self.out = nn.Linear(3, 5, bias=False, rng=RNG(1))
+            self.out.weight = self.emb.weight
+
+    m = Tied()
+    assert list(m.state_dict()) == ["emb.weight"]
+    w = RNG(2).normal(size=(5, 3))
+    assert m.load_state_dict({"emb.weight": w, "out.weight": w.copy()}) == ([], [])
+    np.testing.assert_array_equal(m.out.weight.data, w)
+    m.load_state_dict({"out.weight": 2 * w})  # the other name alone fills it too
+    np.testing.assert_array_equal(m.emb.weight.data, 2 * w)
+    with pytest.raises(nn.StateDictError, match=r"'out\.weight': tied to 'emb\.weight' here, but"):
+        m.load_state_dict({"emb.weight": w, "out.weight": w + 1})
+    np.testing.assert_array_equal(m.emb.weight.data, 2 * w)

@@ -246,8 +246,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for a user error, with one line)."""
     from .expr import ExprError
 
+    for stream in (sys.stdout, sys.stderr):  # a terminal or file that is not UTF-8: v̄ as v?
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            reconfigure(errors="replace")
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # NAME=VALUE after an option (graph "x*y" -o f.svg x=1): options go anywhere
+            if getattr(args, "values", None) is None or any(
+                    e.startswith("-") or "=" not in e for e in extra):
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            args.values = [*args.values, *extra]
         status: int = args.handler(args)
         return status
     except SystemExit as exc:  # --help

@@ -192,6 +192,9 @@ def explain_backward(
     values and adjoints are recomputed from the leaves); if a leaf changed since the forward
     pass, the text says so instead.
     """
+    if type(precision) is not int or not 1 <= precision <= 17:
+        raise ValueError(f"explain_backward: precision must be an int from 1 to 17, got "
+                         f"{precision!r:.40}")
     if not isinstance(root, Tensor):
         raise TypeError(f"explain_backward: expected a Tensor, got {type(root).__name__}")
     if grad is not None and not isinstance(grad, Tensor):

@@ -74,6 +74,7 @@ def parse_expression(text: str, variables: Collection[str]) -> ast.expr:
     """Parse and check ``text``; raise ExprError unless every node is on the whitelist."""
     if not isinstance(text, str):
         raise ExprError(f"the expression must be a string, got {type(text).__name__}")
+    lead = len(text) - len(text.lstrip())  # (columns count from what the user typed)
     text = text.strip()
     if not text:
         raise ExprError("the expression is empty")
@@ -87,7 +88,9 @@ def parse_expression(text: str, variables: Collection[str]) -> ast.expr:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"invalid syntax: {exc.msg} (column {exc.offset})") from None
+        where = (f"column {exc.offset + lead}" if exc.offset and exc.offset <= len(text)
+                 else "at the end")
+        raise ExprError(f"invalid syntax: {exc.msg} ({where})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ExprError(f"cannot parse the expression: {type(exc).__name__}") from None
     count = 0  # (nesting is bounded by the brackets above; a long flat sum nests nothing)

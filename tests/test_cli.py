@@ -175,6 +175,40 @@ def test_subprocess_entry_point(tmp_path: Path) -> None:
     assert bad.stderr.count("\n") == 1 and "__import__" in bad.stderr
 
 
+def test_options_may_come_before_the_values(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["graph", "x*y", "-o", str(tmp_path / "g.dot"), "x=1", "y=2"], capsys)
+    assert code == 0 and err == "" and "df/dy = 1.0" in out
+    code, out, err = run(["graph", "x*y", "x=1", "--explain", "y=2"], capsys)
+    assert code == 0 and "Reverse sweep" in out
+    code, out, err = run(["graph", "x", "x=1", "--bogus"], capsys)
+    assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
+def test_a_terminal_that_is_not_utf8_gets_replacement_characters(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "autograd_mini", "graph", "x*y", "x=1", "y=2",
+                           "--explain"], capture_output=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr  # (it stopped with a codec error)
+    assert b"Reverse sweep" in done.stdout
+
+
+@pytest.mark.parametrize(("expr", "where"), [("x**", "at the end"), (" x +* y", "column 5"),
+                                              ("x +* y", "column 4")])
+def test_syntax_errors_point_at_what_was_typed(expr: str, where: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["graph", expr, "x=1", "y=2"], capsys)
+    assert code == 2 and f"invalid syntax: invalid syntax ({where})" in err
+
+
+def test_explain_checks_its_precision() -> None:
+    x = am.Tensor(1.0, requires_grad=True)
+    for bad in (-1, 0, "3", 18):
+        with pytest.raises(ValueError, match="explain_backward: precision must be an int"):
+            am.explain_backward(x * 2, precision=bad)  # type: ignore[arg-type]
+
+
 # ----------------------------------------------------------------------------- the parser
 def test_identical_subexpressions_share_one_node() -> None:
     x = am.Tensor(0.3, requires_grad=True)

@@ -1,9 +1,11 @@
-"""Learning-rate schedules: step, multi-step, exponential, linear, power-law, cosine, a function
-of the step (lambda), sequences of schedules, one cycle, plateau."""
+"""Learning-rate schedules: step, multi-step, constant, exponential, linear, polynomial,
+power-law, cosine (with warm restarts), a function of the step (lambda), sequences and chains of
+schedules, one cycle, cyclic, plateau."""
 
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -15,13 +17,18 @@ from autograd_mini import Tensor
 from .optimizer import Optimizer, check_flag, check_fraction, check_nonnegative, to_python
 
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
     "OneCycleLR",
+    "PolynomialLR",
     "PowerLR",
     "ReduceLROnPlateau",
     "SequentialLR",
@@ -140,7 +147,7 @@ class LRScheduler(_Schedule):
                     f"param_groups[{i}] has no 'initial_lr': resuming with last_epoch="
                     f"{last_epoch} needs an optimizer that was scheduled before"
                 )
-        self.base_lrs: list[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
+        self.base_lrs: list[float] = self._initial_lrs()
         self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
         self.last_epoch += 1  # the schedule's own value at its start, or at the step resumed
         lrs = self.get_lr()
@@ -168,6 +175,14 @@ class LRScheduler(_Schedule):
         if before == self.floor:
             return now + (target - before)
         return self.floor + (now - self.floor) * ((target - self.floor) / (before - self.floor))
+
+    def _initial_lrs(self) -> list[float]:
+        """Each group's η₀, read on construction: its ``initial_lr`` (CyclicLR: its base_lr)."""
+        return [float(g["initial_lr"]) for g in self.optimizer.param_groups]
+
+    def _set_momentum(self, t: int) -> None:
+        """Set what the schedule sets besides the lr at step ``t``: nothing here; OneCycleLR
+        and CyclicLR cycle the momentum. ``SequentialLR`` calls it on its running schedule."""
 
     def lr_at(self, base_lr: float, t: int) -> float:
         """The learning rate at step ``t`` of a group whose initial lr is ``base_lr``."""
@@ -257,6 +272,33 @@ class ExponentialLR(LRScheduler):
         return base_lr * self.gamma**t
 
 
+class ConstantLR(LRScheduler):
+    """η_t = η₀ · factor for t < T = ``total_iters``, then η₀ (PyTorch's ConstantLR).
+
+    Chained with other schedules (see :class:`LRScheduler`) it multiplies the lr in force by
+    ``factor`` when built and by 1 / factor at step T, as PyTorch's does.
+
+    **Differences from PyTorch.** ``total_iters`` must be at least 1 (PyTorch accepts 0, then
+    keeps η₀ · factor for ever while its closed form gives η₀); with ``factor=0`` step T gives
+    η₀ back (adding η₀ to the lr in force where another schedule changed it) where PyTorch
+    divides by zero.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        self.factor = check_fraction("factor", factor, closed=True)
+        self.total_iters = _count("total_iters", total_iters, 1)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * self.factor if t < self.total_iters else base_lr
+
+
 class LinearLR(LRScheduler):
     """Linear ramp η_t = η₀ (s + (e − s) min(t, T) / T) from factor s to factor e over T steps.
 
@@ -297,6 +339,26 @@ class PowerLR(LRScheduler):
         return base_lr * (1.0 + t / self.scale) ** (-self.power)
 
 
+class PolynomialLR(LRScheduler):
+    """η_t = η₀ (1 − min(t, T) / T)^p with T = ``total_iters`` and p = ``power`` (PyTorch's
+    closed form): from η₀ down to 0 at step T (p > 0), then 0.
+
+    Chained, each step up to T multiplies the lr in force by ((1 − t/T) / (1 − (t−1)/T))^p, as
+    PyTorch's PolynomialLR; after T it leaves the lr alone. ``total_iters`` must be at least 1
+    and ``power`` at least 0 (PyTorch divides by zero otherwise).
+    """
+
+    def __init__(
+        self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ) -> None:
+        self.total_iters = _count("total_iters", total_iters, 1)
+        self.power = check_nonnegative("power", power)
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        return base_lr * (1.0 - min(self.total_iters, t) / self.total_iters) ** self.power
+
+
 class CosineAnnealingLR(LRScheduler):
     """η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2 (rising again after T_max)."""
 
@@ -315,6 +377,70 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, base_lr: float, t: int) -> float:
         cos = math.cos(math.pi * t / self.T_max)
         return self.eta_min + (base_lr - self.eta_min) * (1.0 + cos) / 2.0
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR's cosine with warm restarts, as PyTorch's CosineAnnealingWarmRestarts::
+
+        η_t = η_min + (η₀ − η_min)(1 + cos(π T_cur / T_i)) / 2
+
+    where the i-th cycle lasts T_i = T_0 · T_multⁱ steps and T_cur is the step count since the
+    cycle began (the cycles start at t = 0, T_0, T_0 + T_0 T_mult, ...): the lr falls from η₀
+    towards η_min over each cycle and jumps back to η₀ at the next. ``T_cur`` and ``T_i`` are
+    read-only properties of the current step.
+
+    Chained with other schedules it scales the distance of the lr in force to η_min (its
+    floor) by (η_t − η_min) / (η_{t−1} − η_min), as :class:`CosineAnnealingLR` does; PyTorch's
+    sets η_t whatever else changed the lr.
+
+    **Differences from PyTorch.** ``step()`` advances by one whole step: PyTorch's fractional
+    ``step(epoch)`` (e.g. ``epoch + i / iters`` within an epoch) is not provided; call
+    ``step()`` after every batch with ``T_0`` counted in batches instead. Resuming with
+    ``last_epoch`` uses the closed form above for any ``T_mult`` (PyTorch's then counts the
+    cycle lengths from T_0 again, which is off once a cycle has grown). ``eta_min`` must be
+    ≥ 0.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.T_0 = _count("T_0", T_0, 1)
+        self.T_mult = _count("T_mult", T_mult, 1)
+        self.eta_min = check_nonnegative("eta_min", eta_min)
+        super().__init__(optimizer, last_epoch)
+
+    @property
+    def floor(self) -> float:  # type: ignore[override]
+        """Chained changes scale about η_min."""
+        return self.eta_min
+
+    def position(self, t: int) -> tuple[int, int]:
+        """(T_cur, T_i) at step ``t``: the steps since the current cycle began, its length."""
+        if self.T_mult == 1:
+            return t % self.T_0, self.T_0
+        start, length = 0, self.T_0
+        while t >= start + length:
+            start, length = start + length, length * self.T_mult
+        return t - start, length
+
+    @property
+    def T_cur(self) -> int:
+        """Steps since the last restart (at the current step)."""
+        return self.position(self.last_epoch)[0]
+
+    @property
+    def T_i(self) -> int:
+        """The length of the current cycle."""
+        return self.position(self.last_epoch)[1]
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        t_cur, t_i = self.position(t)
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
 
 
 class LambdaLR(LRScheduler):
@@ -348,7 +474,9 @@ class SequentialLR(LRScheduler):
 
     E.g. ``SequentialLR(opt, [LinearLR(opt, 0.0, 1.0, 5), CosineAnnealingLR(opt, 95)], [5])``
     warms up over 5 steps then anneals. Every sub-schedule restarts its own clock at its
-    milestone and starts from the groups' initial lrs.
+    milestone and starts from the groups' initial lrs. The running sub-schedule also sets what
+    it sets besides the lr (the momentum cycled by ``OneCycleLR`` or ``CyclicLR``), as in
+    PyTorch.
     """
 
     chains_at_start = False  # it takes the optimiser over from its sub-schedules
@@ -403,10 +531,22 @@ class SequentialLR(LRScheduler):
         else:
             super().step()
 
+    def _apply(self, lrs: list[float]) -> None:
+        super()._apply(lrs)
+        sched, local = self._active(self.last_epoch)
+        sched._set_momentum(local)
+
     def state_dict(self) -> dict[str, Any]:
         out = super().state_dict()
         del out["_schedulers"]
         return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """As ``LRScheduler.load_state_dict``; the running sub-schedule's momentum (if it
+        cycles one) is set to its value at the restored step."""
+        super().load_state_dict(state_dict)
+        sched, local = self._active(self.last_epoch)
+        sched._set_momentum(local)
 
 
 def _per_group(name: str, value: Any, n: int, check: Callable[[str, Any], float]) -> list[float]:
@@ -418,7 +558,80 @@ def _per_group(name: str, value: Any, n: int, check: Callable[[str, Any], float]
     return [check(name, value)] * n
 
 
-class OneCycleLR(LRScheduler):
+class _CycledMomentum(LRScheduler):
+    """What OneCycleLR and CyclicLR share: with ``cycle_momentum`` every step also sets each
+    group's ``momentum`` (SGD, RMSProp) or β₁ of ``betas`` (Adam, AdamW) to :meth:`momenta`,
+    absolutely; their checkpoints hold which of the two they cycle."""
+
+    cycle_momentum: bool
+    use_beta1: bool
+    max_momentums: list[float]
+    base_momentums: list[float]
+    #: the state entries with one value per parameter group
+    _per_group_state: tuple[str, ...] = ("base_lrs", "_last_lr", "max_lrs", "max_momentums",
+                                         "base_momentums")
+
+    def _find_momentum(self, optimizer: Optimizer) -> None:
+        """Set ``use_beta1``; with ``cycle_momentum`` the optimizer must have one to cycle."""
+        self.use_beta1 = "betas" in optimizer.defaults
+        if self.cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
+            raise ValueError(
+                f"{type(self).__name__}: {type(optimizer).__name__} has neither 'momentum' nor "
+                "'betas' to cycle; pass cycle_momentum=False"
+            )
+
+    def _check_momentum(self, optimizer: Optimizer) -> None:
+        """Both momentum ends must pass the optimizer's own check of a group (e.g. SGD's
+        Nesterov needs momentum > 0), so no step writes a value its constructor refuses."""
+        for i, group in enumerate(optimizer.param_groups):
+            for name, m in (("max_momentum", self.max_momentums[i]),
+                            ("base_momentum", self.base_momentums[i])):
+                try:
+                    optimizer._check(self._with_momentum(dict(group), m))
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(
+                        f"invalid {name}: {m!r} for param_groups[{i}] of "
+                        f"{type(optimizer).__name__}: {exc}"
+                    ) from exc
+
+    def _with_momentum(self, group: dict[str, Any], momentum: float) -> dict[str, Any]:
+        if self.use_beta1:
+            group["betas"] = (momentum, *tuple(group["betas"])[1:])
+        else:
+            group["momentum"] = momentum
+        return group
+
+    def momenta(self, t: int) -> list[float]:
+        """The cycled momentum (or β₁) at step ``t``, one per group."""
+        raise NotImplementedError
+
+    def _set_momentum(self, t: int) -> None:
+        if self.cycle_momentum:
+            for group, m in zip(self.optimizer.param_groups, self.momenta(t), strict=True):
+                self._with_momentum(group, m)
+
+    def _apply(self, lrs: list[float]) -> None:
+        super()._apply(lrs)
+        self._set_momentum(self.last_epoch)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict` of the same kind of scheduler on the same kind of
+        optimizer; set the groups' lrs as ``LRScheduler.load_state_dict`` does, and the
+        momentum to its value at the restored step."""
+        name = type(self).__name__
+        for key in ("use_beta1", "cycle_momentum"):
+            if key in state_dict and bool(to_python(state_dict[key])) != getattr(self, key):
+                raise ValueError(f"cannot load {name} state dict: it cycles "
+                                 f"{'betas' if to_python(state_dict['use_beta1']) else 'momentum'}"
+                                 f" (cycle_momentum={to_python(state_dict.get('cycle_momentum'))})"
+                                 f", this one {'betas' if self.use_beta1 else 'momentum'} "
+                                 f"(cycle_momentum={self.cycle_momentum})")
+        mine = list(self._last_lr)
+        _restore(self, state_dict, self._per_group_state)
+        self._apply(self._restore_lrs(mine))
+
+
+class OneCycleLR(_CycledMomentum):
     r"""The 1cycle policy, as PyTorch's: from η₀ = max_lr / div_factor up to max_lr, then down
     to η_min = η₀ / final_div_factor, over T = ``total_steps`` (or epochs · steps_per_epoch).
 
@@ -446,6 +659,8 @@ class OneCycleLR(LRScheduler):
     """
 
     chains_at_start = False  # max_lr sets the lrs, whatever they were
+    _per_group_state = ("base_lrs", "_last_lr", "max_lrs", "min_lrs", "max_momentums",
+                        "base_momentums")
 
     def __init__(
         self,
@@ -498,12 +713,7 @@ class OneCycleLR(LRScheduler):
         final_div = _positive("final_div_factor", final_div_factor)
         max_ms = _per_group("max_momentum", max_momentum, n, check_fraction)
         base_ms = _per_group("base_momentum", base_momentum, n, check_fraction)
-        self.use_beta1 = "betas" in optimizer.defaults
-        if self.cycle_momentum and not self.use_beta1 and "momentum" not in optimizer.defaults:
-            raise ValueError(
-                f"OneCycleLR: {type(optimizer).__name__} has neither 'momentum' nor 'betas' to "
-                "cycle; pass cycle_momentum=False"
-            )
+        self._find_momentum(optimizer)
         if last == -1:
             self.max_lrs = max_lrs
             self.base_lrs = [m / div for m in max_lrs]
@@ -539,27 +749,6 @@ class OneCycleLR(LRScheduler):
                     group["base_momentum"] = self.base_momentums[i]
         super().__init__(optimizer, last_epoch)
 
-    def _check_momentum(self, optimizer: Optimizer) -> None:
-        """Both momentum ends must pass the optimizer's own check of a group (e.g. SGD's
-        Nesterov needs momentum > 0), so no step writes a value its constructor refuses."""
-        for i, group in enumerate(optimizer.param_groups):
-            for name, m in (("max_momentum", self.max_momentums[i]),
-                            ("base_momentum", self.base_momentums[i])):
-                try:
-                    optimizer._check(self._with_momentum(dict(group), m))
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(
-                        f"invalid {name}: {m!r} for param_groups[{i}] of "
-                        f"{type(optimizer).__name__}: {exc}"
-                    ) from exc
-
-    def _with_momentum(self, group: dict[str, Any], momentum: float) -> dict[str, Any]:
-        if self.use_beta1:
-            group["betas"] = (momentum, *tuple(group["betas"])[1:])
-        else:
-            group["momentum"] = momentum
-        return group
-
     def _ends(self) -> list[float]:
         """The steps t₁ (, t₂) and T − 1 where the phases end, computed as PyTorch does."""
         T = self.total_steps
@@ -592,18 +781,10 @@ class OneCycleLR(LRScheduler):
                 for ends in zip(self.base_lrs, self.max_lrs, self.min_lrs, strict=True)]
 
     def momenta(self, t: int) -> list[float]:
-        """The cycled momentum (or β₁) at step ``t``, one per group."""
         phase, x = self._phase(t)
         i, j = ((0, 1), (1, 0), (0, 0))[phase]  # from/to: 0 = max_momentum, 1 = base_momentum
         return [self._anneal(ends[i], ends[j], x)
                 for ends in zip(self.max_momentums, self.base_momentums, strict=True)]
-
-    def _apply(self, lrs: list[float]) -> None:
-        super()._apply(lrs)
-        if self.cycle_momentum:
-            for group, m in zip(self.optimizer.param_groups, self.momenta(self.last_epoch),
-                                strict=True):
-                self._with_momentum(group, m)
 
     def step(self) -> None:
         """Advance one step (see :meth:`LRScheduler.step`) and set the cycled momentum; the
@@ -611,21 +792,132 @@ class OneCycleLR(LRScheduler):
         self._phase(self.last_epoch + 1)  # raises past total_steps, before anything changes
         super().step()
 
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` of a OneCycleLR on the same kind of optimizer; set the
-        groups' lrs as ``LRScheduler.load_state_dict`` does, and the momentum to its value at
-        the restored step."""
-        for key in ("use_beta1", "cycle_momentum"):
-            if key in state_dict and bool(to_python(state_dict[key])) != getattr(self, key):
-                raise ValueError(f"cannot load OneCycleLR state dict: it cycles "
-                                 f"{'betas' if to_python(state_dict['use_beta1']) else 'momentum'}"
-                                 f" (cycle_momentum={to_python(state_dict.get('cycle_momentum'))})"
-                                 f", this one {'betas' if self.use_beta1 else 'momentum'} "
-                                 f"(cycle_momentum={self.cycle_momentum})")
-        mine = list(self._last_lr)
-        _restore(self, state_dict, ("base_lrs", "_last_lr", "max_lrs", "min_lrs",
-                                    "max_momentums", "base_momentums"))
-        self._apply(self._restore_lrs(mine))
+
+class CyclicLR(_CycledMomentum):
+    r"""Cyclical learning rates (Smith, 2017), as PyTorch's CyclicLR: the lr goes from
+    ``base_lr`` up to ``max_lr`` over ``step_size_up`` steps and back over ``step_size_down``
+    (default: as up), again and again, with an amplitude scaled by ``mode`` or ``scale_fn``.
+
+    With S = up + down, r = up / S, c = ⌊1 + t / S⌋ (the cycle, from 1), x = 1 + t / S − c and
+    s = x / r for x ≤ r else (x − 1) / (r − 1) (0 → 1 → 0 over each cycle)::
+
+        η_t = base_lr + (max_lr − base_lr) · s · f
+        m_t = max_momentum − (max_momentum − base_momentum) · s · f
+
+    where f = 1 (``"triangular"``), 1 / 2^(c − 1) (``"triangular2"``: the amplitude halves every
+    cycle) or γᵗ (``"exp_range"``); a ``scale_fn`` replaces them (then ``mode`` is ignored),
+    called with c (``scale_mode="cycle"``) or t (``"iterations"``), and must return values in
+    [0, 1]. Each of ``base_lr``, ``max_lr``, ``base_momentum``, ``max_momentum`` is a number or
+    a list with one per group. Call ``step()`` after every batch.
+
+    Building it sets every group's lr to base_lr (the groups' ``initial_lr`` is set, unless
+    already there, to it), as PyTorch's does. With ``cycle_momentum`` the groups' ``momentum``
+    (SGD, RMSProp) or β₁ of ``betas`` (Adam, AdamW) follows m_t, set absolutely at every step,
+    and the groups store ``max_momentum`` and ``base_momentum``.
+
+    **Differences from PyTorch.** Like the other schedules here it chains: each step scales the
+    lr in force by η_t / η_{t−1} (about 0, so with an ``ExponentialLR`` the factors multiply;
+    PyTorch's sets η_t whatever else changed the lr), so alone it gives η_t exactly. At t = 0
+    it gives base_lr even on an optimizer that already had an ``initial_lr`` (PyTorch's first
+    lr is then that initial_lr). Stricter checks: step sizes
+    are ints (``step_size_down`` may be 0: a saw-tooth), ``gamma`` is in [0, 1], ``mode`` and
+    ``scale_mode`` are checked even when a ``scale_fn`` is given, and a step where ``scale_fn``
+    returns a value outside [0, 1] raises ValueError naming it. ``scale_fn`` is not part of
+    ``state_dict`` (PyTorch saves a callable object's attributes): a restored scheduler keeps
+    the one it was built with.
+    """
+
+    chains_at_start = False  # base_lr sets the lrs, whatever they were
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[int], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        groups = _check_optimizer(optimizer).param_groups
+        n = len(groups)
+        base_lrs = _per_group("base_lr", base_lr, n, check_nonnegative)
+        self.max_lrs = _per_group("max_lr", max_lr, n, check_nonnegative)
+        self.step_size_up = _count("step_size_up", step_size_up, 1)
+        self.step_size_down = (self.step_size_up if step_size_down is None
+                               else _count("step_size_down", step_size_down, 0))
+        modes = ("triangular", "triangular2", "exp_range")
+        if not isinstance(mode, str) or mode not in modes:
+            raise ValueError(f"invalid mode: {mode!r} (must be one of {', '.join(modes)})")
+        if not isinstance(scale_mode, str) or scale_mode not in ("cycle", "iterations"):
+            raise ValueError(
+                f"invalid scale_mode: {scale_mode!r} (must be 'cycle' or 'iterations')"
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"scale_fn must be a function or None, got {scale_fn!r:.60}")
+        self.mode = mode
+        self.gamma = check_fraction("gamma", gamma, closed=True)
+        self._scale_fn = scale_fn
+        # PyTorch's built-in modes fix the scale mode; a scale_fn uses the one given
+        self.scale_mode = (scale_mode if scale_fn is not None
+                           else "iterations" if mode == "exp_range" else "cycle")
+        self.cycle_momentum = check_flag("cycle_momentum", cycle_momentum)
+        self.base_momentums = _per_group("base_momentum", base_momentum, n, check_fraction)
+        self.max_momentums = _per_group("max_momentum", max_momentum, n, check_fraction)
+        last = _count("last_epoch", last_epoch, -1)
+        self._find_momentum(optimizer)
+        if self.cycle_momentum:
+            self._check_momentum(optimizer)
+        self.base_lrs = base_lrs
+        if last == -1:  # as PyTorch: the lrs start at base_lr, the groups keep the momenta
+            for i, group in enumerate(groups):
+                group["lr"] = base_lrs[i]
+                if self.cycle_momentum:
+                    group["max_momentum"] = self.max_momentums[i]
+                    group["base_momentum"] = self.base_momentums[i]
+        super().__init__(optimizer, last_epoch)
+
+    def _initial_lrs(self) -> list[float]:
+        return list(self.base_lrs)  # the cycle's lower bounds, whatever the initial_lr
+
+    def _scale(self, t: int) -> tuple[float, float]:
+        """(s, f) at step ``t``: the amplitude (max − base) in force is (max − base) · s · f."""
+        total = float(self.step_size_up) + float(self.step_size_down)
+        ratio = self.step_size_up / total
+        cycle = math.floor(1 + t / total)
+        x = 1.0 + t / total - cycle
+        s = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+        if self._scale_fn is not None:
+            arg = cycle if self.scale_mode == "cycle" else t
+            f = check_fraction(f"scale_fn({arg})", self._scale_fn(arg), closed=True)
+        elif self.mode == "triangular":
+            f = 1.0
+        elif self.mode == "triangular2":  # of the cycle
+            f = 1 / (2.0 ** (cycle - 1))
+        else:  # "exp_range": of the step
+            f = self.gamma**t
+        return s, f
+
+    def values(self, t: int) -> list[float]:
+        s, f = self._scale(t)  # in PyTorch's order of operations
+        return [base + (top - base) * s * f
+                for base, top in zip(self.base_lrs, self.max_lrs, strict=True)]
+
+    def momenta(self, t: int) -> list[float]:
+        s, f = self._scale(t)
+        return [top - (top - base) * s * f
+                for base, top in zip(self.base_momentums, self.max_momentums, strict=True)]
+
+    def state_dict(self) -> dict[str, Any]:
+        out = super().state_dict()
+        del out["_scale_fn"]
+        return out
 
 
 class ReduceLROnPlateau(_Schedule):
@@ -718,3 +1010,82 @@ class ReduceLROnPlateau(_Schedule):
         mine = list(self._last_lr)
         _restore(self, state_dict, ("min_lrs", "_last_lr"))
         self._restore_lrs(mine)
+
+
+class ChainedScheduler(_Schedule):
+    """Step several schedules of one optimizer together, as PyTorch's ChainedScheduler:
+    ``step()`` calls each one's ``step()`` in turn, so their factors combine as described in
+    :class:`LRScheduler` (e.g. ``ChainedScheduler([ConstantLR(opt, 0.1, 20),
+    ExponentialLR(opt, 0.9)])``). ``get_last_lr()`` gives the groups' lrs after the last step;
+    ``state_dict()`` holds each schedule's state under ``"_schedulers"``, and
+    ``load_state_dict`` restores them all or, when one refuses, none.
+
+    ``schedulers`` are LRSchedulers or ChainedSchedulers of one optimizer (not
+    ``ReduceLROnPlateau``, whose ``step`` needs a metric); ``optimizer``, if given, must be
+    theirs. Building it changes nothing.
+    """
+
+    def __init__(
+        self, schedulers: Sequence[LRScheduler | ChainedScheduler],
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        if isinstance(schedulers, (str, bytes)) or not hasattr(schedulers, "__iter__"):
+            raise TypeError(f"schedulers must be a list of LRSchedulers, got {schedulers!r:.60}")
+        scheds = list(schedulers)
+        if not scheds:
+            raise ValueError("ChainedScheduler needs at least one scheduler in schedulers")
+        for i, s in enumerate(scheds):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"schedulers[{i}]: ChainedScheduler cannot step a "
+                                 "ReduceLROnPlateau (its step needs a metric); step it apart")
+            if not isinstance(s, (LRScheduler, ChainedScheduler)):
+                raise TypeError(f"schedulers[{i}] must be an LRScheduler, got "
+                                f"{type(s).__name__}")
+        opt = scheds[0].optimizer if optimizer is None else _check_optimizer(optimizer)
+        for i, s in enumerate(scheds):
+            if s.optimizer is not opt:
+                raise ValueError(f"schedulers[{i}] drives another optimizer: every scheduler of "
+                                 "ChainedScheduler must drive the same optimizer (optimizer)")
+        self._schedulers = scheds
+        self.optimizer = opt
+        self._last_lr = [float(g["lr"]) for g in opt.param_groups]
+
+    def step(self) -> None:
+        """Step every schedule, in the order given."""
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """``{"_last_lr": [...], "_schedulers": [each schedule's state_dict()]}``."""
+        return {"_last_lr": list(self._last_lr),
+                "_schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load each schedule's state (see their ``load_state_dict``), the last one first: it
+        stepped last, so its last lrs are the ones in force, and the others then keep them.
+        If one refuses, every schedule and the optimizer's groups are left as they were."""
+        keys = {"_last_lr", "_schedulers"}
+        if not isinstance(state_dict, Mapping) or set(state_dict) != keys:
+            got = sorted(state_dict) if isinstance(state_dict, Mapping) else state_dict
+            raise ValueError(f"cannot load ChainedScheduler state dict: expected the keys "
+                             f"{sorted(keys)}, got {got!r:.80}")
+        states = state_dict["_schedulers"]
+        if not isinstance(states, (list, tuple)) or len(states) != len(self._schedulers):
+            n = len(states) if isinstance(states, (list, tuple)) else states
+            raise ValueError(f"cannot load ChainedScheduler state dict: {n!r:.40} schedule "
+                             f"states for {len(self._schedulers)} schedulers")
+        groups = self.optimizer.param_groups
+        before_groups = [dict(g) for g in groups]
+        before = [copy.deepcopy(s.state_dict()) for s in self._schedulers]
+        try:
+            for s, state in reversed(list(zip(self._schedulers, states, strict=True))):
+                s.load_state_dict(state)
+        except Exception:
+            for s, state in zip(self._schedulers, before, strict=True):
+                s.load_state_dict(state)
+            for g, saved in zip(groups, before_groups, strict=True):
+                g.clear()
+                g.update(saved)
+            raise
+        self._last_lr = [float(g["lr"]) for g in groups]

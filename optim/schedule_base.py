@@ -1,0 +1,206 @@
+"""The learning-rate scheduler framework: argument checks, the checkpoint restore, ``Schedule``
+(what every schedule shares) and ``LRScheduler`` (a closed form η_t that chains with others).
+The schedules themselves are in ``optim.lr_scheduler`` (and ``optim.cyclic``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, check_nonnegative, to_python
+
+__all__ = ["LRScheduler", "Schedule", "check_count", "check_optimizer", "check_positive",
+           "restore"]
+
+
+def check_count(name: str, value: Any, minimum: int) -> int:
+    """Validate an integer ``>= minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"invalid {name}: {value!r} (must be >= {minimum})")
+    return int(value)
+
+
+def check_positive(name: str, value: Any) -> float:
+    out = check_nonnegative(name, value)
+    if out == 0.0:
+        raise ValueError(f"invalid {name}: {value!r} (must be > 0)")
+    return out
+
+
+def check_optimizer(optimizer: Any) -> Optimizer:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"expected an optim.Optimizer, got {type(optimizer).__name__}")
+    return optimizer
+
+
+def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -> None:
+    """Replace ``obj``'s attributes by ``state_dict`` after checking keys and list lengths.
+
+    Values are converted back to Python numbers and lists (as after an ``np.savez`` round
+    trip); the entries named in ``per_group`` must have one value per parameter group.
+    """
+    current = obj.state_dict()
+    given = set(state_dict)
+    problems = []
+    if given - set(current):
+        problems.append(f"unexpected keys {sorted(given - set(current))}")
+    if set(current) - given:
+        problems.append(f"missing keys {sorted(set(current) - given)}")
+    values = {k: to_python(v) for k, v in state_dict.items()}
+    for k, v in values.items():
+        if isinstance(current.get(k), list):
+            values[k] = list(v) if isinstance(v, (tuple, list)) else [v]
+    n_groups = len(obj.optimizer.param_groups)
+    for key in per_group:
+        if key in values and len(values[key]) != n_groups:
+            problems.append(
+                f"{key!r} has {len(values[key])} entries for {n_groups} parameter groups"
+            )
+    if problems:
+        name = type(obj).__name__
+        raise ValueError(f"cannot load {name} state dict: " + "; ".join(problems))
+    for k, v in values.items():
+        setattr(obj, k, v)
+
+
+class Schedule:
+    """What every schedule shares: the last learning rates and a plain-data snapshot."""
+
+    optimizer: Optimizer
+    _last_lr: list[float]
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates set by the last ``step()`` (one per group)."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer, as Python numbers and lists."""
+        return {
+            k: list(v) if isinstance(v, list) else v
+            for k, v in vars(self).items()
+            if k != "optimizer"
+        }
+
+    def _restore_lrs(self, mine: list[float]) -> list[float]:
+        """After a load: each group's lr becomes the restored last lr where it is still what
+        this schedule set before (``mine``); where something else set it since (the
+        optimizer's own checkpoint, another schedule) it stays, so checkpoints of an
+        optimizer and its chained schedules load in any order."""
+        lrs = []
+        for group, before, restored in zip(self.optimizer.param_groups, mine, self._last_lr,
+                                           strict=True):
+            if group["lr"] == before:
+                group["lr"] = restored
+            lrs.append(float(group["lr"]))
+        return lrs
+
+
+class LRScheduler(Schedule):
+    """Base class: a closed-form schedule η_t of the step count t, applied as PyTorch does.
+
+    On construction every group gets ``initial_lr`` (its lr at that moment, unless already
+    set) and the schedule's step 0 is applied at once; each ``step()`` advances t by one, so
+    call it after ``optimizer.step()``. Each group follows the schedule from its own initial
+    lr. Construction and every step move the lr by the schedule's factor from whatever it is
+    now (η₀ / η_initial, then η_t / η_{t−1}; about ``floor``, the schedule's lowest value,
+    for a schedule that has one: (lr − floor) scales), so schedules chain as in PyTorch: two
+    schedulers on one optimiser multiply, a decay built after a warm-up keeps the warm-up's
+    start, and a warm-up keeps the reductions of a ``ReduceLROnPlateau`` or a manual change.
+    Alone, a schedule gives exactly η_t. Subclasses implement :meth:`lr_at`.
+    """
+
+    floor = 0.0  # the value the schedule's factors scale about (CosineAnnealingLR: eta_min)
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        self.optimizer = check_optimizer(optimizer)
+        self.last_epoch = check_count("last_epoch", last_epoch, -1)
+        for i, group in enumerate(optimizer.param_groups):
+            if last_epoch == -1:
+                group.setdefault("initial_lr", group["lr"])
+            elif "initial_lr" not in group:
+                raise ValueError(
+                    f"param_groups[{i}] has no 'initial_lr': resuming with last_epoch="
+                    f"{last_epoch} needs an optimizer that was scheduled before"
+                )
+        self.base_lrs: list[float] = self._initial_lrs()
+        self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]
+        self.last_epoch += 1  # the schedule's own value at its start, or at the step resumed
+        lrs = self.get_lr()
+        if self.chains_at_start:
+            groups = optimizer.param_groups
+            if self.last_epoch == 0:
+                lrs = [self._chained(lr, g["lr"], base) for lr, g, base
+                       in zip(lrs, groups, self.base_lrs)]
+            else:  # resuming: an lr moved from the initial one (a loaded optimizer) stays
+                lrs = [lr if g["lr"] == base else float(g["lr"]) for lr, g, base
+                       in zip(lrs, groups, self.base_lrs)]
+        self._apply(lrs)
+
+    #: whether construction scales the lr in force (another schedule's, a manual change) by
+    #: η₀ / η_initial; schedules that take the optimiser over (OneCycleLR, SequentialLR) set it
+    chains_at_start = True
+
+    def _chained(self, target: float, now: float, before: float) -> float:
+        """The schedule moving from ``before`` to ``target`` while the lr is ``now``:
+        ``target`` itself if nothing else changed it, else ``now`` moved by the same factor
+        about the floor (by the same step, where ``before`` is the floor), as PyTorch's
+        chainable forms."""
+        if now == before:
+            return target
+        if before == self.floor:
+            return now + (target - before)
+        return self.floor + (now - self.floor) * ((target - self.floor) / (before - self.floor))
+
+    def _initial_lrs(self) -> list[float]:
+        """Each group's η₀, read on construction: its ``initial_lr`` (CyclicLR: its base_lr)."""
+        return [float(g["initial_lr"]) for g in self.optimizer.param_groups]
+
+    def _set_momentum(self, t: int) -> None:
+        """Set what the schedule sets besides the lr at step ``t``: nothing here; OneCycleLR
+        and CyclicLR cycle the momentum. ``SequentialLR`` calls it on its running schedule."""
+
+    def lr_at(self, base_lr: float, t: int) -> float:
+        """The learning rate at step ``t`` of a group whose initial lr is ``base_lr``."""
+        raise NotImplementedError
+
+    def values(self, t: int) -> list[float]:
+        """The schedule's learning rates η_t at step ``t``, one per group."""
+        return [self.lr_at(base, t) for base in self.base_lrs]
+
+    def get_lr(self) -> list[float]:
+        """The schedule's learning rates at the current step, one per group."""
+        return self.values(self.last_epoch)
+
+    def _apply(self, lrs: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(lrs):
+            raise ValueError(
+                f"the optimizer has {len(groups)} parameter groups but the scheduler was "
+                f"built for {len(lrs)}; create the scheduler after adding every group"
+            )
+        for group, lr in zip(groups, lrs, strict=True):
+            group["lr"] = lr
+        self._last_lr = list(lrs)
+
+    def step(self) -> None:
+        """Advance one step: each group's lr times η_t / η_{t−1}, about the floor (η_t itself
+        while nothing else changed the lr; plus η_t − η_{t−1} where η_{t−1} is the floor)."""
+        self.last_epoch += 1
+        t = self.last_epoch
+        lrs = self.values(t)
+        if t > 0:
+            lrs = [self._chained(lr, group["lr"], before) for lr, group, before
+                   in zip(lrs, self.optimizer.param_groups, self.values(t - 1))]
+        self._apply(lrs)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs where nothing
+        else set them since this schedule did (see ``_restore_lrs``): the optimizer's and the
+        schedules' checkpoints load in any order."""
+        mine = list(self._last_lr)
+        restore(self, state_dict, ("base_lrs", "_last_lr"))
+        self._restore_lrs(mine)

@@ -52,6 +52,7 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
     "hot_vjp_op": {**STYLES["vjp_op"], "ordering": "in", "color": HOT},
     "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
 }.items()}
+_UNORDERED = {k: v.replace(' ordering="in"', "") for k, v in _STYLE_TEXT.items()}
 
 
 def font_color(text: str, color: str | None) -> str:
@@ -98,6 +99,9 @@ class View:
                           and i not in self.inline and (show_constants or t._rg))
         self.vjp = vjp_positions(order, forward)
         large = len(self.shown) + sum(1 for i in self.shown if order[i]._node) > AUTO_NODES
+        # inputs kept in argument order (ordering="in") on small graphs only: on large ones with
+        # a wide fan-out it makes dot's layout take minutes (the inputs are numbered anyway)
+        self.ordered = not large
         self.depth: int | None = (1 if large else None) if isinstance(depth, str) else depth
         self.rankdir = ("TB" if large else "LR") if rankdir == "auto" else rankdir
         self.penalty = self._penalty()
@@ -345,7 +349,7 @@ class View:
             label = "<" + "<BR/>".join(op_lines) + ">"
             style = ("hot_" if any(k[1] == i for k in hot) else "") + (
                 "vjp_op" if i in self.vjp else "op")
-            style = _STYLE_TEXT[style]
+            style = _STYLE_TEXT[style] if self.ordered else _UNORDERED[style]
             lines.append(f"\top{i} [label={label} {style}]\n")
             ordered = len(self.inputs[i]) > 1 and node.op.name not in _COMMUTATIVE
             elided = False

@@ -216,3 +216,16 @@ def test_layers_in_a_module_list_and_free_standing_layers_keep_their_names() -> 
         "Linear", "Linear #2"]
     assert sorted(modules(draw_graph(am.sum(l1(x) + l1(2 * x)), depth=0).source)) == [
         "Linear", "Linear (call 2)"]
+
+
+def test_argument_order_is_kept_on_small_drawings_only() -> None:
+    """ordering="in" keeps an op's inputs in argument order, but with a wide fan-out (x in 60
+    powers) it made dot run for minutes; large drawings leave it to the numbered inputs."""
+    x = am.Tensor(0.5, requires_grad=True)
+    small = draw_graph(x**x).source
+    assert 'ordering="in"' in small and 'headlabel="1"' in small
+    tower = x
+    for _ in range(60):
+        tower = tower**x
+    large = draw_graph(tower).source
+    assert 'ordering="in"' not in large and 'headlabel="2"' in large

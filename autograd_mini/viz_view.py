@@ -128,8 +128,11 @@ class View:
         ops = [i for i in members if self.order[i]._node is not None] or members
         outs = [i for i in ops if i in used or i == last] or ops[-1:]
         grads = [self.order[i].grad for i in members if self._is_param(i)]
+        # a parameter max_nodes left out would be missing from the norm: then none is shown
+        cut = any(j not in self.shown and self._is_param(j) for i in members
+                  for j in self.inputs[i])
         norm = None
-        if grads and not self.graph.stale and all(t is not None for t in grads):
+        if grads and not cut and not self.graph.stale and all(t is not None for t in grads):
             norm = float(np.sqrt(sum(float(np.sum(np.square(t.data, dtype=np.float64)))
                                      for t in grads if t is not None)))
         shapes = [self.order[i].shape for i in outs[-2:]]

@@ -229,3 +229,16 @@ def test_argument_order_is_kept_on_small_drawings_only() -> None:
         tower = tower**x
     large = draw_graph(tower).source
     assert 'ordering="in"' not in large and 'headlabel="2"' in large
+
+
+def test_no_gradient_norm_for_a_module_whose_parameters_are_partly_cut() -> None:
+    """max_nodes may leave a module's bias out of the drawing: its box then shows no ‖grad‖
+    rather than the weight's alone."""
+    net, loss = build()
+    loss.backward()
+    full = modules(draw_graph(loss, depth=1).source)
+    assert float(full["blocks.1"]["‖grad‖"]) == pytest.approx(grad_norm(net.blocks[1]), rel=1e-3)
+    for n in range(2, 12):
+        for name, box in modules(draw_graph(loss, depth=1, max_nodes=n).source).items():
+            if "‖grad‖" in box:
+                assert box["‖grad‖"] == full[name]["‖grad‖"], (n, name)

@@ -72,7 +72,9 @@ def stale_note(view: GraphView) -> str:
         f"under no_grad): recomputed from the current leaves, {op!r} no longer gives the value "
         f"the forward pass stored ({len(view.changed)} of the held values differ), so the "
         "adjoints would mix old and new numbers. Values are shown at the current leaves, "
-        "adjoints not: run the forward pass again to see them."
+        "adjoints not: run the forward pass again to see them. (If no leaf changed, the "
+        f"forward of {op!r} is not deterministic: an op of your own must give the same value "
+        "for the same inputs; pass random noise in as an input.)"
     )
 
 

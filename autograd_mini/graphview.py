@@ -156,7 +156,7 @@ def _recompute(v: Node, arrays: list[np.ndarray]) -> tuple[np.ndarray | None, An
     longer runs (a leaf replaced by one of another shape)."""
     try:
         out, saved = STATE.s.quiet.run(v.op.forward, *arrays, **v.attrs)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, IndexError):  # (an index past a shrunk leaf)
         return None, None
     return np.asarray(out), saved
 

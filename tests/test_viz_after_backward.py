@@ -146,3 +146,24 @@ def test_unchanged_leaves_are_not_reported() -> None:
     np.testing.assert_allclose(trace_backward(loss).adjoint(w), want, rtol=1e-13)  # type: ignore[arg-type]
     assert w.grad is not None
     np.testing.assert_allclose(w.grad.data, want, rtol=1e-13)  # type: ignore[arg-type]
+
+
+def test_a_leaf_replaced_by_a_shorter_array_and_a_random_op_are_explained() -> None:
+    """x.data swapped for a shorter array: the intended message, not NumPy's IndexError; an
+    op whose forward is random: the note says it may be the op, not a leaf."""
+    x = am.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    f = x[2] * 2
+    f.backward()
+    x.data = np.array([5.0, 6.0])
+    for show in (draw_graph, explain_backward):
+        with pytest.raises(RuntimeError, match="no longer runs on the current leaf values"):
+            show(f)
+    rng = np.random.default_rng(0)
+    noisy = am.primitive("noisy_for_note", lambda a: (a + rng.normal(size=a.shape), None),
+                         lambda g, s, n: (g,))
+    try:
+        y = am.Tensor([1.0], requires_grad=True)
+        assert "forward of 'noisy_for_note' is not deterministic" in explain_backward(
+            am.sum(noisy(y) * y))
+    finally:
+        del am.REGISTRY["noisy_for_note"]

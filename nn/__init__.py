@@ -41,7 +41,7 @@ from .checkpoint import CheckpointError, load, save
 from .containers import Flatten, ModuleDict, ModuleList, Unflatten
 from .conv import Conv1d, Conv2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .layers import MLP, Linear, Sequential
 from .loss import (
@@ -85,6 +85,8 @@ __all__ = [
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "GRUCell",

@@ -12,7 +12,7 @@ from autograd_mini import Tensor
 from ._util import as_tensor, check_flag, check_real, check_rng
 from .module import Module
 
-__all__ = ["Dropout", "dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "dropout", "dropout_channels"]
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,
@@ -61,3 +61,42 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}" + (", inplace=True" if self.inplace else "")
+
+
+def dropout_channels(x: Any, p: float = 0.5, training: bool = True,
+                     rng: np.random.Generator | None = None, spatial: int = 2) -> Tensor:
+    """Zero whole channels with probability p and scale the rest by 1 / (1 − p) (training
+    only): ``x`` is (N, C, *S) or unbatched (C, *S) with ``spatial`` = len(S) axes; one mask
+    m ~ Bernoulli(1 − p) per (sample, channel), y = x ⊙ m / (1 − p) (PyTorch's Dropout2d,
+    Dropout1d)."""
+    p = check_real(p, "p", "dropout", 0.0, 1.0)
+    training = check_flag(training, "training", "dropout")
+    x = as_tensor(x, "dropout")
+    if x.ndim not in (spatial + 1, spatial + 2):
+        raise ValueError(f"Dropout{spatial}d: input must be (N, C, ...) or (C, ...) with "
+                         f"{spatial} axes after C, got shape {x.shape}")
+    if not training or p == 0.0:
+        return x
+    if x.dtype.kind != "f":
+        raise TypeError(f"dropout: input must be floating point, got dtype {x.dtype}")
+    mask_shape = x.shape[: x.ndim - spatial] + (1,) * spatial
+    keep = check_rng(rng, "dropout").random(mask_shape) >= p
+    return x * (keep * (0.0 if p == 1.0 else 1.0 / (1.0 - p))).astype(x.dtype, copy=False)
+
+
+class Dropout2d(Dropout):
+    """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each channel of each sample is
+    zeroed with probability p (the rest scaled by 1 / (1 − p)) in training; the identity in
+    eval mode (PyTorch's ``Dropout2d``)."""
+
+    _spatial = 2
+
+    def forward(self, x: Any) -> Tensor:
+        return dropout_channels(x, self.p, self.training, self.rng, self._spatial)
+
+
+class Dropout1d(Dropout2d):
+    """Channel dropout for (N, C, L) or (C, L) inputs (PyTorch's ``Dropout1d``)."""
+
+    _spatial = 1
+

@@ -22,7 +22,8 @@ __all__ = ["IncompatibleKeys", "Module", "StateDictError"]
 Path = Union[str, "os.PathLike[str]"]
 Member = Union[Parameter, "Module"]
 #: instance attributes the library keeps on every module; never searched for members
-_INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_scope_name"})
+_INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_scope_name",
+                       "_transient"})
 _CONTAINERS = (list, tuple, dict)
 
 
@@ -311,11 +312,14 @@ class Module:
         return None if hit is None else hit[0]
 
     # ------------------------------------------------------------------ buffers
-    def register_buffer(self, name: str, value: Any | None) -> None:
-        """Keep ``value`` (an array copy, or None) as attribute ``name`` and in ``state_dict``.
+    def register_buffer(self, name: str, value: Any | None, persistent: bool = True) -> None:
+        """Keep ``value`` (an array copy, or None) as attribute ``name`` and in ``state_dict``
+        (not with ``persistent=False``, as PyTorch: a derived or scratch array, a mask).
 
         Buffers are state that is not learned, such as BatchNorm's running statistics.
         """
+        if not isinstance(persistent, (bool, np.bool_)):
+            raise TypeError(f"register_buffer: persistent must be a bool, got {persistent!r:.40}")
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"register_buffer: name must be an identifier, got {name!r}")
         if name in _INTERNAL or isinstance(vars(self).get(name), (Parameter, Module)):
@@ -332,10 +336,15 @@ class Module:
             self._buffer_names = names
         if name not in names:
             names.append(name)
+        transient: set[str] = vars(self).setdefault("_transient", set())
+        if persistent:
+            transient.discard(name)
+        else:
+            transient.add(name)
         setattr(self, name, arr)
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        """(dotted name, array) for every buffer that is not None."""
+        """(dotted name, array) for every buffer that is not None (persistent or not)."""
         for path, mod, _ in _walk(self, True, prefix):
             for name in mod._buffer_names:
                 value = getattr(mod, name, None)
@@ -348,23 +357,30 @@ class Module:
             yield value
 
     # ------------------------------------------------------------------ walks
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """(dotted name, parameter) pairs, each parameter once (a tied one under its first name)."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) pairs, each parameter once (a tied one under its first
+        name); with ``recurse=False`` this module's own only, as PyTorch's."""
         seen: set[int] = set()
         for path, _, members in _walk(self, True, prefix):
             for name, _, obj in members:
                 if isinstance(obj, Parameter) and id(obj) not in seen:
                     seen.add(id(obj))
                     yield (f"{path}.{name}" if path else name), obj
+            if not recurse:
+                return
 
-    def parameters(self) -> Iterator[Parameter]:
-        """Every parameter once, in ``named_parameters`` order."""
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once, in ``named_parameters`` order (this module's own only with
+        ``recurse=False``)."""
         seen: set[int] = set()
         for _, _, members in _walk(self, False):
             for _, _, obj in members:
                 if isinstance(obj, Parameter) and id(obj) not in seen:
                     seen.add(id(obj))
                     yield obj
+            if not recurse:
+                return
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(local name, module) for the direct sub-modules, each once."""
@@ -447,9 +463,10 @@ class Module:
                 if isinstance(obj, Parameter) and id(obj) not in seen:
                     seen.add(id(obj))
                     yield (f"{path}.{name}" if path else name), obj.data
+            transient = vars(mod).get("_transient", ())
             for name in mod._buffer_names:
                 value = getattr(mod, name, None)
-                if value is not None:
+                if value is not None and name not in transient:
                     yield (f"{path}.{name}" if path else name), _raw(value)
 
     def state_dict(self) -> dict[str, np.ndarray]:

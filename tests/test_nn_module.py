@@ -317,3 +317,32 @@ def test_deeply_nested_containers() -> None:
     cyclic.append(cyclic)
     m.cyc = cyclic
     assert len(list(m.parameters())) == 2
+
+
+def test_pytorch_module_options_recurse_persistent_and_channel_dropout() -> None:
+    net = nn.Sequential(nn.Linear(2, 2, rng=RNG(0)), nn.Linear(2, 1, rng=RNG(1)))
+    assert list(net.parameters(recurse=False)) == []
+    assert [n for n, _ in net[0].named_parameters(recurse=False)] == ["weight", "bias"]
+
+    class Masked(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mask", np.tril(np.ones((3, 3))), persistent=False)
+            self.register_buffer("count", np.array(0))
+
+    m = Masked()
+    assert list(m.state_dict()) == ["count"] and [n for n, _ in m.named_buffers()] == [
+        "mask", "count"]
+    m.load_state_dict({"count": np.array(4)})  # strict: the mask is not expected
+    assert int(m.count) == 4 and m.mask.sum() == 6
+    x = Tensor(np.ones((4, 6, 3, 3)))
+    drop = nn.Dropout2d(0.5, rng=RNG(2))
+    y = drop(x).data
+    assert np.all(y == y[:, :, :1, :1]) and set(np.unique(y)) <= {0.0, 2.0}  # whole channels
+    assert 0 < (y[:, :, 0, 0] == 0).sum() < 24
+    drop.eval()
+    assert drop(x) is x or np.array_equal(drop(x).data, x.data)
+    y1 = nn.Dropout1d(0.5, rng=RNG(3))(Tensor(np.ones((2, 5, 7)))).data
+    assert np.all(y1 == y1[:, :, :1])
+    with pytest.raises(ValueError, match=r"Dropout2d: input must be \(N, C, \.\.\.\)"):
+        nn.Dropout2d()(Tensor(np.ones(3)))

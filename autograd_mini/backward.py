@@ -11,7 +11,7 @@ from typing import Any, overload
 import numpy as np
 
 from .checks import as_array
-from .grad_mode import STATE, VJP_SCOPE, AnomalyError, add_note
+from .grad_mode import STATE, VJP_SCOPE, AnomalyError
 from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
@@ -92,16 +92,10 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
             found.append((node, g))
         saved = node.recorded_saved() if create_graph else node.saved
         g_copy = None if node.op.vjp_checked else _copy(g)
-        try:
-            grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
-                     node.op.vjp(g, saved, node.needs))
-        except Exception as exc:
-            add_note(exc, f"(in the backward of op {node.op.name!r})")
-            raise
-        if g_copy is not None:  # the op's first backward: does it keep its promise?
+        grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
+                 node.op.vjp(g, saved, node.needs))
+        if g_copy is not None or len(grads) != len(node):  # (its first backward, or a miscount)
             node.op.check_vjp(grads, len(node), g, g_copy)
-        if len(grads) != len(node):  # a VJP with a gradient too many or too few
-            node.op.check_result(grads, len(node))
         nxt, nxt_g = None, None
         for p, pg, need in zip(node, grads, node.needs):  # each input's origin
             if pg is None or not need:

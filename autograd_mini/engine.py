@@ -54,16 +54,8 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
             if repr(s.quiet) not in str(exc):
                 raise
             res = op.forward(*arrays, **attrs)
-    except (ValueError, TypeError) as exc:  # e.g. shapes that do not broadcast
-        shapes = " and ".join(str(a.shape) for a in arrays)
-        kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
-        err = kind(f"{op.name}: {exc} (input shapes {shapes})")
-        if site := user_site(exc):  # a user's op: where in its forward
-            add_note(err, f"raised in the forward at {site}")
-        raise err from None
-    except Exception as exc:
-        add_note(exc, f"(in the forward of op {op.name!r})")
-        raise
+    except Exception as exc:  # e.g. shapes that do not broadcast: say which op
+        raise forward_error(op, exc, arrays) from exc.__cause__
     if before is not None:  # the op's first result: does it keep the op API's promise?
         op.check_forward(res, arrays, before)
     out, saved = res
@@ -84,6 +76,22 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     if type(node) is LockingNode:
         node.held, node.where = held, (user_site() if s.anomaly else None)
     return wrap(out, node)
+
+
+def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Exception:
+    """The error to raise for ``exc`` from ``op``'s forward: NumPy's ValueError or TypeError
+    as a plain one naming the op and the input shapes (and, for a user's op, the line in its
+    forward), any other error as it is, with a note naming the op."""
+    if not isinstance(exc, (ValueError, TypeError)):
+        add_note(exc, f"(in the forward of op {op.name!r})")
+        return exc
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
+    err = kind(f"{op.name}: {exc} (input shapes {shapes})")
+    if site := user_site(exc):
+        add_note(err, f"raised in the forward at {site}")
+    err.__suppress_context__ = True  # (NumPy's traceback adds nothing to the message)
+    return err
 
 
 class Primitive:
@@ -169,19 +177,19 @@ class Primitive:
                             f"inputs, got {type(res[1]).__name__}")
         self.forward_checked = True
 
-    def check_vjp(self, grads: Any, n: int, g: Any, before: np.ndarray) -> None:
+    def check_vjp(self, grads: Any, n: int, g: Any, before: np.ndarray | None) -> None:
         """Refuse a VJP that wrote into its upstream gradient ``g`` (shared with other inputs'
         shares and the caller's seed; it is put back from the copy ``before``) or whose result
         is not a tuple with a gradient (an array, a Tensor or None) for each of the ``n``
-        inputs. The reverse sweep asks on an op's first backward only (and refuses a wrong
-        count on every one)."""
+        inputs. The reverse sweep asks on an op's first backward (``before``: a copy of ``g``)
+        and whenever a later one's count is wrong (``before`` None)."""
         arr = g.data if isinstance(g, Tensor) else g
-        if not np.array_equal(arr, before, equal_nan=True):
+        if before is not None and not np.array_equal(arr, before, equal_nan=True):
             arr[...] = before
             raise TypeError(f"backward of {self.name!r}: the VJP wrote into its upstream "
                             "gradient g; compute a new array (g * 3, not g *= 3)")
         self.check_result(grads, n)
-        self.vjp_checked = True
+        self.vjp_checked = self.vjp_checked or before is not None
 
     def check_result(self, grads: Any, n: int) -> None:
         """Refuse a VJP result that is not a tuple with a gradient (an array, a Tensor or None)

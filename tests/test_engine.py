@@ -517,7 +517,7 @@ def test_errors_inside_a_users_op_name_it_and_where() -> None:
         x = Tensor(np.ones(3), requires_grad=True)
         with pytest.raises(ValueError) as err3:
             ops[2](x).sum().backward()
-        assert "(in the backward of op 'bad_vjp_matmul')" in getattr(err3.value, "__notes__", [])
+        assert any(f.name == "bad_vjp" for f in err3.traceback)  # (the user's VJP, in the trace)
         assert x.grad is None
         with pytest.raises(TypeError, match="domain must be a tuple"):
             am.primitive("domain_str", forward, lambda g, s, n: (g,), domain="positive")

@@ -26,8 +26,8 @@ def _f64(x: Any, name: str = "gradcheck") -> np.ndarray:
     return np.array(arr, dtype=np.float64, order="C")  # row-major: reshape(-1) is a view
 
 
-def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:
-    """Check ``f`` and ``inputs`` (a list or tuple of arrays) and copy the inputs to float64."""
+def _check_call(f: Any, inputs: Any, name: str) -> None:
+    """Refuse an ``f`` that is not callable or ``inputs`` that are not a list or tuple."""
     if not callable(f):
         raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
     if not isinstance(inputs, (list, tuple)):
@@ -35,6 +35,11 @@ def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:
             f"{name}: inputs must be a list or tuple of arrays or Tensors (one per argument of "
             f"f), got {type(inputs).__name__}"
         )
+
+
+def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:
+    """Check ``f`` and ``inputs`` (a list or tuple of arrays) and copy the inputs to float64."""
+    _check_call(f, inputs, name)
     return [_f64(x, name) for x in inputs]
 
 
@@ -170,13 +175,7 @@ class _Args:
     ``pos``) and the constants, which ``bind`` passes to ``f`` as they are."""
 
     def __init__(self, f: Any, inputs: Any, name: str) -> None:
-        if not callable(f):
-            raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
-        if not isinstance(inputs, (list, tuple)):
-            raise TypeError(
-                f"{name}: inputs must be a list or tuple of arrays or Tensors (one per argument "
-                f"of f), got {type(inputs).__name__}"
-            )
+        _check_call(f, inputs, name)
         mask = _differentiated(inputs, name)
         self.n = len(inputs)
         self.pos = [i for i, m in enumerate(mask) if m]

@@ -227,6 +227,21 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
     return am.matmul(am.matmul(ah, x.astype(dt)), aw.T)
 
 
+def _windows(module: Module, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any
+             ) -> str:
+    """Set and check a pooling module's ``kernel_size``, ``stride`` (default: the kernel's),
+    ``padding`` (at most half the kernel) and ``ceil_mode``; returns its name for errors."""
+    where = type(module).__name__
+    module.kernel_size = _pair(kernel_size, "kernel_size", where)
+    module.stride = module.kernel_size if stride is None else _pair(stride, "stride", where)
+    module.padding = _pair(padding, "padding", where, low=0)
+    module.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
+    if any(2 * p > k for p, k in zip(module.padding, module.kernel_size, strict=True)):
+        raise ValueError(f"{where}: padding {module.padding} must be at most half the kernel "
+                         f"size {module.kernel_size}")
+    return where
+
+
 class MaxPool2d(Module):
     """y = max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode): the maximum of
     each window."""
@@ -235,15 +250,8 @@ class MaxPool2d(Module):
                  padding: int | Pair = 0, dilation: int | Pair = 1,
                  ceil_mode: bool = False) -> None:
         super().__init__()
-        where = type(self).__name__
-        self.kernel_size = _pair(kernel_size, "kernel_size", where)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
-        self.padding = _pair(padding, "padding", where, low=0)
+        where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.dilation = _pair(dilation, "dilation", where)
-        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
-            raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
-                             f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Tensor:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -263,17 +271,10 @@ class AvgPool2d(Module):
                  padding: int | Pair = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
-        where = type(self).__name__
-        self.kernel_size = _pair(kernel_size, "kernel_size", where)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
-        self.padding = _pair(padding, "padding", where, low=0)
-        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
+        where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
         self.divisor_override = (None if divisor_override is None else
                                  _divisor(divisor_override, where))
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
-            raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
-                             f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Tensor:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,

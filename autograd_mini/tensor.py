@@ -49,6 +49,9 @@ class Size(int):
         out.shape = shape
         return out
 
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return int, (int(self),)  # (pickled and copied as the plain int it is)
+
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
             return self.shape

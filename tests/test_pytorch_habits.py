@@ -279,6 +279,9 @@ def test_size_is_numpys_int_and_pytorchs_call() -> None:
     assert x.size() == (2, 3) and x.size(0) == 2 and x.size(-1) == 3
     with pytest.raises(IndexError, match=r"size\(2\): dimension out of range for 2 axes"):
         x.size(2)
+    import copy
+    import pickle
+    assert pickle.loads(pickle.dumps(x.size)) == 6 and copy.deepcopy(x.size) == 6
 
 
 def test_format_a_one_element_tensor_as_its_number() -> None:

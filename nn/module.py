@@ -17,13 +17,13 @@ from autograd_mini.tensor import torch_name
 
 from .parameter import Parameter
 
-__all__ = ["IncompatibleKeys", "Module", "StateDictError"]
+__all__ = ["HookHandle", "IncompatibleKeys", "Module", "StateDictError"]
 
 Path = Union[str, "os.PathLike[str]"]
 Member = Union[Parameter, "Module"]
 #: instance attributes the library keeps on every module; never searched for members
 _INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_scope_name",
-                       "_transient"})
+                       "_transient", "_forward_hooks"})
 _CONTAINERS = (list, tuple, dict)
 
 
@@ -193,6 +193,35 @@ def _resolve(module: Module, keys: tuple[Any, ...]) -> Any:
     return obj
 
 
+class HookHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook away."""
+
+    _keys = itertools.count()
+
+    def __init__(self, hooks: dict[str, dict[int, Any]], kind: str) -> None:
+        self.hooks, self.kind, self.key = hooks, kind, next(HookHandle._keys)
+
+    def remove(self) -> None:
+        self.hooks.get(self.kind, {}).pop(self.key, None)
+        if not any(self.hooks.values()):
+            self.hooks.clear()
+
+
+def _hooked(module: Module, hooks: dict[str, dict[int, Any]], args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> Any:
+    """``module.forward`` with its forward pre-hooks and hooks, in the order registered."""
+    for hook in list(hooks.get("pre", {}).values()):
+        new = hook(module, args)
+        if new is not None:
+            args = new if isinstance(new, tuple) else (new,)
+    out = module.forward(*args, **kwargs)
+    for hook in list(hooks.get("post", {}).values()):
+        new = hook(module, args, out)
+        if new is not None:
+            out = new
+    return out
+
+
 def _aliases(root: Module) -> dict[str, str]:
     """Every further name of a tied parameter (a parameter or module held twice) -> the name
     ``state_dict`` keeps for it (its first)."""
@@ -283,12 +312,36 @@ class Module:
         else:
             named = _arg_names(self, args, kwargs) or None
         tag = _scope_name(self, path or type(self).__name__, named)
+        hooks = vars(self).get("_forward_hooks")
         stack.append((self, path))
         try:
             with name_scope(tag):
-                return self.forward(*args, **kwargs)
+                if not hooks:
+                    return self.forward(*args, **kwargs)
+                return _hooked(self, hooks, args, kwargs)
         finally:
             stack.pop()
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> HookHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a result other than None
+        replaces the positional arguments (a tuple, or one value). As PyTorch's; returns a
+        handle whose ``remove()`` takes the hook away."""
+        return self._add_hook("pre", hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> HookHandle:
+        """Call ``hook(module, args, output)`` after each ``forward`` (to read activations);
+        a result other than None replaces the output. As PyTorch's; returns a handle whose
+        ``remove()`` takes the hook away."""
+        return self._add_hook("post", hook)
+
+    def _add_hook(self, kind: str, hook: Callable[..., Any]) -> HookHandle:
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = vars(self).setdefault("_forward_hooks", {})
+        handle = HookHandle(hooks, kind)
+        hooks.setdefault(kind, {})[handle.key] = hook
+        return handle
 
     def _child_name(self, child: Module) -> str | None:
         """``child``'s name relative to this module (cached, checked on every hit): a member's

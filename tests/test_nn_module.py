@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import autograd_mini as am
 import nn
 from autograd_mini import Node, Tensor, current_scope
 
@@ -346,3 +347,32 @@ def test_pytorch_module_options_recurse_persistent_and_channel_dropout() -> None
     assert np.all(y1 == y1[:, :, :1])
     with pytest.raises(ValueError, match=r"Dropout2d: input must be \(N, C, \.\.\.\)"):
         nn.Dropout2d()(Tensor(np.ones(3)))
+
+
+def test_forward_hooks_read_and_replace_as_in_pytorch() -> None:
+    net = nn.Sequential(nn.Linear(2, 3, rng=RNG(0)), nn.ReLU(), nn.Linear(3, 1, rng=RNG(1)))
+    x = Tensor(RNG(2).normal(size=(4, 2)))
+    seen: dict[str, Any] = {}
+    handle = net[1].register_forward_hook(lambda m, args, out: seen.update(relu=out))
+    y = net(x)
+    assert seen["relu"].shape == (4, 3) and np.all(seen["relu"].data >= 0)
+    handle.remove()
+    seen.clear()
+    net(x)
+    assert not seen and not vars(net[1]).get("_forward_hooks")
+    # a pre-hook replaces the input, a hook the output; both recorded, in registration order
+    net[0].register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+    doubled = net[2].register_forward_hook(lambda m, args, out: out * 2)
+    net[2].register_forward_hook(lambda m, args, out: out + 1)
+    w = Tensor(x.data, requires_grad=True)
+    out = net(w)
+    h = am.relu(am.linear(2 * x.data, net[0].weight, net[0].bias))
+    want = (am.linear(h, net[2].weight, net[2].bias) * 2 + 1).data
+    np.testing.assert_allclose(out.data, want, rtol=1e-12)
+    am.sum(out).backward()
+    assert w.grad is not None and np.any(w.grad.data != 0)
+    doubled.remove()
+    np.testing.assert_allclose(net(x).data, (want - 1) / 2 + 1, rtol=1e-12)
+    assert y.shape == (4, 1)
+    with pytest.raises(TypeError, match="hook must be callable"):
+        net.register_forward_hook("not a function")  # type: ignore[arg-type]

@@ -52,6 +52,8 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
     "hot_vjp_op": {**STYLES["vjp_op"], "ordering": "in", "color": HOT},
     "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
 }.items()}
+#: ops through which a regulariser's number reaches the loss (added, not multiplied in)
+_ADDITIVE = frozenset({"add", "sub", "sum", "mean", "neg"})
 _UNORDERED = {k: v.replace(' ordering="in"', "") for k, v in _STYLE_TEXT.items()}
 
 
@@ -166,6 +168,10 @@ class View:
                         names[j] = called[id(p)]
         return names
 
+    def _op_name(self, i: int) -> str | None:
+        node = self.order[i]._node
+        return None if node is None else node.op.name
+
     def _is_param(self, j: int) -> bool:
         t = self.order[j]
         return t._node is None and t._rg and (type(t) is not Tensor or self.kind(j) == "parameter")
@@ -199,10 +205,13 @@ class View:
         for i in self.shown:
             for j in self.inputs[i]:
                 readers.setdefault(j, set()).add(i)
-        # a term of the loss, not a computed weight the model reads: what leaves it is one number
+        # a term of the loss, not a computed weight the model reads: what leaves it is one
+        # number, added into the loss (a learned scale multiplying the model's output is not)
         changed = True
         while changed:
-            out = {i for i in ops if order[i].data.size != 1 and not readers[i] <= ops}
+            out = {i for i in ops if not readers[i] <= ops and (
+                order[i].data.size != 1 or any(
+                    self._op_name(r) not in _ADDITIVE for r in readers[i] - ops))}
             ops -= out
             changed = bool(out)
         if len(ops) < 2:

@@ -88,6 +88,18 @@ def test_regulariser_is_one_node_with_value_and_adjoint() -> None:
     assert "regulariser" not in draw_graph(loss, depth=None).source
 
 
+def test_a_learned_scale_of_the_output_is_not_a_regulariser() -> None:
+    """exp(−s) multiplying the model's output reads parameters only and is one number, but it
+    is not added into the loss: drawn op by op, not as a regulariser node."""
+    model, _ = svm_mlp(alpha=0.0)
+    log_scale = nn.Parameter(np.array(0.3))
+    x = am.Tensor(np.random.default_rng(0).normal(size=(8, 2)))
+    loss = am.mean((model(x) * am.exp(-log_scale)) ** 2)
+    src = draw_graph(loss, depth=1).source
+    assert not [m for m in modules(src).values() if m["module"] == PENALTY]
+    assert ">exp<" in src
+
+
 def test_a_function_of_parameters_alone_is_drawn_op_by_op_not_as_a_regulariser() -> None:
     w = nn.Parameter(np.linspace(-1.0, 1.0, 10))
     rosenbrock = w[0] * 0.0

@@ -99,7 +99,9 @@ def _nested(out: Tensor, wrt: list[Tensor], grad_mode: bool) -> bool:
     variable, or a closure's weights). One iterative walk of ``out``'s graph."""
     if not grad_mode or out._node is None:
         return False
-    own = {id(w) for w in wrt if w._node is None}  # (past a copy x·1 lies x: walk on)
+    if any(w._node is not None for w in wrt):
+        return True  # a copy x·1 of an argument that requires grad (see _diff_leaf)
+    own = {id(w) for w in wrt}
     seen: set[int] = set()
     stack = [out._node]
     while stack:

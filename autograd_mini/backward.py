@@ -45,6 +45,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
                            "(did you forget requires_grad=True, or build it under no_grad?)")
     g0 = _seed(root, grad, create_graph)
     want = {} if inputs is None else {id(t._node or t): i for i, t in enumerate(inputs)}
+    oldest = 0 if inputs is None else _oldest(inputs)
     keep = create_graph if retain_graph is None else retain_graph
     found: list[tuple[Node, Any]] = []
     leaves = {id(root): [root, g0]}
@@ -55,7 +56,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
             s.scope = (*s.scope, VJP_SCOPE)
         try:
             with np.errstate(all="ignore"):
-                leaves, found = sweep(root._node, g0, keep, create_graph, want)
+                leaves, found = sweep(root._node, g0, keep, create_graph, want, oldest)
         finally:
             s.grad_enabled, s.scope = prev
     if inputs is not None:
@@ -72,12 +73,13 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
     return None
 
 
-def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int]
-          ) -> tuple[dict[int, list[Any]], list[tuple[Node, Any]]]:
+def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int],
+          oldest: int = 0) -> tuple[dict[int, list[Any]], list[tuple[Node, Any]]]:
     """One pass over the nodes, each after all its consumers (nodes are numbered as made, so
     the pending one with the highest number is next: a heap, skipped in a chain). Each VJP
-    turns a node's adjoint into its inputs' shares, summed per input. Returns the leaves'
-    adjoints (id → [leaf, adjoint]) and (node, adjoint) for nodes wanted or retaining."""
+    turns a node's adjoint into its inputs' shares, summed per input (skipping what lies
+    behind ``oldest``). Returns the leaves' adjoints (id → [leaf, adjoint]) and (node, adjoint)
+    for nodes wanted or retaining."""
     leaves: dict[int, list[Any]] = {}
     found: list[tuple[Node, Any]] = []
     pending: dict[int, Any] = {}  # id(node) -> its adjoint so far, for nodes on the heap
@@ -98,9 +100,9 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
             node.op.check_vjp(grads, len(node), g, g_copy)
         nxt, nxt_g = None, None
         for p, pg, need in zip(node, grads, node.needs):  # each input's origin
-            if pg is None or not need:
+            leaf = isinstance(p, Tensor)  # (skipped: no gradient, or behind `oldest`)
+            if pg is None or not need or (oldest and (leaf or p.seq < oldest)):
                 continue
-            leaf = isinstance(p, Tensor)
             shape = p.data.shape if leaf else p.shape
             if pg.shape != shape or anomaly:
                 pg = _fit(pg, shape, node)
@@ -134,6 +136,14 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
 def _copy(g: Any) -> np.ndarray:
     """A copy of an adjoint's values (for an op's first-backward check)."""
     return np.array(g.data if isinstance(g, Tensor) else g)
+
+
+def _oldest(inputs: Sequence[Tensor]) -> int:
+    """Asked only for non-leaf inputs: the oldest one's number (nodes made before it cannot
+    lead to any of them, nor can leaves), else 0 (nothing skipped)."""
+    if not inputs or any(t._node is None for t in inputs):
+        return 0
+    return min(t._node.seq for t in inputs if t._node is not None)
 
 
 def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:

@@ -7,6 +7,7 @@ import itertools
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
@@ -347,22 +348,25 @@ class Module:
         """``child``'s name relative to this module (cached, checked on every hit): a member's
         local name, or the dotted path through modules that are not called themselves
         (``layers.0`` of an ``nn.ModuleList``)."""
-        cache: dict[int, tuple[str, tuple[Any, ...]]] | None = vars(self).get("_child_names")
-        if cache is not None:
-            hit = cache.get(id(child))
-            if hit is not None and _resolve_levels(self, hit[1]) is child:
-                return hit[0]
-        cache = {}
-        for name, keys, obj in _members(self):
-            if isinstance(obj, Module):
-                cache.setdefault(id(obj), (name, (keys,)))
-        if id(child) not in cache:
-            found = _descendant(self, child)
-            if found is not None:
-                cache[id(child)] = found
-        self._child_names = cache
+        cache: dict[int, Any] | None = vars(self).get("_child_names")
+        if cache is None:
+            cache = {}
+            self._child_names = cache
         hit = cache.get(id(child))
-        return None if hit is None else hit[0]
+        if hit is not None:
+            if hit[0] is None and hit[1]() is child:  # not below this module (called, not held)
+                return None
+            if hit[0] is not None and _resolve_levels(self, hit[1]) is child:
+                return str(hit[0])
+            cache.clear()  # the tree changed: look again
+        if not cache:
+            for name, keys, obj in _members(self):
+                if isinstance(obj, Module):
+                    cache.setdefault(id(obj), (name, (keys,)))
+        if id(child) not in cache:
+            cache[id(child)] = _descendant(self, child) or (None, weakref.ref(child))
+        hit = cache[id(child)]
+        return None if hit[0] is None else str(hit[0])
 
     # ------------------------------------------------------------------ buffers
     def register_buffer(self, name: str, value: Any | None, persistent: bool = True) -> None:

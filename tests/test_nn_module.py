@@ -376,3 +376,42 @@ def test_forward_hooks_read_and_replace_as_in_pytorch() -> None:
     assert y.shape == (4, 1)
     with pytest.raises(TypeError, match="hook must be callable"):
         net.register_forward_hook("not a function")  # type: ignore[arg-type]
+
+
+def test_a_module_called_but_not_held_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared activation that is no member of its callers: the miss is remembered (each call
+    walked the caller's whole tree again: a forward quadratic in the model's size)."""
+    import nn.module as module_mod
+
+    act = nn.ReLU()
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(2, 2, rng=RNG(0))
+
+        def forward(self, x: Any) -> Any:
+            return act(self.lin(x))
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.blocks = nn.ModuleList([Block() for _ in range(5)])
+
+        def forward(self, x: Any) -> Any:
+            for b in self.blocks:
+                x = act(b(x))
+            return x
+
+    net, x = Net(), Tensor(np.ones((1, 2)))
+    net(x)
+    walks = {"n": 0}
+    real = module_mod._descendant
+
+    def counted(root: Any, child: Any) -> Any:
+        walks["n"] += 1
+        return real(root, child)
+
+    monkeypatch.setattr(module_mod, "_descendant", counted)
+    net(x)
+    assert walks["n"] == 0

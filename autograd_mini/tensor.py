@@ -211,14 +211,14 @@ class Tensor:
         return wrap(self.data, name=self._name)
 
     def __format__(self, spec: str) -> str:
-        """``f"{loss:.4f}"``: a one-element tensor formats as its number; otherwise only the
-        empty format (``str``) applies."""
+        """``f"{loss:.4f}"``: with a format spec, a one-element tensor formats as its number;
+        without one, any tensor as ``str``."""
+        if not spec:
+            return str(self)
         if self.data.size == 1:
             return format(self.data.item(), spec)
-        if spec:
-            raise TypeError(f"format {spec!r}: a tensor of shape {self.shape} has no number to "
-                            "format; format its elements (.tolist()) or use str()")
-        return str(self)
+        raise TypeError(f"format {spec!r}: a tensor of shape {self.shape} has no number to "
+                        "format; format its elements (.tolist()) or use str()")
 
     def __repr__(self) -> str:
         extra = [] if self.data.dtype == np.float64 else [f"dtype={self.data.dtype}"]

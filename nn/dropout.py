@@ -47,8 +47,8 @@ class Dropout(Module):
     after building the module still fixes its masks, and copies of the module share the stream.
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False,
-                 rng: np.random.Generator | None = None) -> None:
+    def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None, *,
+                 inplace: bool = False) -> None:
         super().__init__()
         self.p = check_real(p, "p", "Dropout", 0.0, 1.0)
         self.inplace = check_flag(inplace, "inplace", "Dropout")  # (PyTorch's: a new tensor)

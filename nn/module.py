@@ -223,25 +223,43 @@ def _hooked(module: Module, hooks: dict[str, dict[int, Any]], args: tuple[Any, .
     return out
 
 
-def _aliases(root: Module) -> dict[str, str]:
-    """Every further name of a tied parameter (a parameter or module held twice) -> the name
-    ``state_dict`` keeps for it (its first)."""
-    first: dict[int, str] = {}
-    out: dict[str, str] = {}
-    stack: list[tuple[str, Module, tuple[int, ...]]] = [("", root, ())]
-    while stack:  # every path, not every module once (cycles cut by the ancestors tuple)
-        path, mod, above = stack.pop()
-        kids = []
-        for name, _, obj in _members(mod):  # (state_dict's order: _walk's, depth first)
-            full = f"{path}.{name}" if path else name
-            if isinstance(obj, Parameter):
-                if id(obj) in first and first[id(obj)] != full:
-                    out[full] = first[id(obj)]
-                first.setdefault(id(obj), full)
-            elif isinstance(obj, Module) and id(obj) not in above:
-                kids.append((full, obj, (*above, id(mod))))
-        stack.extend(reversed(kids))
+def _aliases(root: Module, keys: list[Any], targets: Mapping[str, np.ndarray]
+             ) -> dict[str, str]:
+    """Those of ``keys`` that are further names of a tied parameter or of a buffer of a shared
+    module (PyTorch's ``state_dict`` lists every name) -> the name ``state_dict`` keeps. Each
+    key is followed from ``root`` along its dotted path, so the cost is the keys' lengths."""
+    if not keys:
+        return {}
+    kept = {id(arr): key for key, arr in targets.items()}  # (an array's id: its kept name)
+    out = {}
+    for key in keys:
+        if isinstance(key, str) and key:
+            arr = _follow(root, key.split("."))
+            if arr is not None and id(arr) in kept and kept[id(arr)] != key:
+                out[key] = kept[id(arr)]
     return out
+
+
+def _follow(mod: Module, parts: list[str]) -> np.ndarray | None:
+    """The array of the parameter or buffer named by ``parts`` (a dotted path) below ``mod``:
+    a member's name may hold dots itself (``layers.0`` of a list), so the longest match wins."""
+    i = 0
+    while i < len(parts):
+        members = {name: obj for name, _, obj in _members(mod)}
+        for j in range(len(parts), i, -1):
+            name = ".".join(parts[i:j])
+            obj = members.get(name)
+            if j == len(parts) and obj is None and name in mod._buffer_names:
+                value = getattr(mod, name, None)
+                return None if value is None else _raw(value)
+            if isinstance(obj, Parameter) and j == len(parts):
+                return obj.data
+            if isinstance(obj, Module):
+                mod, i = obj, j
+                break
+        else:
+            return None
+    return None
 
 
 def _descendant(root: Module, child: Module) -> tuple[str, tuple[Any, ...]] | None:
@@ -550,7 +568,7 @@ class Module:
         owners = {f"{path}.{name}" if path else name: (mod, name)  # buffers: where they live
                   for path, mod, _ in _walk(self, True) for name in mod._buffer_names}
         bad: list[str] = []
-        aliases = {k: v for k, v in _aliases(self).items() if k in state_dict}
+        aliases = _aliases(self, [k for k in state_dict if k not in targets], targets)
         if aliases:  # PyTorch lists a tied parameter under every name: one value, or refused
             state_dict = dict(state_dict)
             for alias, key in aliases.items():

@@ -85,10 +85,17 @@ def _indices(value: Any) -> list[int] | None:
     return None if any(i is None for i in out) else out  # type: ignore[return-value]
 
 
+def _declares_state(cls: type) -> bool:
+    """Whether ``cls`` names the state it keeps: the library's optimisers, and a subclass
+    that sets ``array_state`` itself (one that keeps more without saying so loads any name)."""
+    return cls.__module__.split(".")[0] == "optim" or "array_state" in vars(cls)
+
+
 class ParamState(dict[Any, dict[str, Any]]):
     """The optimiser's per-parameter state: keyed by ``id(param)``, and reachable by the
-    parameter itself (``opt.state[p]``, PyTorch's spelling; a Tensor's ``==`` is elementwise,
-    so a plain dict lookup by the Tensor would compare it with the keys)."""
+    parameter itself (``opt.state[p]``, ``p in``, ``get``, ``pop``, ``del``, ``setdefault``:
+    PyTorch's spellings; a Tensor's ``==`` is elementwise, so a plain dict lookup by the Tensor
+    would compare it with the keys). Iterating gives the ids."""
 
     def __getitem__(self, key: Any) -> Any:
         return super().__getitem__(id(key) if isinstance(key, Tensor) else key)
@@ -101,6 +108,15 @@ class ParamState(dict[Any, dict[str, Any]]):
 
     def get(self, key: Any, default: Any = None) -> Any:
         return super().get(id(key) if isinstance(key, Tensor) else key, default)
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(id(key) if isinstance(key, Tensor) else key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        return super().pop(id(key) if isinstance(key, Tensor) else key, *default)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        return super().setdefault(id(key) if isinstance(key, Tensor) else key, default)
 
 
 class Optimizer:
@@ -351,7 +367,7 @@ class Optimizer:
             p = by_index[key]
             st: dict[str, Any] = {}
             for name, value in dict(entries).items():
-                arrays = self.array_state
+                arrays = self.array_state if _declares_state(type(self)) else None
                 if arrays is not None and name not in (*self.scalar_state, *arrays):
                     known = ", ".join((*self.scalar_state, *arrays)) or "none"
                     problems.append(f"unknown state {name!r:.40} of parameter {key} for "

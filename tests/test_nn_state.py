@@ -331,3 +331,19 @@ def test_a_pytorch_state_dict_of_a_tied_model_loads_strictly() -> None:
     with pytest.raises(nn.StateDictError, match=r"'out\.weight': tied to 'emb\.weight' here, but"):
         m.load_state_dict({"emb.weight": w, "out.weight": w + 1})
     np.testing.assert_array_equal(m.emb.weight.data, 2 * w)
+
+
+def test_a_shared_module_with_buffers_loads_a_pytorch_state_strictly() -> None:
+    """PyTorch lists a shared module's parameters and buffers under each of its names."""
+    class Shared(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(3)
+            self.bn2 = self.bn
+
+    m = Shared()
+    own = m.state_dict()
+    torch_style = {**own, **{k.replace("bn.", "bn2.", 1): v for k, v in own.items()}}
+    torch_style["bn.running_mean"] = torch_style["bn2.running_mean"] = np.arange(3.0)
+    assert m.load_state_dict(torch_style) == ([], [])
+    assert np.asarray(m.bn.running_mean).tolist() == [0.0, 1.0, 2.0]

@@ -328,3 +328,34 @@ def test_pytorch_keywords_and_arguments_of_std_and_flatten_name_ours() -> None:
     with pytest.raises(TypeError, match=r"flatten\(1,\).*reshape\(x.shape\[0\], -1\)"):
         x.flatten(1)
 
+
+
+def test_review_regressions_of_the_pytorch_spellings() -> None:
+    """Dropout(p, rng) positionally still works (inplace= is keyword-only); f"{t}" without a
+    spec is str(t) for any shape; opt.state[p] also supports del, pop and setdefault; a user
+    optimiser subclass keeping more state loads its own checkpoints."""
+    import nn
+    import optim
+
+    assert nn.Dropout(0.5, np.random.default_rng(0)).rng is not None
+    t = Tensor([[0.123456]])
+    assert f"{t}" == str(t) and f"{t:.2f}" == "0.12"
+    p = Tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = Tensor(np.ones(2))
+    opt.step()
+    assert opt.state.pop(p)["step"] == 1 and p not in opt.state
+    opt.state.setdefault(p, {})["step"] = 3
+    assert opt.state[p]["step"] == 3
+    del opt.state[p]
+    assert opt.state.get(p) is None
+
+    class Lookahead(optim.SGD):
+        def _update(self, param: Any, grad: Any, state: dict[str, Any], group: Any) -> None:
+            super()._update(param, grad, state, group)
+            state["slow"] = state.get("slow", param.copy()) * 0.5 + param * 0.5
+
+    look = Lookahead([p], lr=0.1, momentum=0.9)
+    look.step()
+    look.load_state_dict(look.state_dict())
+    assert "slow" in look.state[p]

@@ -101,7 +101,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         nxt, nxt_g = None, None
         for p, pg, need in zip(node, grads, node.needs):  # each input's origin
             leaf = isinstance(p, Tensor)  # (skipped: no gradient, or behind `oldest`)
-            if pg is None or not need or (oldest and (leaf or p.seq < oldest)):
+            if pg is None or not need or (oldest and (leaf or 0 <= p.seq < oldest)):
                 continue
             shape = p.data.shape if leaf else p.shape
             if pg.shape != shape or anomaly:
@@ -141,8 +141,8 @@ def _copy(g: Any) -> np.ndarray:
 def _oldest(inputs: Sequence[Tensor]) -> int:
     """Asked only for non-leaf inputs: the oldest one's number (nodes made before it cannot
     lead to any of them, nor can leaves), else 0 (nothing skipped)."""
-    if not inputs or any(t._node is None for t in inputs):
-        return 0
+    if not inputs or any(t._node is None or t._node.seq < 0 for t in inputs):
+        return 0  # (a freed node, numbered −1, is reached and refused as usual)
     return min(t._node.seq for t in inputs if t._node is not None)
 
 

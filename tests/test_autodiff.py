@@ -222,3 +222,16 @@ def test_a_transform_in_a_loop_does_not_walk_the_arguments_history() -> None:
         assert x.requires_grad and calls["vjp"] == 0
     finally:
         del am.REGISTRY["tick_history"]
+
+
+def test_inputs_asked_for_still_refuse_a_freed_graph_between() -> None:
+    """Skipping nodes older than the inputs asked for must not skip a freed one in between:
+    it is refused as a second backward through the graph, not silently left out."""
+    from autograd_mini.backward import backward
+
+    x = am.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    a = x * 1.0
+    b = a * 2.0
+    backward(am.sum(b), None, False, False, [b])  # frees b's node, not a's (older than b)
+    with pytest.raises(RuntimeError, match="second time"):
+        backward(am.sum(b * 3.0), None, True, False, [a])

@@ -246,7 +246,9 @@ def _follow(mod: Module, parts: list[str]) -> np.ndarray | None:
     i = 0
     while i < len(parts):
         members = {name: obj for name, _, obj in _members(mod)}
-        for j in range(len(parts), i, -1):
+        width = max((name.count(".") + 1 for name in (*members, *mod._buffer_names)),
+                    default=1)  # (the most parts one member name holds: tried longest first)
+        for j in range(min(len(parts), i + width), i, -1):
             name = ".".join(parts[i:j])
             obj = members.get(name)
             if j == len(parts) and obj is None and name in mod._buffer_names:

@@ -507,7 +507,7 @@ class Tensor:
         of a 4-d tensor, or ``transpose(0, 1)`` of a 2-d one, which NumPy reads as no change)
         raise, naming ``swapaxes``."""
         if len(axes) == 2 and all(type(a) is int for a in axes) and (
-                self.ndim > 2 or (self.ndim == 2 and axes[0] % 2 == 0 and axes[1] % 2 == 1)):
+                self.ndim > 2 or (self.ndim == 2 and (axes[0] % 2, axes[1] % 2) == (0, 1))):
             raise ValueError(
                 f"transpose{axes}: NumPy's transpose takes a permutation of all {self.ndim} axes"
                 f"{' (here: no change)' if self.ndim == 2 else ''}; PyTorch's transpose(a, b) "
@@ -532,9 +532,7 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     name, ufunc = _UPDATES[symbol]
     if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         if t._rg and t._node is None:
-            raise RuntimeError(
-                f"{symbol}: a leaf tensor that requires grad cannot be changed in place while "
-                "gradients are recorded; update parameters under `with autograd_mini.no_grad():`")
+            raise _in_place_error(symbol, "leaf")
         old, r = t._node, F[name](t, other)
         t.data, t._node, t._rg = r.data, r._node, r._rg
         if old is not None and old.retained is not None and old.retained() is t:
@@ -543,10 +541,7 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         return t
     b = other.data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
     if not t.data.flags.writeable:
-        raise RuntimeError(f"{symbol}: the tensor's array (shape {t.data.shape}) is read-only: a "
-                           "live graph saved it for backward, and changing it would make that "
-                           "gradient wrong (run backward first, or drop the outputs that hold "
-                           "that graph)")
+        raise _in_place_error(symbol, "saved", t.data.shape)
     try:
         ufunc(t.data, b, out=t.data)
     except (TypeError, ValueError) as exc:  # NumPy's casting errors are TypeError subclasses
@@ -564,19 +559,27 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
     saved."""
     if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg)):
         if t._rg and t._node is None:
-            raise RuntimeError("x[...] = value: a leaf tensor that requires grad cannot be changed "
-                               "in place while gradients are recorded; write it under "
-                               "`with autograd_mini.no_grad():`")
+            raise _in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
                            "autograd_mini.where(mask, value, x) or put_along_axis instead")
     if not t.data.flags.writeable:
-        raise RuntimeError(f"x[...] = value: the tensor's array (shape {t.data.shape}) is "
-                           "read-only: a live graph saved it for backward (run backward first, "
-                           "or drop the outputs that hold that graph)")
+        raise _in_place_error("x[...] = value", "saved", t.data.shape)
     index = index.data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
     t.data[index] = value.data if isinstance(value, Tensor) else value
+
+
+def _in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
+    """Why an in-place change (``what``: ``-=``, an item assignment) is refused: a ``leaf``
+    that requires grad while gradients are recorded, or an array a live graph ``saved``."""
+    if why == "leaf":
+        return RuntimeError(f"{what}: a leaf tensor that requires grad cannot be changed in "
+                            "place while gradients are recorded; update parameters under "
+                            "`with autograd_mini.no_grad():`")
+    return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only: a live graph "
+                        "saved it for backward, and changing it would make that gradient wrong "
+                        "(run backward first, or drop the outputs that hold that graph)")
 
 
 #: NumPy ufuncs that are a library function of another name.

@@ -84,8 +84,7 @@ def _finish(wrt: list[Tensor]) -> None:
             _FINISHED[id(w)] = w
 
 
-def _prepare(args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
-             name: str) -> list[Any]:
+def _prepare(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> list[Any]:
     """The arguments with those in ``nums`` made variables to differentiate."""
     args_l = list(args)
     for k in nums:
@@ -107,9 +106,7 @@ def _nested(out: Tensor, wrt: list[Tensor], grad_mode: bool) -> bool:
     while stack:
         node = stack.pop()
         for p, need in zip(node, node.needs):
-            if not need or id(p) in seen:
-                continue
-            if id(p) in own:
+            if not need or id(p) in seen or id(p) in own:
                 continue
             if isinstance(p, Tensor):
                 if _FINISHED.get(id(p)) is not p:
@@ -160,7 +157,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: ArgNums, name: str
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args), name)
         mode = is_grad_enabled()
-        args_l = _prepare(args, kwargs, nums, name)
+        args_l = _prepare(args, nums, name)
         wrt = [args_l[k] for k in nums]
         try:
             with enable_grad():
@@ -204,7 +201,7 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         nums = _argnums(argnums, len(args), "jacobian")
         mode = is_grad_enabled()
-        args_l = _prepare(args, kwargs, nums, "jacobian")
+        args_l = _prepare(args, nums, "jacobian")
         x = args_l[nums[0]]
         try:
             with enable_grad():

@@ -23,7 +23,7 @@ __all__ = ["HookHandle", "IncompatibleKeys", "Module", "StateDictError"]
 Path = Union[str, "os.PathLike[str]"]
 Member = Union[Parameter, "Module"]
 #: instance attributes the library keeps on every module; never searched for members
-_INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_scope_name",
+_INTERNAL = frozenset({"training", "_buffer_names", "_child_names", "_description",
                        "_transient", "_forward_hooks"})
 _CONTAINERS = (list, tuple, dict)
 
@@ -69,12 +69,12 @@ _NO_NAMES: dict[int, str] = {}
 
 def _scope_name(module: Module, name: str, inputs: dict[int, str] | None) -> ScopeName:
     """The scope name of one call of ``module`` (its description is kept between calls)."""
-    what = vars(module).get("_scope_name")
+    what = vars(module).get("_description")
     if what is None:
         cls = type(module).__name__
         n_in, n_out = vars(module).get("in_features"), vars(module).get("out_features")
         ok = type(n_in) is int and type(n_out) is int
-        what = vars(module)["_scope_name"] = f"{cls}({n_in}→{n_out})" if ok else cls
+        what = vars(module)["_description"] = f"{cls}({n_in}→{n_out})" if ok else cls
     tag = ScopeName(name)
     tag.module, tag.inputs, tag.call = what, inputs or _NO_NAMES, next(_CALL_SERIAL)
     tag.owner = id(module)

@@ -163,10 +163,10 @@ class Primitive:
         if type(res) is not tuple or len(res) != 2:
             raise TypeError(f"{self.name}: forward must return a pair (value, residuals), got "
                             f"{type(res).__name__}")
-        kind = np.asarray(res[0]).dtype.kind
-        if kind not in "fiub":
+        dtype = np.asarray(res[0]).dtype
+        if dtype.kind not in "fiub":
             raise TypeError(f"{self.name}: forward returned a value of dtype "
-                            f"{np.asarray(res[0]).dtype}; tensors hold real numbers (for a "
+                            f"{dtype}; tensors hold real numbers (for a "
                             "complex intermediate, return its .real or its parts)")
         if type(res[1]) is list:
             raise TypeError(f"{self.name}: forward returned its residuals as a list; return a "

@@ -91,7 +91,8 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
     """Run ``write`` on a temporary file next to ``path``, fsync it, then rename it over ``path``.
 
     A crash or exception mid-write leaves any old file at ``path`` intact and no temporary file
-    behind; an existing file's permissions are kept.
+    behind; an existing file's permissions are kept, and a new file gets those the umask
+    gives (0o644 under the usual 0o022).
     """
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
@@ -102,7 +103,7 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
-        mode = 0o644
+        mode = 0o666 & ~_umask()  # a new file: what open() would give it
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
                                    dir=folder)
@@ -121,6 +122,19 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux reports it in /proc; elsewhere
+    the common 0o022 is assumed, as setting and restoring it would race with other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def save(module: Module, path: Path) -> None:

@@ -165,6 +165,20 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary files left
 
 
+def test_a_new_checkpoint_gets_the_permissions_the_umask_gives_new_files(tmp_path: Path) -> None:
+    for umask, mode in ((0o022, 0o644), (0o077, 0o600), (0o002, 0o664)):
+        old = os.umask(umask)
+        try:
+            path = tmp_path / f"model-{umask:o}.safetensors"
+            nn.save(make(), path)
+        finally:
+            os.umask(old)
+        assert path.stat().st_mode & 0o777 == mode
+    os.chmod(path, 0o640)  # an existing file keeps its own
+    nn.save(make(), path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
 def test_save_overwrites_atomically_and_a_crash_keeps_the_old_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

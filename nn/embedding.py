@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd_mini import Tensor, where
 
-from ._util import check_rng, check_size, float_dtype, positive_int
+from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
 from .module import Module
 from .parameter import Parameter
 
@@ -41,10 +41,18 @@ class Embedding(Module):
     W is the scatter-add of the upstream gradient rows: W̄[r] = Σ_{p: i[p] = r} ȳ[p].
     With ``padding_idx`` (negative counts from the end) that row starts at zero, is returned
     as stored and never receives gradient (W̄[padding_idx] = 0), as in PyTorch.
+
+    With ``max_norm``, each forward first rescales, in place, every row it looks up whose
+    ``norm_type``-norm exceeds ``max_norm``: W[r] ← W[r] · max_norm / (‖W[r]‖ + 1e-7), as
+    PyTorch's. That writes into the weight, so it is refused while a live graph has saved
+    the weight (a tied output layer's matmul, say): compute that graph's backward first.
+    ``Embedding.from_pretrained(table)`` starts from a given table (frozen by default).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64, *,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 _weight: np.ndarray | None = None) -> None:
         super().__init__()
         self.num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
@@ -58,6 +66,12 @@ class Embedding(Module):
                                  f"[-{n}, {n}) (num_embeddings={n})")
             padding_idx = int(padding_idx) % n
         self.padding_idx: int | None = padding_idx
+        self.max_norm = None if max_norm is None else check_real(
+            max_norm, "max_norm", "Embedding", low=0.0, open_low=True)
+        self.norm_type = check_real(norm_type, "norm_type", "Embedding", low=0.0, open_low=True)
+        if _weight is not None:  # (from_pretrained: the table as given, no draw)
+            self.weight = Parameter(_weight)
+            return
         dt = float_dtype(dtype, "Embedding")
         gen = check_rng(rng, "Embedding")
         shape = (n, self.embedding_dim)
@@ -67,8 +81,28 @@ class Embedding(Module):
             w[padding_idx] = 0.0
         self.weight = Parameter(w)
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0) -> Embedding:
+        """An Embedding whose table is a copy of ``embeddings`` (num_embeddings, embedding_dim),
+        a float array or Tensor, kept as given (its padding row too); ``freeze`` turns off its
+        gradient (``weight.requires_grad = not freeze``), as PyTorch's."""
+        raw = embeddings.data if isinstance(embeddings, Tensor) else embeddings
+        table = np.array(raw)  # (a copy: training it leaves the caller's table alone)
+        if table.ndim != 2 or table.dtype.kind != "f":
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be a 2-d float array "
+                             f"(num_embeddings, embedding_dim), got shape {table.shape} of "
+                             f"dtype {table.dtype}")
+        emb = cls(table.shape[0], table.shape[1], padding_idx, max_norm=max_norm,
+                  norm_type=norm_type, _weight=table)
+        emb.weight.requires_grad = not check_flag(freeze, "freeze", "Embedding.from_pretrained")
+        return emb
+
     def forward(self, indices: Any) -> Tensor:
         idx = _indices(indices, self.num_embeddings)
+        if self.max_norm is not None:
+            self._renorm(idx)
         out = self.weight[idx]
         if self.padding_idx is not None:
             pad = (idx == self.padding_idx)[..., None]
@@ -79,6 +113,25 @@ class Embedding(Module):
                 out = where(pad, row, out)
         return out
 
+    def _renorm(self, idx: np.ndarray) -> None:
+        """Scale the looked-up rows whose norm exceeds ``max_norm`` down to it, in place."""
+        w = self.weight.data
+        rows = np.unique(idx)
+        norms = np.linalg.norm(w[rows], ord=self.norm_type, axis=1)
+        big = norms > self.max_norm
+        if not big.any():
+            return
+        if not w.flags.writeable:
+            raise RuntimeError(
+                f"Embedding(max_norm={self.max_norm:g}): the weight (shape {w.shape}) is "
+                "read-only: a live graph saved it (a tied layer's matmul, say), and rescaling "
+                "its rows would make that gradient wrong; run that backward first")
+        scale = self.max_norm / (norms[big] + 1e-7)
+        w[rows[big]] *= scale[:, None].astype(w.dtype)
+
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        norm = "" if self.max_norm is None else f", max_norm={self.max_norm:g}"
+        if self.max_norm is not None and self.norm_type != 2.0:
+            norm += f", norm_type={self.norm_type:g}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}{norm}"

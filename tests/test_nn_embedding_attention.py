@@ -91,6 +91,70 @@ def test_embedding_gradient_counts_rows(indices: list[int]) -> None:
     np.testing.assert_array_equal(_grad(emb.weight), np.repeat(counts[:, None], 2, axis=1))
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_embedding_max_norm_rescales_the_rows_it_looks_up_in_place(norm_type: float,
+                                                                    dtype: Any) -> None:
+    rng = np.random.default_rng(1)
+    table = (rng.standard_normal((8, 3)) * 2).astype(dtype)
+    original = table.copy()
+    idx = np.array([[0, 2, 2], [5, 0, 7]])
+    emb = Embedding.from_pretrained(table, freeze=False, max_norm=1.5, norm_type=norm_type)
+    out = emb(idx)
+    norms = np.linalg.norm(table, ord=norm_type, axis=1)
+    expect = table.copy()
+    for r in np.unique(idx):  # only rows looked up, only those above max_norm
+        if norms[r] > 1.5:
+            expect[r] *= 1.5 / (norms[r] + 1e-7)
+    np.testing.assert_allclose(emb.weight.data, expect, rtol=1e-6)
+    np.testing.assert_allclose(out.data, expect[idx], rtol=1e-6)
+    assert out.dtype == dtype and emb.weight.data.dtype == dtype
+    out.sum().backward()  # the gradient is the lookup's (the rescaling is not recorded)
+    counts = np.bincount(idx.ravel(), minlength=8).astype(dtype)
+    np.testing.assert_array_equal(_grad(emb.weight), np.repeat(counts[:, None], 3, axis=1))
+    np.testing.assert_array_equal(table, original)  # the caller's table is copied, not written
+
+
+def test_embedding_max_norm_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    table = rng.standard_normal((10, 4)) * 2
+    idx, g = rng.integers(0, 10, size=(5, 3)), rng.standard_normal((5, 3, 4))
+    emb = Embedding.from_pretrained(table, freeze=False, max_norm=1.0, norm_type=3.0)
+    ref = torch.nn.Embedding.from_pretrained(torch.tensor(table), freeze=False, max_norm=1.0,
+                                             norm_type=3.0)
+    emb(idx).backward(g)
+    ref(torch.tensor(idx)).backward(torch.tensor(g))
+    np.testing.assert_allclose(emb.weight.data, ref.weight.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(_grad(emb.weight), ref.weight.grad.numpy(), rtol=1e-12)
+
+
+def test_embedding_max_norm_refuses_a_weight_a_live_graph_saved() -> None:
+    emb = Embedding(4, 2, rng=np.random.default_rng(0), max_norm=0.1)
+    tied = (am.Tensor(np.ones((1, 2))) @ emb.weight.T).sum()  # the matmul saved the weight
+    before = emb.weight.data.copy()
+    with pytest.raises(RuntimeError, match=r"Embedding\(max_norm=0.1\).*read-only.*backward"):
+        emb(np.array([1]))
+    np.testing.assert_array_equal(emb.weight.data, before)
+    tied.backward()
+    emb(np.array([1]))
+    assert np.linalg.norm(emb.weight.data[1]) <= 0.1
+
+
+def test_embedding_from_pretrained_is_frozen_by_default_and_keeps_the_table() -> None:
+    table = np.arange(6.0, dtype=np.float32).reshape(3, 2)
+    emb = Embedding.from_pretrained(am.Tensor(table), padding_idx=0)
+    assert not emb.weight.requires_grad and emb.weight.data.dtype == np.float32
+    np.testing.assert_array_equal(emb(np.array([0, 2])).data, table[[0, 2]])  # row 0 as given
+    assert repr(emb).startswith("Embedding(3, 2, padding_idx=0)")
+    with pytest.raises(ValueError, match=r"from_pretrained: embeddings must be a 2-d float"):
+        Embedding.from_pretrained(np.arange(3.0))
+    with pytest.raises(TypeError, match=r"from_pretrained: freeze must be a bool"):
+        Embedding.from_pretrained(table, freeze=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"Embedding: max_norm must be a finite number > 0"):
+        Embedding(3, 2, max_norm=0.0)
+
+
 def test_embedding_errors() -> None:
     emb = Embedding(4, 2, rng=np.random.default_rng(0))
     with pytest.raises(TypeError, match=r"Embedding: indices must be an integer array.*float"):

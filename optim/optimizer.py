@@ -93,15 +93,27 @@ def _declares_state(cls: type) -> bool:
 
 class ParamState(dict[Any, dict[str, Any]]):
     """The optimiser's per-parameter state: keyed by ``id(param)``, and reachable by the
-    parameter itself (``opt.state[p]``, ``p in``, ``get``, ``pop``, ``del``, ``setdefault``:
-    PyTorch's spellings; a Tensor's ``==`` is elementwise, so a plain dict lookup by the Tensor
-    would compare it with the keys). Iterating gives the ids."""
+    parameter itself with PyTorch's spellings (``opt.state[p]``, which starts an empty entry
+    as PyTorch's defaultdict does, ``p in``, ``get``, ``pop``, ``del``, ``setdefault``; a
+    Tensor's ``==`` is elementwise, so a plain dict lookup by the Tensor would compare it with
+    the keys). Iterating gives the ids. An entry made through the parameter keeps it alive, as
+    PyTorch's state does, so a new tensor can never inherit a freed one's id and state."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owners: dict[int, Tensor] = {}  # id -> the parameter whose state it is
 
     def __getitem__(self, key: Any) -> Any:
-        return super().__getitem__(id(key) if isinstance(key, Tensor) else key)
+        if not isinstance(key, Tensor):
+            return super().__getitem__(key)
+        st = super().get(id(key))
+        return self.setdefault(key, {}) if st is None else st
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        super().__setitem__(id(key) if isinstance(key, Tensor) else key, value)
+        if isinstance(key, Tensor):
+            self.owners[id(key)] = key
+            key = id(key)
+        super().__setitem__(key, value)
 
     def __contains__(self, key: Any) -> bool:
         return super().__contains__(id(key) if isinstance(key, Tensor) else key)
@@ -110,13 +122,24 @@ class ParamState(dict[Any, dict[str, Any]]):
         return super().get(id(key) if isinstance(key, Tensor) else key, default)
 
     def __delitem__(self, key: Any) -> None:
-        super().__delitem__(id(key) if isinstance(key, Tensor) else key)
+        key = id(key) if isinstance(key, Tensor) else key
+        super().__delitem__(key)
+        self.owners.pop(key, None)
 
     def pop(self, key: Any, *default: Any) -> Any:
-        return super().pop(id(key) if isinstance(key, Tensor) else key, *default)
+        key = id(key) if isinstance(key, Tensor) else key
+        self.owners.pop(key, None)
+        return super().pop(key, *default)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
-        return super().setdefault(id(key) if isinstance(key, Tensor) else key, default)
+        if isinstance(key, Tensor):
+            self.owners[id(key)] = key
+            key = id(key)
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        super().clear()
+        self.owners.clear()
 
 
 class Optimizer:
@@ -241,9 +264,9 @@ class Optimizer:
                 param = p.data
                 if grad.dtype != param.dtype:
                     grad = grad.astype(param.dtype)
-                st = state.get(id(p))
+                st = state.get(p)
                 if st is None:
-                    st = state[id(p)] = {}
+                    st = state[p] = {}  # (through p: the entry keeps p alive)
                 self._update(param, grad, st, group)
         return loss
 
@@ -353,7 +376,7 @@ class Optimizer:
                 new_groups.append(self._check(group))
             except (TypeError, ValueError) as exc:
                 problems.append(f"group {gi}: {exc}")
-        new_state: dict[int, dict[str, Any]] = {}
+        new_state: list[tuple[Tensor, dict[str, Any]]] = []
         for raw_key, entries in saved_state.items():
             index = _index(raw_key)
             if index is None:
@@ -401,11 +424,13 @@ class Optimizer:
             if lacking:
                 problems.append(f"state of parameter {key} lacks {lacking} (a stepped "
                                 f"{type(self).__name__} keeps {list(self.required_state)})")
-            new_state[id(p)] = st
+            new_state.append((p, st))
         if problems:
             raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
         self.param_groups = new_groups
-        self.state = ParamState(new_state)
+        self.state = ParamState()
+        for p, st in new_state:
+            self.state[p] = st
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -130,6 +130,43 @@ def test_state_is_created_lazily_and_none_grads_are_skipped(cls: Any, kw: dict[s
 
 
 @pytest.mark.parametrize(("cls", "kw"), ALL, ids=IDS)
+def test_a_new_parameter_never_inherits_the_state_of_a_dropped_one(cls: Any,
+                                                                    kw: dict[str, Any]) -> None:
+    """State is kept by id; its entry keeps the parameter alive (as PyTorch's state keys
+    do), so a freed parameter's id, and state, cannot pass to a new tensor."""
+    w = param([1.0, 2.0, 3.0])
+    opt = cls([w], **kw)
+    for _ in range(3):
+        w.grad = Tensor(np.ones(3))
+        opt.step()
+    opt.param_groups[0]["params"] = []
+    del w
+    fresh = cls([param([0.0])], **kw)  # the same first step, from no state
+    for _ in range(20):  # (ids of freed objects are reused at once in CPython)
+        v = param([0.0, 0.0])
+        opt.param_groups[0]["params"] = [v]
+        v.grad = Tensor(-np.ones(2))
+        opt.step()
+        ref = fresh.param_groups[0]["params"][0]
+        ref.data[...] = 0.0
+        fresh.state.clear()
+        ref.grad = Tensor(-np.ones(1))
+        fresh.step()
+        np.testing.assert_allclose(v.data, np.repeat(ref.data, 2))
+
+
+def test_state_of_a_parameter_not_yet_stepped_starts_empty_as_pytorch() -> None:
+    p = param([1.0])
+    opt = optim.Adam([p], lr=0.1)
+    assert opt.state[p] == {} and p in opt.state  # PyTorch's defaultdict(dict)
+    p.grad = Tensor([1.0])
+    opt.step()
+    assert opt.state[p]["step"] == 1
+    with pytest.raises(KeyError):
+        opt.state[12345]  # an id that is no parameter's: a plain KeyError
+
+
+@pytest.mark.parametrize(("cls", "kw"), ALL, ids=IDS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_updates_in_place_and_keep_dtype(cls: Any, kw: dict[str, Any], dtype: Any) -> None:
     p = param(np.linspace(-1.0, 1.0, 6).reshape(2, 3), dtype)

@@ -60,10 +60,13 @@ def raw_target(target: Any, where: str) -> np.ndarray:
 
 
 def weight_like(w: Any, x: Tensor, name: str, where: str) -> Tensor:
-    """A constant (or differentiable) weight that broadcasts against the input ``x``."""
+    """A constant (or differentiable) weight that broadcasts against the input ``x``, in
+    ``x``'s dtype (a float64 array weighting a float32 loss keeps it float32, as PyTorch)."""
     t = as_tensor(w, f"{where}: {name}")
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{where}: {name} must be numeric, got dtype {t.dtype}")
+    if t.dtype != x.dtype:
+        t = astype(t, x.dtype)  # (recorded for a weight that requires grad)
     try:
         if np.broadcast_shapes(t.shape, x.shape) != x.shape:
             raise ValueError

@@ -278,3 +278,25 @@ def test_loss_modules_equal_the_functions() -> None:
                            "NLLLoss: ignore_index")):
         with pytest.raises((TypeError, ValueError), match=pattern):
             make()
+
+
+def test_float64_weights_keep_a_float32_binary_loss_float32() -> None:
+    x = Tensor(np.zeros((4, 3), np.float32), requires_grad=True)
+    t = np.ones((4, 3), np.float32)
+    w = np.array([1.0, 2.0, 3.0])  # float64, as NumPy makes it
+    losses = [
+        F.binary_cross_entropy_with_logits(x, t, pos_weight=w),
+        F.binary_cross_entropy_with_logits(x, t, weight=w),
+        nn.BCEWithLogitsLoss(weight=w, pos_weight=w)(x, t),
+        F.binary_cross_entropy(F.sigmoid(x), t, weight=w),
+        nn.BCELoss(weight=[1, 2, 3])(F.sigmoid(x), t),
+    ]
+    for loss in losses:
+        assert loss.dtype == np.float32
+    sum(losses).backward()
+    assert x.grad is not None and x.grad.dtype == np.float32
+    ref = F.binary_cross_entropy_with_logits(x.astype(np.float64), t, pos_weight=w)
+    np.testing.assert_allclose(losses[0].data, ref.data, rtol=1e-6)
+    wt = Tensor(w, requires_grad=True)  # a weight that learns keeps its own gradient's dtype
+    F.binary_cross_entropy_with_logits(x, t, weight=wt).backward()
+    assert wt.grad is not None and wt.grad.dtype == np.float64

@@ -1,5 +1,5 @@
 """Argument checks shared by the public functions: axes, flags, numbers and integer tuples, each
-refused with an error that names the function."""
+refused with an error that names the function; and the hint for a missing optional package."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Axis", "as_array", "axes", "count", "flag", "integers", "is_int", "numpy_names",
-           "one_axis", "real_number"]
+__all__ = ["Axis", "as_array", "axes", "count", "flag", "install_hint", "integers", "is_int",
+           "numpy_names", "one_axis", "real_number"]
 
 Axis = None | int | Sequence[int]
 ArrayLike = Any
@@ -119,3 +119,10 @@ def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
             f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
         )
     return arr
+
+
+def install_hint(extra: str, projects: Sequence[str]) -> str:
+    """How to install missing optional ``projects`` into the running environment (pip, which
+    works anywhere), or all of ``extra``'s packages from the repository with its script."""
+    return (f"pip install {' '.join(projects)} (or, in the repository, bash scripts/setup.sh "
+            f"{extra})")

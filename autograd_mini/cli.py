@@ -15,6 +15,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .checks import install_hint
+
 __all__ = ["CommandError", "build_parser", "main"]
 
 PROG = "autograd-mini"
@@ -161,13 +163,13 @@ def _add_graph(sub: Any) -> None:
 
 
 def _require(extra: str, task: str, modules: dict[str, str]) -> None:
-    """Raise one line naming the pip extra when any of ``modules`` (import name: project
+    """Raise one line naming what to install when any of ``modules`` (import name: project
     name) is missing, before any work is done."""
     missing = [project for name, project in modules.items() if find_spec(name) is None]
     if missing:
         raise CommandError(f"{task} needs {' and '.join(missing)}, which "
                            f"{'is' if len(missing) == 1 else 'are'} not installed: "
-                           f"pip install 'autograd-mini[{extra}]'")
+                           f"{install_hint(extra, missing)}")
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import as_array
+from .checks import as_array, install_hint
 from .random import check_rng
 from .tensor import Tensor
 
@@ -208,13 +208,13 @@ def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 handwritten digits (no download): X float64 (1797, 64) with
     pixel values 0..16 (divided by 16 when ``scale``), y int64 labels 0..9.
 
-    Needs scikit-learn: ``pip install 'autograd-mini[demo]'``.
+    Needs scikit-learn: ``pip install scikit-learn``, or the ``demo`` extra.
     """
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         raise ImportError("autograd_mini.data.digits() needs scikit-learn, which is not "
-                          "installed: pip install 'autograd-mini[demo]'") from None
+                          f"installed: {install_hint('demo', ['scikit-learn'])}") from None
     scale = _flag(scale, "scale", "digits")
     bunch = load_digits()
     X = np.asarray(bunch.data, dtype=np.float64)

@@ -12,8 +12,10 @@ try:
     from hypothesis import given
     from hypothesis import strategies as st
 except ImportError:
+    from .checks import install_hint
+
     raise ImportError("autograd_mini.testing needs hypothesis, which is not installed: "
-                      "pip install 'autograd-mini[test]'") from None
+                      f"{install_hint('test', ['hypothesis'])}") from None
 
 from . import catalog
 from .catalog import BOUND, OpSpec, Shape

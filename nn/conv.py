@@ -71,13 +71,14 @@ def _windows(x: np.ndarray, k: Pair, stride: Pair, pad: tuple[int, int, int, int
     cols = np.empty((groups, n, oh, ow, k[0], k[1], cg), x.dtype)
     for i, j, rows, columns in _taps(k, stride, dilation, oh, ow):
         cols[:, :, :, :, i, j] = xh[:, :, rows, columns]
-    return cols.reshape(groups, n * oh * ow, -1)
+    # explicit sizes, not −1: NumPy cannot infer −1 when another axis is 0 (an empty batch)
+    return cols.reshape(groups, n * oh * ow, k[0] * k[1] * cg)
 
 
 def _wmat(w: np.ndarray, groups: int) -> np.ndarray:
     """w (O, C/G, KH, KW) as (G, O/G, KH·KW·C/G), the layout of _windows' columns."""
-    o = w.shape[0]
-    return w.transpose(0, 2, 3, 1).reshape(groups, o // groups, -1)
+    o, cg, kh, kw = w.shape
+    return w.transpose(0, 2, 3, 1).reshape(groups, o // groups, kh * kw * cg)
 
 
 def _corr(x: np.ndarray, w: np.ndarray, stride: Pair = (1, 1),
@@ -151,9 +152,10 @@ def _corr_dw(x: np.ndarray, g: np.ndarray, kshape: tuple[int, ...] = (), stride:
 def _dw_from_cols(cols: np.ndarray, g: np.ndarray, kshape: tuple[int, ...],
                   groups: int) -> np.ndarray:
     o, cg, kh, kw = kshape
-    n = g.shape[0]
-    gg = g.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3)
-    gw = np.matmul(gg.reshape(groups, o // groups, -1), cols)  # (G, O/G, KH·KW·C/G)
+    n, _, oh, ow = g.shape
+    gg = g.reshape(n, groups, o // groups, oh * ow).transpose(1, 2, 0, 3)
+    # with N = 0 the sum over n, h, w is empty: w̄ = 0, the weight's shape and dtype
+    gw = np.matmul(gg.reshape(groups, o // groups, n * oh * ow), cols)  # (G, O/G, KH·KW·C/G)
     return np.ascontiguousarray(gw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
@@ -165,7 +167,9 @@ def _corr_dw_vjp(b: Any, saved: Any, needs: Any, kshape: tuple[int, ...] = (),
     return gx, gg
 
 
-CORR = Primitive("conv", _corr, _corr_vjp, nin=2)
+# floating: integer and bool inputs are constants and become float64 first, as in pooling
+# and the engine's exp/log (an int8 convolution would overflow silently)
+CORR = Primitive("conv", _corr, _corr_vjp, nin=2, floating=True)
 CORR_DX = Primitive("conv_transpose", _corr_dx, _corr_dx_vjp, nin=2)
 CORR_DW = Primitive("conv_weight_grad", _corr_dw, _corr_dw_vjp, nin=2)
 
@@ -221,6 +225,8 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
     d = as_tuple(dilation, nd, "dilation", where)
     p = _padding(padding, k, s, d, where)
     o, c = w.shape[0], x.shape[1]
+    if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)
+        raise ValueError(f"{where}: weight of shape {w.shape} has no output channels")
     if o % groups:
         raise ValueError(f"{where}: groups={groups} does not divide the {o} output channels")
     if c != w.shape[1] * groups:

@@ -90,7 +90,8 @@ class Sequential(Module):
     """Modules applied in order: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
 
     The modules are named "0", "1", ... (parameters ``0.weight``, as in PyTorch), or by the keys
-    of a single dict argument.
+    of a single dict argument. ``s[i]`` is a module; a slice ``s[1:]`` is a Sequential of the
+    same modules under their names (``1.weight``), as PyTorch's.
     """
 
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
@@ -111,12 +112,23 @@ class Sequential(Module):
             raise ValueError(f"Sequential: duplicate module name {name!r}")
         setattr(self, name, mod)
 
+    def _named_layers(self) -> list[tuple[str, Module]]:
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+
     def _layers(self) -> list[Module]:
-        return [v for v in vars(self).values() if isinstance(v, Module)]
+        return [v for _, v in self._named_layers()]
 
     def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end; returns self."""
-        self._add(str(len(self._layers())), module)
+        """Add ``module`` at the end, named by the new position (PyTorch's ``str(len)``);
+        returns self."""
+        name = str(len(self._layers()))
+        if name in vars(self):  # a slice kept its names: [1:] of three holds "1" and "2"
+            # (PyTorch silently replaces that module; losing a layer is worse than an error)
+            raise ValueError(f"Sequential.append: the new module's name {name!r} (its "
+                             f"position) is already taken by {type(vars(self)[name]).__name__} "
+                             "(a slice keeps the names); build a Sequential from a dict of "
+                             "names and modules instead")
+        self._add(name, module)
         return self
 
     def forward(self, x: Any) -> Any:
@@ -137,9 +149,11 @@ class Sequential(Module):
     def __getitem__(self, index: slice) -> Sequential: ...
 
     def __getitem__(self, index: int | slice) -> Module | Sequential:
-        layers = self._layers()
         if isinstance(index, slice):
-            return Sequential(*layers[index])
+            # the modules keep their names, so s[2:].state_dict() has PyTorch's keys
+            # ("2.weight", or "dec.weight" for a named one), not "0.weight"
+            return Sequential(dict(self._named_layers()[index]))
+        layers = self._layers()
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
             raise TypeError(f"Sequential index must be an int or a slice, got {index!r:.60}")
         try:

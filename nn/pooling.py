@@ -13,6 +13,7 @@ pooling is Aₕ x Aᵥᵀ with constant averaging matrices built from PyTorch's 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,10 @@ __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d", "adaptive_avg_pool2d",
 
 def _gather(x: np.ndarray, index: Any = None, unique: bool = False) -> tuple[np.ndarray, Any]:
     """y[n,c,k] = x[n,c,index[n,c,k]] over the flattened last axes of x"""
+    # explicit sizes, not −1: NumPy cannot infer −1 when another axis is 0 (an empty batch)
     n, c = x.shape[:2]
-    out = np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
+    flat = index.reshape(n, c, math.prod(index.shape[2:]))
+    out = np.take_along_axis(x.reshape(n, c, math.prod(x.shape[2:])), flat, axis=2)
     return out.reshape(index.shape), x.shape
 
 
@@ -45,11 +48,11 @@ def _scatter(g: np.ndarray, index: Any = None, shape: Any = (),
              unique: bool = False) -> tuple[np.ndarray, Any]:
     """x̄[n,c,index[n,c,k]] += ȳ[n,c,k]"""
     n, c = shape[:2]
-    size = int(np.prod(shape[2:]))
-    idx = index.reshape(n, c, -1)
+    size, k = math.prod(shape[2:]), math.prod(index.shape[2:])
+    idx = index.reshape(n, c, k)
     if unique:  # windows that do not overlap: each element receives at most one share
         out = np.zeros((n, c, size), dtype=g.dtype)
-        np.put_along_axis(out, idx, g.reshape(n, c, -1), axis=2)
+        np.put_along_axis(out, idx, g.reshape(n, c, k), axis=2)
     else:
         flat = (idx + (np.arange(n * c) * size).reshape(n, c, 1)).ravel()
         out = np.bincount(flat, weights=g.ravel(), minlength=n * c * size).astype(g.dtype)
@@ -125,7 +128,7 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
                     constant_values=-np.inf)
     win = sliding_window_view(xp, ext, axis=(2, 3))[:, :, ::s[0], ::s[1]]
     win = win[:, :, :oh, :ow, ::d[0], ::d[1]]
-    arg = win.reshape(n, c, oh, ow, -1).argmax(axis=4)
+    arg = win.reshape(n, c, oh, ow, k[0] * k[1]).argmax(axis=4)  # (no −1: N may be 0)
     top, left = np.arange(oh).reshape(oh, 1) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
     row, col = top + arg // k[1] * d[0], left + arg % k[1] * d[1]
     outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)

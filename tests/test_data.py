@@ -114,6 +114,7 @@ def test_digits_without_scikit_learn(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(ImportError) as info:
         digits()
-    assert str(info.value).endswith("pip install 'autograd-mini[demo]'")  # the extra with it
+    assert str(info.value).endswith(  # the project, or the extra with it
+        ": pip install scikit-learn (or, in the repository, bash scripts/setup.sh demo)")
     assert "\n" not in str(info.value) and info.value.__cause__ is None
     assert info.value.__suppress_context__

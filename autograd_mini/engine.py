@@ -274,20 +274,27 @@ class Node(list):
     def recorded_saved(self) -> Any:
         """The residuals for a recorded VJP: inputs and output as graph-connected Tensors.
 
-        A residual is known by identity, and residual i is matched with input i first: in
-        ``w * w.detach()`` both inputs hold the same array, and the second is a constant."""
-        def lift(r: Any, i: int) -> Any:
+        A residual is known by identity. Distinct origins never share an array object
+        (``detach()`` and a constant made from an array are views), so ``w / w.detach()``
+        is told apart; a residual that is still two origins' array (a user's op returning
+        its input as its value) is refused rather than guessed."""
+        def lift(r: Any) -> Any:
             if type(r) is not np.ndarray:
                 return r
-            if id(r) == self.out_id:
-                return wrap(r, self)
-            for p in (self[i], *self) if i < len(self) else self:
-                if p.data is r if isinstance(p, Tensor) else id(r) == p.out_id:
-                    return p if isinstance(p, Tensor) else wrap(r, p)
-            return r
+            found = [wrap(r, self)] if id(r) == self.out_id else []
+            for p in self:
+                if (p.data is r if isinstance(p, Tensor) else id(r) == p.out_id) and not any(
+                        f is p or f._node is p for f in found):
+                    found.append(p if isinstance(p, Tensor) else wrap(r, p))
+            if len(found) > 1:
+                raise RuntimeError(
+                    f"backward of {self.op.name!r} with create_graph=True: a residual (shape "
+                    f"{r.shape}) is the array of {len(found)} different values (the op's output "
+                    "and an input, or two inputs), so its VJP cannot be recorded; return a copy "
+                    "(x.copy()) from the forward")
+            return found[0] if found else r
         saved = self.saved
-        return tuple(lift(r, i) for i, r in enumerate(saved)) if type(saved) is tuple else \
-            lift(saved, 0)
+        return tuple(lift(r) for r in saved) if type(saved) is tuple else lift(saved)
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name} {self.shape}>"
@@ -372,4 +379,5 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
         if not info.min <= x <= info.max:  # NumPy 2 refuses too (with an OverflowError)
             raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
         return wrap(np.asarray(x, dtype=dtype))
-    return wrap(as_array(x, copy=False, where=where))
+    arr = as_array(x, copy=False, where=where)
+    return wrap(arr.view() if arr is x else arr)  # (its own array object: see recorded_saved)

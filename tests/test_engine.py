@@ -253,6 +253,59 @@ def test_detach_cuts_graph() -> None:
     np.testing.assert_allclose(x.grad.data, x.data)
 
 
+# f(x) with one operand a constant copy of x (x.detach() or x.data) and its exact second
+# derivative at x = c, where the constant is c: an op whose residuals are not in input order
+# (div saves (b, out), einsum its operands after their shapes) must still tell the two apart.
+SHARED_ARRAY_CASES = [
+    ("x / x.data", lambda x: x / x.data, lambda c: 0 * c),
+    ("x.detach() / x", lambda x: x.detach() / x, lambda c: 2 / c**2),  # c/x -> 2c/x³
+    ("(x x) / (x x).detach()", lambda x: (x * x) / (x * x).detach(), lambda c: 2 / c**2),
+    ("dot(x, x.detach())", lambda x: am.dot(x, x.detach()), lambda c: 0 * c),
+    ("einsum(i,i->, x, x.data)", lambda x: am.einsum("i,i->", x, x.data), lambda c: 0 * c),
+    ("outer(x, x.detach())", lambda x: am.outer(x, x.detach()), lambda c: 0 * c),
+    ("tensordot(x.data, x)", lambda x: am.tensordot(x.data, x, 1), lambda c: 0 * c),
+    ("x ** x.detach()", lambda x: x ** x.detach(), lambda c: c * (c - 1) * c ** (c - 2)),
+    ("x.detach() * x", lambda x: x.detach() * x, lambda c: 0 * c),
+]
+
+
+@pytest.mark.parametrize(("label", "f", "second"), SHARED_ARRAY_CASES,
+                         ids=[c[0] for c in SHARED_ARRAY_CASES])
+def test_second_derivative_with_a_detached_copy_of_an_operand(label: str, f: Any,
+                                                              second: Any) -> None:
+    c = np.array([2.0, 3.0])
+    x = Tensor(c, requires_grad=True)
+    f(x).sum().backward(create_graph=True)
+    g = x.grad
+    assert g is not None
+    x.grad = None
+    if g.requires_grad:
+        g.sum().backward()
+        got = x.grad.data if x.grad is not None else np.zeros(2)
+    else:
+        got = np.zeros(2)  # the first derivative does not depend on x at all
+    np.testing.assert_allclose(got, second(c), rtol=1e-12, err_msg=label)
+
+
+def test_a_residual_that_is_two_values_array_is_refused_when_recorded() -> None:
+    same = am.Primitive("passes_x_through", lambda x: (x, x), lambda g, x, needs: (g * x,))
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = same(x)  # its value is x's own array: the residual is the output and the input
+    y.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])  # type: ignore[union-attr]
+    with pytest.raises(RuntimeError, match=r"backward of 'passes_x_through' with "
+                                           r"create_graph=True: a residual.*x\.copy\(\)"):
+        y.sum().backward(create_graph=True)
+
+
+def test_detach_and_array_constants_share_memory_but_not_the_array_object() -> None:
+    x = leaf(3)
+    d = x.detach()
+    assert d.data is not x.data and np.shares_memory(d.data, x.data)
+    d.data[0] = 7.0  # a detached tensor shares memory with x, as in PyTorch
+    assert x.data[0] == 7.0
+
+
 # ------------------------------------------------------------------ grad mode
 def test_no_grad_and_enable_grad_nest_and_decorate() -> None:
     x = leaf(2)

@@ -256,7 +256,7 @@ def test_detach_cuts_graph() -> None:
 # f(x) with one operand a constant copy of x (x.detach() or x.data) and its exact second
 # derivative at x = c, where the constant is c: an op whose residuals are not in input order
 # (div saves (b, out), einsum its operands after their shapes) must still tell the two apart.
-SHARED_ARRAY_CASES = [
+SHARED_ARRAY_CASES: list[tuple[str, Any, Any]] = [
     ("x / x.data", lambda x: x / x.data, lambda c: 0 * c),
     ("x.detach() / x", lambda x: x.detach() / x, lambda c: 2 / c**2),  # c/x -> 2c/x³
     ("(x x) / (x x).detach()", lambda x: (x * x) / (x * x).detach(), lambda c: 2 / c**2),

@@ -77,7 +77,7 @@ def test_fast_gradient_property_fails_on_a_nan_gradient() -> None:
 # ----------------------------------------------------- f05: the recorded first derivative
 def _branching_sin_vjp(g: Any, x: Any, needs: Any) -> tuple[Any]:
     if isinstance(x, Tensor):
-        return (g * am.cos(x) * 2,)  # type: ignore[operator]  # the slip: only on the recorded (create_graph) path
+        return (g * am.cos(x) * 2,)  # the slip: only on the recorded (create_graph) path
     return (g * np.cos(x),)
 
 

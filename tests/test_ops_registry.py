@@ -58,6 +58,20 @@ def test_catalog_check_reports_an_unexercised_primitive() -> None:
         check_catalog_covers_registry([s for s in SPECS if "matmul" not in s.primitives])
 
 
+def test_the_public_list_is_literal_and_lists_every_family_exactly() -> None:
+    """``functional.__all__`` is spelled out (type checkers type ``am.sin`` from it): it must
+    hold each op family's public names and the composites, each once, all defined."""
+    import autograd_mini as am
+    from autograd_mini.ops import activation, einsum, mathfuncs, movement, norm, scan
+
+    families = [activation, einsum, mathfuncs, movement, norm, scan]
+    assert len(F.__all__) == len(set(F.__all__))
+    for family in families:
+        assert set(family.__all__) <= set(F.__all__), family.__name__
+    assert all(callable(getattr(F, name)) for name in F.__all__)
+    assert set(F.__all__) <= set(am.__all__)
+
+
 def test_one_spec_per_public_function() -> None:
     names = [s.name for s in SPECS]
     assert len(names) == len(set(names))

@@ -167,9 +167,7 @@ def _corr_dw_vjp(b: Any, saved: Any, needs: Any, kshape: tuple[int, ...] = (),
     return gx, gg
 
 
-# floating: integer and bool inputs are constants and become float64 first, as in pooling
-# and the engine's exp/log (an int8 convolution would overflow silently)
-CORR = Primitive("conv", _corr, _corr_vjp, nin=2, floating=True)
+CORR = Primitive("conv", _corr, _corr_vjp, nin=2)
 CORR_DX = Primitive("conv_transpose", _corr_dx, _corr_dx_vjp, nin=2)
 CORR_DW = Primitive("conv_weight_grad", _corr_dw, _corr_dw_vjp, nin=2)
 
@@ -208,6 +206,10 @@ def _padding(padding: Any, k: tuple[int, ...], stride: tuple[int, ...],
 def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
           groups: Any, nd: int, where: str) -> Tensor:
     x, w = as_tensor(x, where), as_tensor(weight, f"{where}: weight")
+    # Integer or bool data alone computes in float64, as pooling (an int8 sum of 100s would
+    # wrap around); beside a float weight, NumPy's promotion (uint8 images stay float32).
+    if x.dtype.kind != "f" and w.dtype.kind != "f":
+        x = x.astype(np.float64)
     if w.ndim != nd + 2:
         raise ValueError(f"{where}: weight must be {nd + 2}-d (out, in/groups, *kernel), got "
                          f"shape {w.shape}")

@@ -3,6 +3,7 @@ state dict round trips, list/mapping APIs, reprs, shapes, gradients and errors."
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from autograd_mini import Tensor, gradcheck, gradgradcheck
 from nn.activation import Identity, ReLU
 from nn.containers import Flatten, ModuleDict, ModuleList, Unflatten
 from nn.dropout import Dropout
-from nn.layers import Linear
+from nn.layers import Linear, Sequential
 from nn.module import Module
 
 
@@ -228,3 +229,75 @@ def test_flatten_float32_repr_and_errors() -> None:
         Unflatten(1, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"Unflatten\(axis=2\): axis out of range"):
         Unflatten(2, (1,))(np.ones((2, 2)))
+
+
+SLICES = [slice(2, None), slice(None, 2), slice(1, 2), slice(None, None, -1), slice(-2, None),
+          slice(None, None, 2), slice(-1, None, -2), slice(5, None), slice(None)]
+
+
+def _seqs() -> tuple[Sequential, Sequential]:
+    named = Sequential(OrderedDict([("enc", _lin(2, 3)), ("act", ReLU()), ("dec", _lin(3, 1, 1))]))
+    return named, Sequential(_lin(2, 3), ReLU(), _lin(3, 1, 1))
+
+
+@pytest.mark.parametrize("index", SLICES)
+def test_sequential_slice_keeps_names(index: slice) -> None:
+    """A slice is a Sequential of the same modules under their own names (PyTorch's
+    ``Sequential(OrderedDict(items[idx]))``), so its state dict has PyTorch's keys."""
+    named, positional = _seqs()
+    expect = {"enc": ["enc.weight", "enc.bias"], "act": [], "dec": ["dec.weight", "dec.bias"]}
+    names = ["enc", "act", "dec"][index]
+    sub = named[index]
+    assert isinstance(sub, Sequential)
+    assert list(sub.state_dict()) == [k for n in names for k in expect[n]]
+    assert [n for n, _ in sub.named_children()] == names
+    assert list(sub) == list(named)[index] and len(sub) == len(names)  # the same objects
+    numbered = [str(i) for i in range(3)][index]
+    assert [n for n, _ in positional[index].named_children()] == numbered
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+    tnamed = tnn.Sequential(OrderedDict([("enc", tnn.Linear(2, 3)), ("act", tnn.ReLU()),
+                                         ("dec", tnn.Linear(3, 1))]))
+    tpos = tnn.Sequential(tnn.Linear(2, 3), tnn.ReLU(), tnn.Linear(3, 1))
+    assert list(sub.state_dict()) == list(tnamed[index].state_dict())
+    assert list(positional[index].state_dict()) == list(tpos[index].state_dict())
+
+
+def test_sequential_slice_works_as_a_sequential() -> None:
+    named, positional = _seqs()
+    enc, act, dec = named
+    assert named[0] is enc and named[-1] is dec and named[np.int64(1)] is act
+    x = np.random.default_rng(3).normal(size=(4, 2))
+    np.testing.assert_array_equal(named[1:](enc(x)).data, named(x).data)
+    np.testing.assert_array_equal(named[:2](x).data, act(enc(x)).data)
+    assert named[5:](x) is x and len(named[5:]) == 0  # an empty Sequential is the identity
+    assert named[1:][1:][0] is dec and list(named[1:][-1:].state_dict()) == [
+        "dec.weight", "dec.bias"]
+    sub = positional[:2]
+    sub.append(Identity())  # the next position, "2", is free
+    assert [n for n, _ in sub.named_children()] == ["0", "1", "2"]
+    # a slice from the middle holds "1" and "2": appending under "2" would replace a layer
+    # (PyTorch does, silently); ours refuses and names the clash
+    tail = positional[1:]
+    with pytest.raises(ValueError, match=r"Sequential\.append: .* '2' .* taken by Linear"):
+        tail.append(Identity())
+    assert len(tail) == 2 and tail[-1] is positional[2]
+    # the slice shares the parameters: training the slice trains the original
+    tail(np.ones((1, 3))).sum().backward()
+    assert positional[2].weight.grad is not None
+    # and loads a PyTorch slice's state dict
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    sd = {k: v.detach().numpy() for k, v in ref[1:].state_dict().items()}
+    positional[1:].load_state_dict(sd)
+    np.testing.assert_array_equal(positional[2].weight.data, ref[2].weight.detach().numpy())
+
+
+def test_module_list_slice_renumbers_as_torch() -> None:
+    """Unlike Sequential, PyTorch's ModuleList slice is a ModuleList numbered from 0."""
+    ml = ModuleList([_lin(1, 1), ReLU(), _lin(1, 2)])
+    assert list(ml[1:].state_dict()) == ["1.weight", "1.bias"]
+    torch = pytest.importorskip("torch")
+    tml = torch.nn.ModuleList([torch.nn.Linear(1, 1), torch.nn.ReLU(), torch.nn.Linear(1, 2)])
+    assert list(ml[1:].state_dict()) == list(tml[1:].state_dict())
+    assert list(ml[::-1].state_dict()) == list(tml[::-1].state_dict())

@@ -206,6 +206,10 @@ def test_reprs() -> None:
     (lambda: conv2d(np.ones((2, 5, 5)), np.ones((1, 1, 3, 3))), r"shape \(2, 5, 5\) has 2"),
     (lambda: conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 0, 3))), "empty kernel"),
     (lambda: conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), np.ones(2)), "bias of shape"),
+    # PyTorch refuses zero output channels too ("expected weight to be at least 1")
+    (lambda: conv2d(np.ones((2, 3, 5, 5)), np.ones((0, 3, 3, 3))),
+     r"conv2d: weight of shape \(0, 3, 3, 3\) has no output channels"),
+    (lambda: conv1d(np.ones((2, 3, 5)), np.ones((0, 3, 3))), "conv1d: .* no output channels"),
     (lambda: MaxPool2d(2, padding=2), "at most half"),
     (lambda: max_pool2d(np.ones((1, 1, 2, 2)), 3), "bigger than the padded"),
     (lambda: avg_pool2d(np.ones((2, 2)), 2), "input must be"),
@@ -396,3 +400,121 @@ def test_cnn_benchmark_nets_agree_after_a_step() -> None:
     assert set(fns) == {"autograd_mini", "numpy", "torch"}
     losses = [fns[k]() for k in ("autograd_mini", "numpy", "torch")]
     assert max(losses) - min(losses) < 1e-6 * abs(losses[1])
+
+
+# An empty batch (N = 0): PyTorch's output shapes; every gradient is an empty sum, so zeros of
+# its input's shape and dtype (float32 kept).
+EMPTY_BATCH: list[tuple[str, dict[str, Any], tuple[int, ...]]] = [
+    ("Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, (0, 3, 8, 8)),
+    ("Conv2d", {"in_channels": 4, "out_channels": 6, "kernel_size": (3, 2), "stride": 2,
+                "padding": 1, "dilation": (1, 2), "groups": 2}, (0, 4, 8, 7)),
+    ("Conv2d", {"in_channels": 2, "out_channels": 2, "kernel_size": 3, "padding": "same",
+                "bias": False}, (0, 2, 5, 5)),
+    ("Conv1d", {"in_channels": 3, "out_channels": 4, "kernel_size": 3}, (0, 3, 8)),
+    ("Conv1d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "stride": 2,
+                "padding": "valid", "groups": 2}, (0, 2, 9)),
+    ("MaxPool2d", {"kernel_size": 2}, (0, 3, 8, 8)),
+    ("MaxPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2,
+                   "ceil_mode": True}, (0, 3, 7, 7)),
+    ("MaxPool2d", {"kernel_size": 3, "stride": 1}, (0, 2, 5, 5)),  # overlapping windows
+    ("AvgPool2d", {"kernel_size": 2}, (0, 3, 8, 8)),
+    ("AvgPool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                   "count_include_pad": False}, (0, 3, 7, 7)),
+    ("AvgPool2d", {"kernel_size": 2, "divisor_override": 3}, (0, 3, 6, 6)),
+    ("AdaptiveAvgPool2d", {"output_size": 2}, (0, 3, 8, 8)),
+]
+LAYERS = {"Conv1d": Conv1d, "Conv2d": Conv2d, "MaxPool2d": MaxPool2d, "AvgPool2d": AvgPool2d,
+          "AdaptiveAvgPool2d": AdaptiveAvgPool2d}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "kwargs", "shape"), EMPTY_BATCH)
+def test_empty_batch_matches_torch(name: str, kwargs: dict[str, Any], shape: tuple[int, ...],
+                                   dtype: Any) -> None:
+    conv = name.startswith("Conv")
+    layer = LAYERS[name](**kwargs, **({"dtype": dtype} if conv else {}))
+    tdtype = getattr(torch, np.dtype(dtype).name)
+    ref = getattr(torch.nn, name)(**kwargs).to(tdtype)
+    x = Tensor(np.zeros(shape, dtype), requires_grad=True)
+    xt = torch.zeros(shape, dtype=tdtype, requires_grad=True)
+    y, yt = layer(x), ref(xt)
+    assert y.shape == tuple(yt.shape) and y.shape[0] == 0
+    assert y.dtype == dtype
+    y.sum().backward()
+    yt.sum().backward()
+    assert x.grad is not None and x.grad.shape == shape and x.grad.dtype == dtype
+    for p, pt in zip(layer.parameters(), ref.parameters(), strict=True):
+        assert p.grad is not None, name
+        assert p.grad.shape == p.shape == tuple(pt.shape) and p.grad.dtype == dtype
+        np.testing.assert_array_equal(p.grad.data, np.zeros(p.shape, dtype))
+        np.testing.assert_array_equal(p.grad.data, pt.grad.numpy())
+
+
+def test_empty_batch_functional_forms_and_second_order() -> None:
+    """The functional forms with N = 0; create_graph goes through the transposed-convolution
+    and weight-gradient ops (and max pooling's scatter), which must handle N = 0 as well."""
+    f = torch.nn.functional
+    rng = RNG(11)
+    x2, w2, b = np.zeros((0, 2, 6, 5)), rng.normal(size=(4, 1, 3, 2)), rng.normal(size=4)
+    x1, w1 = np.zeros((0, 2, 7)), rng.normal(size=(3, 2, 3))
+    assert conv2d(x2, w2, b, 2, 1, 1, 2).shape == tuple(f.conv2d(
+        torch.tensor(x2), torch.tensor(w2), torch.tensor(b), 2, 1, 1, 2).shape) == (0, 4, 3, 3)
+    assert conv1d(x1, w1, padding="same").shape == tuple(f.conv1d(
+        torch.tensor(x1), torch.tensor(w1), padding="same").shape) == (0, 3, 7)
+    assert max_pool2d(x2, 2).shape == tuple(f.max_pool2d(torch.tensor(x2), 2).shape)
+    assert avg_pool2d(x2, 3, 1, 1).shape == tuple(f.avg_pool2d(torch.tensor(x2), 3, 1, 1).shape)
+    assert adaptive_avg_pool2d(x2, (1, 3)).shape == (0, 2, 1, 3)
+
+    x = Tensor(x2, requires_grad=True)
+    w = Tensor(w2, requires_grad=True)
+    y = max_pool2d(conv2d(x, w, None, 1, 1, 1, 2), 2, 1)
+    (y ** 2).sum().backward(create_graph=True)
+    gx, gw = x.grad, w.grad
+    assert gx is not None and gw is not None
+    assert gx.shape == x2.shape and gw.shape == w2.shape
+    np.testing.assert_array_equal(gw.data, np.zeros_like(w2))
+    x.grad = w.grad = None
+    (gx.sum() + (gw ** 2).sum()).backward()
+    assert w.grad is not None and w.grad.shape == w2.shape
+    np.testing.assert_array_equal(w.grad.data, np.zeros_like(w2))
+
+
+def test_zero_channels() -> None:
+    """Zero input channels: the sum over channels is empty, so y = b, of shape (N, O, OH, OW)
+    (PyTorch returns (N, 0, OH, OW) there, dropping the output channels: not followed).
+    Pooling zero channels gives an empty output (PyTorch refuses; only N = 0 is its case)."""
+    b = np.arange(4.0)
+    y = conv2d(np.zeros((2, 0, 5, 5)), np.zeros((4, 0, 3, 3)), b)
+    np.testing.assert_array_equal(y.data, np.broadcast_to(b.reshape(4, 1, 1), (2, 4, 3, 3)))
+    assert max_pool2d(np.zeros((2, 0, 4, 4)), 2).shape == (2, 0, 2, 2)
+    assert avg_pool2d(np.zeros((0, 4, 4)), 2).shape == (0, 2, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64, np.bool_])
+def test_integer_and_bool_inputs_compute_in_float64_as_pooling(dtype: Any) -> None:
+    """Integer and bool data are constants and a convolution of them computes in float64,
+    as pooling does: no silent wrap-around (an int8 sum 100+100+100 was 44)."""
+    x = np.full((1, 1, 3), 100).astype(dtype)
+    w = np.ones((1, 1, 3), dtype)
+    y = conv1d(x, w)
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y.data, [[[3.0 * x.flat[0]]]])
+    x2 = RNG(12).integers(0, 100, size=(2, 3, 5, 4)).astype(dtype)
+    w2 = RNG(13).integers(-3, 4, size=(4, 3, 2, 2)).astype(dtype)
+    b = np.arange(4).astype(dtype)
+    y2 = conv2d(x2, w2, b, padding=1)
+    ref = torch.nn.functional.conv2d(torch.tensor(x2.astype(np.float64)),
+                                     torch.tensor(w2.astype(np.float64)),
+                                     torch.tensor(b.astype(np.float64)), padding=1)
+    assert y2.dtype == np.float64
+    _close(y2, ref)
+    for pooled in (max_pool2d(x2, 2), avg_pool2d(x2, 2), y2):  # the same rule as pooling
+        assert pooled.dtype == np.float64
+    w32 = Tensor(w2.astype(np.float32))  # uint8 images and a float32 layer stay float32
+    assert conv2d(x2.astype(np.uint8) if dtype != np.bool_ else x2, w32).dtype == np.float32
+    w_grad = Tensor(w2.astype(np.float64), requires_grad=True)  # integer x, float weight
+    conv2d(x2, w_grad).sum().backward()
+    assert w_grad.grad is not None and w_grad.grad.dtype == np.float64
+    _close(w_grad.grad, torch.nn.grad.conv2d_weight(
+        torch.tensor(x2.astype(np.float64)), w2.shape, torch.ones(2, 4, 4, 3,
+                                                                 dtype=torch.float64)))

@@ -368,7 +368,8 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
             cache = _CONSTANTS[dtype.char] = {}
         t = cache.get(x)
         if t is None:
-            arr = np.asarray(x, dtype=dtype)
+            with np.errstate(over="ignore"):  # 1e40 as float32 is inf, quietly (as op results)
+                arr = np.asarray(x, dtype=dtype)
             arr.setflags(write=False)
             t = wrap(arr)
             if len(cache) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .checks import Axis, axes, count, is_int, numpy_names, real_number
 from .engine import as_tensor
 from .ops import activation, mathfuncs, movement, scan
@@ -92,8 +94,11 @@ NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
 
 @numpy_names
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """(1/n) Σ over ``axis``; NaN for an empty reduction."""
+    """(1/n) Σ over ``axis``; NaN for an empty reduction. float16 is summed in float32, as
+    NumPy does (a float16 sum of 100 × 1000 overflows)."""
     x = as_tensor(x, where="mean")
+    if x.dtype == np.float16:
+        return astype(mean(astype(x, np.float32), axis, keepdims), np.float16)
     n = count(x.shape, axes(axis, x.ndim, "mean"))
     return mul(sum(x, axis, keepdims), 1.0 / n if n else math.nan)
 
@@ -106,6 +111,7 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
     ax = axes(axis, x.ndim, "var")
     if not is_int(ddof) or ddof < 0:
         raise TypeError(f"var: ddof must be a non-negative int, got {ddof!r}")
+    ddof = int(ddof)  # (a NumPy integer would make n a NumPy integer: uint8 wraps around)
     d = sub(x, mean(x, ax, keepdims=True))
     n = count(x.shape, ax) - ddof
     squares = sum(mul(d, d), ax, keepdims)

@@ -398,8 +398,9 @@ class Tensor:
     @numpy_names
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["min"](self, axis=axis, keepdims=keepdims)
-    def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
-        return F["clip"](self, a_min, a_max)
+    def clip(self, a_min: float | None = None, a_max: float | None = None, *,
+             min: float | None = None, max: float | None = None) -> Tensor:
+        return F["clip"](self, a_min, a_max, min=min, max=max)
     def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
     def flatten(self, *torch_dims: Any) -> Tensor:
         """All elements in one axis (NumPy's ``flatten``; PyTorch's ``flatten(1)`` is
@@ -544,7 +545,8 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     if not t.data.flags.writeable:
         raise _in_place_error(symbol, "saved", t.data.shape)
     try:
-        ufunc(t.data, b, out=t.data)
+        with np.errstate(all="ignore"):  # IEEE results, quietly, as every op's
+            ufunc(t.data, b, out=t.data)
     except (TypeError, ValueError) as exc:  # NumPy's casting errors are TypeError subclasses
         kind = TypeError if isinstance(exc, TypeError) else ValueError
         raise kind(f"{symbol}: cannot update a {t.data.dtype} tensor of shape {t.data.shape} "
@@ -610,6 +612,11 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A NumPy function called with Tensor arguments (see ``Tensor.__array_function__``)."""
     name = func.__name__
+    if name == "put_along_axis":  # NumPy's writes in place and returns None; ours returns
+        raise TypeError(  # a new tensor: calling it in NumPy's way would silently do nothing
+            "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
+            "indices, values, axis) (a new, differentiable tensor), or np.put_along_axis(t.data"
+            ", ...) to write into the array")
     if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
         fn = F.get(name)
         if fn is not None:

@@ -270,7 +270,7 @@ def _clip(x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, Any]:
         keep &= x >= lo
     if hi is not None:
         keep &= x <= hi
-    return np.clip(x, lo, hi).astype(x.dtype, copy=False), keep
+    return np.clip(x, lo, hi), keep  # (NumPy's result dtype: ints clipped to 2.5 are floats)
 
 
 def _where(a: Any, b: Any, cond: Any = None) -> tuple[Any, None]:
@@ -289,8 +289,15 @@ _CLIP = primitive("clip", _clip, lambda g, keep, needs, lo=None, hi=None: (maske
 _WHERE = primitive("where", _where, _where_vjp, nin=2)
 
 
-def clip(x: Any, a_min: float | None = None, a_max: float | None = None) -> Tensor:
-    """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max."""
+def clip(x: Any, a_min: float | None = None, a_max: float | None = None, *,
+         min: float | None = None, max: float | None = None) -> Tensor:
+    """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max. ``min=`` and
+    ``max=`` are NumPy 2's other spelling of the bounds. The result's dtype is NumPy's (an
+    integer tensor clipped to a float bound gives floats)."""
+    if min is not None or max is not None:
+        if a_min is not None or a_max is not None:
+            raise TypeError("clip: give the bounds as a_min/a_max or as min/max, not both")
+        a_min, a_max = min, max
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
     for label, bound in (("a_min", a_min), ("a_max", a_max)):

@@ -207,7 +207,7 @@ def _softmax_xent_vjp(g: Any, saved: Any, needs: Any, target: Any = None,
                       reduction: str = "none") -> Grads:
     x, p = saved
     n = p.shape[0]
-    g = g * (1.0 / n) if reduction == "mean" else g
+    g = g * (1.0 / n if n else math.nan) if reduction == "mean" else g  # (an empty batch: NaN)
     col = g.reshape(-1, 1) if reduction == "none" else g
     if isinstance(x, Tensor):  # recorded: the softmax must depend on x
         onehot = np.zeros(x.shape, dtype=x.dtype)

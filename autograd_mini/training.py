@@ -168,6 +168,11 @@ def fit(
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     for label, data in (("train", train), ("val", val)):
+        if isinstance(data, (tuple, list)) and len(data) == 2 and all(
+                hasattr(d, "shape") and getattr(d, "ndim", 0) > 0 for d in data):
+            raise TypeError(  # each element would be taken for a batch, unpacked row by row
+                f"fit: {label} is the pair (X, y) itself; pass batches of it: "
+                f"DataLoader(X, y, batch_size=32), or [(X, y)] for one full batch")
         if epochs > 1 and isinstance(data, Iterator):  # (iter() would draw a shuffle)
             raise TypeError(f"fit: {label} is a one-shot iterator (a generator?), which would "
                             "be empty after the first epoch: pass a DataLoader or a list of "

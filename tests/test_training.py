@@ -140,6 +140,23 @@ def test_fit_with_validation_leaves_the_model_in_train_mode() -> None:
     assert modes == [True, True] and model.training
 
 
+@pytest.mark.parametrize("n", [4, 2])
+def test_fit_refuses_the_pair_x_y_for_batches_and_says_how(n: int) -> None:
+    """Keras' habit, fit(model, (X, y), ...): each array would be taken for a batch and
+    unpacked row by row (too many values to unpack; with N = 2, a shape error elsewhere)."""
+    model = nn.Linear(2, 1, rng=np.random.default_rng(0))
+    X, y = np.ones((n, 2)), np.ones((n, 1))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    for pair in ((X, y), [am.Tensor(X), y]):
+        with pytest.raises(TypeError, match=r"fit: train is the pair \(X, y\) itself; pass "
+                                            r"batches of it: DataLoader\(X, y"):
+            am.fit(model, pair, nn.functional.mse_loss, opt, progress=False)
+    with pytest.raises(TypeError, match=r"fit: val is the pair"):
+        am.fit(model, [(X, y)], nn.functional.mse_loss, opt, val=(X, y), progress=False)
+    hist = am.fit(model, [(X, y)], nn.functional.mse_loss, opt, progress=False)  # as it says
+    assert hist.epochs == 1
+
+
 def test_fit_refuses_a_one_shot_iterator_for_several_epochs_up_front() -> None:
     model, train, _ = _problem()
     opt = optim.SGD(model.parameters(), lr=0.1)

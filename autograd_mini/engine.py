@@ -214,16 +214,27 @@ REGISTRY: dict[str, Primitive] = {}  # every op the library (or a user) defined 
 def primitive(name: str, forward: Callable[..., tuple[Any, Any]],
               vjp: Callable[..., Sequence[Any]], **options: Any) -> Primitive:
     """Define an op and register it, so that it is tested, drawn, explained and listed in the
-    per-op report like the library's own; call the result to record it. See ``Primitive``."""
+    per-op report like the library's own; call the result to record it. See ``Primitive``.
+    Defining it again from the same place (a notebook cell run twice, with a fixed VJP)
+    replaces it; another op of the same name is refused."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive: name must be a non-empty string, got {name!r:.60}")
     if not callable(forward) or not callable(vjp):
         raise TypeError(f"primitive {name!r}: forward and vjp must be functions, got "
                         f"{type(forward).__name__} and {type(vjp).__name__}")
-    if name in REGISTRY:
-        raise ValueError(f"primitive {name!r} is already registered")
+    old = REGISTRY.get(name)
+    if old is not None and _origin(old.forward) != _origin(forward):
+        raise ValueError(f"primitive {name!r} is already registered, by a forward defined in "
+                         f"{_origin(old.forward)[0]}: choose another name (or, to replace it, "
+                         f"del autograd_mini.REGISTRY[{name!r}] first; am.Primitive makes an "
+                         "op that is not registered)")
     op = REGISTRY[name] = Primitive(name, forward, vjp, **options)
     return op
+
+
+def _origin(fn: Callable[..., Any]) -> tuple[str, str]:
+    """Where a function was defined: (module, qualified name)."""
+    return getattr(fn, "__module__", None) or "?", getattr(fn, "__qualname__", None) or "?"
 
 
 class Node(list):

@@ -611,3 +611,27 @@ def test_retain_grad_follows_a_tensor_through_a_recorded_in_place_update() -> No
     (h * h).sum().backward()
     np.testing.assert_array_equal(h.grad.data, [12.0, 24.0])  # type: ignore[union-attr]
     np.testing.assert_array_equal(w.grad.data, [72.0, 144.0])  # type: ignore[union-attr]
+
+
+def _cube(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x**3, x
+
+
+def test_defining_a_primitive_again_from_the_same_place_replaces_it() -> None:
+    """A notebook cell run twice (its VJP fixed) redefines its op; another op of the same
+    name is refused, with the ways out."""
+    try:
+        am.primitive("cube_for_redefinition", _cube, lambda g, x, needs: (g * 2 * x**2,))
+        fixed = am.primitive("cube_for_redefinition", _cube,
+                             lambda g, x, needs: (g * 3 * x**2,))
+        assert am.REGISTRY["cube_for_redefinition"] is fixed
+        assert am.gradcheck(fixed, [np.array([0.5, -2.0])])
+        with pytest.raises(ValueError, match=r"primitive 'cube_for_redefinition' is already "
+                                             r"registered, by a forward defined in .*test_engine"
+                                             r".*del autograd_mini.REGISTRY\['cube_for_re"):
+            am.primitive("cube_for_redefinition", lambda x: (x**3, x),
+                         lambda g, x, needs: (g,))
+        with pytest.raises(ValueError, match="'exp' is already registered"):
+            am.primitive("exp", np.exp, lambda g, x, needs: (g,))
+    finally:
+        am.REGISTRY.pop("cube_for_redefinition", None)

@@ -147,12 +147,13 @@ def test_fit_refuses_the_pair_x_y_for_batches_and_says_how(n: int) -> None:
     model = nn.Linear(2, 1, rng=np.random.default_rng(0))
     X, y = np.ones((n, 2)), np.ones((n, 1))
     opt = optim.SGD(model.parameters(), lr=0.1)
-    for pair in ((X, y), [am.Tensor(X), y]):
+    pairs: list[Any] = [(X, y), [am.Tensor(X), y]]
+    for pair in pairs:
         with pytest.raises(TypeError, match=r"fit: train is the pair \(X, y\) itself; pass "
                                             r"batches of it: DataLoader\(X, y"):
             am.fit(model, pair, nn.functional.mse_loss, opt, progress=False)
     with pytest.raises(TypeError, match=r"fit: val is the pair"):
-        am.fit(model, [(X, y)], nn.functional.mse_loss, opt, val=(X, y), progress=False)
+        am.fit(model, [(X, y)], nn.functional.mse_loss, opt, val=pairs[0], progress=False)
     hist = am.fit(model, [(X, y)], nn.functional.mse_loss, opt, progress=False)  # as it says
     assert hist.epochs == 1
 

@@ -78,12 +78,17 @@ __all__ = [
     *functional.__all__,
 ]
 
-_TORCH_NAMES = {"cat": "concatenate", "unsqueeze": "expand_dims", "permute": "transpose",
-                "clamp": "clip", "from_numpy": "tensor", "bmm": "matmul", "mm": "matmul"}
+_TORCH_NAMES = {"cat": "concatenate", "concat": "concatenate", "unsqueeze": "expand_dims",
+                "permute": "transpose", "clamp": "clip", "from_numpy": "tensor",
+                "bmm": "matmul", "mm": "matmul", "gather": "take_along_axis",
+                "chunk": "array_split", "index_select": "take", "narrow": "take or x[...]",
+                "nn": None, "optim": None}
 
 
 def __getattr__(name: str) -> object:
     """Only reached for a missing name: say ours for a PyTorch spelling."""
     ours = _TORCH_NAMES.get(name)
     hint = f" (a PyTorch name): use autograd_mini.{ours}" if ours else ""
+    if name in _TORCH_NAMES and ours is None:  # torch.nn, torch.optim
+        hint = f": {name} is a package of its own, beside autograd_mini: import {name}"
     raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}{hint}")

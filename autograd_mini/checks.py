@@ -18,15 +18,15 @@ ArrayLike = Any
 
 
 _Fn = TypeVar("_Fn", bound=Callable[..., Any])
-_TORCH_KEYWORDS = {"dim": "axis=", "keepdim": "keepdims=", "start_dim": "start_axis=",
-                   "end_dim": "end_axis=", "unbiased": "ddof= (unbiased=True is ddof=1)",
-                   "correction": "ddof="}
+_TORCH_KEYWORDS = {"dim": "axis=", "dims": "axis=", "keepdim": "keepdims=",
+                   "start_dim": "start_axis=", "end_dim": "end_axis=",
+                   "unbiased": "ddof= (unbiased=True is ddof=1)", "correction": "ddof="}
 
 
 def numpy_names(fn: _Fn) -> _Fn:
     """``fn`` (a function, or a class's ``__init__``), refusing PyTorch's keywords (``dim=``,
-    ``keepdim=``, ``start_dim=``, ``end_dim=``, ``unbiased=``, ``correction=``) with NumPy's
-    names for them."""
+    ``dims=``, ``keepdim=``, ``start_dim=``, ``end_dim=``, ``unbiased=``, ``correction=``) with
+    NumPy's names for them."""
     label = fn.__qualname__.removesuffix(".__init__") if fn.__name__ == "__init__" else fn.__name__
 
     @functools.wraps(fn)

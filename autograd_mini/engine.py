@@ -87,7 +87,10 @@ def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Ex
         return exc
     shapes = " and ".join(str(a.shape) for a in arrays)
     kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
-    err = kind(f"{op.name}: {exc} (input shapes {shapes})")
+    text, private = str(exc), f"{getattr(op.forward, '__name__', '')}() "
+    if text.startswith(private):  # "_relu() got an unexpected keyword …": the op's name says it
+        text = text[len(private):]
+    err = kind(f"{op.name}: {text} (input shapes {shapes})")
     if site := user_site(exc):
         add_note(err, f"raised in the forward at {site}")
     err.__suppress_context__ = True  # (NumPy's traceback adds nothing to the message)

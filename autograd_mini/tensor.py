@@ -214,6 +214,8 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: with a format spec, a one-element tensor formats as its number;
         without one, any tensor as ``str``."""
+        if not isinstance(spec, str):
+            raise TypeError(f"format: the spec must be a str, got {type(spec).__name__}")
         if not spec:
             return str(self)
         if self.data.size == 1:
@@ -342,6 +344,11 @@ class Tensor:
     sub_ = torch_name("sub_", "with autograd_mini.no_grad(): x -= other")
     mul_ = torch_name("mul_", "with autograd_mini.no_grad(): x *= other")
     div_ = torch_name("div_", "with autograd_mini.no_grad(): x /= other")
+    t = torch_name("t", ".T (or .swapaxes(-1, -2))")
+    gather = torch_name("gather", "autograd_mini.take_along_axis(x, indices, axis)")
+    index_select = torch_name("index_select", ".take(indices, axis)")
+    chunk = torch_name("chunk", "autograd_mini.array_split(x, n, axis)")
+    masked_select = torch_name("masked_select", "x[mask]")
     register_hook = torch_name("register_hook", "no gradient hooks here: read .grad after "
                                "backward(), or x.retain_grad() for an intermediate")
 
@@ -484,6 +491,8 @@ class Tensor:
     def norm(self, ord: Any = None, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["norm"](self, ord=ord, axis=axis, keepdims=keepdims)
     # movement
+    @numpy_names
+    def flip(self, axis: Axis = None) -> Tensor: return F["flip"](self, axis)
     @numpy_names
     def take(self, indices: Any, axis: int | None = None) -> Tensor:
         return F["take"](self, indices, axis)

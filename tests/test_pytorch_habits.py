@@ -129,7 +129,9 @@ def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None
     ("cuda", "CPU"), ("copy_", r"data\[\.\.\.\] = other"), ("fill_", "constant_"),
     ("normal_", r"nn.init.normal_"), ("uniform_", r"nn.init.uniform_"), ("add_", r"x \+= other"),
     ("sub_", "x -= other"), ("mul_", r"x \*= other"), ("div_", "x /= other"),
-    ("register_hook", "retain_grad")])
+    ("register_hook", "retain_grad"), ("t", r"\.T"), ("gather", "take_along_axis"),
+    ("index_select", r"take\(indices, axis\)"), ("chunk", "array_split"),
+    ("masked_select", r"x\[mask\]")])
 def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(Tensor([1.0]), spelling)
@@ -143,7 +145,8 @@ def test_unknown_attribute_is_a_plain_attribute_error() -> None:
 
 @pytest.mark.parametrize(("spelling", "ours"), [
     ("cat", "concatenate"), ("unsqueeze", "expand_dims"), ("permute", "transpose"),
-    ("clamp", "clip")])
+    ("clamp", "clip"), ("concat", "concatenate"), ("gather", "take_along_axis"),
+    ("chunk", "array_split"), ("index_select", "take")])
 def test_pytorch_module_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(am, spelling)
@@ -359,3 +362,22 @@ def test_review_regressions_of_the_pytorch_spellings() -> None:
     look.step()
     look.load_state_dict(look.state_dict())
     assert "slow" in look.state[p]
+
+
+def test_more_pytorch_spellings_a_newcomer_reached_for() -> None:
+    x: Any = Tensor(np.arange(6.0).reshape(2, 3))
+    lib: Any = am
+    for package in ("nn", "optim"):  # torch.nn, torch.optim
+        with pytest.raises(AttributeError, match=rf"'{package}': {package} is a package of its "
+                                                 rf"own, beside autograd_mini: import {package}"):
+            getattr(am, package)
+    with pytest.raises(TypeError, match=r"transpose\(x, axes\): NumPy's transpose takes the "
+                                        r"permutation.*use swapaxes\(x, 0, 1\)"):
+        lib.transpose(x, 0, 1)
+    np.testing.assert_array_equal(x.flip(0).data, x.data[::-1])  # a method, as in PyTorch
+    with pytest.raises(TypeError, match=r"flip\(\) takes NumPy's keywords: dims= is axis="):
+        x.flip(dims=(0,))
+    for call, op in ((lambda: lib.relu(x, inplace=True), "relu"),
+                     (lambda: lib.sigmoid(x, foo=1), "sigmoid")):
+        with pytest.raises(TypeError, match=rf"^{op}: got an unexpected keyword argument"):
+            call()  # the op's name, not its private forward's

@@ -119,8 +119,14 @@ def flatten(x: Any) -> Tensor:
     return reshape(x, (-1,))
 
 
-def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute axes (default: reverse them)."""
+def transpose(x: Any, axes: Sequence[int] | None = None, *more: int) -> Tensor:
+    """Permute axes (default: reverse them), NumPy's: ``axes`` is the whole permutation, one
+    tuple. (PyTorch's ``transpose(x, 0, 1)`` swaps two axes: here ``swapaxes(x, 0, 1)``.)"""
+    if more:
+        raise TypeError(f"transpose(x, axes): NumPy's transpose takes the permutation of all "
+                        f"axes as one tuple; to swap two axes as PyTorch's transpose(x, "
+                        f"{', '.join(map(str, (axes, *more)))}) does, use swapaxes(x, "
+                        f"{', '.join(map(str, (axes, *more)))})")
     x = as_tensor(x, where="transpose")
     nd = x.ndim
     if axes is None:

@@ -14,6 +14,7 @@ array arrives as that Tensor, connected to the graph, and any other residual as 
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import weakref
 from collections.abc import Callable, Sequence
@@ -108,11 +109,14 @@ class Primitive:
     other's gradient (a·b, x Wᵀ), so each is kept only when the other input wants a gradient.
     ``domain`` names each input's domain for the test strategies ("real", "positive",
     "nonzero", …; the last entry covers further inputs); ``smooth`` is False where the
-    derivative jumps (relu, abs, max); ``nin`` is the input count (−1: any).
+    derivative jumps (relu, abs, max); ``nin`` is the input count the test strategies draw
+    (−1: any; by default the forward's positional parameters without a default, −1 with
+    ``*arrays``).
     """
 
     def __init__(self, name: str, forward: Callable[..., tuple[Any, Any]],
-                 vjp: Callable[..., Sequence[Any]], *, nin: int = 1, floating: bool = False,
+                 vjp: Callable[..., Sequence[Any]], *, nin: int | None = None,
+                 floating: bool = False,
                  cross: bool = False, domain: tuple[str, ...] = ("real",), smooth: bool = True,
                  doc: str | None = None) -> None:
         if isinstance(domain, str) or not isinstance(domain, (tuple, list)) or not all(
@@ -120,7 +124,8 @@ class Primitive:
             raise TypeError(f"primitive {name!r}: domain must be a tuple of domain names such "
                             f"as ('real',) or ('positive', 'real'), got {domain!r:.60}")
         self.name = self.__name__ = name
-        self.forward, self.vjp, self.nin = forward, vjp, nin
+        self.forward, self.vjp = forward, vjp
+        self.nin = _arity(forward) if nin is None else nin
         self.floating, self.cross, self.smooth = floating, cross, smooth
         self.domain = tuple(domain)
         self.doc = (forward.__doc__ or "").strip() if doc is None else doc
@@ -233,6 +238,19 @@ def primitive(name: str, forward: Callable[..., tuple[Any, Any]],
                          "op that is not registered)")
     op = REGISTRY[name] = Primitive(name, forward, vjp, **options)
     return op
+
+
+def _arity(forward: Callable[..., Any]) -> int:
+    """How many arrays ``forward`` takes: its positional parameters without a default (−1
+    with ``*arrays``; 1 where Python cannot tell, as for some built-in functions)."""
+    try:
+        params = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return -1
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+               for p in params)
 
 
 def _origin(fn: Callable[..., Any]) -> tuple[str, str]:

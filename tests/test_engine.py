@@ -635,3 +635,16 @@ def test_defining_a_primitive_again_from_the_same_place_replaces_it() -> None:
             am.primitive("exp", np.exp, lambda g, x, needs: (g,))
     finally:
         am.REGISTRY.pop("cube_for_redefinition", None)
+
+
+def test_an_ops_input_count_comes_from_its_forward_unless_given() -> None:
+    def fwd2(a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, None]:
+        return a * b * scale, None
+
+    def fwd_any(*arrays: np.ndarray) -> tuple[np.ndarray, None]:
+        return np.add.reduce(arrays), None
+
+    assert am.Primitive("two", fwd2, lambda g, r, needs: (g, g)).nin == 2  # scale: an attribute
+    assert am.Primitive("any", fwd_any, lambda g, r, needs: (g,)).nin == -1
+    assert am.Primitive("given", fwd2, lambda g, r, needs: (g, g), nin=3).nin == 3
+    assert am.REGISTRY["exp"].nin == 1 and am.REGISTRY["mul"].nin == 2

@@ -145,6 +145,102 @@ def test_logcumsumexp_matches_torch() -> None:
                                    tx.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+_INF_VALUES = [0.0, 1.5, np.inf, -np.inf, -1000.0, 1000.0]
+
+
+def _logcumsumexp_grad(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """x̄_i = Σ_{k≥i} u_k e^{x_i − y_k} term by term: NaN at a +∞ element (e^{∞ − ∞}), and the
+    terms of an infinite y_k are 0 (y_k = +∞ weighs e^{x_i − ∞} = 0; y_k = −∞: no gradient)."""
+    y = np.logaddexp.accumulate(x)
+    return np.array([np.nan if x[i] == np.inf else
+                     sum(u[k] * math.exp(x[i] - y[k]) for k in range(i, x.size)
+                         if np.isfinite(y[k])) for i in range(x.size)])
+
+
+def _logcumsumexp_grads(x: np.ndarray, u: np.ndarray, w: np.ndarray, axis: int = 0
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x̄ on the array path, x̄ on the recorded path, and ∂(Σ w x̄)/∂x through the recording."""
+    t = Tensor(x, requires_grad=True)
+    F.logcumsumexp(t, axis=axis).backward(u)
+    first = t.grad.data  # type: ignore[union-attr]
+    t = Tensor(x, requires_grad=True)
+    (g,) = backward(F.sum(F.logcumsumexp(t, axis=axis) * u), create_graph=True, inputs=[t])
+    F.sum(g * w).backward()
+    return first, g.data, t.grad.data  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("x", [[0.0, np.inf, 1.0], [np.inf, 0.0, 1.0], [-np.inf, 0.0, np.inf],
+                               [1.0, 2.0, np.inf, np.inf, 3.0], [-np.inf, -np.inf, 0.0, 2.0],
+                               [0.0, -np.inf, 1.0], [np.inf, -np.inf, 2.0], [-np.inf, -np.inf]])
+def test_logcumsumexp_gradient_with_infinite_elements(x: list[float]) -> None:
+    """A +∞ element used to make every earlier gradient NaN (∞ − ∞ carried by the scan)."""
+    a = np.array(x)
+    u = RNG.standard_normal(a.size)
+    want = _logcumsumexp_grad(a, u)
+    w = np.where(a == np.inf, 0.0, RNG.standard_normal(a.size))  # leave out the NaN gradients
+    first, recorded, second = _logcumsumexp_grads(a, u, w)
+    for got in (first, recorded):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-300)  # NaN only where +∞
+    # Σ_{x_i ≠ +∞} w_i x̄_i: its derivative is finite except at the +∞ elements themselves
+    assert np.array_equal(np.isnan(second), a == np.inf)
+
+
+def test_logcumsumexp_infinite_elements_match_torch() -> None:
+    """Every pattern of ±∞, ±1000 and finite values up to length 3, both paths, two orders:
+    equal to PyTorch wherever its value is finite; NaN only at +∞ elements, and 0 where
+    PyTorch's NaN comes from a prefix of −∞ only (a documented difference)."""
+    torch = pytest.importorskip("torch")
+    for n in (1, 2, 3):
+        for combo in itertools.product(_INF_VALUES, repeat=n):
+            x = np.array(combo)
+            u, w = RNG.standard_normal(n), RNG.standard_normal(n)
+            w[x == np.inf] = 0.0
+            tx = torch.tensor(x, requires_grad=True)
+            (tg,) = torch.autograd.grad((torch.logcumsumexp(tx, 0) * torch.tensor(u)).sum(), tx,
+                                        create_graph=True)
+            (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), tx)
+            first, recorded, second = _logcumsumexp_grads(x, u, w)
+            for got, ref in ((first, tg), (recorded, tg), (second, th)):
+                ref = ref.detach().numpy()
+                fin = np.isfinite(ref)
+                np.testing.assert_allclose(got[fin], ref[fin], rtol=1e-10, atol=1e-12,
+                                           err_msg=str(combo))
+                assert np.array_equal(np.isnan(got), x == np.inf), combo
+            empty = np.logaddexp.accumulate(x) == -np.inf
+            assert np.all(first[empty] == 0), combo
+
+
+def test_logcumsumexp_second_order_matches_torch() -> None:
+    """Double backward against PyTorch's on finite inputs: wide ranges, ±1000, ties, any axis."""
+    torch = pytest.importorskip("torch")
+    for trial in range(40):
+        shape = tuple(int(d) for d in RNG.integers(1, 6, size=1 + trial % 2))
+        x = RNG.uniform(-1, 1, shape) * [1.0, 30.0, 1000.0][trial % 3]
+        if trial % 4 == 0:
+            x = np.round(x)  # ties
+        u, w = RNG.standard_normal(shape), RNG.standard_normal(shape)
+        axis = int(RNG.integers(-len(shape), len(shape)))
+        tx = torch.tensor(x, requires_grad=True)
+        (tg,) = torch.autograd.grad((torch.logcumsumexp(tx, axis) * torch.tensor(u)).sum(), tx,
+                                    create_graph=True)
+        (th,) = torch.autograd.grad((tg * torch.tensor(w)).sum(), tx)
+        first, recorded, second = _logcumsumexp_grads(x, u, w, axis)
+        for got, ref in ((first, tg), (recorded, tg), (second, th)):
+            np.testing.assert_allclose(got, ref.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_logcumsumexp_float32_with_infinities() -> None:
+    x = np.array([-1000.0, 1000.0, 1000.0, -np.inf, 0.0, np.inf, 3.0], np.float32)
+    u = np.ones(7, np.float32)
+    want = [1.0, 2.5, 1.5, 0.0, 0.0, np.nan, 0.0]
+    first, recorded, second = _logcumsumexp_grads(x, u, np.where(x == np.inf, 0, u))
+    for got in (first, recorded, second):
+        assert got.dtype == np.float32
+    np.testing.assert_allclose(first, want, atol=1e-4)  # y = 1000 + log 2 in float32
+    np.testing.assert_array_equal(first, recorded)
+    assert np.array_equal(np.isnan(second), x == np.inf)
+
+
 # --------------------------------------------------------------------------- no gradient
 def test_arg_and_truth_reductions_follow_numpy() -> None:
     x = RNG.integers(-3, 4, (3, 4, 2)).astype(float)  # with ties: the first one wins

@@ -119,7 +119,11 @@ def _neg(a: Any) -> tuple[Any, None]:
 
 
 def _pow(a: Any, b: Any) -> tuple[Any, Any]:
-    """a^b;  ā = ḡ b a^(b−1) (0 where b = 0), b̄ = ḡ a^b log a (0 where a = 0)"""
+    """a^b;  ā = ḡ b a^(b−1) (0 where b = 0), b̄ = ḡ a^b log a (0 where a = 0 ≤ b)
+
+    Every order of ā is exact for an integer b = n ≥ 0, also at and near a = 0: n!/(n−k)!
+    a^(n−k), then 0 (not 0 · ∞). b̄ at a = 0: 0 for b > 0 (0^b ≡ 0 there); b ↦ 0^b jumps at
+    b = 0, no derivative, 0 as PyTorch; for b < 0 the limit from a > 0, −∞, also PyTorch's."""
     out = a**b
     return out, (a, b, out)
 
@@ -128,13 +132,26 @@ def _pow_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a, b, out = saved
     ga = gb = None
     if needs[0]:
-        ga = g * b * a ** (b - 1)
-        undefined = (raw(b) == 0) & (raw(a) == 0)
-        if np.any(undefined):  # d(a^0)/da = 0, also at a = 0 where the formula gives 0 · ∞
-            ga = masked(ga, ~undefined)
+        flat = raw(b) == 0
+        if not np.any(flat):
+            ga = g * b * a ** (b - 1)
+        else:
+            # a^0 = 1 has a-derivatives 0 at every order, but b a^(b−1) differentiated in a is
+            # 0 · a^(b−2), ∞ near a = 0: NaN at order n + 2 of a^n. So where b = 0 the base
+            # enters as a constant: a's value (∂/∂b of b a^(b−1) stays a^−1, which PyTorch
+            # drops), or 1 where a^−1 overflows (a = 0 or subnormal: ā = 0 to every order).
+            ra = raw(a)
+            with np.errstate(divide="ignore", over="ignore"):
+                lost = flat & ~np.isfinite(1 / ra)
+            base = select(flat, np.where(lost, np.ones((), ra.dtype), ra), a)
+            ga = g * b * base ** (b - 1)
+            if lost.any():
+                ga = masked(ga, ~lost)
     if needs[1]:
-        zero = raw(a) == 0
-        safe_a = masked(a, ~zero) + zero  # log 1 = 0 where a = 0
+        # 0^b is 0 for all b > 0, so b̄ = 0 there; at b = 0 it jumps and 0 is PyTorch's choice;
+        # below, b̄ = a^b log a = −∞, its limit as a → 0+ (and PyTorch's)
+        zero = (raw(a) == 0) & (raw(b) >= 0)
+        safe_a = masked(a, ~zero) + zero  # log 1 = 0 where masked: no ∞ on the graph
         gb = masked(g * out * (log(safe_a) if isinstance(safe_a, Tensor) else np.log(safe_a)),
                     ~zero)
     return ga, gb

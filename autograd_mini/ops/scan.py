@@ -129,9 +129,19 @@ def _logcumsumexp_vjp(g: Any, saved: Any, needs: Any, axis: int = 0) -> Grads:
         return (g,)
     gap = _cut(y, axis, 0, n - 1) - _cut(y, axis, 1, n)
     lead = x - y
-    empty = E.raw(y) == -np.inf  # a prefix of −∞ only: no gradient (and no −∞ − (−∞))
-    if empty.any():
-        gap, lead = E.select(_cut(empty, axis, 1, n), -np.inf, gap), E.select(empty, -np.inf, lead)
+    # Where y_{i+1} is infinite the link e^{y_i − y_{i+1}} is 0: after a +∞ every later y is
+    # +∞ and weighs e^{x_i − ∞} = 0 in x̄_i; before a −∞ the prefix is all −∞ (no gradient).
+    # Left as ∞ − ∞ = NaN, the scan would carry it to every earlier element.
+    cut = np.isinf(_cut(E.raw(y), axis, 1, n))
+    if cut.any():
+        gap = E.select(cut, -np.inf, gap)
+    # x_i − y_i is −∞ − (−∞) in a prefix of −∞ only (no gradient: e^−∞ = 0) and ∞ − ∞ at a +∞
+    # element (NaN, as PyTorch): constants there, so that a second derivative does not carry
+    # that NaN to the other elements (a NaN adjoint times a zero link is still NaN)
+    empty, top = E.raw(y) == -np.inf, E.raw(x) == np.inf
+    if empty.any() or top.any():
+        lead = E.select(empty | top, np.where(empty, -np.inf, np.nan).astype(E.raw(y).dtype),
+                        lead)
     a = _cat([E.exp_of(gap), _fill(y, axis, 0.0)], axis)
     return (E.exp_of(lead) * _affine_scan(a, g, axis),)
 
@@ -167,7 +177,12 @@ def cumprod(x: Any, axis: int | None = None) -> Tensor:
 @numpy_names
 def logcumsumexp(x: Any, axis: int | None = None) -> Tensor:
     """log Σ_{j≤k} e^{x_j} along ``axis`` (None: flattened, as NumPy's cumsum; PyTorch has no
-    default), stable at any finite x; x̄_i = Σ_{k≥i} ḡ_k e^{x_i − y_k}."""
+    default), stable at any finite x; x̄_i = Σ_{k≥i} ḡ_k e^{x_i − y_k}.
+
+    Infinite elements, as PyTorch where its gradient is finite: a +∞ element's gradient is NaN
+    (e^{∞ − ∞}); the elements before it keep their finite gradient (the +∞ terms weigh 0), the
+    finite ones after it get 0. A −∞ element weighs e^{−∞} = 0 in every sum, so a prefix of
+    −∞ only has gradient 0, where PyTorch gives NaN (−∞ − (−∞))."""
     return _scan(_LOGCUMSUMEXP, x, axis)
 
 

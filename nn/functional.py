@@ -1,5 +1,6 @@
 """Functional forms: the losses (mean/sum/none reductions), attention, layer_norm, linear,
-dropout, cosine_similarity and the activations.
+dropout, cosine_similarity, the activations and ``pad`` (PyTorch's: pairs from the last axis;
+``autograd_mini.pad`` is NumPy's).
 
 Every loss raises ``ValueError`` on an empty batch (PyTorch would return NaN for the mean, which
 silently poisons training) and on target shapes or dtypes that do not fit, naming the loss and
@@ -34,7 +35,6 @@ from autograd_mini import (
     log_softmax,
     mish,
     one_hot,
-    pad,
     relu,
     relu6,
     selu,
@@ -60,6 +60,7 @@ from .conv import conv1d, conv2d
 from .dropout import dropout
 from .layers import linear
 from .normalization import standardize
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 __all__ = [
@@ -262,6 +263,7 @@ def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
     return n + lift if lift.any() else n
 
 
+@numpy_names
 def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Tensor:
     """cos = Σ_axis (x₁ / max(‖x₁‖, ε)) (x₂ / max(‖x₂‖, ε)), PyTorch's formula, so |cos| ≤ 1.
 
@@ -319,4 +321,3 @@ def normalize(input: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> 
     one_axis(axis, x.ndim, "normalize")
     length = norm(x, ord=p, axis=axis, keepdims=True)
     return x / clip(length, eps, None)
-

@@ -282,7 +282,17 @@ def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
         np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(TypeError, match="dim= is axis="):
         nn.functional.normalize(x, dim=1)  # type: ignore[call-arg]
-    for name in ("gelu", "silu", "elu", "selu", "celu", "softmin", "hardtanh", "relu6",
-                 "hardsigmoid", "hardswish", "mish", "softsign", "one_hot"):
+    for name in ("gelu", "softmin", "softsign", "one_hot"):
         assert getattr(nn.functional, name) is getattr(am, name)
+    z = am.Tensor([-2.0, -0.5, 0.5, 3.0], requires_grad=True)
+    for name in ("silu", "elu", "selu", "celu", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+                 "mish", "relu", "leaky_relu"):  # PyTorch's functional forms take inplace=
+        ours, plain = getattr(nn.functional, name), getattr(am, name)
+        for inplace in (False, True):  # a new tensor either way, as the modules
+            y = ours(z, inplace=inplace)
+            np.testing.assert_array_equal(y.data, plain(z).data)
+            assert y is not z and y.requires_grad
+        np.testing.assert_array_equal(z.data, [-2.0, -0.5, 0.5, 3.0])
+        with pytest.raises(TypeError, match=rf"nn.functional.{name}: inplace must be a bool"):
+            ours(z, inplace="yes")
     assert nn.functional.pad is not am.pad  # PyTorch's pairs from the last axis; NumPy's there

@@ -77,7 +77,7 @@ def pad(input: Any, pad: Sequence[int], mode: str = "constant", value: float | N
                          f"times the {x.ndim} dims of the input of shape {x.shape}")
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         hint = (f" (NumPy's {mode!r} is PyTorch's {_NUMPY_PAD_MODES[mode]!r})"
-                if mode in _NUMPY_PAD_MODES else "")
+                if isinstance(mode, str) and mode in _NUMPY_PAD_MODES else "")
         raise ValueError(f"{where_}: mode {mode!r:.60} is not one of {_PAD_MODES}{hint}")
     value = _pad_value(value, mode, x.dtype)
     k = len(pad) // 2  # NumPy's order below: one (before, after) per axis, from the first

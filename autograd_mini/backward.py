@@ -103,7 +103,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
             leaf = isinstance(p, Tensor)  # (skipped: no gradient, or behind `oldest`)
             if pg is None or not need or (oldest and (leaf or 0 <= p.seq < oldest)):
                 continue
-            shape = p.data.shape if leaf else p.shape
+            shape = p._data.shape if leaf else p.shape
             if pg.shape != shape or anomaly:
                 pg = _fit(pg, shape, node)
             if leaf:
@@ -135,7 +135,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
 
 def _copy(g: Any) -> np.ndarray:
     """A copy of an adjoint's values (for an op's first-backward check)."""
-    return np.array(g.data if isinstance(g, Tensor) else g)
+    return np.array(g._data if isinstance(g, Tensor) else g)
 
 
 def _oldest(inputs: Sequence[Tensor]) -> int:
@@ -178,7 +178,7 @@ def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
         if g.shape != shape:
             raise RuntimeError(f"backward of {node.op.name!r}: gradient has shape {given} but "
                                f"the input has shape {shape}")
-    if STATE.s.anomaly and not np.all(np.isfinite(g.data if isinstance(g, Tensor) else g)):
+    if STATE.s.anomaly and not np.all(np.isfinite(g._data if isinstance(g, Tensor) else g)):
         raise AnomalyError(f"detect_anomaly: backward of {node.op.name!r} produced a non-finite "
                            f"gradient for an input of shape {shape}; the op was created at "
                            f"{node.where}")
@@ -188,16 +188,16 @@ def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
     """The output's adjoint: ``grad`` (of the output's shape and dtype), or 1 for one element."""
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; this tensor (made by "
                 f"{_made_by(root)}) has shape {root.shape}: pass backward(grad) with that shape")
-        g: Any = np.empty(root.shape, dtype=root.data.dtype)
+        g: Any = np.empty(root.shape, dtype=root._data.dtype)
         g.fill(1)
     elif isinstance(grad, Tensor):
-        g = grad if create_graph else grad.data
+        g = grad if create_graph else grad._data
     else:
-        g = as_array(grad, dtype=root.data.dtype, copy=False, where="backward(grad)")
+        g = as_array(grad, dtype=root._data.dtype, copy=False, where="backward(grad)")
     if g.shape != root.shape:
         raise RuntimeError(f"backward: grad has shape {tuple(g.shape)} but the output (made by "
                            f"{_made_by(root)}) has shape {root.shape}")
@@ -228,11 +228,11 @@ def _handed_out(g: Any) -> Any:
 def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
     """Add ``g`` into ``t.grad`` in ``t``'s dtype, copying an array that may be shared."""
     if isinstance(g, Tensor):
-        g = g if g.data.dtype == t.data.dtype else g.astype(t.data.dtype)
+        g = g if g._data.dtype == t._data.dtype else g.astype(t._data.dtype)
         t._grad = g if t._grad is None else t._grad + g
         return
-    if g.dtype != t.data.dtype:
-        g = g.astype(t.data.dtype)
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
     elif type(g) is not np.ndarray or id(g) in handed or g.base is not None or \
             not g.flags.writeable:
         g = np.array(g)
@@ -240,4 +240,4 @@ def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
     if t._grad is None:
         t._grad = wrap(g)
     else:
-        t._grad = t._grad + g if t._grad._rg else wrap(t._grad.data + g)
+        t._grad = t._grad + g if t._grad._rg else wrap(t._grad._data + g)

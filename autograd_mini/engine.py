@@ -41,9 +41,9 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
     for a in args:
         if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
-                op.floating and not a._rg and a.data.dtype.kind != "f"):
+                op.floating and not a._rg and a._data.dtype.kind != "f"):
             a = op.input(a, args)  # a number or an array: a constant
-        arrays.append(a.data)
+        arrays.append(a._data)
         needs.append(a._rg)
         parents.append(a._node or a)  # the node that made it, or the leaf itself
     before = None if op.forward_checked else [a.copy() for a in arrays]  # (first call only)
@@ -143,15 +143,15 @@ class Primitive:
             dtype = None
             for b in args:
                 if isinstance(b, Tensor):
-                    kind = b.data.dtype.kind
+                    kind = b._data.dtype.kind
                     if kind == "f":
-                        dtype = b.data.dtype
+                        dtype = b._data.dtype
                         break
                     if dtype is None and kind in "iu" and type(a) is int:
-                        dtype = b.data.dtype
+                        dtype = b._data.dtype
             a = constant(a, dtype, self.name)
-        if self.floating and a.data.dtype.kind != "f":
-            a = wrap(a.data.astype(np.float64))
+        if self.floating and a._data.dtype.kind != "f":
+            a = wrap(a._data.astype(np.float64))
         return a
 
     def check_forward(self, res: Any, arrays: list[np.ndarray], before: list[np.ndarray]
@@ -191,7 +191,7 @@ class Primitive:
         is not a tuple with a gradient (an array, a Tensor or None) for each of the ``n``
         inputs. The reverse sweep asks on an op's first backward (``before``: a copy of ``g``)
         and whenever a later one's count is wrong (``before`` None)."""
-        arr = g.data if isinstance(g, Tensor) else g
+        arr = g._data if isinstance(g, Tensor) else g
         if before is not None and not np.array_equal(arr, before, equal_nan=True):
             arr[...] = before
             raise TypeError(f"backward of {self.name!r}: the VJP wrote into its upstream "
@@ -315,7 +315,7 @@ class Node(list):
                 return r
             found = [wrap(r, self)] if id(r) == self.out_id else []
             for p in self:
-                if (p.data is r if isinstance(p, Tensor) else id(r) == p.out_id) and not any(
+                if (p._data is r if isinstance(p, Tensor) else id(r) == p.out_id) and not any(
                         f is p or f._node is p for f in found):
                     found.append(p if isinstance(p, Tensor) else wrap(r, p))
             if len(found) > 1:
@@ -387,7 +387,7 @@ def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
     floating dtype (so float32 stays float32)."""
     if isinstance(x, Tensor):
         return x
-    return constant(x, like.data.dtype if like is not None else None, where)
+    return constant(x, like._data.dtype if like is not None else None, where)
 
 
 def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor:

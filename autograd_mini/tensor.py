@@ -3,9 +3,10 @@ read-only protection of the arrays a live graph has saved."""
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -69,9 +70,9 @@ class Tensor:
     ``x.grad = ∂y/∂x`` as a Tensor.
     """
 
-    __slots__ = ("__weakref__", "_grad", "_name", "_node", "_rg", "data")
+    __slots__ = ("__weakref__", "_data", "_grad", "_name", "_node", "_rg")
 
-    data: np.ndarray
+    _data: np.ndarray  # (the engine reads it directly: .data is a checked property)
     _rg: bool  # requires grad
     _grad: Tensor | None
     _node: Node | None  # the node that made it; None for a leaf
@@ -82,7 +83,7 @@ class Tensor:
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
-        self.data = as_array(data, dtype=dtype, where=where)
+        self._data = as_array(data, dtype=dtype, where=where)
         self._rg = False
         self._grad = None
         self._node = None
@@ -91,6 +92,26 @@ class Tensor:
             self.requires_grad = requires_grad
 
     # ----------------------------------------------------------------- attributes
+    def _set_data(self, value: ArrayLike) -> None:
+        """``t.data = value`` rebinds the values, as PyTorch's: a Tensor gives its array,
+        anything else becomes an ndarray; a tensor that requires grad keeps floating values. A
+        live graph keeps the array it saved, so its gradients stay those of the values it used."""
+        arr = value._data if isinstance(value, Tensor) else as_array(
+            value, copy=False, where="Tensor.data")
+        if self._rg and arr.dtype.kind != "f":
+            raise TypeError(f"Tensor.data: a tensor that requires grad holds floating values, "
+                            f"got dtype {arr.dtype}")
+        self._data = arr
+
+    if TYPE_CHECKING:
+        @property
+        def data(self) -> np.ndarray: ...
+        @data.setter
+        def data(self, value: ArrayLike) -> None: ...
+    else:  # (a C getter, so reading ``t.data`` stays as cheap as an attribute)
+        data = property(operator.attrgetter("_data"), _set_data, doc="The values, an ndarray "
+                        "(shared, not copied: writing into it changes the tensor).")
+
     @property
     def requires_grad(self) -> bool:
         """Whether operations on this tensor are recorded for differentiation."""
@@ -100,9 +121,9 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"requires_grad must be a bool, got {value!r:.60}")
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require gradients, got dtype {self._data.dtype}"
             )
         if not value and self._node is not None:
             raise RuntimeError(
@@ -121,7 +142,7 @@ class Tensor:
         its dtype), or None."""
         if value is not None:
             if not isinstance(value, Tensor):
-                value = Tensor(value, dtype=self.data.dtype)
+                value = Tensor(value, dtype=self._data.dtype)
             if value.shape != self.shape:
                 raise ValueError(
                     f"assigned grad has shape {value.shape}, but the tensor has shape {self.shape}"
@@ -151,21 +172,21 @@ class Tensor:
         """The graph node that produced this tensor (None for leaves)."""
         return self._node
 
-    shape = property(lambda self: self.data.shape, doc="The array's shape.")
-    ndim = property(lambda self: self.data.ndim, doc="The number of axes.")
+    shape = property(lambda self: self._data.shape, doc="The array's shape.")
+    ndim = property(lambda self: self._data.ndim, doc="The number of axes.")
 
     @property
     def size(self) -> Size:
         """The number of elements (an int); called, PyTorch's ``size()`` and ``size(dim)``."""
-        return Size(self.data.size, self.data.shape)
+        return Size(self._data.size, self._data.shape)
 
-    dtype = property(lambda self: self.data.dtype, doc="The array's dtype.")
+    dtype = property(lambda self: self._data.dtype, doc="The array's dtype.")
     T = property(lambda self: F["transpose"](self), doc="Axes reversed, as ``ndarray.T``.")
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __hash__(self) -> int:
         return id(self)
@@ -173,22 +194,22 @@ class Tensor:
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied: writing to it changes the tensor)."""
-        return self.data
+        return self._data
 
     def item(self) -> Any:
         """The single element as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item(): tensor has {self.data.size} elements, expected exactly 1")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ValueError(f"item(): tensor has {self._data.size} elements, expected exactly 1")
+        return self._data.item()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """NumPy's view of the tensor: its data; a copy when ``dtype`` differs or ``copy``."""
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
             if copy is False:
-                raise ValueError(f"cannot convert a {self.data.dtype} tensor to {dtype} "
+                raise ValueError(f"cannot convert a {self._data.dtype} tensor to {dtype} "
                                  "without a copy")
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
         return float(self.item())
@@ -197,19 +218,19 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph (a view: its own array
         object, so a recorded VJP can tell ``x`` from ``x.detach()`` among an op's residuals)."""
-        return wrap(self.data.view(), name=self._name)
+        return wrap(self._data.view(), name=self._name)
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: with a format spec, a one-element tensor formats as its number;
@@ -218,20 +239,20 @@ class Tensor:
             raise TypeError(f"format: the spec must be a str, got {type(spec).__name__}")
         if not spec:
             return str(self)
-        if self.data.size == 1:
-            return format(self.data.item(), spec)
+        if self._data.size == 1:
+            return format(self._data.item(), spec)
         raise TypeError(f"format {spec!r}: a tensor of shape {self.shape} has no number to "
                         "format; format its elements (.tolist()) or use str()")
 
     def __repr__(self) -> str:
-        extra = [] if self.data.dtype == np.float64 else [f"dtype={self.data.dtype}"]
+        extra = [] if self._data.dtype == np.float64 else [f"dtype={self._data.dtype}"]
         if self._node is not None:
             extra.append(f"grad_fn={self._node.op.name}")
         elif self._rg:
             extra.append("requires_grad=True")
         if self._name:
             extra.append(f"name={self._name!r}")
-        body = np.array2string(self.data, separator=", ", precision=4, threshold=20,
+        body = np.array2string(self._data, separator=", ", precision=4, threshold=20,
                                prefix="Tensor(")
         return "Tensor(" + ", ".join([body, *extra]) + ")"
 
@@ -267,10 +288,10 @@ class Tensor:
         g = self._grad
         if set_to_none or g is None:
             self._grad = None
-        elif g._node is None and g.data.flags.writeable:
-            g.data[...] = 0
+        elif g._node is None and g._data.flags.writeable:
+            g._data[...] = 0
         else:
-            self._grad = wrap(np.zeros_like(g.data))
+            self._grad = wrap(np.zeros_like(g._data))
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other: ArrayLike) -> Tensor: return F["add"](self, other)
@@ -545,20 +566,20 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         if t._rg and t._node is None:
             raise _in_place_error(symbol, "leaf")
         old, r = t._node, F[name](t, other)
-        t.data, t._node, t._rg = r.data, r._node, r._rg
+        t._data, t._node, t._rg = r._data, r._node, r._rg
         if old is not None and old.retained is not None and old.retained() is t:
             old.retained = None  # retain_grad follows the tensor to its new value, as in PyTorch
             t.retain_grad()
         return t
-    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
-    if not t.data.flags.writeable:
-        raise _in_place_error(symbol, "saved", t.data.shape)
+    b = other._data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
+    if not t._data.flags.writeable:
+        raise _in_place_error(symbol, "saved", t._data.shape)
     try:
         with np.errstate(all="ignore"):  # IEEE results, quietly, as every op's
-            ufunc(t.data, b, out=t.data)
+            ufunc(t._data, b, out=t._data)
     except (TypeError, ValueError) as exc:  # NumPy's casting errors are TypeError subclasses
         kind = TypeError if isinstance(exc, TypeError) else ValueError
-        raise kind(f"{symbol}: cannot update a {t.data.dtype} tensor of shape {t.data.shape} "
+        raise kind(f"{symbol}: cannot update a {t._data.dtype} tensor of shape {t._data.shape} "
                    f"with a {b.dtype} operand of shape {b.shape} ({exc})") from None
     return t
 
@@ -574,12 +595,12 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
             raise _in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
                            "autograd_mini.where(mask, value, x) or put_along_axis instead")
-    if not t.data.flags.writeable:
-        raise _in_place_error("x[...] = value", "saved", t.data.shape)
-    index = index.data if isinstance(index, Tensor) else index
+    if not t._data.flags.writeable:
+        raise _in_place_error("x[...] = value", "saved", t._data.shape)
+    index = index._data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    t.data[index] = value.data if isinstance(value, Tensor) else value
+        index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    t._data[index] = value._data if isinstance(value, Tensor) else value
 
 
 def _in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
@@ -607,13 +628,13 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
                         f"{type(ufunc).__name__} and {type(method).__name__}")
     out = kwargs.get("out")
     if out is not None and not any(isinstance(o, Tensor) for o in out):
-        arrays = [a.data if isinstance(a, Tensor) else a for a in inputs]
+        arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
     if method == "__call__" and not kwargs and fn is not None:
         return fn(*inputs)
     if method == "__call__" and not kwargs and ufunc.types[0][-1] == "?":  # ==, <, isnan, …
-        return wrap(ufunc(*[a.data if isinstance(a, Tensor) else a for a in inputs]))
+        return wrap(ufunc(*[a._data if isinstance(a, Tensor) else a for a in inputs]))
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
                     "library's function of that name, or the tensor's .data")
 
@@ -644,7 +665,7 @@ def _arrays(obj: Any, flags: list[bool]) -> Any:
     ``flags`` whether each one requires grad."""
     if isinstance(obj, Tensor):
         flags.append(obj._rg)
-        return obj.data
+        return obj._data
     if type(obj) is list or type(obj) is tuple:
         return type(obj)(_arrays(o, flags) for o in obj)
     return obj
@@ -665,7 +686,7 @@ def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
          cls: type[Tensor] = Tensor) -> Tensor:
     """A ``cls`` around the library's own ``data`` (unchecked): a leaf, or ``node``'s value."""
     t = object.__new__(cls)
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t._data = data if type(data) is np.ndarray else np.asarray(data)
     t._grad = None
     t._rg = node is not None
     t._node = node
@@ -681,15 +702,15 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
 
 def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
     """``a <symbol> other`` elementwise as a constant bool Tensor; ``other`` must be numeric."""
-    b = other.data if isinstance(other, Tensor) else as_array(other, copy=False,
+    b = other._data if isinstance(other, Tensor) else as_array(other, copy=False,
                                                              where=f"comparison {symbol}")
     try:
-        np.broadcast_shapes(a.data.shape, b.shape)
+        np.broadcast_shapes(a._data.shape, b.shape)
     except ValueError:
         raise ValueError(
-            f"comparison {symbol}: shapes {a.data.shape} and {b.shape} do not broadcast"
+            f"comparison {symbol}: shapes {a._data.shape} and {b.shape} do not broadcast"
         ) from None
-    return wrap(fn(a.data, b))
+    return wrap(fn(a._data, b))
 
 
 # ----------------------------------------------------------------------------- read-only locks

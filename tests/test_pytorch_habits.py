@@ -381,3 +381,35 @@ def test_more_pytorch_spellings_a_newcomer_reached_for() -> None:
                      (lambda: lib.sigmoid(x, foo=1), "sigmoid")):
         with pytest.raises(TypeError, match=rf"^{op}: got an unexpected keyword argument"):
             call()  # the op's name, not its private forward's
+
+
+def test_assigning_data_keeps_an_array_and_never_a_silently_wrong_gradient() -> None:
+    """micrograd's and PyTorch's ``p.data = p.data - lr * p.grad`` (p.grad is a Tensor here):
+    .data stays an ndarray; a graph built before keeps the values it used."""
+    import nn
+
+    lin = nn.Linear(2, 1, rng=np.random.default_rng(0))
+    X = Tensor(np.ones((4, 2)))
+    lin(X).sum().backward()
+    for p in lin.parameters():
+        before = p.data.copy()
+        p.data = p.data - 0.1 * p.grad  # type: ignore[operator]
+        assert type(p.data) is np.ndarray
+        np.testing.assert_allclose(p.data, before - 0.1 * p.grad.data)  # type: ignore[union-attr]
+    assert lin(X).shape == (4, 1)
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    v = Tensor([0.8, 0.8], requires_grad=True)
+    loss = (w * v).sum()  # saved w's array [1, 1]
+    w.data = w.data + 5.0  # rebinding: the graph keeps the array it saved
+    with pytest.raises(ValueError, match="read-only"):
+        v.data += 1  # the same array the graph saved: still refused
+    loss.backward()
+    np.testing.assert_array_equal(v.grad.data, [1.0, 1.0])  # type: ignore[union-attr]
+    with pytest.raises(TypeError, match=r"Tensor\.data: a tensor that requires grad holds "
+                                        r"floating values, got dtype int64"):
+        w.data = np.array([3, 4])
+    c = Tensor([1.0, 2.0])
+    c.data = 0.5
+    assert type(c.data) is np.ndarray and c.data.shape == ()
+    with pytest.raises(TypeError, match=r"Tensor\.data: unsupported dtype <U4"):
+        c.data = "text"

@@ -633,10 +633,13 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
     if method == "__call__" and not kwargs and fn is not None:
         return fn(*inputs)
-    if method == "__call__" and not kwargs and ufunc.types[0][-1] == "?":  # ==, <, isnan, …
-        return wrap(ufunc(*[a._data if isinstance(a, Tensor) else a for a in inputs]))
+    if method == "__call__" and not kwargs:  # one the library lacks: on the data (==, isnan, …)
+        flags: list[bool] = []
+        out = ufunc(*_arrays(inputs, flags))
+        _refuse_dropped_gradient(f"np.{ufunc.__name__}", flags, out)
+        return wrap(np.asarray(out)) if isinstance(out, (np.ndarray, np.generic)) else out
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
-                    "library's function of that name, or the tensor's .data")
+                    "library's functions (autograd_mini.sum, cumsum, …), or the tensor's .data")
 
 
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -653,11 +656,19 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
             return fn(*args, **kwargs)
     flags: list[bool] = []
     out = func(*_arrays(args, flags), **{k: _arrays(v, flags) for k, v in kwargs.items()})
-    if True in flags and STATE.s.grad_enabled and "out" not in kwargs and _floating(out):
-        raise TypeError(f"np.{name} on a Tensor that requires grad would silently drop its "
-                        f"gradient (the library has no {name!r}): pass the tensor's .data, or "
-                        "call it under no_grad(), where no gradient is wanted")
+    if "out" not in kwargs:
+        _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
+                                 out)
     return out
+
+
+def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
+    """Refuse a floating result a NumPy function computed from the data of a tensor that
+    requires grad (``flags``), while gradients are recorded: its gradient would be lost."""
+    if True in flags and STATE.s.grad_enabled and _floating(out):
+        raise TypeError(f"{label} on a Tensor that requires grad would silently drop its "
+                        f"gradient (the library has no {label.rsplit('.', 1)[1]!r}): pass the "
+                        "tensor's .data, or call it under no_grad(), where no gradient is wanted")
 
 
 def _arrays(obj: Any, flags: list[bool]) -> Any:
@@ -673,7 +684,7 @@ def _arrays(obj: Any, flags: list[bool]) -> Any:
 
 def _floating(obj: Any) -> bool:
     """Whether a NumPy result holds floating-point values (a gradient could flow into them)."""
-    if type(obj) is list or type(obj) is tuple:
+    if isinstance(obj, (list, tuple)):  # (NumPy 2's linalg results are named tuples)
         return any(_floating(o) for o in obj)
     if isinstance(obj, (np.ndarray, np.generic)):
         return obj.dtype.kind in "fc"

@@ -3,6 +3,7 @@ operand, ufuncs on Tensors, and PyTorch spellings refused with ours."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -413,3 +414,25 @@ def test_assigning_data_keeps_an_array_and_never_a_silently_wrong_gradient() -> 
     assert type(c.data) is np.ndarray and c.data.shape == ()
     with pytest.raises(TypeError, match=r"Tensor\.data: unsupported dtype <U4"):
         c.data = "text"
+
+
+def test_numpy_functions_the_library_lacks_never_drop_a_gradient_silently() -> None:
+    """Ufuncs whose first signature is boolean (fmax, fmin, vecdot) and linalg functions that
+    return named tuples (slogdet, eigh) went through unchecked: the result had no graph."""
+    A = Tensor(np.array([[2.0, 0.5], [0.5, 1.0]]), requires_grad=True)
+    w = Tensor([0.5, -1.0], requires_grad=True)
+    x = np.array([2.0, 3.0])
+    calls = [("np.fmax", lambda: np.fmax(w * x, 0)), ("np.fmin", lambda: np.fmin(w, 0)),
+             ("np.vecdot", lambda: np.vecdot(w, x)), ("np.cbrt", lambda: np.cbrt(w)),
+             ("np.linalg.slogdet", lambda: np.linalg.slogdet(A)),
+             ("np.linalg.eigh", lambda: np.linalg.eigh(A)),
+             ("np.linalg.solve", lambda: np.linalg.solve(A, x))]
+    for label, call in calls:
+        with pytest.raises(TypeError, match=rf"^{re.escape(label)} on a Tensor that requires "
+                                            r"grad would silently drop its gradient"):
+            call()
+    with am.no_grad():  # where no gradient is wanted, they run on the data
+        np.testing.assert_array_equal(np.fmax(w, 0).data, [0.5, 0.0])
+        assert np.linalg.slogdet(A)[1] == pytest.approx(np.log(1.75))
+    np.testing.assert_array_equal(np.cbrt(Tensor([8.0])).data, [2.0])  # a constant: fine
+    np.testing.assert_array_equal(np.isnan(w).data, [False, False])  # bool results, as before

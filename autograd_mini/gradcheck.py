@@ -460,4 +460,12 @@ def gradgradcheck(
     if msg is not None:
         return _verdict(f"gradgradcheck: {msg}", raise_exception)
     msg = _compare(wrapped, [*xs, u], _Labels(args, second=True), eps, atol, rtol, fast, rng)
-    return _verdict(msg, raise_exception)
+    return _verdict(msg and msg + _RESIDUAL_HINT, raise_exception)
+
+
+#: The usual cause of a wrong second derivative in a user's op, added to gradgradcheck's report.
+_RESIDUAL_HINT = (
+    "\n(A common cause in an op of your own: when the backward pass is recorded, the VJP's "
+    "residuals other than the op's inputs and its output are constants, so a value computed "
+    "in the forward, such as s = σ(x), differentiates to 0 there. Return the inputs or the "
+    "output as residuals and compute such values from them in the VJP.)")

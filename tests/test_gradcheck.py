@@ -115,3 +115,20 @@ def test_failure_messages_name_what_is_at_fault() -> None:
         am.gradgradcheck(cut, xs)
     with pytest.raises(ValueError, match="gradgradcheck: eps"):
         am.gradgradcheck(cut, xs, eps=-1.0)
+
+
+def test_gradgradcheck_names_the_usual_cause_of_a_zero_second_derivative() -> None:
+    """A VJP reading a value its forward computed (σ(x)) is right to first order and 0 to
+    second: gradcheck passes, gradgradcheck fails and says why that happens."""
+    def forward(x: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray]]:
+        s = 1 / (1 + np.exp(-x))
+        return 2 * s - 1, (s,)
+
+    op = am.Primitive("tanh_half_from_saved_sigmoid", forward,
+                      lambda g, saved, needs: (g * 2 * saved[0] * (1 - saved[0]),))
+    x0 = [np.array([0.3, 0.1])]
+    assert am.gradcheck(op, x0)
+    with pytest.raises(am.GradcheckError, match=r"(?s)second-order mismatch.*analytic 0\.0.*"
+                                                r"residuals other than the op's inputs and its "
+                                                r"output are constants"):
+        am.gradgradcheck(lambda x: op(x).sum(), x0)

@@ -300,3 +300,13 @@ def test_float64_weights_keep_a_float32_binary_loss_float32() -> None:
     wt = Tensor(w, requires_grad=True)  # a weight that learns keeps its own gradient's dtype
     F.binary_cross_entropy_with_logits(x, t, weight=wt).backward()
     assert wt.grad is not None and wt.grad.dtype == np.float64
+
+
+def test_logits_loss_refuses_targets_outside_0_1_as_the_probability_one_does() -> None:
+    x = Tensor(np.array([0.1, -0.2, 0.3]), requires_grad=True)
+    for t in (np.array([-1.0, 1.0, 1.0]), np.array([0.0, 2.0, 1.0])):  # ±1 labels: no minimum
+        with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: every element "
+                                             r"of target must lie in \[0, 1\].*\(y \+ 1\) / 2"):
+            F.binary_cross_entropy_with_logits(x, t)
+    soft = F.binary_cross_entropy_with_logits(x, np.array([0.0, 0.25, 1.0]))  # soft labels
+    assert np.isfinite(soft.item())

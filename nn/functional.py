@@ -207,14 +207,16 @@ def binary_cross_entropy_with_logits(
     """ℓ = −[p y log σ(x) + (1 − y) log σ(−x)] = (1 − y) x − (1 + (p − 1) y) log σ(x).
 
     Written with log σ, so it is finite for any logits (±1000 included). Targets y in [0, 1]
-    with the input's shape (integers and bools are cast; others are refused, where PyTorch
-    computes a loss without a minimum); ``pos_weight`` p (default 1)
+    with the input's shape (integers and bools are cast; constant targets outside [0, 1] are
+    refused, where PyTorch computes a loss without a minimum); ``pos_weight`` p (default 1)
     broadcasts over the last axis, ``weight`` rescales each element.
     """
     where_ = "binary_cross_entropy_with_logits"
     x = loss_input(input, reduction, where_)
     y = float_target(target, x, where_)
-    if not np.all((y.data >= 0) & (y.data <= 1)):  # ±1 labels: a loss falling without bound
+    # Constant targets outside [0, 1] (±1 labels) give a loss falling without bound; a target
+    # being learned (distillation) is left alone.
+    if not y.requires_grad and not np.all((y.data >= 0) & (y.data <= 1)):
         raise ValueError(f"{where_}: every element of target must lie in [0, 1], got values "
                          f"from {np.min(y.data)} to {np.max(y.data)} (labels ±1 are (y + 1) / 2"
                          " as 0/1 labels)")

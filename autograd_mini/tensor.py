@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import operator
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +134,13 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        """The accumulated gradient (a Tensor) or None."""
+        """The accumulated gradient (a Tensor) or None. Reading it on a non-leaf that does not
+        retain its gradient warns, as PyTorch: backward() fills leaves' ``.grad`` only."""
+        if self._grad is None and self._node is not None and self._node.retained is None:
+            warnings.warn(
+                f".grad of a non-leaf tensor (made by {self._node.op.name!r}) is None: backward()"
+                " stores gradients in leaves only; call .retain_grad() on it before backward() "
+                "to keep its gradient too", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

@@ -96,7 +96,7 @@ def draw_graph(
         note = stale_note(view.graph)
     if show_grads and not rows and not view.graph.stale:
         for i in view.shown:
-            g = view.order[i].grad
+            g = view.order[i]._grad
             if g is not None:
                 label = view.adjoint_name(i) if i in view.vnum else "grad"
                 rows[i] = view.value_rows(label, g.data)

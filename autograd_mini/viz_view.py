@@ -129,7 +129,7 @@ class View:
         used = {j for i in self.shown if self.group.get(i) != g for j in self.inputs[i]}
         ops = [i for i in members if self.order[i]._node is not None] or members
         outs = [i for i in ops if i in used or i == last] or ops[-1:]
-        grads = [self.order[i].grad for i in members if self._is_param(i)]
+        grads = [self.order[i]._grad for i in members if self._is_param(i)]
         # a parameter max_nodes left out would be missing from the norm: then none is shown
         cut = any(j not in self.shown and self._is_param(j) for i in members
                   for j in self.inputs[i])

@@ -648,3 +648,20 @@ def test_an_ops_input_count_comes_from_its_forward_unless_given() -> None:
     assert am.Primitive("any", fwd_any, lambda g, r, needs: (g,)).nin == -1
     assert am.Primitive("given", fwd2, lambda g, r, needs: (g, g), nin=3).nin == 3
     assert am.REGISTRY["exp"].nin == 1 and am.REGISTRY["mul"].nin == 2
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_pytorch() -> None:
+    """micrograd keeps every node's grad; here, as in PyTorch, backward() fills leaves only:
+    reading an intermediate's .grad says so, and retain_grad() keeps it."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    kept = x * 2.0
+    kept.retain_grad()
+    (h * kept).sum().backward()
+    with pytest.warns(UserWarning, match=r"\.grad of a non-leaf tensor \(made by 'mul'\) is "
+                                         r"None.*retain_grad\(\)"):
+        assert h.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kept.grad is not None and x.grad is not None  # retained, and a leaf: quiet
+        assert Tensor([1.0]).grad is None  # a leaf without a gradient: quiet too

@@ -39,6 +39,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     grad, grad mode is on and the output is floating."""
     s = STATE.s
     arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
+    copies = None
     for a in args:
         if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
                 op.floating and not a._rg and a._data.dtype.kind != "f"):
@@ -46,6 +47,8 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         arrays.append(a._data)
         needs.append(a._rg)
         parents.append(a._node or a)  # the node that made it, or the leaf itself
+        if len(arrays) > 1 and arrays[-1] is arrays[-2]:  # (x beside x.detach(): see apart)
+            arrays[-1], copies = apart(arrays, parents, copies)
     before = None if op.forward_checked else [a.copy() for a in arrays]  # (first call only)
     try:
         try:
@@ -70,13 +73,25 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
-    node = Node(parents) if held is None and not s.anomaly else LockingNode(parents)
+    node = Node(parents) if held is copies is None and not s.anomaly else LockingNode(parents)
     node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs or NO_ATTRS
     node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
     node.name = node.retained = None
     if type(node) is LockingNode:
-        node.held, node.where = held, (user_site() if s.anomaly else None)
+        node.held, node.copies, node.where = held, copies, user_site() if s.anomaly else None
     return wrap(out, node)
+
+
+def apart(arrays: list[np.ndarray], parents: list[Node | Tensor],
+          copies: dict[int, int] | None) -> tuple[np.ndarray, dict[int, int] | None]:
+    """The last input holds the array object of the one before: the same tensor twice
+    (``x * x``) shares it, but another origin (``w * w.detach()``, ``x / x.data``) gets a
+    copy, so that a recorded VJP, which knows its residuals by identity, can tell them apart.
+    Returns the last input's array for the forward and ``copies``, {id(copy): input index}."""
+    if parents[-1] is parents[-2]:
+        return arrays[-1], copies
+    arr = arrays[-1].copy()
+    return arr, {**(copies or {}), id(arr): len(arrays) - 1}
 
 
 def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Exception:
@@ -283,6 +298,7 @@ class Node(list):
     name: str | None  # the output tensor's name, for drawings
     retained: weakref.ref[Tensor] | None  # the tensor whose .grad to keep (retain_grad)
     held: list[np.ndarray] | None = None  # leaf arrays locked for it (LockingNode)
+    copies: dict[int, int] | None = None  # inputs apply gave a copy (LockingNode; see apart)
     where: str | None = None  # the user's line that made it (LockingNode, anomaly mode)
     requires_grad = True
     __eq__ = object.__eq__  # a node is itself, not a list equal to others
@@ -306,24 +322,30 @@ class Node(list):
     def recorded_saved(self) -> Any:
         """The residuals for a recorded VJP: inputs and output as graph-connected Tensors.
 
-        A residual is known by identity. Distinct origins never share an array object
-        (``detach()`` and a constant made from an array are views), so ``w / w.detach()``
-        is told apart; a residual that is still two origins' array (a user's op returning
-        its input as its value) is refused rather than guessed."""
+        A residual is known by identity: ``apply`` gave inputs of different origins array
+        objects of their own (``copies``), so ``w / w.detach()`` is told apart. A residual that
+        is still two values' array (an op returning an input itself as its value) is refused,
+        not guessed."""
+        copies = self.copies or {}  # id(copy) -> the input apply copied it for
+
         def lift(r: Any) -> Any:
             if type(r) is not np.ndarray:
                 return r
             found = [wrap(r, self)] if id(r) == self.out_id else []
-            for p in self:
-                if (p._data is r if isinstance(p, Tensor) else id(r) == p.out_id) and not any(
-                        f is p or f._node is p for f in found):
+            for i, p in enumerate(self):
+                if i in copies.values():
+                    hit = copies.get(id(r)) == i
+                else:
+                    hit = p._data is r if isinstance(p, Tensor) else id(r) == p.out_id
+                if hit and not any(f is p or f._node is p for f in found):
                     found.append(p if isinstance(p, Tensor) else wrap(r, p))
             if len(found) > 1:
                 raise RuntimeError(
                     f"backward of {self.op.name!r} with create_graph=True: a residual (shape "
-                    f"{r.shape}) is the array of {len(found)} different values (the op's output "
-                    "and an input, or two inputs), so its VJP cannot be recorded; return a copy "
-                    "(x.copy()) from the forward")
+                    f"{r.shape}) is the array of {len(found)} different values, so its VJP "
+                    "cannot be recorded: pass copies (x.detach().copy() rather than "
+                    "x.detach() beside x, not next to it), or return a copy (x.copy()) as an "
+                    "op's value")
             return found[0] if found else r
         saved = self.saved
         return tuple(lift(r) for r in saved) if type(saved) is tuple else lift(saved)
@@ -333,10 +355,10 @@ class Node(list):
 
 
 class LockingNode(Node):
-    """A node that locked leaf arrays (given back when it is freed or collected) or that
-    records where it was made (anomaly mode)."""
+    """A node that locked leaf arrays (given back when it is freed or collected), that records
+    where it was made (anomaly mode), or whose inputs ``apply`` gave copies."""
 
-    __slots__ = ("held", "where")
+    __slots__ = ("copies", "held", "where")
 
     def __del__(self) -> None:
         if self.held is not None:
@@ -412,5 +434,4 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
         if not info.min <= x <= info.max:  # NumPy 2 refuses too (with an OverflowError)
             raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
         return wrap(np.asarray(x, dtype=dtype))
-    arr = as_array(x, copy=False, where=where)
-    return wrap(arr.view() if arr is x else arr)  # (its own array object: see recorded_saved)
+    return wrap(as_array(x, copy=False, where=where))

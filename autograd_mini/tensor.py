@@ -235,9 +235,8 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut from the graph (a view: its own array
-        object, so a recorded VJP can tell ``x`` from ``x.detach()`` among an op's residuals)."""
-        return wrap(self._data.view(), name=self._name)
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return wrap(self._data, name=self._name)
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: with a format spec, a one-element tensor formats as its number;

@@ -298,12 +298,32 @@ def test_a_residual_that_is_two_values_array_is_refused_when_recorded() -> None:
         y.sum().backward(create_graph=True)
 
 
-def test_detach_and_array_constants_share_memory_but_not_the_array_object() -> None:
-    x = leaf(3)
-    d = x.detach()
-    assert d.data is not x.data and np.shares_memory(d.data, x.data)
-    d.data[0] = 7.0  # a detached tensor shares memory with x, as in PyTorch
-    assert x.data[0] == 7.0
+def test_an_array_shared_by_two_values_keeps_its_protection_and_its_second_derivative() -> None:
+    """Separating x from x.detach() for a recorded VJP must not cost the read-only protection
+    of a user's array, nor leave detached tensors read-only, nor break tensors sharing data."""
+    data = np.ones((4, 3))
+    X = data[:2]  # a batch slice, used as a constant
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (w * X).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        X[...] = 100.0
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])  # type: ignore[union-attr]
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    adv = x.detach()  # an input-optimisation step: a detached copy that learns
+    assert adv.data is x.data  # shares the array, as PyTorch's detach
+    adv.requires_grad = True
+    (adv * adv).sum().backward()
+    with am.no_grad():
+        adv += 0.1 * adv.grad  # type: ignore[operator]  # writable again once backward is done
+    np.testing.assert_allclose(x.data, [1.2, 2.4])
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([0.0, 0.0], requires_grad=True)
+    b.data = a.data  # two values, one array
+    (a * b).sum().backward(create_graph=True)
+    assert a.grad is not None
+    a.grad.sum().backward()  # ∂/∂b of Σ ∂(a·b)/∂a = Σ b: 1 each
+    np.testing.assert_array_equal(b.grad.data, [2.0, 3.0])  # type: ignore[union-attr]
 
 
 # ------------------------------------------------------------------ grad mode

@@ -43,6 +43,7 @@ from .conv import Conv1d, Conv2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
+from .hooks import HookHandle
 from .layers import MLP, Linear, Sequential
 from .loss import (
     BCELoss,
@@ -57,6 +58,7 @@ from .loss import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
+from .members import MemberNameError
 from .module import IncompatibleKeys, Module, StateDictError
 from .multihead import MultiheadAttention
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -95,6 +97,7 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HookHandle",
     "HuberLoss",
     "Identity",
     "IncompatibleKeys",
@@ -107,6 +110,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
+    "MemberNameError",
     "Mish",
     "Module",
     "ModuleDict",

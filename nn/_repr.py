@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .module import _members
+from .members import members_of
 from .parameter import Parameter
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def module_tree(root: Module) -> str:
         seen_mods.add(id(mod))
         own: list[tuple[str, Parameter]] = []
         kids: list[tuple[str, Module]] = []
-        for local, _, obj in _members(mod):
+        for local, _, obj in members_of(mod):
             if isinstance(obj, Parameter):
                 if id(obj) not in seen_params:
                     seen_params.add(id(obj))

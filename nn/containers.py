@@ -1,15 +1,18 @@
-"""Containers and reshaping layers: ModuleList, ModuleDict, Flatten and Unflatten.
+"""Containers: Sequential, ModuleList and ModuleDict; and the reshaping layers Flatten and
+Unflatten.
 
-The containers keep their modules as attributes named by index ("0", "1", ...) or by key, so
-``Module``'s member search finds them and parameter names are PyTorch's (``0.weight``,
-``layers.block.bias``). ``Identity`` lives in ``nn.activation``.
+The containers keep their modules as attributes named by position ("0", "1", ...) or by key,
+so ``Module``'s member search finds them and parameter names are PyTorch's (``0.weight``,
+``layers.block.bias``). Sequential and ModuleList share their list API (``_Ordered``), with
+PyTorch's numbering: after a deletion or an insertion the modules are "0" .. "n-1" again.
+``Identity`` lives in ``nn.activation``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -17,9 +20,12 @@ from autograd_mini import Tensor, reshape
 from autograd_mini.checks import numpy_names
 
 from ._util import as_tensor, check_axis
-from .module import _INTERNAL, Module
+from .members import check_name
+from .module import Module
 
-__all__ = ["Flatten", "ModuleDict", "ModuleList", "Unflatten"]
+__all__ = ["Flatten", "ModuleDict", "ModuleList", "Sequential", "Unflatten"]
+
+_Self = TypeVar("_Self", bound="_Ordered")
 
 
 def _check_module(mod: Any, where: str) -> Module:
@@ -28,11 +34,165 @@ def _check_module(mod: Any, where: str) -> Module:
     return mod
 
 
-class ModuleList(Module):
+class _Ordered(Module):
+    """Modules in order, kept as attributes (every Module attribute is one of them); the list
+    API that ModuleList and Sequential share, with PyTorch's semantics."""
+
+    def _named(self) -> list[tuple[str, Module]]:
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+
+    def _items(self) -> list[Module]:
+        return [v for v in vars(self).values() if isinstance(v, Module)]
+
+    def _renumber(self, mods: Sequence[Module]) -> None:
+        """Keep ``mods`` as attributes "0" .. "n-1" in order, as PyTorch renumbers after a
+        deletion or an insertion (a name from a dict goes too)."""
+        for key, _ in self._named():
+            delattr(self, key)
+        for i, mod in enumerate(mods):
+            setattr(self, str(i), mod)
+
+    def _index(self, index: Any, n: int) -> int:
+        """``index`` (an int, negatives from the end) as a position in ``range(n)``."""
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{type(self).__name__} index must be an int or a slice, got "
+                            f"{index!r:.60}")
+        i = int(index)
+        if not -n <= i < n:
+            raise IndexError(f"{type(self).__name__} index {i} out of range ({n} modules)")
+        return i + n if i < 0 else i
+
+    def _insert(self, index: Any, module: Module, clip: bool) -> None:
+        """Insert before ``index``: out-of-range positions go to either end with ``clip``
+        (``list.insert``), else raise (PyTorch's ``Sequential.insert``)."""
+        where = f"{type(self).__name__}.insert"
+        mods = self._items()
+        n = len(mods)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{where}: index must be an int, got {index!r:.60}")
+        i = int(index)
+        if not clip and not -n <= i <= n:
+            raise IndexError(f"{where}: index {i} out of range for {n} modules")
+        mods.insert(i, _check_module(module, where))
+        self._renumber(mods)
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._items())
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at ``index``; it keeps the name (PyTorch's)."""
+        named = self._named()
+        name = named[self._index(index, len(named))][0]
+        setattr(self, name, _check_module(module, f"{type(self).__name__}.__setitem__"))
+
+    def __delitem__(self, index: int | slice) -> None:
+        mods = self._items()
+        if isinstance(index, slice):
+            del mods[index]
+        else:
+            del mods[self._index(index, len(mods))]
+        self._renumber(mods)
+
+    def pop(self, index: int | slice = -1) -> Any:
+        """Remove the module at ``index`` (a slice: those modules, as ``self[index]`` gives
+        them) and return it; the rest are renumbered, as PyTorch's."""
+        out = self[index]  # type: ignore[index]
+        del self[index]
+        return out
+
+    def append(self: _Self, module: Module) -> _Self:
+        """Add ``module`` at the end, named by its position; returns self."""
+        setattr(self, str(len(self)), _check_module(module, f"{type(self).__name__}.append"))
+        return self
+
+    def extend(self: _Self, modules: Iterable[Module]) -> _Self:
+        """Append every module of ``modules`` (a list, a ModuleList, a Sequential, ...);
+        returns self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}.extend: expected an iterable of Modules, "
+                            f"got {type(modules).__name__}")
+        for mod in list(modules):
+            self.append(mod)
+        return self
+
+    def __iadd__(self: _Self, modules: Iterable[Module]) -> _Self:
+        return self.extend(modules)
+
+
+class Sequential(_Ordered):
+    """Modules applied in order: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
+
+    The modules are named "0", "1", ... (parameters ``0.weight``, as in PyTorch), or by the
+    keys of a single dict argument (which may not name another attribute: ``forward``,
+    ``training``, ...; ``MemberNameError``, a KeyError, as PyTorch). ``s[i]`` is a module; a
+    slice ``s[1:]`` is a Sequential of the same modules under their names (``1.weight``), as
+    PyTorch's. ``append``, ``extend``, ``insert``, ``pop``, ``s[i] = m`` and ``del s[i]`` work
+    as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1").
+    """
+
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, mod in modules[0].items():
+                check_name(self, name, "module", "Sequential")
+                self._add(name, mod)
+        else:
+            for item in modules:
+                self._add(str(len(self)), item)
+
+    def _add(self, name: str, mod: Any) -> None:
+        if not isinstance(mod, Module):
+            raise TypeError(f"Sequential: expected Modules, got {type(mod).__name__}")
+        setattr(self, name, mod)
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end, named by the new position (PyTorch's ``str(len)``);
+        returns self."""
+        name = str(len(self))
+        if name in vars(self):  # a slice kept its names: [1:] of three holds "1" and "2"
+            # (PyTorch silently replaces that module; losing a layer is worse than an error)
+            raise ValueError(f"Sequential.append: the new module's name {name!r} (its "
+                             f"position) is already taken by {type(vars(self)[name]).__name__} "
+                             "(a slice keeps the names); build a Sequential from a dict of "
+                             "names and modules instead")
+        self._add(name, module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index`` (``-len`` .. ``len``, else IndexError,
+        as PyTorch's); the modules are then "0" .. "n"; returns self."""
+        self._insert(index, module, clip=False)
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for mod in self._items():
+            x = mod(x)
+        return x
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequential: ...
+
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
+        if isinstance(index, slice):
+            # the modules keep their names, so s[2:].state_dict() has PyTorch's keys
+            # ("2.weight", or "dec.weight" for a named one), not "0.weight"
+            return Sequential(dict(self._named()[index]))
+        layers = self._items()
+        return layers[self._index(index, len(layers))]
+
+
+class ModuleList(_Ordered):
     """A list of modules, registered so that ``parameters()``, ``state_dict()`` and
     ``train()/eval()`` see them; parameter names are ``0.weight``, ``1.bias``, ... (PyTorch's).
 
-    It has no ``forward``: iterate over it in the owner's ``forward``.
+    It has no ``forward``: iterate over it in the owner's ``forward``. ``insert`` follows
+    ``list.insert`` (PyTorch's breaks on a negative or too large index).
     """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -40,47 +200,9 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _items(self) -> list[Module]:
-        return [v for v in vars(self).values() if isinstance(v, Module)]
-
-    def _reset(self, mods: Sequence[Module]) -> None:
-        """Store ``mods`` as attributes "0" .. "n-1" in order (indices shift on insert/delete)."""
-        for key in [k for k, v in vars(self).items() if isinstance(v, Module)]:
-            delattr(self, key)
-        for i, mod in enumerate(mods):
-            setattr(self, str(i), mod)
-        vars(self).pop("_child_names", None)  # the name cache would be stale
-
-    def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end; returns self."""
-        setattr(self, str(len(self)), _check_module(module, "ModuleList.append"))
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Append every module of ``modules``; returns self."""
-        if isinstance(modules, Module) or not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend: expected an iterable of Modules, got "
-                            f"{type(modules).__name__}")
-        for mod in list(modules):
-            self.append(mod)
-        return self
-
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (list semantics)."""
-        mods = self._items()
-        mods.insert(self._index(index, len(mods) + 1, clip=True),
-                    _check_module(module, "ModuleList.insert"))
-        self._reset(mods)
-
-    def _index(self, index: Any, n: int, clip: bool = False) -> int:
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"ModuleList index must be an int or a slice, got {index!r:.60}")
-        i = int(index)
-        if clip:  # list.insert semantics: out-of-range positions go to either end
-            return min(max(i + n - 1 if i < 0 else i, 0), n - 1)
-        if not -n <= i < n:
-            raise IndexError(f"ModuleList index {i} out of range ({n} modules)")
-        return i + n if i < 0 else i
+        self._insert(index, module, clip=True)
 
     @overload
     def __getitem__(self, index: int) -> Module: ...
@@ -94,33 +216,12 @@ class ModuleList(Module):
             return ModuleList(mods[index])
         return mods[self._index(index, len(mods))]
 
-    def __setitem__(self, index: int, module: Module) -> None:
-        mods = self._items()
-        setattr(self, str(self._index(index, len(mods))),
-                _check_module(module, "ModuleList.__setitem__"))
-
-    def __delitem__(self, index: int | slice) -> None:
-        mods = self._items()
-        if isinstance(index, slice):
-            del mods[index]
-        else:
-            del mods[self._index(index, len(mods))]
-        self._reset(mods)
-
-    def __len__(self) -> int:
-        return len(self._items())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._items())
-
-    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
-        return self.extend(modules)
-
 
 class ModuleDict(Module):
     """An ordered mapping of str keys to modules (insertion order), registered so that
     parameter names are ``key.weight`` as in PyTorch. Keys must not contain "." nor be
-    empty, and may not shadow the container's own attributes (``keys``, ``training``, ...)."""
+    empty, and may not name another attribute of the container (``keys``, ``training``,
+    ...): ``MemberNameError``, a KeyError, as PyTorch's."""
 
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
                  = None) -> None:
@@ -131,16 +232,6 @@ class ModuleDict(Module):
     def _dict(self) -> dict[str, Module]:
         return {k: v for k, v in vars(self).items() if isinstance(v, Module)}
 
-    def _check_key(self, key: Any) -> str:
-        if not isinstance(key, str):
-            raise TypeError(f"ModuleDict: keys must be str, got {type(key).__name__} {key!r:.60}")
-        if not key or "." in key:
-            raise KeyError(f"ModuleDict: key {key!r} must be non-empty and contain no '.'")
-        if key in _INTERNAL or (hasattr(type(self), key)) or (
-                key in vars(self) and not isinstance(vars(self)[key], Module)):
-            raise KeyError(f"ModuleDict: key {key!r} would shadow an attribute of ModuleDict")
-        return key
-
     def __getitem__(self, key: str) -> Module:
         mods = self._dict()
         if key not in mods:
@@ -148,7 +239,8 @@ class ModuleDict(Module):
         return mods[key]
 
     def __setitem__(self, key: str, module: Module) -> None:
-        setattr(self, self._check_key(key), _check_module(module, "ModuleDict"))
+        module = _check_module(module, "ModuleDict")
+        setattr(self, check_name(self, key, "module", "ModuleDict"), module)
 
     def __delitem__(self, key: str) -> None:
         self.pop(key)
@@ -178,7 +270,6 @@ class ModuleDict(Module):
         """Remove ``key`` and return its module."""
         mod = self[key]
         delattr(self, key)
-        vars(self).pop("_child_names", None)
         return mod
 
     def clear(self) -> None:

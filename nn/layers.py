@@ -1,11 +1,11 @@
-"""Linear, Sequential and MLP."""
+"""Linear and MLP (``Sequential``, a container, lives in ``nn.containers``)."""
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, overload
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from autograd_mini import linear as fused_linear
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
 from .activation import ActivationSpec, make_activation
+from .containers import Sequential
 from .dropout import Dropout
 from .module import Module
 from .parameter import Parameter
@@ -84,84 +85,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Sequential(Module):
-    """Modules applied in order: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
-
-    The modules are named "0", "1", ... (parameters ``0.weight``, as in PyTorch), or by the keys
-    of a single dict argument. ``s[i]`` is a module; a slice ``s[1:]`` is a Sequential of the
-    same modules under their names (``1.weight``), as PyTorch's.
-    """
-
-    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], Mapping):
-            for name, mod in modules[0].items():
-                if not isinstance(name, str) or not name or "." in name:
-                    raise ValueError(f"Sequential: bad module name {name!r}")
-                self._add(name, mod)
-        else:
-            for item in modules:
-                self._add(str(len(self._layers())), item)
-
-    def _add(self, name: str, mod: Any) -> None:
-        if not isinstance(mod, Module):
-            raise TypeError(f"Sequential: expected Modules, got {type(mod).__name__}")
-        if name in vars(self):
-            raise ValueError(f"Sequential: duplicate module name {name!r}")
-        setattr(self, name, mod)
-
-    def _named_layers(self) -> list[tuple[str, Module]]:
-        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
-
-    def _layers(self) -> list[Module]:
-        return [v for _, v in self._named_layers()]
-
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end, named by the new position (PyTorch's ``str(len)``);
-        returns self."""
-        name = str(len(self._layers()))
-        if name in vars(self):  # a slice kept its names: [1:] of three holds "1" and "2"
-            # (PyTorch silently replaces that module; losing a layer is worse than an error)
-            raise ValueError(f"Sequential.append: the new module's name {name!r} (its "
-                             f"position) is already taken by {type(vars(self)[name]).__name__} "
-                             "(a slice keeps the names); build a Sequential from a dict of "
-                             "names and modules instead")
-        self._add(name, module)
-        return self
-
-    def forward(self, x: Any) -> Any:
-        for mod in self._layers():
-            x = mod(x)
-        return x
-
-    def __len__(self) -> int:
-        return len(self._layers())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers())
-
-    @overload
-    def __getitem__(self, index: int) -> Module: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequential: ...
-
-    def __getitem__(self, index: int | slice) -> Module | Sequential:
-        if isinstance(index, slice):
-            # the modules keep their names, so s[2:].state_dict() has PyTorch's keys
-            # ("2.weight", or "dec.weight" for a named one), not "0.weight"
-            return Sequential(dict(self._named_layers()[index]))
-        layers = self._layers()
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"Sequential index must be an int or a slice, got {index!r:.60}")
-        try:
-            return layers[index]
-        except IndexError:
-            raise IndexError(
-                f"Sequential index {index} out of range ({len(layers)} modules)"
-            ) from None
 
 
 class MLP(Module):

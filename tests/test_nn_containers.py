@@ -1,5 +1,5 @@
-"""ModuleList, ModuleDict, Flatten and Unflatten: PyTorch's parameter names and behaviour,
-state dict round trips, list/mapping APIs, reprs, shapes, gradients and errors."""
+"""Sequential, ModuleList, ModuleDict, Flatten and Unflatten: PyTorch's parameter names and
+behaviour, state dict round trips, list/mapping APIs, reprs, shapes, gradients and errors."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def test_container_errors() -> None:
     for bad in ("keys", "training", "a.b", ""):
         with pytest.raises(KeyError):
             md[bad] = ReLU()
-    with pytest.raises(TypeError, match="keys must be str"):
+    with pytest.raises(TypeError, match="ModuleDict: module name must be a str, got int"):
         md[1] = ReLU()  # type: ignore[index]
     with pytest.raises(KeyError, match="ModuleDict has no key 'q'"):
         md["q"]
@@ -301,3 +301,54 @@ def test_module_list_slice_renumbers_as_torch() -> None:
     tml = torch.nn.ModuleList([torch.nn.Linear(1, 1), torch.nn.ReLU(), torch.nn.Linear(1, 2)])
     assert list(ml[1:].state_dict()) == list(tml[1:].state_dict())
     assert list(ml[::-1].state_dict()) == list(tml[::-1].state_dict())
+
+
+# ---------------------------------------------------------------------------- list API
+def _ops(seq: Any, make: Any) -> list[list[str]]:
+    """The same edits on a Sequential (ours or PyTorch's); the state-dict keys after each."""
+    keys = [list(seq.state_dict())]
+    seq.insert(1, make(1, 1))
+    keys.append(list(seq.state_dict()))
+    seq.insert(-4, make(1, 2))  # -len: the front
+    keys.append(list(seq.state_dict()))
+    assert seq.extend(type(seq)(make(2, 2))) is seq  # another Sequential: an iterable
+    keys.append(list(seq.state_dict()))
+    popped = seq.pop(0)
+    assert popped.weight.shape == (2, 1)
+    keys.append(list(seq.state_dict()))
+    seq[1] = make(3, 3)  # keeps its name
+    del seq[::2]
+    keys.append(list(seq.state_dict()))
+    assert len(seq.pop(slice(0, 1))) == 1
+    keys.append(list(seq.state_dict()))
+    return keys
+
+
+def test_sequential_list_api_matches_torch() -> None:
+    named = Sequential(OrderedDict([("enc", _lin(1, 1)), ("act", ReLU()), ("dec", _lin(1, 1))]))
+    mods = list(named)
+    del named[1]  # PyTorch renumbers every module after a deletion, named ones too
+    assert list(named) == [mods[0], mods[2]] and next(iter(named.state_dict())) == "0.weight"
+    seq = Sequential(_lin(1, 1), ReLU(), _lin(1, 1))
+    got = _ops(seq, _lin)
+    assert got[1] == ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias"]
+    assert got[-1] == ["0.weight", "0.bias"]
+    with pytest.raises(IndexError, match=r"Sequential\.insert: index 9 out of range for 1"):
+        seq.insert(9, ReLU())
+    with pytest.raises(TypeError, match=r"Sequential\.insert: expected a Module, got int"):
+        seq.insert(0, 3)  # type: ignore[arg-type]
+    with pytest.raises(IndexError, match="Sequential index 5 out of range"):
+        seq[5] = ReLU()
+    ml = ModuleList([ReLU(), Identity()])
+    assert ml.pop() is not None and len(ml) == 1 and ml.extend(Sequential(ReLU())) is ml
+    assert [n for n, _ in ml.named_children()] == ["0", "1"]
+    torch = pytest.importorskip("torch")
+    tseq = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.ReLU(), torch.nn.Linear(1, 1))
+    assert got == _ops(tseq, torch.nn.Linear)
+    tnamed = torch.nn.Sequential(OrderedDict([("enc", torch.nn.Linear(1, 1)),
+                                              ("act", torch.nn.ReLU()),
+                                              ("dec", torch.nn.Linear(1, 1))]))
+    del tnamed[1]
+    assert next(iter(tnamed.state_dict())) == "0.weight"
+    with pytest.raises(IndexError):
+        tseq.insert(9, torch.nn.ReLU())

@@ -67,12 +67,13 @@ def test_embedding_gradcheck_and_dtype() -> None:
     # no padding_idx: its row's gradient is zero by design, not the true derivative
     emb = Embedding(5, 3, rng=np.random.default_rng(2))
     idx = np.array([[0, 1, 1], [4, 0, 2]])
+    w0 = emb.weight.data.copy()
+    del emb.weight  # (as in PyTorch: a parameter's name takes a Parameter until deleted)
 
     def f(w: Tensor) -> Tensor:
         emb.weight = w  # type: ignore[assignment]  # the checked input stands in for W
         return emb(idx)
 
-    w0 = emb.weight.data.copy()
     assert gradcheck(f, [w0])
     e32 = Embedding(5, 3, rng=np.random.default_rng(0), dtype=np.float32)
     out = e32(am.Tensor(np.array([1, 2], dtype=np.int32)))
@@ -345,6 +346,7 @@ def test_multihead_attention_gradcheck_first_and_second_order() -> None:
     args = [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4)),
             mha.in_proj_weight.data.copy(), rng.standard_normal(12) * 0.1,
             mha.out_proj.weight.data.copy()]
+    del mha.in_proj_weight, mha.in_proj_bias, mha.out_proj.weight  # (then Tensors may stand in)
     assert gradcheck(f, args)
     small = [rng.standard_normal((1, 2, 4)), rng.standard_normal((1, 3, 4))]
     mask = rng.standard_normal((2, 3))

@@ -1,0 +1,123 @@
+"""Loading a state dict into a module: check every entry first, then copy, all or nothing."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+from .module import IncompatibleKeys, Module, StateDictError
+
+__all__ = ["load_state_dict"]
+
+
+def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
+                    targets: dict[str, np.ndarray]) -> IncompatibleKeys:
+    """``Module.load_state_dict``: ``targets`` maps each ``state_dict`` key of ``module`` to
+    the live array it fills (a parameter's or a buffer's)."""
+    bad: list[str] = []
+    aliases = _aliases(module, [k for k in state_dict if k not in targets], targets)
+    if aliases:  # PyTorch lists a tied parameter under every name: one value, or refused
+        state_dict = dict(state_dict)
+        for alias, key in aliases.items():
+            value = state_dict.pop(alias)
+            if key not in state_dict:
+                state_dict[key] = value
+            elif not np.array_equal(np.asarray(_raw(value)), np.asarray(_raw(state_dict[key]))):
+                bad.append(f"{alias!r}: tied to {key!r} here, but the values differ")
+    missing = [k for k in targets if k not in state_dict]
+    unexpected = [str(k) for k in state_dict if k not in targets]
+    ready: list[tuple[Any, np.ndarray]] = []  # (array to fill, or (module, name) to set)
+    for key, dest in targets.items():
+        if key not in state_dict:
+            continue
+        value = state_dict[key]
+        try:
+            arr = np.asarray(_raw(value))
+        except (ValueError, TypeError) as exc:
+            bad.append(f"{key!r}: not an array ({exc})")
+            continue
+        kind = np.asarray(dest).dtype
+        if arr.dtype.kind not in "biuf":
+            bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
+        elif arr.shape != np.shape(dest):
+            bad.append(f"{key!r}: expected shape {np.shape(dest)}, got {arr.shape}")
+        elif isinstance(dest, np.ndarray) and not dest.flags.writeable:
+            bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
+                       "or drop its outputs first)")
+        elif (cast := _cast(arr, kind)) is None:
+            bad.append(f"{key!r}: values do not fit its dtype {kind}")
+        elif isinstance(dest, np.ndarray):
+            ready.append((dest, cast))
+        else:  # a buffer that is not an array (set around the checks) is set anew
+            path, _, name = key.rpartition(".")
+            ready.append(((module.get_submodule(path), name), cast))
+    if bad or (strict and (missing or unexpected)):
+        parts = []
+        if strict and missing:
+            parts.append(f"missing keys {missing}")
+        if strict and unexpected:
+            parts.append(f"unexpected keys {unexpected}")
+        if bad:
+            parts.append("mis-shaped or invalid entries [" + "; ".join(bad) + "]")
+        raise StateDictError(
+            f"load_state_dict into {type(module).__name__}: " + ", ".join(parts)
+            + " (nothing was changed)"
+        )
+    for dest, arr in ready:
+        if isinstance(dest, np.ndarray):
+            dest[...] = arr
+        else:
+            setattr(dest[0], dest[1], arr)
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
+    """``arr`` in ``dtype`` (a new array), or None where a value does not fit: a finite value
+    that overflows a float dtype, or one an integer or bool dtype does not hold exactly."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = np.array(arr, dtype=dtype)
+        if dtype.kind == "f":
+            fits = arr.dtype.kind != "f" or np.array_equal(np.isfinite(out), np.isfinite(arr))
+        else:
+            fits = bool(np.all(out.astype(arr.dtype) == arr)) and not (
+                arr.dtype.kind == "f" and not np.all(np.isfinite(arr)))
+    return out if fits else None
+
+
+def _aliases(root: Module, keys: list[Any], targets: Mapping[str, np.ndarray]
+             ) -> dict[str, str]:
+    """Those of ``keys`` that are further names of a tied parameter or of a buffer of a shared
+    module (PyTorch's ``state_dict`` lists every name) -> the name ``state_dict`` keeps. Each
+    key is followed from ``root`` along its dotted path, so the cost is the keys' lengths."""
+    if not keys:
+        return {}
+    kept = {id(arr): key for key, arr in targets.items()}  # (an array's id: its kept name)
+    out = {}
+    for key in keys:
+        if isinstance(key, str) and key:
+            arr = _follow(root, key)
+            if arr is not None and id(arr) in kept and kept[id(arr)] != key:
+                out[key] = kept[id(arr)]
+    return out
+
+
+def _follow(root: Module, key: str) -> np.ndarray | None:
+    """The array of the parameter or buffer named ``key`` (a dotted path) below ``root``."""
+    try:
+        return root.get_parameter(key).data
+    except AttributeError:
+        pass
+    try:
+        return _raw(root.get_buffer(key))
+    except AttributeError:
+        return None

@@ -141,6 +141,17 @@ class ParamState(dict[Any, dict[str, Any]]):
         super().clear()
         self.owners.clear()
 
+    @classmethod
+    def of(cls, state: Any) -> ParamState:
+        """A ParamState of a mapping keyed by parameters or by their ids (a user's own
+        ``defaultdict(dict)``, as PyTorch code resets ``opt.state``)."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"optimizer state must be a mapping, got {type(state).__name__}")
+        out = cls()
+        for key, value in state.items():
+            out[key] = value
+        return out
+
 
 class Optimizer:
     """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
@@ -259,6 +270,8 @@ class Optimizer:
         loss = closure() if closure is not None else None
         todo = self._stepping()
         state = self.state
+        if type(state) is not ParamState:  # reset as in PyTorch: opt.state = defaultdict(dict)
+            state = self.state = ParamState.of(state)
         with no_grad(), np.errstate(all="ignore"):
             for p, grad, group in todo:
                 param = p.data
@@ -311,7 +324,7 @@ class Optimizer:
             packed["params"] = [index[id(p)] for p in g["params"]]
             groups.append(packed)
         state = {}
-        for key, st in self.state.items():
+        for key, st in ParamState.of(self.state).items():
             if key in index and st:
                 state[index[key]] = {
                     k: v.copy() if isinstance(v, np.ndarray) else v for k, v in st.items()

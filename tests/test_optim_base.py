@@ -412,3 +412,19 @@ def test_pytorch_spellings_of_state_named_parameters_and_the_clipped_norm() -> N
     assert total.item() == pytest.approx(np.sqrt(6.0)) and isinstance(total, float)
     with pytest.raises(AttributeError, match="beta is PyTorch's alpha"):
         optim.RMSprop  # noqa: B018
+
+
+def test_state_reset_the_pytorch_way_keeps_working() -> None:
+    import collections
+
+    p = param([1.0, 2.0])
+    opt = optim.Adam([p], lr=0.1)
+    p.grad = Tensor([1.0, 1.0])
+    opt.step()
+    opt.state = collections.defaultdict(dict)  # type: ignore[assignment]  # PyTorch's reset
+    assert opt.state_dict()["state"] == {}
+    opt.step()
+    assert opt.state[p]["step"] == 1 and opt.state_dict()["state"][0]["step"] == 1
+    opt.state = {p: {}}  # type: ignore[assignment]  # keyed by the parameter itself
+    opt.step()
+    assert opt.state_dict()["state"][0]["step"] == 1

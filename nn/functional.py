@@ -10,13 +10,11 @@ both shapes. The class-target losses live in ``nn.classification``, attention in
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-import autograd_mini as am
 from autograd_mini import (
     Tensor,
     abs,
@@ -44,11 +42,24 @@ from autograd_mini.ops.norm import norm
 
 from ._loss_args import check_reduction as check_reduction  # kept: the loss modules' check
 from ._loss_args import float_target, loss_input, reduce_loss, weight_like
-from ._util import as_tensor, check_flag, check_real
+from ._util import as_tensor, check_real
 from .attention import scaled_dot_product_attention
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .dropout import dropout
+from .functional_activations import (
+    celu,
+    elu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    mish,
+    relu,
+    relu6,
+    selu,
+    silu,
+)
 from .layers import linear
 from .normalization import standardize
 from .padding import pad
@@ -99,34 +110,6 @@ __all__ = [
     "softsign",
     "tanh",
 ]
-
-
-_Fn = TypeVar("_Fn", bound=Callable[..., Any])
-
-
-def _inplace_accepted(fn: _Fn) -> _Fn:
-    """``fn`` also taking PyTorch's ``inplace=`` (a bool), as the activation modules do: the
-    result is a new tensor either way, as overwriting the input would lose what its backward
-    needs."""
-    @functools.wraps(fn)
-    def call(*args: Any, inplace: bool = False, **kwargs: Any) -> Any:
-        check_flag(inplace, "inplace", f"nn.functional.{fn.__name__}")
-        return fn(*args, **kwargs)
-    return cast(_Fn, call)
-
-
-# The activations whose PyTorch functional form has inplace=.
-celu = _inplace_accepted(am.celu)
-elu = _inplace_accepted(am.elu)
-hardsigmoid = _inplace_accepted(am.hardsigmoid)
-hardswish = _inplace_accepted(am.hardswish)
-hardtanh = _inplace_accepted(am.hardtanh)
-leaky_relu = _inplace_accepted(am.leaky_relu)
-mish = _inplace_accepted(am.mish)
-relu = _inplace_accepted(am.relu)
-relu6 = _inplace_accepted(am.relu6)
-selu = _inplace_accepted(am.selu)
-silu = _inplace_accepted(am.silu)
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:

@@ -5,6 +5,8 @@ helpers serve test_nn_functional_losses.py too."""
 
 from __future__ import annotations
 
+import inspect
+import pickle
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -295,4 +297,6 @@ def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
         np.testing.assert_array_equal(z.data, [-2.0, -0.5, 0.5, 3.0])
         with pytest.raises(TypeError, match=rf"nn.functional.{name}: inplace must be a bool"):
             ours(z, inplace="yes")
+        assert pickle.loads(pickle.dumps(ours)) is ours  # a module-level function: picklable
+        assert "inplace" in inspect.signature(ours).parameters  # PyTorch's signature
     assert nn.functional.pad is not am.pad  # PyTorch's pairs from the last axis; NumPy's there

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import types
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -238,15 +239,17 @@ def primitive(name: str, forward: Callable[..., tuple[Any, Any]],
               vjp: Callable[..., Sequence[Any]], **options: Any) -> Primitive:
     """Define an op and register it, so that it is tested, drawn, explained and listed in the
     per-op report like the library's own; call the result to record it. See ``Primitive``.
-    Defining it again from the same place (a notebook cell run twice, with a fixed VJP)
-    replaces it; another op of the same name is refused."""
+    Defining it again from the same named function (a notebook cell run twice, with a fixed
+    VJP) replaces it; another op of the same name, or one whose forward is a lambda or not a
+    plain function, is refused."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive: name must be a non-empty string, got {name!r:.60}")
     if not callable(forward) or not callable(vjp):
         raise TypeError(f"primitive {name!r}: forward and vjp must be functions, got "
                         f"{type(forward).__name__} and {type(vjp).__name__}")
     old = REGISTRY.get(name)
-    if old is not None and _origin(old.forward) != _origin(forward):
+    if old is not None and (_origin(old.forward) != _origin(forward) or
+                            _origin(forward)[1].endswith(("<lambda>", "?"))):
         raise ValueError(f"primitive {name!r} is already registered, by a forward defined in "
                          f"{_origin(old.forward)[0]}: choose another name (or, to replace it, "
                          f"del autograd_mini.REGISTRY[{name!r}] first; am.Primitive makes an "
@@ -269,8 +272,11 @@ def _arity(forward: Callable[..., Any]) -> int:
 
 
 def _origin(fn: Callable[..., Any]) -> tuple[str, str]:
-    """Where a function was defined: (module, qualified name)."""
-    return getattr(fn, "__module__", None) or "?", getattr(fn, "__qualname__", None) or "?"
+    """Where a function was defined: (module, qualified name); "?" for a callable that is not
+    a plain function (a partial, an instance), which tells nothing of where it was made."""
+    if not isinstance(fn, types.FunctionType):
+        return getattr(fn, "__module__", None) or "?", "?"
+    return fn.__module__ or "?", fn.__qualname__
 
 
 class Node(list):

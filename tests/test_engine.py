@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import re
 import sys
@@ -653,8 +654,16 @@ def test_defining_a_primitive_again_from_the_same_place_replaces_it() -> None:
                          lambda g, x, needs: (g,))
         with pytest.raises(ValueError, match="'exp' is already registered"):
             am.primitive("exp", np.exp, lambda g, x, needs: (g,))
+        am.primitive("twice_by_lambda", lambda x: (x * 2, None), lambda g, r, needs: (2 * g,))
+        with pytest.raises(ValueError, match="'twice_by_lambda' is already registered"):
+            am.primitive("twice_by_lambda", lambda x: (x**3, x),  # lambdas (and partials)
+                         lambda g, x, needs: (g,))  # tell nothing of where they were made
+        with pytest.raises(ValueError, match="'cube_for_redefinition' is already registered"):
+            am.primitive("cube_for_redefinition", functools.partial(_cube),
+                         lambda g, x, needs: (g,))
     finally:
         am.REGISTRY.pop("cube_for_redefinition", None)
+        am.REGISTRY.pop("twice_by_lambda", None)
 
 
 def test_an_ops_input_count_comes_from_its_forward_unless_given() -> None:

@@ -641,9 +641,11 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         return fn(*inputs)
     if method == "__call__" and not kwargs:  # one the library lacks: on the data (==, isnan, …)
         flags: list[bool] = []
-        out = ufunc(*_arrays(inputs, flags))
+        with np.errstate(all="ignore"):  # IEEE results, quietly, as the library's own ops
+            out = ufunc(*_arrays(inputs, flags))
         _refuse_dropped_gradient(f"np.{ufunc.__name__}", flags, out)
-        return wrap(np.asarray(out)) if isinstance(out, (np.ndarray, np.generic)) else out
+        return tuple(wrap(np.asarray(o)) for o in out) if type(out) is tuple else wrap(
+            np.asarray(out))  # (constants: np.modf gives two)
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
                     "library's functions (autograd_mini.sum, cumsum, …), or the tensor's .data")
 

@@ -168,8 +168,10 @@ def fit(
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     for label, data in (("train", train), ("val", val)):
+        # (X, y) given for batches; two arrays of 2 rows each may also be 2 stacked batches
         if isinstance(data, (tuple, list)) and len(data) == 2 and all(
-                hasattr(d, "shape") and getattr(d, "ndim", 0) > 0 for d in data):
+                hasattr(d, "shape") and getattr(d, "ndim", 0) > 0 for d in data) and not all(
+                getattr(d, "shape", (0,))[0] == 2 for d in data):
             raise TypeError(  # each element would be taken for a batch, unpacked row by row
                 f"fit: {label} is the pair (X, y) itself; pass batches of it: "
                 f"DataLoader(X, y, batch_size=32), or [(X, y)] for one full batch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,8 @@ class Embedding(Module):
         self.padding_idx: int | None = padding_idx
         self.max_norm = None if max_norm is None else check_real(
             max_norm, "max_norm", "Embedding", low=0.0, open_low=True)
-        self.norm_type = check_real(norm_type, "norm_type", "Embedding", low=0.0, open_low=True)
+        self.norm_type = (math.inf if norm_type == math.inf else  # (the max-norm, as PyTorch's)
+                          check_real(norm_type, "norm_type", "Embedding", low=0.0, open_low=True))
         if _weight is not None:  # (from_pretrained: the table as given, no draw)
             self.weight = Parameter(_weight)
             return

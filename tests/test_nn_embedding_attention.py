@@ -92,7 +92,7 @@ def test_embedding_gradient_counts_rows(indices: list[int]) -> None:
     np.testing.assert_array_equal(_grad(emb.weight), np.repeat(counts[:, None], 2, axis=1))
 
 
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, math.inf])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_embedding_max_norm_rescales_the_rows_it_looks_up_in_place(norm_type: float,
                                                                     dtype: Any) -> None:

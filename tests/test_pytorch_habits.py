@@ -4,6 +4,7 @@ operand, ufuncs on Tensors, and PyTorch spellings refused with ours."""
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -375,6 +376,8 @@ def test_more_pytorch_spellings_a_newcomer_reached_for() -> None:
     with pytest.raises(TypeError, match=r"transpose\(x, axes\): NumPy's transpose takes the "
                                         r"permutation.*use swapaxes\(x, 0, 1\)"):
         lib.transpose(x, 0, 1)
+    with pytest.raises(TypeError, match=r"as one tuple, transpose\(x, \(2, 0, 1\)\)$"):
+        lib.transpose(Tensor(np.ones((2, 3, 4))), 2, 0, 1)  # a permutation: no swapaxes hint
     np.testing.assert_array_equal(x.flip(0).data, x.data[::-1])  # a method, as in PyTorch
     with pytest.raises(TypeError, match=r"flip\(\) takes NumPy's keywords: dims= is axis="):
         x.flip(dims=(0,))
@@ -435,4 +438,11 @@ def test_numpy_functions_the_library_lacks_never_drop_a_gradient_silently() -> N
         np.testing.assert_array_equal(np.fmax(w, 0).data, [0.5, 0.0])
         assert np.linalg.slogdet(A)[1] == pytest.approx(np.log(1.75))
     np.testing.assert_array_equal(np.cbrt(Tensor([8.0])).data, [2.0])  # a constant: fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # quietly, as the library's own ops
+        assert np.isnan(np.fmod(Tensor([1.0]), 0.0).data).all()
+        with pytest.raises(TypeError, match=r"np\.logaddexp2 on a Tensor that requires grad"):
+            np.logaddexp2(Tensor([np.nan], requires_grad=True), 1.0)
+    frac, whole = np.modf(Tensor([1.5]))  # several outputs: Tensors, as one output is
+    assert isinstance(frac, Tensor) and isinstance(whole, Tensor) and whole.item() == 1.0
     np.testing.assert_array_equal(np.isnan(w).data, [False, False])  # bool results, as before

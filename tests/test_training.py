@@ -140,7 +140,7 @@ def test_fit_with_validation_leaves_the_model_in_train_mode() -> None:
     assert modes == [True, True] and model.training
 
 
-@pytest.mark.parametrize("n", [4, 2])
+@pytest.mark.parametrize("n", [4, 3])
 def test_fit_refuses_the_pair_x_y_for_batches_and_says_how(n: int) -> None:
     """Keras' habit, fit(model, (X, y), ...): each array would be taken for a batch and
     unpacked row by row (too many values to unpack; with N = 2, a shape error elsewhere)."""
@@ -156,6 +156,11 @@ def test_fit_refuses_the_pair_x_y_for_batches_and_says_how(n: int) -> None:
         am.fit(model, [(X, y)], nn.functional.mse_loss, opt, val=pairs[0], progress=False)
     hist = am.fit(model, [(X, y)], nn.functional.mse_loss, opt, progress=False)  # as it says
     assert hist.epochs == 1
+    stacked: Any = [np.stack([X[:, :1], y]), np.stack([X[:, 1:], y])]  # two (x, y) batches
+    lin = nn.Linear(1, 1, rng=np.random.default_rng(0))
+    two = am.fit(lin, stacked, nn.functional.mse_loss, optim.SGD(lin.parameters(), lr=0.1),
+                 progress=False)  # a list of two stacked (x, y) batches is batches, as before
+    assert two.epochs == 1
 
 
 def test_fit_refuses_a_one_shot_iterator_for_several_epochs_up_front() -> None:

@@ -79,7 +79,10 @@ def test_attention_matches_pytorch(data: st.DataObject) -> None:
     v = rng.normal(size=(*sub_shape(data, batch), n_k, ev))
     full = (*np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]), n_q, n_k)
     kind = data.draw(st.sampled_from(["none", "causal", "bool", "float", "float-inf"]))
-    scale = data.draw(st.one_of(st.none(), st.floats(-2.0, 2.0)), label="scale")
+    # (not scale 0 with is_causal: PyTorch 2.13 gives NaN there, where the same causal mask
+    # given as a bool attn_mask gives the softmax of equal scores, as this library does)
+    scales = st.floats(-2.0, 2.0).filter(lambda s: s != 0.0 or kind != "causal")
+    scale = data.draw(st.one_of(st.none(), scales), label="scale")
     mask_shape = sub_shape(data, full)
     mask: Any = None
     if kind == "bool":

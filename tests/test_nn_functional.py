@@ -98,9 +98,15 @@ def test_attention_matches_pytorch(data: st.DataObject) -> None:
     compare(lambda a, b, c, m: F.scaled_dot_product_attention(a, b, c, m, is_causal=causal,
                                                               scale=scale),
             lambda a, b, c, m: TF.scaled_dot_product_attention(
-                a, b, c, attn_mask=None if m is None else torch.as_tensor(m), is_causal=causal,
+                a, b, c, attn_mask=None if m is None else _torch_mask(m), is_causal=causal,
                 scale=scale),
             [q, k, v, mask], wrt)
+
+
+def _torch_mask(m: Any) -> Any:
+    """A mask for PyTorch, which refuses a 0-d one: the same mask with one axis."""
+    t = torch.as_tensor(m)
+    return t if t.dim() else t.reshape(1)
 
 
 def test_attention_gradcheck_first_and_second_order() -> None:

@@ -60,3 +60,15 @@ def notebook_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_PATH", os.pathsep.join(path))
         yield NOTEBOOK_KERNEL
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """PyTorch at one thread for a module of tiny comparisons: its thread pool on a busy
+    machine costs 30× the work. (Request it with ``pytest.mark.usefixtures``.)"""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

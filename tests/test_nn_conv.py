@@ -27,16 +27,8 @@ torch = pytest.importorskip("torch")
 RNG = np.random.default_rng
 TOL = 1e-10
 # PyTorch's own note on asymmetric "same" padding, not ours
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Any:
-    """Tiny convolutions: PyTorch's thread pool on a busy machine costs 30× the work."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]  # (tiny convolutions)
 
 
 def _close(a: Any, b: Any) -> None:

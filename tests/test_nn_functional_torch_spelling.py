@@ -24,13 +24,7 @@ F = nn.functional
 MODES = ("constant", "reflect", "replicate", "circular")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Any:
-    """Tiny pads: PyTorch's thread pool on a busy machine costs 30× the work."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # (tiny pads)
 
 
 def _both(x: np.ndarray, pad: tuple[int, ...], mode: str, **kw: Any

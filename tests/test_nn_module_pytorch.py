@@ -406,9 +406,9 @@ def _shared() -> nn.Module:
     return m
 
 
-def test_remove_duplicate_and_buffers_recurse_as_pytorch() -> None:
-    m = _shared()
-    got = {
+def _walk_names(m: Any) -> dict[str, list[str]]:
+    """What the named walks list, for a module of either library."""
+    return {
         "params": [n for n, _ in m.named_parameters()],
         "all_params": [n for n, _ in m.named_parameters(remove_duplicate=False)],
         "modules": [n for n, _ in m.named_modules()],
@@ -417,6 +417,11 @@ def test_remove_duplicate_and_buffers_recurse_as_pytorch() -> None:
         "all_buffers": [n for n, _ in m.named_buffers(remove_duplicate=False)],
         "own_buffers": [n for n, _ in m.a[1].named_buffers(recurse=False)],
     }
+
+
+def test_remove_duplicate_and_buffers_recurse_as_pytorch() -> None:
+    m = _shared()
+    got = _walk_names(m)
     assert got["all_params"] == ["a.0.weight", "a.0.bias", "a.1.weight", "a.1.bias",
                                  "b.0.weight", "b.0.bias", "b.1.weight", "b.1.bias",
                                  "c.weight", "c.bias"]
@@ -430,15 +435,7 @@ def test_remove_duplicate_and_buffers_recurse_as_pytorch() -> None:
     t.a = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
     t.b, t.c = t.a, torch.nn.Linear(2, 2)
     t.c.weight = t.a[0].weight
-    assert got == {
-        "params": [n for n, _ in t.named_parameters()],
-        "all_params": [n for n, _ in t.named_parameters(remove_duplicate=False)],
-        "modules": [n for n, _ in t.named_modules()],
-        "all_modules": [n for n, _ in t.named_modules(remove_duplicate=False)],
-        "buffers": [n for n, _ in t.named_buffers(prefix="m")],
-        "all_buffers": [n for n, _ in t.named_buffers(remove_duplicate=False)],
-        "own_buffers": [n for n, _ in t.a[1].named_buffers(recurse=False)],
-    }
+    assert got == _walk_names(t)
 
 
 def test_a_hook_handle_is_a_context_manager() -> None:

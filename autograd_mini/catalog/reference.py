@@ -74,7 +74,8 @@ def _signature(name: str) -> str:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return f"`{name}(...)`"
-    shown = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
+    shown = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()
+             if not p.name.startswith("_")]  # (a catch-all kept only to refuse with a hint)
     return f"`{name}{sig.replace(parameters=shown, return_annotation=inspect.Signature.empty)}`"
 
 

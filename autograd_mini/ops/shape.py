@@ -119,14 +119,14 @@ def flatten(x: Any) -> Tensor:
     return reshape(x, (-1,))
 
 
-def transpose(x: Any, axes: Sequence[int] | None = None, *more: int) -> Tensor:
+def transpose(x: Any, axes: Sequence[int] | None = None, *_pytorch: int) -> Tensor:
     """Permute axes (default: reverse them), NumPy's: ``axes`` is the whole permutation, one
     tuple. (PyTorch's ``transpose(x, 0, 1)`` swaps two axes: here ``swapaxes(x, 0, 1)``.)"""
-    if more:
-        spelled = ", ".join(map(str, (axes, *more)))
+    if _pytorch:
+        spelled = ", ".join(map(str, (axes, *_pytorch)))
+        two = len(_pytorch) == 1 and is_int(axes) and is_int(_pytorch[0])
         swap = (f"; to swap two axes as PyTorch's transpose(x, {spelled}) does, use "
-                f"swapaxes(x, {spelled})" if len(more) == 1 and is_int(axes) and is_int(more[0])
-                else "")
+                f"swapaxes(x, {spelled})" if two else "")
         raise TypeError(f"transpose(x, axes): NumPy's transpose takes the permutation of all "
                         f"axes as one tuple, transpose(x, ({spelled})){swap}")
     x = as_tensor(x, where="transpose")

@@ -48,8 +48,8 @@ class IncompatibleKeys(NamedTuple):
 class Module(ModuleBase):
     """Base class of layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
-    Parameters and modules assigned to attributes (directly or inside lists, tuples and dicts
-    whose first element that is not None is a member: see ``members.members_of``) are found
+    Parameters and modules assigned to attributes (directly or inside lists, tuples and dicts,
+    to any depth: see ``members.members_of``) are found
     automatically; ``named_parameters`` gives dotted names such as ``layers.0.weight``
     and lists a shared (tied) parameter once. Assignments are checked as in PyTorch: a name
     holding a parameter takes a Parameter or None, one holding a module a Module or None.
@@ -376,7 +376,9 @@ class Module(ModuleBase):
         for _, mod, _ in _walk(self, False):
             for name in mod._buffer_names:
                 value = getattr(mod, name, None)
-                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                if isinstance(value, Tensor) and value.dtype.kind == "f":
+                    value.data = value.data.astype(dt)  # (a state kept as a Tensor)
+                elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
                     setattr(mod, name, value.astype(dt))
         return self
 

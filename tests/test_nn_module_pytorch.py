@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import pickle
 import sys
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -163,14 +164,13 @@ class Buffered(nn.Module):
 
 def test_buffer_assignment_keeps_a_buffer_and_a_member_takes_the_name_over() -> None:
     m = Buffered()
-    m.scale = Tensor(np.full(2, 3.0), requires_grad=True)  # a Tensor: its array is kept
-    assert isinstance(m.scale, np.ndarray) and m.state_dict()["scale"].tolist() == [3.0, 3.0]
-    m.count = m.count + 1  # a NumPy scalar from 0-d arithmetic: kept as a 0-d array
-    assert isinstance(m.count, np.ndarray) and m.state_dict()["count"] == 1
+    state = Tensor(np.full(2, 3.0), requires_grad=True)
+    m.scale = state  # a recurrent state set in forward: kept as given, still a buffer
+    assert m.scale is state and m.state_dict()["scale"].tolist() == [3.0, 3.0]
+    m.count = m.count + 1
+    assert m.state_dict()["count"] == 1
     m.float()
-    assert m.scale.dtype == np.float32 and m.count.dtype == np.int64
-    with pytest.raises(TypeError, match=r"cannot assign 'str' as buffer 'scale'"):
-        m.scale = "big"
+    assert m.scale.dtype == np.float32 and np.asarray(m.count).dtype == np.int64
     m.mask = _lin()  # a module takes a buffer's name over (and is no longer transient)
     assert [n for n, _ in m.named_buffers()] == ["scale", "count"]
     assert list(m.state_dict()) == ["scale", "count", "mask.weight", "mask.bias"]
@@ -183,8 +183,6 @@ def test_buffer_assignment_keeps_a_buffer_and_a_member_takes_the_name_over() -> 
     t.register_buffer("count", torch.tensor(0))
     t.register_buffer("mask", torch.ones(2), persistent=False)
     t.scale = torch.full((2,), 3.0)
-    with pytest.raises(TypeError, match=r"cannot assign 'str' as buffer 'scale'"):
-        t.scale = "big"
     t.mask = torch.nn.Linear(2, 2)
     assert list(t.state_dict()) == ["scale", "count", "mask.weight", "mask.bias"]
     del t.count
@@ -294,19 +292,24 @@ class Counted(list[str]):
             yield item
 
 
-def test_a_container_whose_first_element_is_no_member_is_not_scanned() -> None:
+def test_a_container_without_members_costs_no_python_loop_and_none_is_missed() -> None:
     m = nn.Module()
     m.lin = _lin()
     m.vocab = Counted(f"w{i}" for i in range(200_000))
     m.index = {f"w{i}": i for i in range(200_000)}
-    m.late = ["relu", nn.Linear(2, 1, rng=RNG(1))]  # documented: skipped (first is a str)
-    m.gaps = [None, nn.Parameter(np.ones(1))]  # None is passed over
-    m.deep = [{"x": [nn.Parameter(np.ones(2))]}]  # the first element, followed down
-    Counted.handed = 0
-    assert [n for n, _ in m.named_parameters()] == ["gaps.1", "deep.0.x.0", "lin.weight",
-                                                    "lin.bias"]
-    m.zero_grad()
-    assert Counted.handed <= 2  # one look per walk, not 200,000
+    m.late = ["relu", nn.Linear(2, 1, rng=RNG(1))]  # wherever a member sits, it is found
+    m.stages = [[], [nn.Parameter(np.ones(1))]]
+    m.named = [("enc", nn.Parameter(np.ones(3)))]
+    m.gaps = [None, nn.Parameter(np.ones(1))]
+    m.deep = [{"x": [nn.Parameter(np.ones(2))]}]
+    m.mixed = {"scale": 1.0, "proj": nn.Parameter(np.ones(4))}
+    assert [n for n, _ in m.named_parameters()] == [  # own parameters, then sub-modules'
+        "stages.1.0", "named.0.1", "gaps.1", "deep.0.x.0", "mixed.proj", "lin.weight",
+        "lin.bias", "late.1.weight", "late.1.bias"]
+    start = time.perf_counter()
+    for _ in range(20):
+        m.zero_grad()
+    assert time.perf_counter() - start < 2.0  # the 200,000 words: types gathered in C
 
 
 # ----------------------------------------------------------------------------- 7: the API

@@ -74,7 +74,8 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
-    node = Node(parents) if held is copies is None and not s.anomaly else LockingNode(parents)
+    plain = held is None and copies is None and not s.anomaly
+    node = Node(parents) if plain else LockingNode(parents)
     node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs or NO_ATTRS
     node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
     node.name = node.retained = None
@@ -349,9 +350,9 @@ class Node(list):
                 raise RuntimeError(
                     f"backward of {self.op.name!r} with create_graph=True: a residual (shape "
                     f"{r.shape}) is the array of {len(found)} different values, so its VJP "
-                    "cannot be recorded: pass copies (x.detach().copy() rather than "
-                    "x.detach() beside x, not next to it), or return a copy (x.copy()) as an "
-                    "op's value")
+                    "cannot be recorded: where x and x.detach() are not next to each other "
+                    "among an op's arguments, pass x.detach().copy(); an op of your own "
+                    "returns a copy (x.copy()) as its value, not its input")
             return found[0] if found else r
         saved = self.saved
         return tuple(lift(r) for r in saved) if type(saved) is tuple else lift(saved)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Union
 import numpy as np
 
 from autograd_mini import Tensor, name_scope
-from autograd_mini.tensor import torch_name
+from autograd_mini.spellings import torch_name
 
 from .hooks import HOOKS_ATTR, HookHandle, add_hook, run_hooked
 from .members import MemberNameError, ModuleBase

@@ -1,0 +1,91 @@
+"""PyTorch's spellings that the library names differently: reading ``x.view`` raises an
+AttributeError that names ours (``reshape``); and ``Size``, the ``x.size`` that is NumPy's
+element count and answers PyTorch's ``x.size()`` when called."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Size", "TorchSpellings", "torch_name"]
+
+
+class torch_name:
+    """A PyTorch spelling: reading it raises an AttributeError that names ours. (A getter only,
+    so an instance attribute of that name, say a module's own ``self.to``, still wins.)"""
+
+    def __init__(self, name: str, ours: str) -> None:
+        self.name, self.ours = name, ours
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r} (a "
+                             f"PyTorch name): use {self.ours}")
+
+
+class Size(int):
+    """``x.size``: the number of elements, an int as NumPy's; called, it answers PyTorch's
+    ``x.size()`` (the shape) and ``x.size(dim)`` (one length)."""
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, n: int, shape: tuple[int, ...]) -> Size:
+        out = super().__new__(cls, n)
+        out.shape = shape
+        return out
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return int, (int(self),)  # (pickled and copied as the plain int it is)
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size({dim}): dimension out of range for {len(self.shape)} axes")
+        return self.shape[dim]
+
+
+class TorchSpellings:
+    """Tensor's base: PyTorch's names for what the library spells differently, each raising an
+    AttributeError that names ours. (Descriptors, not ``__getattr__``: a class with
+    ``__getattr__`` makes every attribute read of every Tensor slow.)"""
+
+    __slots__ = ()
+
+    view = torch_name("view", ".reshape(...)")
+    view_as = torch_name("view_as", ".reshape(other.shape)")
+    unsqueeze = torch_name("unsqueeze", ".expand_dims(axis)")
+    permute = torch_name("permute", ".transpose(*axes)")
+    zero_ = torch_name("zero_", ".grad = None or .zero_grad() (gradients), or x.data[...] = 0")
+    dim = torch_name("dim", ".ndim")
+    numel = torch_name("numel", ".size")
+    clamp = torch_name("clamp", ".clip(a_min, a_max)")
+    clamp_min = torch_name("clamp_min", ".clip(a_min=...)")
+    clamp_max = torch_name("clamp_max", ".clip(a_max=...)")
+    expand = torch_name("expand", ".broadcast_to(shape)")
+    masked_fill = torch_name("masked_fill", "autograd_mini.where(mask, value, x)")
+    mT = torch_name("mT", ".swapaxes(-1, -2)")
+    clone = torch_name("clone", "x * 1 (a recorded copy) or autograd_mini.Tensor(x.data) (a new "
+                                "leaf)")
+    long = torch_name("long", ".astype(np.int64)")
+    half = torch_name("half", ".astype(np.float16)")
+    cpu = torch_name("cpu", "the tensor as it is: tensors live in NumPy arrays on the CPU")
+    cuda = torch_name("cuda", "the tensor as it is: tensors live in NumPy arrays on the CPU")
+    to = torch_name("to", ".astype(dtype) for a dtype; tensors live on the CPU")
+    copy_ = torch_name("copy_", "with autograd_mini.no_grad(): x.data[...] = other.data")
+    fill_ = torch_name("fill_", "x.data[...] = value, or nn.init.constant_(x, value)")
+    normal_ = torch_name("normal_", "nn.init.normal_(x, mean, std)")
+    uniform_ = torch_name("uniform_", "nn.init.uniform_(x, a, b)")
+    add_ = torch_name("add_", "with autograd_mini.no_grad(): x += other")
+    sub_ = torch_name("sub_", "with autograd_mini.no_grad(): x -= other")
+    mul_ = torch_name("mul_", "with autograd_mini.no_grad(): x *= other")
+    div_ = torch_name("div_", "with autograd_mini.no_grad(): x /= other")
+    t = torch_name("t", ".T (or .swapaxes(-1, -2))")
+    gather = torch_name("gather", "autograd_mini.take_along_axis(x, indices, axis)")
+    index_select = torch_name("index_select", ".take(indices, axis)")
+    chunk = torch_name("chunk", "autograd_mini.array_split(x, n, axis)")
+    masked_select = torch_name("masked_select", "x[mask]")
+    register_hook = torch_name("register_hook", "no gradient hooks here: read .grad after "
+                               "backward(), or x.retain_grad() for an intermediate")
+    float = torch_name("float", ".astype(np.float32)")
+    double = torch_name("double", ".astype(np.float64)")

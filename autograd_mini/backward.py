@@ -12,6 +12,7 @@ import numpy as np
 
 from .checks import as_array
 from .grad_mode import STATE, VJP_SCOPE, AnomalyError
+from .opcheck import check_vjp
 from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
@@ -97,7 +98,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
         grads = (node.op.vjp(g, saved, node.needs, **node.attrs) if node.attrs else
                  node.op.vjp(g, saved, node.needs))
         if g_copy is not None or len(grads) != len(node):  # (its first backward, or a miscount)
-            node.op.check_vjp(grads, len(node), g, g_copy)
+            check_vjp(node.op, grads, len(node), g, g_copy)
         nxt, nxt_g = None, None
         for p, pg, need in zip(node, grads, node.needs):  # each input's origin
             leaf = isinstance(p, Tensor)  # (skipped: no gradient, or behind `oldest`)

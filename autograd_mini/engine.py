@@ -25,6 +25,7 @@ import numpy as np
 
 from .checks import as_array
 from .grad_mode import STATE, AnomalyError, add_note, user_site
+from .opcheck import check_forward
 from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = [
@@ -62,7 +63,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     except Exception as exc:  # e.g. shapes that do not broadcast: say which op
         raise forward_error(op, exc, arrays) from exc.__cause__
     if before is not None:  # the op's first result: does it keep the op API's promise?
-        op.check_forward(res, arrays, before)
+        check_forward(op, res, arrays, before)
     out, saved = res
     if type(out) is not np.ndarray:
         out, saved = _zero_d(out, saved)
@@ -170,64 +171,6 @@ class Primitive:
         if self.floating and a._data.dtype.kind != "f":
             a = wrap(a._data.astype(np.float64))
         return a
-
-    def check_forward(self, res: Any, arrays: list[np.ndarray], before: list[np.ndarray]
-                      ) -> None:
-        """Refuse a forward that is not a pair (value, residuals) (a 2-element array would
-        unpack silently), whose value is not real numbers (complex, strings, objects), whose
-        residuals are a list (only a tuple's items reach a recorded VJP as Tensors), or that
-        wrote into its inputs (the caller's tensors: they are put back first). ``apply`` asks
-        on an op's first call only, with copies ``before`` of the input ``arrays``."""
-        for i, (a, b) in enumerate(zip(arrays, before, strict=True)):
-            if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
-                if a.flags.writeable:
-                    a[...] = b
-                raise TypeError(f"{self.name}: forward wrote into its input {i} (shape "
-                                f"{a.shape}); compute into new arrays instead (the input is "
-                                "put back)")
-        if type(res) is not tuple or len(res) != 2:
-            raise TypeError(f"{self.name}: forward must return a pair (value, residuals), got "
-                            f"{type(res).__name__}")
-        dtype = np.asarray(res[0]).dtype
-        if dtype.kind not in "fiub":
-            raise TypeError(f"{self.name}: forward returned a value of dtype "
-                            f"{dtype}; tensors hold real numbers (for a "
-                            "complex intermediate, return its .real or its parts)")
-        if type(res[1]) is list:
-            raise TypeError(f"{self.name}: forward returned its residuals as a list; return a "
-                            "tuple (a recorded VJP gets a tuple's arrays as Tensors)")
-        if self.cross and (type(res[1]) is not tuple or len(res[1]) < 2):
-            raise TypeError(f"{self.name}: an op defined with cross=True must return residuals "
-                            "(a, b, ...): a tuple whose first two items are its first two "
-                            f"inputs, got {type(res[1]).__name__}")
-        self.forward_checked = True
-
-    def check_vjp(self, grads: Any, n: int, g: Any, before: np.ndarray | None) -> None:
-        """Refuse a VJP that wrote into its upstream gradient ``g`` (shared with other inputs'
-        shares and the caller's seed; it is put back from the copy ``before``) or whose result
-        is not a tuple with a gradient (an array, a Tensor or None) for each of the ``n``
-        inputs. The reverse sweep asks on an op's first backward (``before``: a copy of ``g``)
-        and whenever a later one's count is wrong (``before`` None)."""
-        arr = g._data if isinstance(g, Tensor) else g
-        if before is not None and not np.array_equal(arr, before, equal_nan=True):
-            arr[...] = before
-            raise TypeError(f"backward of {self.name!r}: the VJP wrote into its upstream "
-                            "gradient g; compute a new array (g * 3, not g *= 3)")
-        self.check_result(grads, n)
-        self.vjp_checked = self.vjp_checked or before is not None
-
-    def check_result(self, grads: Any, n: int) -> None:
-        """Refuse a VJP result that is not a tuple with a gradient (an array, a Tensor or None)
-        for each of the ``n`` inputs."""
-        if type(grads) not in (tuple, list) or len(grads) != n:
-            length = f" of length {len(grads)}" if type(grads) in (tuple, list) else ""
-            raise TypeError(f"backward of {self.name!r}: the VJP must return a tuple with one "
-                            f"gradient (or None) per input ({n}), got "
-                            f"{type(grads).__name__}{length}")
-        for i, g in enumerate(grads):
-            if g is not None and not hasattr(g, "shape"):  # (NumPy scalars have one)
-                raise TypeError(f"backward of {self.name!r}: the VJP's gradient {i} must be an "
-                                f"array, a Tensor or None, got {type(g).__name__}")
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"

@@ -19,6 +19,7 @@ import numpy as np
 
 from .engine import Node
 from .grad_mode import STATE, VJP_SCOPE
+from .opcheck import check_result
 from .tensor import Tensor, wrap
 
 __all__ = [
@@ -97,7 +98,7 @@ class GraphView:
         node = t._node
         assert isinstance(t, GraphValue) and node is not None
         grads = node.op.vjp(g, t.saved, needs, **node.attrs)
-        node.op.check_result(grads, len(node))  # (as backward() would refuse it)
+        check_result(node.op, grads, len(node))  # (as backward() would refuse it)
         return grads
 
 

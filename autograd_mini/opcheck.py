@@ -1,0 +1,72 @@
+"""The op API's promises, checked where an op could break them (a user's op, most likely): a
+forward returns (value, residuals) and leaves its inputs alone; a VJP returns one gradient per
+input and leaves its upstream gradient alone. ``apply`` asks on an op's first call, the reverse
+sweep on its first backward; each error names the op and says what to write instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_forward", "check_result", "check_vjp"]
+
+Primitive = Any  # engine.Primitive (engine imports this module)
+
+
+def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: list[np.ndarray]
+                  ) -> None:
+    """Refuse a forward that is not a pair (value, residuals) (a 2-element array would unpack
+    silently), whose value is not real numbers (complex, strings, objects), whose residuals are
+    a list (only a tuple's items reach a recorded VJP as Tensors), or that wrote into its inputs
+    (the caller's tensors: they are put back first from the copies ``before`` of ``arrays``)."""
+    for i, (a, b) in enumerate(zip(arrays, before, strict=True)):
+        if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
+            if a.flags.writeable:
+                a[...] = b
+            raise TypeError(f"{op.name}: forward wrote into its input {i} (shape {a.shape}); "
+                            "compute into new arrays instead (the input is put back)")
+    if type(res) is not tuple or len(res) != 2:
+        raise TypeError(f"{op.name}: forward must return a pair (value, residuals), got "
+                        f"{type(res).__name__}")
+    dtype = np.asarray(res[0]).dtype
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{op.name}: forward returned a value of dtype {dtype}; tensors hold "
+                        "real numbers (for a complex intermediate, return its .real or its "
+                        "parts)")
+    if type(res[1]) is list:
+        raise TypeError(f"{op.name}: forward returned its residuals as a list; return a tuple "
+                        "(a recorded VJP gets a tuple's arrays as Tensors)")
+    if op.cross and (type(res[1]) is not tuple or len(res[1]) < 2):
+        raise TypeError(f"{op.name}: an op defined with cross=True must return residuals "
+                        "(a, b, ...): a tuple whose first two items are its first two inputs, "
+                        f"got {type(res[1]).__name__}")
+    op.forward_checked = True
+
+
+def check_vjp(op: Primitive, grads: Any, n: int, g: Any, before: np.ndarray | None) -> None:
+    """Refuse a VJP that wrote into its upstream gradient ``g`` (an array or a Tensor, shared
+    with other inputs' shares and the caller's seed; it is put back from the copy ``before``),
+    or whose result is not one gradient for each of the ``n`` inputs (``check_result``). Asked
+    on an op's first backward (``before``: a copy of ``g``) and whenever a later one's count is
+    wrong (``before`` None)."""
+    arr = np.asarray(g)  # (a Tensor's own array, not a copy)
+    if before is not None and not np.array_equal(arr, before, equal_nan=True):
+        arr[...] = before
+        raise TypeError(f"backward of {op.name!r}: the VJP wrote into its upstream gradient g; "
+                        "compute a new array (g * 3, not g *= 3)")
+    check_result(op, grads, n)
+    op.vjp_checked = op.vjp_checked or before is not None
+
+
+def check_result(op: Primitive, grads: Any, n: int) -> None:
+    """Refuse a VJP result that is not a tuple with a gradient (an array, a Tensor or None) for
+    each of the ``n`` inputs."""
+    if type(grads) not in (tuple, list) or len(grads) != n:
+        length = f" of length {len(grads)}" if type(grads) in (tuple, list) else ""
+        raise TypeError(f"backward of {op.name!r}: the VJP must return a tuple with one "
+                        f"gradient (or None) per input ({n}), got {type(grads).__name__}{length}")
+    for i, g in enumerate(grads):
+        if g is not None and not hasattr(g, "shape"):  # (NumPy scalars have one)
+            raise TypeError(f"backward of {op.name!r}: the VJP's gradient {i} must be an array, "
+                            f"a Tensor or None, got {type(g).__name__}")

@@ -92,21 +92,26 @@ def atomic_write(path: str, write: Callable[[IO[bytes]], object]) -> None:
 
     A crash or exception mid-write leaves any old file at ``path`` intact and no temporary file
     behind; an existing file's permissions are kept, and a new file gets those the umask
-    gives (0o644 under the usual 0o022).
+    gives (0o644 under the usual 0o022). As ``open(path, "wb")`` would, a symbolic link is
+    written through (its target is replaced, the link kept) and a file this process may not
+    write (a checkpoint made read-only to protect it) is refused.
     """
-    target = os.path.abspath(path)
+    target = os.path.realpath(path)
     folder = os.path.dirname(target)
     if os.path.isdir(target):  # (errors name the user's path, never the temporary file)
         raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name", os.fspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(errno.ENOENT, "its folder does not exist", os.fspath(path))
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is write-protected (make it writable, "
+                              "or save under another name)", os.fspath(path))
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
         mode = 0o666 & ~_umask()  # a new file: what open() would give it
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                                   dir=folder)
+        fd, tmp = tempfile.mkstemp(  # (a name's start: a long name plus these would not fit)
+            prefix="." + os.path.basename(target)[:60] + ".", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise type(exc)(exc.errno, f"cannot create a file beside it ({exc.strerror})",
                         os.fspath(path)) from None

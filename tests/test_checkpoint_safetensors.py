@@ -203,6 +203,45 @@ def test_a_failed_save_leaves_the_old_file(where: str, tmp_path: Path,
     assert same(fresh.state_dict(), old.state_dict())
 
 
+def test_a_save_writes_through_a_symlink(tmp_path: Path) -> None:
+    """As open(path, "wb") and torch.save: the link stays a link, its target gets the weights."""
+    run = tmp_path / "run7.safetensors"
+    nn.save(trained(0), run)
+    latest = tmp_path / "latest.safetensors"
+    latest.symlink_to(run.name)
+    new = trained(1)
+    nn.save(new, latest)
+    assert latest.is_symlink() and os.readlink(latest) == run.name
+    fresh = small(9)
+    nn.load(fresh, run)
+    assert same(fresh.state_dict(), new.state_dict())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.safetensors", "run7.safetensors"]
+
+
+def test_a_write_protected_checkpoint_is_refused_and_kept(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "best.safetensors"
+    nn.save(trained(0), path)
+    old_bytes = path.read_bytes()
+    path.chmod(0o444)
+    # (root may write any file: ask as a user would be answered)
+    monkeypatch.setattr(os, "access", lambda p, mode: os.fspath(p) != os.fspath(path))
+    with pytest.raises(PermissionError, match="write-protected") as info:
+        nn.save(trained(1), path)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == old_bytes
+    assert [p.name for p in tmp_path.iterdir()] == ["best.safetensors"]
+
+
+def test_a_file_name_of_the_longest_length_saves(tmp_path: Path) -> None:
+    path = tmp_path / ("m" * 238 + ".safetensors")  # 250 bytes: the temporary file's must fit too
+    nn.save(trained(0), path)
+    fresh = small(9)
+    nn.load(fresh, path)
+    assert same(fresh.state_dict(), trained(0).state_dict())
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
 # ----------------------------------------------------------------------------- refused files
 def refused(path: Path, match: str = "") -> None:
     m = small(7)

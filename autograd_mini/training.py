@@ -85,6 +85,7 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     norm on its running statistics); the model's mode is given back afterwards."""
     if not callable(model) or not callable(loss_fn):
         raise TypeError("evaluate: model and loss_fn must be callable")
+    metrics = _checked_metrics(metrics, "evaluate")
     totals: dict[str, float] = {}
     count = 0
     was_training = getattr(model, "training", None)
@@ -97,11 +98,13 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
         model.train(False)  # type: ignore[attr-defined]
     try:
         with no_grad():
-            for x, y in batches:
+            for step, batch in enumerate(batches):
+                x, y = _pair(batch, "evaluate", "batches", step)
                 out = model(x)
                 n = len(x)
-                totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y).item()) * n
-                for name, fn in (metrics or {}).items():
+                value = _loss_value(loss_fn(out, y), "evaluate", recorded=False)
+                totals["loss"] = totals.get("loss", 0.0) + value * n
+                for name, fn in metrics.items():
                     totals[name] = totals.get(name, 0.0) + fn(out, y) * n
                 count += n
     finally:
@@ -112,6 +115,56 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}
+
+
+def _checked_metrics(metrics: Any, where: str) -> dict[str, Metric]:
+    """``metrics`` as a dict of name → function(output, target); "loss" is taken (and, for
+    ``fit``, names starting "val_", the validation's)."""
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping):
+        raise TypeError(f"{where}: metrics must be a dict of name -> function(output, target), "
+                        f"e.g. {{'accuracy': autograd_mini.accuracy}}, got "
+                        f"{type(metrics).__name__}")
+    for name, fn in metrics.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{where}: metric names must be non-empty strings, got {name!r:.60}")
+        if name == "loss" or (where == "fit" and name.startswith("val_")):
+            raise ValueError(f"{where}: a metric may not be named {name!r}: the "
+                             f"{'validation ' if name != 'loss' else ''}loss and metrics are "
+                             "recorded under such names; choose another")
+        if not callable(fn):
+            raise TypeError(f"{where}: metric {name!r} must be a function(output, target), got "
+                            f"{type(fn).__name__}")
+    return dict(metrics)
+
+
+def _pair(batch: Any, where: str, label: str, step: int) -> tuple[Any, Any]:
+    """A batch as (input, target) (a pair, or an array stacking the two), or an error saying
+    what a batch is."""
+    stacked = getattr(batch, "shape", (0,))[:1] == (2,)
+    if not stacked and (type(batch) not in (tuple, list) or len(batch) != 2):
+        what = f"of shape {batch.shape}" if hasattr(batch, "shape") else (
+            f"of length {len(batch)}" if type(batch) in (tuple, list) else "")
+        raise TypeError(f"{where}: batch {step} of {label} is a {type(batch).__name__} {what}, "
+                        "not an (input, target) pair: pass DataLoader(X, y, batch_size=32), or "
+                        "a list of (x, y) batches")
+    return batch[0], batch[1]
+
+
+def _loss_value(loss: Any, where: str, recorded: bool) -> float:
+    """The loss as a Python float; it must be a one-element Tensor (or, not ``recorded``, a
+    number)."""
+    if not isinstance(loss, Tensor) and (recorded or isinstance(loss, bool) or not isinstance(
+            loss, (int, float, np.number))):
+        raise TypeError(f"{where}: loss_fn must return a one-element Tensor (the graph to "
+                        f"backpropagate), got {type(loss).__name__}")
+    if not isinstance(loss, Tensor):
+        return float(loss)
+    if loss.size != 1:
+        raise ValueError(f"{where}: loss_fn returned a tensor of shape {loss.shape}; reduce it to "
+                         "one number (a mean or a sum over the batch)")
+    return float(loss.item())
 
 
 def _wants_metric(step: Callable[..., Any]) -> bool:
@@ -143,22 +196,30 @@ def fit(
     val: Iterable[Batch] | None = None,
     metrics: Mapping[str, Metric] | None = None,
     progress: bool | None = None,
-    on_epoch_end: Callable[[int, History], None] | None = None,
+    on_epoch_end: Callable[[int, History], bool | None] | None = None,
+    monitor: str | None = None,
+    scheduler_interval: str | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return the History.
 
-    Each step: ``optimizer.zero_grad()``; L = loss_fn(model(x), y); ``L.backward()``;
-    ``optimizer.step()``. Each metric ``m(output, y)`` is averaged over the epoch's batches
-    (weighted by batch size, each measured before its step) into ``metrics[name]``. After each
-    epoch the scheduler steps (``ReduceLROnPlateau``-style schedulers get the validation loss,
-    or the training loss without validation data), the validation set is evaluated
-    (``val_loss`` and ``val_<metric>``), and ``on_epoch_end`` is called. ``train`` must be
-    re-iterable (a DataLoader or a list of batches).
+    Each step: ``optimizer.zero_grad()``; L = loss_fn(model(x), y) (a one-element Tensor);
+    ``L.backward()``; ``optimizer.step()``. Each metric ``m(output, y)`` is averaged over the
+    epoch's batches (weighted by batch size, each measured before its step) into
+    ``metrics[name]``. After each epoch the validation set is evaluated (``val_loss`` and
+    ``val_<metric>``), the scheduler steps, and ``on_epoch_end(epoch, history)`` is called:
+    returning True stops training there (early stopping). ``train`` must be re-iterable (a
+    DataLoader or a list of batches).
+
+    The scheduler steps once per epoch, or after every batch with ``scheduler_interval="batch"``
+    (the default for schedules made for it: OneCycleLR, CyclicLR). A ReduceLROnPlateau-style
+    scheduler gets the value named by ``monitor``: by default ``"val_loss"`` with validation
+    data, else ``"loss"``; any metric recorded, such as ``"val_accuracy"``, may be named (one
+    in mode "max" needs one: it would get a loss).
 
     A progress bar (tqdm) shows when stderr is a terminal, or when ``progress=True``; pass
     ``progress=False`` to silence it. Ctrl-C stops training and returns the history so far
     with ``interrupted=True``. A non-finite loss raises ``FloatingPointError`` naming the epoch
-    and step.
+    and step. Arguments are checked before the first step.
     """
     if not callable(model) or not callable(loss_fn):
         raise TypeError("fit: model and loss_fn must be callable")
@@ -167,18 +228,14 @@ def fit(
         raise TypeError(f"fit: optimizer needs step() and zero_grad(), got {optimizer!r}")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
+    metrics = _checked_metrics(metrics, "fit")
+    if on_epoch_end is not None and not callable(on_epoch_end):
+        raise TypeError(f"fit: on_epoch_end must be a function(epoch, history), got "
+                        f"{type(on_epoch_end).__name__}")
     for label, data in (("train", train), ("val", val)):
-        # (X, y) given for batches; two arrays of 2 rows each may also be 2 stacked batches
-        if isinstance(data, (tuple, list)) and len(data) == 2 and all(
-                hasattr(d, "shape") and getattr(d, "ndim", 0) > 0 for d in data) and not all(
-                getattr(d, "shape", (0,))[0] == 2 for d in data):
-            raise TypeError(  # each element would be taken for a batch, unpacked row by row
-                f"fit: {label} is the pair (X, y) itself; pass batches of it: "
-                f"DataLoader(X, y, batch_size=32), or [(X, y)] for one full batch")
-        if epochs > 1 and isinstance(data, Iterator):  # (iter() would draw a shuffle)
-            raise TypeError(f"fit: {label} is a one-shot iterator (a generator?), which would "
-                            "be empty after the first epoch: pass a DataLoader or a list of "
-                            "batches")
+        _check_batches(data, label, epochs)
+    interval, watch = _scheduling(scheduler, scheduler_interval, monitor, val, metrics)
+    sched: Any = scheduler
     hist = History()
     train_fn = getattr(model, "train", None)
     try:
@@ -191,24 +248,27 @@ def fit(
             if callable(train_fn):
                 train_fn()
             total, count = 0.0, 0
-            sums = dict.fromkeys(metrics or {}, 0.0)
-            for step, (x, y) in enumerate(train):
+            sums = dict.fromkeys(metrics, 0.0)
+            for step, batch in enumerate(train):
+                x, y = _pair(batch, "fit", "train", step)
                 optimizer.zero_grad()
                 out = model(x)
                 loss = loss_fn(out, y)
-                value = float(loss.item())
+                value = _loss_value(loss, "fit", recorded=True)
                 if not math.isfinite(value):
                     raise FloatingPointError(
                         f"fit: the loss became {value} at epoch {epoch}, step {step}"
                     )
                 loss.backward()
                 optimizer.step()
+                if interval == "batch":
+                    sched.step()
                 n = len(x)
                 total += value * n
                 count += n
                 if sums:  # on this step's output, as Keras does: no second pass over train
                     with no_grad():
-                        for name, fn in (metrics or {}).items():
+                        for name, fn in metrics.items():
                             sums[name] += float(fn(out, y)) * n
                 hist.step_loss.append(value)
                 if bar is not None:
@@ -219,22 +279,80 @@ def fit(
             hist.loss.append(total / count)
             for name, metric_sum in sums.items():
                 hist.record(name, metric_sum / count)
-            monitored = hist.loss[-1]
             if val is not None:  # (in eval mode: evaluate switches and gives back train mode)
-                res = evaluate(model, val, loss_fn, metrics)
-                for name, value in res.items():
+                for name, value in evaluate(model, val, loss_fn, metrics).items():
                     hist.record(f"val_{name}", value)
-                monitored = res["loss"]
-            if scheduler is not None:
-                if _wants_metric(scheduler.step):
-                    scheduler.step(monitored)
+            if interval == "epoch":
+                if watch is None:
+                    sched.step()
                 else:
-                    scheduler.step()
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, hist)
+                    sched.step(hist.loss[-1] if watch == "loss" else hist.metrics[watch][-1])
+            if on_epoch_end is not None and on_epoch_end(epoch, hist) is True:
+                break
     except KeyboardInterrupt:
         hist.interrupted = True
     finally:
         if bar is not None:
             bar.close()
     return hist
+
+
+def _check_batches(data: Any, label: str, epochs: int) -> None:
+    """Refuse, before training, data that cannot be ``fit``'s batches: the pair (X, y)
+    itself, a one-shot iterator for several epochs, or no batches at all."""
+    if data is None:
+        return
+    # (X, y) given for batches; two arrays of 2 rows each may also be 2 stacked batches
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(
+            hasattr(d, "shape") and getattr(d, "ndim", 0) > 0 for d in data) and not all(
+            getattr(d, "shape", (0,))[0] == 2 for d in data):
+        raise TypeError(  # each element would be taken for a batch, unpacked row by row
+            f"fit: {label} is the pair (X, y) itself; pass batches of it: "
+            f"DataLoader(X, y, batch_size=32), or [(X, y)] for one full batch")
+    if epochs > 1 and isinstance(data, Iterator):  # (iter() would draw a shuffle)
+        raise TypeError(f"fit: {label} is a one-shot iterator (a generator?), which would be "
+                        "empty after the first epoch: pass a DataLoader or a list of batches")
+    if not isinstance(data, Iterable):
+        raise TypeError(f"fit: {label} must be an iterable of (x, y) batches (a DataLoader or "
+                        f"a list), got {type(data).__name__}")
+    try:
+        empty = len(data) == 0  # type: ignore[arg-type]
+    except TypeError:
+        return
+    if empty and epochs > 0:
+        raise ValueError(f"fit: {label} has no batches")
+
+
+def _scheduling(scheduler: Any, interval: str | None, monitor: str | None,
+                val: Any, metrics: Mapping[str, Metric]) -> tuple[str | None, str | None]:
+    """When the scheduler steps ("epoch", "batch", or None without one) and the name of the
+    value it is given (None: it takes none), checked before training."""
+    if scheduler is None:
+        if interval is not None or monitor is not None:
+            raise ValueError("fit: scheduler_interval and monitor need a scheduler")
+        return None, None
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler needs a step() method, got {type(scheduler).__name__}")
+    interval = getattr(scheduler, "interval", "epoch") if interval is None else interval
+    if interval not in ("epoch", "batch"):
+        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'batch', got "
+                         f"{interval!r:.60}")
+    if not _wants_metric(scheduler.step):
+        if monitor is not None:
+            raise ValueError(f"fit: monitor={monitor!r}, but {type(scheduler).__name__}.step() "
+                             "takes no value")
+        return interval, None
+    if interval == "batch":
+        raise ValueError(f"fit: {type(scheduler).__name__} steps on a monitored value, once per "
+                         "epoch: scheduler_interval='batch' does not apply")
+    names = ["loss", *metrics] + (["val_loss", *(f"val_{m}" for m in metrics)] if val is not
+                                  None else [])
+    if monitor is None:
+        if getattr(scheduler, "mode", "min") == "max":
+            raise ValueError(f"fit: {type(scheduler).__name__}(mode='max') waits for a value "
+                             "to grow, and would be given the loss: pass monitor= a metric "
+                             f"that grows, one of {names}")
+        return interval, "val_loss" if val is not None else "loss"
+    if monitor not in names:
+        raise ValueError(f"fit: monitor={monitor!r} is not recorded; one of {names}")
+    return interval, monitor

@@ -34,6 +34,8 @@ class CycledMomentum(LRScheduler):
     #: the state entries with one value per parameter group
     _per_group_state: tuple[str, ...] = ("base_lrs", "_last_lr", "max_lrs", "max_momentums",
                                          "base_momentums")
+    #: made to step after every batch: ``am.fit`` does so
+    interval = "batch"
 
     def _find_momentum(self, optimizer: Optimizer) -> None:
         """Set ``use_beta1``; with ``cycle_momentum`` the optimizer must have one to cycle."""

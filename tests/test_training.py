@@ -174,3 +174,110 @@ def test_fit_refuses_a_one_shot_iterator_for_several_epochs_up_front() -> None:
     hist = am.fit(model, (b for b in train), nn.functional.cross_entropy, opt, epochs=1,
                   progress=False)  # one epoch of a generator is fine
     assert hist.epochs == 1
+
+
+def _weights(model: nn.Module) -> list[np.ndarray]:
+    return [p.data.copy() for p in model.parameters()]
+
+
+def test_fit_checks_every_argument_before_the_first_step() -> None:
+    """A bad metric, scheduler, callback or empty validation set is refused up front: before,
+    the model trained for an epoch and then failed with an error that did not name fit."""
+    model, train, val = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    before = _weights(model)
+    ce = nn.functional.cross_entropy
+    bad: list[tuple[dict[str, Any], type[Exception], str]] = [
+        ({"metrics": [am.accuracy]}, TypeError, "fit: metrics must be a dict"),
+        ({"metrics": {"acc": 5}}, TypeError, "fit: metric 'acc' must be a function"),
+        ({"metrics": {"loss": am.accuracy}}, ValueError, "may not be named 'loss'"),
+        ({"metrics": {"val_acc": am.accuracy}}, ValueError, "may not be named 'val_acc'"),
+        ({"scheduler": 5}, TypeError, "fit: scheduler needs a step"),
+        ({"on_epoch_end": 5}, TypeError, "fit: on_epoch_end must be a function"),
+        ({"val": []}, ValueError, "fit: val has no batches"),
+        ({"monitor": "val_loss"}, ValueError, "need a scheduler"),
+        ({"scheduler": optim.lr_scheduler.StepLR(opt, 1), "scheduler_interval": "step"},
+         ValueError, "scheduler_interval must be 'epoch' or 'batch'"),
+    ]
+    for kwargs, kind, match in bad:
+        with pytest.raises(kind, match=match):
+            am.fit(model, train, ce, opt, epochs=2, progress=False, **kwargs)
+        assert all(np.array_equal(a, b) for a, b in zip(before, _weights(model))), kwargs
+    with pytest.raises(TypeError, match="fit: train must be an iterable"):
+        am.fit(model, 5, ce, opt, progress=False)  # type: ignore[arg-type]
+
+
+def test_fit_and_evaluate_say_what_a_batch_and_a_loss_must_be() -> None:
+    model, train, val = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    X, y = np.ones((8, 3)), np.zeros(8, dtype=np.int64)
+    with pytest.raises(TypeError, match=r"batch 0 of train is a tuple of length 3, not an "
+                                        r"\(input, target\) pair"):
+        am.fit(model, [(X, y, y)], nn.functional.cross_entropy, opt, progress=False)
+    with pytest.raises(TypeError, match="batch 0 of train is a ndarray of shape"):
+        am.fit(model, [X], nn.functional.cross_entropy, opt, progress=False)
+    with pytest.raises(ValueError, match=r"loss_fn returned a tensor of shape \(8,\); reduce "):
+        am.fit(model, [(X, y)], lambda o, t: nn.functional.cross_entropy(o, t, reduction="none"),
+               opt, progress=False)
+    with pytest.raises(TypeError, match="loss_fn must return a one-element Tensor .* got float"):
+        am.fit(model, [(X, y)], lambda o, t: 1.5, opt, progress=False)  # type: ignore[arg-type]
+    # evaluate takes a plain number for the loss (nothing is backpropagated)
+    assert am.evaluate(model, [(X, y)], lambda o, t: 1.5)["loss"] == 1.5  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="evaluate: a metric may not be named 'loss'"):
+        am.evaluate(model, val, nn.functional.cross_entropy, metrics={"loss": am.accuracy})
+
+
+def test_fit_steps_a_one_cycle_schedule_after_every_batch() -> None:
+    """OneCycleLR and CyclicLR are made to step per batch: fit does so (per epoch, the cycle
+    would have covered a tenth of its steps, silently)."""
+    model, train, _ = _problem()
+    epochs = 3
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, epochs=epochs,
+                                          steps_per_epoch=len(train))
+    seen: list[float] = []
+    am.fit(model, train, nn.functional.cross_entropy, opt, epochs=epochs, scheduler=sched,
+           progress=False, on_epoch_end=lambda e, h: seen.append(opt.param_groups[0]["lr"]))
+    assert sched.last_epoch == epochs * len(train)
+    ref = optim.lr_scheduler.OneCycleLR(optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1,
+                                                  momentum=0.9),
+                                        max_lr=0.5, epochs=epochs, steps_per_epoch=len(train))
+    lrs = []
+    for _ in range(epochs * len(train)):
+        ref.step()
+        lrs.append(ref.get_last_lr()[0])
+    assert seen == pytest.approx([lrs[(e + 1) * len(train) - 1] for e in range(epochs)])
+    opt2 = optim.SGD(model.parameters(), lr=0.1)
+    step = optim.lr_scheduler.StepLR(opt2, step_size=4, gamma=0.5)  # asked to step per batch
+    am.fit(model, train, nn.functional.cross_entropy, opt2, scheduler=step,
+           scheduler_interval="batch", progress=False)
+    assert step.last_epoch == len(train) and opt2.param_groups[0]["lr"] == pytest.approx(0.05)
+
+
+def test_fit_gives_a_plateau_schedule_the_monitored_value() -> None:
+    model, train, val = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    grows = optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, factor=0.5)
+    with pytest.raises(ValueError, match=r"mode='max'\) waits for a value to grow.*'val_acc'"):
+        am.fit(model, train, nn.functional.cross_entropy, opt, scheduler=grows, val=val,
+               metrics={"acc": am.accuracy}, progress=False)
+    with pytest.raises(ValueError, match="monitor='acc2' is not recorded"):
+        am.fit(model, train, nn.functional.cross_entropy, opt, scheduler=grows, val=val,
+               metrics={"acc": am.accuracy}, monitor="acc2", progress=False)
+    given: list[float] = []
+    grows.step = lambda value: given.append(value)  # type: ignore[method-assign,assignment]
+    hist = am.fit(model, train, nn.functional.cross_entropy, opt, epochs=2, scheduler=grows,
+                  val=val, metrics={"acc": am.accuracy}, monitor="val_acc", progress=False)
+    assert given == hist.metrics["val_acc"]
+
+
+def test_on_epoch_end_returning_true_stops_training() -> None:
+    model, train, val = _problem()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+
+    def patience(epoch: int, hist: am.History) -> bool:  # early stopping, by hand
+        return epoch >= 2
+
+    hist = am.fit(model, train, nn.functional.cross_entropy, opt, epochs=10, val=val,
+                  on_epoch_end=patience, progress=False)
+    assert hist.epochs == 3 and not hist.interrupted

@@ -4,6 +4,7 @@ The schedules themselves are in ``optim.lr_scheduler`` (and ``optim.cyclic``).""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,7 +39,8 @@ def check_optimizer(optimizer: Any) -> Optimizer:
 
 
 def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -> None:
-    """Replace ``obj``'s attributes by ``state_dict`` after checking keys and list lengths.
+    """Replace ``obj``'s attributes by ``state_dict`` after checking keys, list lengths and values
+    (``_unfit``): a refused state dict changes nothing.
 
     Values are converted back to Python numbers and lists (as after an ``np.savez`` round
     trip); the entries named in ``per_group`` must have one value per parameter group.
@@ -60,11 +62,45 @@ def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -
             problems.append(
                 f"{key!r} has {len(values[key])} entries for {n_groups} parameter groups"
             )
+    for k, v in values.items():
+        if k in current and (why := _unfit(k, current[k], v)):
+            problems.append(f"{k!r} {why}")
     if problems:
         name = type(obj).__name__
         raise ValueError(f"cannot load {name} state dict: " + "; ".join(problems))
     for k, v in values.items():
         setattr(obj, k, v)
+
+
+def _unfit(key: str, current: Any, value: Any) -> str | None:
+    """Why ``value`` cannot replace a schedule's ``current`` value (None if it can): a bool, an
+    int, a real number or a string stays one, and a number is finite and ≥ 0 (``last_epoch``
+    ≥ −1; ``best``, the plateau's best metric, anything but NaN); lists item by item. (The
+    constructors' finer range checks, such as step_size ≥ 1, are not repeated.)"""
+    if isinstance(current, list):
+        if not isinstance(value, list):
+            return f"must be a list, got {type(value).__name__}"
+        ref = current[0] if current else None
+        return next((w for x in value if ref is not None and (w := _unfit(key, ref, x))), None)
+    if isinstance(current, (bool, str)):
+        ok = type(value) is type(current)
+    elif isinstance(current, int):
+        ok = type(value) is int and value >= (-1 if key == "last_epoch" else 0)
+    elif isinstance(current, float):
+        ok = type(value) in (int, float) and value == value and (
+            key == "best" or 0 <= value < math.inf)
+    else:
+        return None
+    return None if ok else f"must be {_KINDS.get(key, _kind(current))}, got {value!r:.60}"
+
+
+def _kind(current: Any) -> str:
+    if isinstance(current, (bool, str)):
+        return f"a {type(current).__name__}"
+    return "an int >= 0" if isinstance(current, int) else "a finite number >= 0"
+
+
+_KINDS = {"last_epoch": "an int >= -1", "best": "a number (not NaN)"}
 
 
 class Schedule:

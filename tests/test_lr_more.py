@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -573,3 +574,35 @@ def test_warm_restarts_and_cyclic_train_least_squares() -> None:
             opt.step()
             sched.step()
         assert np.abs(w.data - w_true).max() < 1e-6
+
+
+def test_a_state_dict_with_values_the_constructor_refuses_is_refused_and_changes_nothing(
+) -> None:
+    """A hand-edited or corrupted checkpoint: NaN or negative factors, a fractional or
+    negative count, a bool for a number. Before, NaN and negative learning rates followed."""
+    def sgd() -> optim.SGD:
+        return optim.SGD([Tensor(np.ones(2), requires_grad=True)], lr=0.1)
+
+    step = S.StepLR(sgd(), 2, 0.5)
+    plateau = S.ReduceLROnPlateau(sgd())
+    cases: list[tuple[Any, str, Any, str]] = [
+        (step, "gamma", float("nan"), "'gamma' must be a finite number >= 0, got nan"),
+        (step, "gamma", -1.0, "'gamma' must be a finite number >= 0"),
+        (step, "step_size", 2.5, "'step_size' must be an int >= 0, got 2.5"),
+        (step, "last_epoch", -5, "'last_epoch' must be an int >= -1"),
+        (step, "base_lrs", [float("inf")], "'base_lrs' must be a finite number >= 0"),
+        (plateau, "best", float("nan"), "'best' must be a number (not NaN)"),
+        (plateau, "mode", 1, "'mode' must be a str"),
+        (plateau, "patience", True, "'patience' must be an int >= 0, got True"),
+    ]
+    for sched, key, value, match in cases:
+        before = sched.state_dict()
+        lrs = [g["lr"] for g in sched.optimizer.param_groups]
+        with pytest.raises(ValueError, match=re.escape(match)):
+            sched.load_state_dict({**before, key: value})
+        assert sched.state_dict() == before and lrs == [g["lr"] for g in
+                                                        sched.optimizer.param_groups]
+    plateau.load_state_dict({**plateau.state_dict(), "best": -3.5})  # a metric may be negative
+    assert plateau.best == -3.5
+    step.load_state_dict({**step.state_dict(), "last_epoch": -1, "gamma": 1})  # an int for 1.0
+    assert step.last_epoch == -1

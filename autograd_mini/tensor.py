@@ -4,6 +4,7 @@ read-only protection of the arrays a live graph has saved."""
 from __future__ import annotations
 
 import operator
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -494,6 +495,8 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         if t._rg and t._node is None:
             raise _in_place_error(symbol, "leaf")
+        if t._data.base is not None and sys.getrefcount(t._data.base) > 2:
+            raise _in_place_error(symbol, "view")  # (held by more than this view and the call)
         old, r = t._node, F[name](t, other)
         t._data, t._node, t._rg = r._data, r._node, r._rg
         if old is not None and old.retained is not None and old.retained() is t:
@@ -534,11 +537,18 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
 
 def _in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
     """Why an in-place change (``what``: ``-=``, an item assignment) is refused: a ``leaf``
-    that requires grad while gradients are recorded, or an array a live graph ``saved``."""
+    that requires grad while gradients are recorded, a ``view`` of an array something else
+    holds (the recorded update makes a new array, which the holder would never see), or an
+    array a live graph ``saved``."""
     if why == "leaf":
         return RuntimeError(f"{what}: a leaf tensor that requires grad cannot be changed in "
                             "place while gradients are recorded; update parameters under "
                             "`with autograd_mini.no_grad():`")
+    if why == "view":
+        return RuntimeError(f"{what}: the tensor is a view (a slice, reshape or transpose) of "
+                            "another tensor's array, which a recorded update would not change; "
+                            "make a new tensor (v = v + other), or build the whole result with "
+                            "autograd_mini.where or concatenate")
     return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only: a live graph "
                         "saved it for backward, and changing it would make that gradient wrong "
                         "(run backward first, or drop the outputs that hold that graph)")

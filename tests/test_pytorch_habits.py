@@ -70,6 +70,35 @@ def test_constant_accumulator_becomes_recorded_when_a_tensor_requires_grad() -> 
     np.testing.assert_allclose(x.grad.data, [6.0, 6.0])  # type: ignore[union-attr]
 
 
+def test_recorded_update_of_a_view_of_another_tensor_is_refused_not_silently_lost() -> None:
+    """PyTorch's ``v = h[:2]; v += 10`` changes h too. A recorded update makes a new array,
+    which h would never see: refused, where anything else holds the viewed array."""
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = w * 2
+    for view in (h[:2], h.reshape(3, 1), h[None].T):
+        with pytest.raises(RuntimeError, match=r"\+=: the tensor is a view .* of another "
+                                               r"tensor's array"):
+            view += 10.0
+        np.testing.assert_array_equal(h.data, [2.0, 4.0, 6.0])
+    c = am.zeros(3)  # a constant base, a tensor that requires grad as the operand
+    vc = c[:2]
+    with pytest.raises(RuntimeError, match="a view"):
+        vc += w[:2]
+    with pytest.raises(RuntimeError, match="a view"):
+        vc -= w[:2]
+    # a view of an array nothing else holds (an op's own temporary, a dropped value) updates
+    alone = (w * 2)[:2]
+    alone += 10.0
+    m = am.Tensor(np.arange(12.0).reshape(3, 4), requires_grad=True).max(axis=1)
+    m += 1.0
+    (alone.sum() + m.sum()).backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 0.0])  # type: ignore[union-attr]
+    h2 = Tensor([1.0, 2.0, 3.0])  # not recorded: written through, as NumPy and PyTorch do
+    v2 = h2[:2]
+    v2 += 10.0
+    np.testing.assert_array_equal(h2.data, [11.0, 12.0, 3.0])
+
+
 def test_in_place_update_of_a_saved_array_is_refused_not_silently_wrong() -> None:
     p = Tensor([1.0, 2.0], requires_grad=True)
     loss = (p * p).sum()

@@ -77,12 +77,30 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
     plain = held is None and copies is None and not s.anomaly
     node = Node(parents) if plain else LockingNode(parents)
-    node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs or NO_ATTRS
+    node.op, node.needs, node.saved = op, tuple(needs), saved
+    node.attrs = owned(attrs) if attrs else NO_ATTRS
     node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
     node.name = node.retained = None
     if type(node) is LockingNode:
         node.held, node.copies, node.where = held, copies, user_site() if s.anomaly else None
     return wrap(out, node)
+
+
+def owned(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The node's own ``attrs``: an array among them (a mask, a condition, class targets), also
+    inside a tuple (an index), is copied, so that the caller changing theirs before backward
+    cannot change the gradient (the VJP sees what the forward saw)."""
+    for k, v in attrs.items():
+        if type(v) is np.ndarray or (type(v) is tuple and np.ndarray in map(type, v)):
+            attrs[k] = tuple(map(_own, v)) if type(v) is tuple else _own(v)
+    return attrs
+
+
+def _own(v: Any) -> Any:
+    """A copy of an ndarray that could still change (writeable, or a view); anything else."""
+    if type(v) is np.ndarray and (v.flags.writeable or v.base is not None):
+        return v.copy()
+    return v
 
 
 def apart(arrays: list[np.ndarray], parents: list[Node | Tensor],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -187,3 +188,37 @@ def test_zero_grad_in_place_after_a_recorded_backward_pass() -> None:
     np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
     (w * w).sum().backward()
     np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+
+
+def test_array_arguments_an_op_keeps_are_its_own_copy() -> None:
+    """A boolean mask, a where condition, class targets, a user's op's array keyword: changed
+    by the caller between forward and backward, they changed the gradient silently."""
+    x = am.Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+
+    def grad_after(make: Any, change: Any) -> np.ndarray:
+        x.grad = None
+        loss = make()
+        change()
+        loss.backward()
+        return x.grad.data  # type: ignore[union-attr]
+
+    m = np.array([True, True, False, False])
+    got = grad_after(lambda: (x[m] * np.array([1.0, 2.0])).sum(), lambda: m.fill(True))
+    np.testing.assert_array_equal(got, [1.0, 2.0, 0.0, 0.0])
+    mask = x > 2.0  # a bool Tensor, changed through the tensor under no_grad
+    got = grad_after(lambda: (x[mask] * 2.0).sum(), lambda: mask.data.__setitem__(0, True))
+    np.testing.assert_array_equal(got, [0.0, 0.0, 2.0, 2.0])
+    c = np.array([True, False, True, False])
+    got = grad_after(lambda: am.where(c, x, 0.0).sum(), lambda: c.fill(True))
+    np.testing.assert_array_equal(got, [1.0, 0.0, 1.0, 0.0])
+    y = np.array([0, 0])
+    want = grad_after(lambda: nn.functional.cross_entropy(x.reshape(2, 2), np.array([0, 0])),
+                      lambda: None)
+    got = grad_after(lambda: nn.functional.cross_entropy(x.reshape(2, 2), y),
+                     lambda: y.fill(1))
+    np.testing.assert_array_equal(got, want)
+    scale = np.array([1.0, 2.0, 3.0, 4.0])
+    op = am.Primitive("scaled_by", lambda a, by: (a * by, None),
+                      lambda g, r, needs, by: (g * by,))
+    got = grad_after(lambda: op(x, by=scale).sum(), lambda: scale.fill(0.0))
+    np.testing.assert_array_equal(got, [1.0, 2.0, 3.0, 4.0])

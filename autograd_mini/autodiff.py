@@ -92,6 +92,20 @@ def _prepare(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> list[An
     return args_l
 
 
+def _call(f: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], wrt: list[Tensor],
+          name: str) -> Any:
+    """``f(*args, **kwargs)``, refusing an ``f`` that updated a variable of ``wrt`` in place
+    (``x *= 2`` makes ``x`` a new value: its derivative would be taken with respect to that,
+    not to the argument passed in), as torch.func does."""
+    before = [w._node for w in wrt]
+    out = f(*args, **kwargs)
+    if any(w._node is not node for w, node in zip(wrt, before)):
+        raise RuntimeError(f"{name}: the function updated its argument in place (x *= 2, "
+                           "x += ...), so the derivative would not be the argument's: write "
+                           "x = x * 2 (a new tensor) instead")
+    return out
+
+
 def _nested(out: Tensor, wrt: list[Tensor], grad_mode: bool) -> bool:
     """Whether to record the derivative of ``out``: grad mode was on at the call and ``out``
     depends on a tensor requiring grad that is not among ``wrt`` (an outer transform's
@@ -161,7 +175,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: ArgNums, name: str
         wrt = [args_l[k] for k in nums]
         try:
             with enable_grad():
-                out = _scalar_out(f(*args_l, **kwargs), name)
+                out = _scalar_out(_call(f, args_l, kwargs, wrt, name), name)
                 nested = _nested(out, wrt, mode)
                 gs = _grads_of(out, wrt, nested)
         finally:
@@ -205,7 +219,7 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor
         x = args_l[nums[0]]
         try:
             with enable_grad():
-                out = f(*args_l, **kwargs)
+                out = _call(f, args_l, kwargs, [x], "jacobian")
                 if not isinstance(out, Tensor):
                     raise TypeError(
                         f"jacobian: the function must return a Tensor, got {type(out).__name__}"
@@ -258,7 +272,7 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:
     mode = is_grad_enabled()
     try:
         with enable_grad():
-            out = _scalar_out(f(xt), "hvp")
+            out = _scalar_out(_call(f, [xt], {}, [xt], "hvp"), "hvp")
             (g,) = _grads_of(out, [xt], True)
             inner = F.sum(F.mul(g, vt))
             (h,) = _grads_of(inner, [xt], _nested(inner, [xt], mode))

@@ -235,3 +235,28 @@ def test_inputs_asked_for_still_refuse_a_freed_graph_between() -> None:
     backward(am.sum(b), None, False, False, [b])  # frees b's node, not a's (older than b)
     with pytest.raises(RuntimeError, match="second time"):
         backward(am.sum(b * 3.0), None, True, False, [a])
+
+
+def test_a_function_that_updates_its_argument_in_place_is_refused_not_silently_wrong() -> None:
+    """``t *= 2`` inside f: with a Tensor argument that requires grad, the transforms gave the
+    derivative with respect to the updated value ([4, 12] for 8x), as if f were (t²).sum()."""
+    def f(t: Any) -> am.Tensor:
+        t *= 2.0
+        return (t**2).sum()
+
+    transforms = {"grad": am.grad(f), "value_and_grad": am.value_and_grad(f),
+                  "jacobian": am.jacobian(lambda t: f(t).reshape(1)),
+                  "hvp": lambda a: am.hvp(f, a, np.ones(2))}
+    for name, tr in transforms.items():
+        with pytest.raises(RuntimeError, match=rf"{name}: the function updated its argument in "
+                                               "place"):
+            tr(am.Tensor([1.0, 3.0], requires_grad=True))
+        with pytest.raises(RuntimeError, match="in place"):  # a fresh leaf: refused as ever
+            tr(np.array([1.0, 3.0]))
+
+    def g(t: Any) -> am.Tensor:
+        t = t * 2.0  # a new tensor: fine
+        return (t**2).sum()
+
+    np.testing.assert_allclose(am.grad(g)(am.Tensor([1.0, 3.0], requires_grad=True)).data,
+                               [8.0, 24.0])

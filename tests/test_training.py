@@ -183,7 +183,7 @@ def _weights(model: nn.Module) -> list[np.ndarray]:
 def test_fit_checks_every_argument_before_the_first_step() -> None:
     """A bad metric, scheduler, callback or empty validation set is refused up front: before,
     the model trained for an epoch and then failed with an error that did not name fit."""
-    model, train, val = _problem()
+    model, train, _ = _problem()
     opt = optim.SGD(model.parameters(), lr=0.5)
     before = _weights(model)
     ce = nn.functional.cross_entropy
@@ -208,21 +208,25 @@ def test_fit_checks_every_argument_before_the_first_step() -> None:
 
 
 def test_fit_and_evaluate_say_what_a_batch_and_a_loss_must_be() -> None:
-    model, train, val = _problem()
+    model, _, val = _problem()
     opt = optim.SGD(model.parameters(), lr=0.5)
     X, y = np.ones((8, 3)), np.zeros(8, dtype=np.int64)
     with pytest.raises(TypeError, match=r"batch 0 of train is a tuple of length 3, not an "
                                         r"\(input, target\) pair"):
-        am.fit(model, [(X, y, y)], nn.functional.cross_entropy, opt, progress=False)
+        am.fit(model, [(X, y, y)], nn.functional.cross_entropy, opt,  # type: ignore[list-item]
+               progress=False)
     with pytest.raises(TypeError, match="batch 0 of train is a ndarray of shape"):
-        am.fit(model, [X], nn.functional.cross_entropy, opt, progress=False)
+        am.fit(model, [X], nn.functional.cross_entropy, opt,  # type: ignore[list-item]
+               progress=False)
     with pytest.raises(ValueError, match=r"loss_fn returned a tensor of shape \(8,\); reduce "):
         am.fit(model, [(X, y)], lambda o, t: nn.functional.cross_entropy(o, t, reduction="none"),
                opt, progress=False)
-    with pytest.raises(TypeError, match="loss_fn must return a one-element Tensor .* got float"):
-        am.fit(model, [(X, y)], lambda o, t: 1.5, opt, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"loss_fn must return a one-element Tensor .* got float"):
+        am.fit(model, [(X, y)], lambda o, t: 1.5, opt,  # type: ignore[arg-type,return-value]
+               progress=False)
     # evaluate takes a plain number for the loss (nothing is backpropagated)
-    assert am.evaluate(model, [(X, y)], lambda o, t: 1.5)["loss"] == 1.5  # type: ignore[arg-type]
+    number_loss: Any = lambda o, t: 1.5  # noqa: E731
+    assert am.evaluate(model, [(X, y)], number_loss)["loss"] == 1.5
     with pytest.raises(ValueError, match="evaluate: a metric may not be named 'loss'"):
         am.evaluate(model, val, nn.functional.cross_entropy, metrics={"loss": am.accuracy})
 

@@ -354,8 +354,9 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
         keep = (*keep, out, *arrays)
     leaves: list[np.ndarray] = []
     for r in keep:
-        if type(r) is not np.ndarray or not (r.flags.writeable or id(r) in LOCKS):
-            continue  # not an array, or read-only for good already (a constant, an op output)
+        if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable):
+            continue  # not an array, or read-only for good already (a constant, an op output;
+            # asked in this order for threads: see tensor.LOCKS)
         for d, p in zip(arrays, parents):
             if r is d and isinstance(p, Tensor):
                 leaves.append(r)  # a leaf's array: locked while the node lives

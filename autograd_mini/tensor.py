@@ -671,6 +671,9 @@ def _compare(fn: Any, symbol: str, a: Tensor, other: Any) -> Tensor:
 # read-only" instead of making a gradient silently wrong. Locks are counted per array (two graphs
 # may share a parameter) and given back when the node is freed by backward or collected.
 # Arrays made by ops are simply made read-only for good when saved (see engine.protect).
+# Whether an array is lockable is asked without the mutex, as "in LOCKS, or else writeable",
+# and an unlock makes an array writeable before it leaves LOCKS: so another thread's unlock can
+# never make a locked array look read-only for good, and be left unlocked by a new graph.
 LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps its id valid
 _MUTEX = threading.RLock()
 _BUSY = [False]  # the thread holding _MUTEX is counting (no other thread can see it True)
@@ -683,7 +686,7 @@ def lock(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
     held = []
     for arr in arrays:
         while isinstance(arr, np.ndarray):
-            if arr.flags.writeable or id(arr) in LOCKS:
+            if id(arr) in LOCKS or arr.flags.writeable:  # (this order: see below)
                 held.append(arr)
             arr = arr.base  # type: ignore[assignment]
     _count(held, 1)
@@ -706,17 +709,17 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
         try:
             while _DEFERRED:
                 todo, by = _DEFERRED.pop()
-                for arr in todo:
+                for arr in todo if by > 0 else reversed(todo):  # (unlocked: bases before views)
                     entry = LOCKS.setdefault(id(arr), [arr, 0])
                     entry[1] += by
                     if entry[1] == by > 0:
                         arr.setflags(False)  # type: ignore[call-arg]  # write=False, positional: faster
                     elif entry[1] <= 0:
-                        del LOCKS[id(arr)]
-                        try:  # noqa: SIM105
+                        try:  # noqa: SIM105  (writeable first, then out of LOCKS: see lock)
                             arr.setflags(True)  # type: ignore[call-arg]
-                        except ValueError:  # its base became read-only meanwhile: leave it so
+                        except ValueError:  # its base is read-only (for good): leave it so
                             pass
+                        del LOCKS[id(arr)]
         finally:
             _BUSY[0] = False
 

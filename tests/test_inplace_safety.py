@@ -223,3 +223,46 @@ def test_array_arguments_an_op_keeps_are_its_own_copy() -> None:
                       lambda g, r, needs, by: (g * by,))
     got = grad_after(lambda: op(x, by=scale).sum(), lambda: scale.fill(0.0))
     np.testing.assert_array_equal(got, [1.0, 2.0, 3.0, 4.0])
+
+
+def test_a_leaf_that_is_a_view_is_writeable_again_after_backward() -> None:
+    """The lock of a view is given back after its base's: before, the view stayed read-only
+    for good and every optimiser step refused (w = am.arange(6.0).reshape(2, 3))."""
+    w = am.arange(6.0).reshape(2, 3).requires_grad_()
+    assert w.data.base is not None
+    opt = optim.SGD([w], lr=0.1)
+    for _ in range(2):
+        opt.zero_grad()
+        (w**2).sum().backward()
+        assert w.data.flags.writeable and w.data.base.flags.writeable
+        opt.step()
+    np.testing.assert_allclose(w.data, np.arange(6.0).reshape(2, 3) * 0.8**2)
+    flat = np.zeros(8)
+    lin = nn.Linear(2, 4, bias=False)
+    lin.weight.data = flat.reshape(4, 2)  # parameters viewing one buffer
+    lin(am.Tensor(np.ones((1, 2)))).sum().backward()
+    assert lin.weight.data.flags.writeable and flat.flags.writeable
+
+
+def test_an_unlock_never_makes_a_locked_array_look_read_only_for_good(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads: a graph recorded while another thread gives back its last lock on the same
+    parameter must lock it. Here the other thread's moment is the instant its lock leaves
+    LOCKS: before, the array was still read-only and out of LOCKS then, so it looked read-only
+    for good and was left unlocked, writeable while the new graph had saved it."""
+    tensor_module = importlib.import_module("autograd_mini.tensor")  # (am.tensor: the function)
+
+    class Interleaved(dict):
+        def __delitem__(self, key: int) -> None:
+            arr = self[key][0]
+            super().__delitem__(key)
+            tensor_module.lock([arr])  # another thread's new graph saving the array, now
+
+    monkeypatch.setattr(tensor_module, "LOCKS", Interleaved(tensor_module.LOCKS))
+    w = np.ones(4)
+    held = tensor_module.lock([w])
+    assert held is not None
+    tensor_module.unlock(held)
+    assert not w.flags.writeable and is_locked(w)  # the second graph's lock holds
+    tensor_module.unlock([w])
+    monkeypatch.undo()

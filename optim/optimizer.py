@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -302,8 +303,7 @@ class Optimizer:
                         f"{p.shape}) is read-only: a live graph still depends on it (one not "
                         "yet backpropagated, or kept by backward(retain_graph=True)). Run "
                         "backward() on it without retain_graph, drop the outputs that hold it, "
-                        "or compute them under no_grad()."
-                    )
+                        "or compute them under no_grad()." + _holders_hint(g))
                 todo.append((p, g.data, group))
         return todo
 
@@ -451,3 +451,18 @@ class Optimizer:
             hyper = ", ".join(f"{k}={v}" for k, v in g.items() if k != "params")
             lines.append(f"  group {i}: {len(g['params'])} params, {hyper}")
         return "\n".join([*lines, ")"])
+
+
+def _holders_hint(grad: Tensor) -> str:
+    """The less obvious holders of a graph, for the read-only step's message: a gradient
+    recorded by ``backward(create_graph=True)``, or an error's traceback kept by the shell."""
+    if grad.grad_fn is not None:
+        return (" Here the gradient itself was recorded (backward(create_graph=True)) and its "
+                "graph holds the parameter: set p.grad = p.grad.detach() for every parameter "
+                "(or zero_grad()) before the step.")
+    if getattr(sys, "last_traceback", None) is not None:
+        return (" An earlier error's traceback, kept by the interactive shell (Jupyter, "
+                "IPython, the REPL), may hold a partial graph: run `import sys; "
+                "sys.last_traceback = sys.last_value = None` (in IPython also %xdel of the "
+                "outputs, or %reset).")
+    return ""

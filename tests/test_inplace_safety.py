@@ -146,6 +146,28 @@ def test_optimizer_step_refuses_while_a_retained_graph_holds_parameters_and_says
     np.testing.assert_allclose(w.data, [0.6, 0.6])  # two passes accumulated ∂/∂w = 2 · 2w
 
 
+def test_optimizer_step_refusal_names_the_less_obvious_holders(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A gradient recorded by create_graph=True holds the parameter (so the advice to drop the
+    outputs does not help), and so may a shell's kept traceback of an earlier error."""
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w**3).sum().backward(create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError, match=r"the gradient itself was recorded .* p\.grad = "
+                                           r"p\.grad\.detach\(\)"):
+        opt.step()
+    w.grad = w.grad.detach()  # type: ignore[union-attr]
+    opt.step()
+    np.testing.assert_allclose(w.data, [0.7, 0.7])
+    opt.zero_grad()
+    held = (w * w).sum()
+    held.backward(retain_graph=True)
+    monkeypatch.setattr("sys.last_traceback", object(), raising=False)
+    with pytest.raises(RuntimeError, match=r"kept by the interactive shell .* "
+                                           r"sys\.last_traceback = sys\.last_value = None"):
+        opt.step()
+
+
 def test_unlock_by_the_collector_inside_a_lock_call_is_deferred() -> None:
     # The cyclic collector can free a locking node (which unlocks) while the same thread is
     # inside lock_leaves or unlock; that nested unlock must neither deadlock nor interleave.

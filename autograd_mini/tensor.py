@@ -3,6 +3,7 @@ read-only protection of the arrays a live graph has saved."""
 
 from __future__ import annotations
 
+import copy
 import operator
 import sys
 import threading
@@ -203,6 +204,21 @@ class Tensor(TorchSpellings):
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, cut from the graph."""
         return wrap(self._data, name=self._name)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its values (data, requires_grad, grad, name), as ``torch.save`` keeps
+        them: the graph is not, so a non-leaf comes back as a leaf."""
+        return rebuild, (type(self), self._data, self._rg, self._grad, self._name)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A leaf's copy, with its own data and gradient (arrays shared within the copied
+        object stay shared); a non-leaf refuses, as in PyTorch (``detach()`` it first)."""
+        if self._node is not None:
+            raise RuntimeError(f"deepcopy: only leaf tensors can be deep-copied, as in PyTorch; "
+                               f"this one was made by {self._node.op.name!r}: copy "
+                               "x.detach() (its values), or the leaves it was made from")
+        grad = None if self._grad is None else wrap(copy.deepcopy(self._grad._data, memo))
+        return rebuild(type(self), copy.deepcopy(self._data, memo), self._rg, grad, self._name)
 
     def __format__(self, spec: str) -> str:
         """``f"{loss:.4f}"``: with a format spec, a one-element tensor formats as its number;
@@ -643,6 +659,14 @@ def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
     t._rg = node is not None
     t._node = node
     t._name = name
+    return t
+
+
+def rebuild(cls: type[Tensor], data: np.ndarray, requires_grad: bool, grad: Tensor | None,
+            name: str | None) -> Tensor:
+    """A ``cls`` leaf from pickled or copied values (see ``Tensor.__reduce__``)."""
+    t = wrap(data, name=name, cls=cls)
+    t._rg, t._grad = requires_grad, grad
     return t
 
 

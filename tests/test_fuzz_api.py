@@ -200,7 +200,7 @@ METHODS = sorted(
     n for n, v in vars(Tensor).items()
     if callable(v) and n not in ("__init__", "__new__", "__repr__", "__hash__", "__array__",
                                  "__len__", "__bool__", "__float__", "__int__", "__pos__",
-                                 "__neg__", "__abs__", "__getattribute__")
+                                 "__neg__", "__abs__", "__getattribute__", "__deepcopy__")
     and not (n.startswith("__") and n[2:-2] in ("init_subclass", "subclasshook"))
 )
 

@@ -475,3 +475,36 @@ def test_numpy_functions_the_library_lacks_never_drop_a_gradient_silently() -> N
     frac, whole = np.modf(Tensor([1.5]))  # several outputs: Tensors, as one output is
     assert isinstance(frac, Tensor) and isinstance(whole, Tensor) and whole.item() == 1.0
     np.testing.assert_array_equal(np.isnan(w).data, [False, False])  # bool results, as before
+
+
+def test_pickle_keeps_a_tensors_values_and_deepcopy_refuses_a_non_leaf() -> None:
+    """As torch: a pickled non-leaf comes back as a leaf with its values (before, pickling
+    depended on which ops made it: sin's forward is a local function); deepcopy of a non-leaf
+    refuses (before, a RecursionError on a 1,000-op chain, and a copy detached from x)."""
+    import copy
+    import pickle
+
+    import nn
+
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = am.sin(x) * 3.0 + 1.0
+    for _ in range(1000):
+        h = h * 1.0001
+    back = pickle.loads(pickle.dumps(h))
+    assert back.is_leaf and back.requires_grad and back.grad is None
+    np.testing.assert_array_equal(back.data, h.data)
+    with pytest.raises(RuntimeError, match=r"deepcopy: only leaf tensors .* made by 'mul'"):
+        copy.deepcopy(h)
+    x.grad = Tensor([5.0, 6.0])
+    c = copy.deepcopy(x)
+    assert c.requires_grad and c.name == "x" and c.data is not x.data
+    np.testing.assert_array_equal(c.grad.data, [5.0, 6.0])  # type: ignore[union-attr]
+    lin = nn.Linear(2, 2)
+    (lin(x[None]) ** 2).sum().backward(create_graph=True)  # .grad holds a graph
+    for twin in (pickle.loads(pickle.dumps(lin)), copy.deepcopy(lin)):
+        assert type(twin.weight) is nn.Parameter and twin.weight.grad is not None
+        np.testing.assert_array_equal(twin.weight.grad.data, lin.weight.grad.data)  # type: ignore[union-attr]
+        assert twin.weight.grad.is_leaf
+    shared = Tensor([1.0, 2.0])
+    pair = copy.deepcopy([shared, shared.detach()])  # one array in the original: one in the copy
+    assert pair[0].data is pair[1].data

@@ -264,8 +264,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 class LambdaLR(LRScheduler):
     """η_t = η₀ λ(t) for a function λ of the step count (one per group when a list), as
-    PyTorch's. The functions are not part of ``state_dict``: a restored scheduler keeps the
-    ones it was built with."""
+    PyTorch's: each step sets it (it does not chain with other schedules or manual changes,
+    and λ may read state of its own). The functions are not part of ``state_dict``: a
+    restored scheduler keeps the ones it was built with."""
+
+    chains = chains_at_start = False
 
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],

@@ -179,6 +179,9 @@ class LRScheduler(Schedule):
     #: whether construction scales the lr in force (another schedule's, a manual change) by
     #: η₀ / η_initial; schedules that take the optimiser over (OneCycleLR, SequentialLR) set it
     chains_at_start = True
+    #: whether each step scales the lr in force by η_t / η_{t−1}, or sets η_t itself (LambdaLR,
+    #: as PyTorch's: its λ may read state of its own, so λ(t−1) cannot be asked again)
+    chains = True
 
     def _chained(self, target: float, now: float, before: float) -> float:
         """The schedule moving from ``before`` to ``target`` while the lr is ``now``:
@@ -228,7 +231,7 @@ class LRScheduler(Schedule):
         self.last_epoch += 1
         t = self.last_epoch
         lrs = self.values(t)
-        if t > 0:
+        if t > 0 and self.chains:
             lrs = [self._chained(lr, group["lr"], before) for lr, group, before
                    in zip(lrs, self.optimizer.param_groups, self.values(t - 1))]
         self._apply(lrs)

@@ -404,6 +404,12 @@ CHAINS: list[tuple[str, Callable[[Any, Any], list[Any]], dict[int, float]]] = [
         L.ExponentialLR(o, 0.95), L.CosineAnnealingLR(o, 10, eta_min=0.01)], {}),
     ("cosine with a floor and manual halvings", lambda L, o: [
         L.CosineAnnealingLR(o, 10, eta_min=0.05)], {2: 0.5, 6: 0.5}),
+    ("a lambda warm-up sets its lr over a manual halving", lambda L, o: [
+        L.LambdaLR(o, lambda t: min(1.0, (t + 1) / 4))], {5: 0.5}),
+    ("a lambda warm-up, then exponential", lambda L, o: [
+        L.LambdaLR(o, lambda t: min(1.0, (t + 1) / 4)), L.ExponentialLR(o, 0.5)], {}),
+    ("exponential, then a lambda", lambda L, o: [
+        L.ExponentialLR(o, 0.5), L.LambdaLR(o, lambda t: 0.9**t)], {3: 0.5}),
 ]
 
 
@@ -499,4 +505,25 @@ def test_one_cycle_state_of_another_optimizer_kind_is_refused_unchanged() -> Non
         cycle.load_state_dict(saved)
     cycle.step()  # (it raised KeyError 'betas' here, half loaded)
     assert not cycle.use_beta1
+
+
+def test_lambda_lr_sets_eta0_lambda_t_even_for_a_lambda_with_state_of_its_own() -> None:
+    """As PyTorch's LambdaLR: the lr is η₀ λ(t) at each step. Before, it moved by λ(t)/λ(t−1)
+    asked again, which for a λ reading outside state (halved each step) stayed at 1."""
+    torch = pytest.importorskip("torch")
+    lrs = []
+    for lib, opt in ((S, optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)),
+                     (torch.optim.lr_scheduler,
+                      torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1))):
+        factor = [1.0]
+        sched = lib.LambdaLR(opt, lambda t, f=factor: f[0])
+        got = []
+        for _ in range(4):
+            factor[0] /= 2
+            opt.step()
+            sched.step()
+            got.append(opt.param_groups[0]["lr"])
+        lrs.append(got)
+    np.testing.assert_allclose(lrs[0], [0.05, 0.025, 0.0125, 0.00625], rtol=1e-12)
+    np.testing.assert_allclose(lrs[0], lrs[1], rtol=1e-12)
 

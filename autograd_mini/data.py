@@ -58,7 +58,9 @@ def _floats(value: Any, name: str, where: str) -> np.ndarray:
 
 
 class DataLoader:
-    """Iterate over (X, y) in mini-batches of ``batch_size`` rows, as (Tensor, Tensor) pairs.
+    """Iterate over (X, y) in mini-batches of ``batch_size`` rows, as (Tensor, Tensor) pairs;
+    without ``y`` (an autoencoder's inputs alone), as one-element tuples ``(x,)``, as PyTorch's
+    ``DataLoader(TensorDataset(X))`` gives them.
 
     ``X`` and ``y`` are arrays (or Tensors) with the same first dimension; they are not copied,
     each batch is. With ``shuffle`` every epoch (every ``iter``) draws a new permutation from
@@ -69,15 +71,20 @@ class DataLoader:
     float32, integer labels stay integers).
     """
 
-    def __init__(self, X: Any, y: Any, batch_size: int, shuffle: bool = False,
-                 drop_last: bool = False, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, X: Any, y: Any = None, batch_size: int | None = None,
+                 shuffle: bool = False, drop_last: bool = False,
+                 rng: np.random.Generator | None = None) -> None:
+        if batch_size is None:
+            hint = (f" (DataLoader(X, {y}) gives {y} as the targets y; for the inputs alone, "
+                    f"DataLoader(X, batch_size={y}))") if type(y) is int else ""
+            raise TypeError(f"DataLoader: batch_size is required{hint}")
         self.X = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
                                                                 where="DataLoader: X")
-        self.y = y.data if isinstance(y, Tensor) else as_array(y, copy=False,
-                                                                where="DataLoader: y")
-        if self.X.ndim == 0 or self.y.ndim == 0:
+        self.y = None if y is None else y.data if isinstance(y, Tensor) else as_array(
+            y, copy=False, where="DataLoader: y")
+        if self.X.ndim == 0 or (self.y is not None and self.y.ndim == 0):
             raise ValueError("DataLoader: X and y need a first (sample) dimension")
-        if len(self.X) != len(self.y):
+        if self.y is not None and len(self.X) != len(self.y):
             raise ValueError(
                 f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)} "
                 f"(shapes {self.X.shape} and {self.y.shape})"
@@ -94,17 +101,14 @@ class DataLoader:
         n = len(self.X)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         n, bs = len(self.X), self.batch_size
         order = check_rng(self.rng, "DataLoader").permutation(n) if self.shuffle else None
         stop = n - n % bs if self.drop_last else n
+        arrays = (self.X,) if self.y is None else (self.X, self.y)
         for start in range(0, stop, bs):
-            if order is None:
-                xb, yb = self.X[start:start + bs], self.y[start:start + bs]
-            else:
-                idx = order[start:start + bs]
-                xb, yb = self.X[idx], self.y[idx]
-            yield Tensor(xb), Tensor(yb)
+            rows = slice(start, start + bs) if order is None else order[start:start + bs]
+            yield tuple(Tensor(a[rows]) for a in arrays)
 
     def __repr__(self) -> str:
         return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, "

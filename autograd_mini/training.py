@@ -17,7 +17,7 @@ from .tensor import Tensor
 
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
-Batch = tuple[Any, Any]
+Batch = tuple[Any, ...]  # (input, target); a DataLoader without targets gives (input,)
 Metric = Callable[[Tensor, Any], float]
 
 

@@ -118,3 +118,21 @@ def test_digits_without_scikit_learn(monkeypatch: pytest.MonkeyPatch) -> None:
         ": pip install scikit-learn (or, in the repository, bash scripts/setup.sh demo)")
     assert "\n" not in str(info.value) and info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+def test_loader_of_inputs_alone_gives_one_element_tuples() -> None:
+    """An autoencoder has no targets: DataLoader(X, batch_size=...) gives (x,), as PyTorch's
+    DataLoader(TensorDataset(X)); before, y=None failed on 'unsupported dtype object'."""
+    X = np.arange(10.0, dtype=np.float32).reshape(5, 2)
+    loader = DataLoader(X, batch_size=2, shuffle=True, rng=RNG(0))
+    batches = list(loader)
+    assert len(loader) == 3 and all(type(b) is tuple and len(b) == 1 for b in batches)
+    (xb,) = batches[0]
+    assert isinstance(xb, Tensor) and xb.dtype == np.float32
+    np.testing.assert_array_equal(np.sort(np.concatenate([b[0].data for b in batches]), axis=0),
+                                  X)
+    with pytest.raises(TypeError, match=r"batch_size is required \(DataLoader\(X, 32\) gives "
+                                        r"32 as the targets y; .* DataLoader\(X, batch_size=32\)"):
+        DataLoader(X, 32)
+    with pytest.raises(TypeError, match=r"batch_size is required$"):
+        DataLoader(X, X[:, 0])

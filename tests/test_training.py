@@ -213,7 +213,7 @@ def test_fit_and_evaluate_say_what_a_batch_and_a_loss_must_be() -> None:
     X, y = np.ones((8, 3)), np.zeros(8, dtype=np.int64)
     with pytest.raises(TypeError, match=r"batch 0 of train is a tuple of length 3, not an "
                                         r"\(input, target\) pair"):
-        am.fit(model, [(X, y, y)], nn.functional.cross_entropy, opt,  # type: ignore[list-item]
+        am.fit(model, [(X, y, y)], nn.functional.cross_entropy, opt,
                progress=False)
     with pytest.raises(TypeError, match="batch 0 of train is a ndarray of shape"):
         am.fit(model, [X], nn.functional.cross_entropy, opt,  # type: ignore[list-item]

@@ -24,7 +24,11 @@ def check_reduction(reduction: str, where: str, extra: tuple[str, ...] = ()) -> 
     """``reduction`` if it is "mean", "sum" or "none" (or one of ``extra``)."""
     allowed = REDUCTIONS + extra
     if not isinstance(reduction, str) or reduction not in allowed:
-        raise ValueError(f"{where}: reduction must be one of {allowed}, got {reduction!r:.60}")
+        hint = ("; class weights are given by keyword, weight=... (PyTorch's place for them "
+                "is reduction's here)") if hasattr(reduction, "__len__") and not isinstance(
+                    reduction, str) else ""
+        raise ValueError(f"{where}: reduction must be one of {allowed}, got "
+                         f"{reduction!r:.60}{hint}")
     return reduction
 
 

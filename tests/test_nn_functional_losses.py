@@ -211,6 +211,7 @@ def test_class_losses_at_extreme_logits_gradcheck_and_float32() -> None:
 
 def test_class_losses_refuse_bad_arguments() -> None:
     x, t = np.zeros((4, 3)), np.array([0, 1, 2, 0])
+    weights: Any = np.ones(3)  # (passed where PyTorch takes them, which mypy would refuse)
     cases: list[tuple[type[Exception], str, Callable[[], Any]]] = [
         (ValueError, r"cross_entropy: weight must hold one number per class, shape \(3,\), got "
          r"shape \(4,\)", lambda: F.cross_entropy(x, t, weight=np.ones(4))),
@@ -234,6 +235,11 @@ def test_class_losses_refuse_bad_arguments() -> None:
          lambda: F.cross_entropy(x, t > 0)),
         (ValueError, "cross_entropy: reduction must be one of",
          lambda: F.cross_entropy(x, t, "batchmean")),
+        (ValueError, r"cross_entropy: reduction must be one of .*; class weights are given by "
+         r"keyword, weight=", lambda: F.cross_entropy(x, t, weights)),  # PyTorch's place
+        (ValueError, r"CrossEntropyLoss: reduction .*weight=",
+         lambda: nn.CrossEntropyLoss(weights)),
+        (ValueError, r"NLLLoss: reduction .*weight=", lambda: nn.NLLLoss(Tensor(weights))),
         (ValueError, "nll_loss: empty batch", lambda: F.nll_loss(np.zeros((0, 3)), t[:0])),
     ]
     for exc, pattern, call in cases:

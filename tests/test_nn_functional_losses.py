@@ -239,7 +239,7 @@ def test_class_losses_refuse_bad_arguments() -> None:
          r"keyword, weight=", lambda: F.cross_entropy(x, t, weights)),  # PyTorch's place
         (ValueError, r"CrossEntropyLoss: reduction .*weight=",
          lambda: nn.CrossEntropyLoss(weights)),
-        (ValueError, r"NLLLoss: reduction .*weight=", lambda: nn.NLLLoss(Tensor(weights))),
+        (ValueError, r"NLLLoss: reduction .*weight=", lambda: nn.NLLLoss(weights)),
         (ValueError, "nll_loss: empty batch", lambda: F.nll_loss(np.zeros((0, 3)), t[:0])),
     ]
     for exc, pattern, call in cases:

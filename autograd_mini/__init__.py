@@ -82,6 +82,7 @@ _TORCH_NAMES = {"cat": "concatenate", "concat": "concatenate", "unsqueeze": "exp
                 "permute": "transpose", "clamp": "clip", "from_numpy": "tensor",
                 "bmm": "matmul", "mm": "matmul", "gather": "take_along_axis",
                 "chunk": "array_split", "index_select": "take", "narrow": "take or x[...]",
+                "inference_mode": "no_grad",
                 "nn": None, "optim": None}
 
 

@@ -21,7 +21,8 @@ from .random import check_rng
 from .tensor import Tensor
 
 __all__ = ["arange", "empty", "eye", "full", "full_like", "linspace", "normal", "ones",
-           "ones_like", "rand", "randint", "randn", "uniform", "zeros", "zeros_like"]
+           "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "uniform", "zeros",
+           "zeros_like"]
 
 Generator = np.random.Generator
 
@@ -233,6 +234,24 @@ def rand(*shape: Any, rng: Generator | None = None, dtype: Any = None,
     """xᵢ ~ U[0, 1) independently (``rng.random(shape)``)."""
     shp = _shape(shape, "rand")
     return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad)
+
+
+def randn_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """xᵢ ~ N(0, 1) with ``t``'s shape and floating dtype (float64 for an integer ``t``), or
+    ``dtype``, as ``torch.randn_like`` (the reparameterisation trick's noise)."""
+    shp, dt = _like(t, None, "randn_like")
+    dtype = dtype if dtype is not None or dt.kind != "f" else dt
+    return _floats("randn_like", lambda g: g.standard_normal(shp), rng, dtype, requires_grad)
+
+
+def rand_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """xᵢ ~ U[0, 1) with ``t``'s shape and floating dtype (float64 for an integer ``t``), or
+    ``dtype``, as ``torch.rand_like``."""
+    shp, dt = _like(t, None, "rand_like")
+    dtype = dtype if dtype is not None or dt.kind != "f" else dt
+    return _floats("rand_like", lambda g: g.random(shp), rng, dtype, requires_grad)
 
 
 def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, rng: Generator | None = None,

@@ -29,7 +29,11 @@ __all__ = [
 
 
 class Identity(Module):
-    """f(x) = x."""
+    """f(x) = x. Any arguments are ignored, as PyTorch's (a placeholder that keeps the
+    constructor call of the layer it replaces)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
     def forward(self, x: Any) -> Tensor:
         return as_tensor(x, "Identity")

@@ -89,6 +89,7 @@ __all__ = [
     "linear",
     "log_sigmoid",
     "log_softmax",
+    "logsigmoid",
     "max_pool2d",
     "mish",
     "mse_loss",
@@ -110,6 +111,9 @@ __all__ = [
     "softsign",
     "tanh",
 ]
+
+
+logsigmoid = log_sigmoid  # torch.nn.functional's name for it
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:

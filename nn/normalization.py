@@ -27,10 +27,12 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, T
 
 class LayerNorm(Module):
     """y = (x − μ) / √(σ² + ε) · γ + β, with μ and σ² (biased) over the last
-    ``len(normalized_shape)`` axes of each sample; γ = 1 and β = 0 at start."""
+    ``len(normalized_shape)`` axes of each sample; γ = 1 and β = 0 at start (no β with
+    ``bias=False``, neither with ``elementwise_affine=False``), as PyTorch's."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, dtype: Any = np.float64) -> None:
+                 elementwise_affine: bool = True, bias: bool = True,
+                 dtype: Any = np.float64) -> None:
         super().__init__()
         shape = normalized_shape
         if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
@@ -44,13 +46,15 @@ class LayerNorm(Module):
             raise ValueError("LayerNorm: normalized_shape must not be empty")
         self.eps = check_real(eps, "eps", "LayerNorm", 0.0, open_low=True)
         elementwise_affine = check_flag(elementwise_affine, "elementwise_affine", "LayerNorm")
+        bias = check_flag(bias, "bias", "LayerNorm")
         dt = float_dtype(dtype, "LayerNorm")
         check_size(self.normalized_shape, dt, "LayerNorm")
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "LayerNorm")
@@ -60,13 +64,14 @@ class LayerNorm(Module):
                 f"LayerNorm: input of shape {x.shape} does not end in {self.normalized_shape}"
             )
         y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
-        if self.weight is not None and self.bias is not None:
-            y = y * self.weight + self.bias
+        if self.weight is not None:
+            y = y * self.weight if self.bias is None else y * self.weight + self.bias
         return y
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.weight is not None}")
+                f"elementwise_affine={self.weight is not None}"
+                + ("" if self.bias is not None or self.weight is None else ", bias=False"))
 
 
 class _BatchNorm(Module):

@@ -325,12 +325,26 @@ DRAWS: dict[str, Callable[..., Tensor]] = {
     "randint": lambda **kw: am.randint(0, 100, 5, **kw),
     "normal": lambda **kw: am.normal(1.0, 2.0, 3, **kw),
     "uniform": lambda **kw: am.uniform(-1.0, 1.0, 3, **kw),
+    "randn_like": lambda **kw: am.randn_like(np.zeros((2, 3)), **kw),
+    "rand_like": lambda **kw: am.rand_like(am.zeros(4), **kw),
 }
 REFS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
     "randn": lambda g: g.standard_normal((2, 3)), "rand": lambda g: g.random(4),
     "randint": lambda g: g.integers(0, 100, 5), "normal": lambda g: g.normal(1.0, 2.0, 3),
     "uniform": lambda g: g.uniform(-1.0, 1.0, 3),
+    "randn_like": lambda g: g.standard_normal((2, 3)), "rand_like": lambda g: g.random(4),
 }
+
+
+def test_random_like_takes_the_shape_and_floating_dtype() -> None:
+    x = am.zeros((2, 3), dtype=np.float32)
+    e = am.randn_like(x, rng=RNG(1), requires_grad=True)
+    assert e.shape == (2, 3) and e.dtype == np.float32 and e.requires_grad
+    np.testing.assert_array_equal(e.data, RNG(1).standard_normal((2, 3)).astype(np.float32))
+    assert am.rand_like(np.arange(3)).dtype == np.float64  # an integer t: float64
+    assert am.rand_like(x, dtype=np.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="rand_like"):
+        am.rand_like(x, dtype=np.int64)
 
 
 @pytest.mark.parametrize("name", sorted(DRAWS))

@@ -226,3 +226,19 @@ def test_layernorm_matches_numpy() -> None:
     np.testing.assert_allclose(out.mean(-1), 0, atol=1e-12)
     with pytest.raises(ValueError, match="does not end in"):
         ln(np.ones((2, 4, 3)))
+
+
+def test_layer_norm_without_bias_and_identity_with_arguments_as_in_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.LayerNorm(4, bias=False), torch.nn.LayerNorm(4, bias=False,
+                                                                   dtype=torch.float64)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    ours.weight.data[...] = w  # type: ignore[union-attr]
+    with torch.no_grad():
+        theirs.weight[:] = torch.tensor(w)
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-12)
+    assert "bias=False" in repr(ours)
+    np.testing.assert_array_equal(nn.Identity(54, unused=0.1)(Tensor([1.0, 2.0])).data, [1, 2])

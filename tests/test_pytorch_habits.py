@@ -508,3 +508,19 @@ def test_pickle_keeps_a_tensors_values_and_deepcopy_refuses_a_non_leaf() -> None
     shared = Tensor([1.0, 2.0])
     pair = copy.deepcopy([shared, shared.detach()])  # one array in the original: one in the copy
     assert pair[0].data is pair[1].data
+
+
+def test_names_a_port_reached_for() -> None:
+    """From a review porting PyTorch programs: F.logsigmoid (torch.nn.functional's name),
+    am.randn_like for the reparameterisation trick, and a hint for inference_mode."""
+    import nn
+
+    x = Tensor([-1000.0, 0.0, 1000.0])
+    np.testing.assert_array_equal(nn.functional.logsigmoid(x).data,
+                                  nn.functional.log_sigmoid(x).data)
+    mu = Tensor(np.zeros((2, 3), dtype=np.float32), requires_grad=True)
+    z = mu + am.randn_like(mu)
+    assert z.shape == (2, 3) and z.dtype == np.float32
+    with pytest.raises(AttributeError, match=r"'inference_mode' \(a PyTorch name\): use "
+                                             r"autograd_mini\.no_grad"):
+        am.inference_mode  # noqa: B018

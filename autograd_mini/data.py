@@ -12,7 +12,8 @@ from .checks import as_array, install_hint
 from .random import check_rng
 from .tensor import Tensor
 
-__all__ = ["DataLoader", "check_rng", "digits", "moons", "spirals", "two_gaussians"]
+__all__ = ["DataLoader", "Subset", "TensorDataset", "check_rng", "digits", "moons",
+           "random_split", "spirals", "two_gaussians"]
 
 
 MAX_COUNT = 2**40  #: more samples or batches than any dataset here could hold
@@ -57,6 +58,230 @@ def _floats(value: Any, name: str, where: str) -> np.ndarray:
     return arr
 
 
+def _has_protocol(obj: Any) -> bool:
+    """Whether ``obj`` has ``__len__`` and ``__getitem__`` (a map-style dataset's protocol)."""
+    return hasattr(type(obj), "__len__") and hasattr(type(obj), "__getitem__")
+
+
+def _is_dataset(obj: Any) -> bool:
+    """Whether DataLoader's first argument is a dataset rather than the inputs X: it has
+    ``__len__`` and ``__getitem__`` but is not an ndarray, Tensor, list or tuple (nor a string,
+    nor an array-like with ``__array__``, such as a pandas DataFrame, which stay arrays)."""
+    return (not isinstance(obj, (np.ndarray, Tensor, list, tuple, str, bytes))
+            and not hasattr(type(obj), "__array__") and _has_protocol(obj))
+
+
+def _dataset_len(dataset: Any, where: str) -> int:
+    """``len(dataset)``, refusing objects without a dataset's ``__len__`` and ``__getitem__``."""
+    if not _has_protocol(dataset) or isinstance(dataset, (str, bytes)):
+        raise TypeError(f"{where}: dataset must have __len__ and __getitem__ (a TensorDataset, a "
+                        f"Subset or a Dataset class), got {type(dataset).__name__}")
+    return len(dataset)
+
+
+def _index(index: Any, n: int, where: str) -> int:
+    """An int ``index`` into ``n`` samples, made non-negative (IndexError when out of range)."""
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{where}: index must be an int, got {index!r:.60}")
+    if not -n <= index < n:
+        raise IndexError(f"{where}: index {index} is out of range for {n} samples")
+    return int(index) % n
+
+
+class TensorDataset:
+    """Arrays (or Tensors) of one first-dimension length as a dataset, as PyTorch's:
+    ``ds[i]`` is the tuple of every array's i-th row, ``len(ds)`` the number of rows.
+
+    The arrays are kept in ``ds.arrays`` (a Tensor as its ndarray ``.data``), not copied; rows
+    are NumPy arrays or scalars (views, not copies). ``DataLoader(ds, batch_size=...)`` batches
+    them as ``DataLoader(*ds.arrays, ...)`` would, indexing the arrays a batch at a time.
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        where = "TensorDataset"
+        if not arrays:
+            raise ValueError(f"{where}: needs at least one array (TensorDataset(X, y))")
+        self.arrays: tuple[np.ndarray, ...] = tuple(
+            a.data if isinstance(a, Tensor)
+            else as_array(a, copy=False, where=f"{where}: array {i}")
+            for i, a in enumerate(arrays))
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0:
+                raise ValueError(f"{where}: array {i} has no first (sample) dimension (shape ())")
+        if len({len(a) for a in self.arrays}) > 1:
+            shapes = ", ".join(str(a.shape) for a in self.arrays)
+            raise ValueError(f"{where}: the arrays must have the same first (sample) dimension, "
+                             f"got shapes {shapes}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple[Any, ...]:
+        """The i-th row of every array (an int index; slices and index arrays go to NumPy)."""
+        if isinstance(index, (bool, np.bool_)):
+            raise TypeError(f"TensorDataset: index must be an int, got {index!r}")
+        if isinstance(index, (int, np.integer)):
+            index = _index(index, len(self), "TensorDataset")
+        return tuple(a[index] for a in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(a.shape) for a in self.arrays)
+        return f"TensorDataset({len(self)} samples, shapes {shapes})"
+
+
+class Subset:
+    """The samples of ``dataset`` at ``indices``, as PyTorch's: ``sub[i]`` is
+    ``dataset[indices[i]]`` and ``len(sub)`` is ``len(indices)``.
+
+    ``indices`` (ints in ``range(len(dataset))``, a list, range, array or Tensor) is kept as an
+    int64 array ``sub.indices``; ``sub.dataset`` is the dataset.
+    """
+
+    def __init__(self, dataset: Any, indices: Any) -> None:
+        where = "Subset"
+        n = _dataset_len(dataset, where)
+        raw = indices.data if isinstance(indices, Tensor) else indices
+        try:
+            arr = np.asarray(raw) if not isinstance(raw, (str, bytes)) else None
+        except (ValueError, TypeError):
+            arr = None
+        if arr is not None and arr.size == 0:
+            arr = arr.astype(np.int64).reshape(0)
+        if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iu":
+            raise TypeError(f"{where}: indices must be a 1-D sequence of ints, got "
+                            f"{indices!r:.80}")
+        bad = arr[(arr < 0) | (arr >= n)]
+        if bad.size:
+            raise ValueError(f"{where}: indices must be in range(0, {n}) for a dataset of {n} "
+                             f"samples, got {bad[0]}")
+        self.dataset = dataset
+        self.indices: np.ndarray = arr.astype(np.int64)  # a copy: later edits don't leak in
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: Any) -> Any:
+        """``dataset[indices[index]]``."""
+        return self.dataset[int(self.indices[_index(index, len(self), "Subset")])]
+
+    def __repr__(self) -> str:
+        return f"Subset({len(self)} of the {type(self.dataset).__name__}'s samples)"
+
+
+def _split_lengths(lengths: Any, n: int, where: str) -> list[int]:
+    """``lengths`` as sample counts summing to ``n``: ints as they are, fractions by PyTorch's
+    rule (⌊f · n⌋ each, then the remainder one each round-robin from the first)."""
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, (list, tuple, np.ndarray)):
+        raise TypeError(f"{where}: lengths must be a list of ints or of fractions, got "
+                        f"{lengths!r:.60}")
+    values = list(np.asarray(lengths).ravel()) if isinstance(lengths, np.ndarray) else list(
+        lengths)
+    if not values:
+        raise ValueError(f"{where}: lengths must name at least one split, got {lengths!r}")
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: lengths must be ints or fractions, got {v!r:.60} at "
+                            f"index {i}")
+    if all(isinstance(v, (int, np.integer)) for v in values):
+        counts = [int(v) for v in values]
+        if min(counts) < 0:
+            raise ValueError(f"{where}: lengths must not be negative, got {counts}")
+        if sum(counts) != n:
+            raise ValueError(f"{where}: lengths {counts} sum to {sum(counts)}, but the dataset "
+                             f"has {n} samples (give counts summing to {n}, or fractions "
+                             "summing to 1)")
+        return counts
+    fractions = [float(v) for v in values]
+    for i, f in enumerate(fractions):
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"{where}: fraction {values[i]!r} at index {i} is not between 0 "
+                             "and 1")
+    total = sum(fractions)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{where}: fractions {fractions} sum to {total:.10g}, not 1 (within "
+                         f"1e-6); counts must be ints summing to {n}")
+    counts = [math.floor(n * f) for f in fractions]
+    remainder = n - sum(counts)
+    for i in range(remainder):  # PyTorch's rule: one more each, from the first
+        counts[i % len(counts)] += 1
+    i = len(counts) - 1
+    while remainder < 0:  # fractions summing to a hair over 1: one less each, from the last
+        if counts[i] > 0:
+            counts[i] -= 1
+            remainder += 1
+        i = (i - 1) % len(counts)
+    return counts
+
+
+def random_split(dataset: Any, lengths: Any,
+                 rng: np.random.Generator | None = None) -> list[Subset]:
+    """Split ``dataset`` at random into Subsets of the given ``lengths``, as PyTorch's
+    ``random_split``: ints summing to ``len(dataset)``, or fractions summing to 1 (each split
+    gets ⌊fraction · n⌋ samples, then the remainder goes one each to the splits in turn from
+    the first: 10 samples with [0.33, 0.33, 0.34] give 4, 3, 3).
+
+    The subsets are consecutive runs of one permutation drawn from ``rng``, or with
+    ``rng=None`` from the default generator (``manual_seed`` fixes it): disjoint, and together
+    every sample.
+    """
+    where = "random_split"
+    n = _dataset_len(dataset, where)
+    counts = _split_lengths(lengths, n, where)
+    order = check_rng(rng, where).permutation(n)
+    bounds = np.cumsum([0, *counts])
+    return [Subset(dataset, order[bounds[i]:bounds[i + 1]]) for i in range(len(counts))]
+
+
+def _tensor_rows(dataset: Any) -> tuple[tuple[np.ndarray, ...], np.ndarray | None] | None:
+    """For a TensorDataset, or Subsets (nested or not) of one: its arrays and the rows of them
+    that ``dataset``'s samples are (None for all, in order); for any other dataset, None."""
+    rows: np.ndarray | None = None
+    while type(dataset).__getitem__ is Subset.__getitem__ and isinstance(dataset, Subset):
+        indices = np.asarray(dataset.indices, dtype=np.int64)  # (a list, if reassigned)
+        rows = indices if rows is None else indices[rows]
+        dataset = dataset.dataset
+    if type(dataset).__getitem__ is TensorDataset.__getitem__ and isinstance(
+            dataset, TensorDataset):
+        return dataset.arrays, rows
+    return None
+
+
+def _stack(values: list[Any], what: str, rows: Any) -> Tensor:
+    """One field of a batch of samples (arrays, numbers or Tensors), stacked as one Tensor."""
+    try:
+        arrays = [v.data if isinstance(v, Tensor) else np.asarray(v) for v in values]
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"DataLoader: cannot make arrays of {what}: {exc}") from None
+    for i, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"DataLoader: {what} must have one shape to be stacked, but "
+                             f"dataset[{rows[0]}] gives {arrays[0].shape} and dataset[{rows[i]}]"
+                             f" gives {a.shape}")
+    return Tensor(as_array(np.stack(arrays), copy=False, where=f"DataLoader: {what}"))
+
+
+def _collate(samples: list[Any], rows: Any) -> Tensor | tuple[Tensor, ...]:
+    """PyTorch's default collate for samples that are tuples/lists (a tuple of Tensors, field k
+    stacked from every sample's field k) or single arrays/numbers/Tensors (one Tensor)."""
+    first = samples[0]
+    if isinstance(first, dict):
+        raise TypeError(f"DataLoader: dataset[{rows[0]}] is a dict; samples must be arrays, "
+                        "numbers, Tensors or tuples of them")
+    if not isinstance(first, (tuple, list)):
+        return _stack(samples, "the samples", rows)
+    k = len(first)
+    for i, s in enumerate(samples):
+        if not isinstance(s, (tuple, list)) or len(s) != k or k == 0:
+            what = f"a {type(s).__name__}" + (
+                f" of {len(s)} fields" if isinstance(s, (tuple, list)) else "")
+            raise ValueError(f"DataLoader: dataset[{rows[i]}] is {what}, but dataset[{rows[0]}] "
+                             f"is a {type(first).__name__} of {k} fields; every sample must "
+                             "have the same non-zero number of fields")
+    return tuple(_stack([s[j] for s in samples], f"field {j} of the samples", rows)
+                 for j in range(k))
+
+
 class DataLoader:
     """Iterate over (X, y) in mini-batches of ``batch_size`` rows, as (Tensor, Tensor) pairs;
     without ``y`` (an autoencoder's inputs alone), as one-element tuples ``(x,)``, as PyTorch's
@@ -69,26 +294,53 @@ class DataLoader:
     ``drop_last`` skips a final short batch. ``len(loader)`` is the number of batches:
     ⌈n / batch_size⌉, or ⌊n / batch_size⌋ with ``drop_last``. dtypes are kept (float32 stays
     float32, integer labels stay integers).
+
+    The first argument may instead be a dataset, as in PyTorch: ``DataLoader(dataset,
+    batch_size=32)`` for any object with ``__len__`` and ``__getitem__`` that is not an array,
+    Tensor, list or tuple (a TensorDataset, a Subset, a class of your own); it holds the targets,
+    so ``y`` stays None. Its samples are batched by PyTorch's default collate: samples that are
+    tuples (or lists) give a tuple of Tensors, field k stacked from every sample's field k (a
+    ``(float32 array, int)`` sample gives a float32 and an int64 Tensor); samples that are single
+    arrays or numbers give one Tensor. A TensorDataset, or a Subset of one, is batched by
+    indexing its arrays, with the same batches. ``loader.dataset`` is the dataset (for arrays,
+    a TensorDataset of them).
     """
 
     def __init__(self, X: Any, y: Any = None, batch_size: int | None = None,
                  shuffle: bool = False, drop_last: bool = False,
                  rng: np.random.Generator | None = None) -> None:
+        self.X: np.ndarray | None = None
+        self.y: np.ndarray | None = None
+        self.dataset: Any
+        is_dataset = _is_dataset(X)
+        if is_dataset:
+            if y is not None:
+                size = y if type(y) is int else 32
+                taken = f" (DataLoader(dataset, {y}) passes {y} as y)" if type(y) is int else ""
+                raise TypeError(f"DataLoader: y must be None when the first argument is a "
+                                f"dataset ({type(X).__name__}), which holds the targets itself"
+                                f"{taken}; give batch_size by keyword: DataLoader(dataset, "
+                                f"batch_size={size})")
+            _dataset_len(X, "DataLoader")
+            self.dataset = X
         if batch_size is None:
             hint = (f" (DataLoader(X, {y}) gives {y} as the targets y; for the inputs alone, "
                     f"DataLoader(X, batch_size={y}))") if type(y) is int else ""
             raise TypeError(f"DataLoader: batch_size is required{hint}")
-        self.X = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
-                                                                where="DataLoader: X")
-        self.y = None if y is None else y.data if isinstance(y, Tensor) else as_array(
-            y, copy=False, where="DataLoader: y")
-        if self.X.ndim == 0 or (self.y is not None and self.y.ndim == 0):
-            raise ValueError("DataLoader: X and y need a first (sample) dimension")
-        if self.y is not None and len(self.X) != len(self.y):
-            raise ValueError(
-                f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)} "
-                f"(shapes {self.X.shape} and {self.y.shape})"
-            )
+        if not is_dataset:
+            self.X = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
+                                                                    where="DataLoader: X")
+            self.y = None if y is None else y.data if isinstance(y, Tensor) else as_array(
+                y, copy=False, where="DataLoader: y")
+            if self.X.ndim == 0 or (self.y is not None and self.y.ndim == 0):
+                raise ValueError("DataLoader: X and y need a first (sample) dimension")
+            if self.y is not None and len(self.X) != len(self.y):
+                raise ValueError(
+                    f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)} "
+                    f"(shapes {self.X.shape} and {self.y.shape})"
+                )
+            self.dataset = TensorDataset(self.X) if self.y is None else TensorDataset(self.X,
+                                                                                      self.y)
         self.batch_size = _count(batch_size, "batch_size", "DataLoader")
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
@@ -98,20 +350,31 @@ class DataLoader:
             None if rng is None else check_rng(rng, "DataLoader"))
 
     def __len__(self) -> int:
-        n = len(self.X)
+        n = _dataset_len(self.dataset, "DataLoader")
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
-        n, bs = len(self.X), self.batch_size
+    def __iter__(self) -> Iterator[Any]:
+        n, bs = _dataset_len(self.dataset, "DataLoader"), self.batch_size
         order = check_rng(self.rng, "DataLoader").permutation(n) if self.shuffle else None
         stop = n - n % bs if self.drop_last else n
-        arrays = (self.X,) if self.y is None else (self.X, self.y)
+        fast = _tensor_rows(self.dataset)
         for start in range(0, stop, bs):
-            rows = slice(start, start + bs) if order is None else order[start:start + bs]
-            yield tuple(Tensor(a[rows]) for a in arrays)
+            if fast is not None:
+                arrays, index = fast
+                rows: Any = slice(start, start + bs) if order is None else order[start:start + bs]
+                if index is not None:
+                    rows = index[rows]
+                yield tuple(Tensor(a[rows]) for a in arrays)
+            else:
+                picked = (range(start, min(start + bs, n)) if order is None
+                          else order[start:start + bs].tolist())
+                yield _collate([self.dataset[i] for i in picked], picked)
 
     def __repr__(self) -> str:
-        return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, "
+        n = _dataset_len(self.dataset, "DataLoader")
+        what = f"{n} samples" if self.X is not None else (
+            f"{type(self.dataset).__name__} of {n} samples")
+        return (f"DataLoader({what}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last})")
 
 

@@ -77,9 +77,9 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
     plain = held is None and copies is None and not s.anomaly
     node = Node(parents) if plain else LockingNode(parents)
-    node.op, node.needs, node.saved = op, tuple(needs), saved
-    node.attrs = owned(attrs) if attrs else NO_ATTRS
-    node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
+    node.op, node.needs, node.saved, node.scope = op, tuple(needs), saved, s.scope
+    node.attrs = owned(attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
+    node.out_id, node.shape, node.seq = id(out), out.shape, next(_SEQ)
     node.name = node.retained = None
     if type(node) is LockingNode:
         node.held, node.copies, node.where = held, copies, user_site() if s.anomaly else None
@@ -354,9 +354,8 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
         keep = (*keep, out, *arrays)
     leaves: list[np.ndarray] = []
     for r in keep:
-        if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable):
-            continue  # not an array, or read-only for good already (a constant, an op output;
-            # asked in this order for threads: see tensor.LOCKS)
+        if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable):  # (order:
+            continue  # tensor.LOCKS) not an array, or read-only for good (a constant, an op's)
         for d, p in zip(arrays, parents):
             if r is d and isinstance(p, Tensor):
                 leaves.append(r)  # a leaf's array: locked while the node lives

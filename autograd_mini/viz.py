@@ -64,9 +64,10 @@ def draw_graph(
     ``depth=k`` collapses module scopes deeper than ``k`` into one node each (depth counted as
     torchview does: the model is depth 0, so with ``depth=1`` each module the model calls,
     ``layers.0``, ``layers.1``, …, is one node), labelled with the module (``Linear(16→16)``,
-    ``ReLU``), its scope name, its output shape and, once ``.grad`` is set (after
-    ``backward()``), the norm ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters (``nn.Parameter``
-    leaves, or those named in ``names``). Ops outside the modules that read only parameters
+    ``ReLU``), its scope name, its output shape and the norm ‖adjoint‖ = √(Σ ‖p̄‖²) of its
+    parameters' adjoints (``nn.Parameter`` leaves, or those named in ``names``, that it holds
+    or its ops read), from the drawing's own sweep as on the variables ("adjoint" rows); with
+    ``adjoints=False``, stored ``.grad`` is shown instead ("grad", ‖grad‖ = √(Σ ‖p.grad‖²)). Ops outside the modules that read only parameters
     and numbers (a regulariser such as λ·Σ‖p‖²) then become one "regulariser" node with its
     value and adjoint. ``depth=None`` draws every op. Unnamed tensors passed into a module
     call are named from the call (``input``, or the argument's name).
@@ -98,7 +99,7 @@ def draw_graph(
         for i in view.shown:
             g = view.order[i]._grad
             if g is not None:
-                label = view.adjoint_name(i) if i in view.vnum else "grad"
+                label = view.adjoint_name(i) if view.textbook and i in view.vnum else "grad"
                 rows[i] = view.value_rows(label, g.data)
     return view.render(rows, caption=note)
 

@@ -220,15 +220,16 @@ def name_map(names: Names) -> dict[int, str]:
 
 def module_label(title: str, scope: str | None, shapes: list[tuple[int, ...]],
                  grad_norm: float | None, precision: int,
-                 rows: list[tuple[str, str]] | None = None) -> str:
+                 rows: list[tuple[str, str]] | None = None, norm_label: str = "‖grad‖") -> str:
     """The label of a collapsed module: what it is (``Linear(16→16)``) with its scope name in
-    grey, its output shape(s), any further (escaped) ``rows`` and, when known,
-    ‖grad‖ = √(Σ ‖p.grad‖²) over its parameters."""
+    grey, its output shape(s), any further (escaped) ``rows`` and, when known, the norm
+    √(Σ ‖g‖²) of its parameters' adjoints (``norm_label`` "‖adjoint‖") or stored gradients
+    ("‖grad‖")."""
     meta = f'<FONT COLOR="#6b7280" POINT-SIZE="9">{esc(scope)}</FONT>' if scope else ""
     table = [(f"<B>{esc(title)}</B>", meta),
              ("out", " ".join(format_shape(s) for s in shapes)), *(rows or [])]
     if grad_norm is not None:
-        table.append(("‖grad‖", format_number(grad_norm, precision)))
+        table.append((norm_label, format_number(grad_norm, precision)))
     return html_table(table)
 
 

@@ -80,6 +80,7 @@ class View:
         self.precision = precision
         self.given = name_map(names)
         self.graph = graph_view(root)
+        self.adjoints: list[np.ndarray | None] | None = None  # (set by adjoint_rows)
         self.order = order = self.graph.order
         self.inputs = self.graph.inputs
         self.call_names = self._call_names()
@@ -129,14 +130,25 @@ class View:
         used = {j for i in self.shown if self.group.get(i) != g for j in self.inputs[i]}
         ops = [i for i in members if self.order[i]._node is not None] or members
         outs = [i for i in ops if i in used or i == last] or ops[-1:]
-        grads = [self.order[i]._grad for i in members if self._is_param(i)]
+        # a module's parameters: those it holds and those its ops read (a weight tied to
+        # another module's is drawn once, but is this module's too); the regulariser's: its own
+        reads = g != self.penalty_group
+        params = sorted({j for i in members for j in (i, *(self.inputs[i] if reads else ()))
+                         if self._is_param(j)})
         # a parameter max_nodes left out would be missing from the norm: then none is shown
-        cut = any(j not in self.shown and self._is_param(j) for i in members
-                  for j in self.inputs[i])
-        norm = None
-        if grads and not cut and not self.graph.stale and all(t is not None for t in grads):
-            norm = float(np.sqrt(sum(float(np.sum(np.square(t.data, dtype=np.float64)))
-                                     for t in grads if t is not None)))
+        cut = any(j not in self.shown for j in params)
+        norm, norm_label = None, "‖grad‖"
+        if self.adjoints is not None:  # the drawn output's adjoints, as on the variables
+            arrays = [self.adjoints[j] for j in params]
+            norm_label = "‖adjoint‖"
+        else:  # stored .grad (no adjoints computed)
+            stored = [self.order[j]._grad for j in params]
+            arrays = [None if g is None else g.data for g in stored]
+            if any(a is None for a in arrays):
+                params = []
+        if params and not cut and not self.graph.stale:
+            norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64)))
+                                     for a in arrays if a is not None)))
         shapes = [self.order[i].shape for i in outs[-2:]]
         if g == self.penalty_group:
             rows: Rows = []
@@ -144,11 +156,11 @@ class View:
                 rows = self.value_rows("value", self.order[outs[0]].data)
                 rows += grad_rows.get(outs[0], [])
             return module_label(PENALTY, f"{len(ops)} ops on parameters", shapes, norm,
-                                self.precision, rows)
+                                self.precision, rows, norm_label)
         name = self.groups[g][-1]
         what = getattr(name, "module", None) or name
         return module_label(what, name if name != what else None, shapes, norm,
-                            self.precision)
+                            self.precision, norm_label=norm_label)
 
     def _call_names(self) -> dict[int, str]:
         """Leaf position -> the argument name a module call received it under (``input``):
@@ -289,7 +301,7 @@ class View:
         return f"v{self.vnum[i]}" if i in self.vnum else f"c{self.cnum[i]}"
 
     def adjoint_name(self, i: int) -> str:
-        return f"v{BAR}{self.vnum[i]}" if self.textbook else "grad"
+        return f"v{BAR}{self.vnum[i]}" if self.textbook else "adjoint"
 
     def value_rows(self, left: str, value: Any, color: str | None = None) -> Rows:
         lines = [esc(s, limit=200) for s in format_array(value, self.precision)]
@@ -414,6 +426,9 @@ class View:
         )
 
     def adjoint_rows(self, trace: BackwardTrace) -> dict[int, Rows]:
+        """The drawn output's adjoint of every variable shown (the module boxes' norms are
+        taken from the same sweep: see ``_module_label``)."""
+        self.adjoints = trace.adjoints
         rows: dict[int, Rows] = {}
         for i in self.shown:
             a = trace.adjoints[i]

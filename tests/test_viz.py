@@ -162,10 +162,11 @@ def test_retain_graph_keeps_every_adjoint() -> None:
 
 def test_switches_for_values_and_gradients() -> None:
     *_, f = notes_example()
-    assert ">value<" in draw_graph(f).source and ">grad<" in draw_graph(f).source
+    assert ">value<" in draw_graph(f).source and ">adjoint<" in draw_graph(f).source
     assert ">value<" not in draw_graph(f, show_values=False).source
-    assert ">grad<" not in draw_graph(f, show_grads=False).source
+    assert ">adjoint<" not in draw_graph(f, show_grads=False).source
     assert ">grad<" not in draw_graph(f, adjoints=False).source  # nothing stored yet
+    assert ">adjoint<" not in draw_graph(f, adjoints=False).source
     backward(f, retain_graph=True)
     stored = nodes(draw_graph(f, adjoints=False).source)
     with_grad = [cells[0] for cells, _ in stored.values() if "grad" in cells]
@@ -177,7 +178,7 @@ def test_non_scalar_output_needs_a_seed() -> None:
     out = w * w
     assert "pass grad=" in draw_graph(out).source
     w_cells = nodes(draw_graph(out, grad=np.array([1.0, 10.0])).source)["t0"][0]
-    assert w_cells[w_cells.index("grad") + 1] == "[2, 40]"
+    assert w_cells[w_cells.index("adjoint") + 1] == "[2, 40]"
 
 
 def test_output_without_grad() -> None:

@@ -40,7 +40,7 @@ class Net(nn.Module):
 
 
 def modules(source: str) -> dict[str, dict[str, str]]:
-    """Collapsed module nodes: scope name -> {"module": ..., "out": ..., "‖grad‖": ...}."""
+    """Collapsed module nodes: scope name -> {"module": ..., "out": ..., "‖adjoint‖": ...}."""
     out = {}
     for label in re.findall(r"^\s*g\d+ \[label=(<<TABLE.*?</TABLE>>)", source, re.M):
         rows = [[html.unescape(re.sub(r"<[^>]*>", "", c)).strip()
@@ -75,7 +75,7 @@ def test_depth_one_collapses_each_module_the_model_calls() -> None:
     assert all(m["out"] == "(3, 4)" for m in mods.values())
     for name, module in (("inp", net.inp), ("blocks.0", net.blocks[0]),
                          ("blocks.1", net.blocks[1])):
-        assert float(mods[name]["‖grad‖"]) == pytest.approx(grad_norm(module), rel=1e-9)
+        assert float(mods[name]["‖adjoint‖"]) == pytest.approx(grad_norm(module), rel=1e-9)
     assert "<B>input</B>" in src  # the batch flowing in stays visible
     assert "inp.weight" not in src and ">linear<" not in src
 
@@ -87,20 +87,33 @@ def test_depth_two_and_zero() -> None:
     assert sorted(two) == ["blocks.0.act", "blocks.0.fc", "blocks.1.act", "blocks.1.fc"]
     assert two["blocks.1.fc"]["module"] == "Linear(4→4)" and two["blocks.0.act"]["module"] == "Tanh"
     assert all(m["out"] == "(3, 4)" for m in two.values())
-    assert "‖grad‖" in two["blocks.1.fc"] and "‖grad‖" not in two["blocks.1.act"]
-    assert float(two["blocks.1.fc"]["‖grad‖"]) == pytest.approx(
+    assert "‖adjoint‖" in two["blocks.1.fc"] and "‖adjoint‖" not in two["blocks.1.act"]
+    assert float(two["blocks.1.fc"]["‖adjoint‖"]) == pytest.approx(
         grad_norm(net.blocks[1].fc), rel=1e-3)
     zero = modules(draw_graph(loss, depth=0).source)
     assert list(zero) == ["Net"] and zero["Net"]["module"] == "Net"
-    assert float(zero["Net"]["‖grad‖"]) == pytest.approx(grad_norm(net), rel=1e-3)
+    assert float(zero["Net"]["‖adjoint‖"]) == pytest.approx(grad_norm(net), rel=1e-3)
     assert modules(draw_graph(loss, depth=None).source) == {}
     assert modules(draw_graph(loss, depth=9).source) == {}  # deeper than any module
 
 
-def test_no_gradient_norm_before_backward() -> None:
+def test_module_norms_are_the_drawn_outputs_adjoints_not_stored_grads() -> None:
+    """The box's norm comes from the drawing's own sweep, as the variables' adjoints do: the
+    same before backward and after, and not .grad accumulated over two batches (stored .grad is
+    shown, as ‖grad‖, only with adjoints=False)."""
     _, loss = build()
-    mods = modules(draw_graph(loss, depth=1).source)
-    assert mods and all("‖grad‖" not in m for m in mods.values())
+    before = modules(draw_graph(loss, depth=1).source)
+    assert before and all("‖grad‖" not in m for m in before.values())
+    assert all("‖adjoint‖" not in m for m in modules(
+        draw_graph(loss, depth=1, adjoints=False).source).values())  # nothing stored yet
+    loss.backward(retain_graph=True)
+    loss.backward()  # .grad is now twice the adjoint
+    after = modules(draw_graph(loss, depth=1).source)
+    for name, box in before.items():
+        assert box.get("‖adjoint‖") == after[name].get("‖adjoint‖"), name
+    stored = modules(draw_graph(loss, depth=1, adjoints=False).source)
+    assert float(stored["blocks.1"]["‖grad‖"]) == pytest.approx(
+        2 * float(after["blocks.1"]["‖adjoint‖"]), rel=2e-3)
 
 
 @pytest.mark.parametrize("depth", [-1, 1.5, True, "1"])
@@ -232,13 +245,38 @@ def test_argument_order_is_kept_on_small_drawings_only() -> None:
 
 
 def test_no_gradient_norm_for_a_module_whose_parameters_are_partly_cut() -> None:
-    """max_nodes may leave a module's bias out of the drawing: its box then shows no ‖grad‖
+    """max_nodes may leave a module's bias out of the drawing: its box then shows no norm
     rather than the weight's alone."""
     net, loss = build()
     loss.backward()
     full = modules(draw_graph(loss, depth=1).source)
-    assert float(full["blocks.1"]["‖grad‖"]) == pytest.approx(grad_norm(net.blocks[1]), rel=1e-3)
+    assert float(full["blocks.1"]["‖adjoint‖"]) == pytest.approx(grad_norm(net.blocks[1]), rel=1e-3)
     for n in range(2, 12):
         for name, box in modules(draw_graph(loss, depth=1, max_nodes=n).source).items():
-            if "‖grad‖" in box:
-                assert box["‖grad‖"] == full[name]["‖grad‖"], (n, name)
+            if "‖adjoint‖" in box:
+                assert box["‖adjoint‖"] == full[name]["‖adjoint‖"], (n, name)
+
+
+def test_a_tied_weight_counts_in_the_norm_of_every_module_that_uses_it() -> None:
+    """dec.weight = enc.weight: each box's norm is over all its parameters (before, the tied
+    weight was drawn in one box and left out of both norms: the biases' alone were shown)."""
+    rng = np.random.default_rng(0)
+
+    class AutoEncoder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc, self.dec = nn.Linear(3, 3, rng=rng), nn.Linear(3, 3, rng=rng)
+            self.dec.weight = self.enc.weight
+
+        def forward(self, x: Any) -> am.Tensor:
+            return self.dec(am.tanh(self.enc(x)))
+
+    model = AutoEncoder()
+    loss = am.sum(model(am.Tensor(rng.normal(size=(4, 3)))) ** 2)
+    boxes = modules(draw_graph(loss, depth=1).source)
+    loss.backward()
+    shared = float(np.sum(model.enc.weight.grad.data ** 2))  # type: ignore[union-attr]
+    for name in ("enc", "dec"):
+        bias = float(np.sum(getattr(model, name).bias.grad.data ** 2))
+        assert float(boxes[name]["‖adjoint‖"]) == pytest.approx(np.sqrt(shared + bias),
+                                                                 rel=1e-3), name

@@ -54,7 +54,7 @@ def test_grad_of_grad_of_cube_is_drawn_with_the_second_derivative() -> None:
     leaf = next(c for c in var.values() if c[0] == "x")
     out = var[max(var, key=lambda n: int(n[1:]))]
     assert float(out[out.index("value") + 1]) == pytest.approx(12.0)  # f'(2) = 3·2²
-    assert float(leaf[leaf.index("grad") + 1]) == pytest.approx(12.0)  # f''(2) = 6·2
+    assert float(leaf[leaf.index("adjoint") + 1]) == pytest.approx(12.0)  # f''(2) = 6·2
     (want,) = backward(x.grad, inputs=[x], retain_graph=True)
     assert float(want) == pytest.approx(12.0)
     drawn = ops(src)
@@ -95,7 +95,7 @@ def test_forward_nodes_stay_forward(x0: float) -> None:
     assert ("exp", False) in drawn
     assert sum(is_vjp for _, is_vjp in drawn) == len(drawn) - 1
     leaf = next(c for c in variables(src).values() if c[0] == "x")
-    assert float(leaf[leaf.index("grad") + 1]) == pytest.approx(math.exp(x0) * (x0 + 2))
+    assert float(leaf[leaf.index("adjoint") + 1]) == pytest.approx(math.exp(x0) * (x0 + 2))
     assert not any(is_vjp for _, is_vjp in ops(draw_graph(y).source))
 
 
@@ -114,7 +114,7 @@ def test_vector_grad_of_grad() -> None:
     assert w.grad is not None
     src = draw_graph(w.grad, forward=y, grad=np.ones(3), precision=12).source
     leaf = next(c for c in variables(src).values() if c[0] == "w")
-    got = [float(s) for s in re.findall(r"-?\d+\.?\d*", leaf[leaf.index("grad") + 1])]
+    got = [float(s) for s in re.findall(r"-?\d+\.?\d*", leaf[leaf.index("adjoint") + 1])]
     np.testing.assert_allclose(got, 6 * w.data)
 
 

@@ -70,8 +70,8 @@ def test_large_graphs_start_collapsed_top_to_bottom() -> None:
         layer = model.layers[k]
         norm = np.sqrt(sum(np.sum(p.grad.data ** 2) for p in layer.parameters()
                            if p.grad is not None))
-        assert float(mods[f"layers.{k}"]["‖grad‖"]) == pytest.approx(norm, rel=1e-3)
-    assert "‖grad‖" not in mods["layers.1"]
+        assert float(mods[f"layers.{k}"]["‖adjoint‖"]) == pytest.approx(norm, rel=1e-3)
+    assert "‖adjoint‖" not in mods["layers.1"]
     # depth=None still draws every op; an explicit rankdir wins over the automatic one
     assert op_count(draw_graph(loss, depth=None).source) == op_count(full)
     assert "rankdir=LR" in draw_graph(loss, rankdir="LR").source
@@ -83,7 +83,7 @@ def test_regulariser_is_one_node_with_value_and_adjoint() -> None:
     reg = regulariser(src)
     expected = 0.01 * sum(float(np.sum(p.data ** 2)) for p in model.parameters())
     assert float(reg["value"]) == pytest.approx(expected, rel=1e-3)
-    assert float(reg["grad"]) == 1.0 and reg["out"] == "()"
+    assert float(reg["adjoint"]) == 1.0 and reg["out"] == "()"
     assert "layers.0.weight" not in src  # the parameters stay inside their modules
     assert "regulariser" not in draw_graph(loss, depth=None).source
 
@@ -117,8 +117,8 @@ def test_parameters_read_only_by_the_regulariser_join_it() -> None:
     loss.backward()
     src = draw_graph(loss, depth=0).source
     reg = regulariser(src)
-    assert "‖grad‖" in reg  # extra's gradient: 2·extra
-    assert float(reg["‖grad‖"]) == pytest.approx(np.sqrt(12.0), rel=1e-3)
+    assert "‖adjoint‖" in reg  # extra's gradient: 2·extra
+    assert float(reg["‖adjoint‖"]) == pytest.approx(np.sqrt(12.0), rel=1e-3)
     assert "(3) float64" not in src  # extra is not drawn on its own
 
 

@@ -67,10 +67,11 @@ def draw_graph(
     ``ReLU``), its scope name, its output shape and the norm ‖adjoint‖ = √(Σ ‖p̄‖²) of its
     parameters' adjoints (``nn.Parameter`` leaves, or those named in ``names``, that it holds
     or its ops read), from the drawing's own sweep as on the variables ("adjoint" rows); with
-    ``adjoints=False``, stored ``.grad`` is shown instead ("grad", ‖grad‖ = √(Σ ‖p.grad‖²)). Ops outside the modules that read only parameters
-    and numbers (a regulariser such as λ·Σ‖p‖²) then become one "regulariser" node with its
-    value and adjoint. ``depth=None`` draws every op. Unnamed tensors passed into a module
-    call are named from the call (``input``, or the argument's name).
+    ``adjoints=False``, stored ``.grad`` is shown instead ("grad", ‖grad‖ = √(Σ ‖p.grad‖²)).
+    Ops outside the modules that read only parameters and numbers (a regulariser such as
+    λ·Σ‖p‖²) then become one "regulariser" node with its value and adjoint. ``depth=None``
+    draws every op. Unnamed tensors passed into a module call are named from the call
+    (``input``, or the argument's name).
 
     ``depth="auto"`` and ``rankdir="auto"`` (the defaults) depend on size: a drawing of more
     than ``AUTO_NODES`` (40) nodes, tensors and ops, is collapsed at ``depth=1`` and laid out

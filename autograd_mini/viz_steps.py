@@ -39,6 +39,8 @@ def backprop_steps(
     max_nodes: int | None = 1000,
     show_constants: bool = True,
     forward: Tensor | None = None,
+    max_frames: int | None = 500,
+    _where: str = "backprop_steps",
 ) -> Iterator[graphviz.Digraph]:
     """Frames of the backward pass: one drawing per contribution sent along an edge.
 
@@ -48,21 +50,46 @@ def backprop_steps(
     ``draw_graph(root, ...)`` with the same options. With all edges drawn there are
     ``number of gradient-carrying edges + 2`` frames (``by="edge"``). After a plain
     ``backward()`` the frames are the same (recomputed from the leaves); if a leaf changed
-    since the forward pass there is one frame, whose caption says so.
+    since the forward pass there is one frame, whose caption says so. More than
+    ``max_frames`` frames (each a drawing of the whole graph) is refused before any is
+    drawn; pass ``max_frames=None`` to allow any number.
     """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"{_where}: expected a Tensor, got {type(root).__name__}")
     if not isinstance(by, str) or by not in ("edge", "node"):
-        raise ValueError(f"backprop_steps: by must be 'edge' or 'node', got {by!r}")
+        raise ValueError(f"{_where}: by must be 'edge' or 'node', got {by!r}")
+    if max_frames is not None and (type(max_frames) is not int or max_frames < 1):
+        raise ValueError(f"{_where}: max_frames must be a positive int or None, got "
+                         f"{max_frames!r:.60}")
     view = View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
                  forward)
     if root.requires_grad and view.graph.stale:
         return iter([view.render({}, caption=stale_note(view.graph))])
     trace = trace_backward(root, grad, view.graph)
+    count = _count_steps(view, trace, by) + 2
+    if max_frames is not None and count > max_frames:
+        raise ValueError(f"{_where}: the backward pass of this graph takes {count} frames "
+                         f"(one per {by} carrying a gradient), more than max_frames="
+                         f"{max_frames}, each a drawing of the whole graph: draw a smaller "
+                         "graph, pass by='node', or max_frames=None")
     return _frames(view, trace, by)
 
 
+def _count_steps(view: View, trace: BackwardTrace, by: str) -> int:
+    """The frames ``_frames`` draws between the seed and the last: one per edge drawn that
+    carries a gradient (``by="edge"``), or per node that sends one along a drawn edge."""
+    if by == "edge":
+        return len({id(c) for s in trace.steps for c in s.sent
+                    if c.parent in view.shown and c.child in view.shown})
+    return sum(1 for s in trace.steps if any(c.parent in view.shown for c in s.sent)
+               and s.node in view.shown)
+
+
 def _adj(view: View, i: int) -> str:
-    """The adjoint's name in a caption: v̄3 in textbook mode, else grad(name)."""
-    return f"v{BAR}{view.vnum[i]}" if view.textbook else f"grad({view.short(i)})"
+    """The adjoint's name in a caption: v̄3 in textbook mode, else ∂f/∂name (f the output)."""
+    if view.textbook:
+        return f"v{BAR}{view.vnum[i]}"
+    return f"∂{view.short(len(view.order) - 1)}/∂{view.short(i)}"
 
 
 def _frames(view: View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Digraph]:
@@ -73,9 +100,7 @@ def _frames(view: View, trace: BackwardTrace, by: str) -> Iterator[graphviz.Digr
     partial[last] = trace.adjoints[last]
     visible = {id(c) for s in trace.steps for c in s.sent
                if c.parent in view.shown and c.child in view.shown}
-    total = len(visible) if by == "edge" else sum(
-        1 for s in trace.steps if any(c.parent in view.shown for c in s.sent)
-        and s.node in view.shown)
+    total = _count_steps(view, trace, by)
 
     def rows(fresh: set[int]) -> dict[int, Rows]:
         out: dict[int, Rows] = {}
@@ -140,7 +165,7 @@ if(+s.value==f.length-1)stop();},%d);};show(0);})();"""
 _VIEWERS = itertools.count()
 
 
-def _svg(graph: graphviz.Digraph) -> str:
+def _svg(graph: graphviz.Digraph, where: str = "save_frames") -> str:
     """One frame as inline SVG: ``dot -Tsvg`` without the XML prolog, DOCTYPE, comments and
     namespace URLs (inline SVG in HTML needs none), so the page refers to nothing outside."""
     import graphviz
@@ -148,7 +173,7 @@ def _svg(graph: graphviz.Digraph) -> str:
     try:
         svg = graph.pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
-        raise RuntimeError("save_frames: rendering the frames needs Graphviz's 'dot' program "
+        raise RuntimeError(f"{where}: rendering the frames needs Graphviz's 'dot' program "
                            "on PATH (install Graphviz)") from None
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
@@ -201,7 +226,9 @@ def frames_widget(root: Tensor, *, interval: int = 900, **options: Any) -> Frame
     (``interval`` milliseconds a frame)."""
     if type(interval) is not int or interval < 1:
         raise ValueError(f"frames_widget: interval must be a positive int (ms), got {interval!r}")
-    return FramesView([_svg(g) for g in backprop_steps(root, **options)], interval)
+    options.setdefault("_where", "frames_widget")
+    return FramesView([_svg(g, options["_where"]) for g in backprop_steps(root, **options)],
+                      interval)
 
 
 def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 900,
@@ -224,7 +251,7 @@ def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 9
             raise ValueError(f"save_frames: interval must be a positive int (ms), got "
                              f"{interval!r}")
         images = [Image.open(io.BytesIO(_png(g))).convert("RGB")
-                  for g in backprop_steps(root, **options)]
+                  for g in backprop_steps(root, _where="save_frames", **options)]
         w, h = max(i.width for i in images), max(i.height for i in images)
         frames = []
         for im in images:  # frames differ in size: pad each onto a white canvas
@@ -234,16 +261,17 @@ def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 9
         frames[0].save(out, save_all=True, append_images=frames[1:], duration=interval,
                        loop=0)
         return out
-    out.write_text(frames_widget(root, interval=interval, **options).html(), encoding="utf-8")
+    page = frames_widget(root, interval=interval, _where="save_frames", **options).html()
+    out.write_text(page, encoding="utf-8")
     return out
 
 
-def _png(graph: graphviz.Digraph) -> bytes:
+def _png(graph: graphviz.Digraph, where: str = "save_frames") -> bytes:
     import graphviz
 
     try:
         data: bytes = graph.pipe(format="png")
     except graphviz.ExecutableNotFound:
-        raise RuntimeError("save_frames: rendering the frames needs Graphviz's 'dot' program "
+        raise RuntimeError(f"{where}: rendering the frames needs Graphviz's 'dot' program "
                            "on PATH (install Graphviz)") from None
     return data

@@ -34,6 +34,9 @@ __all__ = ["AUTO_NODES", "FREED_NOTE", "HOT", "PENALTY", "WARM", "Rows", "View",
 #: draw_graph's "auto" defaults collapse module scopes (depth=1) and lay the graph out top to
 #: bottom when it would draw more than this many nodes (tensors and ops)
 AUTO_NODES = 40
+#: nodes (tensors and ops) beyond which dot's network simplex is bounded (nslimit): a loss summed
+#: over 100 terms in a Python loop, about 1,300 nodes, took dot 7 minutes, 3 seconds bounded
+SIMPLEX_NODES = 300
 #: the title of the node a parameters-only term (a regulariser) collapses into
 PENALTY = "regulariser"
 _COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
@@ -415,10 +418,14 @@ class View:
         body.extend(edges)
         if caption:
             body.append(f'\tlabel=<<FONT POINT-SIZE="10">{esc(caption, limit=400)}</FONT>>\n')
+        layout = {"rankdir": self.rankdir, "labelloc": "b", "fontname": "Helvetica",
+                  "nodesep": "0.25", "ranksep": "0.35"}
+        nodes = len(self.shown) + sum(1 for i in self.shown if self.order[i]._node is not None)
+        if nodes > SIMPLEX_NODES:  # dot's ranking and placement (network simplex)
+            layout |= {"nslimit": "2", "nslimit1": "2"}  # grow too fast: bounded, in seconds
         return graphviz.Digraph(
             name="autograd_mini",
-            graph_attr={"rankdir": self.rankdir, "labelloc": "b", "fontname": "Helvetica",
-                        "nodesep": "0.25", "ranksep": "0.35"},
+            graph_attr=layout,
             node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"color": _GREY, "arrowsize": "0.7", "fontname": "Helvetica",
                        "fontsize": "9", "fontcolor": _GREY},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -152,3 +153,47 @@ def test_explain_repeated_argument_and_arrays() -> None:
     assert "v1 (w) = [1, 2, 3]   [parameter]" in text
     assert "v2 (b <1>) = 0.5   [leaf]" in text
     assert adjoint_lines(text)[2] == 6.0
+
+
+def test_frames_are_bounded_and_errors_name_the_function_called() -> None:
+    """A 1,000-op chain is 1,001 frames, each a drawing of the whole graph (an hour, gigabytes):
+    refused up front. Errors named draw_graph (or save_frames) whichever was called."""
+    x = am.Tensor(0.5, requires_grad=True, name="x")
+    h = x
+    for _ in range(1000):
+        h = h * 1.0001
+    with pytest.raises(ValueError, match=r"backprop_steps: the backward pass of this graph takes "
+                                         r"1001 frames .* more than max_frames=500"):
+        backprop_steps(h)
+    with pytest.raises(ValueError, match=r"save_frames: .* takes 1001 frames"):
+        am.viz.save_frames(h, "never-written.html")
+    assert len(list(backprop_steps(h * 1.0, max_frames=None, max_nodes=8))) > 2
+    for call, name in ((lambda: backprop_steps(np.ones(2)), "backprop_steps"),  # type: ignore[arg-type]
+                       (lambda: am.viz.save_frames(np.ones(2), "x.html"),  # type: ignore[arg-type]
+                        "save_frames"),
+                       (lambda: am.viz.frames_widget(np.ones(2)),  # type: ignore[arg-type]
+                        "frames_widget")):
+        with pytest.raises(TypeError, match=rf"^{name}: expected a Tensor, got ndarray"):
+            call()
+    with pytest.raises(ValueError, match="max_frames must be a positive int"):
+        backprop_steps(x * 2.0, max_frames=0)
+
+
+def test_captions_name_the_adjoints_as_derivatives_of_the_output() -> None:
+    x = am.Tensor(1.5, requires_grad=True, name="x")
+    f = x * x
+    f.name = "f"
+    captions = [g.source.split("label=<<FONT POINT-SIZE=\"10\">")[-1] for g in backprop_steps(f)]
+    assert "seed ∂f/∂f = 1" in captions[0]
+    assert "∂f/∂x += ∂f/∂f · ∂f/∂x" in captions[1]
+
+
+def test_a_large_graph_bounds_dots_layout() -> None:
+    from autograd_mini.viz_view import SIMPLEX_NODES
+
+    w = am.Tensor(0.5, requires_grad=True, name="w")
+    loss: Any = 0.0
+    for i in range(SIMPLEX_NODES // 4):  # a loss summed in a Python loop: 8 nodes a term
+        loss = loss + (w * float(i) - 1.0) ** 2
+    assert "nslimit" in am.draw_graph(loss).source
+    assert "nslimit" not in am.draw_graph((w * 2.0) ** 2).source

@@ -24,6 +24,7 @@ __all__ = [
     "dot_attrs",
     "esc",
     "format_array",
+    "format_constant",
     "format_number",
     "format_shape",
     "html_table",
@@ -113,6 +114,17 @@ def format_number(v: Any, precision: int = 4) -> str:
     return f"{f:.{precision}g}"
 
 
+def format_constant(v: Any, precision: int = 4) -> str:
+    """A one-number constant (a literal in the user's code) with ``precision`` significant
+    digits where that is its value, else in full (``1.0001``, not ``1``: a multiply by it
+    would look like an identity)."""
+    x = np.asarray(v).reshape(())[()]
+    text = format_number(x, precision)
+    if isinstance(x, np.floating) and np.isfinite(x) and float(text) != float(x):
+        return str(x)
+    return text
+
+
 def format_array(a: Any, precision: int = 4, preview: int = PREVIEW_SIZE) -> list[str]:
     """Lines describing an array: the number for one element, the elements for tiny arrays,
     else ``min / mean / max`` (with a count of NaNs when there are any)."""
@@ -157,9 +169,24 @@ def op_caption(name: str, attrs: Mapping[str, Any]) -> list[str]:
         v = attrs[k]
         if v is None or v is False:
             continue
-        text = f"{v.dtype}{format_shape(v.shape)}" if isinstance(v, np.ndarray) else repr(v)
-        lines.append(esc(f"{k}={text}", limit=32))
+        lines.append(esc(f"{k}={_attr_text(v)}", limit=40))
     return lines
+
+
+def _attr_text(v: Any) -> str:
+    """An op attribute as drawn: an array as its dtype and shape, an index with slices in
+    Python's syntax (``[:, 4:8]``, not ``(slice(None, None, None), slice(4, 8, None))``, which
+    the label's length would cut before the part that tells one gate's slice from another)."""
+    if isinstance(v, np.ndarray):
+        return f"{v.dtype}{format_shape(v.shape)}"
+    if isinstance(v, slice):
+        text = ":".join("" if p is None else str(p) for p in (v.start, v.stop))
+        return text if v.step is None else f"{text}:{v.step}"
+    if v is Ellipsis:
+        return "..."
+    if isinstance(v, tuple) and any(isinstance(i, slice) or i is Ellipsis for i in v):
+        return "[" + ", ".join("None" if i is None else _attr_text(i) for i in v) + "]"
+    return repr(v)
 
 
 def html_table(rows: list[tuple[str, str]], font_size: int | None = None) -> str:

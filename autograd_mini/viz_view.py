@@ -19,6 +19,7 @@ from .viz_labels import (
     dot_attrs,
     esc,
     format_array,
+    format_constant,
     format_shape,
     html_table,
     module_label,
@@ -384,7 +385,7 @@ class View:
                 p = self.order[j]
                 if j in self.inline:
                     if self.show_constants:
-                        label = f"<{esc(' '.join(format_array(p.data, self.precision)))}>"
+                        label = f"<{esc(format_constant(p.data, self.precision))}>"
                         lines.append(f"\tk{i}_{k} [label={label} {_STYLE_TEXT['inline']}]\n")
                         ke = {"headlabel": str(k + 1)} if ordered else {}
                         edges.append(f"\tk{i}_{k} -> op{i}{dot_attrs(ke)}\n")

@@ -360,3 +360,22 @@ def test_render_with_dot(fmt: str, magic: bytes, tmp_path: object) -> None:
         assert b"&lt;b&gt;" in data and b"v\xcc\x843" in data  # v̄3 in UTF-8
     else:
         assert data.startswith(magic) and len(data) > 1000
+
+
+def test_an_index_is_drawn_in_pythons_syntax() -> None:
+    """An LSTM's four gate slices all read "index=(slice(None, None, None),…" before: the
+    label was cut before the part that tells them apart."""
+    t = am.Tensor(np.ones((3, 16)), requires_grad=True)
+    parts = [t[:, 4 * k:4 * (k + 1)].sum() for k in range(4)]
+    src = draw_graph(parts[0] + parts[1] + parts[2] + parts[3] + t[..., ::2].sum()
+                     + t[None, 0].sum()).source
+    labels = set(re.findall(r"<B>getitem</B><BR/>basic=True<BR/>index=([^>]*)>", src))
+    assert {html.unescape(s) for s in labels} == {
+        "[:, 0:4]", "[:, 4:8]", "[:, 8:12]", "[:, 12:16]", "[..., ::2]", "(None, 0)"}
+
+
+def test_an_inline_constant_is_drawn_at_its_value() -> None:
+    """x * 1.0001 was drawn with a constant "1": the multiply looked like an identity."""
+    x = am.Tensor(2.0, requires_grad=True, name="x")
+    src = draw_graph(x * 1.0001 + 1.0 + 0.1).source
+    assert re.findall(r"k\d+_\d+ \[label=<([^>]*)>", src) == ["1.0001", "1", "0.1"]

@@ -12,7 +12,7 @@ from .checks import as_array
 from .grad_mode import no_grad
 from .graphview import GraphView, graph_view, vertex_key
 from .tensor import Tensor
-from .viz_labels import Names, format_array, format_number, name_map, visible
+from .viz_labels import Names, attr_text, format_array, format_number, name_map, visible
 
 __all__ = [
     "BackwardTrace", "Contribution", "Step", "explain_backward", "stale_note", "trace_backward",
@@ -238,8 +238,10 @@ def explain_backward(
         head = f"{v} ({visible(label)})" if label else v
         node = t._node
         if node is not None:
-            args = ", ".join(ref(j) for j in view.inputs[i])
-            head += f" = {node.op.name}({args})"
+            args = [ref(j) for j in view.inputs[i]] + [  # (its arrays by dtype and shape)
+                f"{k}={attr_text(a)}" for k, a in sorted(node.attrs.items())
+                if a is not None and a is not False]
+            head += f" = {node.op.name}({', '.join(args)})"
         kind = "output" if i == len(order) - 1 else (
             "intermediate" if node is not None else "parameter" if vertex_key(t) in given
             else "leaf"

@@ -20,6 +20,7 @@ Names: TypeAlias = "Mapping[str, Tensor] | Iterable[tuple[str, Tensor]] | None"
 
 __all__ = [
     "STYLES",
+    "attr_text",
     "check_options",
     "dot_attrs",
     "esc",
@@ -169,11 +170,11 @@ def op_caption(name: str, attrs: Mapping[str, Any]) -> list[str]:
         v = attrs[k]
         if v is None or v is False:
             continue
-        lines.append(esc(f"{k}={_attr_text(v)}", limit=40))
+        lines.append(esc(f"{k}={attr_text(v)}", limit=40))
     return lines
 
 
-def _attr_text(v: Any) -> str:
+def attr_text(v: Any) -> str:
     """An op attribute as drawn: an array as its dtype and shape, an index with slices in
     Python's syntax (``[:, 4:8]``, not ``(slice(None, None, None), slice(4, 8, None))``, which
     the label's length would cut before the part that tells one gate's slice from another)."""
@@ -185,7 +186,7 @@ def _attr_text(v: Any) -> str:
     if v is Ellipsis:
         return "..."
     if isinstance(v, tuple) and any(isinstance(i, slice) or i is Ellipsis for i in v):
-        return "[" + ", ".join("None" if i is None else _attr_text(i) for i in v) + "]"
+        return "[" + ", ".join("None" if i is None else attr_text(i) for i in v) + "]"
     return repr(v)
 
 

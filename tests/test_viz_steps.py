@@ -197,3 +197,12 @@ def test_a_large_graph_bounds_dots_layout() -> None:
         loss = loss + (w * float(i) - 1.0) ** 2
     assert "nslimit" in am.draw_graph(loss).source
     assert "nslimit" not in am.draw_graph((w * 2.0) ** 2).source
+
+
+def test_explain_backward_shows_an_ops_attributes() -> None:
+    """where's condition is an attribute: the text read where(v1, 0), as if it had none."""
+    x = am.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="x")
+    f = am.sum(am.where(np.array([True, False, True]), x, 0.0)) + x[1:].sum()
+    lines = explain_backward(f).splitlines()
+    assert any(line.startswith("v2 = where(v1, 0, cond=bool(3)) = [1, 0, 3]") for line in lines)
+    assert any("getitem(v1, basic=True, index=[1:])" in line for line in lines)

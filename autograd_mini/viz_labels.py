@@ -180,14 +180,18 @@ def attr_text(v: Any) -> str:
     the label's length would cut before the part that tells one gate's slice from another)."""
     if isinstance(v, np.ndarray):
         return f"{v.dtype}{format_shape(v.shape)}"
-    if isinstance(v, slice):
-        text = ":".join("" if p is None else str(p) for p in (v.start, v.stop))
-        return text if v.step is None else f"{text}:{v.step}"
-    if v is Ellipsis:
-        return "..."
-    if isinstance(v, tuple) and any(isinstance(i, slice) or i is Ellipsis for i in v):
-        return "[" + ", ".join("None" if i is None else attr_text(i) for i in v) + "]"
+    if isinstance(v, slice) or (isinstance(v, tuple) and any(
+            isinstance(i, slice) or i is Ellipsis for i in v)):
+        return "[" + ", ".join(_index_item(i) for i in (v if isinstance(v, tuple) else (v,))) + "]"
     return repr(v)
+
+
+def _index_item(i: Any) -> str:
+    """One item of an index as written between brackets: ``4:8``, ``::2``, ``...``, ``0``."""
+    if isinstance(i, slice):
+        text = ":".join("" if p is None else str(p) for p in (i.start, i.stop))
+        return text if i.step is None else f"{text}:{i.step}"
+    return "..." if i is Ellipsis else "None" if i is None else attr_text(i)
 
 
 def html_table(rows: list[tuple[str, str]], font_size: int | None = None) -> str:

@@ -282,9 +282,10 @@ fig.tight_layout()
 # mini-batch of four test images (the first test image of each of the digits 0 to 3). Each
 # module call runs inside a name scope named by its position in the `Sequential` (`0`, `1`,
 # …), and `am.draw_graph(loss, depth=1)` collapses each of those scopes into one box with
-# the layer's output shape and, after `backward()`, the norm of the gradient of its
-# parameters,
-# $\lVert\nabla\rVert = \sqrt{\sum_p \lVert \partial L / \partial p \rVert^2}$. The shapes are
+# the layer's output shape and the norm of the loss's adjoints of its parameters (its
+# gradient, which the drawing computes itself; after one `backward()` it equals the stored
+# `.grad`'s),
+# $\lVert \bar p \rVert = \sqrt{\sum_p \lVert \partial L / \partial p \rVert^2}$. The shapes are
 # the table's above with a batch dimension of 4 in front.
 
 # %%
@@ -321,7 +322,7 @@ def numbers(text):
 nodes = drawn_nodes(graph)
 boxes = {k: text for k, (text, attrs) in nodes.items() if "box3d" in attrs}
 assert len(boxes) == 8
-with_grad = [text for text in boxes.values() if re.search(r"grad|∇", text)]
+with_grad = [text for text in boxes.values() if "‖adjoint‖" in text]
 assert len(with_grad) == 3             # only the three layers with parameters show a norm
 for layer in (0, 3, 7):  # the boxes with parameters show their gradient norm
     norm = np.sqrt(sum(np.sum(p.grad.numpy() ** 2) for p in model[layer].parameters()))

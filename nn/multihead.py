@@ -67,16 +67,19 @@ class MultiheadAttention(Module):
 
     Parameters (PyTorch's names, shapes and initialisation): ``in_proj_weight`` (3E, E) =
     [W_q; W_k; W_v], Xavier-uniform; ``in_proj_bias`` (3E,) zeros; ``out_proj`` a Linear(E, E)
-    (weight U(−1/√E, 1/√E), bias zeros). ``bias=False`` drops both biases. Inputs are
+    (weight U(−1/√E, 1/√E), bias zeros). ``bias=False`` drops both biases. Keys and values of
+    other widths (``kdim``, ``vdim``, as PyTorch's: cross-attention to another model's
+    features) get separate ``q_proj_weight`` (E, E), ``k_proj_weight`` (E, kdim) and
+    ``v_proj_weight`` (E, vdim), each Xavier-uniform, and no ``in_proj_weight``. Inputs are
     (B, L, E) with ``batch_first`` (else (L, B, E)) or unbatched (L, E). **Unlike PyTorch,
     ``batch_first`` defaults to True**: a script ported from PyTorch that feeds (L, B, E) must
-    pass ``batch_first=False``. Not supported: ``add_bias_kv``, ``add_zero_attn``,
-    ``kdim``/``vdim``.
+    pass ``batch_first=False``. Not supported: ``add_bias_kv``, ``add_zero_attn``.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, bias: bool = True,
                  batch_first: bool = True, dropout: float = 0.0,
-                 rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
+                 rng: np.random.Generator | None = None, dtype: Any = np.float64, *,
+                 kdim: int | None = None, vdim: int | None = None) -> None:
         super().__init__()
         self.embed_dim = positive_int(embed_dim, "embed_dim", W)
         self.num_heads = positive_int(num_heads, "num_heads", W)
@@ -90,10 +93,22 @@ class MultiheadAttention(Module):
         dt = float_dtype(dtype, W)
         gen = check_rng(rng, W)
         e = self.embed_dim
-        check_size((3 * e, e), dt, W)
-        bound = math.sqrt(6.0 / (4 * e))  # Xavier: fan_in E, fan_out 3E
+        self.kdim = e if kdim is None else positive_int(kdim, "kdim", W)
+        self.vdim = e if vdim is None else positive_int(vdim, "vdim", W)
+        check_size((3 * e, max(e, self.kdim, self.vdim)), dt, W)
         # assignment order gives PyTorch's state_dict order
-        self.in_proj_weight = Parameter(gen.uniform(-bound, bound, (3 * e, e)).astype(dt))
+        self.in_proj_weight: Parameter | None = None
+        self.q_proj_weight: Parameter | None = None
+        self.k_proj_weight: Parameter | None = None
+        self.v_proj_weight: Parameter | None = None
+        if self.kdim == self.vdim == e:
+            bound = math.sqrt(6.0 / (4 * e))  # Xavier: fan_in E, fan_out 3E
+            self.in_proj_weight = Parameter(gen.uniform(-bound, bound, (3 * e, e)).astype(dt))
+        else:
+            for name, d in (("q", e), ("k", self.kdim), ("v", self.vdim)):
+                bound = math.sqrt(6.0 / (e + d))  # Xavier: fan_in d, fan_out E
+                setattr(self, f"{name}_proj_weight",
+                        Parameter(gen.uniform(-bound, bound, (e, d)).astype(dt)))
         self.in_proj_bias: Parameter | None = (
             Parameter(np.zeros(3 * e, dtype=dt)) if bias else None)
         self.out_proj = Linear(e, e, bias=bias, rng=gen, dtype=dt)
@@ -105,7 +120,8 @@ class MultiheadAttention(Module):
     def _project(self, x: Tensor, part: int) -> Tensor:
         """x W_partᵀ + b_part split into heads: (B, n, E) → (B, H, n, d)."""
         e = self.embed_dim
-        w = self.in_proj_weight[part * e:(part + 1) * e]
+        w: Any = (self.in_proj_weight[part * e:(part + 1) * e] if self.in_proj_weight is not None
+                  else (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)[part])
         b = None if self.in_proj_bias is None else self.in_proj_bias[part * e:(part + 1) * e]
         y = linear(x, w, b)
         bsz, n = x.shape[0], x.shape[1]
@@ -133,11 +149,17 @@ class MultiheadAttention(Module):
         is_causal = check_flag(is_causal, "is_causal", W)
         batched = q_in.ndim == 3
         e = self.embed_dim
-        if k_in.ndim != q_in.ndim or v_in.ndim != q_in.ndim or k_in.shape != v_in.shape \
-                or q_in.shape[-1] != e or k_in.shape[-1] != e:
-            raise ValueError(f"{W}(embed_dim={e}): query {q_in.shape}, key {k_in.shape} and "
-                             f"value {v_in.shape} must all be 3-d or all 2-d, end in {e}, and "
-                             "key and value must have the same shape")
+        if k_in.ndim != q_in.ndim or v_in.ndim != q_in.ndim or \
+                k_in.shape[:-1] != v_in.shape[:-1] or q_in.shape[-1] != e or \
+                k_in.shape[-1] != self.kdim or v_in.shape[-1] != self.vdim:
+            if self.in_proj_weight is not None:
+                raise ValueError(f"{W}(embed_dim={e}): query {q_in.shape}, key {k_in.shape} "
+                                 f"and value {v_in.shape} must all be 3-d or all 2-d, end in "
+                                 f"{e}, and key and value must have the same shape")
+            raise ValueError(f"{W}(embed_dim={e}, kdim={self.kdim}, vdim={self.vdim}): query "
+                             f"{q_in.shape}, key {k_in.shape} and value {v_in.shape} must all "
+                             f"be 3-d or all 2-d, end in {e}, {self.kdim} and {self.vdim}, "
+                             "and key and value must have the same batch and length")
         if not batched:
             q_in, k_in, v_in = (reshape(t, (1, *t.shape)) for t in (q_in, k_in, v_in))
         elif not self.batch_first:
@@ -197,6 +219,8 @@ class MultiheadAttention(Module):
         return out, weights
 
     def extra_repr(self) -> str:
-        return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
+        dims = ("" if self.in_proj_weight is not None
+                else f", kdim={self.kdim}, vdim={self.vdim}")
+        return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}{dims}, "
                 f"bias={self.in_proj_bias is not None}, batch_first={self.batch_first}, "
                 f"dropout={self.dropout}")

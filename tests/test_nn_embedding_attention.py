@@ -291,6 +291,7 @@ def test_multihead_attention_init_like_torch() -> None:
     e = 64
     mha = MultiheadAttention(e, 4, rng=np.random.default_rng(0))
     bound = math.sqrt(6.0 / (4 * e))
+    assert mha.in_proj_weight is not None
     w = mha.in_proj_weight.data
     assert w.shape == (3 * e, e) and np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert mha.in_proj_bias is not None and np.all(mha.in_proj_bias.data == 0)
@@ -343,6 +344,7 @@ def test_multihead_attention_gradcheck_first_and_second_order() -> None:
         out, wts = mha(q, kv, kv, attn_mask=mask, average_attn_weights=False)
         return out + (wts * c).sum(axis=(1, 3))[..., None]
 
+    assert mha.in_proj_weight is not None
     args = [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4)),
             mha.in_proj_weight.data.copy(), rng.standard_normal(12) * 0.1,
             mha.out_proj.weight.data.copy()]
@@ -391,3 +393,43 @@ def test_multihead_attention_errors() -> None:
         mha(x, x, x, attn_mask=np.zeros((3, 3), dtype=int))
     with pytest.raises(TypeError, match="query must be floating point"):
         mha(np.zeros((2, 3, 4), dtype=int), x, x)
+
+
+@pytest.mark.parametrize(("kdim", "vdim", "bias", "need_w"), [
+    (5, 3, True, True), (8, 3, False, False), (5, 8, True, False)])
+def test_multihead_attention_with_kdim_and_vdim_matches_torch(kdim: int, vdim: int, bias: bool,
+                                                              need_w: bool) -> None:
+    """Cross-attention to features of other widths: PyTorch's separate q/k/v projections, with
+    its parameter names (state_dict loads both ways), outputs and every gradient."""
+    torch = pytest.importorskip("torch")
+    e, h = 8, 2
+    mha = MultiheadAttention(e, h, bias=bias, rng=np.random.default_rng(0), kdim=kdim,
+                             vdim=vdim)
+    ref = torch.nn.MultiheadAttention(e, h, bias=bias, batch_first=True, kdim=kdim, vdim=vdim,
+                                      dtype=torch.float64)
+    assert list(mha.state_dict()) == list(ref.state_dict())
+    ref.load_state_dict({k: torch.tensor(v) for k, v in mha.state_dict().items()})
+    assert mha.in_proj_weight is None and f"kdim={kdim}, vdim={vdim}" in repr(mha)
+    bound = math.sqrt(6.0 / (e + kdim))  # Xavier, each projection on its own
+    assert mha.k_proj_weight is not None and np.abs(mha.k_proj_weight.data).max() <= bound
+    rng = np.random.default_rng(3)
+    xs = [rng.standard_normal((2, 4, e)), rng.standard_normal((2, 5, kdim)),
+          rng.standard_normal((2, 5, vdim))]
+    ours = [am.Tensor(x, requires_grad=True) for x in xs]
+    theirs = [torch.tensor(x, requires_grad=True) for x in xs]
+    mask = np.tri(4, 5, dtype=bool) == 0  # True: not allowed
+    out, _ = mha(*ours, attn_mask=mask, need_weights=need_w)
+    t_out, _ = ref(*theirs, attn_mask=torch.tensor(mask), need_weights=need_w)
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=0, atol=TOL)
+    g = rng.standard_normal(out.shape)
+    (out * g).sum().backward()
+    (t_out * torch.tensor(g)).sum().backward()
+    t_params = dict(ref.named_parameters())
+    for name, p in mha.named_parameters():
+        np.testing.assert_allclose(_grad(p), t_params[name].grad.numpy(), rtol=0, atol=TOL,
+                                   err_msg=name)
+    for x, tx in zip(ours, theirs):
+        np.testing.assert_allclose(_grad(x), tx.grad.numpy(), rtol=0, atol=TOL)
+    with pytest.raises(ValueError, match=rf"kdim={kdim}, vdim={vdim}\): .* end in {e}, {kdim} "
+                                         rf"and {vdim}"):
+        mha(ours[0], ours[0], ours[0])

@@ -37,6 +37,7 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
     "PolynomialLR",
     "PowerLR",
@@ -277,7 +278,7 @@ class LambdaLR(LRScheduler):
         fns: list[Any] = (list(lr_lambda) if isinstance(lr_lambda, (list, tuple))
                           else [lr_lambda] * n)
         if len(fns) != n or not all(callable(f) for f in fns):
-            raise TypeError(f"LambdaLR: lr_lambda must be a function or a list of {n} "
+            raise TypeError(f"{type(self).__name__}: lr_lambda must be a function or a list of {n} "
                             f"functions (one per parameter group), got {lr_lambda!r:.80}")
         self._lambdas = fns
         super().__init__(optimizer, last_epoch)
@@ -289,6 +290,29 @@ class LambdaLR(LRScheduler):
         out = super().state_dict()
         del out["_lambdas"]
         return out
+
+
+class MultiplicativeLR(LambdaLR):
+    """η_t = η_{t−1} λ(t): each step multiplies every group's lr in force by λ(t) (one
+    function per group when a list), as PyTorch's. The functions are not part of
+    ``state_dict``."""
+
+    chains = chains_at_start = True
+
+    def values(self, t: int) -> list[float]:
+        """η₀ λ(1) ⋯ λ(t) (asking every λ(i) again: inside a SequentialLR)."""
+        out = []
+        for base, f in zip(self.base_lrs, self._lambdas, strict=True):
+            for i in range(1, t + 1):
+                base *= float(f(i))
+            out.append(base)
+        return out
+
+    def step(self) -> None:
+        """Advance one step: every group's lr times λ(t)."""
+        self.last_epoch += 1
+        self._apply([float(g["lr"]) * float(f(self.last_epoch))
+                     for g, f in zip(self.optimizer.param_groups, self._lambdas, strict=True)])
 
 
 class SequentialLR(LRScheduler):

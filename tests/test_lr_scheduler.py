@@ -410,6 +410,12 @@ CHAINS: list[tuple[str, Callable[[Any, Any], list[Any]], dict[int, float]]] = [
         L.LambdaLR(o, lambda t: min(1.0, (t + 1) / 4)), L.ExponentialLR(o, 0.5)], {}),
     ("exponential, then a lambda", lambda L, o: [
         L.ExponentialLR(o, 0.5), L.LambdaLR(o, lambda t: 0.9**t)], {3: 0.5}),
+    ("multiplicative over a manual halving", lambda L, o: [
+        L.MultiplicativeLR(o, lambda t: 0.9 if t % 2 else 1.1)], {4: 0.5}),
+    ("multiplicative, then exponential", lambda L, o: [
+        L.MultiplicativeLR(o, lambda t: 0.95), L.ExponentialLR(o, 0.9)], {2: 2.0}),
+    ("a warm-up, then multiplicative", lambda L, o: [
+        L.LinearLR(o, 0.25, 1.0, 4), L.MultiplicativeLR(o, lambda t: 0.97)], {}),
 ]
 
 

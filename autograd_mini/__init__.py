@@ -31,7 +31,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from .random import default_generator, manual_seed
+from .random import default_generator, get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor, tensor
 from .training import History, accuracy, evaluate, fit
 from .viz import draw_graph
@@ -56,6 +56,7 @@ __all__ = [
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
+    "get_rng_state",
     "evaluate",
     "explain_backward",
     "fit",
@@ -72,6 +73,7 @@ __all__ = [
     "numerical_grad",
     "primitive",
     "set_grad_enabled",
+    "set_rng_state",
     "tensor",
     "value_and_grad",
     *factories.__all__,

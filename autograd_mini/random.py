@@ -8,11 +8,13 @@ Dropout or a DataLoader still fixes the numbers they draw next.
 
 from __future__ import annotations
 
+import copy
 import threading
+from typing import Any
 
 import numpy as np
 
-__all__ = ["check_rng", "default_generator", "manual_seed"]
+__all__ = ["check_rng", "default_generator", "get_rng_state", "manual_seed", "set_rng_state"]
 
 _LOCK = threading.Lock()
 _DEFAULT = [np.random.default_rng()]  # a list so manual_seed can replace it
@@ -34,6 +36,32 @@ def default_generator() -> np.random.Generator:
     """G: the generator used when no ``rng=`` is given (unseeded until ``manual_seed``); a new
     object after each ``manual_seed``, so look it up when drawing rather than keeping it."""
     return _DEFAULT[0]
+
+
+def get_rng_state() -> dict[str, Any]:
+    """The default generator's state, a plain dict (JSON-serialisable: its bit generator's
+    ``state``), as ``torch.get_rng_state``: save it in a checkpoint, and ``set_rng_state``
+    makes the draws that follow (shuffling, dropout, …) those of an uninterrupted run."""
+    return copy.deepcopy(dict(_DEFAULT[0].bit_generator.state))
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Make the default generator continue from ``state`` (from ``get_rng_state``); a state
+    that is not one is refused and the generator is left as it was."""
+    if not isinstance(state, dict) or not isinstance(state.get("bit_generator"), str):
+        raise TypeError(f"set_rng_state: state must be the dict get_rng_state returns, got "
+                        f"{state!r:.80}")
+    kind = getattr(np.random, state["bit_generator"], None)
+    if not isinstance(kind, type) or not issubclass(kind, np.random.BitGenerator):
+        raise ValueError(f"set_rng_state: unknown bit generator {state['bit_generator']!r:.60}")
+    bits = kind()
+    try:
+        bits.state = copy.deepcopy(state)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"set_rng_state: not a valid {state['bit_generator']} state "
+                         f"({exc})") from None
+    with _LOCK:
+        _DEFAULT[0] = np.random.Generator(bits)
 
 
 def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:

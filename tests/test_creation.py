@@ -514,3 +514,26 @@ def test_seeded_training_script_is_reproducible(tmp_path: Path) -> None:
     assert len(first.splitlines()) == 3 * 3 + 1
     assert run(0) == first
     assert run(1) != first
+
+
+def test_rng_state_saves_and_restores_the_default_stream() -> None:
+    """As torch.get_rng_state/set_rng_state: a checkpoint can hold where the default stream
+    was (JSON-safe), so a resumed run shuffles and drops out as an uninterrupted one."""
+    import json
+
+    am.manual_seed(3)
+    am.randn(5)
+    state = json.loads(json.dumps(am.get_rng_state()))
+    expected = [am.randn(4).data, am.rand(2).data]
+    am.manual_seed(99)
+    am.set_rng_state(state)
+    np.testing.assert_array_equal(am.randn(4).data, expected[0])
+    np.testing.assert_array_equal(am.rand(2).data, expected[1])
+    before = am.get_rng_state()
+    with pytest.raises(TypeError, match="set_rng_state: state must be the dict"):
+        am.set_rng_state([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="set_rng_state: unknown bit generator 'Nope'"):
+        am.set_rng_state({"bit_generator": "Nope"})
+    with pytest.raises(ValueError, match="set_rng_state: not a valid PCG64 state"):
+        am.set_rng_state({"bit_generator": "PCG64", "state": {}})
+    assert am.get_rng_state() == before  # refused: nothing changed

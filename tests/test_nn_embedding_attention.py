@@ -219,6 +219,16 @@ def _masks(rng: np.random.Generator, kind: str | None, shape: tuple[int, ...]) -
     return m
 
 
+def _same_grads(mha: Any, ref: Any, ours: list[Tensor], theirs: list[Any]) -> None:
+    """Every parameter's and input's gradient equals PyTorch's (parameters by name)."""
+    t_params = dict(ref.named_parameters())
+    for name, p in mha.named_parameters():
+        np.testing.assert_allclose(_grad(p), t_params[name].grad.numpy(), rtol=0, atol=TOL,
+                                   err_msg=name)
+    for x, tx in zip(ours, theirs):
+        np.testing.assert_allclose(_grad(x), tx.grad.numpy(), rtol=0, atol=TOL)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_multihead_attention_matches_torch(case: tuple[Any, ...]) -> None:
     torch = pytest.importorskip("torch")
@@ -259,12 +269,7 @@ def test_multihead_attention_matches_torch(case: tuple[Any, ...]) -> None:
         assert w is None and t_w is None
     loss.backward()
     t_loss.backward()
-    t_params = dict(ref.named_parameters())
-    for name, p in mha.named_parameters():
-        np.testing.assert_allclose(_grad(p), t_params[name].grad.numpy(), rtol=0, atol=TOL,
-                                   err_msg=name)
-    for x, tx in zip(ours, theirs):
-        np.testing.assert_allclose(_grad(x), tx.grad.numpy(), rtol=0, atol=TOL)
+    _same_grads(mha, ref, ours, theirs)
 
 
 @given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.sampled_from([1, 2, 3]),
@@ -424,12 +429,7 @@ def test_multihead_attention_with_kdim_and_vdim_matches_torch(kdim: int, vdim: i
     g = rng.standard_normal(out.shape)
     (out * g).sum().backward()
     (t_out * torch.tensor(g)).sum().backward()
-    t_params = dict(ref.named_parameters())
-    for name, p in mha.named_parameters():
-        np.testing.assert_allclose(_grad(p), t_params[name].grad.numpy(), rtol=0, atol=TOL,
-                                   err_msg=name)
-    for x, tx in zip(ours, theirs):
-        np.testing.assert_allclose(_grad(x), tx.grad.numpy(), rtol=0, atol=TOL)
+    _same_grads(mha, ref, ours, theirs)
     with pytest.raises(ValueError, match=rf"kdim={kdim}, vdim={vdim}\): .* end in {e}, {kdim} "
                                          rf"and {vdim}"):
         mha(ours[0], ours[0], ours[0])

@@ -113,6 +113,13 @@ class View:
         self.rankdir = ("TB" if large else "LR") if rankdir == "auto" else rankdir
         self.penalty = self._penalty()
         self.scope = self._scopes()
+        if isinstance(depth, str) and large and any(self.scope.values()) and all(
+                len(path) <= 1 for path in self.scope.values()):
+            # modules called side by side, no model around them (an LSTM, then a Linear head):
+            # depth 1 would collapse nothing, so each is one box
+            self.depth = 0
+            self.penalty = self._penalty()
+            self.scope = self._scopes()
         self.groups, self.group = collapse(order, self.shown, self.scope, self.depth)
         self.penalty_group: int | None = None
         if self.penalty:

@@ -280,3 +280,14 @@ def test_a_tied_weight_counts_in_the_norm_of_every_module_that_uses_it() -> None
         bias = float(np.sum(getattr(model, name).bias.grad.data ** 2))
         assert float(boxes[name]["‖adjoint‖"]) == pytest.approx(np.sqrt(shared + bias),
                                                                  rel=1e-3), name
+
+
+def test_auto_depth_collapses_modules_called_side_by_side() -> None:
+    """An LSTM and a Linear head called directly, no model around them: depth 1 collapsed
+    nothing (193 nodes drawn); "auto" now makes each module one box."""
+    lstm, head = nn.LSTM(3, 4), nn.Linear(4, 1)
+    y, _ = lstm(am.Tensor(np.random.default_rng(0).normal(size=(5, 2, 3))))
+    loss = am.mean(head(y) ** 2)
+    boxes = modules(draw_graph(loss).source)
+    assert sorted(b["module"] for b in boxes.values()) == ["LSTM", "Linear(4→1)"]
+    assert modules(draw_graph(loss, depth=1).source) == {}  # an explicit depth is kept

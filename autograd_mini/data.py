@@ -309,10 +309,8 @@ class DataLoader:
     def __init__(self, X: Any, y: Any = None, batch_size: int | None = None,
                  shuffle: bool = False, drop_last: bool = False,
                  rng: np.random.Generator | None = None) -> None:
-        self.X: np.ndarray | None = None
-        self.y: np.ndarray | None = None
         self.dataset: Any
-        is_dataset = _is_dataset(X)
+        is_dataset = self._given = _is_dataset(X)  # (for repr: a dataset, or arrays)
         if is_dataset:
             if y is not None:
                 size = y if type(y) is int else 32
@@ -328,19 +326,16 @@ class DataLoader:
                     f"DataLoader(X, batch_size={y}))") if type(y) is int else ""
             raise TypeError(f"DataLoader: batch_size is required{hint}")
         if not is_dataset:
-            self.X = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
-                                                                    where="DataLoader: X")
-            self.y = None if y is None else y.data if isinstance(y, Tensor) else as_array(
+            xs = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
+                                                               where="DataLoader: X")
+            ys = None if y is None else y.data if isinstance(y, Tensor) else as_array(
                 y, copy=False, where="DataLoader: y")
-            if self.X.ndim == 0 or (self.y is not None and self.y.ndim == 0):
+            if xs.ndim == 0 or (ys is not None and ys.ndim == 0):
                 raise ValueError("DataLoader: X and y need a first (sample) dimension")
-            if self.y is not None and len(self.X) != len(self.y):
-                raise ValueError(
-                    f"DataLoader: X has {len(self.X)} samples but y has {len(self.y)} "
-                    f"(shapes {self.X.shape} and {self.y.shape})"
-                )
-            self.dataset = TensorDataset(self.X) if self.y is None else TensorDataset(self.X,
-                                                                                      self.y)
+            if ys is not None and len(xs) != len(ys):
+                raise ValueError(f"DataLoader: X has {len(xs)} samples but y has {len(ys)} "
+                                 f"(shapes {xs.shape} and {ys.shape})")
+            self.dataset = TensorDataset(xs) if ys is None else TensorDataset(xs, ys)
         self.batch_size = _count(batch_size, "batch_size", "DataLoader")
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
@@ -350,11 +345,11 @@ class DataLoader:
             None if rng is None else check_rng(rng, "DataLoader"))
 
     def __len__(self) -> int:
-        n = _dataset_len(self.dataset, "DataLoader")
+        n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
-        n, bs = _dataset_len(self.dataset, "DataLoader"), self.batch_size
+        n, bs = len(self.dataset), self.batch_size
         order = check_rng(self.rng, "DataLoader").permutation(n) if self.shuffle else None
         stop = n - n % bs if self.drop_last else n
         fast = _tensor_rows(self.dataset)
@@ -362,17 +357,15 @@ class DataLoader:
             if fast is not None:
                 arrays, index = fast
                 rows: Any = slice(start, start + bs) if order is None else order[start:start + bs]
-                if index is not None:
-                    rows = index[rows]
-                yield tuple(Tensor(a[rows]) for a in arrays)
+                yield tuple(Tensor(a[rows if index is None else index[rows]]) for a in arrays)
             else:
                 picked = (range(start, min(start + bs, n)) if order is None
                           else order[start:start + bs].tolist())
                 yield _collate([self.dataset[i] for i in picked], picked)
 
     def __repr__(self) -> str:
-        n = _dataset_len(self.dataset, "DataLoader")
-        what = f"{n} samples" if self.X is not None else (
+        n = len(self.dataset)
+        what = f"{n} samples" if not self._given else (
             f"{type(self.dataset).__name__} of {n} samples")
         return (f"DataLoader({what}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last})")

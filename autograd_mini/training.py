@@ -155,16 +155,15 @@ def _pair(batch: Any, where: str, label: str, step: int) -> tuple[Any, Any]:
 def _loss_value(loss: Any, where: str, recorded: bool) -> float:
     """The loss as a Python float; it must be a one-element Tensor (or, not ``recorded``, a
     number)."""
-    if not isinstance(loss, Tensor) and (recorded or isinstance(loss, bool) or not isinstance(
-            loss, (int, float, np.number))):
+    if isinstance(loss, Tensor):
+        if loss.size != 1:
+            raise ValueError(f"{where}: loss_fn returned a tensor of shape {loss.shape}; reduce "
+                             "it to one number (a mean or a sum over the batch)")
+        return float(loss.item())
+    if recorded or isinstance(loss, bool) or not isinstance(loss, (int, float, np.number)):
         raise TypeError(f"{where}: loss_fn must return a one-element Tensor (the graph to "
                         f"backpropagate), got {type(loss).__name__}")
-    if not isinstance(loss, Tensor):
-        return float(loss)
-    if loss.size != 1:
-        raise ValueError(f"{where}: loss_fn returned a tensor of shape {loss.shape}; reduce it to "
-                         "one number (a mean or a sum over the batch)")
-    return float(loss.item())
+    return float(loss)
 
 
 def _wants_metric(step: Callable[..., Any]) -> bool:

@@ -105,7 +105,8 @@ class View:
         self.hidden = sum(1 for i, t in enumerate(order) if i not in self.shown
                           and i not in self.inline and (show_constants or t._rg))
         self.vjp = vjp_positions(order, forward)
-        large = len(self.shown) + sum(1 for i in self.shown if order[i]._node) > AUTO_NODES
+        self.nodes = len(self.shown) + sum(1 for i in self.shown if order[i]._node)  # and ops
+        large = self.nodes > AUTO_NODES
         # inputs kept in argument order (ordering="in") on small graphs only: on large ones with
         # a wide fan-out it makes dot's layout take minutes (the inputs are numbered anyway)
         self.ordered = not large
@@ -148,16 +149,15 @@ class View:
                          if self._is_param(j)})
         # a parameter max_nodes left out would be missing from the norm: then none is shown
         cut = any(j not in self.shown for j in params)
-        norm, norm_label = None, "‖grad‖"
         if self.adjoints is not None:  # the drawn output's adjoints, as on the variables
+            norm_label, known = "‖adjoint‖", True  # (None: no path to the output, 0)
             arrays = [self.adjoints[j] for j in params]
-            norm_label = "‖adjoint‖"
-        else:  # stored .grad (no adjoints computed)
+        else:  # stored .grad (no adjoints computed): all of them, or no norm
             stored = [self.order[j]._grad for j in params]
-            arrays = [None if g is None else g.data for g in stored]
-            if any(a is None for a in arrays):
-                params = []
-        if params and not cut and not self.graph.stale:
+            arrays = [None if t is None else t.data for t in stored]
+            norm_label, known = "‖grad‖", all(a is not None for a in arrays)
+        norm = None
+        if params and known and not cut and not self.graph.stale:
             norm = float(np.sqrt(sum(float(np.sum(np.square(a, dtype=np.float64)))
                                      for a in arrays if a is not None)))
         shapes = [self.order[i].shape for i in outs[-2:]]
@@ -428,8 +428,7 @@ class View:
             body.append(f'\tlabel=<<FONT POINT-SIZE="10">{esc(caption, limit=400)}</FONT>>\n')
         layout = {"rankdir": self.rankdir, "labelloc": "b", "fontname": "Helvetica",
                   "nodesep": "0.25", "ranksep": "0.35"}
-        nodes = len(self.shown) + sum(1 for i in self.shown if self.order[i]._node is not None)
-        if nodes > SIMPLEX_NODES:  # dot's ranking and placement (network simplex)
+        if self.nodes > SIMPLEX_NODES:  # dot's ranking and placement (network simplex)
             layout |= {"nslimit": "2", "nslimit1": "2"}  # grow too fast: bounded, in seconds
         return graphviz.Digraph(
             name="autograd_mini",

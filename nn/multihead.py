@@ -152,14 +152,12 @@ class MultiheadAttention(Module):
         if k_in.ndim != q_in.ndim or v_in.ndim != q_in.ndim or \
                 k_in.shape[:-1] != v_in.shape[:-1] or q_in.shape[-1] != e or \
                 k_in.shape[-1] != self.kdim or v_in.shape[-1] != self.vdim:
-            if self.in_proj_weight is not None:
-                raise ValueError(f"{W}(embed_dim={e}): query {q_in.shape}, key {k_in.shape} "
-                                 f"and value {v_in.shape} must all be 3-d or all 2-d, end in "
-                                 f"{e}, and key and value must have the same shape")
-            raise ValueError(f"{W}(embed_dim={e}, kdim={self.kdim}, vdim={self.vdim}): query "
-                             f"{q_in.shape}, key {k_in.shape} and value {v_in.shape} must all "
-                             f"be 3-d or all 2-d, end in {e}, {self.kdim} and {self.vdim}, "
-                             "and key and value must have the same batch and length")
+            packed = self.in_proj_weight is not None
+            dims = "" if packed else f", kdim={self.kdim}, vdim={self.vdim}"
+            ends = f"{e}" if packed else f"{e}, {self.kdim} and {self.vdim}"
+            raise ValueError(f"{W}(embed_dim={e}{dims}): query {q_in.shape}, key {k_in.shape} "
+                             f"and value {v_in.shape} must all be 3-d or all 2-d, end in "
+                             f"{ends}, and key and value must have the same batch and length")
         if not batched:
             q_in, k_in, v_in = (reshape(t, (1, *t.shape)) for t in (q_in, k_in, v_in))
         elif not self.batch_first:

@@ -20,9 +20,9 @@ from .checks import as_array, flag, integers, is_int, real_number
 from .random import check_rng
 from .tensor import Tensor
 
-__all__ = ["arange", "empty", "eye", "full", "full_like", "linspace", "normal", "ones",
-           "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "uniform", "zeros",
-           "zeros_like"]
+__all__ = ["arange", "empty", "eye", "full", "full_like", "linspace", "multinomial", "normal",
+           "ones", "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "uniform",
+           "zeros", "zeros_like"]
 
 Generator = np.random.Generator
 
@@ -296,3 +296,43 @@ def randint(low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
     gen = check_rng(rng, "randint")
     return _make("randint", lambda: gen.integers(low, high, shp, dtype=dt, endpoint=endpoint),
                  requires_grad)
+
+
+def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
+                rng: Generator | None = None) -> Tensor:
+    """Category indices drawn with P(i) = wᵢ / Σⱼ wⱼ from each row of the weights ``probs``
+    (1-d: one distribution, 2-d: one per row; non-negative, finite, not all zero; need not sum
+    to 1), as ``torch.multinomial``: int64 of shape (num_samples,) or (rows, num_samples).
+    Without ``replacement`` a category is drawn at most once per row (the first draw by wᵢ,
+    each next one among those left, by their weights), so a row needs ``num_samples``
+    categories of positive weight."""
+    w = np.asarray(_values(probs, "multinomial", "probs"), dtype=np.float64)
+    if w.ndim not in (1, 2):
+        raise ValueError(f"multinomial: probs must be 1-d or 2-d, got shape {w.shape}")
+    n = _dim(num_samples, "multinomial", "num_samples")
+    replacement = flag(replacement, "multinomial", "replacement")
+    gen = check_rng(rng, "multinomial")
+    rows = w.reshape(-1, w.shape[-1])
+    if np.any(rows < 0):
+        raise ValueError("multinomial: probs must be non-negative")
+    positive = np.count_nonzero(rows > 0, axis=1)
+    if rows.shape[1] == 0 or np.any(positive == 0):
+        raise ValueError("multinomial: every row of probs needs a positive weight")
+    if n == 0:
+        raise ValueError("multinomial: num_samples must be positive")
+    if not replacement and n > positive.min():
+        raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
+                         f"with {positive.min()} categories of positive weight")
+    r, v = np.arange(rows.shape[0])[:, None], rows.shape[1]
+    if replacement:  # invert each row's CDF at n uniform draws, all rows in one search
+        cdf = np.cumsum(rows, axis=1)
+        cdf = cdf / cdf[:, -1:] + r  # row k's CDF on [k, k + 1]
+        out = np.searchsorted(cdf.ravel(), gen.random((rows.shape[0], n)) + r, "right") - r * v
+        last = v - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)  # (u + k rounding up to k + 1)
+        out = np.minimum(out, last[:, None])
+    else:  # the n smallest of Eᵢ / wᵢ, Eᵢ ~ Exp(1): sequential draws without replacement
+        with np.errstate(divide="ignore"):
+            keys = gen.standard_exponential(rows.shape) / rows
+        out = np.argsort(keys, axis=1, kind="stable")[:, :n]
+    out = out.astype(np.int64).reshape((*w.shape[:-1], n))
+    return _make("multinomial", lambda: out, False)

@@ -370,6 +370,7 @@ def _with_rng(draw: Callable[..., Tensor]) -> Callable[[np.random.Generator], Te
 #: draws made with an explicit rng=, which must leave the default stream alone
 EXPLICIT: dict[str, Callable[[np.random.Generator], Any]] = {
     **{name: _with_rng(draw) for name, draw in DRAWS.items()},
+    "multinomial": lambda g: am.multinomial([0.2, 0.8], 4, True, rng=g),
     "init.normal_": lambda g: nn.init.normal_(np.zeros(5), rng=g),
     "init.kaiming_uniform_": lambda g: nn.init.kaiming_uniform_(np.zeros((3, 4)), rng=g),
     "Linear": lambda g: nn.Linear(3, 4, rng=g),

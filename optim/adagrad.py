@@ -25,6 +25,7 @@ class Adagrad(Optimizer):
 
     It is eq. 2.8 of the notes with the running average replaced by a running sum (β = 1 and
     no (1 − β) factor), so the effective step only shrinks; ε is outside the square root.
+    ``maximize=True`` ascends instead (g ← −g first), as PyTorch's.
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
@@ -39,6 +40,8 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -46,6 +49,7 @@ class Adagrad(Optimizer):
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
             "eps": eps,
+            "maximize": maximize,
         }
         super().__init__(params, defaults)
 

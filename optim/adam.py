@@ -35,7 +35,8 @@ class Adam(Optimizer):
     The notes present Adam as RMSProp (eq. 2.8) plus a momentum term: v is eq. 2.8's running
     average of g ⊙ g and m the moving-average momentum of the slides, each divided by its
     bias correction because it starts at 0. Unlike eq. 2.8, ε is added *outside* the square
-    root (as in the Adam paper and PyTorch). Betas lie in [0, 1).
+    root (as in the Adam paper and PyTorch). Betas lie in [0, 1). ``maximize=True`` ascends
+    instead (g ← −g first), as PyTorch's.
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
@@ -51,6 +52,8 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -58,6 +61,7 @@ class Adam(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
+            "maximize": maximize,
         }
         super().__init__(params, defaults)
 
@@ -132,7 +136,8 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
-        )
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)

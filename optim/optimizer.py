@@ -158,7 +158,9 @@ class Optimizer:
     """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
 
     ``params`` is an iterable of Tensors or of dicts ``{"params": [...], "lr": ...}``; keys a
-    group leaves out take the optimiser's defaults. A subclass implements ``_check`` (validate a
+    group leaves out take the optimiser's defaults. A group with ``maximize=True`` (every
+    library optimiser takes it, as PyTorch's) ascends: its gradient is negated, g ← −g, before
+    anything else in the step. A subclass implements ``_check`` (validate a
     group's hyper-parameters) and ``_update`` (one in-place step of one parameter), and names
     the state it keeps (``scalar_state``, ``array_state``, ``required_state``; a subclass of a
     library optimiser that keeps more extends them). ``step()``
@@ -174,7 +176,7 @@ class Optimizer:
     required_state: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
-        self.defaults: dict[str, Any] = self._check(dict(defaults))
+        self.defaults: dict[str, Any] = self._checked(dict(defaults))
         self.param_groups: list[ParamGroup] = []
         #: per-parameter state, keyed by ``id(param)`` (Tensor equality is elementwise);
         #: ``state[p]`` with the parameter itself works too, as in PyTorch
@@ -210,6 +212,13 @@ class Optimizer:
     ) -> None:
         """Update ``param`` in place from ``grad``; ``state`` starts empty on the first step."""
         raise NotImplementedError
+
+    def _checked(self, group: ParamGroup) -> ParamGroup:
+        """``_check``, and the ``maximize`` flag every optimiser shares."""
+        group = self._check(group)
+        if "maximize" in group:
+            group["maximize"] = check_flag("maximize", group["maximize"])
+        return group
 
     # ------------------------------------------------------------------ groups
     def add_param_group(self, param_group: Mapping[str, Any]) -> None:
@@ -249,7 +258,7 @@ class Optimizer:
                 )
             seen.add(id(p))
         group: ParamGroup = {**self.defaults, **param_group, "params": params}
-        self.param_groups.append(self._check(group))
+        self.param_groups.append(self._checked(group))
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Set every parameter's ``.grad`` to None (or fill it with zeros in place)."""
@@ -278,6 +287,8 @@ class Optimizer:
                 param = p.data
                 if grad.dtype != param.dtype:
                     grad = grad.astype(param.dtype)
+                if group.get("maximize"):
+                    grad = -grad
                 st = state.get(p)
                 if st is None:
                     st = state[p] = {}  # (through p: the entry keeps p alive)
@@ -381,12 +392,14 @@ class Optimizer:
                 by_index[i] = p
             group = {k: to_python(v) for k, v in saved.items() if k != "params"}
             group["params"] = current["params"]
+            if "maximize" in self.defaults:  # (saved before optimisers took maximize=)
+                group.setdefault("maximize", False)
             missing = sorted(set(self.defaults) - set(group))
             if missing:
                 problems.append(f"group {gi}: missing hyper-parameters {missing}")
                 continue
             try:
-                new_groups.append(self._check(group))
+                new_groups.append(self._checked(group))
             except (TypeError, ValueError) as exc:
                 problems.append(f"group {gi}: {exc}")
         new_state: list[tuple[Tensor, dict[str, Any]]] = []

@@ -37,7 +37,8 @@ class RMSProp(Optimizer):
     (g / (√v + ε)), so the same ``eps`` is a much larger safeguard here (√1e-8 = 1e-4 in
     gradient units). The centred variant clamps the variance estimate at 0 so that rounding
     cannot make it negative. ``beta`` and ``momentum`` lie in [0, 1). ``beta`` is PyTorch's
-    ``alpha``, and its default is the notes' 0.9 where PyTorch's is 0.99.
+    ``alpha``, and its default is the notes' 0.9 where PyTorch's is 0.99. ``maximize=True``
+    ascends instead (g ← −g first), as PyTorch's.
     """
 
     array_state: ClassVar[tuple[str, ...]] = ("square_avg", "grad_avg", "momentum_buffer")
@@ -51,6 +52,8 @@ class RMSProp(Optimizer):
         momentum: float = 0.0,
         centered: bool = False,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -59,6 +62,7 @@ class RMSProp(Optimizer):
             "momentum": momentum,
             "centered": centered,
             "weight_decay": weight_decay,
+            "maximize": maximize,
         }
         super().__init__(params, defaults)
 

@@ -41,6 +41,7 @@ class SGD(Optimizer):
     what makes the moving-average mapping above exact from the very first step.
 
     Momentum must lie in [0, 1) and dampening in [0, 1]; Nesterov needs μ > 0 and τ = 0.
+    ``maximize=True`` ascends instead (g ← −g first), as PyTorch's.
     """
 
     array_state: ClassVar[tuple[str, ...]] = ("momentum_buffer",)
@@ -53,6 +54,8 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
+        *,
+        maximize: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -60,6 +63,7 @@ class SGD(Optimizer):
             "dampening": dampening,
             "nesterov": nesterov,
             "weight_decay": weight_decay,
+            "maximize": maximize,
         }
         super().__init__(params, defaults)
 

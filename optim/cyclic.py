@@ -92,8 +92,16 @@ class CycledMomentum(LRScheduler):
                                  f" (cycle_momentum={to_python(state_dict.get('cycle_momentum'))})"
                                  f", this one {'betas' if self.use_beta1 else 'momentum'} "
                                  f"(cycle_momentum={self.cycle_momentum})")
-        mine = list(self._last_lr)
+        mine, before = list(self._last_lr), dict(vars(self))
         restore(self, state_dict, self._per_group_state)
+        try:  # the restored step must be one the schedule can take (t ≤ T, scale_fn in [0, 1])
+            self.values(self.last_epoch)
+            if self.cycle_momentum:
+                self.momenta(self.last_epoch)
+        except ValueError as exc:
+            vars(self).clear()
+            vars(self).update(before)  # refused: nothing changes
+            raise ValueError(f"cannot load {name} state dict: {exc}") from None
         self._apply(self._restore_lrs(mine))
 
 

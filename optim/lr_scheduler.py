@@ -300,7 +300,7 @@ class MultiplicativeLR(LambdaLR):
     chains = chains_at_start = True
 
     def values(self, t: int) -> list[float]:
-        """η₀ λ(1) ⋯ λ(t) (asking every λ(i) again: inside a SequentialLR)."""
+        """η₀ λ(1) ⋯ λ(t) (asking every λ(i) again: for a scheduler resumed at step t)."""
         out = []
         for base, f in zip(self.base_lrs, self._lambdas, strict=True):
             for i in range(1, t + 1):
@@ -311,8 +311,12 @@ class MultiplicativeLR(LambdaLR):
     def step(self) -> None:
         """Advance one step: every group's lr times λ(t)."""
         self.last_epoch += 1
-        self._apply([float(g["lr"]) * float(f(self.last_epoch))
-                     for g, f in zip(self.optimizer.param_groups, self._lambdas, strict=True)])
+        self._apply(self.moved(self.last_epoch))
+
+    def moved(self, t: int) -> list[float]:
+        """The lrs in force times λ(t) (at a ``SequentialLR`` milestone t = 0, as PyTorch's)."""
+        groups = self.optimizer.param_groups
+        return [float(g["lr"]) * float(f(t)) for g, f in zip(groups, self._lambdas, strict=True)]
 
 
 class SequentialLR(LRScheduler):
@@ -320,9 +324,12 @@ class SequentialLR(LRScheduler):
 
     E.g. ``SequentialLR(opt, [LinearLR(opt, 0.0, 1.0, 5), CosineAnnealingLR(opt, 95)], [5])``
     warms up over 5 steps then anneals. Every sub-schedule restarts its own clock at its
-    milestone and starts from the groups' initial lrs. The running sub-schedule also sets what
-    it sets besides the lr (the momentum cycled by ``OneCycleLR`` or ``CyclicLR``), as in
-    PyTorch.
+    milestone, as in PyTorch: the first one runs from the groups' initial lrs when the
+    SequentialLR is built (a ``OneCycleLR`` built after it has set them to its start), each
+    later one from its own η₀, and a ``MultiplicativeLR`` (which has no closed form) from the
+    lr in force at its milestone, times λ(0). Between milestones the running one moves the
+    lrs as it does alone. It also sets what it sets besides the lr (the momentum cycled by
+    ``OneCycleLR`` or ``CyclicLR``).
     """
 
     chains_at_start = False  # it takes the optimiser over from its sub-schedules
@@ -352,6 +359,11 @@ class SequentialLR(LRScheduler):
             )
         if self.milestones != sorted(set(self.milestones)):
             raise ValueError(f"milestones must increase strictly, got {self.milestones}")
+        first = self._schedulers[0]
+        if first.chains and first.chains_at_start:  # PyTorch sets the lrs back to the initial
+            # ones and runs a chaining schedule from them (LambdaLR, OneCycleLR and CyclicLR
+            # set lrs of their own)
+            first.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
         super().__init__(optimizer, last_epoch)
 
     def _active(self, t: int) -> tuple[LRScheduler, int]:
@@ -369,11 +381,17 @@ class SequentialLR(LRScheduler):
         return self._active(self.last_epoch)[0].floor
 
     def step(self) -> None:
-        """Advance one step; at a milestone the next schedule starts from its own η₀ (as
-        PyTorch's), in between changes chain as in ``LRScheduler.step``."""
-        if self.last_epoch + 1 in self.milestones:
-            self.last_epoch += 1
-            self._apply(self.values(self.last_epoch))
+        """Advance one step; at a milestone the next schedule starts (see the class), in
+        between changes made meanwhile chain as in ``LRScheduler.step`` (not under a
+        ``LambdaLR``, which sets η₀ λ(t) as it does alone)."""
+        t = self.last_epoch + 1
+        sched, local = self._active(t)
+        if isinstance(sched, MultiplicativeLR):
+            self.last_epoch = t
+            self._apply(sched.moved(local))
+        elif t in self.milestones or not sched.chains:
+            self.last_epoch = t
+            self._apply(self.values(t))
         else:
             super().step()
 

@@ -314,7 +314,32 @@ SEQUENCES: dict[str, Make] = {
     "three: warm-up, restarts, cyclic": lambda L, o: L.SequentialLR(
         o, [L.LinearLR(o, 0.5, 1.0, 3), L.CosineAnnealingWarmRestarts(o, 5),
             L.CyclicLR(o, 0.01, 0.1, 2, mode="exp_range", gamma=0.9)], milestones=[3, 20]),
+    # a MultiplicativeLR goes on from the lr in force at its milestone (times λ(0))
+    "exponential, then multiplicative": lambda L, o: L.SequentialLR(
+        o, [L.ExponentialLR(o, 0.5), L.MultiplicativeLR(o, lambda t: 0.9 - 0.01 * t)],
+        milestones=[3]),
+    "multiplicative, then exponential": lambda L, o: L.SequentialLR(
+        o, [L.MultiplicativeLR(o, lambda t: 0.8), L.ExponentialLR(o, 0.5)], milestones=[4]),
+    # a LambdaLR sets η₀ λ(t) between milestones, with a λ that counts its own calls
+    "warm-up, lambda, multiplicative": lambda L, o: L.SequentialLR(
+        o, [L.LinearLR(o, 0.1, 1.0, 3), L.LambdaLR(o, _counting(lambda t: 1 / (t + 1))),
+            L.MultiplicativeLR(o, lambda t: 0.5)], milestones=[3, 6]),
+    # a OneCycleLR built after the warm-up sets the initial lrs the warm-up starts from
+    "warm-up, then one cycle": lambda L, o: L.SequentialLR(
+        o, [L.LinearLR(o, 0.1, 1.0, 5), L.OneCycleLR(o, 1.0, total_steps=40)], milestones=[5]),
 }
+
+
+def _counting(f: Callable[[int], float]) -> Callable[[int], float]:
+    """``f``, but a call that asks a step it was asked before (λ(t − 1) again) is off by 2×:
+    a schedule must not ask a λ twice, as PyTorch's never does."""
+    asked: set[int] = set()
+
+    def g(t: int) -> float:
+        again = t in asked
+        asked.add(t)
+        return f(t) * (2.0 if again else 1.0)
+    return g
 
 
 @pytest.mark.parametrize("make", list(SEQUENCES.values()), ids=list(SEQUENCES))
@@ -606,3 +631,29 @@ def test_a_state_dict_with_values_the_constructor_refuses_is_refused_and_changes
     assert plateau.best == -3.5
     step.load_state_dict({**step.state_dict(), "last_epoch": -1, "gamma": 1})  # an int for 1.0
     assert step.last_epoch == -1
+
+
+def test_a_cycled_state_dict_at_a_step_it_cannot_take_is_refused_and_changes_nothing() -> None:
+    """A OneCycleLR restored past its last step, a CyclicLR whose kept scale_fn leaves [0, 1]
+    at the restored step: refused before anything is applied (before, the state was in place
+    when the error came, and every later step raised)."""
+    def sgd() -> optim.SGD:
+        return optim.SGD([Tensor(np.ones(2), requires_grad=True)], lr=0.1, momentum=0.9)
+
+    one = S.OneCycleLR(sgd(), 1.0, total_steps=10)
+    cyc = S.CyclicLR(sgd(), 0.01, 0.1, 2, scale_fn=lambda c: 1.0 if c < 3 else 2.0)
+    for sched, key, value, match in [
+            (one, "last_epoch", 11, "tried to step 11 times"),
+            (cyc, "last_epoch", 9, "scale_fn")]:
+        for _ in range(3):
+            sched.step()
+        before = sched.state_dict()
+        group = dict(sched.optimizer.param_groups[0])
+        with pytest.raises(ValueError, match=f"cannot load {type(sched).__name__} state dict: "
+                                             f".*{match}"):
+            sched.load_state_dict({**before, key: value})
+        assert sched.state_dict() == before
+        assert {k: v for k, v in sched.optimizer.param_groups[0].items() if k != "params"} == {
+            k: v for k, v in group.items() if k != "params"}
+        sched.step()  # and it goes on
+        assert sched.last_epoch == 4

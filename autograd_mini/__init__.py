@@ -83,15 +83,24 @@ __all__ = [
 _TORCH_NAMES = {"cat": "concatenate", "concat": "concatenate", "unsqueeze": "expand_dims",
                 "permute": "transpose", "clamp": "clip", "from_numpy": "tensor",
                 "bmm": "matmul", "mm": "matmul", "gather": "take_along_axis",
-                "chunk": "array_split", "index_select": "take", "narrow": "take or x[...]",
-                "inference_mode": "no_grad",
+                "chunk": "array_split", "index_select": "take",
+                "narrow": "autograd_mini.take or x[...]", "inference_mode": "no_grad",
+                "save": "nn.save(model, path) (import nn)",
+                "load": "nn.load(model, path) (import nn)",
+                "autograd": "autograd_mini.grad(f)(x) (a function's gradient), or "
+                            "loss.backward() then w.grad",
+                "float32": "np.float32 (dtypes are NumPy's)",
+                "float64": "np.float64 (dtypes are NumPy's)",
+                "int64": "np.int64 (dtypes are NumPy's)", "long": "np.int64 (dtypes are NumPy's)",
+                "device": "nothing (tensors live in NumPy arrays on the CPU)",
                 "nn": None, "optim": None}
 
 
 def __getattr__(name: str) -> object:
     """Only reached for a missing name: say ours for a PyTorch spelling."""
     ours = _TORCH_NAMES.get(name)
-    hint = f" (a PyTorch name): use autograd_mini.{ours}" if ours else ""
+    where = f"autograd_mini.{ours}" if ours and ours.isidentifier() else ours
+    hint = f" (a PyTorch name): use {where}" if ours else ""
     if name in _TORCH_NAMES and ours is None:  # torch.nn, torch.optim
         hint = f": {name} is a package of its own, beside autograd_mini: import {name}"
     raise AttributeError(f"module 'autograd_mini' has no attribute {name!r}{hint}")

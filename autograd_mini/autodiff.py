@@ -43,6 +43,10 @@ def _check_argnums(argnums: Any, name: str) -> None:
 
 
 def _check_fn(f: Any, name: str) -> None:
+    if isinstance(f, Tensor):  # torch.autograd.grad(loss, [w]) spelled with am.grad
+        raise TypeError(f"{name}: f must be a function (autograd_mini.{name}(f)(x) gives "
+                        f"∂f/∂x), got a Tensor; for PyTorch's torch.autograd.grad(loss, [w]), "
+                        "call loss.backward() and read w.grad")
     if not callable(f):
         raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
 

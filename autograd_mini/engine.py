@@ -174,7 +174,9 @@ class Primitive:
         """The argument ``a`` of ``args`` as a Tensor: a number or an array becomes a constant (a
         number takes the dtype of the first floating Tensor among ``args``, so float32 stays
         float32, and an int that of an integer one, so int32 stays int32, as NumPy's rules for
-        Python numbers say); with ``floating``, integer and bool inputs become float64."""
+        Python numbers say); with ``floating``, integer and bool inputs become floating: NumPy's
+        promotion with a floating argument's dtype (float32 with int16 stays float32), else
+        float64."""
         if not isinstance(a, Tensor):
             dtype = None
             for b in args:
@@ -187,7 +189,11 @@ class Primitive:
                         dtype = b._data.dtype
             a = constant(a, dtype, self.name)
         if self.floating and a._data.dtype.kind != "f":
-            a = wrap(a._data.astype(np.float64))
+            kinds = (b._data.dtype if isinstance(b, Tensor) else getattr(b, "dtype", None)
+                     for b in args)
+            like = next((d for d in kinds if isinstance(d, np.dtype) and d.kind == "f"), None)
+            a = wrap(a._data.astype(np.float64 if like is None else
+                                    np.result_type(a._data.dtype, like)))
         return a
 
     def __repr__(self) -> str:

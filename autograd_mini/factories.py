@@ -312,7 +312,7 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
     n = _dim(num_samples, "multinomial", "num_samples")
     replacement = flag(replacement, "multinomial", "replacement")
     gen = check_rng(rng, "multinomial")
-    rows = w.reshape(-1, w.shape[-1])
+    rows = w.reshape(w.shape[0] if w.ndim == 2 else 1, w.shape[-1])
     if np.any(rows < 0):
         raise ValueError("multinomial: probs must be non-negative")
     positive = np.count_nonzero(rows > 0, axis=1)

@@ -87,5 +87,14 @@ class TorchSpellings:
     masked_select = torch_name("masked_select", "x[mask]")
     register_hook = torch_name("register_hook", "no gradient hooks here: read .grad after "
                                "backward(), or x.retain_grad() for an intermediate")
+    mm = torch_name("mm", ".matmul(other) or x @ other")
+    bmm = torch_name("bmm", ".matmul(other) or x @ other (batched over leading axes)")
+    type = torch_name("type", ".astype(dtype) (and .dtype to read it)")
+    contiguous = torch_name("contiguous", "the tensor as it is (NumPy keeps the layout; "
+                            "np.ascontiguousarray(x.data) for a C-ordered array)")
+    device = torch_name("device", "nothing: tensors live in NumPy arrays on the CPU")
+    detach_ = torch_name("detach_", "x = x.detach() (a new leaf sharing the data)")
+    split = torch_name("split", "autograd_mini.split(x, sections_or_indices, axis) (NumPy's "
+                       "meaning: PyTorch's split(size) is array_split at multiples of size)")
     float = torch_name("float", ".astype(np.float32)")
     double = torch_name("double", ".astype(np.float64)")

@@ -51,6 +51,12 @@ class Tensor(TorchSpellings):
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
+        if type(data) in (list, tuple) and STATE.s.grad_enabled and any(
+                isinstance(e, Tensor) and e._rg for e in data):
+            warnings.warn(f"{where}([...]) copies the values of tensors that require grad and "
+                          "drops their gradients, as torch.tensor (which warns too): to keep "
+                          "them in the graph use autograd_mini.stack([...]); pass t.detach() "
+                          "where a constant copy is meant", UserWarning, stacklevel=2)
         self._data = as_array(data, dtype=dtype, where=where)
         self._rg = False
         self._grad = None
@@ -186,16 +192,22 @@ class Tensor(TorchSpellings):
         return self._data.copy() if copy else self._data
 
     def __float__(self) -> float:
-        return float(self.item())
+        if self._data.size != 1:
+            raise TypeError(f"float(): only a one-element tensor is a number; this one has "
+                            f"shape {self.shape}")
+        return float(self._data.item())
 
     def __int__(self) -> int:
-        return int(self.item())
+        if self._data.size != 1:
+            raise TypeError(f"int(): only a one-element tensor is a number; this one has "
+                            f"shape {self.shape}")
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self._data.size} elements is ambiguous"
-            )
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous: "
+                "use .any() or .all()")
         return bool(self._data)
 
     def tolist(self) -> Any:
@@ -583,6 +595,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
                         f"{type(ufunc).__name__} and {type(method).__name__}")
     out = kwargs.get("out")
     if out is not None and not any(isinstance(o, Tensor) for o in out):
+        for o in out:  # ``p.data -= lr * p.grad`` while a live graph holds p: say so, as step()
+            if is_locked(o):
+                raise _in_place_error(f"np.{ufunc.__name__} into a parameter's array (p.data "
+                                      "-= …)", "saved", o.shape)
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))

@@ -43,6 +43,13 @@ class History:
     def epochs(self) -> int:
         return len(self.loss)
 
+    def __repr__(self) -> str:
+        """The last epoch's figures, not every step's loss (``step_loss`` holds them)."""
+        last = {k: round(v[-1], 6) for k, v in self.metrics.items() if v}
+        loss = f", loss={self.loss[-1]:.6g}" if self.loss else ""
+        return (f"History(epochs={self.epochs}{loss}, last={last}, "
+                f"steps={len(self.step_loss)}{', interrupted' if self.interrupted else ''})")
+
 
 def accuracy(output: Tensor, target: Any, threshold: float = 0.0) -> float:
     """Share of correct predictions: the argmax over classes; for one column, positive where
@@ -77,14 +84,24 @@ def accuracy(output: Tensor, target: Any, threshold: float = 0.0) -> float:
     return float(np.mean((out >= threshold).astype(y.dtype) == y))
 
 
+def _check_callables(model: Any, loss_fn: Any, where: str) -> None:
+    """``model`` and ``loss_fn`` are functions or instances, not classes (``nn.MSELoss``
+    without its ``()``)."""
+    for label, fn in (("model", model), ("loss_fn", loss_fn)):
+        if isinstance(fn, type):
+            raise TypeError(f"{where}: {label} is the class {fn.__name__}, not an instance of "
+                            f"it: pass {fn.__name__}()")
+        if not callable(fn):
+            raise TypeError(f"{where}: {label} must be callable, got {type(fn).__name__}")
+
+
 def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
              loss_fn: Callable[[Tensor, Any], Tensor],
              metrics: Mapping[str, Metric] | None = None) -> dict[str, float]:
     """Mean loss and metrics over ``batches`` (weighted by batch size), without recording and,
     for a model with ``train``/``eval`` (an ``nn.Module``), in eval mode (dropout off, batch
     norm on its running statistics); the model's mode is given back afterwards."""
-    if not callable(model) or not callable(loss_fn):
-        raise TypeError("evaluate: model and loss_fn must be callable")
+    _check_callables(model, loss_fn, "evaluate")
     metrics = _checked_metrics(metrics, "evaluate")
     totals: dict[str, float] = {}
     count = 0
@@ -220,8 +237,7 @@ def fit(
     with ``interrupted=True``. A non-finite loss raises ``FloatingPointError`` naming the epoch
     and step. Arguments are checked before the first step.
     """
-    if not callable(model) or not callable(loss_fn):
-        raise TypeError("fit: model and loss_fn must be callable")
+    _check_callables(model, loss_fn, "fit")
     if not (callable(getattr(optimizer, "step", None))
             and callable(getattr(optimizer, "zero_grad", None))):
         raise TypeError(f"fit: optimizer needs step() and zero_grad(), got {optimizer!r}")

@@ -331,7 +331,8 @@ for v in race:
     print(f"valley {v}:")
     for m, k in reached[v].items():
         final = np.linalg.norm(race[v][m][-1] - theta_min)
-        print(f"   {m:38s} within 1e-2 after {k} steps; distance after {steps}: {final:.1e}")
+        when = f"after {k} steps" if k is not None else f"not within {steps} steps"
+        print(f"   {m:38s} within 1e-2 {when}; distance after {steps}: {final:.1e}")
 
 gd, mom, ma, rms, adm = methods
 aligned, rotated = valleys

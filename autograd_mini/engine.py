@@ -25,7 +25,7 @@ import numpy as np
 
 from .checks import as_array
 from .grad_mode import STATE, AnomalyError, add_note, user_site
-from .opcheck import check_forward
+from .opcheck import check_domain, check_forward
 from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = [
@@ -155,10 +155,7 @@ class Primitive:
                  floating: bool = False,
                  cross: bool = False, domain: tuple[str, ...] = ("real",), smooth: bool = True,
                  doc: str | None = None) -> None:
-        if isinstance(domain, str) or not isinstance(domain, (tuple, list)) or not all(
-                isinstance(d, str) for d in domain):
-            raise TypeError(f"primitive {name!r}: domain must be a tuple of domain names such "
-                            f"as ('real',) or ('positive', 'real'), got {domain!r:.60}")
+        check_domain(name, domain)  # (a misspelt name would surface only when sampled)
         self.name = self.__name__ = name
         self.forward, self.vjp = forward, vjp
         self.nin = _arity(forward) if nin is None else nin

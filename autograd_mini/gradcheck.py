@@ -85,9 +85,12 @@ def numerical_grad(
 ) -> list[np.ndarray]:
     """Finite-difference gradient of ⟨u, f(inputs)⟩ with respect to each input (float64).
 
-    ``method="central"``: (f(x + εe_i) − f(x − εe_i)) / 2ε, error O(ε²).
-    ``method="forward"``: (f(x + εe_i) − f(x)) / ε, error O(ε) — the notes' formula.
+    ``method="central"``: ⟨u, f(x + εe_i) − f(x − εe_i)⟩ / 2ε, error O(ε²).
+    ``method="forward"``: ⟨u, f(x + εe_i) − f(x)⟩ / ε, error O(ε) — the notes' formula.
     ``u`` is ``grad_output`` (default: ones, i.e. the gradient of the sum of the outputs).
+    The difference is taken per output element before the contraction with u, as in
+    ``torch.autograd.gradcheck``: ⟨u, f(x + εe_i)⟩ − ⟨u, f(x − εe_i)⟩ would cancel at the
+    scale of the whole output, so one large element would swamp the others' differences.
     Costs one evaluation of ``f`` at the inputs plus one (forward) or two (central) per input
     element: 2D + 1 evaluations for D elements with central differences.
     """
@@ -101,7 +104,7 @@ def numerical_grad(
         raise ValueError(
             f"numerical_grad: grad_output shape {u.shape} != output shape {base.shape}"
         )
-    f0 = float(np.sum(u * base))
+    central = method == "central"
     grads = []
     for x in xs:
         g = np.zeros_like(x)
@@ -109,14 +112,11 @@ def numerical_grad(
         for i in range(flat.size):
             old = flat[i]
             flat[i] = old + eps
-            fp = float(np.sum(u * _eval(f, xs)))
-            if method == "central":
-                flat[i] = old - eps
-                fm = float(np.sum(u * _eval(f, xs)))
-                gflat[i] = (fp - fm) / (2 * eps)
-            else:
-                gflat[i] = (fp - f0) / eps
+            up = _eval(f, xs)
+            flat[i] = old - eps
+            down = _eval(f, xs) if central else base
             flat[i] = old
+            gflat[i] = np.sum(u * (up - down)) / (2 * eps if central else eps)
         grads.append(g)
     return grads
 
@@ -391,14 +391,14 @@ def _first_order_paths(f: Callable[..., Any], first_grads: Callable[..., Tensor]
 
 def _numerical_at(f: Callable[..., Any], xs: Sequence[np.ndarray], k: int,
                   idx: tuple[int, ...], u: np.ndarray, eps: float) -> float:
-    """The central difference of ⟨u, f(xs)⟩ in element ``idx`` of input ``k`` alone."""
+    """The central difference ⟨u, f(x + εe) − f(x − εe)⟩ / 2ε in element ``idx`` of input ``k``
+    alone (differences per output element first, as in ``numerical_grad``)."""
     moved = [np.array(x, dtype=np.float64) for x in xs]
     old = moved[k][idx]
     moved[k][idx] = old + eps
-    fp = float(np.sum(u * _eval(f, moved)))
+    up = _eval(f, moved)
     moved[k][idx] = old - eps
-    fm = float(np.sum(u * _eval(f, moved)))
-    return (fp - fm) / (2 * eps)
+    return float(np.sum(u * (up - _eval(f, moved)))) / (2 * eps)  # per element first
 
 
 def gradgradcheck(

@@ -1,17 +1,44 @@
 """The op API's promises, checked where an op could break them (a user's op, most likely): a
 forward returns (value, residuals) and leaves its inputs alone; a VJP returns one gradient per
 input and leaves its upstream gradient alone. ``apply`` asks on an op's first call, the reverse
-sweep on its first backward; each error names the op and says what to write instead."""
+sweep on its first backward; each error names the op and says what to write instead. Also the
+names an op's ``domain`` option may use (``DOMAIN_NAMES``, ``check_domain``), importable without
+the test strategies."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import numpy as np
 
-__all__ = ["check_forward", "check_result", "check_vjp"]
+__all__ = ["DOMAIN_NAMES", "check_domain", "check_forward", "check_result", "check_vjp"]
+
+#: The input domains the test strategies and the per-op report can sample, for ``Primitive``'s
+#: ``domain`` option (``autograd_mini.catalog.DOMAINS`` gives each one's sampling interval).
+DOMAIN_NAMES: tuple[str, ...] = ("real", "positive", "nonzero", "above_minus_one", "unit_open",
+                                 "inside_half_pi", "off_half_grid", "half_steps")
 
 Primitive = Any  # engine.Primitive (engine imports this module)
+
+
+def check_domain(name: str, domain: Any) -> None:
+    """Refuse an op's ``domain`` option unless it is a non-empty tuple of names in
+    ``DOMAIN_NAMES`` (a misspelt name would otherwise surface only when the op is sampled)."""
+    if isinstance(domain, str) or not isinstance(domain, (tuple, list)) or not all(
+            isinstance(d, str) for d in domain):
+        raise TypeError(f"primitive {name!r}: domain must be a tuple of domain names such as "
+                        f"('real',) or ('positive', 'real'), got {domain!r:.60}")
+    valid = ", ".join(DOMAIN_NAMES)
+    if not domain:
+        raise ValueError(f"primitive {name!r}: domain is empty; give one name per input (the "
+                         f"last covers further inputs), from: {valid}")
+    for d in domain:
+        if d not in DOMAIN_NAMES:
+            close = difflib.get_close_matches(d, DOMAIN_NAMES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"primitive {name!r}: unknown domain {d!r}{hint}; valid names: "
+                             f"{valid}")
 
 
 def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: list[np.ndarray]

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 
 from .backward import backward
-from .catalog import SPECS, OpSpec, user_specs
+from .catalog import SPECS, OpSpec
+from .engine import Primitive
 from .grad_mode import enable_grad, no_grad
 from .gradcheck import gradgradcheck, numerical_grad
+from .opsamples import op_spec, user_op, user_ops
 from .tensor import Tensor
 
 __all__ = ["ReportRow", "format_report", "gradcheck_report"]
@@ -26,9 +28,12 @@ class ReportRow:
 
     ``abs_err`` is max |a − n| over every checked element (analytic a, central difference n);
     ``rel_err`` is the normwise max |a − n| / max |n| of the same sample kind. ``first_order``
-    is "ok" when every element satisfies |a − n| ≤ atol + rtol·|n|; ``second_order`` is "ok",
-    "FAIL" (gradgradcheck disagreed or raised) or "n/a". ``shapes`` are the input shapes of
-    the sample with the largest absolute error; ``detail`` holds the first failure message.
+    is "ok" when every element satisfies |a − n| ≤ atol + rtol·|n|, "FAIL", or "skipped" when
+    inputs for the op cannot be drawn (a user's op that is not elementwise or needs keyword
+    attributes, and has no sampler: see ``opsamples``); ``second_order`` is "ok", "FAIL"
+    (gradgradcheck disagreed or raised) or "n/a". ``shapes`` are the input shapes of the
+    sample with the largest absolute error; ``detail`` holds the first failure message, or why
+    the op was skipped.
     """
 
     op: str
@@ -41,8 +46,12 @@ class ReportRow:
 
     @property
     def passed(self) -> bool:
-        """True when the first-order check passed and the second-order one did not fail."""
-        return self.first_order == "ok" and self.second_order != "FAIL"
+        """True unless a check failed: the first-order check passed or was skipped, and the
+        second-order one did not fail."""
+        return self.first_order in ("ok", SKIPPED) and self.second_order != "FAIL"
+
+
+SKIPPED = "skipped"  # (ReportRow.first_order of an op whose inputs cannot be drawn)
 
 
 def _value(f: Callable[..., Tensor], xs: Sequence[np.ndarray]) -> np.ndarray:
@@ -100,7 +109,13 @@ def _check_spec(spec: OpSpec, rng: np.random.Generator, samples: int, fast: bool
     worst: tuple[float, float, tuple[Shape, ...]] = (-1.0, 0.0, ())
     first_ok, second_ok, detail = True, spec.second_order, ""
     for _ in range(samples):
-        arrays, attrs = spec.sample(rng)
+        try:
+            arrays, attrs = spec.sample(rng)
+        except Exception as exc:  # not the op's gradient failing: nothing could be checked
+            if not first_ok or (spec.second_order and not second_ok):
+                break  # (an earlier sample failed: that stands)
+            return ReportRow(spec.name, float("nan"), float("nan"), (), SKIPPED, "n/a",
+                             f"cannot sample inputs for this op ({exc})")
         xs = [np.array(a, dtype=np.float64) for a in arrays]
         f = functools.partial(spec.fn, **attrs)
         shapes = tuple(x.shape for x in xs)
@@ -125,7 +140,8 @@ def _check_spec(spec: OpSpec, rng: np.random.Generator, samples: int, fast: bool
                      second, detail)
 
 
-def gradcheck_report(seed: int = 0, fast: bool = False, specs: Sequence[OpSpec] | None = None,
+def gradcheck_report(seed: int = 0, fast: bool = False,
+                     specs: Sequence[OpSpec | Primitive] | None = None,
                      samples: int = 4, eps: float = 1e-6, atol: float = 1e-5,
                      rtol: float = 1e-4) -> list[ReportRow]:
     """Check every spec's gradients on ``samples`` random inputs (float64) and summarise.
@@ -133,12 +149,34 @@ def gradcheck_report(seed: int = 0, fast: bool = False, specs: Sequence[OpSpec] 
     First order: reverse mode against central differences for a random upstream gradient u,
     over every input element (``fast``: along one random direction per sample instead).
     Second order: ``gradgradcheck`` on each sample while it passes. Deterministic in ``seed``.
+    ``specs`` (default: the catalog's and every user's op) may hold ops of your own, drawn as
+    ``opsamples`` says; one that cannot be drawn is skipped, saying why, and one with an
+    unknown domain name fails, saying which: the others are checked all the same.
     """
     if samples < 1:
         raise ValueError(f"gradcheck_report: samples must be ≥ 1, got {samples}")
     rng = np.random.default_rng(seed)
-    chosen = [*SPECS, *user_specs()] if specs is None else specs
-    return [_check_spec(s, rng, samples, fast, eps, atol, rtol) for s in chosen]
+    chosen: list[OpSpec | Primitive] = ([*SPECS, *user_ops()] if specs is None else
+                                        [_users(s) for s in specs])
+    rows = []
+    for item in chosen:
+        try:  # a user's op: is it well defined?
+            spec = op_spec(item) if isinstance(item, Primitive) else item
+        except ValueError as exc:  # (an unknown domain name): this op fails, the others go on
+            rows.append(ReportRow(item.name, float("nan"), float("nan"), (), "FAIL", "n/a",
+                                  str(exc)))
+            continue
+        rows.append(_check_spec(spec, rng, samples, fast, eps, atol, rtol))
+    return rows
+
+
+def _users(spec: OpSpec | Primitive) -> OpSpec | Primitive:
+    """A spec that ``catalog.primitive_spec`` made for a user's op (elementwise, no
+    attributes, unchecked) as that op, to be drawn as ``opsamples`` says; others as they are."""
+    if isinstance(spec, Primitive):
+        return spec
+    op = user_op(spec.name) if spec.kind == "elementwise" else None
+    return op if op is not None and spec.fn is op else spec
 
 
 def _shapes_text(shapes: tuple[Shape, ...]) -> str:
@@ -158,7 +196,14 @@ def format_report(rows: Sequence[ReportRow]) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
     out = [line(head), line(["-" * w for w in widths])] + [line(b) for b in body]
+    # Why an op failed or was skipped, one line each (the first of a long message).
+    out += [f"{r.op}: {'skipped' if r.first_order == SKIPPED else 'FAIL'}: "
+            f"{r.detail.splitlines()[0] if r.detail else '(no message)'}"
+            for r in rows if r.first_order != "ok" or not r.passed]
     failed = [r.op for r in rows if not r.passed]
-    out.append(f"{len(rows)} ops checked, " + (f"{len(failed)} FAILED: {', '.join(failed)}"
-                                                if failed else "all passed"))
+    skipped = [r.op for r in rows if r.first_order == SKIPPED]
+    verdict = (f"{len(failed)} FAILED: {', '.join(failed)}" if failed else
+               "none failed" if skipped else "all passed")
+    out.append(f"{len(rows)} ops checked, {verdict}"
+               + (f"; {len(skipped)} skipped: {', '.join(skipped)}" if skipped else ""))
     return "\n".join(out)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 try:
-    from hypothesis import given
+    from hypothesis import given, settings
     from hypothesis import strategies as st
 except ImportError:
     from .checks import install_hint
@@ -22,6 +22,7 @@ from .catalog import BOUND, OpSpec, Shape
 from .engine import Primitive
 from .grad_mode import enable_grad, no_grad
 from .gradcheck import GradcheckError, _differentiated, gradcheck, gradgradcheck
+from .opsamples import check_sampleable, draw_inputs, user_op
 from .tensor import Tensor, wrap
 
 __all__ = [
@@ -142,26 +143,56 @@ def matmul_shapes(max_batch_dims: int = 2, max_side: int = 3
 
 
 def indices(shape: Shape) -> st.SearchStrategy[Any]:
-    """Valid ``getitem`` indices for ``shape``: ints, slices, None/Ellipsis, int arrays, masks."""
-    return _chosen(catalog.draw_index, tuple(shape))
+    """Valid ``getitem`` indices for ``shape``: ints, slices, None/Ellipsis, int arrays, masks.
+
+    With a zero-size axis, ints and int arrays index only the axes that have elements (an
+    empty int array the others)."""
+    shape = tuple(shape)
+    return _chosen(catalog.draw_index if 0 not in shape else _empty_index, shape)
+
+
+def _empty_index(ch: DrawChooser, shape: Shape) -> Any:
+    """An index for ``shape``, which has a zero-size axis (no int can index that axis)."""
+    kind = ch.integer(0, 3)
+    if kind == 0:
+        return tuple(slice(ch.integer(-s, s), ch.integer(-s - 1, s + 1),
+                           ch.integer(1, 2) * (1 - 2 * ch.integer(0, 1))) for s in shape)
+    if kind == 1:
+        return (None, Ellipsis) if ch.integer(0, 1) else (Ellipsis, None)
+    if kind == 2:
+        return ch.uniform(shape) > 0  # an empty mask
+    ax = ch.integer(0, len(shape) - 1)
+    side = shape[ax]
+    if side and ch.integer(0, 1):
+        return (*(slice(None),) * ax, ch.integer(-side, side - 1))
+    picked = [ch.integer(-side, side - 1) for _ in range(ch.integer(1, 3) if side else 0)]
+    return (*(slice(None),) * ax, np.array(picked, dtype=np.intp))  # (empty on a 0 axis)
 
 
 def _spec_inputs(ch: DrawChooser, spec: OpSpec, dtype: Any, shapes: Any) -> Any:
     return catalog.build_inputs(spec, ch, dtype, shapes)
 
 
+def _op_inputs(ch: DrawChooser, op: Primitive, dtype: Any, shapes: Any) -> Any:
+    return draw_inputs(op, ch, dtype, shapes)
+
+
 def op_inputs(spec_or_name: OpSpec | Primitive | str, dtype: Any = np.float64,
               shapes: tuple[Shape, ...] | None = None,
               ) -> st.SearchStrategy[tuple[list[np.ndarray], dict[str, Any]]]:
     """``(arrays, attrs)`` for an op (a catalog spec, a registered op's name, or a primitive):
-    inputs in its declared domain, off its kinks. A primitive of your own is taken as
-    elementwise (inputs of broadcastable shapes). ``shapes`` fixes the input shapes of
-    elementwise ops.
+    inputs in its declared domain, off its kinks. A primitive of your own is drawn by the
+    sampler given with ``opsamples.set_sampler``, else as elementwise (inputs of broadcastable
+    shapes, no attributes: ``opsamples.SamplingError`` if it needs attributes, here, or turns
+    out not to be elementwise, when drawn). ``shapes`` fixes the input shapes of elementwise
+    ops.
     """
-    if isinstance(spec_or_name, Primitive):
-        spec = catalog.primitive_spec(spec_or_name)
-    else:
-        spec = catalog.get_spec(spec_or_name) if isinstance(spec_or_name, str) else spec_or_name
+    op = spec_or_name if isinstance(spec_or_name, Primitive) else (
+        user_op(spec_or_name) if isinstance(spec_or_name, str) else None)
+    if op is not None:
+        check_sampleable(op)  # (say it now, not at the first draw)
+        return _chosen(_op_inputs, op, dtype, shapes)
+    spec = catalog.get_spec(spec_or_name) if isinstance(spec_or_name, str) else spec_or_name
     return _chosen(_spec_inputs, spec, dtype, shapes)
 
 
@@ -175,14 +206,21 @@ def _strided_view(a: np.ndarray, offset: int) -> np.ndarray:
     return view
 
 
-def _view(a: np.ndarray, mode: int, offset: int) -> np.ndarray:
+def _view(a: Any, mode: int, offset: int) -> Any:
+    """``a`` (an array, or a Tensor: its data) as a non-contiguous view of the same values."""
+    if isinstance(a, Tensor):  # a new leaf around the view (Tensor(view) would copy it)
+        t = wrap(_view(a.data, mode, offset), name=a.name)
+        t.requires_grad = a.requires_grad
+        return t
+    a = np.asarray(a)
     if mode == 1 and sum(s > 1 for s in a.shape) >= 2:
         return np.ascontiguousarray(a.T).T  # Fortran order: not C-contiguous
     return _strided_view(a, offset)
 
 
 def noncontiguous(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """The arrays ``strategy`` draws (an array or a list/tuple of them) as non-contiguous views.
+    """The arrays ``strategy`` draws (an array, a Tensor, or a list/tuple of them) as
+    non-contiguous views (a Tensor as a new Tensor around one, with its ``requires_grad``).
 
     Each view holds the same values: a transposed copy seen through ``.T`` or every other slot
     of a NaN-filled buffer. An array of fewer than 2 elements is contiguous in any layout.
@@ -194,9 +232,12 @@ def noncontiguous(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def _views(draw: Any, strategy: st.SearchStrategy[Any]) -> Any:
     value = draw(strategy)
     mode, offset = draw(st.integers(0, 1)), draw(st.integers(0, 1))
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, Tensor)):
         return _view(value, mode, offset)
-    return type(value)(_view(np.asarray(a), mode, offset) for a in value)
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"noncontiguous: the strategy must draw an array, a Tensor or a list or "
+                        f"tuple of them, got {type(value).__name__}")
+    return type(value)(_view(a, mode, offset) for a in value)
 
 
 def gradient_property(
@@ -212,15 +253,22 @@ def gradient_property(
 
     Each example runs ``gradcheck`` (and ``gradgradcheck`` if ``second_order``) with a random
     upstream gradient, on the arguments as drawn, so ``gradcheck``'s rule decides which are
-    differentiated: floating arrays, Python floats and Tensors that require grad; other draws
-    (``st.integers`` for an axis, ``indices``, integer arrays, ``tensors()`` without
-    ``requires_grad`` next to a differentiated argument) are passed to ``f`` as constants.
+    differentiated: floating arrays and Tensors that require grad. Other draws are passed to
+    ``f`` as constants: ``st.integers`` for an axis, ``indices``, integer arrays, ``tensors()``
+    without ``requires_grad``, and Python floats (``st.floats``: a hyper-parameter, as in
+    ``torch.autograd.gradcheck``) next to a differentiated argument. To check the gradient in a
+    scalar, draw it as an array: ``arrays(())``.
     Those checks run in float64 on contiguous copies, so where the drawn floating arrays or
     Tensors are float32 or strided views (``noncontiguous``), ``f``'s gradient on them as
     drawn must also match its float64 gradient, to the drawn dtype's precision. Assign the
     result to a ``test_*`` name for pytest to collect it::
 
         test_my_loss = gradient_property(my_loss, arrays((3,)), arrays((3,), domain="positive"))
+
+    Hypothesis' per-example deadline (200 ms unless your settings profile sets one) is off:
+    one example costs 2D + 1 evaluations of ``f`` for D input elements, more with
+    ``second_order``. A deadline your profile sets is kept, and a ``@settings(...)`` applied
+    to the test replaces these settings (Hypothesis' rule), deadline included.
     """
     if not arg_strategies:
         raise ValueError("gradient_property: give one strategy per argument of f")
@@ -245,7 +293,20 @@ def gradient_property(
     strategies = dict(zip(names, arg_strategies))
     test = given(**strategies, **{seed_name: st.integers(0, 2**32 - 1)})(check)
     test.__name__ = test.__qualname__ = f"gradient_property_{fname}"
+    _no_default_deadline(test)
     return test
+
+
+def _no_default_deadline(test: Callable[..., None]) -> None:
+    """Turn Hypothesis' per-example deadline off for ``test`` if the loaded profile keeps
+    Hypothesis' own (a profile that chose a deadline, or None, is left alone)."""
+    current = settings.default
+    if current is None or current.deadline != settings.get_profile("default").deadline:
+        return
+    # Set where @given keeps the test's settings rather than with @settings(...)(test), which
+    # would make Hypothesis refuse the user's own @settings on the test.
+    chosen = settings(current, deadline=None)
+    test._hypothesis_internal_use_settings = chosen  # type: ignore[attr-defined]
 
 
 def _drawn_data(a: Any) -> np.ndarray:
@@ -291,7 +352,8 @@ def _as_drawn(f: Callable[..., Tensor], args: list[Any], rng: np.random.Generato
         shape = np.shape(f(*[wrap(x) if fl else x for x, fl in zip(drawn, floating)]).data)
     u = rng.standard_normal(shape)
     got = grads(drawn)
-    want = grads([np.ascontiguousarray(x, np.float64) if fl else x
+    # (np.array, not np.ascontiguousarray: that makes a 0-d array 1-d)
+    want = grads([np.array(x, dtype=np.float64, order="C") if fl else x
                   for x, fl in zip(drawn, floating)])
     positions = [i for i, d in enumerate(diff) if d]
     for k, g, w in zip(positions, got, want):

@@ -37,6 +37,7 @@ from .activation import (
     Softsign,
     Tanh,
 )
+from .bilinear import Bilinear
 from .checkpoint import CheckpointError, load, save
 from .containers import Flatten, ModuleDict, ModuleList, Unflatten
 from .conv import Conv1d, Conv2d
@@ -61,10 +62,24 @@ from .loss import (
 from .members import MemberNameError
 from .module import IncompatibleKeys, Module, StateDictError
 from .multihead import MultiheadAttention
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .padding_layers import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 from .parameter import Parameter
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
+from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "CELU",
@@ -75,13 +90,20 @@ __all__ = [
     "MLP",
     "RNN",
     "SELU",
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Bilinear",
     "CheckpointError",
+    "CircularPad1d",
+    "CircularPad2d",
+    "ConstantPad1d",
+    "ConstantPad2d",
     "Conv1d",
     "Conv2d",
     "CosineSimilarity",
@@ -94,6 +116,7 @@ __all__ = [
     "GRUCell",
     "GradientMonitor",
     "GradientReport",
+    "GroupNorm",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
@@ -109,7 +132,9 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool2d",
     "MemberNameError",
     "Mish",
     "Module",
@@ -121,6 +146,10 @@ __all__ = [
     "RNNCell",
     "ReLU",
     "ReLU6",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -132,7 +161,11 @@ __all__ = [
     "Softsign",
     "StateDictError",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
+    "ZeroPad1d",
+    "ZeroPad2d",
     "functional",
     "init",
     "load",

@@ -103,7 +103,13 @@ class Softplus(Module):
 
 
 class Softmax(Module):
-    """e^x / Σ e^x along ``axis``."""
+    """e^x / Σ e^x along ``axis``.
+
+    The default ``axis=-1`` is the last axis, NumPy-style. PyTorch's implicit dim (deprecated,
+    with a warning) differs: 0 for 0-, 1- and 3-d inputs, 1 otherwise, so it is not the last
+    axis of a 3-d or 4-d input (nor of one with more axes); code ported from PyTorch should
+    pass the axis (``dim=d`` there is ``axis=d`` here).
+    """
 
     @numpy_names
     def __init__(self, axis: int = -1) -> None:
@@ -118,7 +124,11 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """x − logsumexp(x) along ``axis``."""
+    """x − logsumexp(x) along ``axis``.
+
+    The default ``axis=-1`` is the last axis, which PyTorch's implicit dim is not for 3-d and
+    4-d inputs (see ``Softmax``): pass the axis in code ported from PyTorch.
+    """
 
     @numpy_names
     def __init__(self, axis: int = -1) -> None:
@@ -293,7 +303,11 @@ class Softsign(Module):
 
 
 class Softmin(Module):
-    """e^−x / Σ e^−x along ``axis``."""
+    """e^−x / Σ e^−x along ``axis``.
+
+    The default ``axis=-1`` is the last axis, which PyTorch's implicit dim is not for 3-d and
+    4-d inputs (see ``Softmax``): pass the axis in code ported from PyTorch.
+    """
 
     @numpy_names
     def __init__(self, axis: int = -1) -> None:

@@ -33,9 +33,11 @@ from autograd_mini import Primitive, Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
 from .module import Module
+from .padding import pad
 from .parameter import Parameter
 
-__all__ = ["CORR", "Conv1d", "Conv2d", "Pair", "as_tuple", "conv1d", "conv2d", "run"]
+__all__ = ["CORR", "PADDING_MODES", "Conv1d", "Conv2d", "Pair", "as_tuple", "conv1d", "conv2d",
+           "run"]
 
 Pair = tuple[int, int]
 
@@ -269,14 +271,35 @@ def conv1d(x: Any, weight: Any, bias: Any = None, stride: int | tuple[int] = 1,
     return _conv(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+#: other libraries' names for the modes, named in the error that refuses them
+_MODE_HINTS = {"constant": "zeros", "edge": "replicate", "wrap": "circular",
+               "symmetric": None}
+
+
+def _padding_mode(mode: Any, where: str) -> str:
+    """``mode`` if it is one of PyTorch's padding modes."""
+    if isinstance(mode, str) and mode in PADDING_MODES:
+        return mode
+    hint = ""
+    if isinstance(mode, str) and mode in _MODE_HINTS:
+        alias = _MODE_HINTS[mode]
+        hint = (f" (PyTorch's name for {mode!r} is {alias!r})" if alias else
+                f" ({mode!r} has no PyTorch counterpart)")
+    raise ValueError(f"{where}: padding_mode must be one of {PADDING_MODES}, got "
+                     f"{mode!r:.60}{hint}")
+
+
 class _ConvNd(Module):
     nd = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
+                 padding_mode: str = "zeros", rng: np.random.Generator | None = None,
+                 dtype: Any = np.float64) -> None:
         super().__init__()
         where, nd = type(self).__name__, self.nd
+        self.padding_mode = _padding_mode(padding_mode, where)
         self.in_channels = positive_int(in_channels, "in_channels", where)
         self.out_channels = positive_int(out_channels, "out_channels", where)
         self.groups = positive_int(groups, "groups", where)
@@ -302,8 +325,26 @@ class _ConvNd(Module):
             if has_bias else None)
 
     def forward(self, x: Any) -> Tensor:
-        return _conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                     self.groups, self.nd, type(self).__name__)
+        where = type(self).__name__
+        if self.padding_mode == "zeros":
+            return _conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                         self.groups, self.nd, where)
+        # PyTorch's route: pad in the mode first, then convolve without padding
+        per_axis = _padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
+        last_first = tuple(v for ax in reversed(range(self.nd))
+                           for v in per_axis[2 * ax:2 * ax + 2])
+        x = as_tensor(x, where)
+        if x.ndim not in (self.nd + 1, self.nd + 2):  # (before pad, which takes any rank)
+            raise ValueError(f"{where}: input must be {self.nd + 2}-d (N, C, *spatial) or "
+                             f"{self.nd + 1}-d unbatched, got shape {x.shape}")
+        try:
+            x = pad(x, last_first, self.padding_mode)
+        except ValueError as exc:
+            raise ValueError(f"{where}: padding={self.padding!r} in padding_mode="
+                             f"{self.padding_mode!r} does not fit the input of shape "
+                             f"{x.shape}: {exc}") from None
+        return _conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups,
+                     self.nd, where)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -314,19 +355,40 @@ class _ConvNd(Module):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        s += "" if self.bias is not None else ", bias=False"
+        return s + ("" if self.padding_mode == "zeros" else
+                    f", padding_mode={self.padding_mode!r}")
 
 
 class Conv2d(_ConvNd):
     """2-d convolution (cross-correlation) y = conv2d(x, W, b) with W (out, in/groups, KH, KW)
     and b (out,), both U(−1/√fan_in, 1/√fan_in) at start (fan_in = in/groups·KH·KW), drawn
     from ``rng`` (default: the ``manual_seed`` generator). ``padding``: an int, a pair,
-    "valid" or "same" (stride 1; an odd total puts the extra zero after). Zero padding only."""
+    "valid" or "same" (stride 1; an odd total puts the extra one after). ``padding_mode``,
+    PyTorch's: "zeros" (default), "reflect" (mirror without the edge), "replicate" (the
+    edge, NumPy's "edge") or "circular" (wrap around, NumPy's "wrap"); a mode other than
+    zeros pads with ``nn.functional.pad`` first, then convolves without padding."""
 
     nd = 2
 
+    # (its own __init__, so a wrong argument's TypeError names Conv2d, not _ConvNd)
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", rng: np.random.Generator | None = None,
+                 dtype: Any = np.float64) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, rng, dtype)
+
 
 class Conv1d(_ConvNd):
-    """1-d convolution y = conv1d(x, W, b) with W (out, in/groups, K); see Conv2d."""
+    """1-d convolution y = conv1d(x, W, b) with W (out, in/groups, K); see Conv2d (the same
+    ``padding`` and ``padding_mode``)."""
 
     nd = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", rng: np.random.Generator | None = None,
+                 dtype: Any = np.float64) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, rng, dtype)

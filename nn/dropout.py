@@ -16,16 +16,22 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "dropout", "dropout_channels"]
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True,
-            rng: np.random.Generator | None = None) -> Tensor:
+            rng: np.random.Generator | None = None, *, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1 / (1 − p) (training only).
 
     The mask m ~ Bernoulli(1 − p) is a constant, so y = x ⊙ m / (1 − p) and x̄ = ȳ ⊙ m / (1 − p);
     E[y] = x. Outside training, or with p = 0, ``x`` is returned unchanged; p = 1 gives zeros.
     The mask comes from ``rng``, or from the default generator (``autograd_mini.manual_seed``)
-    current at this call when ``rng`` is None.
+    current at this call when ``rng`` is None. ``inplace`` is PyTorch's, keyword-only as in
+    the Dropout module (PyTorch's fourth place is ``rng``'s here); the result is a new tensor
+    either way, since the backward pass may need the input.
     """
     p = check_real(p, "p", "dropout", 0.0, 1.0)
     training = check_flag(training, "training", "dropout")
+    check_flag(inplace, "inplace", "dropout")
+    if isinstance(rng, (bool, np.bool_)):  # F.dropout(x, p, training, True): PyTorch's order
+        raise TypeError(f"dropout: rng must be a numpy.random.Generator, got {rng!r}; "
+                        "PyTorch's fourth argument is given here by keyword, inplace=...")
     x = as_tensor(x, "dropout")
     if not training or p == 0.0:
         return x

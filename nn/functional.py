@@ -44,6 +44,7 @@ from ._loss_args import check_reduction as check_reduction  # kept: the loss mod
 from ._loss_args import float_target, loss_input, reduce_loss, weight_like
 from ._util import as_tensor, check_real
 from .attention import scaled_dot_product_attention
+from .bilinear import bilinear
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .dropout import dropout
@@ -63,11 +64,15 @@ from .functional_activations import (
 from .layers import linear
 from .normalization import standardize
 from .padding import pad
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -90,7 +95,9 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logsigmoid",
+    "max_pool1d",
     "max_pool2d",
+    "max_unpool2d",
     "mish",
     "mse_loss",
     "nll_loss",

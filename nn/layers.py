@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor
+from autograd_mini import Tensor, matmul
 from autograd_mini import linear as fused_linear
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
@@ -24,12 +24,24 @@ __all__ = ["MLP", "Linear", "Sequential", "linear"]
 
 def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b with W shaped (out, in) as in PyTorch: one fused graph node (the engine's
-    ``linear``), so no transposed copy of W's gradient and one activation per layer."""
+    ``linear``), so no transposed copy of W's gradient and one activation per layer.
+
+    A 1-d weight w (in,) gives y = x · w, shape (...,): the last axis contracted, as
+    PyTorch's; it takes no bias (PyTorch refuses one too)."""
     if not isinstance(weight, Tensor):
         raise TypeError(f"linear: weight must be a Tensor, got {type(weight).__name__}")
-    if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-d (out, in), got shape {weight.shape}")
+    if weight.ndim not in (1, 2):
+        raise ValueError(f"linear: weight must be 2-d (out, in) or 1-d (in,), got shape "
+                         f"{weight.shape}")
     x = as_tensor(x, "linear")
+    if weight.ndim == 1:
+        if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
+            raise ValueError(f"linear: input of shape {x.shape} does not end in the 1-d "
+                             f"weight's {weight.shape[0]} input features")
+        if bias is not None:
+            raise ValueError(f"linear: a 1-d weight (shape {weight.shape}) takes no bias, as in "
+                             "PyTorch; add it to the result")
+        return matmul(x, weight)
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not end in the weight's "
                          f"{weight.shape[1]} input features (weight shape {weight.shape})")

@@ -1,5 +1,10 @@
 """Loss modules wrapping ``nn.functional``'s losses, with a ``reduction`` of mean, sum or none
-(KLDivLoss also "batchmean"), and CosineSimilarity."""
+(KLDivLoss also "batchmean"), and CosineSimilarity.
+
+The weighted losses (``NLLLoss``, ``CrossEntropyLoss``, ``BCELoss``, ``BCEWithLogitsLoss``) keep
+their weights as buffers, as PyTorch's ``_WeightedLoss``: a model holding one has them in its
+``state_dict`` under PyTorch's names (``crit.weight``, ``crit.pos_weight``), ``to()`` casts them
+and ``nn.save``/``nn.load`` keep them; a weight of None is no entry."""
 
 from __future__ import annotations
 
@@ -41,21 +46,39 @@ class MSELoss(_Loss):
         return F.mse_loss(input, target, self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+def _weight_value(value: Any, name: str, where: str) -> Any:
+    """A loss weight as its buffer holds it: None; a Tensor that requires grad as given (its
+    gradient flows, as through PyTorch's buffer); else a copy, floating (an integer or bool
+    weight becomes float64, so ``to()`` casts it and PyTorch's float weights load into it)."""
+    if value is None:
+        return None
+    t = as_tensor(value, f"{where}: {name}")  # (refuses non-numeric data)
+    if t.requires_grad:
+        return t
+    arr = np.array(t.data)  # a copy: the caller's array may change, the loss does not
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float64)
+
+
+class _WeightedLoss(_Loss):
+    """A loss with weights kept as buffers (PyTorch's ``_WeightedLoss``)."""
+
+    def _register_weight(self, name: str, value: Any) -> None:
+        """Register buffer ``name`` holding ``value`` (see ``_weight_value``)."""
+        self.register_buffer(name, None)
+        # set after registering: the buffer keeps what it is given (a learnable Tensor too)
+        setattr(self, name, _weight_value(value, name, type(self).__name__))
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
     """Binary cross-entropy on logits, ℓ = (1 − y) x − log σ(x)
-    (see ``nn.functional.binary_cross_entropy_with_logits``)."""
+    (see ``nn.functional.binary_cross_entropy_with_logits``); ``weight`` and ``pos_weight``
+    are buffers."""
 
     def __init__(self, weight: Any | None = None, reduction: str = "mean",
                  pos_weight: Any | None = None) -> None:
         super().__init__(reduction)
-        for name, value in (("weight", weight), ("pos_weight", pos_weight)):
-            if value is not None:
-                arr = as_tensor(value, f"BCEWithLogitsLoss: {name}")
-                if arr.dtype.kind not in "biuf":
-                    raise TypeError(f"BCEWithLogitsLoss: {name} must be numeric, got "
-                                    f"dtype {arr.dtype}")
-        self.weight = weight
-        self.pos_weight = pos_weight
+        self._register_weight("weight", weight)
+        self._register_weight("pos_weight", pos_weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(
@@ -65,25 +88,28 @@ class BCEWithLogitsLoss(_Loss):
 
 
 def _class_weight(weight: Any, where: str) -> np.ndarray | None:
-    """A per-class weight as a constant 1-d array (its length is checked at each call)."""
+    """A per-class weight as a constant 1-d array (its length is checked at each call), of
+    its own floating dtype (float32 stays float32; integers become float64)."""
     if weight is None:
         return None
     arr = as_tensor(weight, f"{where}: weight")
     if arr.ndim != 1:
         raise ValueError(f"{where}: weight must be 1-d, one number per class, got shape "
                          f"{arr.shape}")
-    return class_weight(weight, arr.shape[0], np.dtype(np.float64), where)
+    dt = arr.dtype if arr.dtype.kind == "f" else np.dtype(np.float64)
+    return class_weight(weight, arr.shape[0], dt, where)
 
 
-class NLLLoss(_Loss):
+class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities: ℓ_n = −w_{y_n} x_n[y_n]
-    (see ``nn.functional.nll_loss``; ``weight`` and ``ignore_index`` are keyword-only)."""
+    (see ``nn.functional.nll_loss``; ``weight`` and ``ignore_index`` are keyword-only;
+    ``weight`` is a buffer)."""
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  ignore_index: int = -100) -> None:
         super().__init__(reduction)
         name = type(self).__name__
-        self.weight = _class_weight(weight, name)
+        self._register_weight("weight", _class_weight(weight, name))
         self.ignore_index = ignore_index_arg(ignore_index, name)
 
     def forward(self, input: Any, target: Any) -> Tensor:
@@ -121,17 +147,14 @@ class SoftMarginLoss(_Loss):
         return F.soft_margin_loss(input, target, self.reduction)
 
 
-class BCELoss(_Loss):
+class BCELoss(_WeightedLoss):
     """Binary cross-entropy on probabilities, ℓ = −w [y log x + (1 − y) log(1 − x)] with the
-    logs floored at −100 (see ``nn.functional.binary_cross_entropy``)."""
+    logs floored at −100 (see ``nn.functional.binary_cross_entropy``); ``weight`` is a
+    buffer."""
 
     def __init__(self, weight: Any | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
-        if weight is not None:
-            arr = as_tensor(weight, "BCELoss: weight")
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"BCELoss: weight must be numeric, got dtype {arr.dtype}")
-        self.weight = weight
+        self._register_weight("weight", weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, weight=self.weight,

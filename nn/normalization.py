@@ -1,4 +1,5 @@
-"""Normalisation layers: LayerNorm, BatchNorm1d and BatchNorm2d (PyTorch semantics)."""
+"""Normalisation layers: LayerNorm, GroupNorm, BatchNorm1d and BatchNorm2d (PyTorch
+semantics)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, p
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "standardize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "standardize"]
 
 
 def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -128,18 +129,24 @@ class _BatchNorm(Module):
         rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
         if self.training or rm is None or rv is None:
             n = x.size // self.num_features
-            if self.training and n < 2:
+            if self.training and n == 1:  # (the unbiased variance n/(n − 1) σ² needs n ≥ 2)
                 raise ValueError(f"{name}: need more than 1 value per channel in training, got "
                                  f"input shape {x.shape}")
-            y, mean, var = standardize(x, axes, self.eps)
+            if n == 0:
+                # nothing to normalise: an empty output, as PyTorch's, still computed from γ
+                # and β below, so their gradients are zeros (sums over no values), not None
+                y = x * 1.0
+            else:
+                y, mean, var = standardize(x, axes, self.eps)
             if self.training and rm is not None and rv is not None and count is not None:
-                count += 1
+                count += 1  # an empty batch is counted too, as PyTorch 2.13 counts it
                 m = 1.0 / float(count) if self.momentum is None else self.momentum
-                # r ← (1 − m) r + m s, in place so the buffers keep their identity and dtype
-                rm *= 1.0 - m
-                rm += m * mean.data.reshape(-1)
-                rv *= 1.0 - m
-                rv += (m * n / (n - 1)) * var.data.reshape(-1)
+                if n:  # (an empty batch has no statistics: the running ones stay)
+                    # r ← (1 − m) r + m s, in place so the buffers keep their identity, dtype
+                    rm *= 1.0 - m
+                    rm += m * mean.data.reshape(-1)
+                    rv *= 1.0 - m
+                    rv += (m * n / (n - 1)) * var.data.reshape(-1)
         else:
             dt = x.dtype if x.dtype.kind == "f" else rv.dtype
             inv = (1.0 / np.sqrt(rv + self.eps)).astype(dt).reshape(shape)
@@ -165,9 +172,17 @@ class BatchNorm1d(_BatchNorm):
     buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance n/(n − 1) σ²_B for
     ``running_var`` (m = ``momentum``; None: a cumulative average 1/t). Eval: the running
     statistics replace the batch ones (unless ``track_running_stats=False``). Then y = γ x̂ + β.
+    An empty batch (no values per channel) gives an empty output and leaves the running
+    statistics as they are, but counts in ``num_batches_tracked``, as PyTorch 2.13.
     """
 
     ranks, inputs = (2, 3), "(N, {c}) or (N, {c}, L)"
+
+    # (its own __init__, so a wrong argument's TypeError names BatchNorm1d, not _BatchNorm)
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float64) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
 
 
 class BatchNorm2d(_BatchNorm):
@@ -175,3 +190,59 @@ class BatchNorm2d(_BatchNorm):
     channel, as PyTorch's: the statistics and buffers are BatchNorm1d's."""
 
     ranks, inputs = (4,), "(N, {c}, H, W)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float64) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+
+
+class GroupNorm(Module):
+    """y = (x − μ_g) / √(σ²_g + ε) · γ + β, as PyTorch's: the C channels of each sample split
+    into ``num_groups`` groups of C/G consecutive channels, μ_g and the biased σ²_g over a
+    group's channels and positions; γ (``weight``) and β (``bias``) are per channel, shape
+    (C,), 1 and 0 at start (neither with ``affine=False``, no β with ``bias=False``). Input
+    (N, C, *). The statistics are the sample's own: no running ones, the same in training
+    and eval. An empty input gives an empty output (γ and β get zero gradients)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, dtype: Any = np.float64, *, bias: bool = True) -> None:
+        super().__init__()
+        self.num_groups = positive_int(num_groups, "num_groups", "GroupNorm")
+        self.num_channels = positive_int(num_channels, "num_channels", "GroupNorm")
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.eps = check_real(eps, "eps", "GroupNorm", 0.0, open_low=True)
+        self.affine = check_flag(affine, "affine", "GroupNorm")
+        bias = check_flag(bias, "bias", "GroupNorm")
+        dt = float_dtype(dtype, "GroupNorm")
+        c = self.num_channels
+        check_size((c,), dt, "GroupNorm")
+        self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
+        self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
+                                       else None)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_tensor(x, "GroupNorm")
+        g, c = self.num_groups, self.num_channels
+        if x.ndim < 2 or x.shape[1] != c:
+            raise ValueError(f"GroupNorm({g}, {c}): expected input (N, {c}, *) with at least 2 "
+                             f"axes, got shape {x.shape}")
+        if x.size == 0:  # no values: an empty output, still from γ and β (zero gradients)
+            y = x * 1.0
+        else:
+            # explicit sizes, not −1: NumPy cannot infer −1 beside an axis of length 0
+            per_group = x.size // (x.shape[0] * g)
+            y, _, _ = standardize(x.reshape((x.shape[0], g, per_group)), (2,), self.eps)
+            y = y.reshape(x.shape)
+        if self.weight is not None:
+            shape = (c,) + (1,) * (x.ndim - 2)
+            y = y * self.weight.reshape(shape)
+            if self.bias is not None:
+                y = y + self.bias.reshape(shape)
+        return y
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")

@@ -26,8 +26,8 @@ from ._util import as_tensor, check_flag
 from .conv import CORR, Pair, as_tuple, run
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d", "adaptive_avg_pool2d",
-           "avg_pool2d", "max_pool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d", "MaxUnpool2d",
+           "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "max_unpool2d"]
 
 
 def _gather(x: np.ndarray, index: Any = None, unique: bool = False) -> tuple[np.ndarray, Any]:
@@ -113,10 +113,12 @@ def _out(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
 
 def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
                padding: int | Pair = 0, dilation: int | Pair = 1,
-               ceil_mode: bool = False) -> Tensor:
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """y[n,c,h,w] = max_{i,j} xpad[n, c, s h + d i, s w + d j] (−∞ padding; the gradient goes
     to the first maximum of each window, as in PyTorch; ``ceil_mode`` adds a last, partial
-    window where the input does not divide evenly)."""
+    window where the input does not divide evenly). With ``return_indices``, ``(y, indices)``:
+    each maximum's flat position h·W + w in its input plane (int64), for ``max_unpool2d``."""
+    return_indices = check_flag(return_indices, "return_indices", "max_pool2d")
     x, unbatched, k, s, p, d, (oh, ow) = _pool_args(x, kernel_size, stride, padding, dilation,
                                                    ceil_mode, "max_pool2d")
     n, c, h, w = x.shape
@@ -142,9 +144,44 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
         row = np.where(outside, np.minimum(first_row, h - 1), row)
         col = np.where(outside, np.minimum(first_col, w - 1), col)
     unique = s[0] >= ext[0] and s[1] >= ext[1]
-    y = GATHER(x, index=row * w + col, unique=unique and empty is None)
+    index = row * w + col
+    y = GATHER(x, index=index, unique=unique and empty is None)
     if empty is not None and empty.any():
         y = am.where(empty, np.array(-np.inf, dtype=y.dtype), y)
+    if unbatched:
+        y, index = y.reshape(y.shape[1:]), index.reshape(index.shape[1:])
+    return (y, Tensor(index.astype(np.int64))) if return_indices else y
+
+
+def max_unpool2d(x: Any, indices: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0, output_size: Any = None) -> Tensor:
+    """The inverse placement of ``max_pool2d(..., return_indices=True)``: zeros of size
+    (H_out, W_out), default ((H − 1)s − 2p + k, (W − 1)s − 2p + k), with y[n, c, i] = x[n, c, j]
+    where indices[n, c, j] = i (flat positions in each plane; a position given twice gets the
+    sum). Differentiable in ``x``."""
+    where = "max_unpool2d"
+    x = as_tensor(x, where)
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if x.ndim not in (3, 4) or idx.shape != x.shape or idx.dtype.kind not in "iu":
+        raise ValueError(f"{where}: input (N, C, H, W) or (C, H, W) and integer indices of "
+                         f"its shape, got shapes {x.shape} and {idx.shape} ({idx.dtype})")
+    k = _pair(kernel_size, "kernel_size", where)
+    s = k if stride is None else _pair(stride, "stride", where)
+    p = _pair(padding, "padding", where, low=0)
+    if output_size is None:
+        size = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki
+                     in zip(x.shape[-2:], s, p, k, strict=True))
+    else:
+        size = as_tuple(tuple(output_size)[-2:], 2, "output_size", where, 1)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x, idx = x.reshape((1, *x.shape)), idx.reshape((1, *idx.shape))
+    if idx.size and (idx.min() < 0 or idx.max() >= size[0] * size[1]):
+        raise ValueError(f"{where}: indices must lie in [0, {size[0] * size[1]}) for the "
+                         f"output size {size}, got {idx.min()}..{idx.max()}")
+    y = SCATTER(x, index=idx, shape=(*x.shape[:2], *size), unique=False)
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
@@ -251,14 +288,15 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
                  padding: int | Pair = 0, dilation: int | Pair = 1,
-                 ceil_mode: bool = False) -> None:
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
         where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.dilation = _pair(dilation, "dilation", where)
+        self.return_indices = check_flag(return_indices, "return_indices", where)
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Any:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode)
+                          self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -303,3 +341,23 @@ class AdaptiveAvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
+
+
+class MaxUnpool2d(Module):
+    """y = max_unpool2d(x, indices, kernel_size, stride, padding, output_size): each value put
+    back where ``MaxPool2d(..., return_indices=True)`` found it, zeros elsewhere."""
+
+    def __init__(self, kernel_size: int | Pair, stride: int | Pair | None = None,
+                 padding: int | Pair = 0) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.kernel_size = _pair(kernel_size, "kernel_size", where)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
+        self.padding = _pair(padding, "padding", where, low=0)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        return max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

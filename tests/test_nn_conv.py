@@ -280,10 +280,10 @@ def test_max_pool_dilation_and_ceil_mode_match_torch() -> None:
                 yt = torch.nn.MaxPool2d(k, s, p, d, ceil_mode=ceil)(xt)
             except RuntimeError:  # the window does not fit: ours refuses too
                 with pytest.raises(ValueError, match="bigger than the padded input"):
-                    MaxPool2d(k, s, p, d, ceil)(x)
+                    MaxPool2d(k, s, p, d, ceil_mode=ceil)(x)
                 continue
             xa = Tensor(x, requires_grad=True)
-            y = MaxPool2d(k, s, p, d, ceil)(xa)
+            y = MaxPool2d(k, s, p, d, ceil_mode=ceil)(xa)
             np.testing.assert_array_equal(y.data, yt.detach().numpy())
             g = rng.normal(size=yt.shape)
             y.backward(g)

@@ -1,0 +1,86 @@
+"""1-d pooling, MaxPool2d's indices and MaxUnpool2d against PyTorch: values, indices and
+gradients (with random upstream gradients)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+
+CASES: list[tuple[str, Callable[[], Any], Callable[[Any], Any], tuple[int, ...]]] = [
+    ("max1d", lambda: nn.MaxPool1d(3, 2, 1), lambda T: T.MaxPool1d(3, 2, 1), (2, 3, 9)),
+    ("max1d dilated ceil", lambda: nn.MaxPool1d(3, 2, 1, dilation=2, ceil_mode=True),
+     lambda T: T.MaxPool1d(3, 2, 1, dilation=2, ceil_mode=True), (2, 3, 10)),
+    ("max1d indices unbatched", lambda: nn.MaxPool1d(2, return_indices=True),
+     lambda T: T.MaxPool1d(2, return_indices=True), (3, 8)),
+    ("avg1d", lambda: nn.AvgPool1d(3, 2, 1), lambda T: T.AvgPool1d(3, 2, 1), (2, 3, 9)),
+    ("avg1d ceil no pad count",
+     lambda: nn.AvgPool1d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+     lambda T: T.AvgPool1d(3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 3, 10)),
+    ("adaptive avg1d", lambda: nn.AdaptiveAvgPool1d(4), lambda T: T.AdaptiveAvgPool1d(4),
+     (2, 3, 10)),
+    ("max2d indices", lambda: nn.MaxPool2d(2, 2, return_indices=True),
+     lambda T: T.MaxPool2d(2, 2, return_indices=True), (2, 3, 6, 7)),
+    ("max2d indices padded unbatched", lambda: nn.MaxPool2d(3, 2, 1, return_indices=True),
+     lambda T: T.MaxPool2d(3, 2, 1, return_indices=True), (3, 7, 7)),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs", "shape"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_matches_torch(ours: Callable[[], Any], theirs: Callable[[Any], Any],
+                       shape: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    xs, tx = am.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = ours()(xs), theirs(torch.nn)(tx)
+    if isinstance(ty, tuple):
+        y, idx = y
+        ty, tidx = ty
+        assert idx.dtype == np.int64
+        np.testing.assert_array_equal(idx.data, tidx.numpy())
+    g = rng.standard_normal(y.shape)
+    y.backward(g)
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=1e-12)
+    assert xs.grad is not None and tx.grad is not None
+    np.testing.assert_allclose(xs.grad.data, tx.grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("output_size", [None, (7, 7)])
+def test_max_unpool_puts_values_back_as_torch(output_size: Any) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 6, 6))
+    y, idx = nn.MaxPool2d(2, 2, return_indices=True)(x)
+    _, tidx = torch.nn.MaxPool2d(2, 2, return_indices=True)(torch.tensor(x))
+    ys, tys = am.Tensor(y.data, requires_grad=True), torch.tensor(y.data, requires_grad=True)
+    u = nn.MaxUnpool2d(2, 2)(ys, idx, output_size)
+    tu = torch.nn.MaxUnpool2d(2, 2)(tys, tidx, output_size)
+    g = rng.standard_normal(u.shape)
+    u.backward(g)
+    tu.backward(torch.tensor(g))
+    np.testing.assert_array_equal(u.data, tu.detach().numpy())
+    assert ys.grad is not None and tys.grad is not None
+    np.testing.assert_array_equal(ys.grad.data, tys.grad.numpy())
+
+
+def test_unpool_and_1d_arguments_are_checked() -> None:
+    x = np.ones((1, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"max_unpool2d: indices must lie in \[0, 16\)"):
+        nn.MaxUnpool2d(2)(x, np.full((1, 1, 2, 2), 16))
+    with pytest.raises(ValueError, match=r"max_unpool2d: input .* and integer indices of "
+                                         r"its shape"):
+        nn.MaxUnpool2d(2)(x, np.zeros((1, 1, 2, 2)))
+    with pytest.raises(ValueError, match=r"max_pool1d: input must be 3-d \(N, C, L\) or 2-d"):
+        nn.MaxPool1d(2)(np.ones((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="AvgPool1d: padding 2 must be at most half"):
+        nn.AvgPool1d(3, padding=2)
+    y = nn.MaxPool1d(2)(np.ones((2, 3, 6), dtype=np.float32))
+    assert y.dtype == np.float32 and y.shape == (2, 3, 3)

@@ -76,8 +76,9 @@ from .padding_layers import (
     ZeroPad2d,
 )
 from .parameter import Parameter
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
-from .pooling1d import AdaptiveAvgPool1d, AvgPool1d, MaxPool1d
+from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
+from .pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
+from .pooling_adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 
@@ -92,6 +93,8 @@ __all__ = [
     "SELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",

@@ -64,12 +64,15 @@ from .functional_activations import (
 from .layers import linear
 from .normalization import standardize
 from .padding import pad
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d, max_unpool2d
-from .pooling1d import adaptive_avg_pool1d, avg_pool1d, max_pool1d
+from .pooling import avg_pool2d, max_pool2d, max_unpool2d
+from .pooling1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
+from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
 
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
     "bilinear",

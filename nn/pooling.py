@@ -1,4 +1,5 @@
-"""Pooling: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their functional forms.
+"""Pooling: MaxPool2d, MaxUnpool2d, AvgPool2d and their functional forms (the adaptive ones are
+in ``nn.pooling_adaptive``, the 1-d ones in ``nn.pooling1d``).
 
 Max pooling finds each window's first maximum in NumPy (−∞ padding, a sliding-window view,
 argmax; PyTorch's choice on ties) and then records one gather of those elements, a private
@@ -6,9 +7,7 @@ op whose VJP is the matching scatter-add and vice versa, so both orders are exac
 takes every d-th cell of a wider window; ceil_mode pads −∞ for the last, partial window).
 Average pooling is a convolution of each channel with a constant 1/(KH·KW) kernel (nn.conv's
 op), or, where windows differ in their divisor (ceil_mode, count_include_pad=False,
-divisor_override), a sum kernel times a constant array of 1/divisor; adaptive average
-pooling is Aₕ x Aᵥᵀ with constant averaging matrices built from PyTorch's start/end indices
-⌊i·H/out⌋ and ⌈(i+1)·H/out⌉.
+divisor_override), a sum kernel times a constant array of 1/divisor.
 """
 
 from __future__ import annotations
@@ -26,8 +25,8 @@ from ._util import as_tensor, check_flag
 from .conv import CORR, Pair, as_tuple, run
 from .module import Module
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d", "MaxUnpool2d",
-           "adaptive_avg_pool2d", "avg_pool2d", "max_pool2d", "max_unpool2d"]
+__all__ = ["GATHER", "AvgPool2d", "MaxPool2d", "MaxUnpool2d", "avg_pool2d", "max_pool2d",
+           "max_unpool2d"]
 
 
 def _gather(x: np.ndarray, index: Any = None, unique: bool = False) -> tuple[np.ndarray, Any]:
@@ -232,41 +231,6 @@ def _divisors(n: int, out: int, k: int, s: int, p: int, count_pad: bool) -> np.n
     return np.maximum(np.minimum(end, n) - np.maximum(start, 0), 0)
 
 
-def _averaging(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
-    """(n_out, n_in) matrix averaging x[⌊i n_in / n_out⌋ : ⌈(i+1) n_in / n_out⌉] into row i."""
-    a = np.zeros((n_out, n_in), dtype=dtype)
-    for i in range(n_out):
-        lo, hi = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
-        a[i, lo:hi] = 1.0 / (hi - lo)
-    return a
-
-
-def _output_size(output_size: Any, where: str) -> tuple[int | None, int | None]:
-    items = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    if len(items) != 2 or any(v is not None and (isinstance(v, bool) or not isinstance(
-            v, (int, np.integer)) or v < 1) for v in items):
-        raise ValueError(f"{where}: output_size must be an int >= 1 or a pair of such ints "
-                         f"(or None), got {output_size!r:.60}")
-    return tuple(None if v is None else int(v) for v in items)  # type: ignore[return-value]
-
-
-def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]) -> Tensor:
-    """y[n,c,i,j] = mean of x[n, c, ⌊iH/OH⌋:⌈(i+1)H/OH⌉, ⌊jW/OW⌋:⌈(j+1)W/OW⌉]
-    (None in ``output_size`` keeps that size)."""
-    x = as_tensor(x, "adaptive_avg_pool2d")
-    if x.ndim not in (3, 4):
-        raise ValueError("adaptive_avg_pool2d: input must be 4-d (N, C, H, W) or 3-d "
-                         f"(C, H, W), got shape {x.shape}")
-    oh, ow = _output_size(output_size, "adaptive_avg_pool2d")
-    h, w = x.shape[-2:]
-    if h < 1 or w < 1:
-        raise ValueError(f"adaptive_avg_pool2d: input of shape {x.shape} is empty")
-    dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-    ah = _averaging(h, h if oh is None else oh, dt)
-    aw = _averaging(w, w if ow is None else ow, dt)
-    return am.matmul(am.matmul(ah, x.astype(dt)), aw.T)
-
-
 def _windows(module: Module, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any
              ) -> str:
     """Set and check a pooling module's ``kernel_size``, ``stride`` (default: the kernel's),
@@ -327,20 +291,6 @@ class AvgPool2d(Module):
                 + ("" if self.count_include_pad else ", count_include_pad=False")
                 + ("" if self.divisor_override is None
                    else f", divisor_override={self.divisor_override}"))
-
-
-class AdaptiveAvgPool2d(Module):
-    """y = adaptive_avg_pool2d(x, output_size): means over PyTorch's adaptive windows."""
-
-    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
-        super().__init__()
-        self.output_size = _output_size(output_size, type(self).__name__)
-
-    def forward(self, x: Any) -> Tensor:
-        return adaptive_avg_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class MaxUnpool2d(Module):

@@ -1,5 +1,5 @@
-"""1-d pooling: MaxPool1d, AvgPool1d, AdaptiveAvgPool1d and their functional forms, each the
-2-d pooling of ``nn.pooling`` on the input seen as one row, (N, C, L) → (N, C, 1, L)."""
+"""1-d pooling: MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d and their functional
+forms, each the 2-d pooling on the input seen as one row, (N, C, L) → (N, C, 1, L)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from autograd_mini import Tensor
 from ._util import as_tensor, check_flag
 from .conv import as_tuple
 from .module import Module
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import avg_pool2d, max_pool2d
+from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
 
-__all__ = ["AdaptiveAvgPool1d", "AvgPool1d", "MaxPool1d", "adaptive_avg_pool1d", "avg_pool1d",
-           "max_pool1d"]
+__all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "MaxPool1d",
+           "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "max_pool1d"]
 
 
 def _row(x: Any, where: str) -> Tensor:
@@ -65,6 +66,17 @@ def adaptive_avg_pool1d(x: Any, output_size: int) -> Tensor:
     where = "adaptive_avg_pool1d"
     return _unrow(adaptive_avg_pool2d(_row(x, where),
                                       (1, _one(output_size, "output_size", where))))
+
+
+def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) -> Any:
+    """y[n,c,i] = max of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉] (gradient to the first maximum); with
+    ``return_indices``, also each maximum's position."""
+    where = "adaptive_max_pool1d"
+    out = adaptive_max_pool2d(_row(x, where), (1, _one(output_size, "output_size", where)),
+                              check_flag(return_indices, "return_indices", where))
+    if isinstance(out, tuple):
+        return _unrow(out[0]), _unrow(out[1])
+    return _unrow(out)
 
 
 class MaxPool1d(Module):
@@ -128,6 +140,22 @@ class AdaptiveAvgPool1d(Module):
 
     def forward(self, x: Any) -> Tensor:
         return adaptive_avg_pool1d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(Module):
+    """y = adaptive_max_pool1d(x, output_size, return_indices): maxima over PyTorch's adaptive
+    windows."""
+
+    def __init__(self, output_size: int, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = _one(output_size, "output_size", type(self).__name__)
+        self.return_indices = check_flag(return_indices, "return_indices", type(self).__name__)
+
+    def forward(self, x: Any) -> Any:
+        return adaptive_max_pool1d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

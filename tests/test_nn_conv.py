@@ -14,14 +14,8 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import Tensor
 from nn.conv import Conv1d, Conv2d, conv1d, conv2d
-from nn.pooling import (
-    AdaptiveAvgPool2d,
-    AvgPool2d,
-    MaxPool2d,
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    max_pool2d,
-)
+from nn.pooling import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
+from nn.pooling_adaptive import AdaptiveAvgPool2d, adaptive_avg_pool2d
 
 torch = pytest.importorskip("torch")
 RNG = np.random.default_rng

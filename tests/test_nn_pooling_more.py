@@ -1,5 +1,5 @@
-"""1-d pooling, MaxPool2d's indices and MaxUnpool2d against PyTorch: values, indices and
-gradients (with random upstream gradients)."""
+"""1-d pooling, adaptive max pooling, MaxPool2d's indices and MaxUnpool2d against PyTorch:
+values, indices and gradients (with random upstream gradients; ties go to the first maximum)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ CASES: list[tuple[str, Callable[[], Any], Callable[[Any], Any], tuple[int, ...]]
      lambda T: T.MaxPool2d(2, 2, return_indices=True), (2, 3, 6, 7)),
     ("max2d indices padded unbatched", lambda: nn.MaxPool2d(3, 2, 1, return_indices=True),
      lambda T: T.MaxPool2d(3, 2, 1, return_indices=True), (3, 7, 7)),
+    ("adaptive max2d", lambda: nn.AdaptiveMaxPool2d((3, 4)),
+     lambda T: T.AdaptiveMaxPool2d((3, 4)), (2, 3, 7, 9)),
+    ("adaptive max2d indices unbatched", lambda: nn.AdaptiveMaxPool2d(5, return_indices=True),
+     lambda T: T.AdaptiveMaxPool2d(5, return_indices=True), (3, 7, 6)),
+    ("adaptive max2d keeps an axis", lambda: nn.AdaptiveMaxPool2d((None, 2)),
+     lambda T: T.AdaptiveMaxPool2d((None, 2)), (2, 3, 5, 5)),
+    ("adaptive max1d indices", lambda: nn.AdaptiveMaxPool1d(4, True),
+     lambda T: T.AdaptiveMaxPool1d(4, True), (2, 3, 10)),
 ]
 
 
@@ -37,7 +45,7 @@ def test_matches_torch(ours: Callable[[], Any], theirs: Callable[[Any], Any],
                        shape: tuple[int, ...]) -> None:
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    x = rng.standard_normal(shape)
+    x = np.round(rng.standard_normal(shape))  # (many ties)
     xs, tx = am.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y, ty = ours()(xs), theirs(torch.nn)(tx)
     if isinstance(ty, tuple):
@@ -84,3 +92,12 @@ def test_unpool_and_1d_arguments_are_checked() -> None:
         nn.AvgPool1d(3, padding=2)
     y = nn.MaxPool1d(2)(np.ones((2, 3, 6), dtype=np.float32))
     assert y.dtype == np.float32 and y.shape == (2, 3, 3)
+
+
+def test_adaptive_max_pool_of_an_empty_batch_and_float32() -> None:
+    y, idx = nn.AdaptiveMaxPool2d(2, return_indices=True)(np.zeros((0, 3, 4, 4)))
+    assert y.shape == idx.shape == (0, 3, 2, 2)
+    y = nn.functional.adaptive_max_pool2d(np.ones((1, 2, 5, 5), np.float32), 3)
+    assert y.dtype == np.float32 and y.shape == (1, 2, 3, 3)
+    with pytest.raises(ValueError, match="adaptive_max_pool2d: input of shape .* is empty"):
+        nn.functional.adaptive_max_pool2d(np.ones((1, 2, 0, 5)), 3)

@@ -11,7 +11,7 @@ from ._util import as_tensor, check_flag
 from .conv import as_tuple
 from .module import Module
 from .pooling import avg_pool2d, max_pool2d
-from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
+from .pooling_adaptive import adaptive_avg, adaptive_max
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "MaxPool1d",
            "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "max_pool1d"]
@@ -64,16 +64,16 @@ def avg_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
 def adaptive_avg_pool1d(x: Any, output_size: int) -> Tensor:
     """y[n,c,i] = mean of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉]."""
     where = "adaptive_avg_pool1d"
-    return _unrow(adaptive_avg_pool2d(_row(x, where),
-                                      (1, _one(output_size, "output_size", where))))
+    return _unrow(adaptive_avg(_row(x, where), (1, _one(output_size, "output_size", where)),
+                               where))
 
 
 def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) -> Any:
     """y[n,c,i] = max of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉] (gradient to the first maximum); with
     ``return_indices``, also each maximum's position."""
     where = "adaptive_max_pool1d"
-    out = adaptive_max_pool2d(_row(x, where), (1, _one(output_size, "output_size", where)),
-                              check_flag(return_indices, "return_indices", where))
+    out = adaptive_max(_row(x, where), (1, _one(output_size, "output_size", where)),
+                       return_indices, where)
     if isinstance(out, tuple):
         return _unrow(out[0]), _unrow(out[1])
     return _unrow(out)

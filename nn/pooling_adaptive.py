@@ -15,12 +15,12 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import Tensor
 
-from ._util import as_tensor, check_flag
+from ._util import as_tensor, check_flag, check_size
 from .module import Module
 from .pooling import GATHER
 
-__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d", "output_size_pair"]
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_avg", "adaptive_avg_pool2d",
+           "adaptive_max", "adaptive_max_pool2d", "output_size_pair"]
 
 Size = int | tuple[int | None, int | None]
 
@@ -59,13 +59,20 @@ def _input(x: Any, output_size: Any, where: str) -> tuple[Tensor, int, int]:
     if h < 1 or w < 1:
         raise ValueError(f"{where}: input of shape {x.shape} is empty")
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
-    return x, h if oh is None else oh, w if ow is None else ow
+    oh, ow = h if oh is None else oh, w if ow is None else ow
+    check_size((*x.shape[:-2], oh, ow, max(h, w)), x.dtype, where)  # (the windows' arrays)
+    return x, oh, ow
 
 
 def adaptive_avg_pool2d(x: Any, output_size: Size) -> Tensor:
     """y[n,c,i,j] = mean of x[n, c, ⌊iH/OH⌋:⌈(i+1)H/OH⌉, ⌊jW/OW⌋:⌈(j+1)W/OW⌉]
     (None in ``output_size`` keeps that size)."""
-    x, oh, ow = _input(x, output_size, "adaptive_avg_pool2d")
+    return adaptive_avg(x, output_size, "adaptive_avg_pool2d")
+
+
+def adaptive_avg(x: Any, output_size: Size, where: str) -> Tensor:
+    """``adaptive_avg_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
+    x, oh, ow = _input(x, output_size, where)
     h, w = x.shape[-2:]
     return am.matmul(am.matmul(_averaging(h, oh, x.dtype), x), _averaging(w, ow, x.dtype).T)
 
@@ -74,7 +81,11 @@ def adaptive_max_pool2d(x: Any, output_size: Size, return_indices: bool = False)
     """y[n,c,i,j] = max of x[n, c, ⌊iH/OH⌋:⌈(i+1)H/OH⌉, ⌊jW/OW⌋:⌈(j+1)W/OW⌉] (the gradient goes
     to the window's first maximum, as in PyTorch; a NaN wins); with ``return_indices``,
     ``(y, indices)``: each maximum's flat position h·W + w in its plane (int64)."""
-    where = "adaptive_max_pool2d"
+    return adaptive_max(x, output_size, return_indices, "adaptive_max_pool2d")
+
+
+def adaptive_max(x: Any, output_size: Size, return_indices: bool, where: str) -> Any:
+    """``adaptive_max_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
     return_indices = check_flag(return_indices, "return_indices", where)
     x, oh, ow = _input(x, output_size, where)
     unbatched = x.ndim == 3

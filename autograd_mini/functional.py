@@ -92,36 +92,51 @@ NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
                       *activation.NOT_DIFFERENTIABLE, *einsum_ops.NOT_DIFFERENTIABLE)
 
 
+def _moment_axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
+    """``axes`` with NumPy's rule for mean, var and std: a 0-d tensor has no axis 0 or −1
+    (sum takes them, as NumPy's sum does; NumPy's mean raises AxisError)."""
+    ax = axes(axis, ndim, name)
+    if ndim == 0 and axis is not None and not (isinstance(axis, (tuple, list)) and not axis):
+        raise np.exceptions.AxisError(f"{name}: axis {axis!r} is out of bounds for a 0-d "
+                                      "tensor (NumPy's AxisError)")
+    return ax
+
+
 @numpy_names
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ over ``axis``; NaN for an empty reduction. float16 is summed in float32, as
     NumPy does (a float16 sum of 100 × 1000 overflows)."""
     x = as_tensor(x, where="mean")
+    ax = _moment_axes(axis, x.ndim, "mean")
     if x.dtype == np.float16:
-        return astype(mean(astype(x, np.float32), axis, keepdims), np.float16)
-    n = count(x.shape, axes(axis, x.ndim, "mean"))
-    return mul(sum(x, axis, keepdims), 1.0 / n if n else math.nan)
+        return astype(mean(astype(x, np.float32), ax, keepdims), np.float16)
+    n = count(x.shape, ax)
+    return mul(sum(x, ax, keepdims), 1.0 / n if n else math.nan)
 
 
 @numpy_names
-def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Σ (x − mean)² / (n − ddof) over ``axis`` (NumPy's default ddof = 0; for ddof ≥ n, as
-    NumPy, the sum is divided by 0: inf, or NaN where it is 0)."""
+def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
+    """Σ (x − mean)² / (n − ddof) over ``axis``, so x̄ = ḡ 2 (x − mean) / (n − ddof); ddof any
+    real number, as NumPy (default 0; a bool is refused). Where n − ddof ≤ 0, as NumPy, the
+    sum is divided by 0: inf, or NaN where it is 0 (without warnings)."""
     x = as_tensor(x, where="var")
-    ax = axes(axis, x.ndim, "var")
-    if not is_int(ddof) or ddof < 0:
-        raise TypeError(f"var: ddof must be a non-negative int, got {ddof!r}")
-    ddof = int(ddof)  # (a NumPy integer would make n a NumPy integer: uint8 wraps around)
+    ax = _moment_axes(axis, x.ndim, "var")
+    real_number(ddof, "var", "ddof")
+    # (as a Python number: a NumPy integer would make n a NumPy integer, and uint8 wraps)
+    n = count(x.shape, ax) - (int(ddof) if is_int(ddof) else float(ddof))
     d = sub(x, mean(x, ax, keepdims=True))
-    n = count(x.shape, ax) - ddof
     squares = sum(mul(d, d), ax, keepdims)
-    return mul(squares, 1.0 / n) if n > 0 else div(squares, 0.0)
+    if n > 0:
+        return mul(squares, 1.0 / n)
+    return mul(squares, math.nan) if n != n else div(squares, 0.0)  # (NaN ddof: NaN, as NumPy)
 
 
 @numpy_names
-def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """√var(x); where var(x) = 0 (a constant slice) the gradient is 0, as in PyTorch, not the
-    NaN of 1/(2√0)·0."""
+def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
+    """√var(x) (ddof as in var); where var(x) = 0 (a constant slice) the gradient is 0, as in
+    PyTorch, not the NaN of 1/(2√0)·0."""
+    x = as_tensor(x, where="std")
+    _moment_axes(axis, x.ndim, "std")  # (its errors name std, not var)
     v = var(x, axis, keepdims, ddof)
     zero = v.data == 0
     if not zero.any():
@@ -130,8 +145,10 @@ def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
 
 
 def square(x: Any) -> Tensor:
-    """x² (as x · x, so its graph is the product node)."""
+    """x² (as x · x, so its graph is the product node); NumPy's dtype: int8 for bool."""
     x = as_tensor(x, where="square")
+    if x.dtype == np.bool_:  # (bool · bool is bool, logical and; np.square gives int8)
+        x = astype(x, np.int8)
     return mul(x, x)
 
 

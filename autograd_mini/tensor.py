@@ -377,10 +377,10 @@ class Tensor(TorchSpellings):
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["mean"](self, axis=axis, keepdims=keepdims)
     @numpy_names
-    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
         return F["var"](self, axis=axis, keepdims=keepdims, ddof=ddof)
     @numpy_names
-    def std(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def std(self, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
         return F["std"](self, axis=axis, keepdims=keepdims, ddof=ddof)
     @numpy_names
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
@@ -388,8 +388,8 @@ class Tensor(TorchSpellings):
     @numpy_names
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return F["min"](self, axis=axis, keepdims=keepdims)
-    def clip(self, a_min: float | None = None, a_max: float | None = None, *,
-             min: float | None = None, max: float | None = None) -> Tensor:
+    def clip(self, a_min: ArrayLike = None, a_max: ArrayLike = None, *,
+             min: ArrayLike = None, max: ArrayLike = None) -> Tensor:
         return F["clip"](self, a_min, a_max, min=min, max=max)
     def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
     def flatten(self, *torch_dims: Any) -> Tensor:

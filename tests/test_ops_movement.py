@@ -279,7 +279,7 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: F.pad(X, 1.5), TypeError, "pad: pad_width must be integers"),
     (lambda: F.pad(X, -1), ValueError, "pad: pad_width -1 has a negative entry"),
     (lambda: F.pad(X, [[1, 2, 3]]), ValueError, r"pad: pad_width .* shape \(2, 3, 4\)"),
-    (lambda: F.pad(X, 1, "wrap"), ValueError, "pad: mode 'wrap' is not supported"),
+    (lambda: F.pad(X, 1, "mean"), ValueError, "pad: mode 'mean' is not supported"),
     (lambda: F.pad(np.zeros((0, 2)), 1, "edge"), ValueError, "pad: cannot pad the empty axis 0"),
     (lambda: F.repeat(X, -1), ValueError, "repeat: "),
     (lambda: F.repeat(X, [1, 2], axis=1), ValueError, r"repeat: .*repeats of shape \(2,\)"),

@@ -145,7 +145,7 @@ def test_reductions_refuse_float_axis() -> None:
 def test_reductions_validate_keepdims_and_ddof() -> None:
     clear_refusal(am.sum, leaf(2, 3), keepdims=None, name="sum")
     clear_refusal(am.var, leaf(2, 3), ddof="a", name="var")
-    clear_refusal(am.var, leaf(2, 3), ddof=1.5, name="var")
+    clear_refusal(am.var, leaf(2, 3), ddof=True, name="var")
 
 
 def test_float_functions_of_bool_tensors() -> None:

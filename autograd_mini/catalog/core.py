@@ -48,6 +48,15 @@ def _leaky_ref(x: np.ndarray, negative_slope: float) -> np.ndarray:
     return np.where(x > 0, x, negative_slope * x)
 
 
+def _clip_with(clip: Any) -> Any:
+    """clip(x, a_min, a_max), the bounds named in ``arrays`` being the inputs after x."""
+    def call(x: Any, *bounds: Any, a_min: Any = None, a_max: Any = None,
+             arrays: tuple[str, ...] = ()) -> Any:
+        given = {"a_min": a_min, "a_max": a_max, **dict(zip(arrays, bounds))}
+        return clip(x, given["a_min"], given["a_max"])
+    return call
+
+
 def _astype_roundtrip(x: Tensor) -> Tensor:
     """Cast to a wider float type and back: exact, so central differences see the identity."""
     wide = np.float64 if x.dtype == np.float32 else np.longdouble
@@ -55,7 +64,7 @@ def _astype_roundtrip(x: Tensor) -> Tensor:
 
 
 _RED = "reduce"
-_DDOF = (("ddof", (0, 1)),)
+_DDOF = (("ddof", (0, 1, 0.5)),)  # (fractional too, as NumPy)
 SPECS: list[OpSpec] = [
     spec("neg", F.neg, np.negative),
     spec("exp", F.exp, np.exp),
@@ -79,7 +88,7 @@ SPECS: list[OpSpec] = [
     spec("pow", F.pow, np.power, nin=2),
     spec("maximum", F.maximum, np.maximum, nin=2, kink="pairs"),
     spec("minimum", F.minimum, np.minimum, nin=2, kink="pairs"),
-    spec("clip", F.clip, np.clip, kind="clip"),
+    spec("clip", _clip_with(F.clip), _clip_with(np.clip), kind="clip", nin=-1),
     spec("where", lambda a, b, cond: F.where(cond, a, b), lambda a, b, cond: np.where(cond, a, b),
           kind="where", nin=2),
     spec("sum", F.sum, np.sum, kind=_RED),

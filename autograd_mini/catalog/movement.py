@@ -69,7 +69,7 @@ def _roll(ch: Chooser, dtype: Any) -> Built:
 def _pad(ch: Chooser, dtype: Any) -> Built:
     shape = draw_shape(ch, 0, 3)
     nd = len(shape)
-    mode = ("constant", "edge", "reflect")[ch.integer(0, 2)]
+    mode = ("constant", "edge", "reflect", "symmetric", "wrap")[ch.integer(0, 4)]
     form = ch.integer(0, 2 if nd else 1)  # (per-axis pairs of a 0-d tensor: an empty list)
     width: Any = (ch.integer(0, 3) if form == 0 else (ch.integer(0, 3), ch.integer(0, 4))
                   if form == 1 else tuple((ch.integer(0, 4), ch.integer(0, 4)) for _ in range(nd)))

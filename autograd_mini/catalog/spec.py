@@ -109,10 +109,14 @@ def build_inputs(spec: OpSpec, ch: Chooser, dtype: Any = np.float64,
         shapes = draw_broadcastable(ch, spec.nin, 0, 3, 1, 3)
     elif k == "where":
         cshape, *shapes_l = draw_broadcastable(ch, 3, 0, 3, 1, 3)
-        attrs["cond"] = ch.uniform(cshape) > 0
+        u = ch.uniform(cshape)  # a bool mask, or NumPy's truthiness of integers (nonzero)
+        attrs["cond"] = u > 0 if ch.integer(0, 1) == 0 else np.rint(2 * u).astype(np.int64)
         shapes = tuple(shapes_l)
     elif k == "matmul":
         shapes = draw_matmul_shapes(ch)
+    elif k == "concat" and ch.integer(0, 3) == 3:  # axis=None: any shapes, joined flattened
+        attrs["axis"] = None
+        shapes = tuple(draw_shape(ch, 0, 2, 0, 3) for _ in range(ch.integer(1, 3)))
     elif k in ("concat", "stack"):
         n = ch.integer(1, 3)
         base = draw_shape(ch, 1 if k == "concat" else 0, 2, 1, 3)
@@ -167,14 +171,29 @@ def build_inputs(spec: OpSpec, ch: Chooser, dtype: Any = np.float64,
         elif k == "getitem":
             attrs["index"] = draw_index(ch, shape)
         elif k == "clip":
-            lo = (-1.0, -0.5, 0.0)[ch.integer(0, 2)]
-            hi = lo + (0.5, 1.0, 1.5)[ch.integer(0, 2)]
-            which = ch.integer(0, 2)
-            attrs["a_min"] = None if which == 2 else lo
-            attrs["a_max"] = None if which == 1 else hi
-            x = push_away(domain_values(ch.uniform(shape), "real"), [lo, hi])
-            return [np.asarray(x, dtype=dtype)], attrs
+            return _clip_inputs(ch, dtype)
     return _values(ch, spec, shapes, dtype), attrs
+
+
+def _clip_inputs(ch: Chooser, dtype: Any) -> tuple[list[np.ndarray], dict[str, Any]]:
+    """x and clip's bounds, each absent, a number or an array (an input after x, named in
+    ``arrays``) broadcasting with x: a_min from {−1, 0, 1}, a_max from {−½, ½, 3/2}, so they
+    never tie (a_min > a_max is drawn too), and x at least 0.15 from every bound."""
+    shapes = iter(draw_broadcastable(ch, 3, 0, 3, 1, 3))
+    x = push_away(domain_values(ch.uniform(next(shapes)), "real"),
+                  [k / 2 for k in range(-3, 4)])
+    arrays = [np.asarray(x, dtype=dtype)]
+    attrs: dict[str, Any] = {"arrays": ()}
+    for label, grid in (("a_min", (-1.0, 0.0, 1.0)), ("a_max", (-0.5, 0.5, 1.5))):
+        shape, form = next(shapes), ch.integer(0, 2)  # a number, an array, absent
+        if form == 2 and label == "a_max" and attrs["a_min"] is None and not attrs["arrays"]:
+            form = 0  # (at least one bound)
+        attrs[label] = grid[ch.integer(0, 2)] if form == 0 else None
+        if form == 1:
+            picks = [grid[ch.integer(0, 2)] for _ in range(math.prod(shape))]
+            arrays.append(np.asarray(picks, dtype=dtype).reshape(shape))
+            attrs["arrays"] += (label,)
+    return arrays, attrs
 
 
 def spec(name: str, fn: Callable[..., Tensor], ref: Callable[..., Any], kind: str = "elementwise",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import real_number
-from ..engine import primitive
+from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
 
 __all__ = [
@@ -280,18 +280,36 @@ def _select_vjp(g: Any, w: Any, needs: Any) -> Grads:
     return (g * w if needs[0] else None), (g * (1 - w) if needs[1] else None)
 
 
-def _clip(x: Any, lo: Any = None, hi: Any = None) -> tuple[Any, Any]:
-    """clip(x, lo, hi);  x̄ = ḡ [lo ≤ x ≤ hi]"""
-    keep = np.ones(x.shape, dtype=bool)
+def _clip(x: Any, *bounds: Any, lo: Any = None, hi: Any = None,
+          inputs: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """min(max(x, lo), hi);  x̄ = ḡ [lo ≤ x ≤ hi], lō = ḡ [x < lo < hi], hī = ḡ [x > hi ∨ hi < lo]
+    (PyTorch's clamp at ties)
+
+    A bound named in ``inputs`` ("lo", "hi") is the next array of ``bounds``, the others the
+    numbers ``lo`` and ``hi`` (None: no bound); the residuals are one mask per input."""
+    given = dict(zip(inputs, bounds))
+    lo, hi = given.get("lo", lo), given.get("hi", hi)
+    keep = np.ones(np.broadcast_shapes(x.shape, *(np.shape(b) for b in bounds)), dtype=bool)
     if lo is not None:
         keep &= x >= lo
     if hi is not None:
         keep &= x <= hi
-    return np.clip(x, lo, hi), keep  # (NumPy's result dtype: ints clipped to 2.5 are floats)
+    masks = [keep]
+    if "lo" in inputs:
+        masks.append((x < lo) & (lo < hi) if hi is not None else x < lo)
+    if "hi" in inputs:
+        masks.append((x > hi) | (hi < lo) if lo is not None else x > hi)
+    return np.clip(x, lo, hi), tuple(masks)  # (NumPy's dtype: ints clipped to 2.5 are floats)
+
+
+def _clip_vjp(g: Any, masks: Any, needs: Any, lo: Any = None, hi: Any = None,
+              inputs: tuple[str, ...] = ()) -> Grads:
+    return tuple(masked(g, m) if need else None for m, need in zip(masks, needs))
 
 
 def _where(a: Any, b: Any, cond: Any = None) -> tuple[Any, None]:
-    """where(c, a, b) for a constant condition c;  ā = ḡ [c], b̄ = ḡ [¬c]"""
+    """where(c, a, b) for a constant condition c;  ā = ḡ [c], b̄ = ḡ [¬c]
+    (a numeric c is true where nonzero, as NumPy's)"""
     return np.where(cond, a, b), None
 
 
@@ -301,28 +319,43 @@ def _where_vjp(g: Any, saved: Any, needs: Any, cond: Any = None) -> Grads:
 
 maximum = primitive("maximum", _maximum, _select_vjp, nin=2, smooth=False)
 minimum = primitive("minimum", _minimum, _select_vjp, nin=2, smooth=False)
-_CLIP = primitive("clip", _clip, lambda g, keep, needs, lo=None, hi=None: (masked(g, keep),),
-                  smooth=False)
+_CLIP = primitive("clip", _clip, _clip_vjp, smooth=False)
 _WHERE = primitive("where", _where, _where_vjp, nin=2)
 
 
-def clip(x: Any, a_min: float | None = None, a_max: float | None = None, *,
-         min: float | None = None, max: float | None = None) -> Tensor:
-    """Clamp to [a_min, a_max]; the gradient passes where a_min ≤ x ≤ a_max. ``min=`` and
-    ``max=`` are NumPy 2's other spelling of the bounds. The result's dtype is NumPy's (an
-    integer tensor clipped to a float bound gives floats)."""
+def clip(x: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
+         max: Any = None) -> Tensor:
+    """Clamp to [a_min, a_max] as numpy.clip: each bound None, a number or an array or Tensor
+    broadcasting with x (the result has the broadcast shape and NumPy's dtype: an integer
+    tensor clipped to a float bound gives floats); where a_min > a_max the result is a_max.
+    ``min=``/``max=`` are NumPy 2's other spelling. Gradients as PyTorch's clamp: x gets ḡ
+    where a_min ≤ x ≤ a_max (ties included), a Tensor a_min where x < a_min < a_max, a Tensor
+    a_max where x > a_max or a_max < a_min (so where a_min = a_max and x is outside, none does)."""
     if min is not None or max is not None:
         if a_min is not None or a_max is not None:
             raise TypeError("clip: give the bounds as a_min/a_max or as min/max, not both")
         a_min, a_max = min, max
     if a_min is None and a_max is None:
         raise ValueError("clip: give at least one of a_min and a_max")
-    for label, bound in (("a_min", a_min), ("a_max", a_max)):
-        if bound is not None:
-            real_number(bound, "clip", label)
-    if a_min is not None and a_max is not None and a_min > a_max:
-        raise ValueError(f"clip: a_min={a_min} is greater than a_max={a_max}")
-    return _CLIP(x, lo=a_min, hi=a_max)
+    x = as_tensor(x, where="clip")
+    attrs: dict[str, Any] = {}  # number bounds, and which bounds are inputs (arrays, Tensors)
+    arrays: dict[str, Tensor] = {}
+    for key, label, bound in (("lo", "a_min", a_min), ("hi", "a_max", a_max)):
+        if isinstance(bound, (bool, np.bool_)):
+            real_number(bound, "clip", label)  # (refused: a bool bound is a mistake)
+        if isinstance(bound, (int, float, np.integer, np.floating)):
+            attrs[key] = bound  # NumPy's promotion for a Python or NumPy number
+        elif bound is not None:
+            arrays[label] = as_tensor(bound, x, f"clip ({label})")
+    try:
+        np.broadcast_shapes(x.shape, *(b.shape for b in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{label} {b.shape}" for label, b in arrays.items())
+        raise ValueError(f"clip: the bounds do not broadcast with x (x {x.shape}, "
+                         f"{shapes})") from None
+    if arrays:
+        attrs["inputs"] = tuple("lo" if label == "a_min" else "hi" for label in arrays)
+    return _CLIP(x, *arrays.values(), **attrs)
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -339,11 +372,16 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise ``a`` where ``cond`` holds, else ``b``; ``cond`` is a constant boolean mask."""
-    c = np.asarray(raw(cond))
-    if c.dtype != bool:
-        raise TypeError(f"where: condition must be boolean, got dtype {c.dtype}")
-    return _WHERE(a, b, cond=c)
+    """Elementwise ``a`` where ``cond`` holds, else ``b`` (all three broadcast); ``cond`` is a
+    constant mask, and as in NumPy a number is true where it is nonzero (NaN included)."""
+    try:
+        c = np.asarray(raw(cond))
+    except (ValueError, TypeError):
+        raise TypeError(f"where: the condition must be a rectangular array, got "
+                        f"{type(cond).__name__}") from None
+    if c.dtype.kind not in "biuf":
+        raise TypeError(f"where: the condition must be bool or numbers, got dtype {c.dtype}")
+    return _WHERE(a, b, cond=c if c.dtype == np.bool_ else c != 0)
 
 
 FUNCTIONS.update({f.__name__: f for f in (

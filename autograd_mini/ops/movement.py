@@ -126,8 +126,8 @@ def roll(x: Any, shift: int | Sequence[int], axis: int | Sequence[int] | None = 
 # --------------------------------------------------------------------------- padding
 def _pad(x: Any, width: tuple[tuple[int, int], ...] = (), mode: str = "constant",
          value: Any = 0) -> tuple[Any, Any]:
-    """x padded by width (before, after) per axis;  x̄ = ḡ's centre, plus (edge, reflect) the
-    padding summed into the elements it copies"""
+    """x padded by width (before, after) per axis;  x̄ = ḡ's centre, plus (all but constant)
+    the padding summed into the elements it copies"""
     if not width:  # a 0-d x (np.pad refuses an empty pad_width)
         return x.copy(), x.shape
     kw = {"constant_values": value} if mode == "constant" else {}
@@ -148,14 +148,15 @@ def _pad_vjp(g: Any, shape: tuple[int, ...], needs: Any, width: tuple[tuple[int,
 
 
 _PAD = primitive("pad", _pad, _pad_vjp)
-_PAD_MODES = ("constant", "reflect", "edge")
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
     """out = x with ``pad_width`` elements before and after it along each axis, in NumPy's
-    forms (n; (before, after); ((before, after), …)): ``constant_values``, the edge values
-    ("edge") or the mirror image without the edge ("reflect"); x̄ sums each copy's ḡ into its
-    source."""
+    forms (n; (before, after); ((before, after), …)): ``constant_values``, the edge ("edge"),
+    the mirror image without the edge ("reflect") or with it ("symmetric"), the other end
+    ("wrap", PyTorch's "circular"), repeated for pads wider than x as NumPy's; x̄ sums each
+    copy's ḡ into its source."""
     x = as_tensor(x, where="pad")
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise ValueError(f"pad: mode {mode!r:.60} is not supported; use one of {_PAD_MODES}")

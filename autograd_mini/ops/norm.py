@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import count, flag, is_int, numpy_names, one_axis, real_number
+from ..checks import flag, is_int, numpy_names, one_axis, real_number
 from ..engine import as_tensor, primitive
 from ..tensor import FUNCTIONS, Tensor
 from . import elementwise as E
@@ -41,8 +41,9 @@ def _norm(x: Any, p: float = 2.0, axis: Axes = None, keepdims: bool = False) -> 
     a = np.abs(x)
     if p == 0:
         out = np.sum(a != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
-    elif math.isinf(p):
-        out = (np.max if p > 0 else np.min)(a, axis=axis, keepdims=keepdims)
+    elif math.isinf(p):  # (max: 0 over an empty slice, as NumPy; norm refuses an empty min)
+        out = np.max(a, axis, keepdims=keepdims, initial=0) if p > 0 else \
+            np.min(a, axis=axis, keepdims=keepdims)
     elif p == 1:
         out = np.sum(a, axis=axis, keepdims=keepdims)
     else:
@@ -79,6 +80,7 @@ def _norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
 
 
 _NORM = primitive("norm", _norm, _norm_vjp, floating=True, smooth=False, domain=("nonzero",))
+_LINES = {-1: "columns", -np.inf: "rows"}  # what ord −1, −inf take the minimum over
 _BAD_MATRIX = "matrix norms ord=2, -2 and 'nuc' need singular values and are not supported"
 
 
@@ -88,7 +90,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     gradient 0) or any real p, (Σ|x|^p)^(1/p); over two axes (or axis=None on a matrix) ord
     None/'fro' (√Σx²), 1, −1 (max, min column sum of |x|), inf, −inf (row sums). Matrix ord 2,
     −2 and 'nuc' raise ValueError (they need an SVD). axis=None with ord=None: 2-norm of all
-    elements. x̄ = ḡ x / ‖x‖ for the 2-norm, 0 at x = 0 (a subgradient, as PyTorch)."""
+    elements. x̄ = ḡ x / ‖x‖ for the 2-norm, 0 at x = 0 (a subgradient, as PyTorch). Empty
+    slices as NumPy: the maxima (ord inf; matrix 1, inf) are 0, a minimum over nothing (ord
+    −inf; matrix −1, −inf) raises ValueError; a negative p gives inf."""
     x = as_tensor(x, where="norm")
     keepdims, nd = flag(keepdims, "norm", "keepdims"), x.ndim
     if not (ord is None or isinstance(ord, str)):
@@ -107,12 +111,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     ax = tuple(_one_axis(a, nd, x.shape) for a in items)
     if nd == 0 or (len(ax) == 2 and ax[0] == ax[1]):
         raise ValueError(f"norm: axis {axis!r} is invalid for shape {x.shape}")
-    full = count(x.shape, ax) == 0
     if len(ax) == 1:
         if isinstance(ord, str):
             raise ValueError(f"norm: invalid norm order {ord!r} for vectors (shape {x.shape})")
-        if full and ord in (np.inf, -np.inf):
-            raise ValueError(f"norm: ord={ord} of an empty slice (shape {x.shape}, axis {ax[0]})")
+        if ord == -np.inf and x.shape[ax[0]] == 0:  # (ord=inf: 0, the max with initial 0)
+            raise ValueError(f"norm: ord=-inf of an empty slice has no minimum (shape {x.shape}, "
+                             f"axis {ax[0]})")
         return _NORM(x, p=2.0 if ord is None else float(ord), axis=ax, keepdims=keepdims)
     if ord in (None, "fro"):
         return _NORM(x, p=2.0, axis=tuple(sorted(ax)), keepdims=keepdims)
@@ -120,9 +124,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         raise ValueError(f"norm: {_BAD_MATRIX} (got ord={ord!r}, shape {x.shape})")
     if ord not in (1, -1, np.inf, -np.inf):
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices (shape {x.shape})")
-    if full:
-        raise ValueError(f"norm: ord={ord} of an empty matrix (shape {x.shape}, axis {ax})")
     rows, cols = ax if ord in (1, -1) else ax[::-1]  # 1: max over columns of Σ_rows |x|
+    if x.shape[cols] == 0:  # NumPy: the max of no sums is 0 (initial=0), the min raises
+        if ord < 0:
+            raise ValueError(f"norm: ord={ord} of a matrix with no {_LINES[ord]} has no minimum "
+                             f"(shape {x.shape}, axes {ax})")
+        return _NORM(x, p=1.0, axis=tuple(sorted(ax)), keepdims=keepdims)  # zeros, as x is empty
     sums = _NORM(x, p=1.0, axis=(rows,), keepdims=True)
     out = (R.max if ord > 0 else R.min)(sums, axis=cols, keepdims=True)
     return out if keepdims else S.reshape(out, tuple(n for i, n in enumerate(x.shape)

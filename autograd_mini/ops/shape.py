@@ -73,7 +73,8 @@ def _scatter_add(g: Any, index: Any = None, shape: tuple[int, ...] = (), basic: 
 
 
 def _concatenate(*xs: Any, axis: int = 0) -> tuple[Any, Any]:
-    """concatenate along axis;  x̄_k = ḡ's k-th slab along axis"""
+    """concatenate along axis;  x̄_k = ḡ's k-th slab along axis
+    (for axis=None, NumPy's, the public function flattens the inputs first)"""
     return np.concatenate(xs, axis=axis), tuple(x.shape[axis] for x in xs)
 
 
@@ -271,11 +272,13 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
 
 
 @numpy_names
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis``."""
+def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing ``axis``; axis=None joins them flattened (NumPy's)."""
     ts = _tensors(tensors, "concatenate")
+    if axis is None:
+        ts, axis = [reshape(t, (-1,)) for t in ts], 0
     if not is_int(axis):
-        raise TypeError(f"concatenate: axis must be an int, got {axis!r:.60}")
+        raise TypeError(f"concatenate: axis must be an int or None, got {axis!r:.60}")
     nd = ts[0].ndim
     if nd == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")

@@ -40,7 +40,6 @@ def backprop_steps(
     show_constants: bool = True,
     forward: Tensor | None = None,
     max_frames: int | None = 500,
-    _where: str = "backprop_steps",
 ) -> Iterator[graphviz.Digraph]:
     """Frames of the backward pass: one drawing per contribution sent along an edge.
 
@@ -54,12 +53,13 @@ def backprop_steps(
     ``max_frames`` frames (each a drawing of the whole graph) is refused before any is
     drawn; pass ``max_frames=None`` to allow any number.
     """
+    where = "backprop_steps"
     if not isinstance(root, Tensor):
-        raise TypeError(f"{_where}: expected a Tensor, got {type(root).__name__}")
+        raise TypeError(f"{where}: expected a Tensor, got {type(root).__name__}")
     if not isinstance(by, str) or by not in ("edge", "node"):
-        raise ValueError(f"{_where}: by must be 'edge' or 'node', got {by!r}")
+        raise ValueError(f"{where}: by must be 'edge' or 'node', got {by!r}")
     if max_frames is not None and (type(max_frames) is not int or max_frames < 1):
-        raise ValueError(f"{_where}: max_frames must be a positive int or None, got "
+        raise ValueError(f"{where}: max_frames must be a positive int or None, got "
                          f"{max_frames!r:.60}")
     view = View(root, names, textbook, show_values, rankdir, precision, max_nodes, show_constants,
                  forward)
@@ -68,7 +68,7 @@ def backprop_steps(
     trace = trace_backward(root, grad, view.graph)
     count = _count_steps(view, trace, by) + 2
     if max_frames is not None and count > max_frames:
-        raise ValueError(f"{_where}: the backward pass of this graph takes {count} frames "
+        raise ValueError(f"{where}: the backward pass of this graph takes {count} frames "
                          f"(one per {by} carrying a gradient), more than max_frames="
                          f"{max_frames}, each a drawing of the whole graph: draw a smaller "
                          "graph, pass by='node', or max_frames=None")
@@ -224,11 +224,25 @@ def frames_widget(root: Tensor, *, interval: int = 900, **options: Any) -> Frame
     """A step-through viewer of ``backprop_steps(root, **options)`` for Jupyter: one SVG frame
     per step (rendered by Graphviz's dot), a slider, previous/next and play/pause
     (``interval`` milliseconds a frame)."""
+    return _widget(root, interval, "frames_widget", options)
+
+
+def _widget(root: Tensor, interval: int, where: str, options: dict[str, Any]) -> FramesView:
+    """``frames_widget``, its errors naming ``where`` (``save_frames`` uses it too)."""
     if type(interval) is not int or interval < 1:
-        raise ValueError(f"frames_widget: interval must be a positive int (ms), got {interval!r}")
-    options.setdefault("_where", "frames_widget")
-    return FramesView([_svg(g, options["_where"]) for g in backprop_steps(root, **options)],
-                      interval)
+        raise ValueError(f"{where}: interval must be a positive int (ms), got {interval!r}")
+    return FramesView([_svg(g, where) for g in _steps(root, where, options)], interval)
+
+
+def _steps(root: Tensor, where: str, options: dict[str, Any]) -> Iterator[graphviz.Digraph]:
+    """``backprop_steps(root, **options)``, a refusal of its arguments naming ``where``."""
+    try:
+        return backprop_steps(root, **options)
+    except (TypeError, ValueError) as exc:
+        text = str(exc)
+        if not text.startswith("backprop_steps: "):
+            raise
+        raise type(exc)(where + text[len("backprop_steps"):]) from None
 
 
 def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 900,
@@ -251,7 +265,7 @@ def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 9
             raise ValueError(f"save_frames: interval must be a positive int (ms), got "
                              f"{interval!r}")
         images = [Image.open(io.BytesIO(_png(g))).convert("RGB")
-                  for g in backprop_steps(root, _where="save_frames", **options)]
+                  for g in _steps(root, "save_frames", options)]
         w, h = max(i.width for i in images), max(i.height for i in images)
         frames = []
         for im in images:  # frames differ in size: pad each onto a white canvas
@@ -261,7 +275,7 @@ def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 9
         frames[0].save(out, save_all=True, append_images=frames[1:], duration=interval,
                        loop=0)
         return out
-    page = frames_widget(root, interval=interval, _where="save_frames", **options).html()
+    page = _widget(root, interval, "save_frames", options).html()
     out.write_text(page, encoding="utf-8")
     return out
 

@@ -248,8 +248,10 @@ def test_op_inputs_uses_the_sampler_and_says_what_cannot_be_sampled(
         user_ops: dict[str, Primitive]) -> None:
     with pytest.raises(SamplingError, match=r"keyword attribute\(s\) k.*set_sampler"):
         op_inputs("u_scale")
-    with pytest.raises(SamplingError, match="not elementwise"):
-        find(op_inputs(user_ops["u_dot"]), lambda d: d[0][0].size > 1, settings=QUICK)
+    with pytest.raises(SamplingError, match="not elementwise"):  # (a dot of (3,) and (3,)
+        # is a number: drawn shapes such as (2, 1) and (1, 1) would look elementwise to it)
+        find(op_inputs(user_ops["u_dot"], shapes=((3,), (3,))), lambda d: True,
+             settings=QUICK)
     set_sampler("u_scale", _scale_inputs)
     set_sampler("u_dot", _dot_inputs)
     arrays_, attrs = find(op_inputs("u_scale"), lambda d: d[1]["k"] > 1, settings=QUICK)

@@ -99,5 +99,5 @@ def test_adaptive_max_pool_of_an_empty_batch_and_float32() -> None:
     assert y.shape == idx.shape == (0, 3, 2, 2)
     y = nn.functional.adaptive_max_pool2d(np.ones((1, 2, 5, 5), np.float32), 3)
     assert y.dtype == np.float32 and y.shape == (1, 2, 3, 3)
-    with pytest.raises(ValueError, match="adaptive_max_pool2d: input of shape .* is empty"):
+    with pytest.raises(ValueError, match=r"adaptive_max_pool2d: input of shape .* is empty"):
         nn.functional.adaptive_max_pool2d(np.ones((1, 2, 0, 5)), 3)

@@ -26,8 +26,8 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b with W shaped (out, in) as in PyTorch: one fused graph node (the engine's
     ``linear``), so no transposed copy of W's gradient and one activation per layer.
 
-    A 1-d weight w (in,) gives y = x · w, shape (...,): the last axis contracted, as
-    PyTorch's; it takes no bias (PyTorch refuses one too)."""
+    A 1-d weight w (in,) gives y = x · w + b, shape (...,): the last axis contracted, as
+    PyTorch's, with a bias of one number (0-d)."""
     if not isinstance(weight, Tensor):
         raise TypeError(f"linear: weight must be a Tensor, got {type(weight).__name__}")
     if weight.ndim not in (1, 2):
@@ -38,10 +38,14 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if x.ndim == 0 or x.shape[-1] != weight.shape[0]:
             raise ValueError(f"linear: input of shape {x.shape} does not end in the 1-d "
                              f"weight's {weight.shape[0]} input features")
-        if bias is not None:
-            raise ValueError(f"linear: a 1-d weight (shape {weight.shape}) takes no bias, as in "
-                             "PyTorch; add it to the result")
-        return matmul(x, weight)
+        y = matmul(x, weight)
+        if bias is None:
+            return y
+        b = as_tensor(bias, "linear: bias")
+        if b.shape != ():
+            raise ValueError(f"linear: with a 1-d weight (shape {weight.shape}) the bias is one "
+                             f"number (shape ()), as in PyTorch; got shape {b.shape}")
+        return y + b
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not end in the weight's "
                          f"{weight.shape[1]} input features (weight shape {weight.shape})")

@@ -25,8 +25,8 @@ from ._util import as_tensor, check_flag
 from .conv import CORR, Pair, as_tuple, run
 from .module import Module
 
-__all__ = ["GATHER", "AvgPool2d", "MaxPool2d", "MaxUnpool2d", "avg_pool2d", "max_pool2d",
-           "max_unpool2d"]
+__all__ = ["GATHER", "AvgPool2d", "MaxPool2d", "MaxUnpool2d", "avg_pool", "avg_pool2d",
+           "max_pool", "max_pool2d", "max_unpool2d", "pick_max"]
 
 
 def _gather(x: np.ndarray, index: Any = None, unique: bool = False) -> tuple[np.ndarray, Any]:
@@ -114,12 +114,31 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
                padding: int | Pair = 0, dilation: int | Pair = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """y[n,c,h,w] = max_{i,j} xpad[n, c, s h + d i, s w + d j] (−∞ padding; the gradient goes
-    to the first maximum of each window, as in PyTorch; ``ceil_mode`` adds a last, partial
-    window where the input does not divide evenly). With ``return_indices``, ``(y, indices)``:
-    each maximum's flat position h·W + w in its input plane (int64), for ``max_unpool2d``."""
-    return_indices = check_flag(return_indices, "return_indices", "max_pool2d")
+    to each window's maximum as PyTorch picks it: the first largest value, or the last NaN;
+    ``ceil_mode`` adds a last, partial window where the input does not divide evenly). With
+    ``return_indices``, ``(y, indices)``: each maximum's flat position h·W + w in its input
+    plane (int64), for ``max_unpool2d``."""
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
+                    "max_pool2d")
+
+
+def pick_max(windows: np.ndarray) -> np.ndarray:
+    """The position along the last axis of each window's maximum as PyTorch picks it: the
+    first largest value, or in a window holding NaN the last NaN."""
+    at = windows.argmax(axis=-1)
+    nan = np.isnan(windows)
+    if nan.any():
+        last = windows.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+        at = np.where(nan.any(axis=-1), last, at)
+    return at
+
+
+def max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+             ceil_mode: Any, return_indices: Any, where: str) -> Any:
+    """``max_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
+    return_indices = check_flag(return_indices, "return_indices", where)
     x, unbatched, k, s, p, d, (oh, ow) = _pool_args(x, kernel_size, stride, padding, dilation,
-                                                   ceil_mode, "max_pool2d")
+                                                   ceil_mode, where)
     n, c, h, w = x.shape
     ext = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)  # a window's extent
     after = ((oh - 1) * s[0] + ext[0] - h - p[0], (ow - 1) * s[1] + ext[1] - w - p[1])
@@ -129,7 +148,7 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
                     constant_values=-np.inf)
     win = sliding_window_view(xp, ext, axis=(2, 3))[:, :, ::s[0], ::s[1]]
     win = win[:, :, :oh, :ow, ::d[0], ::d[1]]
-    arg = win.reshape(n, c, oh, ow, k[0] * k[1]).argmax(axis=4)  # (no −1: N may be 0)
+    arg = pick_max(win.reshape(n, c, oh, ow, k[0] * k[1]))  # (no −1: N may be 0)
     top, left = np.arange(oh).reshape(oh, 1) * s[0] - p[0], np.arange(ow) * s[1] - p[1]
     row, col = top + arg // k[1] * d[0], left + arg % k[1] * d[1]
     outside = (row < 0) | (row >= h) | (col < 0) | (col >= w)
@@ -155,9 +174,10 @@ def max_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
 def max_unpool2d(x: Any, indices: Any, kernel_size: int | Pair, stride: int | Pair | None = None,
                  padding: int | Pair = 0, output_size: Any = None) -> Tensor:
     """The inverse placement of ``max_pool2d(..., return_indices=True)``: zeros of size
-    (H_out, W_out), default ((H − 1)s − 2p + k, (W − 1)s − 2p + k), with y[n, c, i] = x[n, c, j]
-    where indices[n, c, j] = i (flat positions in each plane; a position given twice gets the
-    sum). Differentiable in ``x``."""
+    (H_out, W_out), default ((H − 1)s − 2p + k, (W − 1)s − 2p + k), and within ``s`` of it as
+    PyTorch's, with y[n, c, i] = x[n, c, j] where indices[n, c, j] = i (flat positions in each
+    plane; a position given twice, by overlapping windows, is written once, as PyTorch's).
+    x̄[n, c, j] = ȳ[n, c, indices[n, c, j]]."""
     where = "max_unpool2d"
     x = as_tensor(x, where)
     idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
@@ -167,11 +187,14 @@ def max_unpool2d(x: Any, indices: Any, kernel_size: int | Pair, stride: int | Pa
     k = _pair(kernel_size, "kernel_size", where)
     s = k if stride is None else _pair(stride, "stride", where)
     p = _pair(padding, "padding", where, low=0)
-    if output_size is None:
-        size = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki
-                     in zip(x.shape[-2:], s, p, k, strict=True))
-    else:
-        size = as_tuple(tuple(output_size)[-2:], 2, "output_size", where, 1)
+    size = tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki
+                 in zip(x.shape[-2:], s, p, k, strict=True))
+    if output_size is not None:
+        given = as_tuple(tuple(output_size)[-2:], 2, "output_size", where, 1)
+        if any(not n - si < g < n + si for g, n, si in zip(given, size, s, strict=True)):
+            raise ValueError(f"{where}: output_size {given} must lie within the stride {s} of "
+                             f"the default {size} (exclusive), as PyTorch's")
+        size = given
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     unbatched = x.ndim == 3
@@ -180,7 +203,7 @@ def max_unpool2d(x: Any, indices: Any, kernel_size: int | Pair, stride: int | Pa
     if idx.size and (idx.min() < 0 or idx.max() >= size[0] * size[1]):
         raise ValueError(f"{where}: indices must lie in [0, {size[0] * size[1]}) for the "
                          f"output size {size}, got {idx.min()}..{idx.max()}")
-    y = SCATTER(x, index=idx, shape=(*x.shape[:2], *size), unique=False)
+    y = SCATTER(x, index=idx, shape=(*x.shape[:2], *size), unique=True)  # (written, not summed)
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
@@ -191,7 +214,13 @@ def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
     zero padding counted (``count_include_pad``; a ``ceil_mode`` window reaching past the
     padding counts only what lies inside it), the number of input cells in the window without
     it, or ``divisor_override``."""
-    where = "avg_pool2d"
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                    divisor_override, "avg_pool2d")
+
+
+def avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any,
+             count_include_pad: Any, divisor_override: Any, where: str) -> Tensor:
+    """``avg_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
     x, unbatched, k, s, p, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, 1,
                                                    ceil_mode, where)
     count_include_pad = check_flag(count_include_pad, "count_include_pad", where)

@@ -10,7 +10,7 @@ from autograd_mini import Tensor
 from ._util import as_tensor, check_flag
 from .conv import as_tuple
 from .module import Module
-from .pooling import avg_pool2d, max_pool2d
+from .pooling import avg_pool, max_pool
 from .pooling_adaptive import adaptive_avg, adaptive_max
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "MaxPool1d",
@@ -41,9 +41,8 @@ def max_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
     where = "max_pool1d"
     k = _one(kernel_size, "kernel_size", where)
     s = k if stride is None else _one(stride, "stride", where)
-    out = max_pool2d(_row(x, where), (1, k), (1, s), (0, _one(padding, "padding", where, 0)),
-                     (1, _one(dilation, "dilation", where)), ceil_mode,
-                     check_flag(return_indices, "return_indices", where))
+    out = max_pool(_row(x, where), (1, k), (1, s), (0, _one(padding, "padding", where, 0)),
+                   (1, _one(dilation, "dilation", where)), ceil_mode, return_indices, where)
     if isinstance(out, tuple):
         return _unrow(out[0]), _unrow(out[1])
     return _unrow(out)
@@ -56,9 +55,9 @@ def avg_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
     where = "avg_pool1d"
     k = _one(kernel_size, "kernel_size", where)
     s = k if stride is None else _one(stride, "stride", where)
-    return _unrow(avg_pool2d(_row(x, where), (1, k), (1, s),
-                             (0, _one(padding, "padding", where, 0)), ceil_mode,
-                             count_include_pad))
+    return _unrow(avg_pool(_row(x, where), (1, k), (1, s),
+                           (0, _one(padding, "padding", where, 0)), ceil_mode,
+                           count_include_pad, None, where))
 
 
 def adaptive_avg_pool1d(x: Any, output_size: int) -> Tensor:

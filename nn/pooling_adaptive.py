@@ -1,9 +1,11 @@
 """Adaptive pooling: AdaptiveAvgPool2d and AdaptiveMaxPool2d (and their functional forms), whose
 windows are PyTorch's: output row i covers input rows ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉.
 
-Average pooling is Aₕ x Aᵥᵀ with constant averaging matrices; max pooling finds each window's
-first maximum in NumPy and records one gather of those elements (``nn.pooling``'s op, whose VJP
-scatter-adds), as ``max_pool2d`` does.
+Average pooling takes each window's mean along the rows, then along the columns (one reshaped
+mean where the windows tile the axis, else one mean per window: a matrix of averaging weights
+would make an inf or NaN spill into the other windows, as 0 · inf); max pooling finds each
+window's maximum in NumPy and records one gather of those elements (``nn.pooling``'s op, whose
+VJP scatter-adds), as ``max_pool2d`` does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_size
 from .module import Module
-from .pooling import GATHER
+from .pooling import GATHER, pick_max
 
 __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_avg", "adaptive_avg_pool2d",
            "adaptive_max", "adaptive_max_pool2d", "output_size_pair"]
@@ -30,12 +32,18 @@ def _bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
     return [((i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)) for i in range(n_out)]
 
 
-def _averaging(n_in: int, n_out: int, dtype: np.dtype) -> np.ndarray:
-    """(n_out, n_in) matrix averaging window i of the input into row i."""
-    a = np.zeros((n_out, n_in), dtype=dtype)
-    for i, (lo, hi) in enumerate(_bounds(n_in, n_out)):
-        a[i, lo:hi] = 1.0 / (hi - lo)
-    return a
+def _window_means(x: Tensor, axis: int, n_out: int) -> Tensor:
+    """Each window's mean along ``axis`` (−2: rows, −1: columns)."""
+    n_in = x.shape[axis]
+    if n_out == n_in:
+        return x
+    if n_in % n_out == 0:  # windows that tile the axis: one mean over a reshaped axis
+        shape, i = list(x.shape), x.ndim + axis
+        shape[i:i + 1] = [n_out, n_in // n_out]
+        return am.mean(x.reshape(tuple(shape)), axis=axis)
+    parts = [am.mean(x[..., lo:hi, :] if axis == -2 else x[..., lo:hi], axis=axis, keepdims=True)
+             for lo, hi in _bounds(n_in, n_out)]
+    return am.concatenate(parts, axis=axis)
 
 
 def output_size_pair(output_size: Any, where: str) -> tuple[int | None, int | None]:
@@ -73,13 +81,13 @@ def adaptive_avg_pool2d(x: Any, output_size: Size) -> Tensor:
 def adaptive_avg(x: Any, output_size: Size, where: str) -> Tensor:
     """``adaptive_avg_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
     x, oh, ow = _input(x, output_size, where)
-    h, w = x.shape[-2:]
-    return am.matmul(am.matmul(_averaging(h, oh, x.dtype), x), _averaging(w, ow, x.dtype).T)
+    return _window_means(_window_means(x, -2, oh), -1, ow)
 
 
 def adaptive_max_pool2d(x: Any, output_size: Size, return_indices: bool = False) -> Any:
     """y[n,c,i,j] = max of x[n, c, ⌊iH/OH⌋:⌈(i+1)H/OH⌉, ⌊jW/OW⌋:⌈(j+1)W/OW⌉] (the gradient goes
-    to the window's first maximum, as in PyTorch; a NaN wins); with ``return_indices``,
+    to the window's maximum as PyTorch picks it: the first largest, or the last NaN); with
+    ``return_indices``,
     ``(y, indices)``: each maximum's flat position h·W + w in its plane (int64)."""
     return adaptive_max(x, output_size, return_indices, "adaptive_max_pool2d")
 
@@ -97,7 +105,7 @@ def adaptive_max(x: Any, output_size: Size, return_indices: bool, where: str) ->
         for j, (c0, c1) in enumerate(_bounds(w, ow)):
             width = c1 - c0
             win = x.data[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * width)
-            at = win.argmax(axis=2)  # (the first maximum; a NaN, as NumPy's)
+            at = pick_max(win)
             index[:, :, i, j] = (r0 + at // width) * w + c0 + at % width
     y = GATHER(x, index=index, unique=False)
     if unbatched:

@@ -106,7 +106,12 @@ class TransformerEncoder(Module):
         n = positive_int(num_layers, "num_layers", "TransformerEncoder")
         check_flag(enable_nested_tensor, "enable_nested_tensor", "TransformerEncoder")
         check_flag(mask_check, "mask_check", "TransformerEncoder")
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(n)])
+        # deep copies that share the layer's random generators (dropout's rng=), as PyTorch's
+        # layers share its global one: copied generators would drop the same units in every
+        # layer
+        shared = {id(g): g for m in encoder_layer.modules() for g in vars(m).values()
+                  if isinstance(g, np.random.Generator)}
+        self.layers = ModuleList([copy.deepcopy(encoder_layer, dict(shared)) for _ in range(n)])
         self.num_layers = n
         self.norm = norm
 

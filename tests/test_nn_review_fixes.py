@@ -225,10 +225,20 @@ def test_linear_takes_a_1d_weight_as_torch(shape: tuple[int, ...]) -> None:
     assert F.linear(x.astype(np.float32), w32).dtype == np.float32
 
 
-def test_linear_with_a_1d_weight_refuses_what_torch_refuses() -> None:
-    w = Tensor(np.ones(3))
-    with pytest.raises(ValueError, match=r"linear: a 1-d weight \(shape \(3,\)\) takes no bias"):
-        F.linear(np.ones((2, 3)), w, Tensor(np.zeros(())))
+def test_linear_with_a_1d_weight_takes_a_0d_bias_and_refuses_others() -> None:
+    """PyTorch takes a 0-d bias beside a 1-d weight for 1-d and 3-d inputs (its 2-d path
+    refuses one: "mat2 must be a matrix"); here for any input."""
+    w = Tensor(np.array([1.0, 2.0, 3.0]))
+    b = Tensor(np.array(0.5), requires_grad=True)
+    for shape in ((3,), (2, 3), (4, 2, 3)):
+        y = F.linear(np.ones(shape), w, b)
+        np.testing.assert_allclose(y.data, np.full(shape[:-1], 6.5))
+    y.sum().backward()
+    assert b.grad is not None and b.grad.item() == 8.0
+    with pytest.raises(ValueError, match=r"linear: with a 1-d weight \(shape \(3,\)\) the bias "
+                                         r"is one number \(shape \(\)\), as in PyTorch; got "
+                                         r"shape \(1,\)"):
+        F.linear(np.ones((2, 3)), w, Tensor(np.zeros(1)))
     with pytest.raises(ValueError, match=r"linear: input of shape \(2, 4\) does not end in the "
                                          r"1-d weight's 3"):
         F.linear(np.ones((2, 4)), w)

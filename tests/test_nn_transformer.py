@@ -88,3 +88,15 @@ def test_dropout_trains_float32_stays_and_bad_arguments_are_named() -> None:
         nn.TransformerEncoder(layer, 0)
     swish = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, activation=am.silu, rng=rng)
     assert swish(x.astype(np.float64)).shape == (2, 3, 4)
+
+
+def test_encoder_layers_share_the_random_generator() -> None:
+    """Copies of one generator would drop the same units in every layer."""
+    layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.5, rng=np.random.default_rng(4))
+    enc = nn.TransformerEncoder(layer, 2)
+    a, b = enc.layers[0], enc.layers[1]
+    assert a.dropout.rng is b.dropout.rng is layer.dropout.rng
+    assert a.linear1.weight is not b.linear1.weight
+    x = am.Tensor(np.ones((1, 3, 4)))
+    first, second = a.dropout(x), b.dropout(x)
+    assert not np.array_equal(first.data, second.data)

@@ -320,6 +320,9 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
         raise ValueError("multinomial: every row of probs needs a positive weight")
     if n == 0:
         raise ValueError("multinomial: num_samples must be positive")
+    if rows.shape[0] == 0:  # no rows: no draws, as torch.multinomial
+        return _make("multinomial", lambda: np.zeros((0, n), dtype=np.int64), False)
+    rows = rows / rows.max(axis=1, keepdims=True)  # (the same odds; sums of 1e308s overflow)
     if not replacement and n > positive.min():
         raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
                          f"with {positive.min()} categories of positive weight")

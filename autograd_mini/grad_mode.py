@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -15,7 +16,7 @@ import numpy as np
 
 __all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "add_note", "current_scope", "detect_anomaly",
            "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad",
-           "set_grad_enabled", "user_site"]
+           "set_grad_enabled", "user_site", "user_stacklevel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,6 +178,15 @@ def user_site(exc: BaseException | None = None) -> str:
         if not fr.filename.startswith(_LIBRARY):
             return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
     return "" if exc else "<unknown>"
+
+
+def user_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel for the innermost caller outside this library (from the
+    function that calls this one)."""
+    level, frame = 2, sys._getframe(2)
+    while frame.f_code.co_filename.startswith(_LIBRARY) and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def add_note(exc: BaseException, text: str) -> None:

@@ -136,8 +136,28 @@ def draw_inputs(op: Primitive, ch: Chooser, dtype: Any = np.float64,
                             f"{drawn}; {_HOW}") from exc
     want = np.broadcast_shapes(*(a.shape for a in arrays))
     # (A forward that is not a pair breaks the op API: recording it says so, as a failure.)
-    if type(res) is tuple and len(res) == 2 and np.shape(res[0]) != want:
-        raise SamplingError(f"{op.name!r} is not elementwise: on inputs of shapes {drawn} its "
-                            f"value has shape {np.shape(res[0])}, not their broadcast shape "
-                            f"{want}; {_HOW}")
+    if type(res) is tuple and len(res) == 2:
+        if np.shape(res[0]) != want:
+            raise SamplingError(f"{op.name!r} is not elementwise: on inputs of shapes {drawn} "
+                                f"its value has shape {np.shape(res[0])}, not their broadcast "
+                                f"shape {want}; {_HOW}")
+        if not _elementwise_on(op, arrays, np.asarray(res[0]), want):
+            raise SamplingError(f"{op.name!r} is not elementwise: on inputs of shapes {drawn} "
+                                "its value changes when the elements are laid out in one row "
+                                f"(a matrix product?); {_HOW}")
     return arrays, attrs
+
+
+def _elementwise_on(op: Primitive, arrays: list[np.ndarray], value: np.ndarray,
+                    shape: Shape) -> bool:
+    """Whether ``op``'s value is the same on the inputs broadcast to ``shape`` and laid out in
+    one row: true of an elementwise op, not of a product of matrices of that shape."""
+    row = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    try:
+        with np.errstate(all="ignore"):
+            flat = op.forward(*row)
+    except Exception:
+        return False
+    if type(flat) is not tuple or len(flat) != 2 or np.shape(flat[0]) != (value.size,):
+        return False
+    return bool(np.allclose(np.asarray(flat[0]), value.reshape(-1), equal_nan=True))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .checks import as_array, numpy_names
-from .grad_mode import STATE
+from .grad_mode import STATE, user_stacklevel
 from .spellings import Size, TorchSpellings
 
 __all__ = ["FUNCTIONS", "LOCKS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
@@ -51,12 +51,12 @@ class Tensor(TorchSpellings):
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
-        if type(data) in (list, tuple) and STATE.s.grad_enabled and any(
-                isinstance(e, Tensor) and e._rg for e in data):
-            warnings.warn(f"{where}([...]) copies the values of tensors that require grad and "
+        if STATE.s.grad_enabled and _holds_graph(data, type(self) is not Tensor):
+            warnings.warn(f"{where}(...) copies the values of tensors that require grad and "
                           "drops their gradients, as torch.tensor (which warns too): to keep "
                           "them in the graph use autograd_mini.stack([...]); pass t.detach() "
-                          "where a constant copy is meant", UserWarning, stacklevel=2)
+                          "where a constant copy is meant", UserWarning,
+                          stacklevel=user_stacklevel())
         self._data = as_array(data, dtype=dtype, where=where)
         self._rg = False
         self._grad = None
@@ -664,6 +664,21 @@ def _floating(obj: Any) -> bool:
     return isinstance(obj, (float, complex))
 
 
+
+
+def _holds_graph(data: Any, subclass: bool) -> bool:
+    """Whether ``data`` is an op's result that requires grad (not for a subclass: a new leaf
+    of it, ``nn.Parameter(w * 2)``, is what it is for; a leaf is copied on purpose), or a list
+    or tuple holding any tensor that requires grad (in its first row, for nested lists: a full
+    scan would cost as much as the conversion)."""
+    if isinstance(data, Tensor):
+        return data._rg and data._node is not None and not subclass
+    while True:
+        if type(data) not in (list, tuple) or not data:
+            return False
+        if any(isinstance(e, Tensor) and e._rg for e in data):
+            return True
+        data = data[0]
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

@@ -43,6 +43,15 @@ def test_tensor_of_tensors_that_require_grad_warns() -> None:
         am.Tensor([w.detach() * 2, 1.0])  # constants: meant
         with am.no_grad():
             am.Tensor([w * 2])  # nothing recorded anyway
+    with pytest.warns(UserWarning, match="drops their gradients") as seen:
+        am.Tensor([[w * 2], [w]])  # nested: its first row is looked at
+    assert seen[0].filename == __file__  # (the warning points at the caller's line)
+    with pytest.warns(UserWarning, match="drops their gradients"):
+        am.Tensor(w * 2)  # an op's result
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        am.Tensor(w)  # a leaf: a copy on purpose
+        nn.Parameter(w * 2)  # a new leaf: what a Parameter is for
     loss = am.stack([w * 2, w * 3]).sum()  # what the warning says to write
     loss.backward()
     assert w.grad is not None and w.grad.item() == 5.0

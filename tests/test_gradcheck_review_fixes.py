@@ -339,3 +339,20 @@ def test_gradient_property_checks_noncontiguous_tensor_draws_as_drawn() -> None:
     with pytest.raises(am.GradcheckError, match=r"as drawn \(Tensor, float64, strided\)"):
         QUICK(gradient_property(lambda x: strided_wrong(x).sum(),
                                 noncontiguous(tensors((2, 3)))))()
+
+
+def test_a_matrix_product_is_never_taken_for_elementwise(user_ops: dict[str, Primitive]) -> None:
+    """np.dot of (2, 2) and (2, 2) has their broadcast shape: the shape check alone let some
+    seeds check it as elementwise (and fail it); laid out in one row its value changes."""
+    def mat_f(a: Any, b: Any) -> tuple[Any, Any]:
+        """a b (a matrix product when both are matrices)"""
+        return np.dot(a, b), (a, b)
+
+    op = am.primitive("u_matdot", mat_f, _dot_vjp)
+    try:
+        rows = [gradcheck_report(specs=[op], seed=s, samples=2)[0] for s in range(12)]
+        assert {r.first_order for r in rows} == {"skipped"}
+        with pytest.raises(SamplingError, match=r"not elementwise.*laid out in one row"):
+            find(op_inputs(op, shapes=((2, 2), (2, 2))), lambda d: True, settings=QUICK)
+    finally:
+        del am.REGISTRY["u_matdot"]

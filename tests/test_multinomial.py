@@ -82,3 +82,10 @@ def test_matches_torch_semantics() -> None:
     assert ours.dtype == np.int64
     for row, o, t in zip(w, ours.data, theirs.numpy()):
         assert len(set(o)) == len(set(t)) == 2 and set(o) <= set(np.flatnonzero(row))
+
+
+def test_no_rows_and_huge_weights() -> None:
+    for replacement in (False, True):
+        assert am.multinomial(np.zeros((0, 3)), 2, replacement).shape == (0, 2)
+    s = am.multinomial([1e308] * 3, 30_000, True, rng=RNG(5))  # (their sum overflows)
+    np.testing.assert_allclose(_frequencies(s.data, 3), [1 / 3] * 3, atol=0.02)

@@ -164,3 +164,18 @@ def test_square_gradient_is_unchanged() -> None:
     x = np.array([-1.5, 0.0, 2.0])
     assert gradcheck(am.square, [x])
     assert gradgradcheck(am.square, [x])
+
+
+def test_pad_refuses_constant_values_outside_constant_mode_as_numpy() -> None:
+    x = am.Tensor(np.arange(3.0))
+    with pytest.raises(ValueError, match="pad: constant_values is for mode 'constant', not "
+                                         "'edge'"):
+        am.pad(x, 1, "edge", constant_values=5)
+    with pytest.raises(ValueError):
+        np.pad(np.arange(3.0), 1, "edge", constant_values=5)
+    np.testing.assert_array_equal(am.pad(x, 1, "wrap").data, np.pad(x.data, 1, "wrap"))
+
+
+def test_where_takes_a_complex_condition_as_numpy() -> None:
+    cond = np.array([0j, 1j, 2 + 0j])
+    np.testing.assert_array_equal(am.where(cond, 1.0, 0.0).data, np.where(cond, 1.0, 0.0))

@@ -379,7 +379,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     except (ValueError, TypeError):
         raise TypeError(f"where: the condition must be a rectangular array, got "
                         f"{type(cond).__name__}") from None
-    if c.dtype.kind not in "biuf":
+    if c.dtype.kind not in "biufc":
         raise TypeError(f"where: the condition must be bool or numbers, got dtype {c.dtype}")
     return _WHERE(a, b, cond=c if c.dtype == np.bool_ else c != 0)
 

@@ -160,6 +160,9 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     x = as_tensor(x, where="pad")
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise ValueError(f"pad: mode {mode!r:.60} is not supported; use one of {_PAD_MODES}")
+    if mode != "constant" and not (type(constant_values) is int and constant_values == 0):
+        raise ValueError(f"pad: constant_values is for mode 'constant', not {mode!r} (as "
+                         "NumPy's pad)")
     try:
         w = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
         value = np.asarray(constant_values)

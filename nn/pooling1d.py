@@ -78,6 +78,21 @@ def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) 
     return _unrow(out)
 
 
+def _windows(module: Module, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any
+             ) -> str:
+    """Set and check a 1-d pooling module's ``kernel_size``, ``stride`` (default: the
+    kernel's), ``padding`` (at most half the kernel) and ``ceil_mode``; returns its name."""
+    where = type(module).__name__
+    module.kernel_size = _one(kernel_size, "kernel_size", where)
+    module.stride = module.kernel_size if stride is None else _one(stride, "stride", where)
+    module.padding = _one(padding, "padding", where, 0)
+    module.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
+    if 2 * module.padding > module.kernel_size:
+        raise ValueError(f"{where}: padding {module.padding} must be at most half the kernel "
+                         f"size {module.kernel_size}")
+    return where
+
+
 class MaxPool1d(Module):
     """y = max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode)."""
 
@@ -85,16 +100,9 @@ class MaxPool1d(Module):
                  dilation: int = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
-        where = type(self).__name__
-        self.kernel_size = _one(kernel_size, "kernel_size", where)
-        self.stride = self.kernel_size if stride is None else _one(stride, "stride", where)
-        self.padding = _one(padding, "padding", where, 0)
+        where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.dilation = _one(dilation, "dilation", where)
         self.return_indices = check_flag(return_indices, "return_indices", where)
-        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
-        if 2 * self.padding > self.kernel_size:
-            raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
-                             f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Any:
         return max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -112,15 +120,8 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
-        where = type(self).__name__
-        self.kernel_size = _one(kernel_size, "kernel_size", where)
-        self.stride = self.kernel_size if stride is None else _one(stride, "stride", where)
-        self.padding = _one(padding, "padding", where, 0)
-        self.ceil_mode = check_flag(ceil_mode, "ceil_mode", where)
+        where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
-        if 2 * self.padding > self.kernel_size:
-            raise ValueError(f"{where}: padding {self.padding} must be at most half the kernel "
-                             f"size {self.kernel_size}")
 
     def forward(self, x: Any) -> Tensor:
         return avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,

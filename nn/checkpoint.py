@@ -2,19 +2,21 @@
 
 ``nn.save`` writes safetensors (pickle-free, loadable by PyTorch with
 ``safetensors.torch.load_file``) unless the path ends in ``.npz``; ``nn.load`` recognises the
-format from the file's content. Writes are atomic: temporary file, fsync, rename.
+format from the file's content. Writes to a path are atomic: temporary file, fsync, rename. A
+binary file object (``io.BytesIO``, an open file) also works, as with ``torch.save``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Union
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Union
 
 import numpy as np
 
@@ -24,10 +26,10 @@ from .module import StateDictError
 if TYPE_CHECKING:
     from .module import IncompatibleKeys, Module
 
-__all__ = ["CheckpointError", "atomic_write", "is_safetensors", "load", "path_name",
-           "read_safetensors", "save"]
+__all__ = ["CheckpointError", "atomic_write", "is_file", "is_safetensors", "load", "path_name",
+           "read_safetensors", "reading", "save", "size_of", "writing"]
 
-Path = Union[str, "os.PathLike[str]"]
+Path = Union[str, "os.PathLike[str]", IO[bytes]]
 
 #: an entry every ``.npz`` checkpoint carries, so foreign ``.npz`` files are recognised
 FORMAT_KEY = "__autograd_mini_nn_format__"
@@ -73,13 +75,54 @@ def _check(module: Module, path: Path, where: str) -> str:
     return path_name(path, where)
 
 
+def is_file(obj: Any) -> bool:
+    """Whether ``obj`` is a file object (``io.BytesIO``, an open file) rather than a path."""
+    return not isinstance(obj, (str, bytes, os.PathLike)) and (
+        callable(getattr(obj, "write", None)) or callable(getattr(obj, "read", None)))
+
+
+def writing(path: Any, name: str, write: Callable[[IO[bytes]], object]) -> None:
+    """``write`` into the file object ``path`` where it stands, or atomically to the file at
+    ``name`` (see ``atomic_write``)."""
+    if is_file(path):
+        write(path)
+    else:
+        atomic_write(name, write)
+
+
+@contextlib.contextmanager
+def reading(path: Any, name: str) -> Iterator[IO[bytes]]:
+    """The checkpoint's bytes: a file object's, from where it stands (as ``torch.load`` reads
+    them), or the file at ``name`` (a missing one raises FileNotFoundError as usual)."""
+    if is_file(path):
+        data = path.read()
+        if not isinstance(data, bytes):
+            raise TypeError(f"cannot read a checkpoint from {name}: it gives "
+                            f"{type(data).__name__}, not bytes (open the file in 'rb' mode)")
+        yield io.BytesIO(data)
+    else:
+        with open(name, "rb") as fh:
+            yield fh
+
+
+def size_of(fh: IO[bytes]) -> int:
+    """The number of bytes ``fh`` holds (its position goes back to the start)."""
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(0)
+    return size
+
+
 def path_name(path: Path, where: str) -> str:
-    """``path`` (a str or os.PathLike) as a str; anything else, or an invalid path, refused."""
+    """``path`` (a str or os.PathLike) as a str, or a file object's name for messages; anything
+    else, or an invalid path, refused."""
+    if is_file(path):
+        name = getattr(path, "name", None)
+        return name if isinstance(name, str) else f"<{type(path).__name__}>"
     try:
-        name = os.fspath(path)
+        name = os.fspath(path)  # type: ignore[arg-type]  # (anything else is refused here)
     except TypeError:
-        raise TypeError(f"{where}: path must be a str or os.PathLike, got "
-                        f"{type(path).__name__}") from None
+        raise TypeError(f"{where}: path must be a str, an os.PathLike or a binary file object, "
+                        f"got {type(path).__name__}") from None
     if not isinstance(name, str):
         name = os.fsdecode(name)
     if not name or "\0" in name:
@@ -151,22 +194,24 @@ def save(module: Module, path: Path) -> None:
     with ``model.load_state_dict(safetensors.torch.load_file(path))``: the keys are the
     ``state_dict`` names (PyTorch's), arrays are row-major with their dtypes kept. The file is
     written to a temporary file in the same folder, fsynced, then renamed over ``path``: a crash
-    or error mid-write leaves any old file intact.
+    or error mid-write leaves any old file intact. ``path`` may also be a binary file object
+    (``io.BytesIO()``, as ``torch.save`` takes one): safetensors is written into it where it
+    stands.
     """
-    path = _check(module, path, "save")
+    name = _check(module, path, "save")
     state = module.state_dict()
-    if not path.lower().endswith(".npz"):
+    if is_file(path) or not name.lower().endswith(".npz"):
         if "__metadata__" in state:
-            raise CheckpointError(f"cannot save {path!r}: key '__metadata__' is reserved")
+            raise CheckpointError(f"cannot save {name!r}: key '__metadata__' is reserved")
         data = st.serialize(state, METADATA)
-        atomic_write(path, lambda fh: fh.write(data))
+        writing(path, name, lambda fh: fh.write(data))
         return
     arrays = {FORMAT_KEY: np.array(FORMAT_VERSION, dtype=np.int64)}
     for key, arr in state.items():
         if key == FORMAT_KEY:
-            raise CheckpointError(f"cannot save {path!r}: key {key!r} is reserved")
+            raise CheckpointError(f"cannot save {name!r}: key {key!r} is reserved")
         arrays[key] = arr
-    atomic_write(path, lambda fh: _write_npz(fh, arrays))
+    atomic_write(name, lambda fh: _write_npz(fh, arrays))
 
 
 def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] | None:
@@ -297,23 +342,24 @@ def load(module: Module, path: Path, strict: bool = True) -> IncompatibleKeys:
     naming the file if it is empty, truncated, corrupted, foreign, holds pickled objects (never
     unpickled) or does not fit the module (then the message lists every missing, unexpected and
     mis-shaped entry); ``module`` is then unchanged. ``strict=False`` returns the missing and
-    unexpected keys instead of failing on them.
+    unexpected keys instead of failing on them. ``path`` may also be a binary file object
+    (``io.BytesIO``, an open file), read from where it stands.
     """
-    path = _check(module, path, "load")
+    name = _check(module, path, "load")
     expected = {key: np.shape(arr) for key, arr in module._entries()}
-    with open(path, "rb") as fh:  # a missing file raises FileNotFoundError as usual
-        if os.fstat(fh.fileno()).st_size == 0:
-            raise CheckpointError(f"checkpoint {path!r} is empty")
+    with reading(path, name) as fh:
+        if size_of(fh) == 0:
+            raise CheckpointError(f"checkpoint {name!r} is empty")
         if is_safetensors(fh):
-            arrays, _ = read_safetensors(path, fh, lambda k, shape: expected.get(k) == shape)
+            arrays, _ = read_safetensors(name, fh, lambda k, shape: expected.get(k) == shape)
         elif _is_torch_pickle(fh):
             raise CheckpointError(
-                f"checkpoint {path!r} is a pickle (as torch.save writes), which is never unpickled "
+                f"checkpoint {name!r} is a pickle (as torch.save writes), which is never unpickled "
                 "here: from PyTorch, write it with safetensors.torch.save_file(model.state_dict(), "
                 "'model.safetensors') and load that file")
         else:
-            arrays = _read_npz(path, fh, {**expected, FORMAT_KEY: ()})
+            arrays = _read_npz(name, fh, {**expected, FORMAT_KEY: ()})
     try:
         return module.load_state_dict(arrays, strict=strict)
     except StateDictError as exc:
-        raise CheckpointError(f"checkpoint {os.fspath(path)!r} does not fit: {exc}") from exc
+        raise CheckpointError(f"checkpoint {name!r} does not fit: {exc}") from exc

@@ -12,9 +12,9 @@ are caught; files from elsewhere have none and load unchecked.
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 import zlib
 from dataclasses import dataclass
 from typing import IO, Any
@@ -105,7 +105,7 @@ def read_header(fh: IO[bytes]) -> tuple[dict[str, TensorInfo], dict[str, str], i
     that do not match ``prod(shape) * itemsize``, and offsets that overlap, leave holes or run
     past the end of the file (a truncated file).
     """
-    size = os.fstat(fh.fileno()).st_size
+    size = fh.seek(0, io.SEEK_END)  # (a file or an io.BytesIO alike)
     fh.seek(0)
     raw = fh.read(8)
     if len(raw) < 8:

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Union
+from typing import IO, Any, Union
 
 import numpy as np
 
 from nn.checkpoint import (
     CheckpointError,
-    atomic_write,
     is_safetensors,
     path_name,
     read_safetensors,
+    reading,
+    size_of,
+    writing,
 )
 from nn.safetensors_io import serialize
 
@@ -29,7 +31,7 @@ from .optimizer import Optimizer, to_python
 
 __all__ = ["load", "save"]
 
-Path = Union[str, "os.PathLike[str]"]
+Path = Union[str, "os.PathLike[str]", IO[bytes]]
 
 FORMAT = "autograd_mini.optim"
 VERSION = "1"
@@ -56,7 +58,8 @@ def save(optimizer: Optimizer, path: Path) -> None:
     State arrays become tensors ``state.<param index>.<name>`` in their own dtype;
     hyper-parameters, the group layout and scalar state (step counts) go into the metadata as
     JSON. The file is written to a temporary file in the same folder, fsynced and renamed over
-    ``path``, so a failed save leaves an existing file untouched.
+    ``path``, so a failed save leaves an existing file untouched. ``path`` may also be a binary
+    file object (``io.BytesIO()``), written where it stands.
     """
     name = _check(optimizer, path, "save")
     sd = optimizer.state_dict()
@@ -73,7 +76,7 @@ def save(optimizer: Optimizer, path: Path) -> None:
                 "param_groups": _json(groups, "a hyper-parameter", name),
                 "state": _json(scalars, "a state value", name)}
     data = serialize(tensors, metadata)
-    atomic_write(name, lambda fh: fh.write(data))
+    writing(path, name, lambda fh: fh.write(data))
 
 
 def _parse_key(key: str) -> tuple[int, str] | None:
@@ -90,7 +93,8 @@ def load(optimizer: Optimizer, path: Path) -> None:
     Everything is checked before anything changes: the file (empty, truncated, corrupted,
     foreign or pickled files raise ``nn.CheckpointError`` naming it), the optimiser class, the
     number of groups and of parameters in each, the state arrays' shapes and the
-    hyper-parameters. State arrays are cast to their parameter's dtype.
+    hyper-parameters. State arrays are cast to their parameter's dtype. ``path`` may also be a
+    binary file object, read from where it stands.
     """
     name = _check(optimizer, path, "load")
     shapes = [p.shape for g in optimizer.param_groups for p in g["params"]]
@@ -99,8 +103,8 @@ def load(optimizer: Optimizer, path: Path) -> None:
         parsed = _parse_key(key)
         return parsed is not None and parsed[0] < len(shapes) and shapes[parsed[0]] == shape
 
-    with open(name, "rb") as fh:  # a missing file raises FileNotFoundError as usual
-        if os.fstat(fh.fileno()).st_size == 0:
+    with reading(path, name) as fh:
+        if size_of(fh) == 0:
             raise CheckpointError(f"optimizer checkpoint {name!r} is empty")
         if not is_safetensors(fh):
             raise CheckpointError(f"{name!r} is not an optimizer checkpoint (optim.save writes "

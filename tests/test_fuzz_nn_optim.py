@@ -173,7 +173,8 @@ def test_save_refuses_a_path_that_is_not_a_path(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for bad in (None, 3, 2.5, ["m.npz"], object()):
-        with pytest.raises(TypeError, match=r"save: path must be a str or os\.PathLike"):
+        with pytest.raises(TypeError, match=r"save: path must be a str, an os\.PathLike or a "
+                                            r"binary file object"):
             nn.save(nn.Linear(2, 1), bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="invalid path"):
         nn.save(nn.Linear(2, 1), "")

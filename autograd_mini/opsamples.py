@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import SPECS, Chooser, OpSpec, Shape, build_inputs, primitive_spec
+from .catalog import SPECS, Chooser, OpSpec, Shape, build_inputs, primitive_spec, user_primitives
 from .catalog.spec import Build
-from .engine import REGISTRY, Primitive
+from .engine import Primitive
 from .opcheck import check_domain
 
 __all__ = ["SamplingError", "check_sampleable", "draw_inputs", "op_spec", "required_attrs",
-           "sampler", "set_sampler", "user_op", "user_ops"]
+           "sampler", "set_sampler", "user_op"]
 
 _SAMPLERS: dict[str, Build] = {}  # op name -> its sampler (set_sampler)
 _HOW = "give it a sampler: autograd_mini.opsamples.set_sampler(op, build)"
@@ -62,18 +62,12 @@ def sampler(op: Primitive) -> Build | None:
     return _SAMPLERS.get(op.name)
 
 
-def user_ops() -> list[Primitive]:
-    """The registered primitives that no catalog spec exercises (a user's), in registration
-    order."""
-    covered = set().union(*(s.primitives for s in SPECS))
-    return [op for name, op in REGISTRY.items() if name not in covered]
-
-
 def user_op(name: str) -> Primitive | None:
-    """The user's op called ``name`` (see ``user_ops``), or None for a catalog spec's name."""
+    """The user's op called ``name`` (see ``catalog.user_primitives``), or None for a catalog
+    spec's name."""
     if any(s.name == name for s in SPECS):
         return None
-    return next((op for op in user_ops() if op.name == name), None)
+    return next((op for op in user_primitives() if op.name == name), None)
 
 
 def required_attrs(op: Primitive) -> list[str]:

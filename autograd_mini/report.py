@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from .backward import backward
-from .catalog import SPECS, OpSpec
+from .catalog import SPECS, OpSpec, user_primitives
 from .engine import Primitive
 from .grad_mode import enable_grad, no_grad
 from .gradcheck import gradgradcheck, numerical_grad
-from .opsamples import op_spec, user_op, user_ops
+from .opsamples import op_spec, user_op
 from .tensor import Tensor
 
 __all__ = ["ReportRow", "format_report", "gradcheck_report"]
@@ -156,7 +156,7 @@ def gradcheck_report(seed: int = 0, fast: bool = False,
     if samples < 1:
         raise ValueError(f"gradcheck_report: samples must be ≥ 1, got {samples}")
     rng = np.random.default_rng(seed)
-    chosen: list[OpSpec | Primitive] = ([*SPECS, *user_ops()] if specs is None else
+    chosen: list[OpSpec | Primitive] = ([*SPECS, *user_primitives()] if specs is None else
                                         [_users(s) for s in specs])
     rows = []
     for item in chosen:

@@ -271,11 +271,12 @@ def check_options(*, textbook: bool, show_values: bool, show_constants: bool, ra
     for label, flag in (("textbook", textbook), ("show_values", show_values),
                         ("show_constants", show_constants)):
         check_flag(flag, "draw_graph", label)
-    if rankdir not in ("LR", "TB", "RL", "BT", "auto"):
+    if not isinstance(rankdir, str) or rankdir not in ("LR", "TB", "RL", "BT", "auto"):
         raise ValueError(f"rankdir must be one of LR, TB, RL, BT or 'auto', got {rankdir!r}")
     if type(precision) is not int or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     if max_nodes is not None and (type(max_nodes) is not int or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
-    if depth is not None and depth != "auto" and (type(depth) is not int or depth < 0):
+    if depth is not None and not (isinstance(depth, str) and depth == "auto") and (
+            type(depth) is not int or depth < 0):
         raise ValueError(f"draw_graph: depth must be an int >= 0, None or 'auto', got {depth!r}")

@@ -93,8 +93,7 @@ class ConstantPad2d(_PadNd):
     def __init__(self, padding: int | tuple[int, int, int, int], value: float) -> None:
         super().__init__(padding, value)
 
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value}"
+    extra_repr = ConstantPad1d.extra_repr
 
 
 class ZeroPad1d(ConstantPad1d):
@@ -103,8 +102,7 @@ class ZeroPad1d(ConstantPad1d):
     def __init__(self, padding: int | tuple[int, int]) -> None:
         super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
+    extra_repr = _PadNd.extra_repr  # (PyTorch's: the padding alone)
 
 
 class ZeroPad2d(ConstantPad2d):
@@ -113,8 +111,7 @@ class ZeroPad2d(ConstantPad2d):
     def __init__(self, padding: int | tuple[int, int, int, int]) -> None:
         super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
+    extra_repr = _PadNd.extra_repr  # (PyTorch's: the padding alone)
 
 
 class ReflectionPad1d(_PadNd):

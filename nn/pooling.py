@@ -49,7 +49,8 @@ def _scatter(g: np.ndarray, index: Any = None, shape: Any = (),
     n, c = shape[:2]
     size, k = math.prod(shape[2:]), math.prod(index.shape[2:])
     idx = index.reshape(n, c, k)
-    if unique:  # windows that do not overlap: each element receives at most one share
+    if unique:  # each position written once (windows that do not overlap; or max_unpool2d,
+        # which writes a position overlapping windows share once, as PyTorch's)
         out = np.zeros((n, c, size), dtype=g.dtype)
         np.put_along_axis(out, idx, g.reshape(n, c, k), axis=2)
     else:
@@ -180,7 +181,7 @@ def max_unpool2d(x: Any, indices: Any, kernel_size: int | Pair, stride: int | Pa
     x̄[n, c, j] = ȳ[n, c, indices[n, c, j]]."""
     where = "max_unpool2d"
     x = as_tensor(x, where)
-    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    idx = as_tensor(indices, f"{where}: indices").data
     if x.ndim not in (3, 4) or idx.shape != x.shape or idx.dtype.kind not in "iu":
         raise ValueError(f"{where}: input (N, C, H, W) or (C, H, W) and integer indices of "
                          f"its shape, got shapes {x.shape} and {idx.shape} ({idx.dtype})")

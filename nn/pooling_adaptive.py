@@ -68,7 +68,7 @@ def _input(x: Any, output_size: Any, where: str) -> tuple[Tensor, int, int]:
         raise ValueError(f"{where}: input of shape {x.shape} is empty")
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     oh, ow = h if oh is None else oh, w if ow is None else ow
-    check_size((*x.shape[:-2], oh, ow, max(h, w)), x.dtype, where)  # (the windows' arrays)
+    check_size((*x.shape[:-2], oh, max(ow, w)), x.dtype, where)  # (the largest array made)
     return x, oh, ow
 
 

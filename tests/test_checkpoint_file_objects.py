@@ -97,7 +97,7 @@ def test_a_buffer_loads_into_pytorch() -> None:
     buf = io.BytesIO()
     nn.save(model, buf)
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
-    net.double().load_state_dict({f"{k}".removeprefix("layers."): v
+    net.double().load_state_dict({k.removeprefix("layers."): v
                                   for k, v in st.load(buf.getvalue()).items()})
     np.testing.assert_allclose(net(torch.ones(5, 3, dtype=torch.float64)).detach().numpy(),
                                model(np.ones((5, 3))).data, rtol=1e-12)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import REGISTRY, Node, Primitive
 from ..graphview import topological_order
+from ..opcheck import check_domain
 from . import activation, core, linalg, mathfuncs, movement, scan
 from .draw import (
     BOUND,
@@ -35,7 +36,7 @@ __all__ = [
     "BOUND", "DOMAINS", "SPECS", "Chooser", "OpSpec", "RngChooser", "Shape", "build_inputs",
     "check_catalog_covers_registry", "domain_values", "draw_axes", "draw_broadcastable",
     "draw_index", "draw_matmul_shapes", "draw_shape", "get_spec", "in_domain",
-    "primitive_spec", "recorded_primitives", "spec", "user_specs",
+    "primitive_spec", "recorded_primitives", "spec", "user_primitives", "user_specs",
 ]
 
 SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.SPECS, *linalg.SPECS,
@@ -58,10 +59,7 @@ def primitive_spec(op: Primitive) -> OpSpec:
     broadcastable shapes, each in the op's declared domain (the last entry covers the rest).
     For an op declared ``smooth=False``, "real" is taken as "nonzero": samples stay off 0,
     where relu-like ops have their kink (a kink elsewhere needs a domain that avoids it)."""
-    unknown = [d for d in op.domain if d not in DOMAINS]
-    if unknown or not op.domain:
-        raise ValueError(f"primitive {op.name!r}: unknown domain {unknown or op.domain!r} "
-                         f"(known: {', '.join(DOMAINS)})")
+    check_domain(op.name, op.domain)  # (a domain changed since the op was defined)
     domain = op.domain if op.smooth else tuple("nonzero" if d == "real" else d
                                                for d in op.domain)
     nin = op.nin if op.nin > 0 else len(op.domain)
@@ -69,10 +67,16 @@ def primitive_spec(op: Primitive) -> OpSpec:
                   nin=nin, domain=domain, smooth=op.smooth)
 
 
+def user_primitives() -> list[Primitive]:
+    """The registered primitives that no catalog spec exercises (a user's), in registration
+    order."""
+    covered = _covered()
+    return [op for name, op in REGISTRY.items() if name not in covered]
+
+
 def user_specs() -> list[OpSpec]:
     """``primitive_spec`` of every registered primitive that no catalog spec exercises."""
-    covered = _covered()
-    return [primitive_spec(op) for name, op in REGISTRY.items() if name not in covered]
+    return [primitive_spec(op) for op in user_primitives()]
 
 
 def _covered() -> set[str]:

@@ -170,23 +170,27 @@ def draw_matmul_shapes(ch: Chooser, max_batch_dims: int = 2, max_side: int = 3
 
 
 def draw_index(ch: Chooser, shape: Shape) -> Any:
-    """An index for an array of ``shape``: ints, slices, None/Ellipsis, int arrays, bool masks."""
+    """An index for an array of ``shape``: ints, slices, None/Ellipsis, int arrays, bool masks
+    (on an axis of length 0: slices instead of an int, empty int arrays)."""
     nd = len(shape)
     kind = ch.integer(0, 5) if nd else 2
-    if kind == 0:
+    if kind == 0 and shape[0]:
         return ch.integer(-shape[0], shape[0] - 1)
-    if kind == 1:
+    if kind <= 1:
         return tuple(slice(ch.integer(-s, s), ch.integer(-s - 1, s + 1),
                            ch.integer(1, 2) * (1 - 2 * ch.integer(0, 1))) for s in shape)
     if kind == 2:
         return (None, Ellipsis) if ch.integer(0, 1) else (Ellipsis, None)
     if kind == 3:
         ax = ch.integer(0, nd - 1)
-        idx = np.array([ch.integer(-shape[ax], shape[ax] - 1) for _ in range(ch.integer(1, 4))])
+        n = shape[ax]
+        idx = np.array([ch.integer(-n, n - 1) for _ in range(ch.integer(1, 4) if n else 0)],
+                       dtype=np.intp)
         return (*(slice(None),) * ax, idx)
     if kind == 4:
         return ch.uniform(shape) > 0
-    rows = np.array([ch.integer(0, shape[0] - 1) for _ in range(ch.integer(1, 3))])
+    rows = np.array([ch.integer(0, shape[0] - 1) for _ in range(ch.integer(1, 3) if shape[0]
+                                                                  else 0)], dtype=np.intp)
     return (rows, slice(None, None, -1)) if nd > 1 else rows[::-1]
 
 

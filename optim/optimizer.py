@@ -61,7 +61,7 @@ def to_python(value: Any) -> Any:
     return value
 
 
-def _index(value: Any) -> int | None:
+def saved_index(value: Any) -> int | None:
     """A saved parameter index (an int, a 0-d integer array or a string of digits), or None."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
@@ -74,7 +74,7 @@ def _index(value: Any) -> int | None:
     return None
 
 
-def _indices(value: Any) -> list[int] | None:
+def saved_indices(value: Any) -> list[int] | None:
     """A group's saved parameter indices (a list, tuple or integer array), or None."""
     if isinstance(value, np.ndarray):
         items: list[Any] = [value.item()] if value.ndim == 0 else list(value.ravel())
@@ -82,7 +82,7 @@ def _indices(value: Any) -> list[int] | None:
         items = list(value)
     else:
         return None
-    out = [_index(v) for v in items]
+    out = [saved_index(v) for v in items]
     return None if any(i is None for i in out) else out  # type: ignore[return-value]
 
 
@@ -373,7 +373,7 @@ class Optimizer:
         new_groups: list[ParamGroup] = []
         layout_ok = True
         for gi, (saved, current) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
-            indices = _indices(saved.get("params", ()))
+            indices = saved_indices(saved.get("params", ()))
             if indices is None:
                 problems.append(f"group {gi}: 'params' must list parameter indices, got "
                                 f"{saved.get('params')!r:.60}")
@@ -404,7 +404,7 @@ class Optimizer:
                 problems.append(f"group {gi}: {exc}")
         new_state: list[tuple[Tensor, dict[str, Any]]] = []
         for raw_key, entries in saved_state.items():
-            index = _index(raw_key)
+            index = saved_index(raw_key)
             if index is None:
                 problems.append(f"state key {raw_key!r:.40} is not a parameter index")
                 continue

@@ -17,6 +17,10 @@ ALL = [
     (optim.Adam, {"lr": 0.01, "amsgrad": True}),
     (optim.AdamW, {"lr": 0.01}),
     (optim.Adagrad, {"lr": 0.1}),
+    (optim.NAdam, {"lr": 0.01, "decoupled_weight_decay": True}),
+    (optim.RAdam, {"lr": 0.01}),
+    (optim.Adamax, {"lr": 0.01}),
+    (optim.Adadelta, {"lr": 1.0}),
 ]
 IDS = [cls.__name__ for cls, _ in ALL]
 

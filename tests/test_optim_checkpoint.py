@@ -30,6 +30,10 @@ CONFIGS = [
     (optim.Adam, {"lr": 0.01, "amsgrad": True, "weight_decay": 1e-3}),
     (optim.AdamW, {"lr": 0.01}),
     (optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}),
+    (optim.NAdam, {"lr": 0.01, "weight_decay": 1e-3, "decoupled_weight_decay": True}),
+    (optim.RAdam, {"lr": 0.01, "weight_decay": 1e-3}),
+    (optim.Adamax, {"lr": 0.01}),
+    (optim.Adadelta, {"lr": 1.0, "rho": 0.95}),
 ]
 IDS = [f"{cls.__name__}-{i}" for i, (cls, _) in enumerate(CONFIGS)]
 

@@ -45,6 +45,16 @@ OPTIMISERS: dict[str, tuple[Make, Make]] = {
         lambda p: optim.AdamW(p, 0.05, weight_decay=0.0),
     ),
     "adagrad": (lambda p: optim.Adagrad(p, 0.5), lambda p: optim.Adagrad(p, 0.5)),
+    "nadam": (lambda p: optim.NAdam(p, 0.1), lambda p: optim.NAdam(p, 0.1)),
+    "radam": (  # (its first 5 steps are plain momentum steps on the summed logistic loss)
+        lambda p: optim.RAdam(p, 0.2),
+        lambda p: optim.RAdam(p, 0.02, betas=(0.5, 0.9)),
+    ),
+    "adamax": (lambda p: optim.Adamax(p, 0.3), lambda p: optim.Adamax(p, 0.3)),
+    "adadelta": (
+        lambda p: optim.Adadelta(p, 1.0, eps=1e-3),
+        lambda p: optim.Adadelta(p, 1.0, eps=1e-3),
+    ),
 }
 NAMES = list(OPTIMISERS)
 

@@ -19,6 +19,12 @@ MAKERS: dict[str, Callable[..., optim.Optimizer]] = {
     "Adagrad": lambda ps, **kw: optim.Adagrad(ps, 0.1, lr_decay=0.01, weight_decay=0.1, **kw),
     "RMSProp": lambda ps, **kw: optim.RMSProp(ps, 0.01, momentum=0.5, centered=True,
                                               weight_decay=0.1, **kw),
+    "NAdam": lambda ps, **kw: optim.NAdam(ps, 0.01, weight_decay=0.1, momentum_decay=0.01,
+                                          **kw),
+    "RAdam": lambda ps, **kw: optim.RAdam(ps, 0.01, weight_decay=0.1,
+                                          decoupled_weight_decay=True, **kw),
+    "Adamax": lambda ps, **kw: optim.Adamax(ps, 0.01, weight_decay=0.1, **kw),
+    "Adadelta": lambda ps, **kw: optim.Adadelta(ps, 0.5, rho=0.8, weight_decay=0.1, **kw),
 }
 #: the same optimisers in PyTorch (RMSProp's eps sits inside the root here: 0 in both)
 TORCH: dict[str, tuple[str, dict[str, Any]]] = {
@@ -28,6 +34,10 @@ TORCH: dict[str, tuple[str, dict[str, Any]]] = {
     "Adagrad": ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1)),
     "RMSProp": ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1,
                                 alpha=0.9, eps=0.0)),
+    "NAdam": ("NAdam", dict(lr=0.01, weight_decay=0.1, momentum_decay=0.01)),
+    "RAdam": ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    "Adamax": ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    "Adadelta": ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
 }
 
 
@@ -54,11 +64,16 @@ def test_maximize_matches_torch(name: str) -> None:
     torch = pytest.importorskip("torch")
     grads = list(np.random.default_rng(1).standard_normal((20, 5)))
     cls, kw = TORCH[name]
-    tp = torch.tensor(np.linspace(-1.0, 1.0, 5), requires_grad=True)
-    topt = getattr(torch.optim, cls)([tp], maximize=True, **kw)
-    for g in grads:
-        tp.grad = torch.tensor(g)
-        topt.step()
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # torch keeps scalar state (NAdam's mu_product) in it
+    try:
+        tp = torch.tensor(np.linspace(-1.0, 1.0, 5), requires_grad=True)
+        topt = getattr(torch.optim, cls)([tp], maximize=True, **kw)
+        for g in grads:
+            tp.grad = torch.tensor(g)
+            topt.step()
+    finally:
+        torch.set_default_dtype(old)
     np.testing.assert_allclose(_run(name, grads, 1.0, maximize=True), tp.detach().numpy(),
                                rtol=1e-12, atol=1e-14)
 

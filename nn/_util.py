@@ -73,7 +73,7 @@ def check_real(value: Any, name: str, where: str, low: float | None = None,
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
             or isinstance(value, (complex, np.complexfloating)):
         raise TypeError(f"{where}: {name} must be a real number, got {value!r:.60}")
-    out = float(value)
+    out = float(value) + 0.0  # (−0.0 becomes 0.0: a bound of −0.0 would flip a range)
     bad = not math.isfinite(out) or (low is not None and (out < low or (open_low and out == low)))
     if bad or (high is not None and out > high):
         if low is not None and high is not None:

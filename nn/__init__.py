@@ -41,10 +41,13 @@ from .bilinear import Bilinear
 from .checkpoint import CheckpointError, load, save
 from .containers import Flatten, ModuleDict, ModuleList, Unflatten
 from .conv import Conv1d, Conv2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
+from .gated import GLU, LogSigmoid, PReLU, Softmax2d
 from .hooks import HookHandle
+from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import MLP, Linear, Sequential
 from .loss import (
     BCELoss,
@@ -58,6 +61,15 @@ from .loss import (
     NLLLoss,
     SmoothL1Loss,
     SoftMarginLoss,
+)
+from .loss_likelihood import GaussianNLLLoss, PoissonNLLLoss
+from .loss_margin import (
+    CosineEmbeddingLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    TripletMarginLoss,
 )
 from .members import MemberNameError
 from .module import IncompatibleKeys, Module, StateDictError
@@ -76,16 +88,27 @@ from .padding_layers import (
     ZeroPad2d,
 )
 from .parameter import Parameter
+from .parameter_containers import ParameterDict, ParameterList
 from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from .pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from .pooling_adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .shrink import Hardshrink, Softshrink, Tanhshrink, Threshold
 from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
+from .upsample import (
+    PixelShuffle,
+    PixelUnshuffle,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
 
 __all__ = [
     "CELU",
     "ELU",
     "GELU",
+    "GLU",
     "GRU",
     "LSTM",
     "MLP",
@@ -109,6 +132,9 @@ __all__ = [
     "ConstantPad2d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
@@ -117,24 +143,32 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRUCell",
+    "GaussianNLLLoss",
     "GradientMonitor",
     "GradientReport",
     "GroupNorm",
+    "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "HingeEmbeddingLoss",
     "HookHandle",
     "HuberLoss",
     "Identity",
     "IncompatibleKeys",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "KLDivLoss",
     "L1Loss",
     "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
+    "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
     "MaxUnpool2d",
@@ -143,9 +177,17 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
+    "PReLU",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "PoissonNLLLoss",
     "RNNCell",
     "ReLU",
     "ReLU6",
@@ -159,14 +201,25 @@ __all__ = [
     "SmoothL1Loss",
     "SoftMarginLoss",
     "Softmax",
+    "Softmax2d",
     "Softmin",
     "Softplus",
+    "Softshrink",
     "Softsign",
     "StateDictError",
     "Tanh",
+    "Tanhshrink",
+    "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "TripletMarginLoss",
     "Unflatten",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",
     "functional",

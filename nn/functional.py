@@ -47,6 +47,7 @@ from .attention import scaled_dot_product_attention
 from .bilinear import bilinear
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
+from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .dropout import dropout
 from .functional_activations import (
     celu,
@@ -61,12 +62,25 @@ from .functional_activations import (
     selu,
     silu,
 )
+from .gated import glu, prelu
+from .instance_norm import instance_norm
 from .layers import linear
+from .loss_likelihood import gaussian_nll_loss, poisson_nll_loss
+from .loss_margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    triplet_margin_loss,
+)
 from .normalization import standardize
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
+from .shrink import hardshrink, softshrink, tanhshrink, threshold
+from .upsample import interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -81,15 +95,24 @@ __all__ = [
     "celu",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
     "elu",
+    "gaussian_nll_loss",
     "gelu",
+    "glu",
+    "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hinge_embedding_loss",
     "huber_loss",
+    "instance_norm",
+    "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
@@ -98,15 +121,22 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logsigmoid",
+    "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
     "max_unpool2d",
     "mish",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "poisson_nll_loss",
+    "prelu",
     "relu",
     "relu6",
     "scaled_dot_product_attention",
@@ -118,8 +148,12 @@ __all__ = [
     "softmax",
     "softmin",
     "softplus",
+    "softshrink",
     "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
+    "triplet_margin_loss",
 ]
 
 

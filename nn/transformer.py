@@ -1,5 +1,6 @@
 """TransformerEncoderLayer and TransformerEncoder: PyTorch's encoder block (self-attention and a
-feed-forward network, each in a residual branch with layer norm), with its parameter names."""
+feed-forward network, each in a residual branch with layer norm), with its parameter names;
+and the checks and layer copies the decoder (``transformer_decoder``) shares."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from autograd_mini import Tensor, gelu, relu
 
-from ._util import check_flag, check_real, positive_int
+from ._util import as_tensor, check_flag, check_real, positive_int
 from .containers import ModuleList
 from .dropout import Dropout
 from .layers import Linear
@@ -23,6 +24,79 @@ __all__ = ["TransformerEncoder", "TransformerEncoderLayer"]
 
 W = "TransformerEncoderLayer"
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"relu": relu, "gelu": gelu}
+
+
+def activation_function(activation: Any, where: str) -> Callable[[Tensor], Tensor]:
+    """``activation`` ("relu", "gelu" or a function of a Tensor) as a function."""
+    if isinstance(activation, str):
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"{where}: activation must be 'relu', 'gelu' or a function, got "
+                             f"{activation!r}")
+        return _ACTIVATIONS[activation]
+    if not callable(activation):
+        raise TypeError(f"{where}: activation must be 'relu', 'gelu' or a function, got "
+                        f"{type(activation).__name__}")
+    return activation
+
+
+def check_heads(d_model: Any, nhead: Any, where: str) -> tuple[int, int]:
+    """(d_model, nhead) as positive ints, d_model a multiple of nhead."""
+    d, h = positive_int(d_model, "d_model", where), positive_int(nhead, "nhead", where)
+    if d % h:
+        raise ValueError(f"{where}: d_model {d} is not divisible by nhead {h}")
+    return d, h
+
+
+def clones(layer: Module, n: int, where: str) -> list[Module]:
+    """``n`` deep copies of ``layer`` that share its random generators (dropout's ``rng=``),
+    as PyTorch's copies share its global one: copied generators would drop the same units in
+    every layer."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"{where}: the layer must be a Module, got {type(layer).__name__}")
+    shared = {id(g): g for m in layer.modules() for g in vars(m).values()
+              if isinstance(g, np.random.Generator)}
+    return [copy.deepcopy(layer, dict(shared)) for _ in range(n)]
+
+
+def check_sequences(where: str, d_model: int, batch_first: bool, **named: Any
+                    ) -> tuple[list[Tensor], int | None]:
+    """The ``named`` sequences as floating Tensors, all (B, L, E) (``batch_first``), all
+    (L, B, E) or all unbatched (L, E), with E = ``d_model`` and one B; and B (None unbatched)."""
+    ts = []
+    for name, x in named.items():
+        t = as_tensor(x, f"{where}: {name}")
+        if t.dtype.kind != "f":
+            raise TypeError(f"{where}: {name} must be floating point, got dtype {t.dtype}")
+        ts.append(t)
+    shapes = ", ".join(f"{name} {t.shape}" for name, t in zip(named, ts))
+    layout = "(B, L, E)" if batch_first else "(L, B, E)"
+    batches = {t.shape[0 if batch_first else 1] for t in ts if t.ndim == 3}
+    if {t.ndim for t in ts} not in ({2}, {3}) or any(t.shape[-1] != d_model for t in ts) or \
+            len(batches) > 1:
+        raise ValueError(f"{where}(d_model={d_model}, batch_first={batch_first}): {shapes} must "
+                         f"all be batched {layout} or all unbatched (L, E), with E = {d_model} "
+                         "and the same batch size B")
+    return ts, (batches.pop() if batches else None)
+
+
+def check_masks(where: str, nhead: int, batch: int | None, n_q: int, n_k: int,
+                mask: tuple[str, Any], padding: tuple[str, Any]) -> None:
+    """Refuse an attention mask that is not (L, S) or (B·nhead, L, S), or a key padding mask
+    that is not (B, S) ((S,) unbatched), naming the layer's argument (the dtypes are
+    ``MultiheadAttention``'s to check)."""
+    b = 1 if batch is None else batch
+    for (name, m), expect in ((mask, ((n_q, n_k), (b * nhead, n_q, n_k))),
+                              (padding, ((n_k,) if batch is None else (batch, n_k),))):
+        if m is None:
+            continue
+        try:
+            shape = m.shape if isinstance(m, Tensor) else np.shape(m)
+        except ValueError:  # ragged: MultiheadAttention names it
+            continue
+        if tuple(shape) not in expect:
+            raise ValueError(f"{where}: {name} of shape {tuple(shape)} does not fit (L={n_q}, "
+                             f"S={n_k}, B={batch}, nhead={nhead}); expected "
+                             + " or ".join(str(s) for s in expect))
 
 
 class TransformerEncoderLayer(Module):
@@ -50,14 +124,7 @@ class TransformerEncoderLayer(Module):
         d_model = positive_int(d_model, "d_model", W)
         dim_feedforward = positive_int(dim_feedforward, "dim_feedforward", W)
         dropout = check_real(dropout, "dropout", W, 0.0, 1.0)
-        if isinstance(activation, str):
-            if activation not in _ACTIVATIONS:
-                raise ValueError(f"{W}: activation must be 'relu', 'gelu' or a function, got "
-                                 f"{activation!r}")
-            activation = _ACTIVATIONS[activation]
-        elif not callable(activation):
-            raise TypeError(f"{W}: activation must be 'relu', 'gelu' or a function, got "
-                            f"{type(activation).__name__}")
+        activation = activation_function(activation, W)
         # assignment order gives PyTorch's state_dict order
         self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, batch_first=batch_first,
                                             dropout=dropout, rng=rng, dtype=dtype)
@@ -74,7 +141,11 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
         """The layer's output, shaped as ``src``."""
-        x = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
+        attn = self.self_attn
+        (x,), b = check_sequences(W, attn.embed_dim, attn.batch_first, src=src)
+        n = x.shape[1 if attn.batch_first and b is not None else 0]
+        check_masks(W, attn.num_heads, b, n, n, ("src_mask", src_mask),
+                    ("src_key_padding_mask", src_key_padding_mask))
         if self.norm_first:
             x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._feed_forward(self.norm2(x))
@@ -106,12 +177,7 @@ class TransformerEncoder(Module):
         n = positive_int(num_layers, "num_layers", "TransformerEncoder")
         check_flag(enable_nested_tensor, "enable_nested_tensor", "TransformerEncoder")
         check_flag(mask_check, "mask_check", "TransformerEncoder")
-        # deep copies that share the layer's random generators (dropout's rng=), as PyTorch's
-        # layers share its global one: copied generators would drop the same units in every
-        # layer
-        shared = {id(g): g for m in encoder_layer.modules() for g in vars(m).values()
-                  if isinstance(g, np.random.Generator)}
-        self.layers = ModuleList([copy.deepcopy(encoder_layer, dict(shared)) for _ in range(n)])
+        self.layers = ModuleList(clones(encoder_layer, n, "TransformerEncoder"))
         self.num_layers = n
         self.norm = norm
 

@@ -1,0 +1,314 @@
+"""Margin and embedding losses, as functions and as modules: ``margin_ranking_loss``,
+``hinge_embedding_loss``, ``cosine_embedding_loss``, ``triplet_margin_loss``,
+``multilabel_soft_margin_loss`` and ``multi_margin_loss`` (PyTorch's formulas, defaults and
+reductions; ``nn.functional`` re-exports the functions).
+
+As in PyTorch the hinges max(0, z) pass the gradient where z ≥ 0 (its clamp), except
+``multi_margin_loss``'s, where z > 0. Every loss takes ``reduction`` "mean", "sum" or "none";
+an empty batch, or a second input or target whose shape does not fit, raises ``ValueError``
+naming the loss and both shapes. ±1 targets must be −1 or +1 (PyTorch silently gives 0 or a
+mixed loss for others)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor, astype, log_sigmoid, minimum, norm, sqrt, take_along_axis, where
+
+from ._loss_args import (
+    class_weight,
+    float_target,
+    loss_input,
+    raw_target,
+    reduce_loss,
+    weight_like,
+)
+from ._util import as_tensor, check_flag, check_real
+from .loss import _class_weight, _Loss, _WeightedLoss
+
+__all__ = [
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss", "TripletMarginLoss", "cosine_embedding_loss", "hinge_embedding_loss",
+    "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss",
+    "triplet_margin_loss",
+]
+
+# PyTorch's constant added to each squared norm of cosine_embedding_loss: 1e-12 as a float32,
+# 9.99999996e-13 (the float64 1e-12 would differ at zero vectors from the 9th digit)
+_COS_EPS = float(np.float32(1e-12))
+
+
+def _hinge(z: Tensor) -> Tensor:
+    """max(0, z), with gradient 1 where z ≥ 0 (the tie included, as PyTorch's clamp)."""
+    pos = z.data >= 0
+    return z if pos.all() else where(pos, z, 0.0)
+
+
+def _partner(value: Any, x: Tensor, name: str, first: str, where_: str) -> Tensor:
+    """A second input of the loss: floating, of ``x``'s shape, cast to ``x``'s dtype."""
+    t = as_tensor(value, f"{where_}: {name}")
+    if t.dtype.kind != "f":
+        raise TypeError(f"{where_}: {name} must be floating point, got dtype {t.dtype}")
+    if t.shape != x.shape:
+        raise ValueError(f"{where_}: {name} shape {t.shape} does not match {first} shape "
+                         f"{x.shape}")
+    return t if t.dtype == x.dtype else astype(t, x.dtype)
+
+
+def _signs(target: Any, shape: tuple[int, ...], what: str, where_: str) -> np.ndarray:
+    """±1 labels of ``shape`` as a constant array (no gradient reaches them, as in PyTorch)."""
+    y = raw_target(target, where_)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"{where_}: target must be numeric, got dtype {y.dtype}")
+    if y.shape != shape:
+        raise ValueError(f"{where_}: target shape {y.shape} does not match {what} {shape}")
+    if not np.all((y == 1) | (y == -1)):
+        raise ValueError(f"{where_}: targets must be -1 or +1, got {y[(y != 1) & (y != -1)][0]}")
+    return y
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """ℓ = max(0, −y (x₁ − x₂) + margin) for labels y = ±1 (1: x₁ should rank higher).
+
+    x₁, x₂ and y have one shape (PyTorch also broadcasts inputs of equal ndim). A target that
+    requires grad gets −(x₁ − x₂) where the hinge is active, and is not checked to be ±1.
+    """
+    where_ = "margin_ranking_loss"
+    x1 = loss_input(input1, reduction, where_)
+    x2 = _partner(input2, x1, "input2", "input1", where_)
+    margin = check_real(margin, "margin", where_)
+    if not (isinstance(target, Tensor) and target.requires_grad):  # (a learned one may vary)
+        _signs(target, x1.shape, "input1 shape", where_)
+    y = float_target(target, x1, where_)
+    return reduce_loss(_hinge(-y * (x1 - x2) + margin), reduction)
+
+
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
+                         reduction: str = "mean") -> Tensor:
+    """ℓ = x where y = 1, max(0, margin − x) where y = −1 (x typically a distance)."""
+    where_ = "hinge_embedding_loss"
+    x = loss_input(input, reduction, where_)
+    margin = check_real(margin, "margin", where_)
+    y = _signs(target, x.shape, "input shape", where_)
+    return reduce_loss(where(y == 1, x, _hinge(margin - x)), reduction)
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """ℓ = 1 − cos where y = 1, max(0, cos − margin) where y = −1, with PyTorch's
+    cos = x₁·x₂ / √((‖x₁‖² + ε)(‖x₂‖² + ε)) over the last axis, ε = float32(10⁻¹²).
+
+    Inputs (N, D) with targets (N,), or (D,) with a 0-d target. ε keeps cos finite
+    (0 for a zero vector), so near-zero vectors give PyTorch's values and large gradients.
+    """
+    where_ = "cosine_embedding_loss"
+    a = loss_input(input1, reduction, where_)
+    b = _partner(input2, a, "input2", "input1", where_)
+    if a.ndim not in (1, 2):
+        raise ValueError(f"{where_}: inputs must be (N, D) or (D,), got shape {a.shape}")
+    margin = check_real(margin, "margin", where_)
+    y = _signs(target, a.shape[:-1], f"input shape {a.shape} without its last axis,", where_)
+    sq1, sq2 = (a * a).sum(axis=-1) + _COS_EPS, (b * b).sum(axis=-1) + _COS_EPS
+    cos = (a * b).sum(axis=-1) / (sqrt(sq1) * sqrt(sq2))  # (√ each: no overflow of sq1·sq2)
+    return reduce_loss(where(y == 1, 1.0 - cos, _hinge(cos - margin)), reduction)
+
+
+def _norm_order(p: Any, where_: str) -> float:
+    """The order p > 0 of the distances' p-norm (inf allowed: the largest |difference|)."""
+    if isinstance(p, (float, np.floating)) and p == np.inf:
+        return float(p)
+    return check_real(p, "p", where_, 0.0, open_low=True)
+
+
+def _distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
+    """PyTorch's pairwise_distance: ‖a − b + ε‖_p over the last axis."""
+    return norm(a - b + eps, ord=p, axis=-1)
+
+
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean") -> Tensor:
+    """ℓ = max(0, margin + d(a, p) − d(a, n)) with d(u, v) = ‖u − v + ε‖_p over the last axis
+    (PyTorch's pairwise_distance); ``swap`` uses min(d(a, n), d(p, n)) for d(a, n).
+
+    The three inputs have one shape (D,) or (N, …, D); margin > 0, p > 0 (∞ too), ε ≥ 0.
+    """
+    where_ = "triplet_margin_loss"
+    a = loss_input(anchor, reduction, where_)
+    pos = _partner(positive, a, "positive", "anchor", where_)
+    neg = _partner(negative, a, "negative", "anchor", where_)
+    if a.ndim == 0:
+        raise ValueError(f"{where_}: inputs must be (D,) or (N, ..., D), got a 0-d tensor")
+    margin = check_real(margin, "margin", where_, 0.0, open_low=True)
+    p = _norm_order(p, where_)
+    eps = check_real(eps, "eps", where_, 0.0)
+    swap = check_flag(swap, "swap", where_)
+    d_neg = _distance(a, neg, p, eps)
+    if swap:
+        d_neg = minimum(d_neg, _distance(pos, neg, p, eps))
+    return reduce_loss(_hinge(_distance(a, pos, p, eps) - d_neg + margin), reduction)
+
+
+def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """ℓ_n = −(1/C) Σ_c w_c [y_nc log σ(x_nc) + (1 − y_nc) log σ(−x_nc)] over the last axis
+    (C classes) of x (C,) or (N, …, C); targets y in [0, 1] of x's shape.
+
+    Stable for any logits; ``weight`` broadcasts to the input (a Tensor that requires grad
+    gets a gradient, as in PyTorch).
+    """
+    where_ = "multilabel_soft_margin_loss"
+    x = loss_input(input, reduction, where_)
+    if x.ndim == 0:
+        raise ValueError(f"{where_}: input must be (C,) or (N, ..., C), got a 0-d tensor")
+    y = float_target(target, x, where_)
+    if not y.requires_grad and not np.all((y.data >= 0) & (y.data <= 1)):
+        raise ValueError(f"{where_}: every element of target must lie in [0, 1], got values "
+                         f"from {np.min(y.data)} to {np.max(y.data)}")
+    loss = -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x))
+    if weight is not None:
+        loss = loss * weight_like(weight, x, "weight", where_)
+    return reduce_loss(loss.sum(axis=-1) * (1.0 / x.shape[-1]), reduction)
+
+
+def _power(p: Any, where_: str) -> int:
+    """``multi_margin_loss``'s power p: 1 or 2."""
+    if isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(
+            p, (bool, np.bool_)) and p in (1, 2):
+        return int(p)
+    raise ValueError(f"{where_}: p must be 1 or 2, got {p!r:.60}")
+
+
+def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any | None = None, reduction: str = "mean") -> Tensor:
+    """ℓ_n = (1/C) Σ_{i ≠ y_n} w_{y_n} max(0, margin − x_n[y_n] + x_n[i])^p, p = 1 or 2: the
+    multi-class hinge for x (C,) or (N, C) and integer classes y of shape () or (N,).
+
+    ``weight`` (C,) is a constant, applied after the power (PyTorch's computation).
+    """
+    where_ = "multi_margin_loss"
+    x = loss_input(input, reduction, where_)
+    p = _power(p, where_)
+    margin = check_real(margin, "margin", where_)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{where_}: input must be (C,) or (N, C), got shape {x.shape}")
+    c = x.shape[-1]
+    w = class_weight(weight, c, x.dtype, where_)
+    t = raw_target(target, where_)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{where_}: targets must be integer class indices, got dtype {t.dtype}")
+    if t.shape != x.shape[:-1]:
+        raise ValueError(f"{where_}: class targets must have shape {x.shape[:-1]} for input of "
+                         f"shape {x.shape}, got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= c):
+        raise ValueError(f"{where_}: class targets must lie in [0, {c}), got "
+                         f"{t[(t < 0) | (t >= c)][0]}")
+    rows, cls = x.reshape(-1, c), t.reshape(-1, 1)
+    z = rows - take_along_axis(rows, cls, axis=1) + margin
+    h = where((z.data > 0) & (np.arange(c) != cls), z, 0.0)
+    if p == 2:
+        h = h * h
+    if w is not None:
+        h = h * w[cls]
+    return reduce_loss(h.sum(axis=1).reshape(t.shape) * (1.0 / c), reduction)
+
+
+# --------------------------------------------------------------------------------- modules
+class _MarginLoss(_Loss):
+    """A loss with a ``margin`` (any finite number), checked at construction."""
+
+    def __init__(self, margin: float, reduction: str) -> None:
+        super().__init__(reduction)
+        self.margin = check_real(margin, "margin", type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return f"margin={self.margin}, reduction={self.reduction!r}"
+
+
+class MarginRankingLoss(_MarginLoss):
+    """ℓ = max(0, −y (x₁ − x₂) + margin), called as ``loss(input1, input2, target)``
+    (see ``nn.functional.margin_ranking_loss``)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """ℓ = x where y = 1, max(0, margin − x) where y = −1
+    (see ``nn.functional.hinge_embedding_loss``)."""
+
+    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return hinge_embedding_loss(input, target, self.margin, self.reduction)
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """ℓ = 1 − cos(x₁, x₂) where y = 1, max(0, cos(x₁, x₂) − margin) where y = −1, called as
+    ``loss(input1, input2, target)`` (see ``nn.functional.cosine_embedding_loss``)."""
+
+    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction)
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """ℓ = max(0, margin + ‖a − p + ε‖_p − ‖a − n + ε‖_p), called as
+    ``loss(anchor, positive, negative)`` (see ``nn.functional.triplet_margin_loss``)."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
+                 swap: bool = False, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        name = type(self).__name__
+        self.margin = check_real(margin, "margin", name, 0.0, open_low=True)
+        self.p = _norm_order(p, name)
+        self.eps = check_real(eps, "eps", name, 0.0)
+        self.swap = check_flag(swap, "swap", name)
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
+                                   self.swap, self.reduction)
+
+    def extra_repr(self) -> str:
+        return (f"margin={self.margin}, p={self.p}, eps={self.eps}, swap={self.swap}, "
+                f"reduction={self.reduction!r}")
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """ℓ_n = −(1/C) Σ_c w_c [y log σ(x) + (1 − y) log σ(−x)]
+    (see ``nn.functional.multilabel_soft_margin_loss``); ``weight`` is a buffer."""
+
+    def __init__(self, weight: Any | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._register_weight("weight", weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """ℓ_n = (1/C) Σ_{i ≠ y} w_y max(0, margin − x[y] + x[i])^p
+    (see ``nn.functional.multi_margin_loss``); ``weight`` (C,) is a buffer."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any | None = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        name = type(self).__name__
+        self.p, self.margin = _power(p, name), check_real(margin, "margin", name)
+        self._register_weight("weight", _class_weight(weight, name))
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multi_margin_loss(input, target, self.p, self.margin, self.weight,
+                                 self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, margin={self.margin}, reduction={self.reduction!r}"

@@ -37,7 +37,7 @@ from .padding import pad
 from .parameter import Parameter
 
 __all__ = ["CORR", "PADDING_MODES", "Conv1d", "Conv2d", "Pair", "as_tuple", "conv1d", "conv2d",
-           "run"]
+           "conv_inputs", "run"]
 
 Pair = tuple[int, int]
 
@@ -205,16 +205,20 @@ def _padding(padding: Any, k: tuple[int, ...], stride: tuple[int, ...],
     return tuple(v for q in p for v in (q, q))
 
 
-def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
-          groups: Any, nd: int, where: str) -> Tensor:
+def conv_inputs(x: Any, weight: Any, groups: Any, stride: Any, dilation: Any, nd: int,
+                where: str, layout: str) -> tuple[Tensor, Tensor, tuple[int, ...], bool, int,
+                                                   tuple[int, ...], tuple[int, ...],
+                                                   tuple[int, ...]]:
+    """The arguments a convolution and a transposed one check alike: (x batched, w, x's shape
+    as given, whether it was unbatched, groups, kernel, stride, dilation); ``layout`` names
+    the weight's axes in errors."""
     x, w = as_tensor(x, where), as_tensor(weight, f"{where}: weight")
     # Integer or bool data alone computes in float64, as pooling (an int8 sum of 100s would
     # wrap around); beside a float weight, NumPy's promotion (uint8 images stay float32).
     if x.dtype.kind != "f" and w.dtype.kind != "f":
         x = x.astype(np.float64)
     if w.ndim != nd + 2:
-        raise ValueError(f"{where}: weight must be {nd + 2}-d (out, in/groups, *kernel), got "
-                         f"shape {w.shape}")
+        raise ValueError(f"{where}: weight must be {nd + 2}-d {layout}, got shape {w.shape}")
     if x.ndim not in (nd + 1, nd + 2):
         raise ValueError(f"{where}: input must be {nd + 2}-d (N, C, *spatial) or {nd + 1}-d "
                          f"unbatched, got shape {x.shape}")
@@ -227,6 +231,13 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
         raise ValueError(f"{where}: weight of shape {w.shape} has an empty kernel")
     s = as_tuple(stride, nd, "stride", where)
     d = as_tuple(dilation, nd, "dilation", where)
+    return x, w, shape0, unbatched, groups, k, s, d
+
+
+def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+          groups: Any, nd: int, where: str) -> Tensor:
+    x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
+        x, weight, groups, stride, dilation, nd, where, "(out, in/groups, *kernel)")
     p = _padding(padding, k, s, d, where)
     o, c = w.shape[0], x.shape[1]
     if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)

@@ -28,7 +28,7 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
-from .conv import CORR_DX, as_tuple
+from .conv import CORR_DX, as_tuple, conv_inputs
 from .module import Module
 from .parameter import Parameter
 
@@ -54,24 +54,8 @@ def _min_sizes(spatial: Sequence[int], k: Sequence[int], s: Sequence[int], p: Se
 def _conv_transpose(x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
                     output_padding: Any, groups: Any, dilation: Any, nd: int, where: str,
                     output_size: Any = None) -> Tensor:
-    x, w = as_tensor(x, where), as_tensor(weight, f"{where}: weight")
-    if x.dtype.kind != "f" and w.dtype.kind != "f":  # as conv: integer data alone in float64
-        x = x.astype(np.float64)
-    if w.ndim != nd + 2:
-        raise ValueError(f"{where}: weight must be {nd + 2}-d (in, out/groups, *kernel), got "
-                         f"shape {w.shape}")
-    if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{where}: input must be {nd + 2}-d (N, C, *spatial) or {nd + 1}-d "
-                         f"unbatched, got shape {x.shape}")
-    shape0, unbatched = x.shape, x.ndim == nd + 1
-    if unbatched:
-        x = x.reshape((1, *x.shape))
-    groups = positive_int(groups, "groups", where)
-    k = tuple(w.shape[2:])
-    if min(k) < 1:
-        raise ValueError(f"{where}: weight of shape {w.shape} has an empty kernel")
-    s = as_tuple(stride, nd, "stride", where)
-    d = as_tuple(dilation, nd, "dilation", where)
+    x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
+        x, weight, groups, stride, dilation, nd, where, "(in, out/groups, *kernel)")
     p = as_tuple(padding, nd, "padding", where, low=0)
     c, cout = w.shape[0], w.shape[1] * groups
     if cout < 1:

@@ -17,7 +17,7 @@ from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
 from .module import Module
-from .normalization import standardize
+from .normalization import register_running_stats, reset_running_stats, standardize
 from .parameter import Parameter
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "instance_norm"]
@@ -103,6 +103,10 @@ class _InstanceNorm(Module):
     unbatched = 0
     inputs = ""
 
+    running_mean: np.ndarray | None  # (buffers: see register_running_stats)
+    running_var: np.ndarray | None
+    num_batches_tracked: np.ndarray | None
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False,
                  dtype: Any = np.float64, *, bias: bool = True) -> None:
@@ -122,25 +126,12 @@ class _InstanceNorm(Module):
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
                                        else None)
-        self.running_mean: np.ndarray | None
-        self.running_var: np.ndarray | None
-        self.num_batches_tracked: np.ndarray | None
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(c, dtype=dt))
-            self.register_buffer("running_var", np.ones(c, dtype=dt))
-            # (kept for PyTorch's state_dict keys; instance norm never counts, as PyTorch's)
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            for key in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(key, None)
+        # (num_batches_tracked kept for PyTorch's state_dict keys: instance norm never counts)
+        register_running_stats(self, c, dt)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
-        if self.running_mean is not None and self.running_var is not None:
-            self.running_mean[...] = 0.0
-            self.running_var[...] = 1.0
-        if self.num_batches_tracked is not None:
-            self.num_batches_tracked[...] = 0
+        reset_running_stats(self)
 
     def forward(self, input: Any) -> Tensor:
         name = type(self).__name__

@@ -14,7 +14,8 @@ from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, p
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "standardize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "register_running_stats",
+           "reset_running_stats", "standardize"]
 
 
 def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -24,6 +25,25 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, T
     d = x - mean
     var = (d * d).mean(axis=axes, keepdims=True)
     return d * (var + eps) ** -0.5, mean, var
+
+
+def register_running_stats(m: Module, c: int, dtype: np.dtype) -> None:
+    """The buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked`` (0) of
+    a batch or instance norm over ``c`` channels, as PyTorch names them; None each unless
+    ``m.track_running_stats``."""
+    track = m.track_running_stats
+    m.register_buffer("running_mean", np.zeros(c, dtype=dtype) if track else None)
+    m.register_buffer("running_var", np.ones(c, dtype=dtype) if track else None)
+    m.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64) if track else None)
+
+
+def reset_running_stats(m: Module) -> None:
+    """Set ``m``'s running statistics back to mean 0, variance 1 and no batches seen."""
+    for name, value in (("running_mean", 0.0), ("running_var", 1.0),
+                        ("num_batches_tracked", 0)):
+        buffer = getattr(m, name)
+        if buffer is not None:
+            buffer[...] = value
 
 
 class LayerNorm(Module):
@@ -78,6 +98,10 @@ class LayerNorm(Module):
 class _BatchNorm(Module):
     """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d."""
 
+    running_mean: np.ndarray | None  # (buffers: see register_running_stats)
+    running_var: np.ndarray | None
+    num_batches_tracked: np.ndarray | None
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = np.float64) -> None:
@@ -95,24 +119,11 @@ class _BatchNorm(Module):
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
         self.track_running_stats = bool(track_running_stats)
-        self.running_mean: np.ndarray | None
-        self.running_var: np.ndarray | None
-        self.num_batches_tracked: np.ndarray | None
-        if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(c, dtype=dt))
-            self.register_buffer("running_var", np.ones(c, dtype=dt))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
+        register_running_stats(self, c, dt)
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
-        if self.running_mean is not None and self.running_var is not None:
-            self.running_mean[...] = 0.0
-            self.running_var[...] = 1.0
-        if self.num_batches_tracked is not None:
-            self.num_batches_tracked[...] = 0
+        reset_running_stats(self)
 
     #: the input ranks accepted, and how the error message names them ({c}: num_features)
     ranks: tuple[int, ...] = ()

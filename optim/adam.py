@@ -10,9 +10,11 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
+    check_betas,
     check_flag,
-    check_fraction,
     check_nonnegative,
+    decay_weights,
+    update_moments,
 )
 
 __all__ = ["Adam", "AdamW"]
@@ -67,13 +69,7 @@ class Adam(Optimizer):
 
     def _check(self, group: ParamGroup) -> ParamGroup:
         group["lr"] = check_nonnegative("lr", group["lr"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-        group["betas"] = (
-            check_fraction("betas[0]", betas[0]),
-            check_fraction("betas[1]", betas[1]),
-        )
+        group["betas"] = check_betas(group["betas"])
         group["eps"] = check_nonnegative("eps", group["eps"])
         group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
         group["amsgrad"] = check_flag("amsgrad", group["amsgrad"])
@@ -91,17 +87,8 @@ class Adam(Optimizer):
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
         t = state["step"] = int(state["step"]) + 1
-        if wd != 0.0:
-            if self._decoupled:
-                param *= 1.0 - lr * wd
-            else:
-                grad = grad + wd * param
-        m = state["exp_avg"]
-        v = state["exp_avg_sq"]
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * (grad * grad)
+        grad = decay_weights(param, grad, lr, wd, self._decoupled)
+        m, v = update_moments(state, grad, beta1, beta2)
         w = v
         if group["amsgrad"]:
             vmax = state.get("max_exp_avg_sq")

@@ -10,7 +10,7 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
-    check_fraction,
+    check_betas,
     check_nonnegative,
 )
 
@@ -61,13 +61,7 @@ class Adamax(Optimizer):
 
     def _check(self, group: ParamGroup) -> ParamGroup:
         group["lr"] = check_nonnegative("lr", group["lr"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-        group["betas"] = (
-            check_fraction("betas[0]", betas[0]),
-            check_fraction("betas[1]", betas[1]),
-        )
+        group["betas"] = check_betas(group["betas"])
         group["eps"] = check_nonnegative("eps", group["eps"])
         group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
         return group

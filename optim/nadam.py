@@ -12,12 +12,14 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
+    check_betas,
     check_flag,
-    check_fraction,
     check_nonnegative,
+    decay_weights,
     saved_index,
     saved_indices,
     to_python,
+    update_moments,
 )
 
 __all__ = ["NAdam"]
@@ -75,13 +77,7 @@ class NAdam(Optimizer):
 
     def _check(self, group: ParamGroup) -> ParamGroup:
         group["lr"] = check_nonnegative("lr", group["lr"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-        group["betas"] = (
-            check_fraction("betas[0]", betas[0]),
-            check_fraction("betas[1]", betas[1]),
-        )
+        group["betas"] = check_betas(group["betas"])
         group["eps"] = check_nonnegative("eps", group["eps"])
         group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
         group["momentum_decay"] = check_nonnegative("momentum_decay", group["momentum_decay"])
@@ -103,20 +99,11 @@ class NAdam(Optimizer):
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
         t = state["step"] = int(state["step"]) + 1
-        if wd != 0.0:
-            if group["decoupled_weight_decay"]:
-                param *= 1.0 - lr * wd
-            else:
-                grad = grad + wd * param
+        grad = decay_weights(param, grad, lr, wd, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         product = state["mu_product"] = float(state["mu_product"]) * mu
-        m = state["exp_avg"]
-        v = state["exp_avg_sq"]
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * (grad * grad)
+        m, v = update_moments(state, grad, beta1, beta2)
         denom = np.sqrt(v / (1.0 - beta2**t))
         denom += eps
         c_grad = lr * (1.0 - mu) / (1.0 - product)

@@ -44,6 +44,37 @@ def check_fraction(name: str, value: Any, closed: bool = False) -> float:
     return out
 
 
+def check_betas(betas: Any) -> tuple[float, float]:
+    """Validate the Adam family's pair (β₁, β₂), each in [0, 1), and return it as floats."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
+    return check_fraction("betas[0]", betas[0]), check_fraction("betas[1]", betas[1])
+
+
+def decay_weights(param: np.ndarray, grad: np.ndarray, lr: float, wd: float,
+                  decoupled: bool) -> np.ndarray:
+    """Weight decay λ: the gradient g + λθ, or with ``decoupled`` (AdamW's) θ ← θ (1 − ηλ) in
+    place and g unchanged; returns the gradient to use."""
+    if wd == 0.0:
+        return grad
+    if decoupled:
+        param *= 1.0 - lr * wd
+        return grad
+    return grad + wd * param
+
+
+def update_moments(state: dict[str, Any], grad: np.ndarray, beta1: float,
+                   beta2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's moments, in place: m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g ⊙ g (state
+    ``exp_avg``, ``exp_avg_sq``); returns (m, v)."""
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m *= beta1
+    m += (1.0 - beta1) * grad
+    v *= beta2
+    v += (1.0 - beta2) * (grad * grad)
+    return m, v
+
+
 def check_flag(name: str, value: Any) -> bool:
     """Validate a boolean option."""
     if not isinstance(value, (bool, np.bool_)):

@@ -11,9 +11,11 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
+    check_betas,
     check_flag,
-    check_fraction,
     check_nonnegative,
+    decay_weights,
+    update_moments,
 )
 
 __all__ = ["RAdam"]
@@ -72,13 +74,7 @@ class RAdam(Optimizer):
 
     def _check(self, group: ParamGroup) -> ParamGroup:
         group["lr"] = check_nonnegative("lr", group["lr"])
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"invalid betas: {betas!r} (must be a pair (beta1, beta2))")
-        group["betas"] = (
-            check_fraction("betas[0]", betas[0]),
-            check_fraction("betas[1]", betas[1]),
-        )
+        group["betas"] = check_betas(group["betas"])
         group["eps"] = check_nonnegative("eps", group["eps"])
         group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
         group["decoupled_weight_decay"] = check_flag(
@@ -97,17 +93,8 @@ class RAdam(Optimizer):
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
         t = state["step"] = int(state["step"]) + 1
-        if wd != 0.0:
-            if group["decoupled_weight_decay"]:
-                param *= 1.0 - lr * wd
-            else:
-                grad = grad + wd * param
-        m = state["exp_avg"]
-        v = state["exp_avg_sq"]
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * (grad * grad)
+        grad = decay_weights(param, grad, lr, wd, group["decoupled_weight_decay"])
+        m, v = update_moments(state, grad, beta1, beta2)
         m_hat = m / (1.0 - beta1**t)
         bc2 = 1.0 - beta2**t
         rho_inf = 2.0 / (1.0 - beta2) - 1.0

@@ -29,7 +29,7 @@ from .opcheck import check_domain, check_forward
 from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = [
-    "REGISTRY", "Node", "Primitive", "apply", "as_tensor", "constant", "primitive",
+    "REGISTRY", "Node", "Primitive", "apply", "as_tensor", "constant", "primitive", "registered",
 ]
 
 NO_ATTRS: dict[str, Any] = {}
@@ -196,8 +196,20 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """A registered op is pickled and copied as its name (a module holding ``am.relu``
+        pickles, and a copy is the op itself); any other op by value."""
+        if REGISTRY.get(self.name) is self:
+            return registered, (self.name,)
+        return super().__reduce_ex__(protocol)
+
 
 REGISTRY: dict[str, Primitive] = {}  # every op the library (or a user) defined by name
+
+
+def registered(name: str) -> Primitive:
+    """The op registered as ``name`` (how a pickled op comes back)."""
+    return REGISTRY[name]
 
 
 def primitive(name: str, forward: Callable[..., tuple[Any, Any]],

@@ -228,10 +228,15 @@ class Transformer(Module):
                             tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
 
     @staticmethod
-    def generate_square_subsequent_mask(sz: int, dtype: Any = np.float64) -> Tensor:
+    def generate_square_subsequent_mask(sz: int, dtype: Any = np.float64, *,
+                                        device: Any = None) -> Tensor:
         """The (sz, sz) causal mask to add to attention scores: M[i, j] = −∞ for j > i, else 0
-        (query i sees keys j ≤ i), as PyTorch's."""
+        (query i sees keys j ≤ i), as PyTorch's. ``device`` may be None or "cpu" (PyTorch's
+        keyword: everything is on the CPU here)."""
         where = "Transformer.generate_square_subsequent_mask"
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"{where}: device={device!r:.40}: everything runs on the CPU "
+                               "here (NumPy arrays)")
         n = positive_int(sz, "sz", where)
         return Tensor(np.triu(np.full((n, n), -np.inf, dtype=float_dtype(dtype, where)), 1))
 

@@ -83,7 +83,11 @@ def check_flag(name: str, value: Any) -> bool:
 
 
 def to_python(value: Any) -> Any:
-    """NumPy scalars and 0-d arrays to Python numbers, 1-d arrays and lists to tuples."""
+    """NumPy scalars and 0-d arrays to Python numbers, 1-d arrays and lists to tuples; other
+    array-likes with a shape (PyTorch's tensors, in its optimisers' state dicts) alike."""
+    if not isinstance(value, (np.ndarray, np.generic, list, tuple, str)) and \
+            hasattr(value, "__array__") and hasattr(value, "shape"):
+        value = np.asarray(value)
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.asarray(value)
         return arr.item() if arr.ndim == 0 else tuple(x.item() for x in arr.ravel())
@@ -173,14 +177,23 @@ class ParamState(dict[Any, dict[str, Any]]):
         super().clear()
         self.owners.clear()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied and pickled keyed by the parameters themselves: a copy's parameters have new
+        ids, and their state follows them (as in PyTorch)."""
+        return ParamState.of, ([(self.owners.get(k, k), v) for k, v in dict.items(self)],)
+
     @classmethod
     def of(cls, state: Any) -> ParamState:
         """A ParamState of a mapping keyed by parameters or by their ids (a user's own
         ``defaultdict(dict)``, as PyTorch code resets ``opt.state``)."""
-        if not isinstance(state, Mapping):
+        if isinstance(state, list):  # (key, value) pairs, as ``__reduce__`` gives them
+            pairs = state
+        elif isinstance(state, Mapping):
+            pairs = list(state.items())
+        else:
             raise TypeError(f"optimizer state must be a mapping, got {type(state).__name__}")
         out = cls()
-        for key, value in state.items():
+        for key, value in pairs:
             out[key] = value
         return out
 
@@ -455,6 +468,8 @@ class Optimizer:
                     continue
                 if name in self.scalar_state:
                     number = to_python(value)
+                    if isinstance(number, float) and number.is_integer():
+                        number = int(number)  # (PyTorch keeps step counts as float tensors)
                     if isinstance(number, bool) or not isinstance(number, int) or number < 0:
                         problems.append(f"state {name!r} of parameter {key} must be a count "
                                         f"(an int >= 0), got {number!r:.40}")

@@ -308,3 +308,10 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="generate_square_subsequent_mask: sz must be a "
                                          "positive int"):
         nn.Transformer.generate_square_subsequent_mask(0)
+
+
+def test_mask_takes_pytorchs_device_keyword() -> None:
+    m = nn.Transformer.generate_square_subsequent_mask(3, device="cpu")
+    assert m.shape == (3, 3) and m.data[0, 1] == -np.inf and m.data[1, 0] == 0
+    with pytest.raises(RuntimeError, match="everything runs on the CPU"):
+        nn.Transformer.generate_square_subsequent_mask(3, device="cuda")

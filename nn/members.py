@@ -191,15 +191,22 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
         if name in buffers:  # a member takes the name over: no longer a buffer (PyTorch's)
             buffers.remove(name)
             d.get("_transient", set()).discard(name)
-        kept = isinstance(cur, _MEMBER) and (
-            isinstance(cur, Parameter) == isinstance(value, Parameter))
-        if name in d and not kept:  # placed last, as PyTorch registers it: state_dict order
+        # A member replacing one of its kind, or filling a member's slot emptied with None
+        # (PyTorch keeps such a key in its registry), keeps its place; any other goes last,
+        # as PyTorch registers it: the order of parameters() and of the state_dict.
+        emptied: set[str] = d.get("_emptied") or set()
+        kept = (cur is None and name in emptied) or (isinstance(cur, _MEMBER) and (
+            isinstance(cur, Parameter) == isinstance(value, Parameter)))
+        emptied.discard(name)
+        if name in d and not kept:
             del d[name]
         d.pop("_child_names", None)  # (a module called before it was held: a stale miss)
     elif value is not None and isinstance(cur, Parameter):
         raise _cannot(module, name, value, "parameter")
     elif value is not None and isinstance(cur, ModuleBase):
         raise _cannot(module, name, value, "child module")
+    if value is None and isinstance(cur, _MEMBER):  # a slot, as PyTorch's None entries
+        d.setdefault("_emptied", set()).add(name)
     # A buffer keeps what it is given: a recurrent state set to a Tensor in forward stays one.
     object.__setattr__(module, name, value)
 

@@ -439,3 +439,19 @@ def test_a_hook_handle_is_a_context_manager() -> None:
         tlin(torch.ones(1, 2))
     tlin(torch.ones(1, 2))
     assert len(tseen) == 1
+
+
+def test_a_member_emptied_with_none_and_filled_again_keeps_its_place_as_pytorch() -> None:
+    m = nn.Linear(2, 3, rng=np.random.default_rng(0))
+    m.weight = None  # type: ignore[assignment]
+    m.weight = nn.Parameter(np.ones((3, 2)))
+    assert list(m.state_dict()) == ["weight", "bias"]
+    seq = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 2))
+    setattr(seq, "0", None)
+    setattr(seq, "0", nn.Linear(2, 2))
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.Linear(2, 3)
+    tm.weight = None
+    tm.weight = torch.nn.Parameter(torch.ones(3, 2))
+    assert list(tm.state_dict()) == ["weight", "bias"]

@@ -29,9 +29,11 @@ def _buffer(value: Any, name: str, c: int, where: str) -> np.ndarray | None:
         return None
     arr = value.data if isinstance(value, Tensor) else value
     if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f" or arr.shape != (c,):
+        article = "an" if isinstance(arr, np.ndarray) and arr.dtype.name[0] in "io" else "a"
+        got = (f"{article} {arr.dtype} array of shape {arr.shape}" if isinstance(arr, np.ndarray)
+               else type(arr).__name__)
         raise ValueError(f"{where}: {name} must be a floating array (or Tensor) of shape "
-                         f"({c},), one per channel, got "
-                         f"{getattr(arr, 'shape', type(arr).__name__)}")
+                         f"({c},), one per channel, got {got}")
     return arr
 
 

@@ -6,13 +6,15 @@ Route: every spatial axis is resampled on its own (the modes are separable), wit
 gathers (``take``, whose gradient adds up repeats) and, for the linear modes, a weighted sum of
 two gathers per axis; axes are done last to first, so bilinear is PyTorch's
 h₀(w₀x₀₀ + w₁x₀₁) + h₁(w₀x₁₀ + w₁x₁₁). Everything is built from differentiable ops, so
-gradients of any order flow to the input. Source positions are rounded as PyTorch's forward
-rounds them (see ``_nearest_index``; the linear modes' in the input's dtype), so the picked
-indices agree with it also for non-integer scale factors. The nearest gradient is the exact
-adjoint of that forward; PyTorch's nearest backward picks indices by other rules (same-size and
-doubling short-cuts, float32 positions), so for some sizes (say 2 → 2 at scale_factor 1.0001)
-its gradient is not that of its own forward, and differs from this one. ``area`` is the adaptive
-average pool to the output size, as in PyTorch.
+gradients of any order flow to the input. Source positions are computed as PyTorch 2.13's CPU
+kernels compute them (see ``_nearest_index`` and ``_linear_taps``: float64 for float64 inputs,
+else float32), so the picked indices agree with it also for non-integer scale factors. Its
+4-d nearest kernel has its own rules while H_out + W_out ≤ 128 (float32 positions for every
+dtype; in 'nearest' a kept axis is copied and a doubled one takes ⌊i/2⌋); they are copied.
+The nearest gradient is the exact adjoint of the forward. PyTorch's is too in 4-d at those
+sizes; elsewhere its nearest backward picks indices by other rules, so for some sizes (say
+2 → 2 at scale_factor 1.0001 in 3-d) its gradient is not that of its own forward, and differs
+from this one. ``area`` is the adaptive average pool to the output size, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -52,17 +54,24 @@ def _per_axis(value: Any, d: int, name: str, check: Any) -> list[Any]:
     return [check(value)] * d
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
-    """Source index of each output position, as PyTorch picks it: min(⌊i·s⌋, n_in − 1)
-    ('nearest') or min(⌊(i + ½)·s⌋, n_in − 1) ('nearest-exact'). Without a scale factor
-    s = n_in/n_out, exactly (integer arithmetic); with one s = 1/scale_factor and the position
-    is the double product rounded to float32 before the floor (PyTorch's kernel does; it
-    decides the index where (i + ½)/scale_factor is an integer in exact arithmetic)."""
+def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool, wide: bool,
+                   short: bool) -> np.ndarray:
+    """Source index of each output position, as PyTorch 2.13's CPU kernels pick it:
+    min(⌊i·s⌋, n_in − 1) ('nearest') or min(⌊(i + ½)·s⌋, n_in − 1) ('nearest-exact'), with
+    s = 1/scale_factor when given, else n_in/n_out. s and the product are computed in float64
+    for float64 inputs (``wide``), else in float32, and the position is rounded to float32
+    before the floor. With ``short`` (PyTorch's 4-d kernel when H_out + W_out ≤ 128) the
+    arithmetic is float32 for every dtype and 'nearest' copies an axis whose size is kept and
+    takes ⌊i/2⌋ on one exactly doubled, whatever the scale factor."""
     i = np.arange(n_out)
-    if scale is None:
-        src = (2 * i + 1) * n_in // (2 * n_out) if exact else i * n_in // n_out
-    else:
-        src = np.floor(((i + 0.5 if exact else i) * (1.0 / scale)).astype(np.float32))
+    if short and not exact:
+        if n_out == n_in:
+            return i
+        if n_out == 2 * n_in:
+            return i // 2
+    p = np.float64 if wide and not short else np.float32
+    s = p(1.0 / scale) if scale is not None else p(n_in) / p(n_out)
+    src = np.floor(((i + 0.5 if exact else i).astype(p) * s).astype(np.float32))
     return np.minimum(src.astype(np.intp), n_in - 1)
 
 
@@ -71,18 +80,21 @@ def _linear_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool
     """(i₀, i₁, λ) with output[i] = (1 − λ) x[i₀] + λ x[i₁]: the source position is
     p = i (n_in − 1)/(n_out − 1) with ``align_corners``, else max((i + ½) s − ½, 0) with
     s = 1/scale_factor (given) or n_in/n_out; i₀ = min(⌊p⌋, n_in − 1), i₁ = i₀ + 1 but
-    within the input, λ = p − i₀ clipped to [0, 1]. Computed in the input's dtype."""
-    one, half = dtype.type(1), dtype.type(0.5)
-    i = np.arange(n_out).astype(dtype)
+    within the input, λ = p − i₀ clipped to [0, 1]. Computed in float64 for float64 inputs,
+    else in float32 (as PyTorch: float16 positions are wrong past 2048), λ then cast to
+    ``dtype``."""
+    w = np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+    one, half = w.type(1), w.type(0.5)
+    i = np.arange(n_out).astype(w)
     if align_corners:
-        s = dtype.type(n_in - 1) / dtype.type(n_out - 1) if n_out > 1 else dtype.type(0)
+        s = w.type(n_in - 1) / w.type(n_out - 1) if n_out > 1 else w.type(0)
         src = s * i
     else:
-        s = dtype.type(1.0 / scale) if scale is not None and scale > 0 else \
-            dtype.type(n_in) / dtype.type(n_out)
-        src = np.maximum(s * (i + half) - half, dtype.type(0))
+        s = w.type(1.0 / scale) if scale is not None and scale > 0 else \
+            w.type(n_in) / w.type(n_out)
+        src = np.maximum(s * (i + half) - half, w.type(0))
     i0 = np.minimum(np.floor(src).astype(np.intp), n_in - 1)
-    lam = np.clip(src - i0.astype(dtype), 0, one).astype(dtype)
+    lam = np.clip(src - i0.astype(w), 0, one).astype(dtype)
     return i0, np.where(i0 < n_in - 1, i0 + 1, i0), lam
 
 
@@ -95,7 +107,8 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
 
     'nearest': y[i] = x[min(⌊i s⌋, n − 1)], 'nearest-exact': x[min(⌊(i + ½) s⌋, n − 1)], with
     s = 1/scale_factor when given (PyTorch's rule, so ⌊n·f⌋ outputs at a non-integer f are
-    spaced 1/f apart, not n/out), else n/out; 'linear' (3-d), 'bilinear' (4-d), 'trilinear'
+    spaced 1/f apart, not n/out), else n/out, rounded as PyTorch's kernels (4-d short-cuts
+    included: see ``_nearest_index``); 'linear' (3-d), 'bilinear' (4-d), 'trilinear'
     (5-d): y = (1 − λ) x[i₀] + λ x[i₁] along each axis (see ``_linear_taps``;
     ``align_corners=True`` maps the corner pixels' centres onto each other, None means False);
     'area': the adaptive average pool to the output size (3-d, 4-d). With
@@ -146,6 +159,7 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
         return (adaptive_avg_pool1d(x, sizes[0]) if d == 1 else
                 adaptive_avg_pool2d(x, (sizes[0], sizes[1])))
     y = x
+    short = d == 2 and sum(sizes) <= 128  # (PyTorch's 4-d kernel switches rules there)
     for k in range(d - 1, -1, -1):  # last axis first: PyTorch's order of the weighted sums
         n_in, n_out, axis = sizes_in[k], sizes[k], 2 + k
         if mode in _LINEAR:
@@ -156,7 +170,8 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
             y = (take(y, i0, axis=axis) * (1 - lam).reshape(shape)
                  + take(y, i1, axis=axis) * lam.reshape(shape))
         else:
-            index = _nearest_index(n_in, n_out, scales[k], mode == "nearest-exact")
+            index = _nearest_index(n_in, n_out, scales[k], mode == "nearest-exact",
+                                   x.dtype == np.float64, short)
             if not np.array_equal(index, np.arange(n_in)):
                 y = take(y, index, axis=axis)
     return y if y is not x else take(x, np.arange(sizes_in[0]), axis=2)  # (a new tensor)

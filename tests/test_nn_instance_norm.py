@@ -165,8 +165,13 @@ def test_errors_and_warning() -> None:
     with pytest.raises(ValueError, match="give both running_mean and running_var"):
         F.instance_norm(np.ones((1, 2, 3)), running_mean=np.zeros(2))
     with pytest.raises(ValueError, match=r"running_var must be a floating array .* shape "
-                                         r"\(2,\).*got \(3,\)"):
+                                         r"\(2,\).*got a float64 array of shape \(3,\)"):
         F.instance_norm(np.ones((1, 2, 3)), np.zeros(2), np.ones(3))
+    with pytest.raises(ValueError, match=r"running_mean must be a floating array .*got an? "
+                                         r"int64 array of shape \(2,\)"):
+        F.instance_norm(np.ones((1, 2, 3)), np.zeros(2, dtype=np.int64), np.ones(2))
+    with pytest.raises(ValueError, match=r"running_var must be .*got list"):
+        F.instance_norm(np.ones((1, 2, 3)), np.zeros(2), [1.0, 1.0])
     with pytest.raises(ValueError, match=r"weight must have shape \(2,\)"):
         F.instance_norm(np.ones((1, 2, 3)), weight=np.ones(3))
     with pytest.raises(ValueError, match="at least 3 axes"):

@@ -117,6 +117,85 @@ def test_nearest_2d_and_3d(mode: str) -> None:
     _compare(x5, {"size": (2, 7, 5), "mode": mode}, exact=True)
 
 
+SWEEP_FACTORS = (1.1, 2.07, 1 / 3, 0.999, 1.0001, 1.05, 1.3, 2.0, 2.2, 2.3, 1.5, 0.7,
+                 *RNG(3).uniform(0.3, 4.0, 6))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_4d_index_sweep(mode: str) -> None:
+    """4-d picks PyTorch's indices: its 2-d kernel uses float32 positions for every dtype and,
+    in 'nearest', copies a kept axis and halves a doubled one, while H_out + W_out ≤ 128; past
+    that it follows the 3-d/5-d rules (float64 arithmetic for float64 inputs)."""
+    torch = pytest.importorskip("torch")
+    for n in range(1, 25):
+        ramp = (np.arange(n)[:, None] * 100 + np.arange(3)).astype(np.float64)[None, None]
+        calls: list[dict[str, Any]] = [{"size": (out, 3)} for out in range(1, 61)]
+        calls += [{"size": (3 * n + 7, 150)}, {"scale_factor": (1.0001, 50.0)}]
+        for f in SWEEP_FACTORS:
+            if int(n * f) >= 1:
+                calls += [{"scale_factor": (f, 1.0)}, {"scale_factor": (f, f)},
+                          {"scale_factor": (f, 1.0), "recompute_scale_factor": True}]
+        for kw in calls:
+            for dtype in (np.float64, np.float32):
+                x = ramp.astype(dtype)
+                ref = torch.nn.functional.interpolate(torch.tensor(x), mode=mode, **kw)
+                np.testing.assert_array_equal(F.interpolate(x, mode=mode, **kw).data,
+                                              ref.numpy(), err_msg=f"n={n}, {kw}, {dtype}")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_float32_positions_3d_5d(mode: str) -> None:
+    """Float32 inputs get float32 positions in 3-d and 5-d too, as PyTorch's kernels."""
+    torch = pytest.importorskip("torch")
+    for n in range(1, 40):
+        for f in SWEEP_FACTORS:
+            if int(n * f) >= 1:
+                for shape, sf in (((1, 1, n), f), ((1, 1, 1, 1, n), (1.0, 1.0, f))):
+                    x = np.arange(n, dtype=np.float32).reshape(shape)
+                    kw: dict[str, Any] = {"scale_factor": sf, "mode": mode}
+                    ref = torch.nn.functional.interpolate(torch.tensor(x), **kw).numpy()
+                    np.testing.assert_array_equal(F.interpolate(x, **kw).data, ref,
+                                                  err_msg=f"n={n}, f={f}")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_4d_gradient_is_torch_backward(mode: str) -> None:
+    """In 4-d at these sizes PyTorch's own nearest backward is the adjoint of its forward, so
+    values and gradients are compared with torch's directly."""
+    torch = pytest.importorskip("torch")
+    cases: list[tuple[tuple[int, int], dict[str, Any]]] = [
+        ((4, 5), {"scale_factor": 1.1}), ((2, 2), {"scale_factor": 2.07}),
+        ((14, 3), {"size": (46, 3)}), ((2, 3), {"size": (41, 5)}),
+        ((6, 7), {"scale_factor": (1 / 3 * 2, 2.3)}), ((9, 8), {"scale_factor": 0.999}),
+        ((16, 5), {"scale_factor": (2.3, 1.0001)}), ((5, 6), {"scale_factor": 1.3,
+                                                               "recompute_scale_factor": True})]
+    for k, ((h, w), kw) in enumerate(cases):
+        x = RNG(k).standard_normal((2, 3, h, w))
+        t = torch.tensor(x, requires_grad=True)
+        ty = torch.nn.functional.interpolate(t, mode=mode, **kw)
+        mine = am.Tensor(x, requires_grad=True)
+        y = F.interpolate(mine, mode=mode, **kw)
+        np.testing.assert_array_equal(y.data, ty.detach().numpy(), err_msg=str(kw))
+        g = RNG(k + 50).standard_normal(y.shape)
+        y.backward(g)
+        ty.backward(torch.tensor(g))
+        assert mine.grad is not None
+        np.testing.assert_allclose(mine.grad.data, t.grad.numpy(), atol=1e-12, err_msg=str(kw))
+
+
+def test_linear_float16_long_axis() -> None:
+    """Float16 positions are computed in float32 (as PyTorch): past 2048 outputs float16 can
+    no longer hold i or (i + ½)·s."""
+    torch = pytest.importorskip("torch")
+    x = RNG(0).standard_normal((1, 1, 3000)).astype(np.float16)
+    for kw in ({"size": 6000}, {"scale_factor": 1.7}, {"size": 5000, "align_corners": True}):
+        y = F.interpolate(x, mode="linear", **kw)
+        ref = torch.nn.functional.interpolate(torch.tensor(x), mode="linear", **kw).numpy()
+        assert y.dtype == np.float16
+        np.testing.assert_allclose(y.data.astype(np.float64), ref.astype(np.float64),
+                                   atol=2e-3, err_msg=str(kw))
+
+
 @pytest.mark.parametrize("align_corners", [False, True, None])
 def test_linear_1d(align_corners: bool | None) -> None:
     for n in LENGTHS:

@@ -3,8 +3,9 @@
 ``multilabel_soft_margin_loss`` and ``multi_margin_loss`` (PyTorch's formulas, defaults and
 reductions; ``nn.functional`` re-exports the functions).
 
-As in PyTorch the hinges max(0, z) pass the gradient where z ≥ 0 (its clamp), except
-``multi_margin_loss``'s, where z > 0. Every loss takes ``reduction`` "mean", "sum" or "none";
+As in PyTorch the hinges max(0, z) pass the gradient where z ≥ 0 (its clamp) and keep a NaN
+z as NaN (with gradient 0), except ``multi_margin_loss``'s, where z > 0 and a NaN z gives 0
+(PyTorch's kernel). Every loss takes ``reduction`` "mean", "sum" or "none";
 an empty batch, or a second input or target whose shape does not fit, raises ``ValueError``
 naming the loss and both shapes. ±1 targets must be −1 or +1 (PyTorch silently gives 0 or a
 mixed loss for others)."""
@@ -41,9 +42,14 @@ _COS_EPS = float(np.float32(1e-12))
 
 
 def _hinge(z: Tensor) -> Tensor:
-    """max(0, z), with gradient 1 where z ≥ 0 (the tie included, as PyTorch's clamp)."""
-    pos = z.data >= 0
-    return z if pos.all() else where(pos, z, 0.0)
+    """max(0, z), with gradient 1 where z ≥ 0 (the tie included, as PyTorch's clamp); NaN
+    passes with gradient 0, as through PyTorch's clamp (a diverged model shows a NaN loss)."""
+    d = z.data
+    pos = d >= 0
+    if pos.all():
+        return z
+    # the constant branch is 0, or NaN where z is NaN (NaN ≥ 0 is false)
+    return where(pos, z, np.where(np.isnan(d), d, np.zeros_like(d)))
 
 
 def _partner(value: Any, x: Tensor, name: str, first: str, where_: str) -> Tensor:
@@ -149,7 +155,8 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     d_neg = _distance(a, neg, p, eps)
     if swap:
         d_neg = minimum(d_neg, _distance(pos, neg, p, eps))
-    return reduce_loss(_hinge(_distance(a, pos, p, eps) - d_neg + margin), reduction)
+    # (PyTorch's order of the sum: the same rounding at a tie z = 0)
+    return reduce_loss(_hinge(margin + _distance(a, pos, p, eps) - d_neg), reduction)
 
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any | None = None,
@@ -185,7 +192,8 @@ def _power(p: Any, where_: str) -> int:
 def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
                       weight: Any | None = None, reduction: str = "mean") -> Tensor:
     """ℓ_n = (1/C) Σ_{i ≠ y_n} w_{y_n} max(0, margin − x_n[y_n] + x_n[i])^p, p = 1 or 2: the
-    multi-class hinge for x (C,) or (N, C) and integer classes y of shape () or (N,).
+    multi-class hinge for x (C,) or (N, C) and integer classes y of shape (N,), or () or (1,)
+    for a single sample ((C,) or (1, C)), as PyTorch; with reduction "none" ℓ has y's shape.
 
     ``weight`` (C,) is a constant, applied after the power (PyTorch's computation).
     """
@@ -200,8 +208,10 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     t = raw_target(target, where_)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{where_}: targets must be integer class indices, got dtype {t.dtype}")
-    if t.shape != x.shape[:-1]:
-        raise ValueError(f"{where_}: class targets must have shape {x.shape[:-1]} for input of "
+    n = x.shape[0] if x.ndim == 2 else 1
+    if t.ndim > 1 or t.size != n:  # PyTorch's rule: one class per sample, 0-d or 1-d
+        shapes = "() or (1,)" if n == 1 else f"({n},)"
+        raise ValueError(f"{where_}: class targets must have shape {shapes} for input of "
                          f"shape {x.shape}, got {t.shape}")
     if t.size and (t.min() < 0 or t.max() >= c):
         raise ValueError(f"{where_}: class targets must lie in [0, {c}), got "

@@ -8,7 +8,9 @@ state dicts load, copies and pickles work, and ``to(np.float32)`` converts them,
 parameter. A Tensor or an array given as an entry becomes a ``Parameter`` (a copy of its
 values, requiring grad), as PyTorch wraps tensors; a Parameter is kept as it is (tied where it
 is held twice), and other objects (None, numbers) are kept as given, as PyTorch's containers
-keep them, without being parameters.
+keep them, without being parameters. A list, tuple or dict entry is kept inside a small holder
+attribute, so that the member scan (which searches such containers in attributes) does not
+register the parameters or modules in it: PyTorch keeps one as a plain attribute too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .parameter import Parameter
 __all__ = ["ParameterDict", "ParameterList"]
 
 _List = TypeVar("_List", bound="ParameterList")
+_CONTAINERS = (list, tuple, dict)  # (those Module's member scan searches for members)
 
 
 def _wrap(value: Any, where: str) -> Any:
@@ -38,6 +41,33 @@ def _wrap(value: Any, where: str) -> Any:
         raise TypeError(f"{where}: a Parameter holds floating values (it requires grad), got "
                         f"dtype {value.dtype}")
     return Parameter(value)
+
+
+class _Plain:
+    """A list, tuple or dict entry, out of reach of Module's member scan."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"_Plain({self.value!r:.60})"
+
+
+def _store(owner: Module, name: str, value: Any) -> None:
+    """Set entry ``name`` of ``owner`` to ``value`` (already wrapped by ``_wrap``)."""
+    if isinstance(value, _CONTAINERS):
+        if isinstance(vars(owner).get(name), (Parameter, Module)):
+            setattr(owner, name, value)  # (Module's refusal, naming the list and the slot)
+        value = _Plain(value)
+    setattr(owner, name, value)
+
+
+def _entry(owner: Module, name: str) -> Any:
+    """Entry ``name`` of ``owner`` as it was given (a held list unwrapped)."""
+    value = getattr(owner, name)
+    return value.value if type(value) is _Plain else value
 
 
 def _no_call(self: Module, *args: Any, **kwargs: Any) -> Any:
@@ -52,7 +82,7 @@ class ParameterList(Module):
 
     Tensors and arrays given become Parameters; ``plist[i] = value`` over a Parameter takes a
     Parameter, a Tensor, an array or None (PyTorch's rule for a parameter slot). As PyTorch's,
-    there is no deletion or insertion, and the list cannot be called.
+    there is no deletion, insertion or slice assignment, and the list cannot be called.
     """
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
@@ -63,10 +93,10 @@ class ParameterList(Module):
 
     __call__ = _no_call
 
-    def _index(self, index: Any) -> int:
+    def _index(self, index: Any, kinds: str = "ints or slices") -> int:
         """``index`` (an int, negatives from the end) as a position in ``range(len(self))``."""
         if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-            raise TypeError(f"ParameterList indices must be ints or slices, got "
+            raise TypeError(f"ParameterList indices must be {kinds}, got "
                             f"{type(index).__name__} {index!r:.40}")
         n = self._size
         if not -n <= index < n:
@@ -82,21 +112,25 @@ class ParameterList(Module):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return type(self)(self[i] for i in range(*index.indices(self._size)))
-        return getattr(self, str(self._index(index)))
+        return _entry(self, str(self._index(index)))
 
     def __setitem__(self, index: int, value: Any) -> None:
-        """Replace entry ``index``; it keeps its name (``plist.0``)."""
-        setattr(self, str(self._index(index)), _wrap(value, "ParameterList"))
+        """Replace entry ``index``; it keeps its name (``plist.0``). As PyTorch's, a slice
+        is refused (the list has a fixed set of named slots)."""
+        if isinstance(index, slice):
+            raise TypeError("ParameterList does not support slice assignment (nor does "
+                            "PyTorch's); assign the entries one by one: plist[i] = value")
+        _store(self, str(self._index(index, "ints")), _wrap(value, "ParameterList"))
 
     def __len__(self) -> int:
         return self._size
 
     def __iter__(self) -> Iterator[Any]:
-        return iter([getattr(self, str(i)) for i in range(self._size)])
+        return iter([_entry(self, str(i)) for i in range(self._size)])
 
     def append(self: _List, value: Any) -> _List:
         """Add ``value`` at the end, named by its position; returns self."""
-        setattr(self, str(self._size), _wrap(value, "ParameterList.append"))
+        _store(self, str(self._size), _wrap(value, "ParameterList.append"))
         self._size += 1  # (after the assignment: a refused value leaves the list as it was)
         return self
 
@@ -123,7 +157,8 @@ class ParameterDict(Module):
     """An ordered mapping of str keys to parameters, as PyTorch's: ``pdict[key]``, ``pdict[key]
     = value``, ``del``, ``in``, ``len``, iteration over the keys, ``keys``, ``values``,
     ``items``, ``update``, ``pop``, ``popitem``, ``get``, ``setdefault``, ``clear``, ``copy``,
-    ``fromkeys`` and ``|``; the owner's state dict holds them as ``pdict.key``.
+    ``fromkeys``, ``|`` and ``|=`` (with a mapping or pairs; ``dict | pdict`` is a dict, as
+    PyTorch's); the owner's state dict holds them as ``pdict.key``.
 
     Keys are strs without "." that do not name another attribute of the container (``keys``,
     ``training``, ...): ``MemberNameError``, a KeyError, as PyTorch's. A plain dict given to
@@ -145,12 +180,12 @@ class ParameterDict(Module):
         if not isinstance(key, str) or key not in self._keys:
             raise KeyError(f"ParameterDict has no key {key!r:.60} (keys: "
                            f"{list(self._keys)!r:.200})")
-        return getattr(self, key)
+        return _entry(self, key)
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key not in self._keys:
             check_name(self, key, "parameter", "ParameterDict")
-        setattr(self, key, _wrap(value, "ParameterDict"))
+        _store(self, key, _wrap(value, "ParameterDict"))
         self._keys[key] = None
 
     def __delitem__(self, key: str) -> None:
@@ -176,11 +211,11 @@ class ParameterDict(Module):
 
     def values(self) -> list[Any]:
         """The entries in insertion order."""
-        return [getattr(self, k) for k in self._keys]
+        return [_entry(self, k) for k in self._keys]
 
     def items(self) -> list[tuple[str, Any]]:
         """(key, entry) pairs in insertion order."""
-        return [(k, getattr(self, k)) for k in self._keys]
+        return [(k, _entry(self, k)) for k in self._keys]
 
     def get(self, key: str, default: Any = None) -> Any:
         """``self[key]`` if the key is present, else ``default``."""
@@ -245,18 +280,21 @@ class ParameterDict(Module):
             self[key] = value
 
     def __or__(self, other: Any) -> ParameterDict:
-        """A new ParameterDict: this one's entries, then ``other``'s (which win on a clash)."""
-        if not isinstance(other, ParameterDict):
+        """A new ParameterDict: this one's entries, then those of ``other`` (a mapping or an
+        iterable of pairs, added as by ``update``; they win on a clash), as PyTorch's."""
+        if not isinstance(other, (Mapping, Iterable)):
             return NotImplemented
         out = self.copy()
         out.update(other)
         return out
 
-    def __ror__(self, other: Any) -> ParameterDict:
-        if not isinstance(other, ParameterDict):
+    def __ror__(self, other: Any) -> Any:
+        """``other | pdict`` for a dict ``other``: a copy of ``other`` (a dict, of its type)
+        updated with this one's entries, as PyTorch's."""
+        if not isinstance(other, dict):
             return NotImplemented
         out = other.copy()
-        out.update(self)
+        out.update(self.items())
         return out
 
     def __ior__(self, other: Any) -> ParameterDict:

@@ -75,12 +75,20 @@ def tanhshrink(input: Any) -> Tensor:
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """y = x for x > threshold, else ``value`` (PyTorch's rule is "value where x ≤ threshold",
-    so NaN passes); the gradient is 1 where x passes and 0 where it is replaced."""
+    so NaN passes); the gradient is 1 where x passes and 0 where it is replaced.
+
+    A finite threshold or value beyond the input dtype's range (1e300 for float32) raises
+    ``OverflowError``, where PyTorch raises its RuntimeError; ±inf is allowed."""
     where_ = "threshold"
     check_flag(inplace, "inplace", where_)
     th = _limit(threshold, "threshold", where_)
     val = _limit(value, "value", where_)
     x = float_input(input, where_)
+    top = float(np.finfo(x.dtype).max)
+    for name, v in (("threshold", th), ("value", val)):
+        if math.isfinite(v) and abs(v) > top:  # (PyTorch's test: ±inf converts, 1e300 not)
+            raise OverflowError(f"{where_}: {name} {v!r} cannot be converted to the input's "
+                                f"dtype {x.dtype} without overflow")
     return where(x.data <= th, val, x)
 
 

@@ -339,3 +339,28 @@ def test_names_are_exported() -> None:
                  "logsigmoid"):
         assert name in F.__all__ and callable(getattr(F, name))
         assert hasattr(TF, name)
+
+
+def test_threshold_beyond_the_dtype_range_raises_as_torch() -> None:
+    """A finite threshold or value the input's dtype cannot hold is refused (it gave inf),
+    as PyTorch refuses it; the largest float32 and ±inf are taken."""
+    x32 = np.array([0.1, 0.5], np.float32)
+    for th, value, name in ((0.2, 1e300, "value 1e\\+300"), (1e300, 0.5, "threshold 1e\\+300"),
+                            (0.2, -3.4028235e38, "value -3.4028235e\\+38")):
+        with pytest.raises(RuntimeError, match="without overflow"):
+            TF.threshold(torch.tensor(x32), th, value)
+        with pytest.raises(OverflowError, match=f"threshold: {name} cannot be converted to "
+                                                "the input's dtype float32 without overflow"):
+            F.threshold(Tensor(x32), th, value)
+        with pytest.raises(OverflowError, match="dtype float32"):
+            nn.Threshold(th, value)(x32)
+    with pytest.raises(OverflowError, match="dtype float16"):
+        F.threshold(np.ones(2, np.float16), 0.2, 1e5)
+    top = float(np.finfo(np.float32).max)
+    for value in (top, float("inf")):
+        got = F.threshold(Tensor(x32), 0.2, value)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.data, TF.threshold(torch.tensor(x32), 0.2,
+                                                             value).numpy())
+    np.testing.assert_array_equal(F.threshold(np.array([0.1, 0.5]), 0.2, 1e300).data,
+                                  [1e300, 0.5])  # (float64 holds it)

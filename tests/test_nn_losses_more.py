@@ -5,6 +5,7 @@ gradcheck/gradgradcheck in float64."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -450,3 +451,109 @@ def test_gradcheck_each_loss() -> None:
     smooth = [checks[i] for i in (2, 4, 6, 7, 8)]
     for f, args in smooth:
         assert am.gradgradcheck(f, [am.Tensor(x, requires_grad=True) for x in args])
+
+
+# ------------------------------------------------------------------- regressions from review
+def _nan_check(ours: Callable[..., am.Tensor], theirs: Callable[..., Any],
+               args: Sequence[np.ndarray], grads: bool = True) -> None:
+    """ours(*args) against theirs(*args), NaN where PyTorch has NaN: the values and (with
+    ``grads``) the gradient of every input for a random upstream gradient."""
+    mine = [am.Tensor(a.copy(), requires_grad=True) for a in args]
+    ref = [torch.tensor(a, requires_grad=True) for a in args]
+    with np.errstate(invalid="ignore"):
+        y, ty = ours(*mine), theirs(*ref)
+        np.testing.assert_array_equal(np.isnan(y.data), np.isnan(ty.detach().numpy()))
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
+        if not grads:
+            return
+        g = np.asarray(np.random.default_rng(4).standard_normal(y.shape))
+        y.backward(g)
+        ty.backward(torch.tensor(g))
+    for i, (m, r) in enumerate(zip(mine, ref)):
+        assert m.grad is not None
+        np.testing.assert_allclose(m.grad.data, r.grad.numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=f"gradient of argument {i}")
+
+
+@pytest.mark.parametrize("reduction", RED)
+def test_nan_passes_through_the_hinges_as_in_torch(reduction: str) -> None:
+    """A NaN input gives a NaN loss (it was a finite 0), with gradient 0 at the NaN entry."""
+    nan = np.nan
+    x1, x2 = np.array([nan, 1.0, 0.0, -2.0, 3.0]), np.array([0.0, nan, 0.0, 1.0, 1.0])
+    y = np.array([1.0, -1.0, 1.0, -1.0, -1.0])
+    _nan_check(lambda u, v: F.margin_ranking_loss(u, v, y, 0.5, reduction),
+               lambda u, v: TF.margin_ranking_loss(u, v, torch.tensor(y), 0.5,
+                                                   reduction=reduction), [x1, x2])
+    _nan_check(lambda u, t: F.margin_ranking_loss(u, x2, t, 0.0, reduction),
+               lambda u, t: TF.margin_ranking_loss(u, torch.tensor(x2), t, 0.0,
+                                                   reduction=reduction), [x1, y])
+    h, yh = np.array([nan, nan, 1.0, 0.5, 2.0]), np.array([-1.0, 1.0, -1.0, -1.0, -1.0])
+    _nan_check(lambda u: F.hinge_embedding_loss(u, yh, 1.0, reduction),
+               lambda u: TF.hinge_embedding_loss(u, torch.tensor(yh), 1.0,
+                                                 reduction=reduction), [h])
+    a = np.array([[nan, 1.0], [1.0, 2.0], [nan, 0.0], [1.0, 1.0]])
+    b = np.array([[1.0, 1.0], [1.0, nan], [1.0, 1.0], [1.0, -1.0]])
+    yc = np.array([-1.0, -1.0, 1.0, -1.0])
+    _nan_check(lambda u, v: F.cosine_embedding_loss(u, v, yc, 0.1, reduction),
+               lambda u, v: TF.cosine_embedding_loss(u, v, torch.tensor(yc), 0.1,
+                                                     reduction=reduction), [a, b])
+    anc = np.array([[nan, 1.0], [0.5, 2.0], [0.1, -0.3]])
+    pos = np.array([[1.0, 1.0], [0.0, 1.0], [0.2, nan]])
+    neg = np.array([[0.0, 1.0], [1.0, 0.0], [0.3, 0.3]])
+    for p in (1.0, 2.0, np.inf):
+        for swap in (False, True):
+            # (p ≠ 2: a NaN entry's gradient is NaN here, 0 in PyTorch, from |·|'s own
+            # gradient sign(NaN); the values are compared)
+            _nan_check(functools.partial(F.triplet_margin_loss, p=p, swap=swap,
+                                         reduction=reduction),
+                       functools.partial(TF.triplet_margin_loss, p=p, swap=swap,
+                                         reduction=reduction),
+                       [anc, pos, neg], grads=p == 2.0)
+
+
+def test_nan_hinges_float32_and_ties_keep_their_gradient() -> None:
+    z = am.Tensor(np.array([np.nan, 0.0, -1.0, 2.0], np.float32), requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        loss = F.hinge_embedding_loss(-z, -np.ones(4), 0.0, "none")
+    assert loss.dtype == np.float32
+    np.testing.assert_array_equal(loss.data, np.array([np.nan, 0.0, 0.0, 2.0], np.float32))
+    loss.backward(np.ones(4, np.float32))
+    assert z.grad is not None and z.grad.dtype == np.float32
+    np.testing.assert_array_equal(z.grad.data, [0.0, 1.0, 0.0, 1.0])  # the tie z = 0: 1
+
+
+@pytest.mark.parametrize("order", [1.0, 2.0, np.inf])
+def test_triplet_tie_rounds_as_torch(order: float) -> None:
+    """margin + d(a, p) − d(a, n) summed in PyTorch's order: at a tie (z = 0 up to rounding)
+    the hinge is active or not as in PyTorch, so the gradients agree."""
+    a, p, n = np.array([[0.5, 2.0]]), np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])
+    _check(lambda u, v, w: F.triplet_margin_loss(u, v, w, 1.0, order, reduction="sum"),
+           lambda u, v, w: TF.triplet_margin_loss(u, v, w, 1.0, order, reduction="sum"),
+           [a, p, n], [0, 1, 2])
+
+
+@pytest.mark.parametrize("xshape", [(4,), (1, 4)])
+@pytest.mark.parametrize("tshape", [(), (1,)])
+@pytest.mark.parametrize("reduction", RED)
+def test_multi_margin_single_sample_targets_as_torch(xshape: tuple[int, ...],
+                                                     tshape: tuple[int, ...],
+                                                     reduction: str) -> None:
+    """One sample, (C,) or (1, C), takes a class target of shape () or (1,), as in PyTorch
+    ("none" gives the target's shape); a batch of N takes (N,) only."""
+    x, t = _normal(np.random.default_rng(21), xshape), np.full(tshape, 2)
+    _check(lambda u: F.multi_margin_loss(u, t, 2, 0.7, reduction=reduction),
+           lambda u: TF.multi_margin_loss(u, torch.tensor(t), 2, 0.7, reduction=reduction),
+           [x], [0])
+
+
+@pytest.mark.parametrize(("xshape", "tshape", "want"), [
+    ((4,), (2,), r"\(\) or \(1,\)"), ((1, 4), (1, 1), r"\(\) or \(1,\)"),
+    ((2, 4), (), r"\(2,\)"), ((2, 4), (1,), r"\(2,\)")])
+def test_multi_margin_target_shapes_torch_refuses(xshape: tuple[int, ...],
+                                                 tshape: tuple[int, ...], want: str) -> None:
+    with pytest.raises(RuntimeError):
+        TF.multi_margin_loss(torch.zeros(xshape), torch.zeros(tshape, dtype=torch.long))
+    for reduction in RED:
+        with pytest.raises(ValueError, match=rf"multi_margin_loss: class targets must have "
+                                             rf"shape {want} for input of shape"):
+            F.multi_margin_loss(np.zeros(xshape), np.zeros(tshape, int), reduction=reduction)

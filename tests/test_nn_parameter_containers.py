@@ -264,3 +264,67 @@ def test_repr_shows_the_parameters() -> None:
     m.plist = nn.ParameterList([np.ones((2, 3)), np.ones(4, np.float32)])
     text = repr(m)
     assert "(plist): ParameterList()  # 0 (2, 3), 1 (4,) float32: 10 parameters" in text
+
+
+def test_or_with_a_dict_or_pairs_as_torch() -> None:
+    a, b = nn.Parameter(np.ones(1)), nn.Parameter(np.ones(2))
+    pdict = nn.ParameterDict({"a": a})
+    tdict = torch.nn.ParameterDict({"a": torch.ones(1)})
+    merged = pdict | {"c": np.ones(3), "b": b}  # (a plain dict: added in sorted key order)
+    assert type(merged) is nn.ParameterDict and merged["b"] is b and merged["a"] is a
+    assert merged.keys() == list((tdict | {"c": torch.ones(3), "b": torch.ones(2)}).keys())
+    assert merged.keys() == ["a", "b", "c"] and pdict.keys() == ["a"]
+    assert (pdict | [("z", b), ("y", a)]).keys() == ["a", "z", "y"]
+    left = {"b": b} | pdict  # a dict, as PyTorch's: the dict's entries, then pdict's
+    assert type(left) is dict and list(left) == ["b", "a"] and left["a"] is a
+    tleft = {"b": torch.ones(2)} | tdict
+    assert type(tleft) is dict and list(tleft) == list(left)
+    assert type(OrderedDict(b=b) | pdict) is OrderedDict
+    with pytest.raises(TypeError, match="unsupported operand"):
+        pdict | 3
+    with pytest.raises(TypeError, match="unsupported operand"):
+        3 | pdict
+
+
+def test_slice_assignment_is_refused_clearly() -> None:
+    plist = nn.ParameterList([np.ones(1), np.ones(1)])
+    with pytest.raises(TypeError):
+        torch.nn.ParameterList([torch.ones(1), torch.ones(1)])[0:2] = [torch.ones(1)] * 2
+    with pytest.raises(TypeError, match=r"ParameterList does not support slice assignment.*"
+                                        r"plist\[i\] = value"):
+        plist[0:2] = [np.ones(1), np.ones(1)]  # type: ignore[index]
+    with pytest.raises(TypeError, match="ParameterList indices must be ints, got str"):
+        plist["0"] = np.ones(1)  # type: ignore[index]
+    assert len(plist) == 2 and [n for n, _ in plist.named_parameters()] == ["0", "1"]
+
+
+def test_lists_tuples_and_dicts_in_entries_register_nothing() -> None:
+    """As PyTorch keeps such an entry as a plain attribute, the parameters inside it are not
+    the container's (nor in the owner's state dict); the entry is given back as it was."""
+    p = nn.Parameter(np.ones(1))
+    inner = [p]
+    plist = nn.ParameterList([inner, (p,), {"k": p}, np.ones(2)])
+    tp = torch.nn.Parameter(torch.ones(1))
+    tlist = torch.nn.ParameterList([[tp], (tp,), {"k": tp}, torch.ones(2)])
+    assert [n for n, _ in plist.named_parameters()] == [n for n, _ in tlist.named_parameters()]
+    assert [n for n, _ in plist.named_parameters()] == ["3"]
+    assert plist[0] is inner and list(plist)[1] == (p,) and plist[2]["k"] is p
+    pdict = nn.ParameterDict([("a", [p]), ("b", np.ones(1))])
+    tdict = torch.nn.ParameterDict([("a", [tp]), ("b", torch.ones(1))])
+    assert list(pdict.state_dict()) == list(tdict.state_dict()) == ["b"]
+    assert pdict["a"] == [p] and pdict.values()[0] == [p] and pdict.items()[0] == ("a", [p])
+    owner = nn.Module()
+    owner.pdict, owner.plist = pdict, plist
+    assert list(owner.state_dict()) == ["pdict.b", "plist.3"]
+    assert "0: list, 1: tuple, 2: dict" in repr(plist) and "a: list" in repr(pdict)
+    again = pickle.loads(pickle.dumps(owner))
+    assert again.plist[0][0] is again.plist[2]["k"] and list(again.state_dict()) == [
+        "pdict.b", "plist.3"]
+    assert copy.deepcopy(plist)[0][0] is not p
+    with pytest.raises(TypeError, match="cannot assign 'list' as parameter '3'"):
+        plist[3] = [p]  # over a Parameter: refused, as PyTorch's
+    with pytest.raises(TypeError, match="cannot assign 'list' as parameter '3'"):
+        tlist[3] = [tp]
+    plist[0] = np.zeros(2)  # the list slot becomes a parameter, registered last (as torch)
+    tlist[0] = torch.zeros(2)
+    assert [n for n, _ in plist.named_parameters()] == [n for n, _ in tlist.named_parameters()]

@@ -19,7 +19,9 @@ from autograd_mini import functional as AF  # (am.<name> is opaque to type check
 from autograd_mini.checks import numpy_names
 
 from ._util import as_tensor, check_axis, check_flag, check_real
+from .gated import LogSigmoid
 from .module import Module
+from .shrink import Hardshrink, Softshrink, Tanhshrink
 
 __all__ = [
     "CELU", "ELU", "GELU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "Identity", "LeakyReLU",
@@ -327,6 +329,8 @@ _BY_NAME: dict[str, type[Module]] = {
     "log_softmax": LogSoftmax, "silu": SiLU, "gelu": GELU, "elu": ELU, "celu": CELU,
     "selu": SELU, "relu6": ReLU6, "hardtanh": Hardtanh, "hardsigmoid": Hardsigmoid,
     "hardswish": Hardswish, "mish": Mish, "softsign": Softsign, "softmin": Softmin,
+    "log_sigmoid": LogSigmoid, "logsigmoid": LogSigmoid, "tanhshrink": Tanhshrink,
+    "softshrink": Softshrink, "hardshrink": Hardshrink,
 }
 
 ActivationSpec = Union[str, Module, Callable[[], Module], None]  # noqa: UP007

@@ -227,13 +227,13 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> 
     "sum") in the same node. x̄_n = ḡ_n (softmax(x_n) − e_{t_n})."""
     name = "softmax_cross_entropy"
     x = as_tensor(logits, where=name)
+    if x.ndim != 2:
+        raise ValueError(f"{name}: logits must be 2-d (N, C), got {x.shape}")
     try:
         t = np.asarray(raw(target))
     except (ValueError, TypeError):
         raise ValueError(f"{name}: target must be integer classes of shape ({x.shape[0]},), got "
                          f"{type(target).__name__} that is not a rectangular array") from None
-    if x.ndim != 2:
-        raise ValueError(f"{name}: logits must be 2-d (N, C), got {x.shape}")
     if t.dtype.kind not in "iu" or t.shape != (x.shape[0],):
         raise ValueError(f"{name}: target must be integer classes of shape ({x.shape[0]},), "
                          f"got dtype {t.dtype} and shape {t.shape}")

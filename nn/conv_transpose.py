@@ -159,7 +159,7 @@ class _ConvTransposeNd(Module):
                  rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
         super().__init__()
         where, nd = type(self).__name__, self.nd
-        if padding_mode != "zeros":  # PyTorch's rule too (a ValueError there as well)
+        if not isinstance(padding_mode, str) or padding_mode != "zeros":  # (PyTorch's rule)
             raise ValueError(f"{where}: only padding_mode='zeros' is supported for transposed "
                              f"convolutions, got {padding_mode!r:.60}")
         self.padding_mode = padding_mode

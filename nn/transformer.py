@@ -5,6 +5,7 @@ and the checks and layer copies the decoder (``transformer_decoder``) shares."""
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from autograd_mini import Tensor, gelu, relu
 
-from ._util import as_tensor, check_flag, check_real, positive_int
+from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
 from .containers import ModuleList
 from .dropout import Dropout
 from .layers import Linear
@@ -47,12 +48,23 @@ def check_heads(d_model: Any, nhead: Any, where: str) -> tuple[int, int]:
     return d, h
 
 
+def check_copies(layer: Module, n: int, name: str, where: str) -> int:
+    """``n`` (argument ``name``) if ``n`` copies of ``layer``'s parameters fit in an address
+    space: 2**70 layers would otherwise be copied until memory runs out."""
+    nbytes = n * sum(p.data.nbytes for p in layer.parameters())
+    if nbytes > sys.maxsize:
+        raise ValueError(f"{where}: {name}={n} copies of the layer would need {nbytes:.3g} "
+                         "bytes, more than any memory holds")
+    return n
+
+
 def clones(layer: Module, n: int, where: str) -> list[Module]:
     """``n`` deep copies of ``layer`` that share its random generators (dropout's ``rng=``),
     as PyTorch's copies share its global one: copied generators would drop the same units in
     every layer."""
     if not isinstance(layer, Module):
         raise TypeError(f"{where}: the layer must be a Module, got {type(layer).__name__}")
+    check_copies(layer, n, "num_layers", where)
     shared = {id(g): g for m in layer.modules() for g in vars(m).values()
               if isinstance(g, np.random.Generator)}
     return [copy.deepcopy(layer, dict(shared)) for _ in range(n)]
@@ -125,6 +137,8 @@ class TransformerEncoderLayer(Module):
         dim_feedforward = positive_int(dim_feedforward, "dim_feedforward", W)
         dropout = check_real(dropout, "dropout", W, 0.0, 1.0)
         activation = activation_function(activation, W)
+        layer_norm_eps = check_real(layer_norm_eps, "layer_norm_eps", W, 0.0, open_low=True)
+        check_size((dim_feedforward, d_model), float_dtype(dtype, W), W)  # (named here)
         # assignment order gives PyTorch's state_dict order
         self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, batch_first=batch_first,
                                             dropout=dropout, rng=rng, dtype=dtype)

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import check_flag, check_real, check_rng, float_dtype, positive_int
+from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
 from .containers import ModuleList
 from .dropout import Dropout
 from .init import xavier_uniform_
@@ -21,6 +21,7 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
     activation_function,
+    check_copies,
     check_heads,
     check_masks,
     check_sequences,
@@ -69,6 +70,8 @@ class TransformerDecoderLayer(Module):
         if rng is not None:
             check_rng(rng, W)
         dtype = float_dtype(dtype, W)
+        layer_norm_eps = check_real(layer_norm_eps, "layer_norm_eps", W, 0.0, open_low=True)
+        check_size((dim_feedforward, d_model), dtype, W)  # (named here, not by its Linear)
         # assignment order gives PyTorch's state_dict order
         self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, batch_first=batch_first,
                                             dropout=dropout, rng=rng, dtype=dtype)
@@ -192,14 +195,18 @@ class Transformer(Module):
             dim_feedforward=dim_feedforward, dropout=dropout, activation=activation,
             layer_norm_eps=layer_norm_eps, batch_first=batch_first, norm_first=norm_first,
             bias=bias, rng=rng, dtype=dtype)
-        self.encoder: Module = custom_encoder if custom_encoder is not None else \
-            TransformerEncoder(TransformerEncoderLayer(d_model, nhead, **layer),
-                               num_encoder_layers,
-                               LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype))
-        self.decoder: Module = custom_decoder if custom_decoder is not None else \
-            TransformerDecoder(TransformerDecoderLayer(d_model, nhead, **layer),
-                               num_decoder_layers,
-                               LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype))
+        if custom_encoder is None:
+            enc = TransformerEncoderLayer(d_model, nhead, **layer)
+            n = check_copies(enc, num_encoder_layers, "num_encoder_layers", where)
+            custom_encoder = TransformerEncoder(enc, n, LayerNorm(d_model, layer_norm_eps,
+                                                                 bias=bias, dtype=dtype))
+        self.encoder: Module = custom_encoder
+        if custom_decoder is None:
+            dec = TransformerDecoderLayer(d_model, nhead, **layer)
+            n = check_copies(dec, num_decoder_layers, "num_decoder_layers", where)
+            custom_decoder = TransformerDecoder(dec, n, LayerNorm(d_model, layer_norm_eps,
+                                                                 bias=bias, dtype=dtype))
+        self.decoder: Module = custom_decoder
         # PyTorch redraws every matrix, so the copied layers start different
         for p in self.parameters():
             if p.ndim > 1:

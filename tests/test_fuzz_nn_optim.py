@@ -62,6 +62,21 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
     "Parameter": (nn.Parameter, ()), "MSELoss": (nn.MSELoss, ()),
     "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, ()), "CrossEntropyLoss": (nn.CrossEntropyLoss, ()),
     "NLLLoss": (nn.NLLLoss, ()), "SoftMarginLoss": (nn.SoftMarginLoss, ()),
+    "ConvTranspose2d": (nn.ConvTranspose2d, ()),
+    "ConvTranspose2d(2, 3, 2)": (nn.ConvTranspose2d, (2, 3, 2)),
+    "ConvTranspose1d(2, 3, 2)": (nn.ConvTranspose1d, (2, 3, 2)),
+    "Upsample": (nn.Upsample, ()), "PixelShuffle": (nn.PixelShuffle, ()),
+    "InstanceNorm2d": (nn.InstanceNorm2d, ()), "InstanceNorm1d(3)": (nn.InstanceNorm1d, (3,)),
+    "PReLU": (nn.PReLU, ()), "GLU": (nn.GLU, ()), "Softshrink": (nn.Softshrink, ()),
+    "Hardshrink": (nn.Hardshrink, ()), "Threshold": (nn.Threshold, ()),
+    "ParameterList": (nn.ParameterList, ()), "ParameterDict": (nn.ParameterDict, ()),
+    "TransformerDecoderLayer": (nn.TransformerDecoderLayer, ()),
+    "TransformerDecoderLayer(4, 2)": (nn.TransformerDecoderLayer, (4, 2)),
+    "Transformer(4, 2)": (nn.Transformer, (4, 2)),
+    "MarginRankingLoss": (nn.MarginRankingLoss, ()),
+    "TripletMarginLoss": (nn.TripletMarginLoss, ()),
+    "MultiMarginLoss": (nn.MultiMarginLoss, ()), "PoissonNLLLoss": (nn.PoissonNLLLoss, ()),
+    "GaussianNLLLoss": (nn.GaussianNLLLoss, ()),
 }
 
 
@@ -80,12 +95,20 @@ def _modules() -> dict[str, nn.Module]:
         "Sigmoid": nn.Sigmoid(), "Softplus": nn.Softplus(), "Softmax": nn.Softmax(),
         "LogSoftmax": nn.LogSoftmax(), "Identity": nn.Identity(), "LeakyReLU": nn.LeakyReLU(),
         "Sequential": nn.Sequential(nn.Linear(3, 2, rng=RNG(1)), nn.ReLU()),
+        "ConvTranspose2d": nn.ConvTranspose2d(2, 3, 2, rng=RNG(0)),
+        "ConvTranspose1d": nn.ConvTranspose1d(2, 3, 2, rng=RNG(0)),
+        "Upsample": nn.Upsample(scale_factor=2), "PixelShuffle": nn.PixelShuffle(2),
+        "InstanceNorm1d": nn.InstanceNorm1d(3, affine=True), "PReLU": nn.PReLU(3),
+        "GLU": nn.GLU(), "Softshrink": nn.Softshrink(), "Threshold": nn.Threshold(0.1, 0.0),
     }
 
 
 _ACTIVATION_OPS = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Softplus": "softplus",
                    "Softmax": "softmax", "LogSoftmax": "log_softmax",
-                   "LeakyReLU": "leaky_relu", "MLP": "Linear", "Sequential": "Linear"}
+                   "LeakyReLU": "leaky_relu", "MLP": "Linear", "Sequential": "Linear",
+                   "Upsample": "interpolate", "PixelShuffle": "pixel_shuffle",
+                   "InstanceNorm1d": "instance_norm", "PReLU": "prelu", "GLU": "glu",
+                   "Softshrink": "softshrink", "Threshold": "threshold"}
 
 
 @pytest.mark.parametrize("name", sorted(_modules()))

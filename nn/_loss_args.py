@@ -3,6 +3,7 @@ names, the input, float and class targets, and per-element or per-class weights.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -41,14 +42,26 @@ def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def loss_input(x: Any, reduction: str, where: str, extra: tuple[str, ...] = ()) -> Tensor:
-    """The input of a loss: a non-empty floating Tensor (the reduction is checked first)."""
+def loss_input(x: Any, reduction: str, where: str, extra: tuple[str, ...] = (),
+               vector: bool = False) -> Tensor:
+    """The input of a loss: a floating Tensor (the reduction is checked first).
+
+    An empty batch is refused only where the reduction would divide by zero: "mean" (the mean
+    of no terms; PyTorch gives NaN, which silently poisons training) and "batchmean" with no
+    samples on axis 0. "sum" of an empty batch is 0 and "none" an empty tensor, as in
+    PyTorch, both still connected to the graph (backward gives zero gradients). With
+    ``vector`` each term of the loss reduces the last axis (a distance, a cosine), so the
+    batch is the other axes: vectors of length 0 still make terms.
+    """
     check_reduction(reduction, where, extra)
     x = as_tensor(x, where)
     if x.dtype.kind != "f":
         raise TypeError(f"{where}: input must be floating point, got dtype {x.dtype}")
     if x.size == 0:
-        raise ValueError(f"{where}: empty batch (input shape {x.shape}); a loss needs samples")
+        terms = math.prod(x.shape[:-1]) if vector else 0
+        if (reduction == "mean" and not terms) or (reduction == "batchmean" and not x.shape[0]):
+            raise ValueError(f"{where}: empty batch (input shape {x.shape}); a loss needs "
+                             "samples")
     return x
 
 

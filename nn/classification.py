@@ -80,7 +80,7 @@ def _class_loss(logp: Tensor, t: np.ndarray, ignore: int | None, w: np.ndarray |
         loss = loss * w[cls]
     if eps > 0:
         smooth = -(lk if w is None else lk * w).sum(axis=-1)
-        loss = loss * (1.0 - eps) + smooth * (eps / c)
+        loss = loss * (1.0 - eps) + smooth * (eps / max(c, 1))  # (c = 0: no rows, no terms)
     if reduction == "sum" or (reduction == "mean" and w is None and len(rows) == m):
         return reduce_loss(loss, reduction)
     if reduction == "mean":
@@ -115,7 +115,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
     if raw.dtype.kind in "iu":
         t, ignored = _targets(raw, x, ignore, where)
         rows = _rows(x)
-        if w is None and eps == 0 and not ignored:
+        if w is None and eps == 0 and not ignored and c:  # (the fused node needs classes)
             loss = softmax_cross_entropy(rows, t.reshape(-1), reduction)
             return loss if reduction != "none" or loss.shape == t.shape else loss.reshape(t.shape)
         return _class_loss(log_softmax(rows, axis=-1), t, ignore if ignored else None, w, eps,
@@ -126,7 +126,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
                              "not to probabilities")
         q = float_target(target, x, where)
         if eps > 0:
-            q = q * (1.0 - eps) + eps / c
+            q = q * (1.0 - eps) + eps / max(c, 1)  # (c = 0: q is empty)
         axis = 1 if x.ndim >= 2 else 0
         prod = log_softmax(x, axis=axis) * q
         if w is not None:

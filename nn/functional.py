@@ -2,10 +2,12 @@
 dropout, cosine_similarity, the activations and ``pad`` (PyTorch's: pairs from the last axis;
 ``autograd_mini.pad`` is NumPy's).
 
-Every loss raises ``ValueError`` on an empty batch (PyTorch would return NaN for the mean, which
-silently poisons training) and on target shapes or dtypes that do not fit, naming the loss and
-both shapes. The class-target losses live in ``nn.classification``, attention in
-``nn.attention``; all are re-exported here.
+On an empty batch every loss gives PyTorch's result for ``reduction="sum"`` (a 0-d zero of the
+input's dtype) and ``"none"`` (an empty tensor), both connected to the graph so ``backward``
+gives zero gradients, but raises ``ValueError`` for ``"mean"`` (and kl_div's ``"batchmean"``
+without samples), where PyTorch's 0/0 = NaN would silently poison training. Target shapes or
+dtypes that do not fit raise too, naming the loss and both shapes. The class-target losses
+live in ``nn.classification``, attention in ``nn.attention``; all are re-exported here.
 """
 
 from __future__ import annotations

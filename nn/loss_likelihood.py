@@ -3,8 +3,9 @@ under a Poisson rate) and ``gaussian_nll_loss`` (values under a normal with pred
 variance), as functions and as the modules ``PoissonNLLLoss`` and ``GaussianNLLLoss``, with
 PyTorch's formulas, defaults and reductions (``nn.functional`` re-exports the functions).
 
-An empty batch, a target whose shape is not the input's, or a variance whose shape does not
-fit (PyTorch's rules) raises ``ValueError`` naming the loss and the shapes."""
+An empty batch gives 0 ("sum") or an empty tensor ("none") and is refused for "mean" (PyTorch:
+NaN); a target whose shape is not the input's, or a variance whose shape does not fit
+(PyTorch's rules), raises ``ValueError`` naming the loss and the shapes."""
 
 from __future__ import annotations
 

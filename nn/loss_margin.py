@@ -5,13 +5,15 @@ reductions; ``nn.functional`` re-exports the functions).
 
 As in PyTorch the hinges max(0, z) pass the gradient where z ≥ 0 (its clamp) and keep a NaN
 z as NaN (with gradient 0), except ``multi_margin_loss``'s, where z > 0 and a NaN z gives 0
-(PyTorch's kernel). Every loss takes ``reduction`` "mean", "sum" or "none";
-an empty batch, or a second input or target whose shape does not fit, raises ``ValueError``
-naming the loss and both shapes. ±1 targets must be −1 or +1 (PyTorch silently gives 0 or a
-mixed loss for others)."""
+(PyTorch's kernel). Every loss takes ``reduction`` "mean", "sum" or "none"; an empty batch
+gives 0 ("sum") or an empty tensor ("none") and is refused for "mean" (PyTorch: NaN), vectors
+of length 0 still making terms of the cosine and triplet losses. A second input or target
+whose shape does not fit raises ``ValueError`` naming the loss and both shapes. ±1 targets
+must be −1 or +1 (PyTorch silently gives 0 or a mixed loss for others)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -111,7 +113,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     (0 for a zero vector), so near-zero vectors give PyTorch's values and large gradients.
     """
     where_ = "cosine_embedding_loss"
-    a = loss_input(input1, reduction, where_)
+    a = loss_input(input1, reduction, where_, vector=True)
     b = _partner(input2, a, "input2", "input1", where_)
     if a.ndim not in (1, 2):
         raise ValueError(f"{where_}: inputs must be (N, D) or (D,), got shape {a.shape}")
@@ -143,7 +145,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     The three inputs have one shape (D,) or (N, …, D); margin > 0, p > 0 (∞ too), ε ≥ 0.
     """
     where_ = "triplet_margin_loss"
-    a = loss_input(anchor, reduction, where_)
+    a = loss_input(anchor, reduction, where_, vector=True)
     pos = _partner(positive, a, "positive", "anchor", where_)
     neg = _partner(negative, a, "negative", "anchor", where_)
     if a.ndim == 0:
@@ -168,17 +170,20 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any | None = No
     gets a gradient, as in PyTorch).
     """
     where_ = "multilabel_soft_margin_loss"
-    x = loss_input(input, reduction, where_)
+    x = loss_input(input, reduction, where_, vector=True)
     if x.ndim == 0:
         raise ValueError(f"{where_}: input must be (C,) or (N, ..., C), got a 0-d tensor")
     y = float_target(target, x, where_)
     if not y.requires_grad and not np.all((y.data >= 0) & (y.data <= 1)):
         raise ValueError(f"{where_}: every element of target must lie in [0, 1], got values "
                          f"from {np.min(y.data)} to {np.max(y.data)}")
+    c = x.shape[-1]
+    if c == 0 and math.prod(x.shape[:-1]):  # (a mean over no classes: PyTorch gives NaN)
+        raise ValueError(f"{where_}: input of shape {x.shape} has no classes (last axis)")
     loss = -(y * log_sigmoid(x) + (1.0 - y) * log_sigmoid(-x))
     if weight is not None:
         loss = loss * weight_like(weight, x, "weight", where_)
-    return reduce_loss(loss.sum(axis=-1) * (1.0 / x.shape[-1]), reduction)
+    return reduce_loss(loss.sum(axis=-1) * (1.0 / max(c, 1)), reduction)  # (c = 0: no terms)
 
 
 def _power(p: Any, where_: str) -> int:
@@ -204,6 +209,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if x.ndim not in (1, 2):
         raise ValueError(f"{where_}: input must be (C,) or (N, C), got shape {x.shape}")
     c = x.shape[-1]
+    if c == 0:  # (PyTorch refuses it too)
+        raise ValueError(f"{where_}: input of shape {x.shape} has no classes (last axis)")
     w = class_weight(weight, c, x.dtype, where_)
     t = raw_target(target, where_)
     if t.dtype.kind not in "iu":

@@ -138,17 +138,21 @@ def test_bce_and_soft_margin_at_extreme_logits() -> None:
     np.testing.assert_allclose(g, [1.0, -1.0, 0.0, 0.0, -0.5, 0.8807970779778824], rtol=1e-14)
 
 
-def test_empty_batch_is_an_error() -> None:
-    empty = Tensor(np.zeros((0, 3)))
+def test_empty_batch_mean_is_an_error_sum_and_none_are_not() -> None:
     cases = [
-        (F.mse_loss, np.zeros((0, 3))), (F.cross_entropy, np.zeros(0, dtype=int)),
-        (F.nll_loss, np.zeros(0, dtype=int)), (F.soft_margin_loss, np.ones((0, 3))),
-        (F.binary_cross_entropy_with_logits, np.zeros((0, 3))),
+        (F.mse_loss, np.zeros((0, 3)), (0, 3)), (F.cross_entropy, np.zeros(0, dtype=int), (0,)),
+        (F.nll_loss, np.zeros(0, dtype=int), (0,)), (F.soft_margin_loss, np.ones((0, 3)), (0, 3)),
+        (F.binary_cross_entropy_with_logits, np.zeros((0, 3)), (0, 3)),
     ]
-    for fn, target in cases:
-        for reduction in ("mean", "sum", "none"):
-            with pytest.raises(ValueError, match=r"empty batch \(input shape \(0, 3\)\)"):
-                fn(empty, target, reduction=reduction)  # type: ignore[operator]
+    for fn, target, shape in cases:
+        empty = Tensor(np.zeros((0, 3)), requires_grad=True)
+        with pytest.raises(ValueError, match=r"empty batch \(input shape \(0, 3\)\)"):
+            fn(empty, target, reduction="mean")  # type: ignore[operator]
+        total = fn(empty, target, reduction="sum")  # type: ignore[operator]
+        assert total.shape == () and total.item() == 0.0
+        assert fn(empty, target, reduction="none").shape == shape  # type: ignore[operator]
+        total.backward()
+        assert empty.grad is not None and empty.grad.shape == (0, 3)
 
 
 def test_target_validation_names_the_loss_and_shapes() -> None:

@@ -183,9 +183,11 @@ class ParamState(dict[Any, dict[str, Any]]):
         return ParamState.of, ([(self.owners.get(k, k), v) for k, v in dict.items(self)],)
 
     @classmethod
-    def of(cls, state: Any) -> ParamState:
+    def of(cls, state: Any, params: Iterable[Tensor] = ()) -> ParamState:
         """A ParamState of a mapping keyed by parameters or by their ids (a user's own
-        ``defaultdict(dict)``, as PyTorch code resets ``opt.state``)."""
+        ``defaultdict(dict)``, as PyTorch code resets ``opt.state``); an id of one of
+        ``params`` is keyed by that parameter (so copies re-key it)."""
+        by_id = {id(p): p for p in params}
         if isinstance(state, list):  # (key, value) pairs, as ``__reduce__`` gives them
             pairs = state
         elif isinstance(state, Mapping):
@@ -194,7 +196,7 @@ class ParamState(dict[Any, dict[str, Any]]):
             raise TypeError(f"optimizer state must be a mapping, got {type(state).__name__}")
         out = cls()
         for key, value in pairs:
-            out[key] = value
+            out[by_id.get(key, key) if type(key) is int else key] = value
         return out
 
 
@@ -218,6 +220,17 @@ class Optimizer:
     scalar_state: ClassVar[tuple[str, ...]] = ()
     array_state: ClassVar[tuple[str, ...] | None] = None
     required_state: ClassVar[tuple[str, ...]] = ()
+
+    def _params(self) -> list[Tensor]:
+        """Every parameter of every group."""
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Copied and pickled with its state keyed by the parameters (``ParamState``), also
+        when the user set ``opt.state`` to a dict keyed by ids."""
+        d = dict(self.__dict__)
+        d["state"] = ParamState.of(self.state, self._params())
+        return d
 
     def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
         self.defaults: dict[str, Any] = self._checked(dict(defaults))
@@ -325,7 +338,7 @@ class Optimizer:
         todo = self._stepping()
         state = self.state
         if type(state) is not ParamState:  # reset as in PyTorch: opt.state = defaultdict(dict)
-            state = self.state = ParamState.of(state)
+            state = self.state = ParamState.of(state, self._params())
         with no_grad(), np.errstate(all="ignore"):
             for p, grad, group in todo:
                 param = p.data

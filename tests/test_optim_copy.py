@@ -62,3 +62,16 @@ def test_an_optimiser_copied_alone_keeps_its_state() -> None:
     assert q is not p and alone.state[q]["step"] == 1
     np.testing.assert_array_equal(alone.state[q]["exp_avg"], opt.state[p]["exp_avg"])
     assert alone.state[q]["exp_avg"] is not opt.state[p]["exp_avg"]
+
+
+def test_state_the_user_keyed_by_ids_is_copied_too() -> None:
+    p = Tensor(np.ones(3), requires_grad=True)
+    opt = optim.Adam([p], lr=0.1)
+    for _ in range(3):
+        p.grad = np.ones(3)
+        opt.step()
+    opt.state = {k: dict(v) for k, v in opt.state.items()}  # type: ignore[assignment]
+    for dup in (copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))):
+        twin = dup(opt)
+        (q,) = twin.param_groups[0]["params"]
+        assert q in twin.state and twin.state[q]["step"] == 3

@@ -197,9 +197,11 @@ class Primitive:
         return f"<Primitive {self.name}>"
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        """A registered op is pickled and copied as its name (a module holding ``am.relu``
-        pickles, and a copy is the op itself); any other op by value."""
-        if REGISTRY.get(self.name) is self:
+        """The library's registered ops are pickled and copied as their names (a module
+        holding ``am.relu`` pickles, and a copy is the op itself: some have lambdas for
+        VJPs); any other op by value, so loading it imports the module defining it."""
+        if REGISTRY.get(self.name) is self and _origin(self.forward)[0].startswith(
+                "autograd_mini."):
             return registered, (self.name,)
         return super().__reduce_ex__(protocol)
 

@@ -61,3 +61,24 @@ def test_an_unregistered_op_pickles_by_value() -> None:
     again(x).sum().backward()
     assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_a_users_registered_op_loads_in_a_fresh_process(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+    (tmp_path / "userops.py").write_text(
+        "import autograd_mini as am\n"
+        "def _fwd(x):\n    return x * 2, None\n"
+        "def _vjp(g, saved, needs):\n    return (g * 2,)\n"
+        "double = am.primitive('userops.double', _fwd, _vjp)\n")
+    save = ("import pickle, sys, nn, userops\n"
+            "m = nn.Linear(2, 2)\nm.act = userops.double\n"
+            "pickle.dump(m, open(sys.argv[1], 'wb'))\n")
+    load = ("import pickle, sys\nm = pickle.load(open(sys.argv[1], 'rb'))\n"
+            "print(m.act.name, m.act([1.0]).data.tolist())\n")
+    path = str(tmp_path / "m.pkl")
+    env = {"PYTHONPATH": str(tmp_path), "PATH": ""}
+    for code in (save, load):
+        out = subprocess.run([sys.executable, "-c", code, path], env=env, capture_output=True,
+                             text=True, check=True)
+    assert out.stdout.split() == ["userops.double", "[2.0]"]

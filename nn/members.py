@@ -191,13 +191,16 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
         if name in buffers:  # a member takes the name over: no longer a buffer (PyTorch's)
             buffers.remove(name)
             d.get("_transient", set()).discard(name)
-        # A member replacing one of its kind, or filling a member's slot emptied with None
-        # (PyTorch keeps such a key in its registry), keeps its place; any other goes last,
-        # as PyTorch registers it: the order of parameters() and of the state_dict.
-        emptied: set[str] = d.get("_emptied") or set()
-        kept = (cur is None and name in emptied) or (isinstance(cur, _MEMBER) and (
+        # A member replacing one of its kind, or filling a slot emptied with None (PyTorch
+        # keeps such a key in its registry), keeps its place; any other goes last, as
+        # PyTorch registers it: the order of parameters() and of the state_dict.
+        slots: dict[str, str] = d.get("_slots") or {}
+        kind = slots.get(name) if cur is None else None
+        if kind == "parameter" and not isinstance(value, Parameter):
+            raise _cannot(module, name, value, kind)
+        kept = kind is not None or (isinstance(cur, _MEMBER) and (
             isinstance(cur, Parameter) == isinstance(value, Parameter)))
-        emptied.discard(name)
+        slots.pop(name, None)
         if name in d and not kept:
             del d[name]
         d.pop("_child_names", None)  # (a module called before it was held: a stale miss)
@@ -205,10 +208,18 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
         raise _cannot(module, name, value, "parameter")
     elif value is not None and isinstance(cur, ModuleBase):
         raise _cannot(module, name, value, "child module")
+    elif value is not None and cur is None and name in d.get("_slots", ()):
+        raise _cannot(module, name, value, d["_slots"][name])
     if value is None and isinstance(cur, _MEMBER):  # a slot, as PyTorch's None entries
-        d.setdefault("_emptied", set()).add(name)
+        empty_slot(module, name, "parameter" if isinstance(cur, Parameter) else "child module")
     # A buffer keeps what it is given: a recurrent state set to a Tensor in forward stays one.
     object.__setattr__(module, name, value)
+
+
+def empty_slot(module: ModuleBase, name: str, kind: str) -> None:
+    """Remember that member ``name`` (a "parameter" or "child module") holds None: as in
+    PyTorch, only its kind (or None) may fill it, and it keeps its place."""
+    module.__dict__.setdefault("_slots", {})[name] = kind
 
 
 def _cannot(module: ModuleBase, name: str, value: Any, kind: str) -> TypeError:
@@ -316,15 +327,16 @@ class ModuleBase:
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         cur = d.get(name)
-        # the common assignment (a number, a cache in forward) costs these three tests only
+        # the common assignment (a number, a cache in forward) costs these four tests only
         if (isinstance(value, _MEMBER) or isinstance(cur, _MEMBER)
-                or name in d.get("_buffer_names", ())):
+                or name in d.get("_buffer_names", ()) or name in d.get("_slots", ())):
             _assign(self, name, value, cur)
         else:
             object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         object.__delattr__(self, name)
+        self.__dict__.get("_slots", {}).pop(name, None)
         names = self.__dict__.get("_buffer_names")
         if names and name in names:  # as PyTorch's: the name is no buffer any more
             names.remove(name)
@@ -340,6 +352,8 @@ class ModuleBase:
             raise TypeError(f"{where}: cannot assign '{type(param).__name__}' object to "
                             f"parameter {name!r} (Parameter or None required)")
         setattr(self, name, param)
+        if param is None:
+            empty_slot(self, name, "parameter")
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Set sub-module ``name`` to ``module`` (or None), with PyTorch's checks: ``name``
@@ -350,6 +364,8 @@ class ModuleBase:
             raise TypeError(f"{where}: {type(module).__name__} is not a Module subclass")
         check_name(self, name, "module", where)
         setattr(self, name, module)
+        if module is None:
+            empty_slot(self, name, "child module")
 
     register_module = add_module
 

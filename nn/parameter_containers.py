@@ -54,6 +54,9 @@ class _Plain:
     def __repr__(self) -> str:
         return f"_Plain({self.value!r:.60})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _Plain, (self.value,)  # (slots: every pickle protocol)
+
 
 def _store(owner: Module, name: str, value: Any) -> None:
     """Set entry ``name`` of ``owner`` to ``value`` (already wrapped by ``_wrap``)."""

@@ -455,3 +455,34 @@ def test_a_member_emptied_with_none_and_filled_again_keeps_its_place_as_pytorch(
     tm.weight = None
     tm.weight = torch.nn.Parameter(torch.ones(3, 2))
     assert list(tm.state_dict()) == ["weight", "bias"]
+
+
+class SlotFirst(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_parameter("a", None)
+        self.add_module("sub", None)
+        self.b = nn.Parameter(np.zeros(1))
+
+
+def test_slots_registered_as_none_keep_their_place_and_their_kind() -> None:
+    m = SlotFirst()
+    m.a = nn.Parameter(np.ones(1))
+    m.sub = nn.Linear(1, 1)
+    assert list(m.state_dict()) == ["a", "b", "sub.weight", "sub.bias"]  # (PyTorch's order)
+    m.a = None
+    with pytest.raises(TypeError, match=r"cannot assign 'Tensor' as parameter 'a'"):
+        m.a = Tensor(np.ones(1), requires_grad=True)
+    with pytest.raises(TypeError, match=r"cannot assign 'int' as parameter 'a'"):
+        m.a = 3
+    del m.a  # a deleted slot is forgotten: the name takes anything, and goes last
+    m.a = 3
+    del m.a
+    m.a = nn.Parameter(np.ones(1))
+    assert list(m.state_dict()) == ["b", "a", "sub.weight", "sub.bias"]
+    torch = pytest.importorskip("torch")
+    t = torch.nn.Module()
+    t.register_parameter("a", None)
+    t.b = torch.nn.Parameter(torch.zeros(1))
+    t.a = torch.nn.Parameter(torch.ones(1))
+    assert list(t.state_dict()) == ["a", "b"]

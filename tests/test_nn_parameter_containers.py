@@ -328,3 +328,11 @@ def test_lists_tuples_and_dicts_in_entries_register_nothing() -> None:
     plist[0] = np.zeros(2)  # the list slot becomes a parameter, registered last (as torch)
     tlist[0] = torch.zeros(2)
     assert [n for n, _ in plist.named_parameters()] == [n for n, _ in tlist.named_parameters()]
+
+
+def test_list_entries_pickle_with_every_protocol() -> None:
+    import pickle
+    plist = nn.ParameterList([np.ones(2), [1, 2]])
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(plist, protocol))
+        assert again[1] == [1, 2] and len(list(again.parameters())) == 1

@@ -10,6 +10,7 @@ import numpy as np
 from autograd_mini import Tensor, einsum
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -53,6 +54,7 @@ class Bilinear(Module):
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt))
             if check_flag(bias, "bias", w) else None)
+        empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x1: Any, x2: Any) -> Tensor:
         return bilinear(x1, x2, self.weight, self.bias)

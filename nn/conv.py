@@ -32,6 +32,7 @@ import numpy as np
 from autograd_mini import Primitive, Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
+from .members import empty_parameters
 from .module import Module
 from .padding import pad
 from .parameter import Parameter
@@ -334,6 +335,7 @@ class _ConvNd(Module):
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_channels).astype(dt))
             if has_bias else None)
+        empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x: Any) -> Tensor:
         where = type(self).__name__

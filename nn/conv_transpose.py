@@ -29,6 +29,7 @@ from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
 from .conv import CORR_DX, as_tuple, conv_inputs
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -188,6 +189,7 @@ class _ConvTransposeNd(Module):
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_channels).astype(dt))
             if has_bias else None)
+        empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         """The transposed convolution; ``output_size`` (the spatial sizes, or the whole output

@@ -16,6 +16,7 @@ import numpy as np
 from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
+from .members import empty_parameters
 from .module import Module
 from .normalization import register_running_stats, reset_running_stats, standardize
 from .parameter import Parameter
@@ -128,6 +129,7 @@ class _InstanceNorm(Module):
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
                                        else None)
+        empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
         # (num_batches_tracked kept for PyTorch's state_dict keys: instance norm never counts)
         register_running_stats(self, c, dt)
 

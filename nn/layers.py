@@ -16,6 +16,7 @@ from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, po
 from .activation import ActivationSpec, make_activation
 from .containers import Sequential
 from .dropout import Dropout
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -86,6 +87,7 @@ class Linear(Module):
         self.bias: Parameter | None = (
             Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt)) if bias else None
         )
+        empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "Linear")

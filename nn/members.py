@@ -222,6 +222,14 @@ def empty_slot(module: ModuleBase, name: str, kind: str) -> None:
     module.__dict__.setdefault("_slots", {})[name] = kind
 
 
+def empty_parameters(module: ModuleBase, *names: str) -> None:
+    """Mark each of ``names`` that holds None as an empty parameter slot, as a layer built
+    without it (``bias=False``) registers it in PyTorch: only a Parameter may fill it."""
+    for name in names:
+        if name in module.__dict__ and module.__dict__[name] is None:
+            empty_slot(module, name, "parameter")
+
+
 def _cannot(module: ModuleBase, name: str, value: Any, kind: str) -> TypeError:
     want = "Parameter" if kind == "parameter" else "Module"
     hint = (f"; write into {name}.data to change its values, or delete the parameter first"

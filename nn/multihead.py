@@ -22,6 +22,7 @@ from ._util import (
 from .attention import scaled_dot_product_attention, softmax_rows
 from .dropout import dropout
 from .layers import Linear, linear
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -111,6 +112,8 @@ class MultiheadAttention(Module):
                         Parameter(gen.uniform(-bound, bound, (e, d)).astype(dt)))
         self.in_proj_bias: Parameter | None = (
             Parameter(np.zeros(3 * e, dtype=dt)) if bias else None)
+        empty_parameters(self, "in_proj_weight", "q_proj_weight", "k_proj_weight",
+                         "v_proj_weight", "in_proj_bias")  # (slots, as PyTorch's)
         self.out_proj = Linear(e, e, bias=bias, rng=gen, dtype=dt)
         if self.out_proj.bias is not None:
             self.out_proj.bias.data[...] = 0.0

@@ -11,6 +11,7 @@ import numpy as np
 from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -76,6 +77,7 @@ class LayerNorm(Module):
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
             if bias:
                 self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+        empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "LayerNorm")
@@ -118,6 +120,7 @@ class _BatchNorm(Module):
         c = self.num_features
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
+        empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
         self.track_running_stats = bool(track_running_stats)
         register_running_stats(self, c, dt)
 
@@ -233,6 +236,7 @@ class GroupNorm(Module):
         self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
         self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
                                        else None)
+        empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "GroupNorm")

@@ -32,6 +32,7 @@ from ._util import (
     positive_int,
 )
 from .dropout import dropout as dropout_fn
+from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
@@ -131,6 +132,7 @@ class _CellBase(Module):
         self.weight_hh = _uniform(gen, bound, (gh, self.hidden_size), dt, where)
         self.bias_ih: Parameter | None = _uniform(gen, bound, (gh,), dt, where) if bias else None
         self.bias_hh: Parameter | None = _uniform(gen, bound, (gh,), dt, where) if bias else None
+        empty_parameters(self, "bias_ih", "bias_hh")  # (slots, as PyTorch registers them)
 
     def _label(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"

@@ -486,3 +486,18 @@ def test_slots_registered_as_none_keep_their_place_and_their_kind() -> None:
     t.b = torch.nn.Parameter(torch.zeros(1))
     t.a = torch.nn.Parameter(torch.ones(1))
     assert list(t.state_dict()) == ["a", "b"]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Linear(3, 2, bias=False), lambda: nn.Conv2d(1, 1, 2, bias=False),
+    lambda: nn.LayerNorm(3, elementwise_affine=False), lambda: nn.BatchNorm1d(3, affine=False),
+    lambda: nn.GroupNorm(1, 3, affine=False), lambda: nn.InstanceNorm1d(3),
+    lambda: nn.Bilinear(2, 2, 2, bias=False), lambda: nn.ConvTranspose1d(1, 1, 2, bias=False),
+    lambda: nn.RNNCell(2, 2, bias=False)])
+def test_a_layer_built_without_a_parameter_refuses_a_tensor_there_as_pytorch(make: Any) -> None:
+    m = make()
+    name = next(n for n in ("bias", "bias_ih") if n in vars(m) and getattr(m, n) is None)
+    with pytest.raises(TypeError, match=f"cannot assign 'Tensor' as parameter '{name}'"):
+        setattr(m, name, Tensor(np.ones(2), requires_grad=True))
+    setattr(m, name, nn.Parameter(np.zeros(2)))  # a Parameter fills the slot
+    assert any(p is getattr(m, name) for p in m.parameters())

@@ -257,15 +257,14 @@ class Tensor(TorchSpellings):
         return "Tensor(" + ", ".join([body, *extra]) + ")"
 
     # ----------------------------------------------------------------- gradients
-    def backward(self, grad: ArrayLike | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate ∂self/∂leaf (times ``grad``) into every leaf's ``.grad``.
-
-        ``grad`` defaults to 1 for a one-element tensor. ``retain_graph`` (default:
-        ``create_graph``) keeps the graph for another backward; ``create_graph`` records the
-        backward pass so the gradients can be differentiated again.
-        """
-        backward(self, grad, retain_graph, create_graph)
+    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, *, grad: ArrayLike | None = None) -> None:
+        """Accumulate ∂self/∂leaf (times ``gradient``, PyTorch's name, or ``grad=``; 1 for one
+        element) into each leaf's ``.grad``. ``retain_graph`` (default ``create_graph``) keeps
+        the graph; ``create_graph`` records the pass so gradients can be differentiated."""
+        if grad is not None and gradient is not None:
+            raise TypeError("backward: pass the upstream gradient once, as gradient= or grad=")
+        backward(self, gradient if grad is None else grad, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (its node remembers it weakly)."""

@@ -524,3 +524,24 @@ def test_names_a_port_reached_for() -> None:
     with pytest.raises(AttributeError, match=r"'inference_mode' \(a PyTorch name\): use "
                                              r"autograd_mini\.no_grad"):
         am.inference_mode  # noqa: B018
+
+
+def test_backward_takes_pytorchs_gradient_keyword() -> None:
+    v = np.array([1.0, -2.0, 0.5])
+    grads = []
+    for how in ("gradient", "grad", "positional"):
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * x
+        if how == "gradient":
+            y.backward(gradient=v)
+        elif how == "grad":
+            y.backward(grad=v)
+        else:
+            y.backward(v)
+        assert x.grad is not None
+        grads.append(x.grad.data)
+    for g in grads:
+        np.testing.assert_array_equal(g, 2 * np.array([1.0, 2.0, 3.0]) * v)
+    x = Tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="pass the upstream gradient once"):
+        (x * 2).backward(gradient=np.ones(1), grad=np.ones(1))

@@ -13,7 +13,7 @@ from autograd_mini.data import check_rng
 
 __all__ = [
     "as_tensor", "check_axis", "check_flag", "check_real", "check_rng", "check_size",
-    "float_dtype", "positive_int",
+    "float_dtype", "float_input", "positive_int",
 ]
 
 
@@ -32,6 +32,12 @@ def as_tensor(x: Any, where: str = "Tensor") -> Tensor:
     return Tensor(arr)
 
 
+
+
+def float_input(x: Any, where: str) -> Tensor:
+    """``x`` as a Tensor; integer and bool data become float64 (for formulas on reals)."""
+    t = as_tensor(x, where)
+    return t if t.dtype.kind == "f" else t.astype(np.float64)
 
 
 def float_dtype(dtype: Any, where: str) -> np.dtype:

@@ -20,7 +20,6 @@ import numpy as np
 from autograd_mini import (
     Tensor,
     abs,
-    astype,
     broadcast_to,
     clip,
     exp,
@@ -44,7 +43,7 @@ from autograd_mini.ops.norm import norm
 
 from ._loss_args import check_reduction as check_reduction  # kept: the loss modules' check
 from ._loss_args import float_target, loss_input, reduce_loss, weight_like
-from ._util import as_tensor, check_real
+from ._util import as_tensor, check_real, float_input
 from .attention import scaled_dot_product_attention
 from .bilinear import bilinear
 from .classification import cross_entropy, nll_loss
@@ -304,11 +303,6 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
     return reduce_loss(-log_sigmoid(y * x), reduction)  # exact: no softplus threshold
 
 
-def _float_input(x: Any, name: str, where_: str) -> Tensor:
-    t = as_tensor(x, f"{where_}: {name}")
-    return t if t.dtype.kind == "f" else astype(t, np.float64)
-
-
 def _clamped_norm(x: Tensor, axis: int, eps: float) -> Tensor:
     """‖x‖ over ``axis`` (kept), with the value raised to ε where it is smaller but the
     gradient of ‖x‖ itself (0 at x = 0), as PyTorch's in-place clamp outside autograd does."""
@@ -331,7 +325,7 @@ def cosine_similarity(x1: Any, x2: Any, axis: int = 1, eps: float = 1e-8) -> Ten
     gradient flows as if it were not clamped (and is 0 through a zero vector's norm).
     """
     where_ = "cosine_similarity"
-    a, b = _float_input(x1, "x1", where_), _float_input(x2, "x2", where_)
+    a, b = float_input(x1, f"{where_}: x1"), float_input(x2, f"{where_}: x2")
     try:
         shape = np.broadcast_shapes(a.shape, b.shape)
     except ValueError:

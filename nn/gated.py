@@ -16,10 +16,17 @@ import numpy as np
 from autograd_mini import Tensor, log_sigmoid, reshape, sigmoid, softmax, split, where
 from autograd_mini.checks import numpy_names, one_axis
 
-from ._util import as_tensor, check_axis, check_real, check_size, float_dtype, positive_int
+from ._util import (
+    as_tensor,
+    check_axis,
+    check_real,
+    check_size,
+    float_dtype,
+    float_input,
+    positive_int,
+)
 from .module import Module
 from .parameter import Parameter
-from .shrink import float_input
 
 __all__ = ["GLU", "LogSigmoid", "PReLU", "Softmax2d", "glu", "prelu"]
 

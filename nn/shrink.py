@@ -15,20 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, astype, clip, tanh, where
+from autograd_mini import Tensor, clip, tanh, where
 
-from ._util import as_tensor, check_flag, check_real
+from ._util import check_flag, check_real, float_input
 from .module import Module
 
 __all__ = ["Hardshrink", "Softshrink", "Tanhshrink", "Threshold", "hardshrink", "softshrink",
            "tanhshrink", "threshold"]
-
-
-def float_input(x: Any, where_: str) -> Tensor:
-    """``x`` as a Tensor; integer and bool data become float64 (the formulas are real). Also
-    ``nn.gated``'s."""
-    t = as_tensor(x, where_)
-    return t if t.dtype.kind == "f" else astype(t, np.float64)
 
 
 def _lambd(lambd: Any, where_: str) -> float:

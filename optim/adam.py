@@ -10,9 +10,8 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
-    check_betas,
+    check_adam_group,
     check_flag,
-    check_nonnegative,
     decay_weights,
     update_moments,
 )
@@ -68,10 +67,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group: ParamGroup) -> ParamGroup:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
         group["amsgrad"] = check_flag("amsgrad", group["amsgrad"])
         return group
 

@@ -10,8 +10,7 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
-    check_betas,
-    check_nonnegative,
+    check_adam_group,
 )
 
 __all__ = ["Adamax"]
@@ -60,11 +59,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group: ParamGroup) -> ParamGroup:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
-        return group
+        return check_adam_group(group)
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: ParamGroup

@@ -12,7 +12,7 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
-    check_betas,
+    check_adam_group,
     check_flag,
     check_nonnegative,
     decay_weights,
@@ -76,10 +76,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group: ParamGroup) -> ParamGroup:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
         group["momentum_decay"] = check_nonnegative("momentum_decay", group["momentum_decay"])
         group["decoupled_weight_decay"] = check_flag(
             "decoupled_weight_decay", group["decoupled_weight_decay"])

@@ -51,6 +51,15 @@ def check_betas(betas: Any) -> tuple[float, float]:
     return check_fraction("betas[0]", betas[0]), check_fraction("betas[1]", betas[1])
 
 
+def check_adam_group(group: ParamGroup) -> ParamGroup:
+    """The Adam family's ``lr``, ``betas``, ``eps`` and ``weight_decay``, checked in place."""
+    group["lr"] = check_nonnegative("lr", group["lr"])
+    group["betas"] = check_betas(group["betas"])
+    group["eps"] = check_nonnegative("eps", group["eps"])
+    group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+    return group
+
+
 def decay_weights(param: np.ndarray, grad: np.ndarray, lr: float, wd: float,
                   decoupled: bool) -> np.ndarray:
     """Weight decay λ: the gradient g + λθ, or with ``decoupled`` (AdamW's) θ ← θ (1 − ηλ) in

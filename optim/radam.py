@@ -11,9 +11,8 @@ from .optimizer import (
     Optimizer,
     ParamGroup,
     Params,
-    check_betas,
+    check_adam_group,
     check_flag,
-    check_nonnegative,
     decay_weights,
     update_moments,
 )
@@ -73,10 +72,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group: ParamGroup) -> ParamGroup:
-        group["lr"] = check_nonnegative("lr", group["lr"])
-        group["betas"] = check_betas(group["betas"])
-        group["eps"] = check_nonnegative("eps", group["eps"])
-        group["weight_decay"] = check_nonnegative("weight_decay", group["weight_decay"])
+        check_adam_group(group)
         group["decoupled_weight_decay"] = check_flag(
             "decoupled_weight_decay", group["decoupled_weight_decay"])
         return group

@@ -13,7 +13,12 @@ Build an expression from Tensors, call ``backward()``, read ``.grad``::
 
 from __future__ import annotations
 
-from . import data, factories, functional
+from . import (
+    data,
+    factories,
+    functional,
+    numpy_protocol,  # noqa: F401  (Tensor's NumPy protocols: np.exp(t), np.sum(t))
+)
 from .autodiff import grad, hessian, hvp, jacobian, value_and_grad
 from .engine import REGISTRY, Node, Primitive, primitive  # first: it defines Tensor's world
 from .explain import explain_backward

@@ -1,17 +1,21 @@
 """Argument checks shared by the public functions: axes, flags, numbers and integer tuples, each
-refused with an error that names the function; and the hint for a missing optional package."""
+refused with an error that names the function; where an error or warning points in the user's
+code; and the hint for a missing optional package."""
 
 from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Axis", "as_array", "axes", "count", "flag", "install_hint", "integers", "is_int",
-           "numpy_names", "one_axis", "real_number"]
+__all__ = ["Axis", "add_note", "as_array", "axes", "count", "flag", "install_hint", "integers",
+           "is_int", "numpy_names", "one_axis", "real_number", "user_site", "user_stacklevel"]
 
 Axis = None | int | Sequence[int]
 ArrayLike = Any
@@ -126,3 +130,33 @@ def install_hint(extra: str, projects: Sequence[str]) -> str:
     works anywhere), or all of ``extra``'s packages from the repository with its script."""
     return (f"pip install {' '.join(projects)} (or, in the repository, bash scripts/setup.sh "
             f"{extra})")
+
+
+_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(__file__)), p) + os.sep
+                 for p in ("autograd_mini", "nn", "optim"))
+
+
+def user_site(exc: BaseException | None = None) -> str:
+    """The innermost stack frame outside this library, as 'file:line in func: code' (of the
+    traceback of ``exc`` when given: '' if it never left the library)."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc else traceback.extract_stack()
+    for fr in reversed(frames):
+        if not fr.filename.startswith(_LIBRARY):
+            return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
+    return "" if exc else "<unknown>"
+
+
+def user_stacklevel() -> int:
+    """``warnings.warn``'s stacklevel for the innermost caller outside this library (from the
+    function that calls this one)."""
+    level, frame = 2, sys._getframe(2)
+    while frame.f_code.co_filename.startswith(_LIBRARY) and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+def add_note(exc: BaseException, text: str) -> None:
+    """``exc.add_note(text)``: shown under the traceback (Python 3.11+; nothing on 3.10)."""
+    note = getattr(exc, "add_note", None)
+    if note is not None:
+        note(text)

@@ -23,14 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from .checks import as_array
-from .grad_mode import STATE, AnomalyError, add_note, user_site
-from .opcheck import check_domain, check_forward
+from .checks import user_site
+from .constants import argument
+from .grad_mode import STATE, AnomalyError
+from .opcheck import check_domain, check_forward, forward_error
 from .tensor import LOCKS, Tensor, lock, unlock, wrap
 
-__all__ = [
-    "REGISTRY", "Node", "Primitive", "apply", "as_tensor", "constant", "primitive", "registered",
-]
+__all__ = ["REGISTRY", "Node", "Primitive", "apply", "primitive", "registered"]
 
 NO_ATTRS: dict[str, Any] = {}
 
@@ -45,7 +44,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     for a in args:
         if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
                 op.floating and not a._rg and a._data.dtype.kind != "f"):
-            a = op.input(a, args)  # a number or an array: a constant
+            a = argument(a, args, op.floating, op.name)  # a number or an array: a constant
         arrays.append(a._data)
         needs.append(a._rg)
         parents.append(a._node or a)  # the node that made it, or the leaf itself
@@ -115,25 +114,6 @@ def apart(arrays: list[np.ndarray], parents: list[Node | Tensor],
     return arr, {**(copies or {}), id(arr): len(arrays) - 1}
 
 
-def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Exception:
-    """The error to raise for ``exc`` from ``op``'s forward: NumPy's ValueError or TypeError
-    as a plain one naming the op and the input shapes (and, for a user's op, the line in its
-    forward), any other error as it is, with a note naming the op."""
-    if not isinstance(exc, (ValueError, TypeError)):
-        add_note(exc, f"(in the forward of op {op.name!r})")
-        return exc
-    shapes = " and ".join(str(a.shape) for a in arrays)
-    kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
-    text, private = str(exc), f"{getattr(op.forward, '__name__', '')}() "
-    if text.startswith(private):  # "_relu() got an unexpected keyword …": the op's name says it
-        text = text[len(private):]
-    err = kind(f"{op.name}: {text} (input shapes {shapes})")
-    if site := user_site(exc):
-        add_note(err, f"raised in the forward at {site}")
-    err.__suppress_context__ = True  # (NumPy's traceback adds nothing to the message)
-    return err
-
-
 class Primitive:
     """A differentiable op: ``forward(*arrays, **attrs) -> (out, residuals)`` and
     ``vjp(g, residuals, needs, **attrs) -> gradients`` (see the module docstring).
@@ -166,32 +146,6 @@ class Primitive:
         self.forward_checked = self.vjp_checked = False  # (see check_forward, check_vjp)
 
     __call__ = apply  # op(x, y, **attrs) records the op (see ``apply``)
-
-    def input(self, a: Any, args: tuple[Any, ...]) -> Tensor:
-        """The argument ``a`` of ``args`` as a Tensor: a number or an array becomes a constant (a
-        number takes the dtype of the first floating Tensor among ``args``, so float32 stays
-        float32, and an int that of an integer one, so int32 stays int32, as NumPy's rules for
-        Python numbers say); with ``floating``, integer and bool inputs become floating: NumPy's
-        promotion with a floating argument's dtype (float32 with int16 stays float32), else
-        float64."""
-        if not isinstance(a, Tensor):
-            dtype = None
-            for b in args:
-                if isinstance(b, Tensor):
-                    kind = b._data.dtype.kind
-                    if kind == "f":
-                        dtype = b._data.dtype
-                        break
-                    if dtype is None and kind in "iu" and type(a) is int:
-                        dtype = b._data.dtype
-            a = constant(a, dtype, self.name)
-        if self.floating and a._data.dtype.kind != "f":
-            kinds = (b._data.dtype if isinstance(b, Tensor) else getattr(b, "dtype", None)
-                     for b in args)
-            like = next((d for d in kinds if isinstance(d, np.dtype) and d.kind == "f"), None)
-            a = wrap(a._data.astype(np.float64 if like is None else
-                                    np.result_type(a._data.dtype, like)))
-        return a
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -383,40 +337,3 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
             else:
                 r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
     return lock(leaves) if leaves else None
-
-
-# ----------------------------------------------------------------------------- inputs
-_CONSTANTS: dict[str, dict[float, Tensor]] = {}  # dtype letter -> number -> constant
-
-
-def as_tensor(x: Any, like: Tensor | None = None, where: str = "op") -> Tensor:
-    """``x`` itself if it is a Tensor, else a constant; a Python number takes ``like``'s
-    floating dtype (so float32 stays float32)."""
-    if isinstance(x, Tensor):
-        return x
-    return constant(x, like._data.dtype if like is not None else None, where)
-
-
-def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor:
-    """``x`` (a number or an array) as a constant Tensor; a Python number takes ``dtype`` when
-    it is floating (then it is cached, read-only), and an int an integer ``dtype`` too."""
-    tx = type(x)
-    if (tx is float or tx is int) and dtype is not None and dtype.kind == "f":
-        cache = _CONSTANTS.get(dtype.char)  # by the dtype's letter: hashing a dtype costs more
-        if cache is None:
-            cache = _CONSTANTS[dtype.char] = {}
-        t = cache.get(x)
-        if t is None:
-            with np.errstate(over="ignore"):  # 1e40 as float32 is inf, quietly (as op results)
-                arr = np.asarray(x, dtype=dtype)
-            arr.setflags(write=False)
-            t = wrap(arr)
-            if len(cache) < 4096 and x != 0 and x == x:  # ±0 compare equal; NaN never
-                cache[x] = t
-        return t
-    if tx is int and dtype is not None and dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        if not info.min <= x <= info.max:  # NumPy 2 refuses too (with an OverflowError)
-            raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
-        return wrap(np.asarray(x, dtype=dtype))
-    return wrap(as_array(x, copy=False, where=where))

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .checks import Axis, axes, count, is_int, numpy_names, real_number
-from .engine import as_tensor
+from .constants import as_tensor
 from .ops import activation, mathfuncs, movement, scan
 from .ops import einsum as einsum_ops  # the modules; their functions of the same name are
 from .ops import norm as norm_ops  # imported below

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import os
-import sys
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
 import numpy as np
 
-__all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "add_note", "current_scope", "detect_anomaly",
-           "enable_grad", "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad",
-           "set_grad_enabled", "user_site", "user_stacklevel"]
+__all__ = ["STATE", "VJP_SCOPE", "AnomalyError", "current_scope", "detect_anomaly", "enable_grad",
+           "is_anomaly_enabled", "is_grad_enabled", "name_scope", "no_grad", "set_grad_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,33 +160,3 @@ def current_scope() -> tuple[str, ...]:
 
 class AnomalyError(FloatingPointError):
     """A non-finite value appeared inside ``detect_anomaly()``."""
-
-
-_LIBRARY = tuple(os.path.join(os.path.dirname(os.path.dirname(__file__)), p) + os.sep
-                 for p in ("autograd_mini", "nn", "optim"))
-
-
-def user_site(exc: BaseException | None = None) -> str:
-    """The innermost stack frame outside this library, as 'file:line in func: code' (of the
-    traceback of ``exc`` when given: '' if it never left the library)."""
-    frames = traceback.extract_tb(exc.__traceback__) if exc else traceback.extract_stack()
-    for fr in reversed(frames):
-        if not fr.filename.startswith(_LIBRARY):
-            return f"{fr.filename}:{fr.lineno} in {fr.name}: {(fr.line or '').strip()}"
-    return "" if exc else "<unknown>"
-
-
-def user_stacklevel() -> int:
-    """``warnings.warn``'s stacklevel for the innermost caller outside this library (from the
-    function that calls this one)."""
-    level, frame = 2, sys._getframe(2)
-    while frame.f_code.co_filename.startswith(_LIBRARY) and frame.f_back is not None:
-        level, frame = level + 1, frame.f_back
-    return level
-
-
-def add_note(exc: BaseException, text: str) -> None:
-    """``exc.add_note(text)``: shown under the traceback (Python 3.11+; nothing on 3.10)."""
-    note = getattr(exc, "add_note", None)
-    if note is not None:
-        note(text)

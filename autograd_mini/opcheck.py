@@ -3,7 +3,7 @@ forward returns (value, residuals) and leaves its inputs alone; a VJP returns on
 input and leaves its upstream gradient alone. ``apply`` asks on an op's first call, the reverse
 sweep on its first backward; each error names the op and says what to write instead. Also the
 names an op's ``domain`` option may use (``DOMAIN_NAMES``, ``check_domain``), importable without
-the test strategies."""
+the test strategies; and the error for a forward that fails (``forward_error``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DOMAIN_NAMES", "check_domain", "check_forward", "check_result", "check_vjp"]
+from .checks import add_note, user_site
+
+__all__ = ["DOMAIN_NAMES", "check_domain", "check_forward", "check_result", "check_vjp",
+           "forward_error"]
 
 #: The input domains the test strategies and the per-op report can sample, for ``Primitive``'s
 #: ``domain`` option (``autograd_mini.catalog.DOMAINS`` gives each one's sampling interval).
@@ -97,3 +100,22 @@ def check_result(op: Primitive, grads: Any, n: int) -> None:
         if g is not None and not hasattr(g, "shape"):  # (NumPy scalars have one)
             raise TypeError(f"backward of {op.name!r}: the VJP's gradient {i} must be an array, "
                             f"a Tensor or None, got {type(g).__name__}")
+
+
+def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Exception:
+    """The error to raise for ``exc`` from ``op``'s forward: NumPy's ValueError or TypeError
+    as a plain one naming the op and the input shapes (and, for a user's op, the line in its
+    forward), any other error as it is, with a note naming the op."""
+    if not isinstance(exc, (ValueError, TypeError)):
+        add_note(exc, f"(in the forward of op {op.name!r})")
+        return exc
+    shapes = " and ".join(str(a.shape) for a in arrays)
+    kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses
+    text, private = str(exc), f"{getattr(op.forward, '__name__', '')}() "
+    if text.startswith(private):  # "_relu() got an unexpected keyword …": the op's name says it
+        text = text[len(private):]
+    err = kind(f"{op.name}: {text} (input shapes {shapes})")
+    if site := user_site(exc):
+        add_note(err, f"raised in the forward at {site}")
+    err.__suppress_context__ = True  # (NumPy's traceback adds nothing to the message)
+    return err

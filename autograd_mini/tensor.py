@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import as_array, numpy_names
-from .grad_mode import STATE, user_stacklevel
+from .checks import as_array, numpy_names, user_stacklevel
+from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
-__all__ = ["FUNCTIONS", "LOCKS", "Tensor", "is_locked", "lock", "tensor", "unlock", "wrap"]
+__all__ = ["FUNCTIONS", "LOCKS", "Tensor", "in_place_error", "is_locked", "lock", "tensor",
+           "unlock", "wrap"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -325,14 +326,14 @@ class Tensor(TorchSpellings):
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """NumPy ufuncs on Tensors: ``arr + t`` and ``np.exp(t)`` call the library's functions;
         writing into an array (``p.data -= lr * p.grad``) uses the Tensors' data."""
-        return array_ufunc(ufunc, method, inputs, kwargs)
+        return F["__array_ufunc__"](ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: tuple[Any, ...],
                            kwargs: dict[str, Any]) -> Any:
         """NumPy's functions on Tensors: ``np.sum(t)`` and ``np.concatenate([a, b])`` call the
         library's function of that name; any other runs on the data, and refuses where that
         would silently drop a gradient."""
-        return array_function(func, args, kwargs)
+        return F["__array_function__"](func, args, kwargs)
 
     # Comparisons give constant bool tensors (no gradient), as in PyTorch.
     def __eq__(self, other: object) -> Tensor: return _compare(np.equal, "==", self, other)  # type: ignore[override]
@@ -521,9 +522,9 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     name, ufunc = _UPDATES[symbol]
     if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         if t._rg and t._node is None:
-            raise _in_place_error(symbol, "leaf")
+            raise in_place_error(symbol, "leaf")
         if t._data.base is not None and sys.getrefcount(t._data.base) > 2:
-            raise _in_place_error(symbol, "view")  # (held by more than this view and the call)
+            raise in_place_error(symbol, "view")  # (held by more than this view and the call)
         old, r = t._node, F[name](t, other)
         t._data, t._node, t._rg = r._data, r._node, r._rg
         if old is not None and old.retained is not None and old.retained() is t:
@@ -532,7 +533,7 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         return t
     b = other._data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
     if not t._data.flags.writeable:
-        raise _in_place_error(symbol, "saved", t._data.shape)
+        raise in_place_error(symbol, "saved", t._data.shape)
     try:
         with np.errstate(all="ignore"):  # IEEE results, quietly, as every op's
             ufunc(t._data, b, out=t._data)
@@ -551,18 +552,18 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
     saved."""
     if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg)):
         if t._rg and t._node is None:
-            raise _in_place_error("x[...] = value", "leaf")
+            raise in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
                            "autograd_mini.where(mask, value, x) or put_along_axis instead")
     if not t._data.flags.writeable:
-        raise _in_place_error("x[...] = value", "saved", t._data.shape)
+        raise in_place_error("x[...] = value", "saved", t._data.shape)
     index = index._data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
         index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
     t._data[index] = value._data if isinstance(value, Tensor) else value
 
 
-def _in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
+def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
     """Why an in-place change (``what``: ``-=``, an item assignment) is refused: a ``leaf``
     that requires grad while gradients are recorded, a ``view`` of an array something else
     holds (the recorded update makes a new array, which the holder would never see), or an
@@ -579,90 +580,6 @@ def _in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> Runtime
     return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only: a live graph "
                         "saved it for backward, and changing it would make that gradient wrong "
                         "(run backward first, or drop the outputs that hold that graph)")
-
-
-#: NumPy ufuncs that are a library function of another name.
-_UFUNC_NAMES = {"subtract": "sub", "multiply": "mul", "true_divide": "div", "divide": "div",
-                "power": "pow", "negative": "neg", "absolute": "abs"}
-
-
-def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
-                kwargs: dict[str, Any]) -> Any:
-    """A NumPy ufunc call with Tensor operands (see ``Tensor.__array_ufunc__``)."""
-    if not isinstance(ufunc, np.ufunc) or not isinstance(method, str):
-        raise TypeError(f"__array_ufunc__: expected a numpy.ufunc and a method name, got "
-                        f"{type(ufunc).__name__} and {type(method).__name__}")
-    out = kwargs.get("out")
-    if out is not None and not any(isinstance(o, Tensor) for o in out):
-        for o in out:  # ``p.data -= lr * p.grad`` while a live graph holds p: say so, as step()
-            if is_locked(o):
-                raise _in_place_error(f"np.{ufunc.__name__} into a parameter's array (p.data "
-                                      "-= …)", "saved", o.shape)
-        arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
-    fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
-    if method == "__call__" and not kwargs and fn is not None:
-        return fn(*inputs)
-    if method == "__call__" and not kwargs:  # one the library lacks: on the data (==, isnan, …)
-        flags: list[bool] = []
-        with np.errstate(all="ignore"):  # IEEE results, quietly, as the library's own ops
-            out = ufunc(*_arrays(inputs, flags))
-        _refuse_dropped_gradient(f"np.{ufunc.__name__}", flags, out)
-        return tuple(wrap(np.asarray(o)) for o in out) if type(out) is tuple else wrap(
-            np.asarray(out))  # (constants: np.modf gives two)
-    raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
-                    "library's functions (autograd_mini.sum, cumsum, …), or the tensor's .data")
-
-
-def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """A NumPy function called with Tensor arguments (see ``Tensor.__array_function__``)."""
-    name = func.__name__
-    if name == "put_along_axis":  # NumPy's writes in place and returns None; ours returns
-        raise TypeError(  # a new tensor: calling it in NumPy's way would silently do nothing
-            "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
-            "indices, values, axis) (a new, differentiable tensor), or np.put_along_axis(t.data"
-            ", ...) to write into the array")
-    if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
-        fn = F.get(name)
-        if fn is not None:
-            return fn(*args, **kwargs)
-    flags: list[bool] = []
-    out = func(*_arrays(args, flags), **{k: _arrays(v, flags) for k, v in kwargs.items()})
-    if "out" not in kwargs:
-        _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
-                                 out)
-    return out
-
-
-def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
-    """Refuse a floating result a NumPy function computed from the data of a tensor that
-    requires grad (``flags``), while gradients are recorded: its gradient would be lost."""
-    if True in flags and STATE.s.grad_enabled and _floating(out):
-        raise TypeError(f"{label} on a Tensor that requires grad would silently drop its "
-                        f"gradient (the library has no {label.rsplit('.', 1)[1]!r}): pass the "
-                        "tensor's .data, or call it under no_grad(), where no gradient is wanted")
-
-
-def _arrays(obj: Any, flags: list[bool]) -> Any:
-    """``obj`` with each Tensor (also in lists and tuples) replaced by its array; appends to
-    ``flags`` whether each one requires grad."""
-    if isinstance(obj, Tensor):
-        flags.append(obj._rg)
-        return obj._data
-    if type(obj) is list or type(obj) is tuple:
-        return type(obj)(_arrays(o, flags) for o in obj)
-    return obj
-
-
-def _floating(obj: Any) -> bool:
-    """Whether a NumPy result holds floating-point values (a gradient could flow into them)."""
-    if isinstance(obj, (list, tuple)):  # (NumPy 2's linalg results are named tuples)
-        return any(_floating(o) for o in obj)
-    if isinstance(obj, (np.ndarray, np.generic)):
-        return obj.dtype.kind in "fc"
-    return isinstance(obj, (float, complex))
-
-
 
 
 def _holds_graph(data: Any, subclass: bool) -> bool:

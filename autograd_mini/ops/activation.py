@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import numpy_names, one_axis, real_number
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from .elementwise import abs, exp_of, masked, neg, raw, select, sigmoid_of, softplus, tanh
 from .mathfuncs import erf, erf_array

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import integers, is_int, one_axis
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from .elementwise import where
 from .reduce import broadcast_to

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import real_number
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 
 __all__ = [

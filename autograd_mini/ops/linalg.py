@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 
 __all__ = ["linear", "matmul"]

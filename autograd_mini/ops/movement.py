@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import axes, integers, is_int, numpy_names, one_axis
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
 from .elementwise import masked
 from .gather import gather_plan, scatter_axis

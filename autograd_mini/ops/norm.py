@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import flag, is_int, numpy_names, one_axis, real_number
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from . import elementwise as E
 from . import reduce as R

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import axes, flag, integers, numpy_names, one_axis
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from .elementwise import exp_of, raw
 

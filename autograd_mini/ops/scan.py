@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import axes, flag, is_int, numpy_names, one_axis
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
 from . import elementwise as E
 from . import reduce as R

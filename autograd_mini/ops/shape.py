@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import integers, is_int, numpy_names, one_axis
-from ..engine import as_tensor, primitive
+from ..constants import as_tensor
+from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from .gather import Plan, gather, gather_plan, scatter_axis
 

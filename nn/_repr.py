@@ -30,19 +30,23 @@ def _shapes(own: list[tuple[str, Parameter]]) -> str:
 
 def module_tree(root: Module) -> str:
     """PyTorch-style tree; leaves show ``# weight (3, 2), bias (3,): 9 parameters`` and each
-    container ends with its total. Shared modules and parameters are shown once (first place)."""
-    # pass 1: preorder entries (depth, local name, module, own parameters, parent index)
-    entries: list[tuple[int, str, Module, list[tuple[str, Parameter]], int]] = []
+    container ends with its total. Shared modules and parameters are shown once (first place);
+    an emptied sub-module slot (``seq[1] = None``) as ``(1): None``, as PyTorch's."""
+    # pass 1: preorder entries (depth, local name, module or None, own parameters, parent index)
+    entries: list[tuple[int, str, Module | None, list[tuple[str, Parameter]], int]] = []
     seen_mods: set[int] = set()
     seen_params: set[int] = set()
-    stack: list[tuple[int, str, Module, int]] = [(0, "", root, -1)]
+    stack: list[tuple[int, str, Module | None, int]] = [(0, "", root, -1)]
     while stack:
         depth, name, mod, parent = stack.pop()
+        if mod is None:
+            entries.append((depth, name, None, [], parent))
+            continue
         if id(mod) in seen_mods:
             continue
         seen_mods.add(id(mod))
         own: list[tuple[str, Parameter]] = []
-        kids: list[tuple[str, Module]] = []
+        kids: list[tuple[str, Module | None]] = []
         for local, _, obj in members_of(mod):
             if isinstance(obj, Parameter):
                 if id(obj) not in seen_params:
@@ -50,10 +54,16 @@ def module_tree(root: Module) -> str:
                     own.append((local, obj))
             else:
                 kids.append((local, obj))
+        slots = vars(mod).get("_slots") or {}
+        empty = [k for k, v in vars(mod).items() if v is None and slots.get(k) == "child module"]
+        if empty:  # in attribute order among the others
+            kids += [(k, None) for k in empty]
+            order = {k: i for i, k in enumerate(vars(mod))}
+            kids.sort(key=lambda kid: order.get(kid[0].split(".")[0], -1))
         index = len(entries)
         entries.append((depth, name, mod, own, parent))
         for local, kid in reversed(kids):
-            if id(kid) not in seen_mods:
+            if kid is None or id(kid) not in seen_mods:
                 stack.append((depth + 1, local, kid, index))
 
     # pass 2: subtree totals (children come after their parent in preorder)
@@ -75,6 +85,9 @@ def module_tree(root: Module) -> str:
             d, j = open_.pop()
             lines.append(f"{indent(d)})  # {_count(total[j])}")
         label = f"({name}): " if name else ""
+        if mod is None:
+            lines.append(f"{indent(depth)}{label}None")
+            continue
         extra = mod.extra_repr()
         head = f"{indent(depth)}{label}{type(mod).__name__}("
         if has_kids[i]:

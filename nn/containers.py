@@ -5,7 +5,10 @@ The containers keep their modules as attributes named by position ("0", "1", ...
 so ``Module``'s member search finds them and parameter names are PyTorch's (``0.weight``,
 ``layers.block.bias``). Sequential and ModuleList share their list API (``_Ordered``), with
 PyTorch's numbering: after a deletion or an insertion the modules are "0" .. "n-1" again.
-``Identity`` lives in ``nn.activation``.
+An entry may be None, as in PyTorch (``c[0] = None``, ``add_module("k", None)``): an empty
+child-module slot (nn/members.py) that keeps its name and place, counts in ``len``, is
+yielded by iteration and indexing, and is skipped by ``children()``, ``parameters()`` and
+the state dict. ``Identity`` lives in ``nn.activation``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from autograd_mini import Tensor, reshape
 from autograd_mini.checks import numpy_names
 
 from ._util import as_tensor, check_axis
-from .members import check_name
+from .members import check_name, empty_slot
 from .module import Module
 
 __all__ = ["Flatten", "ModuleDict", "ModuleList", "Sequential", "Unflatten"]
@@ -28,29 +31,47 @@ __all__ = ["Flatten", "ModuleDict", "ModuleList", "Sequential", "Unflatten"]
 _Self = TypeVar("_Self", bound="_Ordered")
 
 
-def _check_module(mod: Any, where: str) -> Module:
-    if not isinstance(mod, Module):
-        raise TypeError(f"{where}: expected a Module, got {type(mod).__name__}")
+def _check_module(mod: Any, where: str, none_ok: bool = False) -> Any:
+    if not (isinstance(mod, Module) or (none_ok and mod is None)):
+        also = " (or None: an empty entry)" if none_ok else ""
+        raise TypeError(f"{where}: expected a Module, got {type(mod).__name__}{also}")
     return mod
 
 
+def _entries(container: Module) -> list[tuple[str, Any]]:
+    """(name, module or None) of every entry in order: an attribute holding a Module, or
+    holding None as an emptied child-module slot (PyTorch's None entries in ``_modules``)."""
+    d = vars(container)
+    slots = d.get("_slots") or {}
+    return [(k, v) for k, v in d.items() if isinstance(v, Module)
+            or (v is None and slots.get(k) == "child module")]
+
+
+def _put(container: Module, name: str, mod: Module | None) -> None:
+    """Set entry ``name`` to ``mod``; None makes (or keeps) an empty child-module slot."""
+    setattr(container, name, mod)
+    if mod is None:
+        empty_slot(container, name, "child module")
+
+
 class _Ordered(Module):
-    """Modules in order, kept as attributes (every Module attribute is one of them); the list
-    API that ModuleList and Sequential share, with PyTorch's semantics."""
+    """Modules in order, kept as attributes (every Module attribute is one of them, and every
+    None child-module slot); the list API that ModuleList and Sequential share, with
+    PyTorch's semantics."""
 
-    def _named(self) -> list[tuple[str, Module]]:
-        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+    def _named(self) -> list[tuple[str, Any]]:
+        return _entries(self)
 
-    def _items(self) -> list[Module]:
-        return [v for v in vars(self).values() if isinstance(v, Module)]
+    def _items(self) -> list[Any]:
+        return [v for _, v in _entries(self)]
 
-    def _renumber(self, mods: Sequence[Module]) -> None:
+    def _renumber(self, mods: Sequence[Module | None]) -> None:
         """Keep ``mods`` as attributes "0" .. "n-1" in order, as PyTorch renumbers after a
-        deletion or an insertion (a name from a dict goes too)."""
+        deletion or an insertion (a name from a dict goes too; a None entry stays one)."""
         for key, _ in self._named():
             delattr(self, key)
         for i, mod in enumerate(mods):
-            setattr(self, str(i), mod)
+            _put(self, str(i), mod)
 
     def _index(self, index: Any, n: int) -> int:
         """``index`` (an int, negatives from the end) as a position in ``range(n)``."""
@@ -62,9 +83,10 @@ class _Ordered(Module):
             raise IndexError(f"{type(self).__name__} index {i} out of range ({n} modules)")
         return i + n if i < 0 else i
 
-    def _insert(self, index: Any, module: Module, clip: bool) -> None:
+    def _insert(self, index: Any, module: Module | None, clip: bool) -> None:
         """Insert before ``index``: out-of-range positions go to either end with ``clip``
-        (``list.insert``), else raise (PyTorch's ``Sequential.insert``)."""
+        (``list.insert``; None may be inserted, as PyTorch's ``ModuleList.insert``), else
+        raise (PyTorch's ``Sequential.insert``, which refuses None)."""
         where = f"{type(self).__name__}.insert"
         mods = self._items()
         n = len(mods)
@@ -73,20 +95,23 @@ class _Ordered(Module):
         i = int(index)
         if not clip and not -n <= i <= n:
             raise IndexError(f"{where}: index {i} out of range for {n} modules")
-        mods.insert(i, _check_module(module, where))
+        mods.insert(i, _check_module(module, where, none_ok=clip))
         self._renumber(mods)
 
     def __len__(self) -> int:
         return len(self._items())
 
+    # (typed as PyTorch's: a None entry, which only an explicit None assignment makes,
+    # is yielded as None)
     def __iter__(self) -> Iterator[Module]:
         return iter(self._items())
 
-    def __setitem__(self, index: int, module: Module) -> None:
-        """Replace the module at ``index``; it keeps the name (PyTorch's)."""
+    def __setitem__(self, index: int, module: Module | None) -> None:
+        """Replace the module at ``index`` (None: an empty entry); it keeps the name
+        (PyTorch's)."""
         named = self._named()
         name = named[self._index(index, len(named))][0]
-        setattr(self, name, _check_module(module, f"{type(self).__name__}.__setitem__"))
+        _put(self, name, _check_module(module, f"{type(self).__name__}.__setitem__", True))
 
     def __delitem__(self, index: int | slice) -> None:
         mods = self._items()
@@ -103,14 +128,27 @@ class _Ordered(Module):
         del self[index]
         return out
 
-    def append(self: _Self, module: Module) -> _Self:
-        """Add ``module`` at the end, named by its position; returns self."""
-        setattr(self, str(len(self)), _check_module(module, f"{type(self).__name__}.append"))
+    def append(self: _Self, module: Module | None) -> _Self:
+        """Add ``module`` (or None, as PyTorch allows) at the end, named by its position
+        ``str(len(self))``, None entries counted; returns self."""
+        where = f"{type(self).__name__}.append"
+        name = str(len(self))
+        _check_module(module, where, none_ok=True)
+        if name in vars(self):
+            # e.g. [1:] of a Sequential of three holds "1" and "2", or add_module("3", m)
+            # came before position 3 was reached: PyTorch silently replaces that entry;
+            # losing a layer is worse than an error
+            taken = vars(self)[name]
+            raise ValueError(f"{where}: the new module's name {name!r} (its position) is "
+                             f"already taken by {type(taken).__name__} (a Sequential slice "
+                             "keeps its names, add_module takes any); give the modules their "
+                             "names explicitly instead (a dict, or add_module)")
+        _put(self, name, module)
         return self
 
-    def extend(self: _Self, modules: Iterable[Module]) -> _Self:
-        """Append every module of ``modules`` (a list, a ModuleList, a Sequential, ...);
-        returns self."""
+    def extend(self: _Self, modules: Iterable[Module | None]) -> _Self:
+        """Append every module of ``modules`` (a list, a ModuleList, a Sequential, ...; None
+        entries too); returns self."""
         if not isinstance(modules, Iterable):
             raise TypeError(f"{type(self).__name__}.extend: expected an iterable of Modules, "
                             f"got {type(modules).__name__}")
@@ -118,7 +156,7 @@ class _Ordered(Module):
             self.append(mod)
         return self
 
-    def __iadd__(self: _Self, modules: Iterable[Module]) -> _Self:
+    def __iadd__(self: _Self, modules: Iterable[Module | None]) -> _Self:
         return self.extend(modules)
 
 
@@ -130,10 +168,12 @@ class Sequential(_Ordered):
     ``training``, ...; ``MemberNameError``, a KeyError, as PyTorch). ``s[i]`` is a module; a
     slice ``s[1:]`` is a Sequential of the same modules under their names (``1.weight``), as
     PyTorch's. ``append``, ``extend``, ``insert``, ``pop``, ``s[i] = m`` and ``del s[i]`` work
-    as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1").
+    as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1"). An entry
+    may be None (``s[1] = None``; not through ``insert``, as PyTorch's); calling the
+    Sequential then raises a TypeError naming it.
     """
 
-    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+    def __init__(self, *modules: Module | Mapping[str, Module | None] | None) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             for name, mod in modules[0].items():
@@ -144,22 +184,9 @@ class Sequential(_Ordered):
                 self._add(str(len(self)), item)
 
     def _add(self, name: str, mod: Any) -> None:
-        if not isinstance(mod, Module):
+        if not (mod is None or isinstance(mod, Module)):
             raise TypeError(f"Sequential: expected Modules, got {type(mod).__name__}")
-        setattr(self, name, mod)
-
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end, named by the new position (PyTorch's ``str(len)``);
-        returns self."""
-        name = str(len(self))
-        if name in vars(self):  # a slice kept its names: [1:] of three holds "1" and "2"
-            # (PyTorch silently replaces that module; losing a layer is worse than an error)
-            raise ValueError(f"Sequential.append: the new module's name {name!r} (its "
-                             f"position) is already taken by {type(vars(self)[name]).__name__} "
-                             "(a slice keeps the names); build a Sequential from a dict of "
-                             "names and modules instead")
-        self._add(name, module)
-        return self
+        _put(self, name, mod)
 
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert ``module`` before position ``index`` (``-len`` .. ``len``, else IndexError,
@@ -168,7 +195,10 @@ class Sequential(_Ordered):
         return self
 
     def forward(self, x: Any) -> Any:
-        for mod in self._items():
+        for name, mod in self._named():
+            if mod is None:
+                raise TypeError(f"Sequential: entry {name!r} is None and cannot be called; "
+                                f"put a module there, or delete the entry (del seq[i])")
             x = mod(x)
         return x
 
@@ -192,16 +222,17 @@ class ModuleList(_Ordered):
     ``train()/eval()`` see them; parameter names are ``0.weight``, ``1.bias``, ... (PyTorch's).
 
     It has no ``forward``: iterate over it in the owner's ``forward``. ``insert`` follows
-    ``list.insert`` (PyTorch's breaks on a negative or too large index).
+    ``list.insert`` (PyTorch's breaks on a negative or too large index). Entries may be None
+    (``ml.append(None)``, ``ml[0] = None``), as in PyTorch.
     """
 
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+    def __init__(self, modules: Iterable[Module | None] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index`` (list semantics)."""
+    def insert(self, index: int, module: Module | None) -> None:
+        """Insert ``module`` (or None) before position ``index`` (list semantics)."""
         self._insert(index, module, clip=True)
 
     @overload
@@ -221,16 +252,18 @@ class ModuleDict(Module):
     """An ordered mapping of str keys to modules (insertion order), registered so that
     parameter names are ``key.weight`` as in PyTorch. Keys must not contain "." nor be
     empty, and may not name another attribute of the container (``keys``, ``training``,
-    ...): ``MemberNameError``, a KeyError, as PyTorch's."""
+    ...): ``MemberNameError``, a KeyError, as PyTorch's. A value may be None (``md[k] =
+    None``), as in PyTorch: the key stays (``len``, ``keys``, ``md[k]`` is None) but holds no
+    parameters."""
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
-                 = None) -> None:
+    def __init__(self, modules: Mapping[str, Module | None] | Iterable[tuple[str, Module | None]]
+                 | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def _dict(self) -> dict[str, Module]:
-        return {k: v for k, v in vars(self).items() if isinstance(v, Module)}
+    def _dict(self) -> dict[str, Any]:
+        return dict(_entries(self))
 
     def __getitem__(self, key: str) -> Module:
         mods = self._dict()
@@ -238,9 +271,9 @@ class ModuleDict(Module):
             raise KeyError(f"ModuleDict has no key {key!r} (keys: {list(mods)})")
         return mods[key]
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        module = _check_module(module, "ModuleDict")
-        setattr(self, check_name(self, key, "module", "ModuleDict"), module)
+    def __setitem__(self, key: str, module: Module | None) -> None:
+        module = _check_module(module, "ModuleDict", none_ok=True)
+        _put(self, check_name(self, key, "module", "ModuleDict"), module)
 
     def __delitem__(self, key: str) -> None:
         self.pop(key)
@@ -267,7 +300,7 @@ class ModuleDict(Module):
         return list(self._dict().items())
 
     def pop(self, key: str) -> Module:
-        """Remove ``key`` and return its module."""
+        """Remove ``key`` and return its module (None for a None entry)."""
         mod = self[key]
         delattr(self, key)
         return mod
@@ -277,7 +310,8 @@ class ModuleDict(Module):
         for key in self.keys():
             self.pop(key)
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+    def update(self, modules: Mapping[str, Module | None] | Iterable[tuple[str, Module | None]]
+               ) -> None:
         """Set each (key, module) of a mapping or of an iterable of pairs."""
         if isinstance(modules, (Mapping, ModuleDict)):
             pairs = list(modules.items())

@@ -39,12 +39,13 @@ from .activation import (
 )
 from .bilinear import Bilinear
 from .checkpoint import CheckpointError, load, save
-from .containers import Flatten, ModuleDict, ModuleList, Unflatten
+from .containers import ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
+from .flatten import Flatten, Unflatten
 from .gated import GLU, LogSigmoid, PReLU, Softmax2d
 from .hooks import HookHandle
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import Tensor, gradcheck, gradgradcheck
 from nn.activation import Identity, ReLU
-from nn.containers import Flatten, ModuleDict, ModuleList, Unflatten
+from nn.containers import ModuleDict, ModuleList
 from nn.dropout import Dropout
+from nn.flatten import Flatten, Unflatten
 from nn.layers import Linear, Sequential
 from nn.module import Module
 

@@ -73,10 +73,18 @@ def _pair(value: Any, name: str, where: str, low: int = 1) -> Pair:
     return a, b
 
 
+def _shown(sizes: tuple[int, ...], dims: int) -> Any:
+    """Sizes as an error states them: the pair, or for a 1-d form (``dims=1``, its input seen
+    as one row) the one number along its length."""
+    return sizes[-1] if dims == 1 else sizes
+
+
 def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-               ceil_mode: Any, where: str) -> tuple[Tensor, bool, Pair, Pair, Pair, Pair, Pair]:
+               ceil_mode: Any, where: str, dims: int = 2
+               ) -> tuple[Tensor, bool, Pair, Pair, Pair, Pair, Pair]:
     """The input as a batched floating Tensor, whether it was unbatched, and kernel, stride,
-    padding, dilation and output size, checked as PyTorch does."""
+    padding, dilation (``None``: 1, for a pooling without it) and output size, checked as
+    PyTorch does; errors state sizes as ``_shown``."""
     x = as_tensor(x, where)
     if x.ndim not in (3, 4):
         raise ValueError(f"{where}: input must be 4-d (N, C, H, W) or 3-d (C, H, W), got "
@@ -84,10 +92,11 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: An
     k = _pair(kernel_size, "kernel_size", where)
     s = k if stride is None else _pair(stride, "stride", where)
     p = _pair(padding, "padding", where, low=0)
-    d = _pair(dilation, "dilation", where)
+    d = (1, 1) if dilation is None else _pair(dilation, "dilation", where)
     ceil = check_flag(ceil_mode, "ceil_mode", where)
     if any(2 * pi > ki for pi, ki in zip(p, k, strict=True)):
-        raise ValueError(f"{where}: padding {p} must be at most half the kernel size {k}")
+        raise ValueError(f"{where}: padding {_shown(p, dims)} must be at most half the kernel "
+                         f"size {_shown(k, dims)}")
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     unbatched = x.ndim == 3
@@ -96,8 +105,10 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: An
     size = (_out(x.shape[2], k[0], s[0], p[0], d[0], ceil),
             _out(x.shape[3], k[1], s[1], p[1], d[1], ceil))
     if min(size) < 1:
-        raise ValueError(f"{where}: kernel size {k} (dilation {d}) is bigger than the padded "
-                         f"input {x.shape[2:]} (padding {p})")
+        dil = "" if dilation is None else f" (dilation {_shown(d, dims)})"
+        raise ValueError(f"{where}: kernel size {_shown(k, dims)}{dil} is bigger than the padded "
+                         f"input{' length' if dims == 1 else ''} {_shown(x.shape[2:], dims)} "
+                         f"(padding {_shown(p, dims)})")
     return x, unbatched, k, s, p, d, size
 
 
@@ -135,11 +146,12 @@ def pick_max(windows: np.ndarray) -> np.ndarray:
 
 
 def max_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-             ceil_mode: Any, return_indices: Any, where: str) -> Any:
-    """``max_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
+             ceil_mode: Any, return_indices: Any, where: str, dims: int = 2) -> Any:
+    """``max_pool2d``, its errors naming ``where`` and stating ``dims``-d sizes (the 1-d
+    form's too: ``dims=1``)."""
     return_indices = check_flag(return_indices, "return_indices", where)
     x, unbatched, k, s, p, d, (oh, ow) = _pool_args(x, kernel_size, stride, padding, dilation,
-                                                   ceil_mode, where)
+                                                   ceil_mode, where, dims)
     n, c, h, w = x.shape
     ext = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)  # a window's extent
     after = ((oh - 1) * s[0] + ext[0] - h - p[0], (ow - 1) * s[1] + ext[1] - w - p[1])
@@ -220,10 +232,11 @@ def avg_pool2d(x: Any, kernel_size: int | Pair, stride: int | Pair | None = None
 
 
 def avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any,
-             count_include_pad: Any, divisor_override: Any, where: str) -> Tensor:
-    """``avg_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
-    x, unbatched, k, s, p, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, 1,
-                                                   ceil_mode, where)
+             count_include_pad: Any, divisor_override: Any, where: str, dims: int = 2) -> Tensor:
+    """``avg_pool2d``, its errors naming ``where`` and stating ``dims``-d sizes (the 1-d
+    form's too: ``dims=1``)."""
+    x, unbatched, k, s, p, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, None,
+                                                   ceil_mode, where, dims)
     count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
     if divisor_override is not None:
         divisor_override = _divisor(divisor_override, where)

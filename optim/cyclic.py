@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from .optimizer import Optimizer, check_flag, check_fraction, check_nonnegative, to_python
-from .schedule_base import LRScheduler, check_count, check_optimizer, check_positive, restore
+from .schedule_base import (
+    Check,
+    LRScheduler,
+    at_least,
+    check_count,
+    check_optimizer,
+    check_positive,
+    closed_fraction,
+    one_of,
+    restore,
+)
 
 __all__ = ["CycledMomentum", "CyclicLR", "OneCycleLR", "per_group"]
 
@@ -36,6 +46,9 @@ class CycledMomentum(LRScheduler):
                                          "base_momentums")
     #: made to step after every batch: ``am.fit`` does so
     interval = "batch"
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "max_lrs": check_nonnegative, "cycle_momentum": check_flag, "use_beta1": check_flag,
+        "max_momentums": check_fraction, "base_momentums": check_fraction}
 
     def _find_momentum(self, optimizer: Optimizer) -> None:
         """Set ``use_beta1``; with ``cycle_momentum`` the optimizer must have one to cycle."""
@@ -92,17 +105,17 @@ class CycledMomentum(LRScheduler):
                                  f" (cycle_momentum={to_python(state_dict.get('cycle_momentum'))})"
                                  f", this one {'betas' if self.use_beta1 else 'momentum'} "
                                  f"(cycle_momentum={self.cycle_momentum})")
-        mine, before = list(self._last_lr), dict(vars(self))
+        mine = list(self._last_lr)
         restore(self, state_dict, self._per_group_state)
-        try:  # the restored step must be one the schedule can take (t ≤ T, scale_fn in [0, 1])
-            self.values(self.last_epoch)
-            if self.cycle_momentum:
-                self.momenta(self.last_epoch)
-        except ValueError as exc:
-            vars(self).clear()
-            vars(self).update(before)  # refused: nothing changes
-            raise ValueError(f"cannot load {name} state dict: {exc}") from None
         self._apply(self._restore_lrs(mine))
+
+    def _check_state(self) -> None:
+        """The step is one the schedule can take (t ≤ T, scale_fn in [0, 1]) and the momentum
+        ends pass the optimizer's check (``_check_momentum``)."""
+        self.values(self.last_epoch)
+        if self.cycle_momentum:
+            self.momenta(self.last_epoch)
+            self._check_momentum(self.optimizer)
 
 
 class OneCycleLR(CycledMomentum):
@@ -133,6 +146,10 @@ class OneCycleLR(CycledMomentum):
     """
 
     chains_at_start = False  # max_lr sets the lrs, whatever they were
+    checks: ClassVar[dict[str, Check]] = CycledMomentum.checks | {
+        "total_steps": at_least(1), "pct_start": check_fraction,  # (0: no warm-up, as PyTorch)
+        "anneal_strategy": one_of("cos", "linear"), "three_phase": check_flag,
+        "min_lrs": check_nonnegative}
     _per_group_state = ("base_lrs", "_last_lr", "max_lrs", "min_lrs", "max_momentums",
                         "base_momentums")
 
@@ -156,37 +173,26 @@ class OneCycleLR(CycledMomentum):
         groups = check_optimizer(optimizer).param_groups
         n = len(groups)
         if total_steps is not None:
-            self.total_steps = check_count("total_steps", total_steps, 1)
+            self.total_steps = self._arg("total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = (check_count("epochs", epochs, 1)
+            self.total_steps = (check_count("epochs", epochs, 1)  # (not kept: no state)
                                 * check_count("steps_per_epoch", steps_per_epoch, 1))
         else:
             raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
-        self.pct_start = check_fraction("pct_start", pct_start)  # (0: no warm-up, as PyTorch)
-        if not isinstance(anneal_strategy, str) or anneal_strategy not in ("cos", "linear"):
-            raise ValueError(
-                f"invalid anneal_strategy: {anneal_strategy!r} (must be 'cos' or 'linear')"
-            )
-        self.anneal_strategy = anneal_strategy
-        self.three_phase = check_flag("three_phase", three_phase)
-        self.cycle_momentum = check_flag("cycle_momentum", cycle_momentum)
-        if self.three_phase:
-            t1, t2 = self._ends()[:2]
-            if t1 <= 0.0 or t2 >= self.total_steps - 1:
-                raise ValueError(
-                    "three_phase=True needs 1 < pct_start * total_steps < (total_steps + 1) / 2 "
-                    f"(each phase longer than zero), got pct_start={pct_start!r}, "
-                    f"total_steps={self.total_steps}"
-                )
-        last = check_count("last_epoch", last_epoch, -1)
+        self.pct_start = self._arg("pct_start", pct_start)
+        self.anneal_strategy = self._arg("anneal_strategy", anneal_strategy)
+        self.three_phase = self._arg("three_phase", three_phase)
+        self.cycle_momentum = self._arg("cycle_momentum", cycle_momentum)
+        self._check_phases()
+        last = self._arg("last_epoch", last_epoch)
         if last + 1 > self.total_steps:
             raise ValueError(f"invalid last_epoch: {last_epoch!r} (a OneCycleLR of "
                              f"{self.total_steps} total steps can step at most that many times)")
-        max_lrs = per_group("max_lr", max_lr, n, check_nonnegative)
+        max_lrs = per_group("max_lr", max_lr, n, self.checks["max_lrs"])
         div = check_positive("div_factor", div_factor)
         final_div = check_positive("final_div_factor", final_div_factor)
-        max_ms = per_group("max_momentum", max_momentum, n, check_fraction)
-        base_ms = per_group("base_momentum", base_momentum, n, check_fraction)
+        max_ms = per_group("max_momentum", max_momentum, n, self.checks["max_momentums"])
+        base_ms = per_group("base_momentum", base_momentum, n, self.checks["base_momentums"])
         self._find_momentum(optimizer)
         if last == -1:
             self.max_lrs = max_lrs
@@ -222,6 +228,22 @@ class OneCycleLR(CycledMomentum):
                     group["max_momentum"] = self.max_momentums[i]
                     group["base_momentum"] = self.base_momentums[i]
         super().__init__(optimizer, last_epoch)
+
+    def _check_phases(self) -> None:
+        """With ``three_phase``, each of the three phases is longer than zero steps."""
+        if self.three_phase:
+            t1, t2 = self._ends()[:2]
+            if t1 <= 0.0 or t2 >= self.total_steps - 1:
+                raise ValueError(
+                    "three_phase=True needs 1 < pct_start * total_steps < (total_steps + 1) / 2 "
+                    f"(each phase longer than zero), got pct_start={self.pct_start!r}, "
+                    f"total_steps={self.total_steps}"
+                )
+
+    def _check_state(self) -> None:
+        """The phases (``_check_phases``), then as ``CycledMomentum``."""
+        self._check_phases()
+        super()._check_state()
 
     def _ends(self) -> list[float]:
         """The steps t₁ (, t₂) and T − 1 where the phases end, computed as PyTorch does."""
@@ -302,6 +324,10 @@ class CyclicLR(CycledMomentum):
     """
 
     chains_at_start = False  # base_lr sets the lrs, whatever they were
+    checks: ClassVar[dict[str, Check]] = CycledMomentum.checks | {
+        "step_size_up": at_least(1), "step_size_down": at_least(0),
+        "mode": one_of("triangular", "triangular2", "exp_range"), "gamma": closed_fraction,
+        "scale_mode": one_of("cycle", "iterations")}
 
     def __init__(
         self,
@@ -321,30 +347,26 @@ class CyclicLR(CycledMomentum):
     ) -> None:
         groups = check_optimizer(optimizer).param_groups
         n = len(groups)
-        base_lrs = per_group("base_lr", base_lr, n, check_nonnegative)
-        self.max_lrs = per_group("max_lr", max_lr, n, check_nonnegative)
-        self.step_size_up = check_count("step_size_up", step_size_up, 1)
+        base_lrs = per_group("base_lr", base_lr, n, self.checks["base_lrs"])
+        self.max_lrs = per_group("max_lr", max_lr, n, self.checks["max_lrs"])
+        self.step_size_up = self._arg("step_size_up", step_size_up)
         self.step_size_down = (self.step_size_up if step_size_down is None
-                               else check_count("step_size_down", step_size_down, 0))
-        modes = ("triangular", "triangular2", "exp_range")
-        if not isinstance(mode, str) or mode not in modes:
-            raise ValueError(f"invalid mode: {mode!r} (must be one of {', '.join(modes)})")
-        if not isinstance(scale_mode, str) or scale_mode not in ("cycle", "iterations"):
-            raise ValueError(
-                f"invalid scale_mode: {scale_mode!r} (must be 'cycle' or 'iterations')"
-            )
+                               else self._arg("step_size_down", step_size_down))
+        self.mode = self._arg("mode", mode)
+        self._arg("scale_mode", scale_mode)
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn must be a function or None, got {scale_fn!r:.60}")
-        self.mode = mode
-        self.gamma = check_fraction("gamma", gamma, closed=True)
+        self.gamma = self._arg("gamma", gamma)
         self._scale_fn = scale_fn
         # PyTorch's built-in modes fix the scale mode; a scale_fn uses the one given
         self.scale_mode = (scale_mode if scale_fn is not None
                            else "iterations" if mode == "exp_range" else "cycle")
-        self.cycle_momentum = check_flag("cycle_momentum", cycle_momentum)
-        self.base_momentums = per_group("base_momentum", base_momentum, n, check_fraction)
-        self.max_momentums = per_group("max_momentum", max_momentum, n, check_fraction)
-        last = check_count("last_epoch", last_epoch, -1)
+        self.cycle_momentum = self._arg("cycle_momentum", cycle_momentum)
+        self.base_momentums = per_group("base_momentum", base_momentum, n,
+                                        self.checks["base_momentums"])
+        self.max_momentums = per_group("max_momentum", max_momentum, n,
+                                       self.checks["max_momentums"])
+        last = self._arg("last_epoch", last_epoch)
         self._find_momentum(optimizer)
         if self.cycle_momentum:
             self._check_momentum(optimizer)

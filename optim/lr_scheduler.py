@@ -9,7 +9,7 @@ import bisect
 import copy
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -18,11 +18,14 @@ from autograd_mini import Tensor
 from .cyclic import CyclicLR, OneCycleLR
 from .optimizer import Optimizer, check_fraction, check_nonnegative
 from .schedule_base import (
+    Check,
     LRScheduler,
     Schedule,
-    check_count,
+    at_least,
     check_optimizer,
     check_positive,
+    closed_fraction,
+    one_of,
     restore,
 )
 
@@ -50,11 +53,14 @@ __all__ = [
 class StepLR(LRScheduler):
     """η_t = η₀ γ^⌊t / step_size⌋: multiply by γ every ``step_size`` steps."""
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "step_size": at_least(1), "gamma": check_nonnegative}
+
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = check_count("step_size", step_size, 1)
-        self.gamma = check_nonnegative("gamma", gamma)
+        self.step_size = self._arg("step_size", step_size)
+        self.gamma = self._arg("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -63,6 +69,9 @@ class StepLR(LRScheduler):
 
 class MultiStepLR(LRScheduler):
     """η_t = η₀ γ^k with k the number of milestones ≤ t (a repeated milestone counts twice)."""
+
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "milestones": at_least(0), "gamma": check_nonnegative}
 
     def __init__(
         self,
@@ -73,9 +82,13 @@ class MultiStepLR(LRScheduler):
     ) -> None:
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise TypeError(f"milestones must be an iterable of ints, got {milestones!r:.60}")
-        self.milestones = sorted(check_count("milestones[i]", m, 0) for m in milestones)
-        self.gamma = check_nonnegative("gamma", gamma)
+        self.milestones = sorted(self._arg("milestones", m, "milestones[i]") for m in milestones)
+        self.gamma = self._arg("gamma", gamma)
         super().__init__(optimizer, last_epoch)
+
+    def _check_state(self) -> None:
+        """The milestones sorted, as the constructor sorts them (``lr_at`` bisects)."""
+        self.milestones = sorted(self.milestones)
 
     def lr_at(self, base_lr: float, t: int) -> float:
         return base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
@@ -84,8 +97,10 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Exponential decay η_t = η₀ γᵗ."""
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {"gamma": check_nonnegative}
+
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = check_nonnegative("gamma", gamma)
+        self.gamma = self._arg("gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -104,6 +119,9 @@ class ConstantLR(LRScheduler):
     divides by zero.
     """
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "factor": closed_fraction, "total_iters": at_least(1)}
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -111,8 +129,8 @@ class ConstantLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.factor = check_fraction("factor", factor, closed=True)
-        self.total_iters = check_count("total_iters", total_iters, 1)
+        self.factor = self._arg("factor", factor)
+        self.total_iters = self._arg("total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -127,6 +145,10 @@ class LinearLR(LRScheduler):
     stays at η₀ e.
     """
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "start_factor": check_nonnegative, "end_factor": check_nonnegative,
+        "total_iters": at_least(1)}
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -135,9 +157,9 @@ class LinearLR(LRScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        self.start_factor = check_nonnegative("start_factor", start_factor)
-        self.end_factor = check_nonnegative("end_factor", end_factor)
-        self.total_iters = check_count("total_iters", total_iters, 1)
+        self.start_factor = self._arg("start_factor", start_factor)
+        self.end_factor = self._arg("end_factor", end_factor)
+        self.total_iters = self._arg("total_iters", total_iters)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -148,11 +170,14 @@ class LinearLR(LRScheduler):
 class PowerLR(LRScheduler):
     """Power-law decay η_t = η₀ (1 + t / s)^(−p), with s = ``scale`` and p = ``power``."""
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "power": check_nonnegative, "scale": check_positive}
+
     def __init__(
         self, optimizer: Optimizer, power: float = 1.0, scale: float = 1.0, last_epoch: int = -1
     ) -> None:
-        self.power = check_nonnegative("power", power)
-        self.scale = check_positive("scale", scale)
+        self.power = self._arg("power", power)
+        self.scale = self._arg("scale", scale)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -168,11 +193,14 @@ class PolynomialLR(LRScheduler):
     and ``power`` at least 0 (PyTorch divides by zero otherwise).
     """
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "total_iters": at_least(1), "power": check_nonnegative}
+
     def __init__(
         self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
-        self.total_iters = check_count("total_iters", total_iters, 1)
-        self.power = check_nonnegative("power", power)
+        self.total_iters = self._arg("total_iters", total_iters)
+        self.power = self._arg("power", power)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, base_lr: float, t: int) -> float:
@@ -182,11 +210,14 @@ class PolynomialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """η_t = η_min + (η₀ − η_min)(1 + cos(π t / T_max)) / 2 (rising again after T_max)."""
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "T_max": at_least(1), "eta_min": check_nonnegative}
+
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = check_count("T_max", T_max, 1)
-        self.eta_min = check_nonnegative("eta_min", eta_min)
+        self.T_max = self._arg("T_max", T_max)
+        self.eta_min = self._arg("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     @property
@@ -221,6 +252,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ≥ 0.
     """
 
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {
+        "T_0": at_least(1), "T_mult": at_least(1), "eta_min": check_nonnegative}
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -229,9 +263,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         eta_min: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
-        self.T_0 = check_count("T_0", T_0, 1)
-        self.T_mult = check_count("T_mult", T_mult, 1)
-        self.eta_min = check_nonnegative("eta_min", eta_min)
+        self.T_0 = self._arg("T_0", T_0)
+        self.T_mult = self._arg("T_mult", T_mult)
+        self.eta_min = self._arg("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     @property
@@ -333,6 +367,7 @@ class SequentialLR(LRScheduler):
     """
 
     chains_at_start = False  # it takes the optimiser over from its sub-schedules
+    checks: ClassVar[dict[str, Check]] = LRScheduler.checks | {"milestones": at_least(1)}
 
     def __init__(
         self,
@@ -351,7 +386,17 @@ class SequentialLR(LRScheduler):
         for s in self._schedulers:
             if not isinstance(s, LRScheduler) or s.optimizer is not optimizer:
                 raise ValueError("every scheduler of SequentialLR must drive the same optimizer")
-        self.milestones = [check_count("milestones[i]", m, 1) for m in milestones]
+        self.milestones = [self._arg("milestones", m, "milestones[i]") for m in milestones]
+        self._check_state()
+        first = self._schedulers[0]
+        if first.chains and first.chains_at_start:  # PyTorch sets the lrs back to the initial
+            # ones and runs a chaining schedule from them (LambdaLR, OneCycleLR and CyclicLR
+            # set lrs of their own)
+            first.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
+        super().__init__(optimizer, last_epoch)
+
+    def _check_state(self) -> None:
+        """One milestone between each two schedulers, in strictly increasing order."""
         if len(self.milestones) != len(self._schedulers) - 1:
             raise ValueError(
                 f"SequentialLR needs {len(self._schedulers) - 1} milestones for "
@@ -359,12 +404,6 @@ class SequentialLR(LRScheduler):
             )
         if self.milestones != sorted(set(self.milestones)):
             raise ValueError(f"milestones must increase strictly, got {self.milestones}")
-        first = self._schedulers[0]
-        if first.chains and first.chains_at_start:  # PyTorch sets the lrs back to the initial
-            # ones and runs a chaining schedule from them (LambdaLR, OneCycleLR and CyclicLR
-            # set lrs of their own)
-            first.base_lrs = [float(g["initial_lr"]) for g in optimizer.param_groups]
-        super().__init__(optimizer, last_epoch)
 
     def _active(self, t: int) -> tuple[LRScheduler, int]:
         """The sub-schedule running at step ``t`` and its own step count."""
@@ -423,6 +462,11 @@ class ReduceLROnPlateau(Schedule):
     ``cooldown`` steps before counting again. NaN is never an improvement.
     """
 
+    checks: ClassVar[dict[str, Check]] = Schedule.checks | {
+        "mode": one_of("min", "max"), "threshold_mode": one_of("rel", "abs"),
+        "factor": check_fraction, "patience": at_least(0), "threshold": check_nonnegative,
+        "cooldown": at_least(0), "eps": check_nonnegative, "min_lrs": check_nonnegative}
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -436,22 +480,18 @@ class ReduceLROnPlateau(Schedule):
         eps: float = 1e-8,
     ) -> None:
         self.optimizer = check_optimizer(optimizer)
-        if not isinstance(mode, str) or mode not in ("min", "max"):
-            raise ValueError(f"invalid mode: {mode!r} (must be 'min' or 'max')")
-        if not isinstance(threshold_mode, str) or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"invalid threshold_mode: {threshold_mode!r} (must be 'rel' or 'abs')")
-        self.mode = mode
-        self.threshold_mode = threshold_mode
-        self.factor = check_fraction("factor", factor)
-        self.patience = check_count("patience", patience, 0)
-        self.threshold = check_nonnegative("threshold", threshold)
-        self.cooldown = check_count("cooldown", cooldown, 0)
-        self.eps = check_nonnegative("eps", eps)
+        self.mode = self._arg("mode", mode)
+        self.threshold_mode = self._arg("threshold_mode", threshold_mode)
+        self.factor = self._arg("factor", factor)
+        self.patience = self._arg("patience", patience)
+        self.threshold = self._arg("threshold", threshold)
+        self.cooldown = self._arg("cooldown", cooldown)
+        self.eps = self._arg("eps", eps)
         n = len(optimizer.param_groups)
         mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
         if len(mins) != n:
             raise ValueError(f"min_lr has {len(mins)} entries for {n} parameter groups")
-        self.min_lrs = [check_nonnegative("min_lr", m) for m in mins]
+        self.min_lrs = [self._arg("min_lrs", m, "min_lr") for m in mins]
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0

@@ -1,19 +1,27 @@
 """The learning-rate scheduler framework: argument checks, the checkpoint restore, ``Schedule``
 (what every schedule shares) and ``LRScheduler`` (a closed form η_t that chains with others).
-The schedules themselves are in ``optim.lr_scheduler`` (and ``optim.cyclic``)."""
+The schedules themselves are in ``optim.lr_scheduler`` (and ``optim.cyclic``).
+
+Each schedule class lists in ``checks`` the check of each of its hyper-parameters (and state
+entries); its constructor and ``load_state_dict`` both call these, so a checkpoint holding a
+value the constructor refuses is refused too."""
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative, to_python
+from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
 
-__all__ = ["LRScheduler", "Schedule", "check_count", "check_optimizer", "check_positive",
-           "restore"]
+__all__ = ["Check", "LRScheduler", "Schedule", "at_least", "check_count", "check_optimizer",
+           "check_positive", "closed_fraction", "one_of", "restore"]
+
+#: a check of one value: ``check(name, value)`` returns it converted, or raises naming ``name``
+Check = Callable[[str, Any], Any]
 
 
 def check_count(name: str, value: Any, minimum: int) -> int:
@@ -26,24 +34,51 @@ def check_count(name: str, value: Any, minimum: int) -> int:
 
 
 def check_positive(name: str, value: Any) -> float:
+    """Validate ``0 < value < inf`` and return it as a float."""
     out = check_nonnegative(name, value)
     if out == 0.0:
         raise ValueError(f"invalid {name}: {value!r} (must be > 0)")
     return out
 
 
+def at_least(minimum: int) -> Check:
+    """The check of an int ``>= minimum`` (``check_count``), as an entry of ``checks``."""
+    return functools.partial(check_count, minimum=minimum)
+
+
+#: the check of a number in [0, 1]
+closed_fraction: Check = functools.partial(check_fraction, closed=True)
+
+
+def one_of(*choices: str) -> Check:
+    """The check of a string among ``choices``."""
+    allowed = (f"{choices[0]!r} or {choices[1]!r}" if len(choices) == 2
+               else f"one of {', '.join(choices)}")
+
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"invalid {name}: {value!r} (must be {allowed})")
+        return value
+
+    return check
+
+
 def check_optimizer(optimizer: Any) -> Optimizer:
+    """Validate that ``optimizer`` is an ``optim.Optimizer``."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"expected an optim.Optimizer, got {type(optimizer).__name__}")
     return optimizer
 
 
 def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -> None:
-    """Replace ``obj``'s attributes by ``state_dict`` after checking keys, list lengths and values
-    (``_unfit``): a refused state dict changes nothing.
+    """Replace ``obj``'s attributes by ``state_dict`` after checking keys, list lengths and values:
+    a refused state dict changes nothing.
 
-    Values are converted back to Python numbers and lists (as after an ``np.savez`` round
-    trip); the entries named in ``per_group`` must have one value per parameter group.
+    Each value must keep its kind (``_unfit``) and pass the check the constructor makes
+    (``obj.checks``, item by item for a list); then, in place, the checks across entries
+    (``obj._check_state()``), undone if they fail. Values are converted back to Python numbers
+    and lists (as after an ``np.savez`` round trip); the entries named in ``per_group`` must
+    have one value per parameter group.
     """
     current = obj.state_dict()
     given = set(state_dict)
@@ -63,20 +98,41 @@ def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -
                 f"{key!r} has {len(values[key])} entries for {n_groups} parameter groups"
             )
     for k, v in values.items():
-        if k in current and (why := _unfit(k, current[k], v)):
+        if k not in current:
+            continue
+        if why := _unfit(k, current[k], v):
             problems.append(f"{k!r} {why}")
+        elif k in obj.checks:
+            try:
+                values[k] = _checked(obj.checks[k], k, v)
+            except (TypeError, ValueError) as exc:
+                problems.append(str(exc))
+    name = type(obj).__name__
     if problems:
-        name = type(obj).__name__
         raise ValueError(f"cannot load {name} state dict: " + "; ".join(problems))
+    before = dict(vars(obj))
     for k, v in values.items():
         setattr(obj, k, v)
+    try:
+        obj._check_state()
+    except (TypeError, ValueError) as exc:
+        vars(obj).clear()
+        vars(obj).update(before)  # refused: nothing changes
+        raise ValueError(f"cannot load {name} state dict: {exc}") from None
+
+
+def _checked(check: Check, key: str, value: Any) -> Any:
+    """``check`` applied to ``value``, or to each item of a list (named ``key[i]``)."""
+    if isinstance(value, list):
+        return [check(f"{key}[{i}]", x) for i, x in enumerate(value)]
+    return check(key, value)
 
 
 def _unfit(key: str, current: Any, value: Any) -> str | None:
     """Why ``value`` cannot replace a schedule's ``current`` value (None if it can): a bool, an
     int, a real number or a string stays one, and a number is finite and ≥ 0 (``last_epoch``
     ≥ −1; ``best``, the plateau's best metric, anything but NaN); lists item by item. (The
-    constructors' finer range checks, such as step_size ≥ 1, are not repeated.)"""
+    constructors' finer checks, such as step_size ≥ 1, follow from the schedule's ``checks``.)"""
     if isinstance(current, list):
         if not isinstance(value, list):
             return f"must be a list, got {type(value).__name__}"
@@ -104,10 +160,24 @@ _KINDS = {"last_epoch": "an int >= -1", "best": "a number (not NaN)"}
 
 
 class Schedule:
-    """What every schedule shares: the last learning rates and a plain-data snapshot."""
+    """What every schedule shares: the last learning rates, a plain-data snapshot and the
+    checks of its values."""
 
     optimizer: Optimizer
     _last_lr: list[float]
+    #: the check of each hyper-parameter (the constructor's) by its ``state_dict`` key; for a
+    #: list entry, the check of each item
+    checks: ClassVar[dict[str, Check]] = {"_last_lr": check_nonnegative}
+
+    def _arg(self, key: str, value: Any, name: str | None = None) -> Any:
+        """``value`` of the entry ``key`` (an item of it, for a list) checked by ``checks``;
+        errors call it ``name`` (default ``key``)."""
+        return self.checks[key](key if name is None else name, value)
+
+    def _check_state(self) -> None:
+        """Check what no single entry shows (e.g. a SequentialLR's milestones in order),
+        raising ValueError, or settle it as the constructor does (a MultiStepLR sorts its
+        milestones): on every load, after the entries' checks. Nothing here."""
 
     def get_last_lr(self) -> list[float]:
         """The learning rates set by the last ``step()`` (one per group)."""
@@ -150,10 +220,12 @@ class LRScheduler(Schedule):
     """
 
     floor = 0.0  # the value the schedule's factors scale about (CosineAnnealingLR: eta_min)
+    checks: ClassVar[dict[str, Check]] = Schedule.checks | {
+        "last_epoch": at_least(-1), "base_lrs": check_nonnegative}
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
-        self.last_epoch = check_count("last_epoch", last_epoch, -1)
+        self.last_epoch = self._arg("last_epoch", last_epoch)
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])

@@ -80,7 +80,7 @@ def adaptive_avg_pool1d(x: Any, output_size: int) -> Tensor:
     """y[n,c,i] = mean of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉]."""
     where = "adaptive_avg_pool1d"
     row, o = _adaptive_row(x, output_size, where)
-    return _unrow(adaptive_avg(row, (1, o), where))
+    return _unrow(adaptive_avg(row, (1, o), where, dims=1))
 
 
 def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) -> Any:
@@ -89,7 +89,7 @@ def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) 
     where = "adaptive_max_pool1d"
     return_indices = check_flag(return_indices, "return_indices", where)
     row, o = _adaptive_row(x, output_size, where)
-    out = adaptive_max(row, (1, o), return_indices, where)
+    out = adaptive_max(row, (1, o), return_indices, where, dims=1)
     if isinstance(out, tuple):
         return _unrow(out[0]), _unrow(out[1])
     return _unrow(out)

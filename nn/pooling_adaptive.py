@@ -1,15 +1,27 @@
 """Adaptive pooling: AdaptiveAvgPool2d and AdaptiveMaxPool2d (and their functional forms), whose
 windows are PyTorch's: output row i covers input rows ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉.
 
-Average pooling takes each window's mean along the rows, then along the columns (one reshaped
-mean where the windows tile the axis, else one mean per window: a matrix of averaging weights
-would make an inf or NaN spill into the other windows, as 0 · inf); max pooling finds each
-window's maximum in NumPy and records one gather of those elements (``nn.pooling``'s op, whose
-VJP scatter-adds), as ``max_pool2d`` does.
+The windows along an axis are one index array (out, K), K the longest window's length, a
+shorter window's row repeating its last cell (``_windows``): no Python loop over windows, so
+the work is a few NumPy arrays of about the input's and the output's size, and an absurd
+``output_size`` fails at its first allocation, named (``_memory``). Average pooling takes each
+window's mean along the rows, then along the columns (one reshaped mean where the windows tile
+the axis; else one ``take`` of the windows' cells, the repeats masked to 0 by ``where``, summed
+directly and divided by each window's length: a matrix of averaging weights would make an inf
+or NaN spill into the other windows, as 0 · inf, and differences of cumulative sums cancel).
+Max pooling takes every window's cells at once in NumPy, finds each one's maximum as PyTorch
+picks it (``pick_max``; a repeated cell comes after the one it repeats, so it changes neither
+the first maximum nor the last NaN) and records one gather of those elements (``nn.pooling``'s
+op, whose VJP scatter-adds), as ``max_pool2d`` does. An empty batch returns its empty result
+at once, as PyTorch does, whatever the output size NumPy can describe.
 """
 
 from __future__ import annotations
 
+import math
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -27,13 +39,50 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_avg", "adaptive_a
 Size = int | tuple[int | None, int | None]
 
 
-def _bounds(n_in: int, n_out: int) -> list[tuple[int, int]]:
-    """Window i along an axis: [⌊i n_in / n_out⌋, ⌈(i+1) n_in / n_out⌉)."""
-    return [((i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)) for i in range(n_out)]
+def _windows(n_in: int, n_out: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Window i along an axis, [⌊i n_in / n_out⌋, ⌈(i+1) n_in / n_out⌉), as row i of an index
+    array (n_out, K), K the longest window's length, its last cell repeated past its end; and
+    each window's length."""
+    if n_out * n_in + n_out - 1 > 2**63 - 1:  # (i + 1) n_in + n_out − 1 must fit in int64
+        raise ValueError(f"{where}: the windows from {n_in} cells to {n_out} overflow int64")
+    i = np.arange(n_out, dtype=np.int64)
+    start = i * n_in // n_out
+    end = ((i + 1) * n_in + n_out - 1) // n_out
+    length = end - start
+    index = np.minimum(start[:, None] + np.arange(int(length.max())), end[:, None] - 1)
+    return index, length
 
 
-def _window_means(x: Tensor, axis: int, n_out: int) -> Tensor:
-    """Each window's mean along ``axis`` (−2: rows, −1: columns)."""
+def _longest(n_in: int, n_out: int) -> int:
+    """A bound on the longest window's length: n_in / n_out where windows tile the axis, else
+    ⌈n_in / n_out⌉ + 1."""
+    return n_in // n_out if n_in % n_out == 0 else -(-n_in // n_out) + 1
+
+
+def _room(where: str, shown: tuple[int, ...], *arrays: tuple[tuple[int, ...], Any]) -> None:
+    """Refuse working arrays, (shape, dtype) pairs, larger than any array can be (NumPy's own
+    error there would not say which call asked for them); ``shown``: the output's shape."""
+    for shape, dtype in arrays:
+        nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+        if nbytes > sys.maxsize:
+            raise ValueError(f"{where}: an output of shape {shown} needs a working "
+                             f"{np.dtype(dtype)} array of {nbytes:.3g} bytes, more than any "
+                             "array can hold")
+
+
+@contextmanager
+def _memory(where: str, shown: tuple[int, ...], dtype: np.dtype) -> Iterator[None]:
+    """NumPy's MemoryError, as one naming the function and the output's shape."""
+    try:
+        yield
+    except MemoryError as exc:
+        raise MemoryError(f"{where}: not enough memory for an output of shape {shown} "
+                          f"({dtype}): {exc}") from None
+
+
+def _window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int, ...]
+                  ) -> Tensor:
+    """Each window's mean along ``axis`` (−2: rows, −1: columns): Σ of its cells / its length."""
     n_in = x.shape[axis]
     if n_out == n_in:
         return x
@@ -41,9 +90,16 @@ def _window_means(x: Tensor, axis: int, n_out: int) -> Tensor:
         shape, i = list(x.shape), x.ndim + axis
         shape[i:i + 1] = [n_out, n_in // n_out]
         return am.mean(x.reshape(tuple(shape)), axis=axis)
-    parts = [am.mean(x[..., lo:hi, :] if axis == -2 else x[..., lo:hi], axis=axis, keepdims=True)
-             for lo, hi in _bounds(n_in, n_out)]
-    return am.concatenate(parts, axis=axis)
+    _room(where, shown, ((*x.shape[:axis], n_out, _longest(n_in, n_out),
+                          *x.shape[x.ndim + axis + 1:]), x.dtype))
+    index, length = _windows(n_in, n_out, where)
+    k = index.shape[1]
+    cells = am.take(x, index, axis=x.ndim + axis)  # (..., n_out, K[, W])
+    tail = (1,) if axis == -2 else ()
+    real = (np.arange(k) < length[:, None]).reshape(n_out, k, *tail)
+    if not real.all():  # (where, not a product: a repeated inf must not make 0 · inf)
+        cells = am.where(real, cells, np.zeros((), x.dtype))
+    return am.sum(cells, axis=axis) / length.astype(x.dtype).reshape(n_out, *tail)
 
 
 def output_size_pair(output_size: Any, where: str) -> tuple[int | None, int | None]:
@@ -56,8 +112,10 @@ def output_size_pair(output_size: Any, where: str) -> tuple[int | None, int | No
     return tuple(None if v is None else int(v) for v in items)  # type: ignore[return-value]
 
 
-def _input(x: Any, output_size: Any, where: str) -> tuple[Tensor, int, int]:
-    """The input as a floating Tensor, checked, and the output's height and width."""
+def _input(x: Any, output_size: Any, where: str, dims: int
+           ) -> tuple[Tensor, int, int, tuple[int, ...]]:
+    """The input as a floating Tensor, checked, the output's height and width, and the
+    output's shape as errors state it (``dims=1``: a 1-d form's, without the row axis)."""
     x = as_tensor(x, where)
     if x.ndim not in (3, 4):
         raise ValueError(f"{where}: input must be 4-d (N, C, H, W) or 3-d (C, H, W), got shape "
@@ -68,8 +126,22 @@ def _input(x: Any, output_size: Any, where: str) -> tuple[Tensor, int, int]:
         raise ValueError(f"{where}: input of shape {x.shape} is empty")
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     oh, ow = h if oh is None else oh, w if ow is None else ow
-    check_size((*x.shape[:-2], oh, max(ow, w)), x.dtype, where)  # (the largest array made)
-    return x, oh, ow
+    check_size((*x.shape[:-2], oh, max(ow, w)), x.dtype, where)  # (the output, or rows' means)
+    shown = (*x.shape[:-2], ow) if dims == 1 else (*x.shape[:-2], oh, ow)
+    return x, oh, ow, shown
+
+
+def _empty(x: Tensor, oh: int, ow: int, where: str, shown: tuple[int, ...],
+           dtypes: tuple[np.dtype, ...]) -> Tensor:
+    """The output of an input with no planes (N or C is 0), made without any array of the
+    output's size; refused when NumPy cannot even describe it (its strides overflow)."""
+    shape = (*x.shape[:-2], oh, ow)
+    for dtype in dtypes:
+        nbytes = math.prod(d for d in shape if d) * dtype.itemsize
+        if nbytes > sys.maxsize:
+            raise ValueError(f"{where}: an empty {dtype} output of shape {shown} cannot be made: "
+                             f"its strides would span {nbytes:.3g} bytes, more than NumPy allows")
+    return x.reshape(shape)
 
 
 def adaptive_avg_pool2d(x: Any, output_size: Size) -> Tensor:
@@ -78,10 +150,14 @@ def adaptive_avg_pool2d(x: Any, output_size: Size) -> Tensor:
     return adaptive_avg(x, output_size, "adaptive_avg_pool2d")
 
 
-def adaptive_avg(x: Any, output_size: Size, where: str) -> Tensor:
-    """``adaptive_avg_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
-    x, oh, ow = _input(x, output_size, where)
-    return _window_means(_window_means(x, -2, oh), -1, ow)
+def adaptive_avg(x: Any, output_size: Size, where: str, dims: int = 2) -> Tensor:
+    """``adaptive_avg_pool2d``, its errors naming ``where`` (the 1-d form's too, ``dims=1``:
+    stating 1-d shapes)."""
+    x, oh, ow, shown = _input(x, output_size, where, dims)
+    if x.data.size == 0:
+        return _empty(x, oh, ow, where, shown, (x.dtype,))
+    with _memory(where, shown, x.dtype):
+        return _window_means(_window_means(x, -2, oh, where, shown), -1, ow, where, shown)
 
 
 def adaptive_max_pool2d(x: Any, output_size: Size, return_indices: bool = False) -> Any:
@@ -92,25 +168,42 @@ def adaptive_max_pool2d(x: Any, output_size: Size, return_indices: bool = False)
     return adaptive_max(x, output_size, return_indices, "adaptive_max_pool2d")
 
 
-def adaptive_max(x: Any, output_size: Size, return_indices: bool, where: str) -> Any:
-    """``adaptive_max_pool2d``, its errors naming ``where`` (the 1-d form's too)."""
+def adaptive_max(x: Any, output_size: Size, return_indices: bool, where: str,
+                 dims: int = 2) -> Any:
+    """``adaptive_max_pool2d``, its errors naming ``where`` (the 1-d form's too, ``dims=1``:
+    stating 1-d shapes)."""
     return_indices = check_flag(return_indices, "return_indices", where)
-    x, oh, ow = _input(x, output_size, where)
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x.reshape((1, *x.shape))
-    n, c, h, w = x.shape
-    index = np.empty((n, c, oh, ow), dtype=np.int64)
-    for i, (r0, r1) in enumerate(_bounds(h, oh)):
-        for j, (c0, c1) in enumerate(_bounds(w, ow)):
-            width = c1 - c0
-            win = x.data[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * width)
-            at = pick_max(win)
-            index[:, :, i, j] = (r0 + at // width) * w + c0 + at % width
-    y = GATHER(x, index=index, unique=False)
-    if unbatched:
-        y, index = y.reshape(y.shape[1:]), index.reshape(index.shape[1:])
+    x, oh, ow, shown = _input(x, output_size, where, dims)
+    if x.data.size == 0:
+        y = _empty(x, oh, ow, where, shown, (x.dtype, np.dtype(np.int64)))
+        return (y, Tensor(np.zeros(y.shape, dtype=np.int64))) if return_indices else y
+    with _memory(where, shown, x.dtype):
+        y, index = _max(x, oh, ow, where, shown)
     return (y, Tensor(index)) if return_indices else y
+
+
+def _max(x: Tensor, oh: int, ow: int, where: str, shown: tuple[int, ...]
+         ) -> tuple[Tensor, np.ndarray]:
+    """Each window's maximum (a gather of x) and its flat index h·W + w in the plane."""
+    *lead, h, w = x.shape
+    most = _longest(h, oh) * _longest(w, ow)
+    _room(where, shown, ((*lead, oh, ow, most), x.dtype), ((oh, ow, most), np.int64),
+          ((*lead, oh, ow), np.int64))
+    rows, _ = _windows(h, oh, where)
+    cols, _ = _windows(w, ow, where)
+    kh, kw = rows.shape[1], cols.shape[1]
+    # every window's cells, (..., OH, OW, KH·KW) in its row-major order: one take of flat
+    # positions (OH, OW, KH, KW) from each plane
+    flat = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(oh, ow, kh * kw)
+    planes = x.data.reshape(math.prod(lead), h * w)
+    cells = np.take(planes, flat, axis=1).reshape(*lead, oh, ow, kh * kw)
+    at = pick_max(cells)
+    del cells  # (the largest array here: gone before the gather's own)
+    index = flat[np.arange(oh)[:, None], np.arange(ow), at]
+    batched = x if x.ndim == 4 else x.reshape((1, *x.shape))
+    tile = h % oh == 0 and w % ow == 0  # windows that tile the plane: each cell picked once
+    y = GATHER(batched, index=index.reshape((*batched.shape[:2], oh, ow)), unique=tile)
+    return (y if x.ndim == 4 else y.reshape(y.shape[1:])), index
 
 
 class AdaptiveAvgPool2d(Module):

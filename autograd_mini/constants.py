@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from .checks import as_array
-from .tensor import Tensor, wrap
+from .grad_mode import STATE
+from .tensor import Tensor, holds_graph, wrap
 
-__all__ = ["argument", "as_tensor", "constant"]
+__all__ = ["argument", "as_tensor", "check_no_graph", "constant"]
 
 
 def argument(a: Any, args: tuple[Any, ...], floating: bool, where: str) -> Tensor:
@@ -74,4 +75,16 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
         if not info.min <= x <= info.max:  # NumPy 2 refuses too (with an OverflowError)
             raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
         return wrap(np.asarray(x, dtype=dtype))
+    check_no_graph(x, where)
     return wrap(as_array(x, copy=False, where=where))
+
+
+def check_no_graph(x: Any, where: str) -> None:
+    """Refuse, while gradients are recorded, a list or tuple holding a tensor that requires
+    grad: made into a constant array it would silently lose that tensor's gradient (PyTorch
+    refuses a list there too)."""
+    if (type(x) is list or type(x) is tuple) and STATE.s.grad_enabled and holds_graph(x, False):
+        raise TypeError(f"{where}: got a {type(x).__name__} holding tensors that require grad; "
+                        "as a constant array it would silently drop their gradients: stack "
+                        "them into one tensor first (autograd_mini.stack([...]), or "
+                        "concatenate), or pass .detach()ed tensors where constants are meant")

@@ -17,8 +17,8 @@ from .checks import as_array, numpy_names, user_stacklevel
 from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
-__all__ = ["FUNCTIONS", "LOCKS", "Tensor", "in_place_error", "is_locked", "lock", "tensor",
-           "unlock", "wrap"]
+__all__ = ["FUNCTIONS", "LOCKS", "Tensor", "holds_graph", "in_place_error", "is_locked", "lock",
+           "tensor", "unlock", "wrap"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -52,7 +52,7 @@ class Tensor(TorchSpellings):
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
-        if STATE.s.grad_enabled and _holds_graph(data, type(self) is not Tensor):
+        if STATE.s.grad_enabled and holds_graph(data, type(self) is not Tensor):
             warnings.warn(f"{where}(...) copies the values of tensors that require grad and "
                           "drops their gradients, as torch.tensor (which warns too): to keep "
                           "them in the graph use autograd_mini.stack([...]); pass t.detach() "
@@ -582,7 +582,7 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
                         "(run backward first, or drop the outputs that hold that graph)")
 
 
-def _holds_graph(data: Any, subclass: bool) -> bool:
+def holds_graph(data: Any, subclass: bool) -> bool:
     """Whether ``data`` is an op's result that requires grad (not for a subclass: a new leaf
     of it, ``nn.Parameter(w * 2)``, is what it is for; a leaf is copied on purpose), or a list
     or tuple holding any tensor that requires grad (in its first row, for nested lists: a full

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.constants import check_no_graph
 from autograd_mini.data import check_rng
 
 __all__ = [
@@ -21,6 +22,7 @@ def as_tensor(x: Any, where: str = "Tensor") -> Tensor:
     """``x`` itself if it is a Tensor, else a constant Tensor of it (errors name ``where``)."""
     if isinstance(x, Tensor):
         return x
+    check_no_graph(x, where)
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError, OverflowError) as exc:

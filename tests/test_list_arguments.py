@@ -1,0 +1,85 @@
+"""A list or tuple holding tensors that require grad, given where an op takes an array, is
+refused while gradients are recorded: made into a constant array it would silently drop those
+tensors' gradients (PyTorch refuses a list there too)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import nn
+
+MESSAGE = "holding tensors that require grad.*silently drop their gradients.*stack"
+
+
+def _losses() -> list[am.Tensor]:
+    w = am.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    return [(w * k).sum() for k in (1.0, 2.0, 3.0)]
+
+
+CALLS: dict[str, Callable[[list[am.Tensor]], Any]] = {
+    "mean": lambda ls: am.mean(ls),
+    "sum": lambda ls: am.sum(ls),
+    "exp": lambda ls: am.exp(ls),
+    "max": lambda ls: am.max(ls),
+    "logsumexp": lambda ls: am.logsumexp(ls),
+    "softmax": lambda ls: am.softmax(ls),
+    "mul": lambda ls: am.Tensor(np.ones(3), requires_grad=True) * ls,
+    "rmul": lambda ls: ls * am.Tensor(np.ones(3), requires_grad=True),
+    "tuple": lambda ls: am.mean(tuple(ls)),
+    "nested": lambda ls: am.sum([ls, ls]),
+    "Linear": lambda ls: nn.Linear(3, 1)(ls),
+    "mse_loss": lambda ls: nn.functional.mse_loss(ls, np.zeros(3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_list_of_graph_tensors_is_refused(name: str) -> None:
+    losses = _losses()
+    with pytest.raises(TypeError, match=MESSAGE):
+        CALLS[name](losses)
+
+
+def test_the_error_names_the_op() -> None:
+    with pytest.raises(TypeError, match=r"^mean: got a list"):
+        am.mean(_losses())
+
+
+def test_leaves_that_require_grad_are_refused_too() -> None:
+    a = am.Tensor(1.0, requires_grad=True)
+    b = am.Tensor(2.0, requires_grad=True)
+    with pytest.raises(TypeError, match=MESSAGE):
+        am.sum([a, b])
+
+
+def test_stack_keeps_the_gradients_the_list_would_drop() -> None:
+    w = am.Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    am.stack([(w * k).sum() for k in (1.0, 2.0, 3.0)]).mean().backward()
+    assert w.grad is not None
+    np.testing.assert_allclose(w.grad.data, np.full(3, 2.0), rtol=0, atol=1e-15)
+
+
+def test_lists_of_numbers_and_of_constant_tensors_still_work() -> None:
+    assert am.mean([1.0, 2.0, 4.0]).item() == pytest.approx(7 / 3)
+    assert am.sum([am.Tensor(1.0), am.Tensor(3.0)]).item() == 4.0
+    w = am.Tensor(np.ones(2), requires_grad=True)
+    (w * [2.0, 3.0]).sum().backward()
+    assert w.grad is not None
+    np.testing.assert_array_equal(w.grad.data, [2.0, 3.0])
+
+
+def test_detached_tensors_in_a_list_are_constants() -> None:
+    ls = [t.detach() for t in _losses()]
+    assert am.mean(ls).item() == pytest.approx(np.mean([t.item() for t in ls]))
+
+
+def test_under_no_grad_a_list_is_converted_as_before() -> None:
+    ls = _losses()
+    with am.no_grad():
+        out = am.mean(ls)
+    assert out.item() == pytest.approx(np.mean([t.item() for t in ls]))
+    assert not out.requires_grad

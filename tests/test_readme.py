@@ -99,3 +99,15 @@ def test_relative_links_lead_somewhere() -> None:
         for target in re.findall(r"\]\(([^)#\s]+)\)", page.read_text(encoding="utf-8")):
             if "://" not in target:
                 assert (page.parent / target).exists(), f"{page.name}: broken link {target}"
+
+
+def test_own_op_block_runs_without_hypothesis_up_to_its_property_test(tmp_path: Path) -> None:
+    # the README says only the property test needs Hypothesis, which the demo's set-up lacks
+    block = next(code for code in _blocks(README, "python") if "am.primitive(" in code)
+    head, marker, _ = block.partition("from autograd_mini.testing import")
+    assert marker, "the block's property test no longer imports autograd_mini.testing"
+    script = tmp_path / "own_op.py"
+    script.write_text("import sys\nsys.modules['hypothesis'] = None  # as if not installed\n"
+                      + head, encoding="utf-8")
+    out = _run([sys.executable, str(script)], tmp_path, "the block without Hypothesis")
+    assert out.splitlines()[-1] == "True"

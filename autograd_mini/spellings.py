@@ -4,9 +4,11 @@ element count and answers PyTorch's ``x.size()`` when called."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["Size", "TorchSpellings", "torch_name"]
+
+_T = TypeVar("_T")
 
 
 class torch_name:
@@ -47,8 +49,9 @@ class Size(int):
 
 class TorchSpellings:
     """Tensor's base: PyTorch's names for what the library spells differently, each raising an
-    AttributeError that names ours. (Descriptors, not ``__getattr__``: a class with
-    ``__getattr__`` makes every attribute read of every Tensor slow.)"""
+    AttributeError that names ours; and PyTorch's device moves, which have no NumPy name
+    (``x.to("cpu")``, ``x.cpu()``: the tensor itself). (Descriptors, not ``__getattr__``: a
+    class with ``__getattr__`` makes every attribute read of every Tensor slow.)"""
 
     __slots__ = ()
 
@@ -69,9 +72,7 @@ class TorchSpellings:
                                 "leaf)")
     long = torch_name("long", ".astype(np.int64)")
     half = torch_name("half", ".astype(np.float16)")
-    cpu = torch_name("cpu", "the tensor as it is: tensors live in NumPy arrays on the CPU")
     cuda = torch_name("cuda", "the tensor as it is: tensors live in NumPy arrays on the CPU")
-    to = torch_name("to", ".astype(dtype) for a dtype; tensors live on the CPU")
     copy_ = torch_name("copy_", "with autograd_mini.no_grad(): x.data[...] = other.data")
     fill_ = torch_name("fill_", "x.data[...] = value, or nn.init.constant_(x, value)")
     normal_ = torch_name("normal_", "nn.init.normal_(x, mean, std)")
@@ -96,5 +97,38 @@ class TorchSpellings:
     detach_ = torch_name("detach_", "x = x.detach() (a new leaf sharing the data)")
     split = torch_name("split", "autograd_mini.split(x, sections_or_indices, axis) (NumPy's "
                        "meaning: PyTorch's split(size) is array_split at multiples of size)")
+    def to(self: _T, *args: Any, **kwargs: Any) -> _T:
+        """PyTorch's ``x.to(device)``: the tensor itself, on the CPU as everything here
+        (``"cpu"``, ``"cpu:0"``, ``torch.device("cpu")``, ``device=``; ``non_blocking`` is
+        accepted and means nothing). A dtype is refused: NumPy's name is ``.astype(dtype)``."""
+        for key in kwargs:
+            if key not in ("device", "non_blocking"):
+                raise TypeError(f"to() got an unexpected keyword {key!r} (a device is all it "
+                                "takes: .astype(dtype) converts)")
+        for device in (*args, *(kwargs[k] for k in ("device",) if k in kwargs)):
+            if str(device).split(":")[0] != "cpu":
+                if str(device).split(":")[0] in ("cuda", "mps", "meta", "xpu"):
+                    raise RuntimeError(f"to({device!r}): everything runs on the CPU here "
+                                       "(NumPy arrays)")
+                raise TypeError(f"to({device!r}): a device is all to() takes here; for a dtype "
+                                "use .astype(dtype) (NumPy's name)")
+        return self
+
+    def cpu(self: _T) -> _T:
+        """PyTorch's ``x.cpu()``: the tensor itself (tensors live in NumPy arrays, on the CPU)."""
+        return self
+
+    relu_ = torch_name("relu_", "x = x.relu() (ops make a new tensor)")
+    sigmoid_ = torch_name("sigmoid_", "x = x.sigmoid() (ops make a new tensor)")
+    tanh_ = torch_name("tanh_", "x = x.tanh() (ops make a new tensor)")
+    exp_ = torch_name("exp_", "x = x.exp() (ops make a new tensor)")
+    clamp_ = torch_name("clamp_", "x = x.clip(a_min, a_max) (ops make a new tensor)")
+    abs_ = torch_name("abs_", "x = abs(x) (ops make a new tensor)")
+    neg_ = torch_name("neg_", "x = -x (ops make a new tensor)")
+    new_zeros = torch_name("new_zeros", "autograd_mini.zeros(shape, dtype=x.dtype)")
+    new_ones = torch_name("new_ones", "autograd_mini.ones(shape, dtype=x.dtype)")
+    new_full = torch_name("new_full", "autograd_mini.full(shape, value, dtype=x.dtype)")
+    new_tensor = torch_name("new_tensor", "autograd_mini.Tensor(data, dtype=x.dtype)")
+    nelement = torch_name("nelement", ".size")
     float = torch_name("float", ".astype(np.float32)")
     double = torch_name("double", ".astype(np.float64)")

@@ -156,16 +156,42 @@ def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None
     ("clamp_min", r"clip\(a_min"), ("clamp_max", r"clip\(a_max"), ("expand", "broadcast_to"),
     ("masked_fill", "where"), ("mT", "swapaxes"), ("clone", r"x \* 1"),
     ("float", r"astype\(np.float32"), ("double", r"astype\(np.float64"),
-    ("long", r"astype\(np.int64"), ("half", "float16"), ("to", "astype"), ("cpu", "CPU"),
-    ("cuda", "CPU"), ("copy_", r"data\[\.\.\.\] = other"), ("fill_", "constant_"),
+    ("long", r"astype\(np.int64"), ("half", "float16"), ("cuda", "CPU"),
+    ("copy_", r"data\[\.\.\.\] = other"), ("fill_", "constant_"),
     ("normal_", r"nn.init.normal_"), ("uniform_", r"nn.init.uniform_"), ("add_", r"x \+= other"),
     ("sub_", "x -= other"), ("mul_", r"x \*= other"), ("div_", "x /= other"),
     ("register_hook", "retain_grad"), ("t", r"\.T"), ("gather", "take_along_axis"),
     ("index_select", r"take\(indices, axis\)"), ("chunk", "array_split"),
-    ("masked_select", r"x\[mask\]")])
+    ("masked_select", r"x\[mask\]"), ("relu_", r"x = x.relu\(\)"), ("clamp_", r"clip\("),
+    ("sigmoid_", r"x.sigmoid\(\)"), ("new_zeros", r"zeros\(shape, dtype=x.dtype"),
+    ("nelement", r"\.size")])
 def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(Tensor([1.0]), spelling)
+
+
+def test_device_moves_are_the_tensor_itself_and_a_dtype_names_astype() -> None:
+    # the line of every PyTorch loop, xb.to(device), as for modules; no NumPy name to prefer
+    x = Tensor([1.0], requires_grad=True)
+    for moved in (x.to("cpu"), x.to("cpu:0"), x.to(device="cpu"), x.cpu(),
+                  x.to("cpu", non_blocking=True)):
+        assert moved is x
+    with pytest.raises(TypeError, match=r"to\(<class 'numpy.float32'>\).*\.astype\(dtype\)"):
+        x.to(np.float32)
+    with pytest.raises(TypeError, match=r"to\('float64'\).*\.astype"):
+        x.to("float64")
+    with pytest.raises(RuntimeError, match=r"to\('cuda'\): everything runs on the CPU"):
+        x.to("cuda")
+    with pytest.raises(TypeError, match="unexpected keyword 'dtype'"):
+        x.to(dtype=np.float32)
+
+
+def test_a_torch_device_is_taken_too() -> None:
+    torch = pytest.importorskip("torch")
+    x = Tensor([1.0])
+    assert x.to(torch.device("cpu")) is x
+    with pytest.raises(RuntimeError, match="everything runs on the CPU"):
+        x.to(torch.device("cuda"))
 
 
 def test_unknown_attribute_is_a_plain_attribute_error() -> None:

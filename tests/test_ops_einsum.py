@@ -375,6 +375,9 @@ RELATIVE_ERRORS: list[tuple[Any, tuple[Any, ...], type[Exception], str]] = [
     (F.dot, (np.ones((2, 3)), np.ones((4, 5))), ValueError,
      r"dot: shapes \(2, 3\) and \(4, 5\) not aligned: 3 \(dim 1\) != 4 \(dim 0\)"),
     (F.dot, (np.ones((2, 1)), np.ones((3, 5))), ValueError, "not aligned"),  # no broadcasting
+    (F.matmul, (np.ones((5, 2, 3)), np.ones((4, 3, 2))), ValueError,
+     r"matmul: the batch axes \(5,\) and \(4,\) of shapes \(5, 2, 3\) and \(4, 3, 2\) do not "
+     "broadcast"),
     (F.diagonal, (np.ones(3),), ValueError, r"diagonal: needs at least 2 dims, got shape \(3,\)"),
     (F.diagonal, (np.ones((3, 3)), 0, 1, -1), ValueError, "axis1 and axis2 cannot be the same"),
     (F.diagonal, (np.ones((3, 3)), 0, 0, 2), ValueError, "diagonal: axis 2 is out of range"),

@@ -51,6 +51,11 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul: shapes {sa} and {sb} are not aligned: {sa[-1]} (last axis of the first) "
             f"!= {kb} (the second's {'second-to-last' if len(sb) > 1 else 'only'} axis)"
         )
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: the batch axes {sa[:-2]} and {sb[:-2]} of shapes {sa} and "
+                         f"{sb} do not broadcast") from None
     return _MATMUL(a, b)
 
 

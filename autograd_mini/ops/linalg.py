@@ -52,7 +52,8 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"!= {kb} (the second's {'second-to-last' if len(sb) > 1 else 'only'} axis)"
         )
     try:
-        np.broadcast_shapes(sa[:-2], sb[:-2])
+        if len(sa) > 2 and len(sb) > 2:  # (else one has no batch axes to disagree)
+            np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise ValueError(f"matmul: the batch axes {sa[:-2]} and {sb[:-2]} of shapes {sa} and "
                          f"{sb} do not broadcast") from None

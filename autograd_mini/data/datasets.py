@@ -1,0 +1,190 @@
+"""Datasets as ``torch.utils.data``'s: TensorDataset, Subset and random_split, and what
+counts as a dataset (``__len__`` and ``__getitem__``, not an array)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..checks import as_array
+from ..random import check_rng
+from ..tensor import Tensor
+
+__all__ = ["Subset", "TensorDataset", "dataset_len", "is_dataset", "random_split"]
+
+
+def _has_protocol(obj: Any) -> bool:
+    """Whether ``obj`` has ``__len__`` and ``__getitem__`` (a map-style dataset's protocol)."""
+    return hasattr(type(obj), "__len__") and hasattr(type(obj), "__getitem__")
+
+
+def is_dataset(obj: Any) -> bool:
+    """Whether DataLoader's first argument is a dataset rather than the inputs X: it has
+    ``__len__`` and ``__getitem__`` but is not an ndarray, Tensor, list or tuple (nor a string,
+    nor an array-like with ``__array__``, such as a pandas DataFrame, which stay arrays)."""
+    return (not isinstance(obj, (np.ndarray, Tensor, list, tuple, str, bytes))
+            and not hasattr(type(obj), "__array__") and _has_protocol(obj))
+
+
+def dataset_len(dataset: Any, where: str) -> int:
+    """``len(dataset)``, refusing objects without a dataset's ``__len__`` and ``__getitem__``."""
+    if not _has_protocol(dataset) or isinstance(dataset, (str, bytes)):
+        raise TypeError(f"{where}: dataset must have __len__ and __getitem__ (a TensorDataset, a "
+                        f"Subset or a Dataset class), got {type(dataset).__name__}")
+    return len(dataset)
+
+
+def _index(index: Any, n: int, where: str) -> int:
+    """An int ``index`` into ``n`` samples, made non-negative (IndexError when out of range)."""
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"{where}: index must be an int, got {index!r:.60}")
+    if not -n <= index < n:
+        raise IndexError(f"{where}: index {index} is out of range for {n} samples")
+    return int(index) % n
+
+
+class TensorDataset:
+    """Arrays (or Tensors) of one first-dimension length as a dataset, as PyTorch's:
+    ``ds[i]`` is the tuple of every array's i-th row, ``len(ds)`` the number of rows.
+
+    The arrays are kept in ``ds.arrays`` (a Tensor as its ndarray ``.data``), not copied; rows
+    are NumPy arrays or scalars (views, not copies). ``DataLoader(ds, batch_size=...)`` batches
+    them as ``DataLoader(*ds.arrays, ...)`` would, indexing the arrays a batch at a time.
+    """
+
+    def __init__(self, *arrays: Any) -> None:
+        where = "TensorDataset"
+        if not arrays:
+            raise ValueError(f"{where}: needs at least one array (TensorDataset(X, y))")
+        self.arrays: tuple[np.ndarray, ...] = tuple(
+            a.data if isinstance(a, Tensor)
+            else as_array(a, copy=False, where=f"{where}: array {i}")
+            for i, a in enumerate(arrays))
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0:
+                raise ValueError(f"{where}: array {i} has no first (sample) dimension (shape ())")
+        if len({len(a) for a in self.arrays}) > 1:
+            shapes = ", ".join(str(a.shape) for a in self.arrays)
+            raise ValueError(f"{where}: the arrays must have the same first (sample) dimension, "
+                             f"got shapes {shapes}")
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: Any) -> tuple[Any, ...]:
+        """The i-th row of every array (an int index; slices and index arrays go to NumPy)."""
+        if isinstance(index, (bool, np.bool_)):
+            raise TypeError(f"TensorDataset: index must be an int, got {index!r}")
+        if isinstance(index, (int, np.integer)):
+            index = _index(index, len(self), "TensorDataset")
+        return tuple(a[index] for a in self.arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(a.shape) for a in self.arrays)
+        return f"TensorDataset({len(self)} samples, shapes {shapes})"
+
+
+class Subset:
+    """The samples of ``dataset`` at ``indices``, as PyTorch's: ``sub[i]`` is
+    ``dataset[indices[i]]`` and ``len(sub)`` is ``len(indices)``.
+
+    ``indices`` (ints in ``range(len(dataset))``, a list, range, array or Tensor) is kept as an
+    int64 array ``sub.indices``; ``sub.dataset`` is the dataset.
+    """
+
+    def __init__(self, dataset: Any, indices: Any) -> None:
+        where = "Subset"
+        n = dataset_len(dataset, where)
+        raw = indices.data if isinstance(indices, Tensor) else indices
+        try:
+            arr = np.asarray(raw) if not isinstance(raw, (str, bytes)) else None
+        except (ValueError, TypeError):
+            arr = None
+        if arr is not None and arr.size == 0:
+            arr = arr.astype(np.int64).reshape(0)
+        if arr is None or arr.ndim != 1 or arr.dtype.kind not in "iu":
+            raise TypeError(f"{where}: indices must be a 1-D sequence of ints, got "
+                            f"{indices!r:.80}")
+        bad = arr[(arr < 0) | (arr >= n)]
+        if bad.size:
+            raise ValueError(f"{where}: indices must be in range(0, {n}) for a dataset of {n} "
+                             f"samples, got {bad[0]}")
+        self.dataset = dataset
+        self.indices: np.ndarray = arr.astype(np.int64)  # a copy: later edits don't leak in
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: Any) -> Any:
+        """``dataset[indices[index]]``."""
+        return self.dataset[int(self.indices[_index(index, len(self), "Subset")])]
+
+    def __repr__(self) -> str:
+        return f"Subset({len(self)} of the {type(self.dataset).__name__}'s samples)"
+
+
+def _split_lengths(lengths: Any, n: int, where: str) -> list[int]:
+    """``lengths`` as sample counts summing to ``n``: ints as they are, fractions by PyTorch's
+    rule (⌊f · n⌋ each, then the remainder one each round-robin from the first)."""
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, (list, tuple, np.ndarray)):
+        raise TypeError(f"{where}: lengths must be a list of ints or of fractions, got "
+                        f"{lengths!r:.60}")
+    values = list(np.asarray(lengths).ravel()) if isinstance(lengths, np.ndarray) else list(
+        lengths)
+    if not values:
+        raise ValueError(f"{where}: lengths must name at least one split, got {lengths!r}")
+    for i, v in enumerate(values):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+                v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{where}: lengths must be ints or fractions, got {v!r:.60} at "
+                            f"index {i}")
+    if all(isinstance(v, (int, np.integer)) for v in values):
+        counts = [int(v) for v in values]
+        if min(counts) < 0:
+            raise ValueError(f"{where}: lengths must not be negative, got {counts}")
+        if sum(counts) != n:
+            raise ValueError(f"{where}: lengths {counts} sum to {sum(counts)}, but the dataset "
+                             f"has {n} samples (give counts summing to {n}, or fractions "
+                             "summing to 1)")
+        return counts
+    fractions = [float(v) for v in values]
+    for i, f in enumerate(fractions):
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"{where}: fraction {values[i]!r} at index {i} is not between 0 "
+                             "and 1")
+    total = sum(fractions)
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{where}: fractions {fractions} sum to {total:.10g}, not 1 (within "
+                         f"1e-6); counts must be ints summing to {n}")
+    counts = [math.floor(n * f) for f in fractions]
+    remainder = n - sum(counts)
+    for i in range(remainder):  # PyTorch's rule: one more each, from the first
+        counts[i % len(counts)] += 1
+    i = len(counts) - 1
+    while remainder < 0:  # fractions summing to a hair over 1: one less each, from the last
+        if counts[i] > 0:
+            counts[i] -= 1
+            remainder += 1
+        i = (i - 1) % len(counts)
+    return counts
+
+
+def random_split(dataset: Any, lengths: Any,
+                 rng: np.random.Generator | None = None) -> list[Subset]:
+    """Split ``dataset`` at random into Subsets of the given ``lengths``, as PyTorch's
+    ``random_split``: ints summing to ``len(dataset)``, or fractions summing to 1 (each split
+    gets ⌊fraction · n⌋ samples, then the remainder goes one each to the splits in turn from
+    the first: 10 samples with [0.33, 0.33, 0.34] give 4, 3, 3).
+
+    The subsets are consecutive runs of one permutation drawn from ``rng``, or with
+    ``rng=None`` from the default generator (``manual_seed`` fixes it): disjoint, and together
+    every sample.
+    """
+    where = "random_split"
+    n = dataset_len(dataset, where)
+    counts = _split_lengths(lengths, n, where)
+    order = check_rng(rng, where).permutation(n)
+    bounds = np.cumsum([0, *counts])
+    return [Subset(dataset, order[bounds[i]:bounds[i + 1]]) for i in range(len(counts))]

@@ -47,7 +47,7 @@ class DemoResult:
 def notes_data(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The two classes, ``N_PER_CLASS`` points each, labels ±1."""
     return am.data.two_gaussians(N_PER_CLASS, rng=rng, labels="pm1", mean0=MEANS[0],
-                                 mean1=MEANS[1], cov=COV)
+                                 mean1=MEANS[1], cov=COV, shuffle=False)  # (the notes' order)
 
 
 def lda(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:

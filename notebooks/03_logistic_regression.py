@@ -68,7 +68,7 @@ N_PER_CLASS = 100
 MEANS = ((0.25, -0.65), (1.75, -0.35))
 COV = ((1.0, 0.0), (0.0, 0.01))
 X, y = data.two_gaussians(N_PER_CLASS, rng=np.random.default_rng(0), mean0=MEANS[0],
-                          mean1=MEANS[1], cov=COV)
+                          mean1=MEANS[1], cov=COV, shuffle=False)  # class 0 first, as the notes
 assert X.shape == (200, 2) and set(np.unique(y)) == {-1.0, 1.0}
 assert np.sum(y == 1) == np.sum(y == -1) == 100
 Xt, yt = am.Tensor(X), am.Tensor(y)
@@ -254,7 +254,7 @@ coef = reference.coef_.ravel()
 cosine = coef @ w_lda / np.linalg.norm(coef) / np.linalg.norm(w_lda)
 assert cosine > 1 - 1e-12
 X_test, y_test = data.two_gaussians(5000, rng=np.random.default_rng(123), mean0=MEANS[0],
-                                    mean1=MEANS[1], cov=COV)
+                                    mean1=MEANS[1], cov=COV, shuffle=False)
 assert np.array_equal(reference.predict(X_test), np.where(X_test @ w_lda + b_lda > 0, 1, -1))
 
 # %% [markdown]

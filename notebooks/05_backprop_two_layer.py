@@ -392,8 +392,8 @@ fig.tight_layout()
 # (red near 0, blue near 1) and the black line is where it equals 1/2.
 
 # %%
-X_train, y_train = data.moons(400, noise=0.2, rng=np.random.default_rng(0))
-X_test, y_test = data.moons(2000, noise=0.2, rng=np.random.default_rng(1))
+X_train, y_train = data.moons(400, noise=0.2, rng=np.random.default_rng(0), shuffle=False)
+X_test, y_test = data.moons(2000, noise=0.2, rng=np.random.default_rng(1), shuffle=False)
 test_batches = [(am.Tensor(X_test), am.Tensor(y_test))]
 
 

@@ -65,7 +65,7 @@ from autograd_mini import data
 # it, and `hvp` (a Hessian-vector product that never forms $H$) against $Hv$.
 
 # %%
-X, y = data.two_gaussians(100, rng=np.random.default_rng(0))
+X, y = data.two_gaussians(100, rng=np.random.default_rng(0), shuffle=False)
 
 
 def make_problem(scale):

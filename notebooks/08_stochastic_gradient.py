@@ -68,7 +68,7 @@ from autograd_mini import data
 
 # %%
 N_PER_CLASS = 100
-X, y = data.two_gaussians(N_PER_CLASS, rng=np.random.default_rng(0))
+X, y = data.two_gaussians(N_PER_CLASS, rng=np.random.default_rng(0), shuffle=False)
 N = len(X)
 assert N == 200
 Xt, yt = am.Tensor(X), am.Tensor(y)

@@ -104,7 +104,7 @@ def test_moons_and_spirals() -> None:
     assert X.shape == (101, 2) and y.dtype == np.int64 and (y == 0).sum() == 50
     np.testing.assert_allclose(np.hypot(*X[y == 0].T), 1.0)  # outer half circle, no noise
     np.testing.assert_allclose(np.hypot(X[y == 1, 0] - 1, X[y == 1, 1] - 0.5), 1.0)
-    Xs, ys = spirals(60, n_classes=3, noise=0.0, rng=RNG(0))
+    Xs, ys = spirals(60, n_classes=3, noise=0.0, rng=RNG(0), shuffle=False)
     assert Xs.shape == (180, 2) and sorted(set(ys.tolist())) == [0, 1, 2]
     np.testing.assert_allclose(np.hypot(*Xs[ys == 2].T), np.linspace(0.05, 1, 60))
     noisy = spirals(60, rng=RNG(1))[0]
@@ -113,6 +113,22 @@ def test_moons_and_spirals() -> None:
         spirals(10, n_classes=1)
     with pytest.raises(ValueError, match="noise"):
         moons(10, noise=-1.0)
+
+
+@pytest.mark.parametrize("make", [lambda **kw: moons(200, **kw), lambda **kw: spirals(100, **kw),
+                                  lambda **kw: two_gaussians(100, labels="01", **kw)])
+def test_generators_shuffle_as_scikit_learn_unless_asked_not_to(make: Any) -> None:
+    # a head/tail split of an ordered set would validate on one class only
+    X, y = make(rng=RNG(0))
+    Xo, yo = make(rng=RNG(0), shuffle=False)
+    assert (np.diff(yo) >= 0).all() and yo[0] != yo[-1]  # as made: class by class
+    assert set(y[:40].tolist()) == set(y[-40:].tolist()) == set(yo.tolist())  # mixed
+    order = np.lexsort((*X.T,))  # the same points, with the same labels, in another order
+    order_o = np.lexsort((*Xo.T,))
+    np.testing.assert_array_equal(X[order], Xo[order_o])
+    np.testing.assert_array_equal(y[order], yo[order_o])
+    with pytest.raises(TypeError, match="shuffle must be a bool"):
+        make(rng=RNG(0), shuffle=1)
 
 
 def test_digits() -> None:

@@ -12,6 +12,16 @@ from .args import all_finite, count_arg, flag_arg, floats_arg, real_arg
 __all__ = ["digits", "moons", "spirals", "two_gaussians"]
 
 
+def _shuffled(X: np.ndarray, y: np.ndarray, shuffle: bool, gen: np.random.Generator,
+              where: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) in an order drawn from ``gen`` (after the points), or as made when not
+    ``shuffle``."""
+    if not flag_arg(shuffle, "shuffle", where):
+        return X, y
+    order = gen.permutation(len(y))
+    return X[order], y[order]
+
+
 def _labels(y01: np.ndarray, labels: str, where: str) -> np.ndarray:
     if not isinstance(labels, str):
         raise TypeError(f"{where}: labels must be 'pm1' or '01', got {labels!r:.60}")
@@ -29,9 +39,11 @@ def two_gaussians(
     mean0: tuple[float, float] = (-1.0, -1.0),
     mean1: tuple[float, float] = (1.0, 1.0),
     cov: tuple[tuple[float, float], tuple[float, float]] = ((1.0, -0.5), (-0.5, 2.0)),
+    shuffle: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian classes in 2-D with different means and the same covariance (the setting in
-    which LDA is optimal): ``n_per_class`` points of N(mean0, cov) then of N(mean1, cov).
+    which LDA is optimal): ``n_per_class`` points of N(mean0, cov) and of N(mean1, cov), in a
+    random order (class 0 first with ``shuffle=False``), as scikit-learn's generators.
 
     Returns (X, y): X float64 of shape (2n, 2); y the labels, float64 −1/+1 (``labels="pm1"``,
     for the logistic loss −Σ log σ(y (w·x + b))) or int64 0/1 (``labels="01"``).
@@ -57,15 +69,16 @@ def two_gaussians(
     with np.errstate(over="ignore", invalid="ignore"):
         X = means[y01] + gen.standard_normal((2 * n, 2)) @ chol.T
     all_finite(X, where, "mean0, mean1 or cov")
-    return X, _labels(y01, labels, where)
+    return _shuffled(X, _labels(y01, labels, where), shuffle, gen, where)
 
 
-def moons(n_samples: int = 200, noise: float = 0.1,
-          rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+def moons(n_samples: int = 200, noise: float = 0.1, rng: np.random.Generator | None = None,
+          shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: class 0 on (cos t, sin t), class 1 on
     (1 − cos t, 1/2 − sin t), t ∈ [0, π], plus N(0, noise²) jitter.
 
-    Returns X float64 (n_samples, 2) (class 0 first) and int64 labels 0/1.
+    Returns X float64 (n_samples, 2) and int64 labels 0/1, in a random order as scikit-learn's
+    ``make_moons`` (with ``shuffle=False``: class 0 first, each along its curve).
     """
     where = "moons"
     n = count_arg(n_samples, "n_samples", where, minimum=2)
@@ -81,15 +94,17 @@ def moons(n_samples: int = 200, noise: float = 0.1,
     with np.errstate(over="ignore", invalid="ignore"):
         X += noise * gen.standard_normal(X.shape)
     all_finite(X, where, "the noise values")
-    return X, np.repeat(np.arange(2, dtype=np.int64), [n0, n1])
+    return _shuffled(X, np.repeat(np.arange(2, dtype=np.int64), [n0, n1]), shuffle, gen, where)
 
 
 def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.1, turns: float = 1.0,
-            rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+            rng: np.random.Generator | None = None, shuffle: bool = True
+            ) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms: arm k has points r (cos θ, sin θ) with r from 0.05
     to 1 and θ = 2πk / K + 2π · turns · r + N(0, noise²).
 
-    Returns X float64 (K · n_per_class, 2) (arm 0 first) and int64 labels 0..K−1.
+    Returns X float64 (K · n_per_class, 2) and int64 labels 0..K−1, in a random order (with
+    ``shuffle=False``: arm 0 first, each from its centre out).
     """
     where = "spirals"
     n = count_arg(n_per_class, "n_per_class", where)
@@ -102,7 +117,7 @@ def spirals(n_per_class: int = 100, n_classes: int = 2, noise: float = 0.1, turn
     with np.errstate(over="ignore", invalid="ignore"):
         theta = 2 * np.pi * y / k + 2 * np.pi * turns * r + noise * gen.standard_normal(k * n)
         X = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
-    return all_finite(X, where, "noise or turns"), y
+    return _shuffled(all_finite(X, where, "noise or turns"), y, shuffle, gen, where)
 
 
 def digits(scale: bool = False) -> tuple[np.ndarray, np.ndarray]:

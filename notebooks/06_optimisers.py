@@ -59,7 +59,7 @@ from optim.lr_scheduler import ExponentialLR, LinearLR, PowerLR
 # notebook 7).
 
 # %%
-X, y = data.two_gaussians(100, rng=np.random.default_rng(0))
+X, y = data.two_gaussians(100, rng=np.random.default_rng(0), shuffle=False)
 Xt, yt = am.Tensor(X), am.Tensor(y)
 
 
@@ -488,6 +488,7 @@ for name, (make, formula) in schedules.items():
     sched = make(opt)
     seen = [opt.param_groups[0]["lr"]]
     for _ in range(T_total):
+        opt.step()  # (no gradient: nothing moves; a schedule steps after its optimiser)
         sched.step()
         seen.append(opt.param_groups[0]["lr"])
     rates[name] = np.array(seen)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
@@ -15,6 +17,7 @@ __all__ = ["Optimizer", "ParamGroup", "Params"]
 
 ParamGroup = dict[str, Any]
 Params = Iterable[Tensor] | Iterable[Mapping[str, Any]] | Iterable[tuple[str, Tensor]]
+_Step = TypeVar("_Step", bound=Callable[..., Any])
 
 
 def _number(name: str, value: Any) -> float:
@@ -209,6 +212,20 @@ class ParamState(dict[Any, dict[str, Any]]):
         return out
 
 
+def _noting_step(step: _Step) -> _Step:
+    """``step`` that first records that the optimiser stepped, for the learning-rate schedules'
+    order check (see ``Optimizer._stepped_while_scheduled``); as PyTorch's, a step counts
+    even if it then raises."""
+
+    @functools.wraps(step)
+    def noted(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        if self._stepped_while_scheduled is False:
+            self._stepped_while_scheduled = True
+        return step(self, *args, **kwargs)
+
+    return cast(_Step, noted)
+
+
 class Optimizer:
     """Base class: parameter groups with their own hyper-parameters and lazy per-parameter state.
 
@@ -229,6 +246,19 @@ class Optimizer:
     scalar_state: ClassVar[tuple[str, ...]] = ()
     array_state: ClassVar[tuple[str, ...] | None] = None
     required_state: ClassVar[tuple[str, ...]] = ()
+    #: whether ``step()`` ran since the first ``LRScheduler`` was built on this optimiser
+    #: (None before one is): a schedule's first ``step()`` warns while it is False, as
+    #: PyTorch's does (its optimisers too note only the steps taken once scheduled). Not
+    #: part of ``state_dict``; a copy or pickle keeps it.
+    _stepped_while_scheduled: bool | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``step`` records its steps too, with or without ``super().step()``
+        (PyTorch's schedules wrap whatever ``step`` the optimiser has)."""
+        super().__init_subclass__(**kwargs)
+        step = vars(cls).get("step")
+        if inspect.isfunction(step):
+            cls.step = _noting_step(step)  # type: ignore[method-assign]
 
     def _params(self) -> list[Tensor]:
         """Every parameter of every group."""
@@ -334,6 +364,7 @@ class Optimizer:
                 p.zero_grad(set_to_none)
 
     # ------------------------------------------------------------------ stepping
+    @_noting_step
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return ``closure()`` if given.
 

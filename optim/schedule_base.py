@@ -1,5 +1,6 @@
 """The learning-rate scheduler framework: argument checks, the checkpoint restore, ``Schedule``
-(what every schedule shares) and ``LRScheduler`` (a closed form η_t that chains with others).
+(what every schedule shares) and ``LRScheduler`` (a closed form η_t that chains with others,
+and warns when stepped before its optimiser).
 The schedules themselves are in ``optim.lr_scheduler`` (and ``optim.cyclic``).
 
 Each schedule class lists in ``checks`` the check of each of its hyper-parameters (and state
@@ -9,19 +10,25 @@ value the constructor refuses is refused too."""
 from __future__ import annotations
 
 import functools
+import inspect
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
 from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
 
-__all__ = ["Check", "LRScheduler", "Schedule", "at_least", "check_count", "check_optimizer",
-           "check_positive", "closed_fraction", "one_of", "restore"]
+__all__ = ["EARLY_STEP", "Check", "LRScheduler", "Schedule", "at_least", "check_count",
+           "check_optimizer", "check_positive", "closed_fraction", "one_of", "restore"]
 
 #: a check of one value: ``check(name, value)`` returns it converted, or raises naming ``name``
 Check = Callable[[str, Any], Any]
+_Step = TypeVar("_Step", bound=Callable[..., Any])
+
+#: the start of the warning of a schedule stepped before its optimiser (a filter can match it)
+EARLY_STEP = "learning-rate schedule stepped before its optimizer"
 
 
 def check_count(name: str, value: Any, minimum: int) -> int:
@@ -119,6 +126,8 @@ def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -
         vars(obj).clear()
         vars(obj).update(before)  # refused: nothing changes
         raise ValueError(f"cannot load {name} state dict: {exc}") from None
+    if isinstance(obj, LRScheduler):  # its steps as if built with last_epoch=-1: a restored
+        obj._step_count = obj.last_epoch + 1  # schedule that has stepped does not warn again
 
 
 def _checked(check: Check, key: str, value: Any) -> Any:
@@ -159,6 +168,25 @@ def _kind(current: Any) -> str:
 _KINDS = {"last_epoch": "an int >= -1", "best": "a number (not NaN)"}
 
 
+def _counting_steps(step: _Step) -> _Step:
+    """An ``LRScheduler``'s ``step`` that counts the schedule's steps in ``_step_count`` (1 after
+    construction, as PyTorch's) and first warns if the schedule starts while the optimiser has
+    not stepped (``_warn_if_early``). A subclass's step calling ``super().step()`` counts
+    once; a step that raises counts not at all."""
+
+    @functools.wraps(step)
+    def counted(self: LRScheduler, *args: Any, **kwargs: Any) -> Any:
+        if type(self).step is not counted:  # the super().step() of a subclass's counted step
+            return step(self, *args, **kwargs)
+        if self._is_first_step():
+            self._warn_if_early()
+        out = step(self, *args, **kwargs)
+        self._step_count += 1
+        return out
+
+    return cast(_Step, counted)
+
+
 class Schedule:
     """What every schedule shares: the last learning rates, a plain-data snapshot and the
     checks of its values."""
@@ -184,11 +212,12 @@ class Schedule:
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimizer, as Python numbers and lists."""
+        """Every attribute but the optimizer (and an LRScheduler's step count, which a load
+        infers), as Python numbers and lists."""
         return {
             k: list(v) if isinstance(v, list) else v
             for k, v in vars(self).items()
-            if k != "optimizer"
+            if k not in ("optimizer", "_step_count")
         }
 
     def _restore_lrs(self, mine: list[float]) -> list[float]:
@@ -217,11 +246,26 @@ class LRScheduler(Schedule):
     schedulers on one optimiser multiply, a decay built after a warm-up keeps the warm-up's
     start, and a warm-up keeps the reductions of a ``ReduceLROnPlateau`` or a manual change.
     Alone, a schedule gives exactly η_t. Subclasses implement :meth:`lr_at`.
+
+    As PyTorch's, a schedule's first ``step()`` warns (a UserWarning starting with
+    ``EARLY_STEP``) while the optimiser has not stepped since its first LRScheduler was built:
+    the lr the schedule started with was never used.
     """
 
     floor = 0.0  # the value the schedule's factors scale about (CosineAnnealingLR: eta_min)
     checks: ClassVar[dict[str, Check]] = Schedule.checks | {
         "last_epoch": at_least(-1), "base_lrs": check_nonnegative}
+    #: calls of ``step()`` plus one (the construction's step 0), as PyTorch's ``_step_count``;
+    #: not in ``state_dict``: a load sets it to ``last_epoch + 1`` (PyTorch's restores its
+    #: own). The class's 2 stands for a schedule pickled before steps were counted.
+    _step_count: int = 2
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``step`` counts its steps too (see ``_counting_steps``)."""
+        super().__init_subclass__(**kwargs)
+        step = vars(cls).get("step")
+        if inspect.isfunction(step):
+            cls.step = _counting_steps(step)  # type: ignore[method-assign]
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
@@ -247,6 +291,9 @@ class LRScheduler(Schedule):
                 lrs = [lr if g["lr"] == base else float(g["lr"]) for lr, g, base
                        in zip(lrs, groups, self.base_lrs)]
         self._apply(lrs)
+        self._step_count = 1
+        if optimizer._stepped_while_scheduled is None:
+            optimizer._stepped_while_scheduled = False  # its steps are noted from now on
 
     #: whether construction scales the lr in force (another schedule's, a manual change) by
     #: η₀ / η_initial; schedules that take the optimiser over (OneCycleLR, SequentialLR) set it
@@ -297,9 +344,34 @@ class LRScheduler(Schedule):
             group["lr"] = lr
         self._last_lr = list(lrs)
 
+    def _is_first_step(self) -> bool:
+        """Whether the coming ``step()`` is the schedule's first since it was built (or since
+        the state it was restored to was): where PyTorch checks the order. A schedule running
+        others in turn may say so at each one's start."""
+        return self._step_count == 1
+
+    def _warn_if_early(self) -> None:
+        """A UserWarning if the optimiser has not stepped since it was first scheduled, as
+        PyTorch's: the lr in force was then never used."""
+        opt = self.optimizer
+        if opt._stepped_while_scheduled is not False:
+            return
+        lrs = ", ".join(f"{lr:.6g}" for lr in self._last_lr)
+        warnings.warn(
+            f"{EARLY_STEP}: this is the first {type(self).__name__}.step(), but "
+            f"{type(opt).__name__}.step() has not run since the optimizer was first scheduled, "
+            f"so the learning rate the schedule started with (lr={lrs}) was never used: the "
+            "schedule's first value is skipped. In each iteration call optimizer.step() first, "
+            "then scheduler.step().",
+            UserWarning,
+            stacklevel=3,  # the caller of step() (through the counting wrapper)
+        )
+
+    @_counting_steps
     def step(self) -> None:
         """Advance one step: each group's lr times η_t / η_{t−1}, about the floor (η_t itself
-        while nothing else changed the lr; plus η_t − η_{t−1} where η_{t−1} is the floor)."""
+        while nothing else changed the lr; plus η_t − η_{t−1} where η_{t−1} is the floor).
+        Call it after ``optimizer.step()``: a first step before any warns (UserWarning)."""
         self.last_epoch += 1
         t = self.last_epoch
         lrs = self.values(t)

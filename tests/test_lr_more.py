@@ -238,6 +238,7 @@ def test_two_schedules_stepped_by_hand_match_pytorch() -> None:
     same(trajectory(opt, build(S, opt)), trajectory(topt, build(torch.optim.lr_scheduler, topt)))
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_a_manual_change_survives_as_in_pytorch() -> None:
     torch = pytest.importorskip("torch")
     for make in (lambda L, o: L.ConstantLR(o, 0.3, 6), lambda L, o: L.PolynomialLR(o, 9, 1.3)):
@@ -268,6 +269,7 @@ def test_warm_restarts_and_cyclic_chained_with_exponential_multiply() -> None:
             assert row[1::2] == pytest.approx(trow[1::2], rel=1e-12)  # momenta as alone
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_warm_restarts_chain_about_eta_min_as_pytorchs_cosine() -> None:
     """Over its first cycle, CosineAnnealingWarmRestarts chained with ExponentialLR is PyTorch's
     chainable CosineAnnealingLR (T_max = T_0, the same eta_min) chained with it."""
@@ -416,6 +418,7 @@ def test_chained_scheduler_state_dict_round_trip() -> None:
         assert trajectory(opt2, sched2, 15) == full[10:]
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_chained_scheduler_load_refuses_and_changes_nothing() -> None:
     opt = ours()
     sched = S.ChainedScheduler([S.ConstantLR(opt, 0.5, 8), S.StepLR(opt, 2)])
@@ -565,6 +568,7 @@ def test_chained_scheduler_bad_arguments(make: Callable[[optim.Optimizer, Any], 
         make(opt, step)
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_a_scale_fn_out_of_range_is_named() -> None:
     sched = S.CyclicLR(ours(), 0.01, 0.1, 2, scale_fn=lambda c: float(c))
     sched.step()
@@ -633,6 +637,7 @@ def test_a_state_dict_with_values_the_constructor_refuses_is_refused_and_changes
     assert step.last_epoch == -1
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_a_cycled_state_dict_at_a_step_it_cannot_take_is_refused_and_changes_nothing() -> None:
     """A OneCycleLR restored past its last step, a CyclicLR whose kept scale_fn leaves [0, 1]
     at the restored step: refused before anything is applied (before, the state was in place

@@ -134,6 +134,7 @@ def test_phases_follow_the_docstring_formula() -> None:
     assert lrs[-1] == pytest.approx(0.1, rel=1e-14)
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_a_one_step_warm_up_starts_at_the_initial_lr() -> None:
     """pct_start * total_steps = 1: PyTorch divides by zero; here t = 0 gives η₀."""
     opt = optim.SGD(params(), lr=1.0, momentum=0.9)
@@ -157,6 +158,7 @@ def test_values_written_always_pass_the_optimizers_checks() -> None:
         assert all(g["lr"] > 0 and 0 < g["momentum"] < 1 for g in opt.param_groups)
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_chains_with_a_manual_change_like_the_other_schedules() -> None:
     alone = optim.SGD(params(), lr=0.1)
     ref = [row[0] for row in trajectory(alone, S.OneCycleLR(alone, 0.1, total_steps=30,
@@ -173,6 +175,7 @@ def test_chains_with_a_manual_change_like_the_other_schedules() -> None:
 
 
 # ----------------------------------------------------------------------------- errors
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_stepping_past_total_steps_raises_and_changes_nothing() -> None:
     opt = optim.SGD(params(), lr=0.1, momentum=0.9)
     sched = S.OneCycleLR(opt, 0.1, total_steps=5)
@@ -345,6 +348,7 @@ def test_one_cycle_trains_least_squares() -> None:
     assert np.abs(w.data - w_true).max() < 0.02
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_no_warm_up_anneals_from_the_start_as_pytorch() -> None:
     """pct_start=0 (PyTorch accepts it): the first phase is empty."""
     torch = pytest.importorskip("torch")

@@ -181,6 +181,7 @@ def test_last_epoch_resume_needs_initial_lr() -> None:
     assert sched.get_last_lr() == [b * 0.25 for b in BASES]
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_scheduler_needs_the_groups_it_was_built_for() -> None:
     opt = two_groups()
     sched = S.ExponentialLR(opt, 0.9)
@@ -352,6 +353,7 @@ def test_plateau_state_dict_resume() -> None:
         (lambda sd: sd.update(base_lrs=[0.1]), "base_lrs.*1 entries for 2"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_scheduler_load_refuses_mismatch_and_changes_nothing(edit: Any, match: str) -> None:
     opt = two_groups()
     sched = S.StepLR(opt, 2)
@@ -374,6 +376,7 @@ def _lrs(opt: Any, scheds: list[Any], n: int) -> list[float]:
     return out
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_schedulers_chain_as_in_pytorch() -> None:
     opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
     got = _lrs(opt, [S.ExponentialLR(opt, 0.9), S.StepLR(opt, 3, 0.5)], 6)
@@ -420,6 +423,7 @@ CHAINS: list[tuple[str, Callable[[Any, Any], list[Any]], dict[int, float]]] = [
 
 
 @pytest.mark.parametrize(("label", "make", "manual"), CHAINS, ids=[c[0] for c in CHAINS])
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_chained_schedules_match_pytorch(label: str, make: Any, manual: dict[int, float]) -> None:
     """Two schedules on one optimiser (built in either order) and manual changes give
     PyTorch's lrs at every step: construction keeps what a schedule built before did, and a
@@ -441,6 +445,7 @@ def test_chained_schedules_match_pytorch(label: str, make: Any, manual: dict[int
                                                           rel=1e-12), (label, t)
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_a_manual_lr_change_survives_the_next_step_and_alone_a_schedule_is_exact() -> None:
     opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=1.0)
     sched = S.ExponentialLR(opt, 0.5)
@@ -455,6 +460,7 @@ def test_a_manual_lr_change_survives_the_next_step_and_alone_a_schedule_is_exact
         assert opt.param_groups[0]["lr"] == cosine.lr_at(0.3, t)  # bit for bit
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_lambda_lr_scales_each_groups_initial_lr_and_checkpoints_without_its_functions() -> None:
     opt = two_groups()
     sched = S.LambdaLR(opt, [lambda t: 1.0 / (t + 1), lambda t: 0.5**t])
@@ -473,6 +479,7 @@ def test_lambda_lr_scales_each_groups_initial_lr_and_checkpoints_without_its_fun
 
 
 @pytest.mark.parametrize("order", ["optimizer first", "schedules first", "optimizer between"])
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_chained_checkpoints_load_in_any_order_and_resume_by_last_epoch(order: str) -> None:
     """Two schedules and their optimizer restored in any order give the live lr (a schedule
     wrote its own last lr over the optimizer's, 10× off); rebuilding both with last_epoch
@@ -502,6 +509,7 @@ def test_chained_checkpoints_load_in_any_order_and_resume_by_last_epoch(order: s
     assert opt3.param_groups[0]["lr"] == pytest.approx(live, rel=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_one_cycle_state_of_another_optimizer_kind_is_refused_unchanged() -> None:
     adam = optim.Adam([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
     saved = S.OneCycleLR(adam, max_lr=0.1, total_steps=10).state_dict()

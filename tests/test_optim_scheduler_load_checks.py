@@ -19,6 +19,9 @@ import optim
 from autograd_mini import Tensor
 from optim import lr_scheduler as S
 
+# the schedules here step without their optimizers (only their state matters)
+pytestmark = pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
+
 Kwargs = Callable[[optim.Optimizer], dict[str, Any]]
 
 #: name -> (class, its constructor's keyword arguments for an optimizer)

@@ -231,6 +231,7 @@ def test_fit_and_evaluate_say_what_a_batch_and_a_loss_must_be() -> None:
         am.evaluate(model, val, nn.functional.cross_entropy, metrics={"loss": am.accuracy})
 
 
+@pytest.mark.filterwarnings("ignore:learning-rate schedule stepped before:UserWarning")
 def test_fit_steps_a_one_cycle_schedule_after_every_batch() -> None:
     """OneCycleLR and CyclicLR are made to step per batch: fit does so (per epoch, the cycle
     would have covered a tenth of its steps, silently)."""

@@ -411,7 +411,9 @@ class Optimizer:
                         f"{p.shape}) is read-only: a live graph still depends on it (one not "
                         "yet backpropagated, or kept by backward(retain_graph=True)). Run "
                         "backward() on it without retain_graph, drop the outputs that hold it, "
-                        "or compute them under no_grad()." + _holders_hint(g))
+                        "or compute them under no_grad(). Most often it is a loss or metric of "
+                        "a validation or logging pass made outside no_grad() and still held by "
+                        "a variable (keep its .item() instead)." + _holders_hint(g))
                 todo.append((p, g.data, group))
         return todo
 

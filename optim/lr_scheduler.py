@@ -1,32 +1,27 @@
 """Learning-rate schedules: step, multi-step, constant, exponential, linear, polynomial,
-power-law, cosine (with warm restarts), a function of the step (lambda), sequences and chains of
-schedules, plateau; and, from ``optim.cyclic``, one cycle and cyclic. The framework they share
+power-law, cosine (with warm restarts), a function of the step (lambda), sequences of schedules;
+and, from their own modules, chains of schedules (``optim.chained``), plateau
+(``optim.plateau``), one cycle and cyclic (``optim.cyclic``). The framework they share
 (``LRScheduler``: closed forms that chain) is ``optim.schedule_base``."""
 
 from __future__ import annotations
 
 import bisect
-import copy
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-import numpy as np
-
-from autograd_mini import Tensor
-
+from .chained import ChainedScheduler
 from .cyclic import CyclicLR, OneCycleLR
-from .optimizer import Optimizer, check_fraction, check_nonnegative
+from .optimizer import Optimizer, check_nonnegative
+from .plateau import ReduceLROnPlateau
 from .schedule_base import (
     Check,
     LRScheduler,
-    Schedule,
     at_least,
     check_optimizer,
     check_positive,
     closed_fraction,
-    one_of,
-    restore,
 )
 
 __all__ = [
@@ -450,175 +445,3 @@ class SequentialLR(LRScheduler):
         super().load_state_dict(state_dict)
         sched, local = self._active(self.last_epoch)
         sched._set_momentum(local)
-
-
-class ReduceLROnPlateau(Schedule):
-    """Multiply every group's lr by ``factor`` once the metric stops improving.
-
-    ``step(metric)``: a metric better than the best so far (mode "min": below best·(1 − θ)
-    for threshold_mode "rel", below best − θ for "abs"; mirrored for "max") resets the count
-    of bad steps; after more than ``patience`` bad steps each lr becomes
-    max(lr · factor, min_lr) (a change smaller than ``eps`` is skipped) and the count waits
-    ``cooldown`` steps before counting again. NaN is never an improvement.
-    """
-
-    checks: ClassVar[dict[str, Check]] = Schedule.checks | {
-        "mode": one_of("min", "max"), "threshold_mode": one_of("rel", "abs"),
-        "factor": check_fraction, "patience": at_least(0), "threshold": check_nonnegative,
-        "cooldown": at_least(0), "eps": check_nonnegative, "min_lrs": check_nonnegative}
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: float | Sequence[float] = 0.0,
-        eps: float = 1e-8,
-    ) -> None:
-        self.optimizer = check_optimizer(optimizer)
-        self.mode = self._arg("mode", mode)
-        self.threshold_mode = self._arg("threshold_mode", threshold_mode)
-        self.factor = self._arg("factor", factor)
-        self.patience = self._arg("patience", patience)
-        self.threshold = self._arg("threshold", threshold)
-        self.cooldown = self._arg("cooldown", cooldown)
-        self.eps = self._arg("eps", eps)
-        n = len(optimizer.param_groups)
-        mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
-        if len(mins) != n:
-            raise ValueError(f"min_lr has {len(mins)} entries for {n} parameter groups")
-        self.min_lrs = [self._arg("min_lrs", m, "min_lr") for m in mins]
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
-        self.last_epoch = 0
-        self._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
-
-    def _is_better(self, value: float) -> bool:
-        rel = self.threshold_mode == "rel"
-        if self.mode == "min":
-            bound = self.best * (1.0 - self.threshold) if rel else self.best - self.threshold
-            return value < bound
-        bound = self.best * (1.0 + self.threshold) if rel else self.best + self.threshold
-        return value > bound
-
-    def step(self, metric: Any) -> None:
-        """Record one value of the monitored metric and reduce the lrs if it has plateaued."""
-        if isinstance(metric, Tensor) and metric.size == 1:
-            metric = metric.item()
-        if isinstance(metric, np.ndarray) and metric.size == 1:
-            metric = metric.item()
-        if isinstance(metric, (bool, np.bool_)) or not isinstance(metric, (int, float, np.number)) \
-                or isinstance(metric, (complex, np.complexfloating)):
-            raise TypeError(
-                f"ReduceLROnPlateau.step: metric must be a real number, got {metric!r:.60}"
-            )
-        value = float(metric)
-        self.last_epoch += 1
-        if self._is_better(value):
-            self.best = value
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
-                old = float(group["lr"])
-                new = max(old * self.factor, floor)
-                if old - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore a :meth:`state_dict` and set the groups' lrs to its last lrs where nothing
-        else set them since this schedule did (as ``LRScheduler.load_state_dict``)."""
-        mine = list(self._last_lr)
-        restore(self, state_dict, ("min_lrs", "_last_lr"))
-        self._restore_lrs(mine)
-
-
-class ChainedScheduler(Schedule):
-    """Step several schedules of one optimizer together, as PyTorch's ChainedScheduler:
-    ``step()`` calls each one's ``step()`` in turn, so their factors combine as described in
-    :class:`LRScheduler` (e.g. ``ChainedScheduler([ConstantLR(opt, 0.1, 20),
-    ExponentialLR(opt, 0.9)])``). ``get_last_lr()`` gives the groups' lrs after the last step;
-    ``state_dict()`` holds each schedule's state under ``"_schedulers"``, and
-    ``load_state_dict`` restores them all or, when one refuses, none.
-
-    ``schedulers`` are LRSchedulers or ChainedSchedulers of one optimizer (not
-    ``ReduceLROnPlateau``, whose ``step`` needs a metric); ``optimizer``, if given, must be
-    theirs. Building it changes nothing.
-    """
-
-    def __init__(
-        self, schedulers: Sequence[LRScheduler | ChainedScheduler],
-        optimizer: Optimizer | None = None,
-    ) -> None:
-        if isinstance(schedulers, (str, bytes)) or not hasattr(schedulers, "__iter__"):
-            raise TypeError(f"schedulers must be a list of LRSchedulers, got {schedulers!r:.60}")
-        scheds = list(schedulers)
-        if not scheds:
-            raise ValueError("ChainedScheduler needs at least one scheduler in schedulers")
-        for i, s in enumerate(scheds):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"schedulers[{i}]: ChainedScheduler cannot step a "
-                                 "ReduceLROnPlateau (its step needs a metric); step it apart")
-            if not isinstance(s, (LRScheduler, ChainedScheduler)):
-                raise TypeError(f"schedulers[{i}] must be an LRScheduler, got "
-                                f"{type(s).__name__}")
-        opt = scheds[0].optimizer if optimizer is None else check_optimizer(optimizer)
-        for i, s in enumerate(scheds):
-            if s.optimizer is not opt:
-                raise ValueError(f"schedulers[{i}] drives another optimizer: every scheduler of "
-                                 "ChainedScheduler must drive the same optimizer (optimizer)")
-        self._schedulers = scheds
-        self.optimizer = opt
-        self._last_lr = [float(g["lr"]) for g in opt.param_groups]
-
-    def step(self) -> None:
-        """Step every schedule, in the order given."""
-        for s in self._schedulers:
-            s.step()
-        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """``{"_last_lr": [...], "_schedulers": [each schedule's state_dict()]}``."""
-        return {"_last_lr": list(self._last_lr),
-                "_schedulers": [s.state_dict() for s in self._schedulers]}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Load each schedule's state (see their ``load_state_dict``), the last one first: it
-        stepped last, so its last lrs are the ones in force, and the others then keep them.
-        If one refuses, every schedule and the optimizer's groups are left as they were."""
-        keys = {"_last_lr", "_schedulers"}
-        if not isinstance(state_dict, Mapping) or set(state_dict) != keys:
-            got = sorted(state_dict) if isinstance(state_dict, Mapping) else state_dict
-            raise ValueError(f"cannot load ChainedScheduler state dict: expected the keys "
-                             f"{sorted(keys)}, got {got!r:.80}")
-        states = state_dict["_schedulers"]
-        if not isinstance(states, (list, tuple)) or len(states) != len(self._schedulers):
-            n = len(states) if isinstance(states, (list, tuple)) else states
-            raise ValueError(f"cannot load ChainedScheduler state dict: {n!r:.40} schedule "
-                             f"states for {len(self._schedulers)} schedulers")
-        groups = self.optimizer.param_groups
-        before_groups = [dict(g) for g in groups]
-        before = [copy.deepcopy(s.state_dict()) for s in self._schedulers]
-        try:
-            for s, state in reversed(list(zip(self._schedulers, states, strict=True))):
-                s.load_state_dict(state)
-        except Exception:
-            for s, state in zip(self._schedulers, before, strict=True):
-                s.load_state_dict(state)
-            for g, saved in zip(groups, before_groups, strict=True):
-                g.clear()
-                g.update(saved)
-            raise
-        self._last_lr = [float(g["lr"]) for g in groups]

@@ -550,7 +550,8 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
     it is refused (a leaf that requires grad: do it under ``no_grad()``; a value in a graph:
     build the result with ``where`` or ``put_along_axis``), and so is an array a live graph
     saved."""
-    if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg)):
+    if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg) or (
+            type(value) in (list, tuple) and holds_graph(value, False))):
         if t._rg and t._node is None:
             raise in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
@@ -585,16 +586,22 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
 def holds_graph(data: Any, subclass: bool) -> bool:
     """Whether ``data`` is an op's result that requires grad (not for a subclass: a new leaf
     of it, ``nn.Parameter(w * 2)``, is what it is for; a leaf is copied on purpose), or a list
-    or tuple holding any tensor that requires grad (in its first row, for nested lists: a full
-    scan would cost as much as the conversion)."""
+    or tuple holding, at any depth, a tensor that requires grad (each sequence's element types
+    are gathered in C first, so a long list of numbers costs little)."""
     if isinstance(data, Tensor):
         return data._rg and data._node is not None and not subclass
-    while True:
-        if type(data) not in (list, tuple) or not data:
-            return False
-        if any(isinstance(e, Tensor) and e._rg for e in data):
+    todo = [data]
+    while todo:
+        seq = todo.pop()
+        if type(seq) is not list and type(seq) is not tuple:
+            continue
+        kinds = set(map(type, seq))
+        if any(issubclass(k, Tensor) for k in kinds) and any(
+                isinstance(e, Tensor) and e._rg for e in seq):
             return True
-        data = data[0]
+        if list in kinds or tuple in kinds:
+            todo.extend(e for e in seq if type(e) is list or type(e) is tuple)
+    return False
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

@@ -10,6 +10,7 @@ import numpy as np
 
 from autograd_mini import Tensor, astype
 from autograd_mini.checks import is_int
+from autograd_mini.constants import check_no_graph
 
 from ._util import as_tensor, check_real
 
@@ -69,6 +70,7 @@ def raw_target(target: Any, where: str) -> np.ndarray:
     """A target's data as an array (a Tensor's own data, not a copy)."""
     if isinstance(target, Tensor):
         return target.data
+    check_no_graph(target, where)
     try:
         return np.asarray(target)
     except (ValueError, TypeError) as exc:

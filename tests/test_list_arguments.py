@@ -32,8 +32,15 @@ CALLS: dict[str, Callable[[list[am.Tensor]], Any]] = {
     "rmul": lambda ls: ls * am.Tensor(np.ones(3), requires_grad=True),
     "tuple": lambda ls: am.mean(tuple(ls)),
     "nested": lambda ls: am.sum([ls, ls]),
+    "nested_later_row": lambda ls: am.add(am.Tensor(np.ones(3), requires_grad=True),
+                                          [[1.0, 2.0, 3.0], ls]),
+    "deep": lambda ls: am.sum([[[1.0, 2.0, 3.0]], [ls]]),
     "Linear": lambda ls: nn.Linear(3, 1)(ls),
     "mse_loss": lambda ls: nn.functional.mse_loss(ls, np.zeros(3)),
+    "mse_loss_target": lambda ls: nn.functional.mse_loss(
+        am.Tensor(np.ones(3), requires_grad=True), ls),
+    "l1_loss_target": lambda ls: nn.functional.l1_loss(
+        am.Tensor(np.ones(3), requires_grad=True), ls),
 }
 
 
@@ -83,3 +90,12 @@ def test_under_no_grad_a_list_is_converted_as_before() -> None:
         out = am.mean(ls)
     assert out.item() == pytest.approx(np.mean([t.item() for t in ls]))
     assert not out.requires_grad
+
+
+def test_item_assignment_of_such_a_list_is_refused_as_of_such_a_tensor() -> None:
+    x = am.zeros(3)
+    with pytest.raises(RuntimeError, match=r"x\[\.\.\.\] = value is not recorded"):
+        x[0:3] = _losses()
+    np.testing.assert_array_equal(x.data, np.zeros(3))  # nothing written
+    x[0:2] = [1.0, am.Tensor(2.0)]  # numbers and constants: written, as before
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 0.0])

@@ -52,12 +52,21 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"!= {kb} (the second's {'second-to-last' if len(sb) > 1 else 'only'} axis)"
         )
     try:
-        if len(sa) > 2 and len(sb) > 2:  # (else one has no batch axes to disagree)
-            np.broadcast_shapes(sa[:-2], sb[:-2])
+        return _MATMUL(a, b)
+    except ValueError:  # (asked only on failure: NumPy's message for batch axes is cryptic)
+        if len(sa) > 2 and len(sb) > 2 and not _broadcasts(sa[:-2], sb[:-2]):
+            raise ValueError(f"matmul: the batch axes {sa[:-2]} and {sb[:-2]} of shapes {sa} "
+                             f"and {sb} do not broadcast") from None
+        raise
+
+
+def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether shapes ``a`` and ``b`` broadcast together."""
+    try:
+        np.broadcast_shapes(a, b)
     except ValueError:
-        raise ValueError(f"matmul: the batch axes {sa[:-2]} and {sb[:-2]} of shapes {sa} and "
-                         f"{sb} do not broadcast") from None
-    return _MATMUL(a, b)
+        return False
+    return True
 
 
 def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, Any]:

@@ -110,8 +110,8 @@ class TorchSpellings:
                 if str(device).split(":")[0] in ("cuda", "mps", "meta", "xpu"):
                     raise RuntimeError(f"to({device!r}): everything runs on the CPU here "
                                        "(NumPy arrays)")
-                raise TypeError(f"to({device!r}): a device is all to() takes here; for a dtype "
-                                "use .astype(dtype) (NumPy's name)")
+                raise TypeError(f"to({device!r}): not a device ('cpu' is the one device "
+                                "here); a dtype converts with .astype(dtype), NumPy's name")
         return self
 
     def cpu(self: _T) -> _T:

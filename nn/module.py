@@ -353,8 +353,9 @@ class Module(ModuleBase):
         if kwargs:
             raise TypeError(f"to() got unexpected keywords {sorted(kwargs)}")
         for a in args:
-            if isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda", "mps", "meta"):
-                device = a
+            text = str(a) if type(a).__name__ == "device" else a  # (a torch.device too)
+            if isinstance(text, str) and text.split(":")[0] in ("cpu", "cuda", "mps", "meta"):
+                device = text
             else:
                 dtype = a
         if device is not None and str(device).split(":")[0] != "cpu":

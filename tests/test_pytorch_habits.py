@@ -178,8 +178,10 @@ def test_device_moves_are_the_tensor_itself_and_a_dtype_names_astype() -> None:
         assert moved is x
     with pytest.raises(TypeError, match=r"to\(<class 'numpy.float32'>\).*\.astype\(dtype\)"):
         x.to(np.float32)
-    with pytest.raises(TypeError, match=r"to\('float64'\).*\.astype"):
+    with pytest.raises(TypeError, match=r"to\('float64'\): not a device.*\.astype"):
         x.to("float64")
+    with pytest.raises(TypeError, match=r"to\('CPU'\): not a device \('cpu' is the one"):
+        x.to("CPU")
     with pytest.raises(RuntimeError, match=r"to\('cuda'\): everything runs on the CPU"):
         x.to("cuda")
     with pytest.raises(TypeError, match="unexpected keyword 'dtype'"):
@@ -192,6 +194,11 @@ def test_a_torch_device_is_taken_too() -> None:
     assert x.to(torch.device("cpu")) is x
     with pytest.raises(RuntimeError, match="everything runs on the CPU"):
         x.to(torch.device("cuda"))
+    import nn
+    m = nn.Linear(2, 2)
+    assert m.to(torch.device("cpu")) is m
+    with pytest.raises(RuntimeError, match="everything runs on the CPU"):
+        m.to(torch.device("cuda"))
 
 
 def test_unknown_attribute_is_a_plain_attribute_error() -> None:

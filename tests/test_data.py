@@ -477,8 +477,17 @@ def test_loader_of_a_dataset_errors() -> None:
         def __getitem__(self, i: int) -> Any:
             return np.zeros(2), "cat"
 
+    # strings stay strings, a tuple per batch, as PyTorch's default collate keeps them
+    batches = list(DataLoader(Named(3), batch_size=2))
+    assert [b[1] for b in batches] == [("cat", "cat"), ("cat",)]
+    assert [b[0].shape for b in batches] == [(2, 2), (1, 2)]
+
+    class Mixed(Rows):
+        def __getitem__(self, i: int) -> Any:
+            return np.zeros(2), "cat" if i else 3
+
     with pytest.raises(TypeError, match=r"DataLoader: field 1 of the samples: unsupported dtype"):
-        list(DataLoader(Named(3), batch_size=2))
+        list(DataLoader(Mixed(3), batch_size=2))
 
     class Dicts(Rows):
         def __getitem__(self, i: int) -> Any:

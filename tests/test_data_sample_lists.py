@@ -216,3 +216,13 @@ def test_torch_generator_and_unknown_keywords_refused() -> None:
         DataLoader(X, y, batch_size=2, generator=torch.Generator())
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'sampler'"):
         DataLoader(X, y, batch_size=2, sampler=[0, 1, 2, 3])  # type: ignore[call-arg]
+
+
+def test_string_fields_kept_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    samples = [(np.full(2, float(i)), name) for i, name in enumerate(["cat", "dog", "emu"])]
+    ours = list(DataLoader(samples, batch_size=2))
+    theirs = list(torch.utils.data.DataLoader(samples, batch_size=2))
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a[0].data, b[0].numpy())
+        assert a[1] == tuple(b[1])  # torch gives the strings as a list, ours as a tuple

@@ -46,14 +46,18 @@ def _stack(values: list[Any], what: str, rows: Any) -> Tensor:
     return Tensor(as_array(np.stack(arrays), copy=False, where=f"DataLoader: {what}"))
 
 
-def _field(values: list[Any], what: str, rows: Any) -> Tensor | list[Tensor]:
-    """One field of a batch: stacked as one Tensor, or, for a field that is itself a tuple or
+def _field(values: list[Any], what: str, rows: Any) -> Tensor | list[Tensor] | tuple[str, ...]:
+    """One field of a batch: stacked as one Tensor; for a field that is itself a tuple or
     list of arrays/numbers, a list of Tensors, position p stacked from every sample's
-    position p (PyTorch's default collate transposes these too)."""
+    position p (PyTorch's default collate transposes these too); strings as a tuple of them
+    (PyTorch's keeps them too)."""
     first = values[0]
     if isinstance(first, dict):
         raise TypeError(f"DataLoader: {what} of dataset[{rows[0]}] is a dict; fields must be "
-                        "arrays, numbers, Tensors or tuples of them (or pass collate_fn)")
+                        "arrays, numbers, strings, Tensors or tuples of them (or pass "
+                        "collate_fn)")
+    if all(isinstance(v, str) for v in values):  # names, captions: kept as they are
+        return tuple(values)
     if not isinstance(first, (tuple, list)):
         return _stack(values, what, rows)
     m = len(first)
@@ -162,10 +166,11 @@ class DataLoader:
     without ``y`` (an autoencoder's inputs alone), as one-element tuples ``(x,)``, as PyTorch's
     ``DataLoader(TensorDataset(X))`` gives them.
 
-    ``X`` and ``y`` are arrays (or Tensors, or nested lists) with the same first dimension; they
-    are not copied, each batch is. With ``shuffle`` every epoch (every ``iter``) draws a new
-    permutation from ``rng`` (``generator`` is PyTorch's name for it), or with ``rng=None`` from
-    the default generator current when the epoch starts (as PyTorch's DataLoader does:
+    ``X`` and ``y`` are arrays (or Tensors, or nested lists: without ``y``, see below) with the
+    same first dimension; they are not copied, each batch is. With ``shuffle`` every epoch
+    (every ``iter``) draws a new permutation from ``rng`` (``generator`` is PyTorch's name for
+    it), or with ``rng=None`` from the default generator current when the epoch starts (as
+    PyTorch's DataLoader does:
     ``manual_seed`` after building the loader fixes its order); ``drop_last`` skips a final
     short batch. ``len(loader)`` is the number of batches: ⌈n / batch_size⌉, or
     ⌊n / batch_size⌋ with ``drop_last``. dtypes are kept (float32 stays float32, integer labels
@@ -181,10 +186,12 @@ class DataLoader:
     itself a tuple or list gives a list of Tensors, one per position); samples that are single
     arrays or numbers give one Tensor. A TensorDataset, or a Subset of one, is batched by
     indexing its arrays, with the same batches. ``loader.dataset`` is the dataset (for arrays,
-    a TensorDataset of them). A list of lists of numbers without ``y`` is refused as ambiguous
-    (PyTorch gives a Tensor per column; write ``np.asarray(X)`` for the array); a list of
-    numbers or arrays without ``y`` is the array X (batches ``(x,)``, where PyTorch's are bare
-    Tensors).
+    a TensorDataset of them). Strings in a field stay strings, a tuple of them per batch, as
+    PyTorch's. Without ``y``, a tuple in a list is a sample (a record, as ``zip`` makes), even
+    of plain numbers: ``[(0., 1.), (2., 3.)]`` gives a Tensor per field, as PyTorch's; a list of
+    lists of numbers is refused as ambiguous (PyTorch gives a Tensor per column, NumPy reads the
+    array X; write ``np.asarray(X)`` for the array); a list of numbers or arrays is the array X
+    (batches ``(x,)``, where PyTorch's are bare Tensors).
 
     ``collate_fn``, as PyTorch's, is called on the list of a batch's samples (``dataset[i]``; for
     arrays X, y, tuples of NumPy rows) and its result is the batch. PyTorch's other keywords

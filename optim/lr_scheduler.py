@@ -22,6 +22,7 @@ from .schedule_base import (
     check_optimizer,
     check_positive,
     closed_fraction,
+    counting_steps,
 )
 
 __all__ = [
@@ -337,6 +338,7 @@ class MultiplicativeLR(LambdaLR):
             out.append(base)
         return out
 
+    @counting_steps  # (its own step: counted and checked as the base step)
     def step(self) -> None:
         """Advance one step: every group's lr times λ(t)."""
         self.last_epoch += 1
@@ -414,6 +416,7 @@ class SequentialLR(LRScheduler):
         """The running sub-schedule's (chained changes scale about its eta_min)."""
         return self._active(self.last_epoch)[0].floor
 
+    @counting_steps  # (its own step: counted and checked as the base step)
     def step(self) -> None:
         """Advance one step; at a milestone the next schedule starts (see the class), in
         between changes made meanwhile chain as in ``LRScheduler.step`` (not under a

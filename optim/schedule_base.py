@@ -10,7 +10,6 @@ value the constructor refuses is refused too."""
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -18,10 +17,13 @@ from typing import Any, ClassVar, TypeVar, cast
 
 import numpy as np
 
+from autograd_mini.checks import user_stacklevel
+
 from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
 
 __all__ = ["EARLY_STEP", "Check", "LRScheduler", "Schedule", "at_least", "check_count",
-           "check_optimizer", "check_positive", "closed_fraction", "one_of", "restore"]
+           "check_optimizer", "check_positive", "closed_fraction", "counting_steps", "one_of",
+           "restore"]
 
 #: a check of one value: ``check(name, value)`` returns it converted, or raises naming ``name``
 Check = Callable[[str, Any], Any]
@@ -168,23 +170,32 @@ def _kind(current: Any) -> str:
 _KINDS = {"last_epoch": "an int >= -1", "best": "a number (not NaN)"}
 
 
-def _counting_steps(step: _Step) -> _Step:
+def counting_steps(step: _Step) -> _Step:
     """An ``LRScheduler``'s ``step`` that counts the schedule's steps in ``_step_count`` (1 after
     construction, as PyTorch's) and first warns if the schedule starts while the optimiser has
-    not stepped (``_warn_if_early``). A subclass's step calling ``super().step()`` counts
-    once; a step that raises counts not at all."""
+    not stepped (``_warn_if_early``). The base ``step`` is one; a subclass whose own ``step``
+    does not call ``super().step()`` is one where it says so (PyTorch's check lives in the base
+    step only). A ``super().step()`` inside a counted step counts once; a step that raises
+    counts not at all."""
 
     @functools.wraps(step)
     def counted(self: LRScheduler, *args: Any, **kwargs: Any) -> Any:
-        if type(self).step is not counted:  # the super().step() of a subclass's counted step
+        if id(self) in _STEPPING:  # the super().step() of a counted step
             return step(self, *args, **kwargs)
         if self._is_first_step():
             self._warn_if_early()
-        out = step(self, *args, **kwargs)
+        _STEPPING.add(id(self))
+        try:
+            out = step(self, *args, **kwargs)
+        finally:
+            _STEPPING.discard(id(self))
         self._step_count += 1
         return out
 
     return cast(_Step, counted)
+
+
+_STEPPING: set[int] = set()  # ids of the schedules inside a counted step()
 
 
 class Schedule:
@@ -259,13 +270,6 @@ class LRScheduler(Schedule):
     #: not in ``state_dict``: a load sets it to ``last_epoch + 1`` (PyTorch's restores its
     #: own). The class's 2 stands for a schedule pickled before steps were counted.
     _step_count: int = 2
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass's own ``step`` counts its steps too (see ``_counting_steps``)."""
-        super().__init_subclass__(**kwargs)
-        step = vars(cls).get("step")
-        if inspect.isfunction(step):
-            cls.step = _counting_steps(step)  # type: ignore[method-assign]
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
@@ -364,10 +368,10 @@ class LRScheduler(Schedule):
             "schedule's first value is skipped. In each iteration call optimizer.step() first, "
             "then scheduler.step().",
             UserWarning,
-            stacklevel=3,  # the caller of step() (through the counting wrapper)
+            stacklevel=user_stacklevel(),
         )
 
-    @_counting_steps
+    @counting_steps
     def step(self) -> None:
         """Advance one step: each group's lr times η_t / η_{t−1}, about the floor (η_t itself
         while nothing else changed the lr; plus η_t − η_{t−1} where η_{t−1} is the floor).

@@ -233,6 +233,16 @@ def an_optimizer_subclass_with_its_own_step(lib: Lib) -> list[int]:
     return lib.warned(o.step, s.step)
 
 
+def a_schedule_subclass_with_its_own_step(lib: Lib) -> list[int]:
+    class Own(lib.L.StepLR):  # type: ignore[name-defined]
+        def step(self) -> None:  # (does not call super().step(): the base check never runs)
+            self.last_epoch += 1
+
+    o = lib.sgd()
+    s = Own(o, 1, 0.5)
+    return lib.warned(s.step, o.step, s.step)
+
+
 CASES: list[tuple[Callable[[Lib], list[int]], list[int]]] = [
     (wrong_order, [0]),
     (wrong_order_before_any_optimizer_step, [0]),
@@ -256,6 +266,7 @@ CASES: list[tuple[Callable[[Lib], list[int]], list[int]]] = [
     (an_optimizer_step_with_a_closure_counts, []),
     (an_optimizer_step_that_raises_counts, []),
     (an_optimizer_subclass_with_its_own_step, []),
+    (a_schedule_subclass_with_its_own_step, []),
 ]
 
 

@@ -2,13 +2,15 @@
 windows are PyTorch's: output row i covers input rows ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉.
 
 The windows along an axis are one index array (out, K), K the longest window's length, a
-shorter window's row repeating its last cell (``_windows``): no Python loop over windows, so
-the work is a few NumPy arrays of about the input's and the output's size, and an absurd
-``output_size`` fails at its first allocation, named (``_memory``). Average pooling takes each
-window's mean along the rows, then along the columns (one reshaped mean where the windows tile
-the axis; else one ``take`` of the windows' cells, the repeats masked to 0 by ``where``, summed
-directly and divided by each window's length: a matrix of averaging weights would make an inf
-or NaN spill into the other windows, as 0 · inf, and differences of cumulative sums cancel).
+shorter window's row repeating its last cell (``_windows``): no Python loop that grows with the
+output, so the work is a few NumPy arrays of about the input's and the output's size, and an
+absurd ``output_size`` fails up front, named (``_room`` asks the system for the working arrays'
+total first; ``_memory``). Average pooling takes each window's mean along the rows, then along
+the columns (one reshaped mean where the windows tile the axis; up to 16 windows, one slice's
+mean each, the cheapest; else one ``take`` of the windows' cells, the repeats masked to 0 by
+``where``, summed directly and divided by each window's length: a matrix of averaging weights
+would make an inf or NaN spill into the other windows, as 0 · inf, and differences of
+cumulative sums cancel).
 Max pooling takes every window's cells at once in NumPy, finds each one's maximum as PyTorch
 picks it (``pick_max``; a repeated cell comes after the one it repeats, so it changes neither
 the first maximum nor the last NaN) and records one gather of those elements (``nn.pooling``'s
@@ -61,13 +63,31 @@ def _longest(n_in: int, n_out: int) -> int:
 
 def _room(where: str, shown: tuple[int, ...], *arrays: tuple[tuple[int, ...], Any]) -> None:
     """Refuse working arrays, (shape, dtype) pairs, larger than any array can be (NumPy's own
-    error there would not say which call asked for them); ``shown``: the output's shape."""
+    error there would not say which call asked for them), or together more than the machine
+    can give at once: one untouched allocation of their total asks the system first, so an
+    output of many gigabytes fails here, named, instead of part-way (where the system may
+    kill the process); ``shown``: the output's shape."""
+    total = 0
     for shape, dtype in arrays:
         nbytes = math.prod(shape) * np.dtype(dtype).itemsize
         if nbytes > sys.maxsize:
             raise ValueError(f"{where}: an output of shape {shown} needs a working "
                              f"{np.dtype(dtype)} array of {nbytes:.3g} bytes, more than any "
                              "array can hold")
+        total += nbytes
+    if total > _ASK_ABOVE:
+        try:
+            np.empty(total, np.uint8)  # (not written: the pages are never touched)
+        except (MemoryError, ValueError) as exc:
+            raise MemoryError(f"{where}: not enough memory for an output of shape {shown} "
+                              f"({np.dtype(arrays[0][1])}): its working arrays need "
+                              f"{total:.3g} bytes ({exc})") from None
+
+
+_ASK_ABOVE = 2**28  # bytes; below this, asking first costs more than it could save
+#: up to this many windows along an axis, one slice's mean per window (cheapest); more, one
+#: gather of every window's cells (no Python loop that grows with the output)
+_FEW_WINDOWS = 16
 
 
 @contextmanager
@@ -76,6 +96,8 @@ def _memory(where: str, shown: tuple[int, ...], dtype: np.dtype) -> Iterator[Non
     try:
         yield
     except MemoryError as exc:
+        if str(exc).startswith(f"{where}:"):  # (named already, by _room)
+            raise
         raise MemoryError(f"{where}: not enough memory for an output of shape {shown} "
                           f"({dtype}): {exc}") from None
 
@@ -90,8 +112,15 @@ def _window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int
         shape, i = list(x.shape), x.ndim + axis
         shape[i:i + 1] = [n_out, n_in // n_out]
         return am.mean(x.reshape(tuple(shape)), axis=axis)
-    _room(where, shown, ((*x.shape[:axis], n_out, _longest(n_in, n_out),
-                          *x.shape[x.ndim + axis + 1:]), x.dtype))
+    if n_out <= _FEW_WINDOWS:
+        ends = [-((-(i + 1) * n_in) // n_out) for i in range(n_out)]
+        parts = [am.mean(x[..., lo:hi, :] if axis == -2 else x[..., lo:hi], axis=axis,
+                         keepdims=True) for lo, hi in zip([i * n_in // n_out for i in
+                                                           range(n_out)], ends)]
+        return am.concatenate(parts, axis=axis)
+    longest = _longest(n_in, n_out)
+    _room(where, shown, ((*x.shape[:axis], n_out, longest, *x.shape[x.ndim + axis + 1:]),
+                         x.dtype), ((n_out, longest), np.int64), ((n_out, longest), np.int64))
     index, length = _windows(n_in, n_out, where)
     k = index.shape[1]
     cells = am.take(x, index, axis=x.ndim + axis)  # (..., n_out, K[, W])

@@ -73,7 +73,9 @@ def _compare(kind: str, x: np.ndarray, out: Any, dims: int, seed: int = 0) -> No
 
 # lengths in against lengths out: narrower (one cell feeds several windows), equal, wider,
 # dividing the input or not
-LENGTHS = [(1, 1), (1, 3), (3, 7), (5, 5), (8, 4), (12, 3), (7, 3), (10, 4), (13, 5), (9, 6)]
+#: (n_in, n_out): up to 16 windows an axis is pooled by slices, beyond by one gather (both here)
+LENGTHS = [(1, 1), (1, 3), (3, 7), (5, 5), (8, 4), (12, 3), (7, 3), (10, 4), (13, 5), (9, 6),
+           (20, 17), (9, 23), (40, 18), (34, 17)]
 
 
 @pytest.mark.parametrize("kind", ["avg", "max"])
@@ -108,7 +110,8 @@ def test_random_shapes_match_torch(kind: str, dims: int, lead: tuple[int, ...], 
 
 
 @pytest.mark.parametrize(("shape", "out"), [((2, 3, 7, 9), (3, 4)), ((2, 4, 6), (9, 13)),
-                                            ((1, 2, 11), 4), ((3, 5), 8)])
+                                            ((1, 2, 11), 4), ((3, 5), 8), ((2, 3, 30, 9), (17, 4)),
+                                            ((1, 2, 25), 19)])
 def test_average_keeps_inf_and_nan_in_their_windows(shape: tuple[int, ...], out: Any) -> None:
     """(The repeated cells that pad short windows are masked out by ``where``, not by a
     product: 0 · inf would spread NaN.)"""
@@ -159,7 +162,7 @@ def test_integer_input_is_pooled_in_float64() -> None:
 
 
 @pytest.mark.parametrize(("shape", "out"), [((1, 2, 5, 7), (3, 4)), ((2, 3, 2), (5, 4)),
-                                            ((1, 2, 7), 3), ((2, 2), 5)])
+                                            ((1, 2, 7), 3), ((2, 2), 5), ((1, 1, 19, 3), (17, 2))])
 def test_average_second_order(shape: tuple[int, ...], out: Any) -> None:
     x = am.Tensor(np.random.default_rng(4).standard_normal(shape), requires_grad=True)
     f = ((lambda t: F.adaptive_avg_pool1d(t, out)) if isinstance(out, int)
@@ -230,6 +233,13 @@ ABSURD: list[tuple[str, str, Any]] = [
     ("F.adaptive_max_pool2d(np.ones((1, 1, 4, 4), np.float32), (2**29, 2**30))", "ValueError",
      r"^adaptive_max_pool2d: an output of shape \(1, 1, 536870912, 1073741824\) needs a "
      r"working float32 array of 9\.22e\+18 bytes, more than any array can hold$"),
+    # more than the machine holds, though each working array alone fits: asked for up front
+    ("F.adaptive_avg_pool2d(np.zeros((1, 3, 5, 5)), (3, 10**9))", "MemoryError",
+     r"^adaptive_avg_pool2d: not enough memory for an output of shape \(1, 3, 3, 1000000000\) "
+     r"\(float64\): its working arrays need "),
+    ("F.adaptive_max_pool2d(np.zeros((1, 3, 5, 5)), (3, 10**9))", "MemoryError",
+     r"^adaptive_max_pool2d: not enough memory for an output of shape \(1, 3, 3, 1000000000\) "
+     r"\(float64\): its working arrays need "),
     ("F.adaptive_avg_pool1d(np.ones((0, 1, 4)), 10**18).shape", "ok",
      [0, 1, 10**18]),
     ("F.adaptive_max_pool1d(np.ones((0, 1, 4), np.float32), 10**17, True)[1].shape", "ok",

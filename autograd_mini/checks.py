@@ -1,6 +1,6 @@
-"""Argument checks shared by the public functions: axes, flags, numbers and integer tuples, each
-refused with an error that names the function; where an error or warning points in the user's
-code; and the hint for a missing optional package."""
+"""Argument checks shared by the public functions: axes, flags, numbers, integer tuples and
+shapes, each refused with an error that names the function; where an error or warning points in
+the user's code; and the hint for a missing optional package."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Axis", "add_note", "as_array", "axes", "count", "flag", "install_hint", "integers",
-           "is_int", "numpy_names", "one_axis", "real_number", "user_site", "user_stacklevel"]
+__all__ = ["Axis", "add_note", "as_array", "axes", "broadcasts", "count", "flag", "install_hint",
+           "integers", "is_int", "numpy_names", "one_axis", "real_number", "user_site",
+           "user_stacklevel"]
 
 Axis = None | int | Sequence[int]
 ArrayLike = Any
@@ -94,6 +95,15 @@ def integers(value: Any, what: str, name: str) -> tuple[int, ...]:
     if isinstance(value, (tuple, list)) and all(is_int(n) for n in value):
         return tuple(int(n) for n in value)
     raise TypeError(f"{name}: {what} must be an int or a sequence of ints, got {value!r:.80}")
+
+
+def broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """Whether shapes ``a`` and ``b`` broadcast together (NumPy's rules)."""
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
 
 
 def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import broadcasts
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
@@ -54,19 +55,11 @@ def matmul(a: Any, b: Any) -> Tensor:
     try:
         return _MATMUL(a, b)
     except ValueError:  # (asked only on failure: NumPy's message for batch axes is cryptic)
-        if len(sa) > 2 and len(sb) > 2 and not _broadcasts(sa[:-2], sb[:-2]):
+        if len(sa) > 2 and len(sb) > 2 and not broadcasts(sa[:-2], sb[:-2]):
             raise ValueError(f"matmul: the batch axes {sa[:-2]} and {sb[:-2]} of shapes {sa} "
                              f"and {sb} do not broadcast") from None
         raise
 
-
-def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    """Whether shapes ``a`` and ``b`` broadcast together."""
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        return False
-    return True
 
 
 def _linear(x: Any, w: Any, b: Any = None) -> tuple[Any, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import axes, integers, is_int, numpy_names, one_axis
+from ..checks import axes, broadcasts, integers, is_int, numpy_names, one_axis
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
@@ -355,18 +355,10 @@ def put_along_axis(x: Any, indices: Any, values: Any, axis: int | None) -> Tenso
     keep = np.ones(x.shape, dtype=bool)
     keep.reshape(-1)[flat[win]] = False
     v = as_tensor(values, x, "put_along_axis")
-    if not _fits(v.shape, lin.shape) or np.broadcast_shapes(v.shape, lin.shape) != lin.shape:
+    if not broadcasts(v.shape, lin.shape) or np.broadcast_shapes(v.shape, lin.shape) != lin.shape:
         raise ValueError(f"put_along_axis: values of shape {v.shape} do not broadcast to the "
                          f"indices' shape {lin.shape}")
     return _PUT(x, v, pos=flat[win], win=win, keep=keep, shape=lin.shape)
-
-
-def _fits(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- grids, codes

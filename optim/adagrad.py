@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, Params, check_nonnegative
+from .hyper import check_nonnegative
+from .optimizer import Optimizer, ParamGroup, Params
 
 __all__ = ["Adagrad"]
 

@@ -6,15 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    ParamGroup,
-    Params,
-    check_adam_group,
-    check_flag,
-    decay_weights,
-    update_moments,
-)
+from .hyper import check_adam_group, check_flag, decay_weights, update_moments
+from .optimizer import Optimizer, ParamGroup, Params
 
 __all__ = ["Adam", "AdamW"]
 

@@ -6,12 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    ParamGroup,
-    Params,
-    check_adam_group,
-)
+from .hyper import check_adam_group
+from .optimizer import Optimizer, ParamGroup, Params
 
 __all__ = ["Adamax"]
 

@@ -7,7 +7,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from .optimizer import Optimizer, check_flag, check_fraction, check_nonnegative, to_python
+from .hyper import check_flag, check_fraction, check_nonnegative
+from .optimizer import Optimizer, to_python
 from .schedule_base import (
     Check,
     LRScheduler,

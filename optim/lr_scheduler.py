@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 
 from .chained import ChainedScheduler
 from .cyclic import CyclicLR, OneCycleLR
-from .optimizer import Optimizer, check_nonnegative
+from .hyper import check_nonnegative
+from .optimizer import Optimizer
 from .plateau import ReduceLROnPlateau
 from .schedule_base import (
     Check,

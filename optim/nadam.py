@@ -8,19 +8,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .optimizer import (
-    Optimizer,
-    ParamGroup,
-    Params,
-    check_adam_group,
-    check_flag,
-    check_nonnegative,
-    decay_weights,
-    saved_index,
-    saved_indices,
-    to_python,
-    update_moments,
-)
+from .hyper import check_adam_group, check_flag, check_nonnegative, decay_weights, update_moments
+from .optimizer import Optimizer, ParamGroup, Params, saved_index, saved_indices, to_python
 
 __all__ = ["NAdam"]
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from .optimizer import Optimizer, check_fraction, check_nonnegative
+from .hyper import check_fraction, check_nonnegative
+from .optimizer import Optimizer
 from .schedule_base import Check, Schedule, at_least, check_optimizer, one_of, restore
 
 __all__ = ["ReduceLROnPlateau"]

@@ -19,7 +19,8 @@ import numpy as np
 
 from autograd_mini.checks import user_stacklevel
 
-from .optimizer import Optimizer, check_fraction, check_nonnegative, to_python
+from .hyper import check_fraction, check_nonnegative
+from .optimizer import Optimizer, to_python
 
 __all__ = ["EARLY_STEP", "Check", "LRScheduler", "Schedule", "at_least", "check_count",
            "check_optimizer", "check_positive", "closed_fraction", "counting_steps", "one_of",

@@ -148,7 +148,10 @@ def _oldest(inputs: Sequence[Tensor]) -> int:
 
 
 def _push(heap: list[tuple[int, Node]], pending: dict[int, Any], node: Node, g: Any) -> None:
-    """Add ``g`` to the adjoint of ``node``, which waits on the heap for its turn."""
+    """Add ``g`` to the adjoint of ``node``, which waits on the heap for its turn (a freed one
+    is refused now: freed nodes share one number, which the heap cannot order)."""
+    if node.seq < 0:
+        raise _freed_error(node)
     prev = pending.get(id(node))
     if prev is None:
         pending[id(node)] = g

@@ -106,6 +106,30 @@ def test_second_backward_says_retain_graph() -> None:
         y.backward()
 
 
+def test_a_new_graph_over_two_freed_nodes_says_retain_graph() -> None:
+    # an LSTM loop without h.detach(): the next chunk's graph reaches two freed nodes, which
+    # wait for their turn together (they used to be compared as lists of tensors)
+    w = leaf(2)
+    h = am.tanh(w)
+    c = h * 2
+    (h + c).sum().backward()
+    with pytest.raises(RuntimeError, match=r"through 'tanh'.*retain_graph=True"):
+        (h + c).sum().backward()
+    assert w.grad is not None
+    np.testing.assert_allclose(w.grad.data, 3 * (1 - np.tanh(w.data) ** 2))  # the first only
+
+
+def test_an_lstm_chunk_without_detach_says_retain_graph() -> None:
+    import nn
+    lstm = nn.LSTM(3, 4, rng=np.random.default_rng(0))
+    x = am.Tensor(np.random.default_rng(1).standard_normal((1, 2, 3)))
+    out, state = lstm(x)
+    out.sum().backward()
+    out, state = lstm(x, state)  # (state not detached)
+    with pytest.raises(RuntimeError, match=r"a second time.*retain_graph=True"):
+        out.sum().backward()
+
+
 def test_retain_graph_allows_second_backward_and_accumulates() -> None:
     x = leaf(2)
     y = (am.exp(x) * x).sum()

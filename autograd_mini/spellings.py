@@ -132,3 +132,6 @@ class TorchSpellings:
     nelement = torch_name("nelement", ".size")
     float = torch_name("float", ".astype(np.float32)")
     double = torch_name("double", ".astype(np.float64)")
+    # (last: from here on, ``int`` and ``bool`` in this class body would name these)
+    int = torch_name("int", ".astype(np.int32)")
+    bool = torch_name("bool", ".astype(bool), or a comparison (x != 0)")

@@ -309,8 +309,10 @@ class Module(ModuleBase):
         from .state_dict import load_state_dict
 
         if not isinstance(state_dict, Mapping):
+            hint = (" (to load a file: nn.load(model, path))" if isinstance(
+                state_dict, (str, bytes, os.PathLike)) else "")
             raise TypeError("load_state_dict: expected a mapping of name -> array, got "
-                            f"{type(state_dict).__name__}")
+                            f"{type(state_dict).__name__}{hint}")
         if not isinstance(strict, (bool, np.bool_)):
             raise TypeError(f"load_state_dict: strict must be a bool, got {strict!r:.60}")
         return load_state_dict(self, state_dict, bool(strict), dict(self._entries()))

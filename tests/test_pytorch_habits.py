@@ -164,7 +164,7 @@ def test_ufunc_comparisons_give_bool_tensors_and_others_refuse_clearly() -> None
     ("index_select", r"take\(indices, axis\)"), ("chunk", "array_split"),
     ("masked_select", r"x\[mask\]"), ("relu_", r"x = x.relu\(\)"), ("clamp_", r"clip\("),
     ("sigmoid_", r"x.sigmoid\(\)"), ("new_zeros", r"zeros\(shape, dtype=x.dtype"),
-    ("nelement", r"\.size")])
+    ("nelement", r"\.size"), ("int", r"astype\(np.int32"), ("bool", r"astype\(bool\)")])
 def test_pytorch_method_spellings_name_ours(spelling: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=rf"'{spelling}' \(a PyTorch name\).*{ours}"):
         getattr(Tensor([1.0]), spelling)
@@ -578,3 +578,16 @@ def test_backward_takes_pytorchs_gradient_keyword() -> None:
     x = Tensor([1.0], requires_grad=True)
     with pytest.raises(TypeError, match="pass the upstream gradient once"):
         (x * 2).backward(gradient=np.ones(1), grad=np.ones(1))
+
+
+def test_torch_load_habits_name_nn_load(tmp_path: Any) -> None:
+    import nn
+    m = nn.Linear(2, 2)
+    path = str(tmp_path / "best.safetensors")
+    with pytest.raises(TypeError, match=r"load: expected an nn.Module as the first argument, "
+                                        r"load\(model, path\)"):
+        nn.load(path)  # type: ignore[arg-type]  # torch.load(path)'s habit
+    with pytest.raises(TypeError, match=r"got str \(to load a file: nn.load\(model, path\)\)"):
+        m.load_state_dict(path)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"save: give the file too: nn.save\(model, path\)"):
+        nn.save(m)

@@ -80,10 +80,11 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
 
 
 def check_no_graph(x: Any, where: str) -> None:
-    """Refuse, while gradients are recorded, a list or tuple holding a tensor that requires
-    grad: made into a constant array it would silently lose that tensor's gradient (PyTorch
-    refuses a list there too)."""
-    if (type(x) is list or type(x) is tuple) and STATE.s.grad_enabled and holds_graph(x, False):
+    """Refuse, while gradients are recorded, a sequence (a list, a tuple, an object array, …)
+    holding a tensor that requires grad: made into a constant array it would silently lose that
+    tensor's gradient (PyTorch refuses a list there too)."""
+    if (not isinstance(x, (Tensor, np.ndarray)) or x.dtype == object) and \
+            STATE.s.grad_enabled and holds_graph(x, False):
         raise TypeError(f"{where}: got a {type(x).__name__} holding tensors that require grad; "
                         "as a constant array it would silently drop their gradients: stack "
                         "them into one tensor first (autograd_mini.stack([...]), or "

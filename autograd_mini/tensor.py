@@ -3,7 +3,9 @@ read-only protection of the arrays a live graph has saved."""
 
 from __future__ import annotations
 
+import collections
 import copy
+import itertools
 import operator
 import sys
 import threading
@@ -551,7 +553,7 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
     build the result with ``where`` or ``put_along_axis``), and so is an array a live graph
     saved."""
     if STATE.s.grad_enabled and (t._rg or (isinstance(value, Tensor) and value._rg) or (
-            type(value) in (list, tuple) and holds_graph(value, False))):
+            not isinstance(value, Tensor) and holds_graph(value, False))):
         if t._rg and t._node is None:
             raise in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
@@ -585,23 +587,34 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
 
 def holds_graph(data: Any, subclass: bool) -> bool:
     """Whether ``data`` is an op's result that requires grad (not for a subclass: a new leaf
-    of it, ``nn.Parameter(w * 2)``, is what it is for; a leaf is copied on purpose), or a list
-    or tuple holding, at any depth, a tensor that requires grad (each sequence's element types
-    are gathered in C first, so a long list of numbers costs little)."""
+    of it, ``nn.Parameter(w * 2)``, is what it is for; a leaf is copied on purpose), or a
+    sequence (list, tuple, their subclasses, deque, an object array) holding, at any depth, a
+    tensor that requires grad. Depth by depth, each level's element types are gathered in C;
+    past NumPy's 64 dimensions (a list holding itself) the conversion refuses anyway."""
     if isinstance(data, Tensor):
         return data._rg and data._node is not None and not subclass
-    todo = [data]
-    while todo:
-        seq = todo.pop()
-        if type(seq) is not list and type(seq) is not tuple:
-            continue
-        kinds = set(map(type, seq))
+    level = [data] if _descends(data) else []
+    for _ in range(65):  # depth by depth
+        if not level:
+            return False
+        items = list(itertools.chain.from_iterable(
+            e.flat if type(e) is np.ndarray else e for e in level))
+        kinds = set(map(type, items))
         if any(issubclass(k, Tensor) for k in kinds) and any(
-                isinstance(e, Tensor) and e._rg for e in seq):
+                isinstance(e, Tensor) and e._rg for e in items):
             return True
-        if list in kinds or tuple in kinds:
-            todo.extend(e for e in seq if type(e) is list or type(e) is tuple)
+        inner = {k for k in kinds if issubclass(k, _SEQUENCES) or k is np.ndarray}
+        level = items if inner == kinds and np.ndarray not in inner else [
+            e for e in items if type(e) in inner and _descends(e)] if inner else []
     return False
+
+
+def _descends(e: Any) -> bool:
+    """Whether ``holds_graph`` looks inside ``e``: a sequence, or an array of objects."""
+    return isinstance(e, _SEQUENCES) or (type(e) is np.ndarray and e.dtype == object)
+
+
+_SEQUENCES = (list, tuple, collections.deque)
 
 
 def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,

@@ -4,6 +4,7 @@ tensors' gradients (PyTorch refuses a list there too)."""
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,13 @@ import pytest
 
 import autograd_mini as am
 import nn
+
+Triple = collections.namedtuple("Triple", "a b c")
+
+
+class Rows(list):
+    """A list subclass."""
+
 
 MESSAGE = "holding tensors that require grad.*silently drop their gradients.*stack"
 
@@ -35,6 +43,11 @@ CALLS: dict[str, Callable[[list[am.Tensor]], Any]] = {
     "nested_later_row": lambda ls: am.add(am.Tensor(np.ones(3), requires_grad=True),
                                           [[1.0, 2.0, 3.0], ls]),
     "deep": lambda ls: am.sum([[[1.0, 2.0, 3.0]], [ls]]),
+    "namedtuple": lambda ls: am.sum(Triple(*ls)),
+    "list_subclass": lambda ls: am.sum(Rows(ls)),
+    "deque": lambda ls: am.sum(collections.deque(ls)),
+    "object_array": lambda ls: am.sum(np.array([*ls, 1.0], dtype=object)[:3]),
+    "namedtuple_in_a_list": lambda ls: am.sum([Triple(*ls)]),
     "Linear": lambda ls: nn.Linear(3, 1)(ls),
     "mse_loss": lambda ls: nn.functional.mse_loss(ls, np.zeros(3)),
     "mse_loss_target": lambda ls: nn.functional.mse_loss(
@@ -99,3 +112,19 @@ def test_item_assignment_of_such_a_list_is_refused_as_of_such_a_tensor() -> None
     np.testing.assert_array_equal(x.data, np.zeros(3))  # nothing written
     x[0:2] = [1.0, am.Tensor(2.0)]  # numbers and constants: written, as before
     np.testing.assert_array_equal(x.data, [1.0, 2.0, 0.0])
+
+
+def test_a_list_holding_itself_is_refused_by_the_conversion_not_scanned_forever() -> None:
+    looped: list[Any] = [1.0]
+    looped.append(looped)
+    with pytest.raises(TypeError, match="cannot make a numeric array"):
+        am.Tensor(looped)
+    with pytest.raises(TypeError, match="cannot make a numeric array"):
+        am.Tensor(np.ones(2), requires_grad=True) * looped
+
+
+def test_an_object_array_assigned_into_a_tensor_is_refused() -> None:
+    s = am.Tensor(2.0, requires_grad=True)
+    y = am.zeros(2)
+    with pytest.raises(RuntimeError, match="is not recorded"):
+        y[:2] = np.array([s, s], dtype=object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar, cast
@@ -181,22 +182,30 @@ def counting_steps(step: _Step) -> _Step:
 
     @functools.wraps(step)
     def counted(self: LRScheduler, *args: Any, **kwargs: Any) -> Any:
-        if id(self) in _STEPPING:  # the super().step() of a counted step
+        stepping = _STEPPING.ids
+        if id(self) in stepping:  # the super().step() of a counted step
             return step(self, *args, **kwargs)
         if self._is_first_step():
             self._warn_if_early()
-        _STEPPING.add(id(self))
+        stepping.add(id(self))
         try:
             out = step(self, *args, **kwargs)
         finally:
-            _STEPPING.discard(id(self))
+            stepping.discard(id(self))
         self._step_count += 1
         return out
 
     return cast(_Step, counted)
 
 
-_STEPPING: set[int] = set()  # ids of the schedules inside a counted step()
+class _Stepping(threading.local):
+    """Per thread, the ids of the schedules inside a counted ``step()``."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+_STEPPING = _Stepping()
 
 
 class Schedule:

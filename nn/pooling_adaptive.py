@@ -6,11 +6,11 @@ shorter window's row repeating its last cell (``_windows``): no Python loop that
 output, so the work is a few NumPy arrays of about the input's and the output's size, and an
 absurd ``output_size`` fails up front, named (``_room`` asks the system for the working arrays'
 total first; ``_memory``). Average pooling takes each window's mean along the rows, then along
-the columns (one reshaped mean where the windows tile the axis; up to 16 windows, one slice's
-mean each, the cheapest; else one ``take`` of the windows' cells, the repeats masked to 0 by
-``where``, summed directly and divided by each window's length: a matrix of averaging weights
-would make an inf or NaN spill into the other windows, as 0 · inf, and differences of
-cumulative sums cancel).
+the columns (one reshaped mean where the windows tile the axis; up to 16 windows of a large
+input, one slice's mean each, the cheapest; else one ``take`` of the windows' cells, the
+repeats masked to 0 by ``where``, summed directly and divided by each window's length: a
+matrix of averaging weights would make an inf or NaN spill into the other windows, as 0 · inf,
+and differences of cumulative sums cancel).
 Max pooling takes every window's cells at once in NumPy, finds each one's maximum as PyTorch
 picks it (``pick_max``; a repeated cell comes after the one it repeats, so it changes neither
 the first maximum nor the last NaN) and records one gather of those elements (``nn.pooling``'s
@@ -85,9 +85,11 @@ def _room(where: str, shown: tuple[int, ...], *arrays: tuple[tuple[int, ...], An
 
 
 _ASK_ABOVE = 2**28  # bytes; below this, asking first costs more than it could save
-#: up to this many windows along an axis, one slice's mean per window (cheapest); more, one
-#: gather of every window's cells (no Python loop that grows with the output)
+#: up to this many windows along an axis of an input of at least ``_LARGE`` elements, one
+#: slice's mean per window (cheapest there: the gather copies the input); else one gather of
+#: every window's cells (fewer recorded ops, and no Python loop that grows with the output)
 _FEW_WINDOWS = 16
+_LARGE = 2**18  # (measured: about where the two cost the same)
 
 
 @contextmanager
@@ -112,7 +114,7 @@ def _window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int
         shape, i = list(x.shape), x.ndim + axis
         shape[i:i + 1] = [n_out, n_in // n_out]
         return am.mean(x.reshape(tuple(shape)), axis=axis)
-    if n_out <= _FEW_WINDOWS:
+    if n_out <= _FEW_WINDOWS and x.data.size >= _LARGE:
         ends = [-((-(i + 1) * n_in) // n_out) for i in range(n_out)]
         parts = [am.mean(x[..., lo:hi, :] if axis == -2 else x[..., lo:hi], axis=axis,
                          keepdims=True) for lo, hi in zip([i * n_in // n_out for i in

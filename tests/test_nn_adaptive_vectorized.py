@@ -73,7 +73,8 @@ def _compare(kind: str, x: np.ndarray, out: Any, dims: int, seed: int = 0) -> No
 
 # lengths in against lengths out: narrower (one cell feeds several windows), equal, wider,
 # dividing the input or not
-#: (n_in, n_out): up to 16 windows an axis is pooled by slices, beyond by one gather (both here)
+#: (n_in, n_out): small inputs are pooled by one gather (large ones with up to 16 windows by
+#: slices: see test_large_inputs_pooled_by_slices_match_torch)
 LENGTHS = [(1, 1), (1, 3), (3, 7), (5, 5), (8, 4), (12, 3), (7, 3), (10, 4), (13, 5), (9, 6),
            (20, 17), (9, 23), (40, 18), (34, 17)]
 
@@ -130,6 +131,14 @@ def test_ties_go_to_the_first_maximum_and_nan_to_the_last() -> None:
     np.testing.assert_array_equal(idx.data, tidx.numpy())
     assert idx.data[0, 0, 1, 1] == 3 * 7 + 2  # rows 1..3, cols 1..3: the last NaN, (3, 2)
     _compare("max", x, (3, 4), 2)
+
+
+@pytest.mark.parametrize("mode", ["normal", "inf"])
+@pytest.mark.parametrize(("shape", "out"), [((2, 8, 130, 131), (7, 9)), ((3, 91, 1000), 13)])
+def test_large_inputs_pooled_by_slices_match_torch(mode: str, shape: tuple[int, ...],
+                                                   out: Any) -> None:
+    # at least 2**18 elements and up to 16 windows an axis: one slice's mean per window
+    _compare("avg", _data(shape, mode, 7), out, 2 if isinstance(out, tuple) else 1)
 
 
 @pytest.mark.parametrize("kind", ["avg", "max"])

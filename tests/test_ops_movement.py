@@ -242,6 +242,15 @@ def test_meshgrid_matches_numpy_and_sums_the_copies(indexing: str) -> None:
         np.testing.assert_array_equal(t.grad.data, np.full(t.shape, copies))  # type: ignore
 
 
+def test_meshgrid_refuses_pytorchs_list_form_which_numpy_reads_as_one_array() -> None:
+    a, b = Tensor(np.arange(3.0)), Tensor(np.arange(2.0), requires_grad=True)
+    with pytest.raises(TypeError, match=r"meshgrid: give the tensors as separate arguments"):
+        F.meshgrid([a, b])
+    with pytest.raises(TypeError, match=r"meshgrid: give the tensors as separate arguments"):
+        F.meshgrid((a, a))
+    assert [g.shape for g in F.meshgrid([1.0, 2.0, 3.0])] == [(3,)]  # NumPy's: one array
+
+
 def test_one_hot_is_a_float64_constant_like_torchs() -> None:
     idx = np.array([[0, 3], [1, 1]])
     got = F.one_hot(idx)

@@ -367,6 +367,10 @@ def meshgrid(*xs: Any, indexing: str = "xy") -> list[Tensor]:
     swaps the first two axes. Each is a broadcast, so x̄_i sums the copies."""
     if not isinstance(indexing, str) or indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    if len(xs) == 1 and isinstance(xs[0], (list, tuple)) and any(
+            isinstance(x, Tensor) for x in xs[0]):  # PyTorch's list form; NumPy's reading
+        raise TypeError("meshgrid: give the tensors as separate arguments, meshgrid(*xs) "
+                        "(NumPy's signature: a list is read as one array, flattened)")
     ts = [reshape(as_tensor(x, where="meshgrid"), (-1,)) for x in xs]
     place = list(range(len(ts)))
     if indexing == "xy" and len(ts) > 1:

@@ -63,7 +63,17 @@ def _fsync_dir(folder: str) -> None:
             os.close(fd)
 
 
-def _check(module: Module, path: Path | None, where: str) -> str:
+class _Required:
+    """``save``'s and ``load``'s path when none is given (see ``_check``)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_NO_PATH: Any = _Required()
+
+
+def _check(module: Module, path: Path, where: str) -> str:
     """``path`` as a string, after checking that ``module`` is a Module and ``path`` a path
     (``path`` is optional in the signatures only so that ``nn.load("best.safetensors")``, the
     ``torch.load(path)`` habit, gets this message rather than Python's missing argument)."""
@@ -74,7 +84,7 @@ def _check(module: Module, path: Path | None, where: str) -> str:
                 " (it loads into a model you have built)")
         raise TypeError(f"{where}: expected an nn.Module as the first argument, {where}(model, "
                         f"path){hint}; got {type(module).__name__}")
-    if path is None:
+    if path is _NO_PATH:
         raise TypeError(f"{where}: give the file too: nn.{where}(model, path)")
     return path_name(path, where)
 
@@ -189,7 +199,7 @@ def _umask() -> int:
     return 0o022
 
 
-def save(module: Module, path: Path | None = None) -> None:
+def save(module: Module, path: Path = _NO_PATH) -> None:
     """Write ``module.state_dict()`` to ``path``, atomically.
 
     The format follows the suffix: ``.npz`` (any case) writes an uncompressed NumPy archive
@@ -337,7 +347,7 @@ def _is_torch_pickle(fh: IO[bytes]) -> bool:
         fh.seek(0)
 
 
-def load(module: Module, path: Path | None = None, strict: bool = True) -> IncompatibleKeys:
+def load(module: Module, path: Path = _NO_PATH, strict: bool = True) -> IncompatibleKeys:
     """Load a checkpoint into ``module`` (arrays cast to its dtypes); the format is detected
     from the content: safetensors (from ``save`` or from PyTorch's
     ``safetensors.torch.save_file(model.state_dict(), path)``) or ``.npz`` from ``save``.

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-__all__ = ["Size", "TorchSpellings", "torch_name"]
+__all__ = ["DEVICES", "Size", "TorchSpellings", "torch_name"]
+
+#: PyTorch's device names: ``to(device)`` takes "cpu" and refuses the others by name
+DEVICES = ("cpu", "cuda", "mps", "meta", "xpu", "hpu", "xla", "ipu", "mtia")
 
 _T = TypeVar("_T")
 
@@ -107,7 +110,7 @@ class TorchSpellings:
                                 "takes: .astype(dtype) converts)")
         for device in (*args, *(kwargs[k] for k in ("device",) if k in kwargs)):
             if str(device).split(":")[0] != "cpu":
-                if str(device).split(":")[0] in ("cuda", "mps", "meta", "xpu"):
+                if str(device).split(":")[0] in DEVICES:
                     raise RuntimeError(f"to({device!r}): everything runs on the CPU here "
                                        "(NumPy arrays)")
                 raise TypeError(f"to({device!r}): not a device ('cpu' is the one device "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Union
 import numpy as np
 
 from autograd_mini import Tensor, name_scope
-from autograd_mini.spellings import torch_name
+from autograd_mini.spellings import DEVICES, torch_name
 
 from .hooks import HOOKS_ATTR, HookHandle, add_hook, run_hooked
 from .members import MemberNameError, ModuleBase
@@ -356,7 +356,7 @@ class Module(ModuleBase):
             raise TypeError(f"to() got unexpected keywords {sorted(kwargs)}")
         for a in args:
             text = str(a) if type(a).__name__ == "device" else a  # (a torch.device too)
-            if isinstance(text, str) and text.split(":")[0] in ("cpu", "cuda", "mps", "meta"):
+            if isinstance(text, str) and text.split(":")[0] in DEVICES:
                 device = text
             else:
                 dtype = a
@@ -367,8 +367,8 @@ class Module(ModuleBase):
         try:
             dt = np.dtype(dtype)
         except TypeError:
-            raise TypeError(f"to(): expected a NumPy floating dtype or 'cpu', got "
-                            f"{dtype!r:.60}") from None
+            raise TypeError(f"to({dtype!r:.60}): neither a device ('cpu' is the one device "
+                            "here) nor a NumPy floating dtype") from None
         if dt.kind != "f":
             raise TypeError(f"to(): parameters must stay floating, got dtype {dt}")
         for p in self.parameters():

@@ -199,6 +199,13 @@ def test_a_torch_device_is_taken_too() -> None:
     assert m.to(torch.device("cpu")) is m
     with pytest.raises(RuntimeError, match="everything runs on the CPU"):
         m.to(torch.device("cuda"))
+    for device in ("xpu", torch.device("xpu")):
+        with pytest.raises(RuntimeError, match="everything runs on the CPU"):
+            m.to(device)
+        with pytest.raises(RuntimeError, match="everything runs on the CPU"):
+            x.to(device)
+    with pytest.raises(TypeError, match=r"to\('CPU'\): neither a device \('cpu' is the one"):
+        m.to("CPU")
 
 
 def test_unknown_attribute_is_a_plain_attribute_error() -> None:

@@ -75,16 +75,20 @@ def _room(where: str, shown: tuple[int, ...], *arrays: tuple[tuple[int, ...], An
                              f"{np.dtype(dtype)} array of {nbytes:.3g} bytes, more than any "
                              "array can hold")
         total += nbytes
-    if total > _ASK_ABOVE:
+    need = _PEAK * total
+    if need > _ASK_ABOVE:
         try:
-            np.empty(total, np.uint8)  # (not written: the pages are never touched)
+            np.empty(need, np.uint8)  # (not written: the pages are never touched)
         except (MemoryError, ValueError) as exc:
             raise MemoryError(f"{where}: not enough memory for an output of shape {shown} "
-                              f"({np.dtype(arrays[0][1])}): its working arrays need "
-                              f"{total:.3g} bytes ({exc})") from None
+                              f"({np.dtype(arrays[0][1])}): its working arrays need about "
+                              f"{need:.3g} bytes ({exc})") from None
 
 
 _ASK_ABOVE = 2**28  # bytes; below this, asking first costs more than it could save
+#: a pass's peak memory over its largest working arrays' total (their copies, masks and
+#: gradients: about 5 measured); asking for less than the peak never refuses what would fit
+_PEAK = 4
 #: up to this many windows along an axis of an input of at least ``_LARGE`` elements, one
 #: slice's mean per window (cheapest there: the gather copies the input); else one gather of
 #: every window's cells (fewer recorded ops, and no Python loop that grows with the output)

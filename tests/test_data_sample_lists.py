@@ -226,3 +226,25 @@ def test_string_fields_kept_as_pytorch() -> None:
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a[0].data, b[0].numpy())
         assert a[1] == tuple(b[1])  # torch gives the strings as a list, ours as a tuple
+
+
+def test_nested_strings_bytes_and_bare_strings_kept_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    pairs = [(np.zeros(2), ("a", "b")), (np.ones(2), ("c", "d"))]
+    (x, names), (xt, names_t) = next(iter(DataLoader(pairs, batch_size=2))), next(
+        iter(torch.utils.data.DataLoader(pairs, batch_size=2)))
+    np.testing.assert_array_equal(x.data, xt.numpy())
+    assert names == [tuple(n) for n in names_t] == [("a", "c"), ("b", "d")]
+    raw = [(np.zeros(2), b"q"), (np.ones(2), b"r")]
+    assert next(iter(DataLoader(raw, batch_size=2)))[1] == (b"q", b"r")
+
+    class Words:
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, i: int) -> str:
+            return "xyz"[i]
+
+    assert list(DataLoader(Words(), batch_size=2)) == [("x", "y"), ("z",)]
+    assert [list(b) for b in torch.utils.data.DataLoader(Words(), batch_size=2)] == [
+        ["x", "y"], ["z"]]

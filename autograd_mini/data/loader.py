@@ -46,17 +46,22 @@ def _stack(values: list[Any], what: str, rows: Any) -> Tensor:
     return Tensor(as_array(np.stack(arrays), copy=False, where=f"DataLoader: {what}"))
 
 
-def _field(values: list[Any], what: str, rows: Any) -> Tensor | list[Tensor] | tuple[str, ...]:
+def _texts(values: list[Any]) -> bool:
+    """Whether a batch's values are all strings (or all bytes): kept as a tuple of them."""
+    return all(isinstance(v, str) for v in values) or all(isinstance(v, bytes) for v in values)
+
+
+def _field(values: list[Any], what: str, rows: Any) -> Any:
     """One field of a batch: stacked as one Tensor; for a field that is itself a tuple or
     list of arrays/numbers, a list of Tensors, position p stacked from every sample's
-    position p (PyTorch's default collate transposes these too); strings as a tuple of them
-    (PyTorch's keeps them too)."""
+    position p (PyTorch's default collate transposes these too); strings (or bytes) as a tuple
+    of them, also at a position of such a field (PyTorch's keeps them too)."""
     first = values[0]
     if isinstance(first, dict):
         raise TypeError(f"DataLoader: {what} of dataset[{rows[0]}] is a dict; fields must be "
                         "arrays, numbers, strings, Tensors or tuples of them (or pass "
                         "collate_fn)")
-    if all(isinstance(v, str) for v in values):  # names, captions: kept as they are
+    if _texts(values):  # names, captions: kept as they are
         return tuple(values)
     if not isinstance(first, (tuple, list)):
         return _stack(values, what, rows)
@@ -72,7 +77,8 @@ def _field(values: list[Any], what: str, rows: Any) -> Tensor | list[Tensor] | t
                                 f"{type(value).__name__} at position {p}; sequences nested "
                                 "two deep are not collated: make them arrays (np.asarray) or "
                                 "pass collate_fn")
-    return [_stack([v[p] for v in values], f"{what}[{p}]", rows) for p in range(m)]
+    return [tuple(vs) if _texts(vs) else _stack(vs, f"{what}[{p}]", rows)
+            for p, vs in enumerate([v[p] for v in values] for p in range(m))]
 
 
 def _collate(samples: list[Any], rows: Any) -> Any:
@@ -84,7 +90,7 @@ def _collate(samples: list[Any], rows: Any) -> Any:
         raise TypeError(f"DataLoader: dataset[{rows[0]}] is a dict; samples must be arrays, "
                         "numbers, Tensors or tuples of them (or pass collate_fn)")
     if not isinstance(first, (tuple, list)):
-        return _stack(samples, "the samples", rows)
+        return tuple(samples) if _texts(samples) else _stack(samples, "the samples", rows)
     k = len(first)
     for i, s in enumerate(samples):
         if not isinstance(s, (tuple, list)) or len(s) != k or k == 0:

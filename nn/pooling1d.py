@@ -1,16 +1,15 @@
 """1-d pooling: MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d and their functional
 forms, each the 2-d pooling on the input seen as one row, (N, C, L) → (N, C, 1, L); their
-errors state 1-d sizes (the kernel size, the input's length and shape as given)."""
+errors state 1-d sizes (the kernel size, the input's length and shape as given: the 2-d forms
+are told ``dims=1``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from autograd_mini import Tensor
 
-from ._util import as_tensor, check_flag, check_size
+from ._util import as_tensor, check_flag
 from .conv import as_tuple
 from .module import Module
 from .pooling import avg_pool, max_pool
@@ -31,19 +30,6 @@ def _row(x: Any, where: str) -> Tensor:
 
 def _one(value: Any, name: str, where: str, low: int = 1) -> int:
     return as_tuple(value, 1, name, where, low)[0]
-
-
-def _adaptive_row(x: Any, output_size: Any, where: str) -> tuple[Tensor, int]:
-    """The input as one row and the output length, checked here so that errors state the
-    input's own (N, C, L) shape: a non-empty length, arrays no larger than any can be."""
-    t = _row(x, where)
-    o = _one(output_size, "output_size", where)
-    shape = (*t.shape[:-2], t.shape[-1])
-    if shape[-1] < 1:
-        raise ValueError(f"{where}: input of shape {shape} is empty")
-    dtype = t.dtype if t.dtype.kind == "f" else np.dtype(np.float64)  # (as computed)
-    check_size((*shape[:-1], max(o, shape[-1])), dtype, where)  # the 2-d form's check
-    return t, o
 
 
 def _unrow(y: Tensor) -> Tensor:
@@ -79,17 +65,16 @@ def avg_pool1d(x: Any, kernel_size: int, stride: int | None = None, padding: int
 def adaptive_avg_pool1d(x: Any, output_size: int) -> Tensor:
     """y[n,c,i] = mean of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉]."""
     where = "adaptive_avg_pool1d"
-    row, o = _adaptive_row(x, output_size, where)
-    return _unrow(adaptive_avg(row, (1, o), where, dims=1))
+    return _unrow(adaptive_avg(_row(x, where), (1, _one(output_size, "output_size", where)),
+                               where, dims=1))
 
 
 def adaptive_max_pool1d(x: Any, output_size: int, return_indices: bool = False) -> Any:
     """y[n,c,i] = max of x[n, c, ⌊iL/O⌋:⌈(i+1)L/O⌉] (gradient to the first maximum); with
     ``return_indices``, also each maximum's position."""
     where = "adaptive_max_pool1d"
-    return_indices = check_flag(return_indices, "return_indices", where)
-    row, o = _adaptive_row(x, output_size, where)
-    out = adaptive_max(row, (1, o), return_indices, where, dims=1)
+    out = adaptive_max(_row(x, where), (1, _one(output_size, "output_size", where)),
+                       return_indices, where, dims=1)
     if isinstance(out, tuple):
         return _unrow(out[0]), _unrow(out[1])
     return _unrow(out)

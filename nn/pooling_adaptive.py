@@ -150,7 +150,11 @@ def output_size_pair(output_size: Any, where: str) -> tuple[int | None, int | No
 def _input(x: Any, output_size: Any, where: str, dims: int
            ) -> tuple[Tensor, int, int, tuple[int, ...]]:
     """The input as a floating Tensor, checked, the output's height and width, and the
-    output's shape as errors state it (``dims=1``: a 1-d form's, without the row axis)."""
+    output's shape as errors state it (``dims=1``: shapes of a 1-d form, without the row
+    axis its input was given)."""
+    def seen(shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*shape[:-2], shape[-1]) if dims == 1 else shape
+
     x = as_tensor(x, where)
     if x.ndim not in (3, 4):
         raise ValueError(f"{where}: input must be 4-d (N, C, H, W) or 3-d (C, H, W), got shape "
@@ -158,12 +162,12 @@ def _input(x: Any, output_size: Any, where: str, dims: int
     oh, ow = output_size_pair(output_size, where)
     h, w = x.shape[-2:]
     if h < 1 or w < 1:
-        raise ValueError(f"{where}: input of shape {x.shape} is empty")
+        raise ValueError(f"{where}: input of shape {seen(x.shape)} is empty")
     x = x if x.dtype.kind == "f" else x.astype(np.float64)
     oh, ow = h if oh is None else oh, w if ow is None else ow
-    check_size((*x.shape[:-2], oh, max(ow, w)), x.dtype, where)  # (the output, or rows' means)
-    shown = (*x.shape[:-2], ow) if dims == 1 else (*x.shape[:-2], oh, ow)
-    return x, oh, ow, shown
+    # (the output, or the rows' means: the largest array made)
+    check_size(seen((*x.shape[:-2], oh, max(ow, w))), x.dtype, where)
+    return x, oh, ow, seen((*x.shape[:-2], oh, ow))
 
 
 def _empty(x: Tensor, oh: int, ow: int, where: str, shown: tuple[int, ...],

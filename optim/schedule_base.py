@@ -185,7 +185,7 @@ def counting_steps(step: _Step) -> _Step:
         stepping = _STEPPING.ids
         if id(self) in stepping:  # the super().step() of a counted step
             return step(self, *args, **kwargs)
-        if self._is_first_step():
+        if self._step_count == 1:  # its first step since built (or restored): PyTorch's check
             self._warn_if_early()
         stepping.add(id(self))
         try:
@@ -357,12 +357,6 @@ class LRScheduler(Schedule):
         for group, lr in zip(groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr = list(lrs)
-
-    def _is_first_step(self) -> bool:
-        """Whether the coming ``step()`` is the schedule's first since it was built (or since
-        the state it was restored to was): where PyTorch checks the order. A schedule running
-        others in turn may say so at each one's start."""
-        return self._step_count == 1
 
     def _warn_if_early(self) -> None:
         """A UserWarning if the optimiser has not stepped since it was first scheduled, as

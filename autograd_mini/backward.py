@@ -105,7 +105,7 @@ def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: di
             if pg is None or not need or (oldest and (leaf or 0 <= p.seq < oldest)):
                 continue
             shape = p._data.shape if leaf else p.shape
-            if pg.shape != shape or anomaly:
+            if type(pg) is not np.ndarray or pg.shape != shape or anomaly:
                 pg = _fit(pg, shape, node)
             if leaf:
                 acc = leaves.get(id(p))
@@ -176,7 +176,11 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 def _fit(g: Any, shape: tuple[int, ...], node: Node) -> Any:
     """Undo broadcasting of an input's gradient and check its shape (the one central place);
-    under ``detect_anomaly``, also check that it is finite."""
+    under ``detect_anomaly``, also check that it is finite. (A gradient that is not an array or
+    a Tensor, a VJP's Python float, is refused naming the op.)"""
+    if not hasattr(g, "shape"):
+        raise TypeError(f"backward of {node.op.name!r}: the VJP returned a gradient of type "
+                        f"{type(g).__name__}; return an array, a Tensor or None per input")
     if g.shape != shape:
         given, g = g.shape, sum_to(g, shape)
         if g.shape != shape:

@@ -585,8 +585,17 @@ def test_first_call_checks_of_a_users_op() -> None:
         op = _user_op("float_grad", lambda x: (x * 2, None), lambda g, s, n: (2.0,))
         with pytest.raises(TypeError, match="'float_grad': the VJP's gradient 0 must be an array"):
             op(Tensor(1.0, requires_grad=True)).backward()
+        # The same result on a later backward, after the first one was checked, names the op too.
+        answers = iter([lambda g: g * 2, lambda g: 2.0])
+        op = _user_op("later_float", lambda x: (x * 2, None), lambda g, s, n: (next(answers)(g),))
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        op(x).sum().backward()
+        with pytest.raises(TypeError, match="'later_float': the VJP returned a gradient of type "
+                           "float"):
+            op(x).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])  # the failed pass added nothing
     finally:
-        for name in (*ops, "writes_g", "float_grad"):
+        for name in (*ops, "writes_g", "float_grad", "later_float"):
             am.REGISTRY.pop(name, None)
 
 

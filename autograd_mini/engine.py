@@ -27,7 +27,7 @@ from .checks import user_site
 from .constants import argument
 from .grad_mode import STATE, AnomalyError
 from .opcheck import check_domain, check_forward, forward_error
-from .tensor import LOCKS, Tensor, lock, unlock, wrap
+from .tensor import FUNCTIONS, LOCKS, Tensor, lock, unlock, wrap
 
 __all__ = ["REGISTRY", "Node", "Primitive", "apply", "primitive", "registered"]
 
@@ -65,7 +65,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         check_forward(op, res, arrays, before)
     out, saved = res
     if type(out) is not np.ndarray:
-        out, saved = _zero_d(out, saved)
+        out, saved = _zero_d(op, attrs, out, saved)
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
@@ -73,26 +73,36 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         return wrap(out)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
+    attrs = owned(op, attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
     plain = held is None and copies is None and not s.anomaly
     node = Node(parents) if plain else LockingNode(parents)
-    node.op, node.needs, node.saved, node.scope = op, tuple(needs), saved, s.scope
-    node.attrs = owned(attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
-    node.out_id, node.shape, node.seq = id(out), out.shape, next(_SEQ)
+    node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs
+    node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
     node.name = node.retained = None
     if type(node) is LockingNode:
         node.held, node.copies, node.where = held, copies, user_site() if s.anomaly else None
     return wrap(out, node)
 
 
-def owned(attrs: dict[str, Any]) -> dict[str, Any]:
+def owned(op: Primitive, attrs: dict[str, Any]) -> dict[str, Any]:
     """The node's own ``attrs``: an array among them (a mask, a condition, class targets), also
     inside a tuple (an index), is copied, so that the caller changing theirs before backward
-    cannot change the gradient (the VJP sees what the forward saw)."""
+    cannot change the gradient (the VJP sees what the forward saw). A tensor that requires
+    grad is refused: an attribute is a constant, so its gradient would be lost."""
     for k, v in attrs.items():
         if type(v) is np.ndarray or (type(v) is tuple and np.ndarray in map(type, v)):
             attrs[k] = tuple(map(_own, v)) if type(v) is tuple else _own(v)
+        elif isinstance(v, Tensor) and v._rg:
+            raise _attribute_error(op, k)
     return attrs
+
+
+def _attribute_error(op: Primitive, key: str) -> TypeError:
+    """The error for a tensor that requires grad given to ``op`` as the keyword ``key``."""
+    return TypeError(f"{op.name}: the keyword argument {key}= is a tensor that requires grad, "
+                     "but keyword arguments are constants (its gradient would be lost): pass it "
+                     f"among the op's positional inputs to differentiate it, or {key}=t.detach()")
 
 
 def _own(v: Any) -> Any:
@@ -174,13 +184,17 @@ def primitive(name: str, forward: Callable[..., tuple[Any, Any]],
     per-op report like the library's own; call the result to record it. See ``Primitive``.
     Defining it again from the same named function (a notebook cell run twice, with a fixed
     VJP) replaces it; another op of the same name, or one whose forward is a lambda or not a
-    plain function, is refused."""
+    plain function, is refused, and so is the name of one of the library's functions."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"primitive: name must be a non-empty string, got {name!r:.60}")
     if not callable(forward) or not callable(vjp):
         raise TypeError(f"primitive {name!r}: forward and vjp must be functions, got "
                         f"{type(forward).__name__} and {type(vjp).__name__}")
     old = REGISTRY.get(name)
+    if old is None and name in FUNCTIONS:  # a composite (mean, var): the report lists by name
+        raise ValueError(f"primitive {name!r}: the library has a function of that name "
+                         f"(autograd_mini.{name}), which the per-op report and the test "
+                         "strategies would confuse with your op: choose another name")
     if old is not None and (_origin(old.forward) != _origin(forward) or
                             _origin(forward)[1].endswith(("<lambda>", "?"))):
         raise ValueError(f"primitive {name!r} is already registered, by a forward defined in "
@@ -307,8 +321,17 @@ class LockingNode(Node):
 _SEQ = itertools.count()
 
 
-def _zero_d(out: Any, saved: Any) -> tuple[np.ndarray, Any]:
-    """NumPy gives a scalar for a 0-d result: an array instead, also among the residuals."""
+def _zero_d(op: Primitive, attrs: dict[str, Any], out: Any, saved: Any
+            ) -> tuple[np.ndarray, Any]:
+    """NumPy gives a scalar for a 0-d result: an array instead, also among the residuals. A
+    value that is a Tensor which requires grad is refused: the forward reached a tensor other
+    than through its inputs (a keyword argument), whose gradient would be lost."""
+    if isinstance(out, Tensor) and out._rg:
+        key = next((k for k, v in attrs.items() if isinstance(v, Tensor) and v._rg), None)
+        raise _attribute_error(op, key) if key else TypeError(
+            f"{op.name}: the forward computed a Tensor that requires grad, from a tensor it "
+            "did not get as an input (whose gradient would be lost): an op's forward runs on "
+            "arrays; pass that tensor among the op's inputs")
     arr = np.asarray(out)
     if saved is out:
         return arr, arr

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE
+from .grad_mode import STATE, VJP_SCOPE
 from .tensor import FUNCTIONS, Tensor, in_place_error, is_locked, wrap
 
 __all__ = ["array_function", "array_ufunc"]
@@ -73,6 +73,12 @@ def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
     """Refuse a floating result a NumPy function computed from the data of a tensor that
     requires grad (``flags``), while gradients are recorded: its gradient would be lost."""
     if True in flags and STATE.s.grad_enabled and _floating(out):
+        if VJP_SCOPE in STATE.s.scope:  # a user op's VJP, recorded for create_graph=True
+            raise TypeError(f"{label} in a VJP recorded for create_graph=True: the library has "
+                            f"no {label.rsplit('.', 1)[1]!r}, so that step of the VJP cannot be "
+                            "recorded (its .data would make second derivatives wrong): write "
+                            "the VJP with operators and the library's functions, which run on "
+                            "arrays and Tensors alike (docs/engine.md, 'The op API')")
         raise TypeError(f"{label} on a Tensor that requires grad would silently drop its "
                         f"gradient (the library has no {label.rsplit('.', 1)[1]!r}): pass the "
                         "tensor's .data, or call it under no_grad(), where no gradient is wanted")

@@ -48,8 +48,11 @@ def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: lis
                   ) -> None:
     """Refuse a forward that is not a pair (value, residuals) (a 2-element array would unpack
     silently), whose value is not real numbers (complex, strings, objects), whose residuals are
-    a list (only a tuple's items reach a recorded VJP as Tensors), or that wrote into its inputs
-    (the caller's tensors: they are put back first from the copies ``before`` of ``arrays``)."""
+    a list or hold an input or the value in a nested container (only a tuple's own items
+    reach a recorded VJP as Tensors), whose value is one of its input arrays itself (one array
+    for two tensors: a later op saving the value would lock the input for good), or that wrote
+    into its inputs (the caller's tensors: they are put back first from the copies ``before``
+    of ``arrays``)."""
     for i, (a, b) in enumerate(zip(arrays, before, strict=True)):
         if not np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"):
             if a.flags.writeable:
@@ -67,11 +70,35 @@ def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: lis
     if type(res[1]) is list:
         raise TypeError(f"{op.name}: forward returned its residuals as a list; return a tuple "
                         "(a recorded VJP gets a tuple's arrays as Tensors)")
+    for i, a in enumerate(arrays):
+        if res[0] is a:  # (one array for two tensors: a later op would lock it as the value's)
+            raise TypeError(f"{op.name}: forward returned its input {i} itself as its value; "
+                            "return a view (x[...]) or a copy (x.copy()) instead")
+    if _nested(res[1], [*arrays, res[0]]):
+        raise TypeError(f"{op.name}: forward returned an input or its value inside a nested "
+                        "residual; a recorded VJP (create_graph=True) gets only the items of "
+                        "the residual tuple itself as Tensors: return them flat, (x, meta) and "
+                        "not ((x,), meta)")
     if op.cross and (type(res[1]) is not tuple or len(res[1]) < 2):
         raise TypeError(f"{op.name}: an op defined with cross=True must return residuals "
                         "(a, b, ...): a tuple whose first two items are its first two inputs, "
                         f"got {type(res[1]).__name__}")
     op.forward_checked = True
+
+
+def _nested(saved: Any, arrays: list[Any]) -> bool:
+    """Whether one of ``arrays`` is inside a tuple, list or dict within the residuals (below
+    the residual tuple's own items), where a recorded VJP would get it as a constant."""
+    todo = list(saved) if type(saved) is tuple else [saved]
+    todo = [r for r in todo if isinstance(r, (tuple, list, dict))]
+    while todo:
+        r = todo.pop()
+        for item in r.values() if isinstance(r, dict) else r:
+            if any(item is a for a in arrays):
+                return True
+            if isinstance(item, (tuple, list, dict)):
+                todo.append(item)
+    return False
 
 
 def check_vjp(op: Primitive, grads: Any, n: int, g: Any, before: np.ndarray | None) -> None:

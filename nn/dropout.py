@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.checks import user_stacklevel
 
 from ._util import as_tensor, check_flag, check_real, check_rng
 from .module import Module
@@ -93,11 +95,18 @@ def dropout_channels(x: Any, p: float = 0.5, training: bool = True,
 class Dropout2d(Dropout):
     """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each channel of each sample is
     zeroed with probability p (the rest scaled by 1 / (1 − p)) in training; the identity in
-    eval mode (PyTorch's ``Dropout2d``)."""
+    eval mode (PyTorch's ``Dropout2d``). A 3-d input is one unbatched image (C, H, W), the
+    reading PyTorch announces; PyTorch 2.13 still reads it as (N, C, L), and both warn in
+    training (for (N, C, L) batches, ``Dropout1d``)."""
 
     _spatial = 2
 
     def forward(self, x: Any) -> Tensor:
+        if self._spatial == 2 and self.training and self.p > 0 and getattr(x, "ndim", 0) == 3:
+            warnings.warn(f"Dropout2d: the 3-d input of shape {tuple(x.shape)} is read as one "
+                          "unbatched image (C, H, W), so whole channels of it are zeroed; "
+                          "PyTorch 2.13 reads it as a batch (N, C, L): for that, use "
+                          "nn.Dropout1d", UserWarning, stacklevel=user_stacklevel())
         return dropout_channels(x, self.p, self.training, self.rng, self._spatial)
 
 

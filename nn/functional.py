@@ -12,6 +12,7 @@ live in ``nn.classification``, attention in ``nn.attention``; all are re-exporte
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -367,9 +368,11 @@ def layer_norm(x: Any, normalized_shape: int | Sequence[int], weight: Any | None
 @numpy_names
 def normalize(input: Any, p: float = 2.0, axis: int = 1, eps: float = 1e-12) -> Tensor:
     """x / max(‖x‖_p, ε) along ``axis`` (PyTorch's ``F.normalize``, NumPy's keyword ``axis``
-    for ``dim``): each slice scaled to unit p-norm, tiny ones left near 0."""
+    for ``dim``): each slice scaled to unit p-norm, tiny ones left near 0; p = ∞ divides by
+    the largest |xᵢ| (−∞: the smallest), as ``norm``'s ``ord``."""
     x = as_tensor(input, "normalize")
-    p = check_real(p, "p", "normalize")
+    if not (isinstance(p, (float, np.floating)) and math.isinf(p)):
+        p = check_real(p, "p", "normalize")
     eps = check_real(eps, "eps", "normalize", 0.0)
     one_axis(axis, x.ndim, "normalize")
     length = norm(x, ord=p, axis=axis, keepdims=True)

@@ -281,7 +281,7 @@ def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).normal(size=(3, 4))
     x[1] = 0.0  # a zero row: left at 0 (ε)
-    for p, axis in ((2.0, 1), (1.0, 0), (3.0, -1)):
+    for p, axis in ((2.0, 1), (1.0, 0), (3.0, -1), (np.inf, 1), (-np.inf, 0), (float("inf"), 0)):
         xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         y, yt = nn.functional.normalize(xa, p=p, axis=axis), torch.nn.functional.normalize(
             xt, p=p, dim=axis)
@@ -293,6 +293,8 @@ def test_normalize_is_pytorchs_and_the_activations_are_here_too() -> None:
         np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     with pytest.raises(TypeError, match="dim= is axis="):
         nn.functional.normalize(x, dim=1)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="normalize: p must be a finite number, got nan"):
+        nn.functional.normalize(x, p=np.nan)  # (±∞ are the max- and min-norms, as PyTorch's)
     for name in ("gelu", "softmin", "softsign", "one_hot"):
         assert getattr(nn.functional, name) is getattr(am, name)
     z = am.Tensor([-2.0, -0.5, 0.5, 3.0], requires_grad=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -347,6 +348,18 @@ def test_pytorch_module_options_recurse_persistent_and_channel_dropout() -> None
     assert np.all(y1 == y1[:, :, :1])
     with pytest.raises(ValueError, match=r"Dropout2d: input must be \(N, C, \.\.\.\)"):
         nn.Dropout2d()(Tensor(np.ones(3)))
+    # A 3-d input is one unbatched (C, H, W) image; PyTorch 2.13 reads (N, C, L): both warn.
+    drop = nn.Dropout2d(0.5, rng=RNG(4))
+    with pytest.warns(UserWarning, match=r"Dropout2d: the 3-d input of shape \(8, 4, 5\) is "
+                      r"read as one unbatched image \(C, H, W\).*use nn.Dropout1d") as seen:
+        y = drop(Tensor(np.ones((8, 4, 5)))).data
+    assert seen[0].filename == __file__  # points at the call
+    assert np.all(y == y[:, :1, :1])  # whole channels of the one image
+    drop.eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        drop(Tensor(np.ones((8, 4, 5))))  # the identity in eval mode: nothing to warn about
+        nn.Dropout1d(0.5)(Tensor(np.ones((8, 4, 5))))  # (N, C, L): Dropout1d's own reading
 
 
 def test_forward_hooks_read_and_replace_as_in_pytorch() -> None:

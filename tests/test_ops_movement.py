@@ -262,6 +262,13 @@ def test_one_hot_is_a_float64_constant_like_torchs() -> None:
     torch = pytest.importorskip("torch")
     want = torch.nn.functional.one_hot(torch.tensor(idx)).numpy()
     np.testing.assert_array_equal(got.data, want)
+    for dtype in (np.float32, np.int64, bool, "float16"):  # beside float32 logits: no promotion
+        typed = F.one_hot(idx, 4, dtype=dtype)
+        assert typed.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(typed.data, want)
+    logits = Tensor(np.zeros((2, 2, 4), np.float32), requires_grad=True)
+    (logits * F.one_hot(idx, 4, dtype=np.float32)).sum().backward()
+    assert logits.grad is not None and logits.grad.dtype == np.float32
 
 
 # --------------------------------------------------------------------------- errors
@@ -303,6 +310,9 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: F.one_hot([3], 3), ValueError, r"one_hot: .* outside \[0, 3\)"),
     (lambda: F.one_hot(np.zeros(0, int)), ValueError, "one_hot: cannot infer num_classes"),
     (lambda: F.one_hot([0.0]), TypeError, "one_hot: indices must be integers"),
+    (lambda: F.one_hot([0], 2, dtype=np.complex64), TypeError,
+     "one_hot: dtype must be a bool, integer or floating type, got complex64"),
+    (lambda: F.one_hot([0], 2, dtype="nope"), TypeError, "one_hot: dtype 'nope' is not a NumPy"),
     (lambda: Tensor(X)[:, np.array([0, 9])], IndexError,
      r"getitem: index 9 is out of bounds for axis 1 with size 3 \(tensor shape \(2, 3, 4\)\)"),
     (lambda: F.scatter_add(np.ones(2), np.array([0, -4]), (3,)), IndexError,

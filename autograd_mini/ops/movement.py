@@ -382,10 +382,17 @@ def meshgrid(*xs: Any, indexing: str = "xy") -> list[Tensor]:
                          tuple(shape)) for t, p in zip(ts, place)]
 
 
-def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
-    """e_{indices}: float64 with a new last axis of ``num_classes``, 1 at each index, 0
-    elsewhere (−1: max(indices) + 1, as in PyTorch). Not differentiable."""
+def one_hot(indices: Any, num_classes: int = -1, dtype: Any = "float64") -> Tensor:
+    """e_{indices}: a new last axis of ``num_classes``, 1 at each index, 0 elsewhere (−1:
+    max(indices) + 1, as in PyTorch), in ``dtype`` (float64 by default, where PyTorch's is
+    int64: pass float32 beside float32 logits, np.int64 for PyTorch's). Not differentiable."""
     idx = _ints(indices, "one_hot", "indices")
+    try:
+        dtype = np.dtype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"one_hot: dtype {dtype!r:.60} is not a NumPy dtype ({exc})") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"one_hot: dtype must be a bool, integer or floating type, got {dtype}")
     if not is_int(num_classes):
         raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
     if num_classes == -1:
@@ -397,7 +404,7 @@ def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise ValueError(f"one_hot: indices from {idx.min()} to {idx.max()} are outside "
                          f"[0, {num_classes})")
-    return wrap((idx[..., None] == np.arange(num_classes)).astype(np.float64))
+    return wrap((idx[..., None] == np.arange(num_classes)).astype(dtype))
 
 
 FUNCTIONS.update({f.__name__: f for f in (

@@ -37,12 +37,6 @@ def _check_call(f: Any, inputs: Any, name: str) -> None:
         )
 
 
-def _inputs(f: Any, inputs: Any, name: str) -> list[np.ndarray]:
-    """Check ``f`` and ``inputs`` (a list or tuple of arrays) and copy the inputs to float64."""
-    _check_call(f, inputs, name)
-    return [_f64(x, name) for x in inputs]
-
-
 def _tolerance(value: Any, what: str, name: str, positive: bool = False) -> float:
     """A finite real ``value`` >= 0 (> 0 when ``positive``)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
@@ -82,8 +76,10 @@ def numerical_grad(
     eps: float = 1e-6,
     method: str = "central",
     grad_output: Any | None = None,
-) -> list[np.ndarray]:
-    """Finite-difference gradient of ⟨u, f(inputs)⟩ with respect to each input (float64).
+) -> list[Any]:
+    """Finite-difference gradient of ⟨u, f(inputs)⟩ with respect to each input (float64);
+    None for an input held constant, by ``gradcheck``'s rule (an index array, an axis, a
+    Python float beside an array).
 
     ``method="central"``: ⟨u, f(x + εe_i) − f(x − εe_i)⟩ / 2ε, error O(ε²).
     ``method="forward"``: ⟨u, f(x + εe_i) − f(x)⟩ / ε, error O(ε) — the notes' formula.
@@ -97,7 +93,8 @@ def numerical_grad(
     if not isinstance(method, str) or method not in ("central", "forward"):
         raise ValueError(f"numerical_grad: method must be 'central' or 'forward', got {method!r}")
     eps = _step(eps, "numerical_grad")
-    xs = _inputs(f, inputs, "numerical_grad")
+    args = _Args(f, inputs, "numerical_grad")
+    f, xs = args.bind(f), args.xs
     base = _eval(f, xs)
     u = np.ones_like(base) if grad_output is None else _f64(grad_output, "numerical_grad")
     if u.shape != base.shape:
@@ -118,7 +115,10 @@ def numerical_grad(
             flat[i] = old
             gflat[i] = np.sum(u * (up - down)) / (2 * eps if central else eps)
         grads.append(g)
-    return grads
+    out: list[Any] = [None] * args.n
+    for p, g in zip(args.pos, grads):
+        out[p] = g
+    return out
 
 
 def _rng(rng: Any, seed: int, name: str) -> np.random.Generator:
@@ -154,7 +154,7 @@ def _kind(x: Any, i: int, name: str) -> str:
     return _CONST  # ints, bools, None, strings, tuples, slices, any other object
 
 
-def _differentiated(inputs: Sequence[Any], name: str) -> list[bool]:
+def differentiated(inputs: Sequence[Any], name: str) -> list[bool]:
     """Which of ``inputs`` gradcheck differentiates (the rule is in ``gradcheck``'s docstring).
 
     Raises ``ValueError`` if none is."""
@@ -176,7 +176,7 @@ class _Args:
 
     def __init__(self, f: Any, inputs: Any, name: str) -> None:
         _check_call(f, inputs, name)
-        mask = _differentiated(inputs, name)
+        mask = differentiated(inputs, name)
         self.n = len(inputs)
         self.pos = [i for i, m in enumerate(mask) if m]
         self.xs = [_f64(inputs[i], name) for i in self.pos]
@@ -212,8 +212,10 @@ def _analytic(f: Callable[..., Any], xs: Sequence[np.ndarray], u: np.ndarray,
 
 
 def _mismatch(a: Any, n: Any, atol: float, rtol: float) -> Any:
-    """|a − n| > atol + rtol|n|, or NaN on exactly one side (a NaN fails every comparison)."""
-    return (np.abs(a - n) > atol + rtol * np.abs(n)) | (np.isnan(a) != np.isnan(n))
+    """|a − n| > atol + rtol|n|, or a NaN on either side (as ``torch.autograd.gradcheck``: NaN
+    on both sides means f has no derivative there, and would pass a function that is NaN
+    everywhere)."""
+    return (np.abs(a - n) > atol + rtol * np.abs(n)) | np.isnan(a) | np.isnan(n)
 
 
 def _rounding_mismatch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -224,6 +226,15 @@ def _rounding_mismatch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 _ROUNDING = 1e-8  # relative: the same float64 computation done two ways, not finite differences
+
+
+def _values(a: float, n: float, atol: float, rtol: float) -> str:
+    """The two values of a mismatch and the rule they break."""
+    if math.isnan(a) and math.isnan(n):
+        return ("analytic nan and numeric nan: f has no derivative there (a point outside its "
+                "domain, or f is nan there); check at points inside it")
+    return (f"analytic {a!r}, numeric {n!r}, |diff| {abs(a - n):.3e} > atol {atol:g} + rtol "
+            f"{rtol:g} * |numeric|")
 
 
 class _Labels:
@@ -240,8 +251,7 @@ class _Labels:
 
     def element(self, k: int, idx: Any, shape: tuple[int, ...], a: float, n: float,
                 atol: float, rtol: float) -> str:
-        values = (f"analytic {a!r}, numeric {n!r}, |diff| {abs(a - n):.3e} > atol {atol:g} + "
-                  f"rtol {rtol:g} * |numeric|")
+        values = _values(a, n, atol, rtol)
         if not self.second:
             return f"gradient mismatch for {self.names[k]} (shape {shape}) at element {idx}: " \
                    + values
@@ -251,9 +261,8 @@ class _Labels:
                 f"with central differences: " + values)
 
     def direction(self, shapes: str, an: float, num: float, atol: float, rtol: float) -> str:
-        values = (f"analytic {an!r}, numeric {num!r}, |diff| {abs(an - num):.3e} > atol "
-                  f"{atol:g} + rtol {rtol:g} * |numeric|; run with fast=False to find the input "
-                  "and element at fault")
+        values = (_values(an, num, atol, rtol) + "; run with fast=False to find the input and "
+                  "element at fault")
         if not self.second:
             return (f"directional derivative mismatch along a random direction through every "
                     f"input (shapes {shapes}): " + values)
@@ -335,7 +344,8 @@ def gradcheck(
 
     A random upstream gradient u is drawn, so the check covers the whole Jacobian, not just the
     gradient of the sum. Full mode checks every element of every input: |a − n| ≤ atol + rtol|n|,
-    and a NaN on one side only is a mismatch. ``fast=True`` checks one random direction v per
+    and a NaN on either side is a mismatch, as in torch (where both are NaN, f has no
+    derivative there: a point outside its domain). ``fast=True`` checks one random direction v per
     call instead (uᵀ J v against (⟨u, f(x + εv)⟩ − ⟨u, f(x − εv)⟩) / 2ε, the same rule), which
     costs two evaluations in all.
     Raises ``GradcheckError`` naming the input (its position in ``inputs``), the element, both

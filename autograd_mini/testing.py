@@ -19,9 +19,10 @@ except ImportError:
 
 from . import catalog
 from .catalog import BOUND, OpSpec, Shape
+from .checks import is_int
 from .engine import Primitive
 from .grad_mode import enable_grad, no_grad
-from .gradcheck import GradcheckError, _differentiated, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, differentiated, gradcheck, gradgradcheck
 from .opsamples import check_sampleable, draw_inputs, user_op
 from .tensor import Tensor, wrap
 
@@ -39,7 +40,11 @@ __all__ = [
     "valid_axes",
 ]
 
-ShapeLike = Sequence[int] | st.SearchStrategy[tuple[int, ...]]
+ShapeLike = int | Sequence[int] | st.SearchStrategy[tuple[int, ...]]
+
+
+#: Arrays up to this many elements are drawn element by element (see ``DrawChooser.uniform``).
+ELEMENTWISE = 256
 
 
 class DrawChooser:
@@ -52,7 +57,13 @@ class DrawChooser:
         return int(self.draw(st.integers(lo, hi)))
 
     def uniform(self, shape: Shape) -> np.ndarray:
+        """Values in [−1, 1]: one Hypothesis float per element (they shrink one by one) up to
+        ``ELEMENTWISE`` elements; beyond, where Hypothesis would refuse a draw that large, a
+        NumPy generator seeded by Hypothesis fills the array (it shrinks as its seed)."""
         n = int(np.prod(shape, dtype=np.int64))
+        if n > ELEMENTWISE:
+            seed = self.draw(st.integers(0, 2**32 - 1))
+            return np.random.default_rng(seed).uniform(-1.0, 1.0, shape)
         vals = self.draw(st.lists(st.floats(-1.0, 1.0), min_size=n, max_size=n))
         return np.array(vals, dtype=np.float64).reshape(shape)
 
@@ -102,21 +113,31 @@ def arrays(shape: ShapeLike, dtype: Any = np.float64, domain: str = "real",
     """Float arrays of ``shape`` (tuple or strategy), values in ``domain`` ∩ [−bound, bound].
 
     Domains: "real", "positive" (≥ 0.2), "nonzero" (|x| ≥ 0.1), "above_minus_one" (≥ −0.8):
-    the margins keep central differences inside the domain.
+    the margins keep central differences inside the domain. Up to ``ELEMENTWISE`` (256)
+    elements each value is a Hypothesis draw of its own, which shrinks; a larger array (a
+    64×10 weight) comes from a NumPy generator seeded by Hypothesis, which it cannot shrink
+    element by element but which draws any size.
     """
     if domain not in catalog.DOMAINS:
         raise ValueError(f"arrays: unknown domain {domain!r}; known: {sorted(catalog.DOMAINS)}")
-    if not bound > max(catalog.DOMAINS[domain], 0.0):
-        raise ValueError(f"arrays: bound {bound} leaves no room in domain {domain!r}")
     if np.dtype(dtype).kind != "f":
         raise ValueError(f"arrays: dtype must be floating, got {np.dtype(dtype)}")
-
-    return _arrays(shape, np.dtype(dtype), domain, bound)
+    if not bound > max(catalog.DOMAINS[domain], 0.0):
+        raise ValueError(f"arrays: bound {bound} leaves no room in domain {domain!r}")
+    if not bound <= float(np.finfo(dtype).max):  # (also refuses inf and nan)
+        raise ValueError(f"arrays: bound must be finite in {np.dtype(dtype)}, got {bound}")
+    if isinstance(shape, st.SearchStrategy):
+        return _arrays(shape, np.dtype(dtype), domain, bound)
+    dims = (shape,) if isinstance(shape, int) else shape
+    if not isinstance(dims, (tuple, list)) or not all(is_int(n) and n >= 0 for n in dims):
+        raise ValueError(f"arrays: shape must be a tuple of sizes ≥ 0, an int or a strategy of "
+                         f"shapes, got {shape!r:.60}")
+    return _arrays(tuple(dims), np.dtype(dtype), domain, bound)
 
 
 @st.composite
-def _arrays(draw: Any, shape: ShapeLike, dtype: np.dtype, domain: str, bound: float
-            ) -> np.ndarray:
+def _arrays(draw: Any, shape: Shape | st.SearchStrategy[Shape], dtype: np.dtype, domain: str,
+            bound: float) -> np.ndarray:
     shp = draw(shape) if isinstance(shape, st.SearchStrategy) else tuple(shape)
     u = DrawChooser(draw).uniform(shp)
     return np.asarray(catalog.domain_values(u, domain, bound), dtype=dtype)
@@ -131,8 +152,8 @@ def tensors(shape: ShapeLike, dtype: Any = np.float64, domain: str = "real",
 
 def valid_axes(ndim: int) -> st.SearchStrategy[Any]:
     """``axis`` arguments valid for ``ndim`` dims: None, an int, a negative int or a tuple."""
-    if ndim < 0:
-        raise ValueError(f"valid_axes: ndim must be ≥ 0, got {ndim}")
+    if not is_int(ndim) or ndim < 0:
+        raise ValueError(f"valid_axes: ndim must be an int ≥ 0, got {ndim!r:.60}")
     return _chosen(catalog.draw_axes, ndim)
 
 
@@ -298,7 +319,7 @@ def _as_drawn(f: Callable[..., Tensor], args: list[Any], rng: np.random.Generato
     Tensors: their data's dtype and strides), against its gradient on float64 contiguous
     copies, when the two differ at all. A floating Tensor held constant is kept as drawn, or
     copied to float64, alongside."""
-    diff = _differentiated(args, "gradient_property")
+    diff = differentiated(args, "gradient_property")
     floating = [d or (isinstance(a, Tensor) and a.data.dtype.kind == "f")
                 for a, d in zip(args, diff)]
     drawn = [_drawn_data(a) if fl else a for a, fl in zip(args, floating)]
@@ -336,7 +357,7 @@ def _as_drawn(f: Callable[..., Tensor], args: list[Any], rng: np.random.Generato
                   for x, fl in zip(drawn, floating)])
     positions = [i for i, d in enumerate(diff) if d]
     for k, g, w in zip(positions, got, want):
-        scale = max(float(np.max(np.abs(w), initial=0.0)), 1.0)
+        scale = max(float(np.max(np.abs(w[np.isfinite(w)]), initial=0.0)), 1.0)
         if not np.allclose(g, w, rtol=tol, atol=tol * scale):
             worst = np.unravel_index(int(np.argmax(np.abs(g - w))), np.shape(w))
             x = drawn[k]

@@ -77,6 +77,7 @@ def domain_values(u: np.ndarray, domain: str, bound: float = BOUND) -> np.ndarra
         return np.asarray(np.where(u < 0, -0.5, 0.5) * (n + 1) * (1 - 0.01 * (y - n)))
     if domain == "nonzero":
         return np.asarray(np.where(u < 0, -1.0, 1.0) * (lo + (bound - lo) * np.abs(u)))
+    lo = max(lo, -bound)  # (above_minus_one with a bound below 0.8 stays in [−bound, bound])
     return np.asarray(lo + (bound - lo) * np.abs(u))
 
 

@@ -46,7 +46,8 @@ def _check_fn(f: Any, name: str) -> None:
     if isinstance(f, Tensor):  # torch.autograd.grad(loss, [w]) spelled with am.grad
         raise TypeError(f"{name}: f must be a function (autograd_mini.{name}(f)(x) gives "
                         f"∂f/∂x), got a Tensor; for PyTorch's torch.autograd.grad(loss, [w]), "
-                        "call loss.backward() and read w.grad")
+                        "call loss.backward() and read w.grad (with create_graph=True to "
+                        "differentiate it again)")
     if not callable(f):
         raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
 
@@ -190,8 +191,16 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: ArgNums, name: str
     return wrapped
 
 
-def grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument)."""
+def grad(f: Callable[..., Tensor], argnums: ArgNums = 0, **torch_keywords: Any
+         ) -> Callable[..., Any]:
+    """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument). It composes
+    (``grad(grad(f))``): no ``create_graph`` is needed; PyTorch's keywords
+    (``torch.autograd.grad(loss, [w], create_graph=True)``) are refused, naming ours."""
+    if torch_keywords:
+        _check_fn(f, "grad")  # a Tensor first: PyTorch's whole spelling, named there
+        raise TypeError(f"grad: unexpected keyword arguments {sorted(torch_keywords)}: "
+                        "autograd_mini.grad(f, argnums) takes a function and no options (its "
+                        "gradients can be differentiated again, as with create_graph=True)")
     return _grad(f, argnums, "grad")
 
 

@@ -183,7 +183,8 @@ def _signed_sum(terms: list[np.ndarray], precision: int) -> str:
 
 
 def explain_backward(
-    root: Tensor, grad: Any = None, *, names: Names = None, precision: int = 6
+    root: Tensor, grad: Any = None, *, names: Names = None, precision: int = 6,
+    max_variables: int | None = 500
 ) -> str:
     """A plain-text trace of the chain rule, one block per variable in reverse topological order.
 
@@ -192,8 +193,12 @@ def explain_backward(
     sent, and for each input the local derivative and the contribution v̄ · ∂/∂input, so a
     hand derivation can be checked line by line. Works before and after ``backward()`` (the
     values and adjoints are recomputed from the leaves); if a leaf changed since the forward
-    pass, the text says so instead.
+    pass, the text says so instead. At most ``max_variables`` blocks (those nearest the output)
+    are written, then a line says how many were left out; ``None`` writes them all.
     """
+    if max_variables is not None and (type(max_variables) is not int or max_variables < 1):
+        raise ValueError(f"explain_backward: max_variables must be a positive int or None, got "
+                         f"{max_variables!r:.40}")
     if type(precision) is not int or not 1 <= precision <= 17:
         raise ValueError(f"explain_backward: precision must be an int from 1 to 17, got "
                          f"{precision!r:.40}")
@@ -230,9 +235,20 @@ def explain_backward(
         "",
     ]
     step_of = {s.node: s for s in trace.steps}
+    written = 0
     for i in range(len(order) - 1, -1, -1):
         if i not in vnum:
             continue
+        if written == max_variables:
+            lines.append(f"… {vnum[i]} more variables, v1 to v{vnum[i]} (nearest the leaves): "
+                         "pass max_variables=None to explain them all. Their leaves' adjoints:")
+            for j in range(i + 1):
+                if j in vnum and order[j]._node is None:
+                    label = given.get(vertex_key(order[j])) or order[j].name
+                    lines.append(f"  v{BAR}{vnum[j]} = {_fmt(trace.adjoints[j], p)}" +
+                                 (f"   ({visible(label)})" if label else ""))
+            break
+        written += 1
         t, v = order[i], ref(i)
         label = given.get(vertex_key(t)) or t.name
         head = f"{v} ({visible(label)})" if label else v

@@ -179,7 +179,7 @@ def attr_text(v: Any) -> str:
     Python's syntax (``[:, 4:8]``, not ``(slice(None, None, None), slice(4, 8, None))``, which
     the label's length would cut before the part that tells one gate's slice from another)."""
     if isinstance(v, np.ndarray):
-        return f"{v.dtype}{format_shape(v.shape)}"
+        return f"{v.dtype} array {format_shape(v.shape)}"  # ("bool(3)" read as a call)
     if isinstance(v, slice) or (isinstance(v, tuple) and any(
             isinstance(i, slice) or i is Ellipsis for i in v)):
         return "[" + ", ".join(_index_item(i) for i in (v if isinstance(v, tuple) else (v,))) + "]"

@@ -255,6 +255,8 @@ def save_frames(root: Tensor, path: str | os.PathLike[str], *, interval: int = 9
     if kind not in (".html", ".htm", ".gif"):
         raise ValueError(f"save_frames: cannot tell the format of {str(out)!r}: use a file "
                          "name ending in .html or .gif")
+    if not out.parent.is_dir():  # before rendering every frame
+        raise FileNotFoundError(f"save_frames: the folder of {str(out)!r} does not exist")
     if kind == ".gif":
         try:
             from PIL import Image

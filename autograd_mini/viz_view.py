@@ -36,8 +36,16 @@ __all__ = ["AUTO_NODES", "FREED_NOTE", "HOT", "PENALTY", "WARM", "Rows", "View",
 #: bottom when it would draw more than this many nodes (tensors and ops)
 AUTO_NODES = 40
 #: nodes (tensors and ops) beyond which dot's network simplex is bounded (nslimit): a loss summed
-#: over 100 terms in a Python loop, about 1,300 nodes, took dot 7 minutes, 3 seconds bounded
+#: over 100 terms in a Python loop, about 1,300 nodes, took dot 7 minutes, 3 seconds bounded.
 SIMPLEX_NODES = 300
+#: in a drawing of more than AUTO_NODES nodes, a leaf used by more than this many ops (a weight
+#: reused at every step of a loop) is drawn in full at its first use and as a small reference
+#: at the others: edges from it to every step crossed the whole picture, and dot's placement
+#: of those long edges took minutes on its own (a 100-step loop: 57 s, 0.3 s with references)
+REFERENCE_USES = 3
+#: with a labelled edge (a backprop frame's highlighted contribution) dot doubles its ranks, so
+#: frames are bounded from this many nodes on (a 160-node frame took a minute, 1 s bounded)
+LABELLED_SIMPLEX_NODES = 60
 #: the title of the node a parameters-only term (a regulariser) collapses into
 PENALTY = "regulariser"
 _COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
@@ -55,6 +63,8 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
     "vjp_op": {**STYLES["vjp_op"], "ordering": "in"},
     "hot_vjp_op": {**STYLES["vjp_op"], "ordering": "in", "color": HOT},
     "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
+    "reference": {**STYLES["leaf"], "style": "rounded,dashed", "fontsize": "9", "margin": "0.04",
+                  "height": "0.25"},
 }.items()}
 #: ops through which a regulariser's number reaches the loss (added, not multiplied in)
 _ADDITIVE = frozenset({"add", "sub", "sum", "mean", "neg"})
@@ -344,6 +354,13 @@ class View:
         import graphviz
 
         hot = hot or {}
+        uses: dict[int, int] = {}  # a leaf's uses drawn so far (see REFERENCE_USES)
+        if self.nodes > AUTO_NODES:
+            for i in self.shown:
+                for j in self.inputs[i] if i not in self.group else ():
+                    if self.order[j]._node is None and j in self.shown and j not in self.group:
+                        uses[j] = uses.get(j, 0) + 1
+            uses = {j: 0 for j, n in uses.items() if n > REFERENCE_USES}
         by_scope: dict[tuple[str, ...], list[str]] = {}
         children: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         cluster: dict[tuple[str, ...], int] = {}
@@ -403,7 +420,14 @@ class View:
                 e: dict[str, str] = {"headlabel": str(k + 1)} if ordered else {}
                 if (j, i, k) in hot:
                     e.update(color=HOT, fontcolor=HOT, penwidth="2.2", label=hot[(j, i, k)])
-                edges.append(f"\t{self._src(j)} -> op{i}{dot_attrs(e)}\n")
+                src = self._src(j)
+                if j in uses:
+                    uses[j] += 1
+                    if uses[j] > 1:  # drawn in full at its first use: a reference here
+                        src = f"r{j}_{i}_{k}"
+                        lines.append(f"\t{src} [label=<{esc(self.short(j))} ↗> "
+                                     f"{_STYLE_TEXT['reference']}]\n")
+                edges.append(f"\t{src} -> op{i}{dot_attrs(e)}\n")
             if elided:
                 edges.append(f'\tmore -> op{i} [style="dashed"]\n')
             edges.append(f"\top{i} -> t{i}\n")
@@ -428,8 +452,8 @@ class View:
             body.append(f'\tlabel=<<FONT POINT-SIZE="10">{esc(caption, limit=400)}</FONT>>\n')
         layout = {"rankdir": self.rankdir, "labelloc": "b", "fontname": "Helvetica",
                   "nodesep": "0.25", "ranksep": "0.35"}
-        if self.nodes > SIMPLEX_NODES:  # dot's ranking and placement (network simplex)
-            layout |= {"nslimit": "2", "nslimit1": "2"}  # grow too fast: bounded, in seconds
+        if self.nodes > (LABELLED_SIMPLEX_NODES if hot else SIMPLEX_NODES):  # dot's ranking and
+            layout |= {"nslimit": "2", "nslimit1": "2"}  # placement grow too fast: bounded
         return graphviz.Digraph(
             name="autograd_mini",
             graph_attr=layout,

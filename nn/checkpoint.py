@@ -22,6 +22,7 @@ import numpy as np
 
 from . import safetensors_io as st
 from .module import StateDictError
+from .state_dict import follow
 
 if TYPE_CHECKING:
     from .module import IncompatibleKeys, Module
@@ -244,12 +245,12 @@ def _header(zf: zipfile.ZipFile, key: str) -> tuple[tuple[int, ...], np.dtype] |
     return shape, dtype
 
 
-def _read_npz(name: str, fh: IO[bytes], expected: dict[str, tuple[int, ...]]
+def _read_npz(name: str, fh: IO[bytes], wanted: Callable[[str, tuple[int, ...]], bool]
               ) -> dict[str, np.ndarray]:
     """The arrays of the ``.npz`` checkpoint ``fh`` (named ``name``); CheckpointError if bad.
 
-    An entry whose header shows a key or shape the module does not have (``expected``:
-    {key: shape}) is never read: a memory-free stand-in of that shape takes its place, so a
+    An entry whose header shows a key or shape the module does not have (``wanted(key,
+    shape)`` false) is never read: a memory-free stand-in of that shape takes its place, so a
     foreign or hostile file cannot make ``load`` allocate or decompress huge arrays.
     """
     start = fh.tell()
@@ -271,7 +272,7 @@ def _read_npz(name: str, fh: IO[bytes], expected: dict[str, tuple[int, ...]]
             zf = loaded.zip
             for key in loaded.files:
                 head = None if zf is None else _header(zf, key)
-                if head is not None and not head[1].hasobject and expected.get(key) != head[0]:
+                if head is not None and not head[1].hasobject and not wanted(key, head[0]):
                     arrays[key] = np.broadcast_to(np.zeros((), dtype=head[1]), head[0])
                 else:
                     arrays[key] = loaded[key]
@@ -341,7 +342,7 @@ def _is_torch_pickle(fh: IO[bytes]) -> bool:
     try:
         with zipfile.ZipFile(fh) as zf:
             return any(n.endswith("data.pkl") for n in zf.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # (a corrupted archive: NotImplementedError too) _read_npz says so
         return False
     finally:
         fh.seek(0)
@@ -361,18 +362,27 @@ def load(module: Module, path: Path = _NO_PATH, strict: bool = True) -> Incompat
     """
     name = _check(module, path, "load")
     expected = {key: np.shape(arr) for key, arr in module._entries()}
+
+    def wanted(key: str, shape: tuple[int, ...]) -> bool:
+        """An entry of the module: by its kept name, or by another name of a tied parameter or
+        a shared module's buffer (PyTorch's files may keep either), resolved by its path."""
+        if key in expected:
+            return expected[key] == shape
+        arr = follow(module, key) if key != FORMAT_KEY else np.zeros(())
+        return arr is not None and np.shape(arr) == shape
+
     with reading(path, name) as fh:
         if size_of(fh) == 0:
             raise CheckpointError(f"checkpoint {name!r} is empty")
         if is_safetensors(fh):
-            arrays, _ = read_safetensors(name, fh, lambda k, shape: expected.get(k) == shape)
+            arrays, _ = read_safetensors(name, fh, wanted)
         elif _is_torch_pickle(fh):
             raise CheckpointError(
                 f"checkpoint {name!r} is a pickle (as torch.save writes), which is never unpickled "
                 "here: from PyTorch, write it with safetensors.torch.save_file(model.state_dict(), "
                 "'model.safetensors') and load that file")
         else:
-            arrays = _read_npz(name, fh, {**expected, FORMAT_KEY: ()})
+            arrays = _read_npz(name, fh, wanted)
     try:
         return module.load_state_dict(arrays, strict=strict)
     except StateDictError as exc:

@@ -212,6 +212,11 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
         raise _cannot(module, name, value, d["_slots"][name])
     if value is None and isinstance(cur, _MEMBER):  # a slot, as PyTorch's None entries
         empty_slot(module, name, "parameter" if isinstance(cur, Parameter) else "child module")
+    elif name in buffers and value is not None and not isinstance(
+            value, (Tensor, np.ndarray, np.generic, int, float)):  # (a list would fail later)
+        raise TypeError(f"{type(module).__name__}: cannot assign a {type(value).__name__} to "
+                        f"buffer {name!r}: a buffer holds an array, a Tensor, a number or None "
+                        "(convert it with np.asarray first)")
     # A buffer keeps what it is given: a recurrent state set to a Tensor in forward stays one.
     object.__setattr__(module, name, value)
 

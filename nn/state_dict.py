@@ -12,7 +12,7 @@ from autograd_mini import Tensor
 
 from .module import IncompatibleKeys, Module, StateDictError
 
-__all__ = ["load_state_dict"]
+__all__ = ["follow", "load_state_dict"]
 
 
 def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
@@ -77,7 +77,13 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
 
 
 def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    """A state entry's values: a Tensor's array; a torch tensor detached (PyTorch's
+    ``dict(model.named_parameters())`` holds ones that require grad, which NumPy cannot read)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if type(value).__module__.startswith("torch") and callable(getattr(value, "detach", None)):
+        return value.detach().cpu()
+    return value
 
 
 def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
@@ -105,13 +111,13 @@ def _aliases(root: Module, keys: list[Any], targets: Mapping[str, np.ndarray]
     out = {}
     for key in keys:
         if isinstance(key, str) and key:
-            arr = _follow(root, key)
+            arr = follow(root, key)
             if arr is not None and id(arr) in kept and kept[id(arr)] != key:
                 out[key] = kept[id(arr)]
     return out
 
 
-def _follow(root: Module, key: str) -> np.ndarray | None:
+def follow(root: Module, key: str) -> np.ndarray | None:
     """The array of the parameter or buffer named ``key`` (a dotted path) below ``root``."""
     try:
         return root.get_parameter(key).data

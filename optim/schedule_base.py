@@ -81,6 +81,12 @@ def check_optimizer(optimizer: Any) -> Optimizer:
     return optimizer
 
 
+#: What PyTorch's schedules add to their state dicts for their own bookkeeping (its early-step
+#: warning, ReduceLROnPlateau's derived values): ignored, so a torch schedule's state loads.
+TORCH_ONLY = frozenset({"_get_lr_called_within_step", "_is_initial", "_step_count",
+                        "default_min_lr", "mode_worse"})
+
+
 def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -> None:
     """Replace ``obj``'s attributes by ``state_dict`` after checking keys, list lengths and values:
     a refused state dict changes nothing.
@@ -89,9 +95,11 @@ def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -
     (``obj.checks``, item by item for a list); then, in place, the checks across entries
     (``obj._check_state()``), undone if they fail. Values are converted back to Python numbers
     and lists (as after an ``np.savez`` round trip); the entries named in ``per_group`` must
-    have one value per parameter group.
+    have one value per parameter group. PyTorch's own bookkeeping keys (``TORCH_ONLY``) are
+    ignored, so a torch schedule's ``state_dict()`` loads.
     """
     current = obj.state_dict()
+    state_dict = {k: v for k, v in state_dict.items() if k in current or k not in TORCH_ONLY}
     given = set(state_dict)
     problems = []
     if given - set(current):

@@ -1,0 +1,147 @@
+"""Moving state between PyTorch and here: a file naming a tied parameter or a shared module by
+its other name, a corrupted ``.npz``, torch tensors that require grad, a list assigned to a
+buffer, and a torch schedule's ``state_dict``."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import nn
+import optim
+
+torch = pytest.importorskip("torch")
+safetensors_torch = pytest.importorskip("safetensors.torch")
+
+
+class _LM(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.wte = nn.Embedding(5, 3)
+        self.lm_head = nn.Linear(3, 5, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+
+class _TorchLM(torch.nn.Module):  # type: ignore[name-defined]
+    def __init__(self) -> None:
+        super().__init__()
+        self.wte = torch.nn.Embedding(5, 3)
+        self.lm_head = torch.nn.Linear(3, 5, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+
+def test_a_tied_parameter_saved_under_its_other_name_loads(tmp_path: Path) -> None:
+    """save_model keeps the sorted-first name (lm_head.weight); the file's entry was read as a
+    zero stand-in and the embedding and head loaded as zeros, with nothing reported missing."""
+    t = _TorchLM().double()
+    path = tmp_path / "tied.safetensors"
+    safetensors_torch.save_model(t, str(path))
+    m = _LM()
+    assert nn.load(m, path) == nn.IncompatibleKeys([], [])
+    np.testing.assert_array_equal(m.wte.weight.data, t.wte.weight.detach().numpy())
+    assert m.lm_head.weight is m.wte.weight
+
+
+def test_a_shared_module_saved_under_its_other_name_loads(tmp_path: Path) -> None:
+    class Shared(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm = nn.BatchNorm1d(3)
+            self.b_norm = self.norm
+
+    class TorchShared(torch.nn.Module):  # type: ignore[name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.norm = torch.nn.BatchNorm1d(3)
+            self.b_norm = self.norm
+
+    ts = TorchShared().double()
+    ts.norm(torch.randn(8, 3, dtype=torch.float64) + 3)
+    path = tmp_path / "shared.safetensors"
+    safetensors_torch.save_model(ts, str(path))
+    s = Shared()
+    nn.load(s, path)
+    norm: Any = s.norm  # (its buffers, typed Optional)
+    np.testing.assert_allclose(norm.running_var, ts.norm.running_var.numpy())
+    np.testing.assert_allclose(norm.running_mean, ts.norm.running_mean.numpy())
+    assert int(norm.num_batches_tracked) == 1
+
+
+def test_a_file_listing_both_names_of_a_tied_parameter_loads(tmp_path: Path) -> None:
+    """Equal values under both names were refused as differing (a stand-in against them)."""
+    t = _TorchLM().double()
+    sd = {k: v.detach().clone() for k, v in t.state_dict().items()}
+    assert set(sd) == {"wte.weight", "lm_head.weight"}
+    path = tmp_path / "both.safetensors"
+    safetensors_torch.save_file(sd, str(path))
+    m = _LM()
+    nn.load(m, path)
+    np.testing.assert_array_equal(m.wte.weight.data, sd["wte.weight"].numpy())
+    sd["lm_head.weight"] = sd["lm_head.weight"] + 1.0  # differing values are still refused
+    safetensors_torch.save_file(sd, str(path))
+    with pytest.raises(nn.CheckpointError, match=r"'lm_head\.weight': tied to 'wte\.weight' "
+                       r"here, but the values differ"):
+        nn.load(_LM(), path)
+
+
+def test_the_npz_form_reads_a_tied_alias_too(tmp_path: Path) -> None:
+    m = _LM()
+    path = tmp_path / "m.npz"
+    m.save(path)
+    other = _LM()
+    nn.load(other, path)
+    np.testing.assert_array_equal(other.wte.weight.data, m.wte.weight.data)
+
+
+def test_a_corrupted_npz_is_a_checkpoint_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.npz"
+    nn.Linear(3, 2).save(path)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"PK\x01\x02") + 6] = 0x77  # "version needed to extract"
+    bad = tmp_path / "corrupt.npz"
+    bad.write_bytes(bytes(data))
+    m = nn.Linear(3, 2)
+    before = m.weight.data.copy()
+    with pytest.raises(nn.CheckpointError, match=r"corrupt\.npz"):
+        nn.load(m, bad)
+    np.testing.assert_array_equal(m.weight.data, before)
+
+
+def test_torch_tensors_that_require_grad_load() -> None:
+    t = torch.nn.Linear(3, 2).double()
+    m = nn.Linear(3, 2)
+    m.load_state_dict(dict(t.named_parameters()))
+    np.testing.assert_array_equal(m.weight.data, t.weight.detach().numpy())
+
+
+def test_a_buffer_refuses_a_list() -> None:
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(TypeError, match="BatchNorm1d: cannot assign a list to buffer "
+                       "'running_var': a buffer holds an array, a Tensor, a number or None"):
+        bn.running_var = [1.0, 1.0, 1.0]  # type: ignore[assignment]
+    bn.running_var = np.ones(3)  # arrays, numbers and None still go in
+    bn.num_batches_tracked = 2  # type: ignore[assignment]
+    bn.running_mean = None
+
+
+@pytest.mark.parametrize(("name", "args"), [("StepLR", (2, 0.5)), ("CosineAnnealingLR", (10,)),
+                                            ("ExponentialLR", (0.9,)), ("ReduceLROnPlateau", ())])
+def test_a_torch_schedules_state_dict_loads(name: str, args: tuple[Any, ...]) -> None:
+    """PyTorch's bookkeeping keys (_step_count, mode_worse, …) were refused as unexpected."""
+    to = torch.optim.SGD([torch.nn.Parameter(torch.ones(2))], lr=0.1)
+    ts = getattr(torch.optim.lr_scheduler, name)(to, *args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's own deprecation notes
+        for _ in range(3):
+            to.step()
+            ts.step(1.0) if name == "ReduceLROnPlateau" else ts.step()
+    ours = getattr(optim.lr_scheduler, name)(optim.SGD([nn.Parameter(np.ones(2))], lr=0.1),
+                                              *args)
+    ours.load_state_dict(ts.state_dict())
+    assert ours.state_dict()["last_epoch"] == ts.state_dict()["last_epoch"] == 3
+    with pytest.raises(ValueError, match=r"unexpected keys \['mine'\]"):
+        ours.load_state_dict({**ts.state_dict(), "mine": 1})

@@ -53,7 +53,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     before = None if op.forward_checked else [a.copy() for a in arrays]  # (first call only)
     try:
         try:
-            res = (s.quiet.run(op.forward, *arrays, **attrs) if attrs else
+            res = (s.quiet.run(op.forward, *arrays, **attributes(op, attrs)) if attrs else
                    s.quiet.run(op.forward, *arrays))
         except RuntimeError as exc:  # an op inside another op's forward: quiet already
             if repr(s.quiet) not in str(exc):
@@ -73,7 +73,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         return wrap(out)
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
-    attrs = owned(op, attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
+    attrs = owned(attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
     held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
     plain = held is None and copies is None and not s.anomaly
     node = Node(parents) if plain else LockingNode(parents)
@@ -85,16 +85,23 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     return wrap(out, node)
 
 
-def owned(op: Primitive, attrs: dict[str, Any]) -> dict[str, Any]:
+def owned(attrs: dict[str, Any]) -> dict[str, Any]:
     """The node's own ``attrs``: an array among them (a mask, a condition, class targets), also
     inside a tuple (an index), is copied, so that the caller changing theirs before backward
-    cannot change the gradient (the VJP sees what the forward saw). A tensor that requires
-    grad is refused: an attribute is a constant, so its gradient would be lost."""
+    cannot change the gradient (the VJP sees what the forward saw)."""
     for k, v in attrs.items():
         if type(v) is np.ndarray or (type(v) is tuple and np.ndarray in map(type, v)):
             attrs[k] = tuple(map(_own, v)) if type(v) is tuple else _own(v)
-        elif isinstance(v, Tensor) and v._rg:
-            raise _attribute_error(op, k)
+    return attrs
+
+
+def attributes(op: Primitive, attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` for the forward, refusing, while gradients are recorded, a tensor that
+    requires grad among them: an attribute is a constant, so its gradient would be lost."""
+    if STATE.s.grad_enabled:
+        for k, v in attrs.items():
+            if isinstance(v, Tensor) and v._rg:
+                raise _attribute_error(op, k)
     return attrs
 
 

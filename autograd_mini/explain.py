@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .backward import sum_to
-from .checks import as_array
+from .checks import as_array, is_int
 from .grad_mode import no_grad
 from .graphview import GraphView, graph_view, vertex_key
 from .tensor import Tensor
@@ -196,7 +196,7 @@ def explain_backward(
     pass, the text says so instead. At most ``max_variables`` blocks (those nearest the output)
     are written, then a line says how many were left out; ``None`` writes them all.
     """
-    if max_variables is not None and (type(max_variables) is not int or max_variables < 1):
+    if max_variables is not None and (not is_int(max_variables) or max_variables < 1):
         raise ValueError(f"explain_backward: max_variables must be a positive int or None, got "
                          f"{max_variables!r:.40}")
     if type(precision) is not int or not 1 <= precision <= 17:
@@ -245,7 +245,8 @@ def explain_backward(
             for j in range(i + 1):
                 if j in vnum and order[j]._node is None:
                     label = given.get(vertex_key(order[j])) or order[j].name
-                    lines.append(f"  v{BAR}{vnum[j]} = {_fmt(trace.adjoints[j], p)}" +
+                    adj = trace.adjoints[j]  # (None: no consumer sent it a gradient)
+                    lines.append(f"  v{BAR}{vnum[j]} = {0 if adj is None else _fmt(adj, p)}" +
                                  (f"   ({visible(label)})" if label else ""))
             break
         written += 1

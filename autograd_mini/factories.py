@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .checks import as_array, flag, integers, is_int, real_number
+from .grad_mode import is_grad_enabled
 from .random import check_rng
 from .tensor import Tensor
 
@@ -65,8 +66,14 @@ def _maybe_dtype(dtype: Any, name: str) -> np.dtype | None:
 
 def _values(value: Any, name: str, label: str, kinds: str = "iuf", finite: bool = True) -> Any:
     """``value`` (a number, array-like or Tensor) checked to hold (finite) numbers of ``kinds``;
-    returned as given (a Tensor as its array) so that NumPy applies its own dtype rules."""
+    returned as given (a Tensor as its array) so that NumPy applies its own dtype rules. A
+    tensor that requires grad is refused while gradients are recorded: the result is a
+    constant, so its gradient would be lost (PyTorch refuses a tensor here too)."""
     if isinstance(value, Tensor):
+        if value.requires_grad and is_grad_enabled():
+            raise TypeError(f"{name}: {label} is a tensor that requires grad, but {name} makes a "
+                            f"constant (its gradient would be lost): pass {label}.detach() or "
+                            "a number")
         value = value.data
     arr = as_array(value, copy=False, where=f"{name}: {label}")
     if arr.dtype.kind not in kinds:

@@ -87,14 +87,19 @@ def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: lis
 
 
 def _nested(saved: Any, arrays: list[Any]) -> bool:
-    """Whether one of ``arrays`` is inside a tuple, list or dict within the residuals (below
-    the residual tuple's own items), where a recorded VJP would get it as a constant."""
+    """Whether one of ``arrays`` (ndarrays) is inside a tuple, list or dict within the
+    residuals (below the residual tuple's own items), where a recorded VJP would get it as a
+    constant. Each container is looked into once (one may hold itself)."""
     todo = list(saved) if type(saved) is tuple else [saved]
     todo = [r for r in todo if isinstance(r, (tuple, list, dict))]
+    seen: set[int] = set()
     while todo:
         r = todo.pop()
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
         for item in r.values() if isinstance(r, dict) else r:
-            if any(item is a for a in arrays):
+            if type(item) is np.ndarray and any(item is a for a in arrays):
                 return True
             if isinstance(item, (tuple, list, dict)):
                 todo.append(item)
@@ -135,6 +140,8 @@ def forward_error(op: Primitive, exc: Exception, arrays: list[np.ndarray]) -> Ex
     forward), any other error as it is, with a note naming the op."""
     if not isinstance(exc, (ValueError, TypeError)):
         add_note(exc, f"(in the forward of op {op.name!r})")
+        return exc
+    if str(exc).startswith(f"{op.name}: "):  # names the op already (apply's own checks)
         return exc
     shapes = " and ".join(str(a.shape) for a in arrays)
     kind = TypeError if isinstance(exc, TypeError) else ValueError  # not NumPy's subclasses

@@ -122,13 +122,15 @@ def arrays(shape: ShapeLike, dtype: Any = np.float64, domain: str = "real",
         raise ValueError(f"arrays: unknown domain {domain!r}; known: {sorted(catalog.DOMAINS)}")
     if np.dtype(dtype).kind != "f":
         raise ValueError(f"arrays: dtype must be floating, got {np.dtype(dtype)}")
+    if isinstance(bound, (bool, np.bool_)) or not isinstance(bound, (int, float, np.number)):
+        raise TypeError(f"arrays: bound must be a real number, got {bound!r:.60}")
     if not bound > max(catalog.DOMAINS[domain], 0.0):
         raise ValueError(f"arrays: bound {bound} leaves no room in domain {domain!r}")
     if not bound <= float(np.finfo(dtype).max):  # (also refuses inf and nan)
         raise ValueError(f"arrays: bound must be finite in {np.dtype(dtype)}, got {bound}")
     if isinstance(shape, st.SearchStrategy):
         return _arrays(shape, np.dtype(dtype), domain, bound)
-    dims = (shape,) if isinstance(shape, int) else shape
+    dims = (shape,) if is_int(shape) else shape
     if not isinstance(dims, (tuple, list)) or not all(is_int(n) and n >= 0 for n in dims):
         raise ValueError(f"arrays: shape must be a tuple of sizes ≥ 0, an int or a strategy of "
                          f"shapes, got {shape!r:.60}")

@@ -175,11 +175,12 @@ def op_caption(name: str, attrs: Mapping[str, Any]) -> list[str]:
 
 
 def attr_text(v: Any) -> str:
-    """An op attribute as drawn: an array as its dtype and shape, an index with slices in
-    Python's syntax (``[:, 4:8]``, not ``(slice(None, None, None), slice(4, 8, None))``, which
-    the label's length would cut before the part that tells one gate's slice from another)."""
+    """An op attribute as drawn: an array as its dtype and shape (``bool array (3)``; a 0-d
+    one as its value), an index with slices in Python's syntax (``[:, 4:8]``, not
+    ``(slice(None, None, None), slice(4, 8, None))``, which the label's length would cut before
+    the part that tells one gate's slice from another)."""
     if isinstance(v, np.ndarray):
-        return f"{v.dtype} array {format_shape(v.shape)}"  # ("bool(3)" read as a call)
+        return repr(v.item()) if v.ndim == 0 else f"{v.dtype} array {format_shape(v.shape)}"
     if isinstance(v, slice) or (isinstance(v, tuple) and any(
             isinstance(i, slice) or i is Ellipsis for i in v)):
         return "[" + ", ".join(_index_item(i) for i in (v if isinstance(v, tuple) else (v,))) + "]"

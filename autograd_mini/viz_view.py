@@ -63,8 +63,11 @@ _STYLE_TEXT = {k: dot_attrs(v)[2:-1] for k, v in {
     "vjp_op": {**STYLES["vjp_op"], "ordering": "in"},
     "hot_vjp_op": {**STYLES["vjp_op"], "ordering": "in", "color": HOT},
     "inline": {**STYLES["constant"], "width": "0.3", "height": "0.25", "margin": "0.04"},
-    "reference": {**STYLES["leaf"], "style": "rounded,dashed", "fontsize": "9", "margin": "0.04",
-                  "height": "0.25"},
+    # a further use of a leaf drawn in full elsewhere (see REFERENCE_USES), in its kind's colours
+    **{f"reference_{kind}": {"shape": "box", "style": "rounded,filled,dashed", "fontsize": "9",
+                             "margin": "0.04", "height": "0.25",
+                             "fillcolor": STYLES[kind]["fillcolor"], "color": STYLES[kind]["color"]}
+       for kind in ("leaf", "parameter", "constant")},
 }.items()}
 #: ops through which a regulariser's number reaches the loss (added, not multiplied in)
 _ADDITIVE = frozenset({"add", "sub", "sum", "mean", "neg"})
@@ -426,7 +429,7 @@ class View:
                     if uses[j] > 1:  # drawn in full at its first use: a reference here
                         src = f"r{j}_{i}_{k}"
                         lines.append(f"\t{src} [label=<{esc(self.short(j))} ↗> "
-                                     f"{_STYLE_TEXT['reference']}]\n")
+                                     f"{_STYLE_TEXT['reference_' + self.kind(j)]}]\n")
                 edges.append(f"\t{src} -> op{i}{dot_attrs(e)}\n")
             if elided:
                 edges.append(f'\tmore -> op{i} [style="dashed"]\n')

@@ -96,8 +96,9 @@ class Dropout2d(Dropout):
     """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each channel of each sample is
     zeroed with probability p (the rest scaled by 1 / (1 − p)) in training; the identity in
     eval mode (PyTorch's ``Dropout2d``). A 3-d input is one unbatched image (C, H, W), the
-    reading PyTorch announces; PyTorch 2.13 still reads it as (N, C, L), and both warn in
-    training (for (N, C, L) batches, ``Dropout1d``)."""
+    reading PyTorch announces; PyTorch 2.13 still reads it as (N, C, L) and warns on every
+    call; this one warns where the readings differ, in training with p > 0 (for (N, C, L)
+    batches, ``Dropout1d``)."""
 
     _spatial = 2
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import autograd_mini as am
+import nn
 from autograd_mini.viz_view import LABELLED_SIMPLEX_NODES, REFERENCE_USES
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs graphviz's dot")
@@ -102,3 +104,28 @@ def test_save_frames_refuses_a_missing_folder_before_rendering(tmp_path: Path) -
         with pytest.raises(FileNotFoundError,
                            match=r"save_frames: the folder of .* does not exist"):
             am.viz.save_frames(f, tmp_path / "missing" / name)
+
+
+def test_the_cut_explanation_lists_a_leaf_without_a_gradient_as_zero() -> None:
+    def first_only(x: np.ndarray, y: np.ndarray) -> Any:
+        return x + 0 * y, None
+
+    op = am.Primitive("t_first_only", first_only, lambda g, s, n: (g, None), nin=2)
+    a = am.Tensor(2.0, requires_grad=True)
+    d = am.Tensor(5.0, requires_grad=True, name="d")
+    w = am.exp(op(a, d)) * 2.0 * 3.0
+    assert "v̄2 = 0   (no consumer sends a gradient)" in am.explain_backward(w)
+    assert "  v̄2 = 0   (d)" in am.explain_backward(w, max_variables=1)
+    am.explain_backward(w, max_variables=np.int64(1))  # a NumPy int, as other counts
+
+
+def test_a_scalar_attribute_shows_its_value_and_a_reference_its_kind() -> None:
+    x = am.Tensor(np.ones((2, 2)), requires_grad=True)
+    assert "value=2.5" in am.explain_backward(am.pad(x, 1, constant_values=2.5).sum())
+    W = nn.Parameter(np.eye(4) * 0.3)
+    h = am.zeros(4)
+    for _ in range(10):
+        h = am.tanh(W @ h + 0.5)
+    src = am.draw_graph((h * h).sum(), names={"W": W}).source
+    refs = [line for line in src.splitlines() if "W ↗" in line]
+    assert refs and all('fillcolor="#fef3c7"' in line for line in refs)  # a parameter's colour

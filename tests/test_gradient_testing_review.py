@@ -98,12 +98,15 @@ def test_arrays_keeps_inside_its_bound_and_refuses_bad_arguments_up_front() -> N
         arrays((3,), dtype=np.float32, bound=1e39)
     with pytest.raises(ValueError, match=r"arrays: shape must be a tuple of sizes ≥ 0.*\(-1,\)"):
         arrays((-1,))
+    for bound in (None, True):
+        with pytest.raises(TypeError, match="arrays: bound must be a real number"):
+            arrays((3,), bound=bound)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"valid_axes: ndim must be an int ≥ 0, got 1\.5"):
         valid_axes(1.5)  # type: ignore[arg-type]
 
     @settings(max_examples=3, database=None)
-    @given(arrays(3))  # an int shape, as hypothesis.extra.numpy's
-    def one_d(a: np.ndarray) -> None:
-        assert a.shape == (3,)
+    @given(arrays(3), arrays(np.int64(3)))  # an int shape, as hypothesis.extra.numpy's
+    def one_d(a: np.ndarray, b: np.ndarray) -> None:
+        assert a.shape == b.shape == (3,)
 
     one_d()

@@ -143,3 +143,52 @@ def test_the_name_of_a_library_function_is_refused(name: str) -> None:
                        f"that name \\(autograd_mini.{name}\\).*choose another name"):
         am.primitive(name, forward, lambda g, s, n: (2.0 * g,))
     assert name not in am.REGISTRY
+
+
+def test_a_keyword_tensor_is_refused_when_no_input_requires_grad(ops: list[str]) -> None:
+    """Refused only where a node was made: with constant inputs the output did not require
+    grad and the keyword tensor's gradient was lost without a word."""
+    def scaled(x: np.ndarray, scale: Any = 1.0) -> Any:
+        return x * np.asarray(scale), None
+
+    op = _op(ops, "t_scaled", scaled, lambda g, s, n, scale=1.0: (g * scale,))
+    s = Tensor(2.5, requires_grad=True)
+    with pytest.raises(TypeError, match=r"^t_scaled: the keyword argument scale= is a tensor"):
+        op(Tensor(np.ones(3)), scale=s)
+    with am.no_grad():  # nothing is recorded: a constant, as asked
+        np.testing.assert_array_equal(op(Tensor(np.ones(3)), scale=s).data, [2.5, 2.5, 2.5])
+
+
+def test_the_nested_residual_check_looks_at_arrays_once(ops: list[str]) -> None:
+    """A Python int value equal to an int in the residuals (small ints are one object) was
+    refused; a residual holding itself made the check loop for ever."""
+    def length(x: np.ndarray) -> Any:
+        return len(x), (x.shape,)
+
+    op = _op(ops, "t_length", length, lambda g, s, n: (np.zeros(s[0]),))
+    assert op(Tensor(np.arange(4.0))).item() == 4
+    meta: dict[str, Any] = {"name": "m"}
+    meta["parent"] = meta
+
+    def sin(x: np.ndarray) -> Any:
+        return np.sin(x), (x, meta)
+
+    op = _op(ops, "t_self_ref", sin, lambda g, s, n: (g * np.cos(s[0]),))
+    op(Tensor([1.0], requires_grad=True)).sum().backward()
+
+
+def test_library_functions_making_constants_refuse_a_tensor_that_requires_grad() -> None:
+    """pad's constant_values and full's fill_value read a tensor's values: its gradient was
+    lost (PyTorch refuses a tensor there)."""
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    c = Tensor(2.0, requires_grad=True)
+    with pytest.raises(TypeError, match="pad: constant_values is a tensor that requires grad"):
+        am.pad(x, 1, constant_values=c)
+    for call, name in ((lambda: am.full((2, 2), c), "full: fill_value"),
+                       (lambda: am.full_like(x, c), "full_like: fill_value"),
+                       (lambda: am.linspace(c, 3.0, 4), "linspace: start")):
+        with pytest.raises(TypeError, match=f"{name} is a tensor that requires grad"):
+            call()
+    np.testing.assert_array_equal(am.pad(x, 1, constant_values=c.detach()).data[0], [2, 2, 2, 2])
+    with am.no_grad():
+        assert am.full((2,), c).data.tolist() == [2.0, 2.0]

@@ -18,6 +18,7 @@ import numpy as np
 from ..checks import axes, broadcasts, integers, is_int, numpy_names, one_axis
 from ..constants import as_tensor
 from ..engine import primitive
+from ..grad_mode import is_grad_enabled
 from ..tensor import FUNCTIONS, Tensor, wrap
 from .elementwise import masked
 from .gather import gather_plan, scatter_axis
@@ -164,6 +165,10 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     if mode != "constant" and not (type(constant_values) is int and constant_values == 0):
         raise ValueError(f"pad: constant_values is for mode 'constant', not {mode!r} (as "
                          "NumPy's pad)")
+    if isinstance(constant_values, Tensor) and constant_values.requires_grad and \
+            is_grad_enabled():  # (np.asarray would read its values and lose its gradient)
+        raise TypeError("pad: constant_values is a tensor that requires grad, but the padding "
+                        "is a constant (its gradient would be lost): pass a number or .detach()")
     try:
         w = np.asarray(pad_width.data if isinstance(pad_width, Tensor) else pad_width)
         value = np.asarray(constant_values)

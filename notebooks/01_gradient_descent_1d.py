@@ -288,7 +288,8 @@ assert np.all(np.sign(run_c[3:12] - w_global) == -np.sign(run_c[4:13] - w_global
 # %% [markdown]
 # ## $y = x^2$ from $x = 10$
 #
-# For $y = x^2$ the derivative is $2x$ (at $x_0 = 10$ it is $20$), so the update is
+# For $y = x^2$ the derivative is $2x$ (at $x_0 = 10$ it is $+20$; the slides print $-20$, a
+# slip: the step $-\eta \cdot 20$ moves left, towards the minimum), so the update is
 # $x_{t+1} = x_t - 2\eta x_t = (1 - 2\eta)\,x_t$ and after $t$ steps $x_t = 10\,(1 - 2\eta)^t$:
 #
 # * $0 < \eta < 0.5$: steady approach from one side, slow when $\eta$ is small;

@@ -538,5 +538,6 @@ assert elapsed < 90                      # about 15 s on two cores
 #   with the causal mask keeping each prediction from looking ahead.
 # * Both learn the grammar well enough that most sampled names are ones the grammar could
 #   produce, and most are not in the training list. The three-character window shows in the
-#   MLP's failures — names with five or six syllables, since it cannot count back further —
-#   which the attention model, seeing the whole prefix, makes less often.
+#   MLP's failures — names of one syllable, or of five and more, since it cannot count back
+#   further than three characters — which the attention model, seeing the whole prefix, makes
+#   less often.

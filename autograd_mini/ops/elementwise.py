@@ -174,7 +174,7 @@ def _exp_fwd(x: Any) -> tuple[Any, Any]:
 
 
 def _log(x: Any) -> tuple[Any, Any]:
-    """log x;  x̄ = ḡ / x  (−inf at 0, NaN below, without warnings)"""
+    """log x;  x̄ = ḡ / x  (the value is −inf at 0 and NaN below, without warnings)"""
     return np.log(x), x
 
 

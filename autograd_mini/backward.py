@@ -236,9 +236,7 @@ def _handed_out(g: Any) -> Any:
 def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
     """Add ``g`` into ``t.grad`` in ``t``'s dtype, copying an array that may be shared."""
     if isinstance(g, Tensor):
-        g = g if g._data.dtype == t._data.dtype else g.astype(t._data.dtype)
-        t._grad = g if t._grad is None else t._grad + g
-        return
+        return _accumulate_recorded(t, g, handed)
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     elif type(g) is not np.ndarray or id(g) in handed or g.base is not None or \
@@ -249,3 +247,14 @@ def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
         t._grad = wrap(g)
     else:
         t._grad = t._grad + g if t._grad._rg else wrap(t._grad._data + g)
+
+
+def _accumulate_recorded(t: Tensor, g: Tensor, handed: set[int]) -> None:
+    """``_accumulate`` of a recorded adjoint (``create_graph=True``): a Tensor, copied by a
+    recorded op where it is already someone's (one adjoint for both leaves of x + y, or the
+    caller's seed), so each ``.grad`` is a tensor of its own."""
+    g = g if g._data.dtype == t._data.dtype else g.astype(t._data.dtype)
+    if id(g) in handed:
+        g = g * 1.0
+    handed.add(id(g))
+    t._grad = g if t._grad is None else t._grad + g

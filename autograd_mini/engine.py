@@ -299,6 +299,11 @@ class Node(list):
                     hit = p._data is r if isinstance(p, Tensor) else id(r) == p.out_id
                 if hit and not any(f is p or f._node is p for f in found):
                     found.append(p if isinstance(p, Tensor) else wrap(r, p))
+            if not found and r.base is None and any(r is h for h in self.held or ()):
+                raise RuntimeError(  # a leaf's saved array, but the leaf holds another now
+                    f"backward of {self.op.name!r} with create_graph=True: an input's array was "
+                    "replaced (t.data = ...) after the op saved it, so its second derivative "
+                    "cannot be recorded: run the forward again after changing t.data")
             if len(found) > 1:
                 raise RuntimeError(
                     f"backward of {self.op.name!r} with create_graph=True: a residual (shape "

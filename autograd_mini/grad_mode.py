@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -66,6 +67,11 @@ class _Switch:
         setattr(STATE.s, self.field, self._prev.pop())
 
     def __call__(self, fn: F) -> F:
+        """``fn`` run with the switch set; a generator function with it set each time it runs
+        (between two ``yield``s, as PyTorch's decorators), not only when it is created."""
+        if inspect.isgeneratorfunction(fn):
+            return self._generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with type(self)(self.value):
@@ -73,36 +79,78 @@ class _Switch:
 
         return wrapper  # type: ignore[return-value]
 
+    def _generator(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            gen = fn(*args, **kwargs)
+            sent: Any = None
+            thrown: BaseException | None = None
+            while True:
+                with type(self)(self.value):
+                    try:
+                        item = gen.send(sent) if thrown is None else gen.throw(thrown)
+                    except StopIteration as stop:
+                        return stop.value
+                sent, thrown = None, None
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with type(self)(self.value):
+                        gen.close()
+                    raise
+                except BaseException as exc:  # thrown in by the caller: into fn, switched
+                    thrown = exc
 
-class set_grad_enabled(_Switch):
-    """Record ops (``mode=True``) or not inside the block, in this thread."""
+        return wrapper  # type: ignore[return-value]
+
+
+class _GradMode(_Switch):
+    """Grad mode set for a block or a decorated function (``no_grad``, ``enable_grad``)."""
 
     field = "grad_enabled"
+
+
+class set_grad_enabled(_GradMode):
+    """Record ops (``mode=True``) or not, in this thread. As PyTorch's, it takes effect when
+    called, so ``set_grad_enabled(False)`` alone turns recording off; as a context manager the
+    mode before the call comes back on exit; as a decorator it applies to each call."""
 
     def __init__(self, mode: bool = True) -> None:
         if type(mode).__name__ not in ("bool", "bool_"):
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
         super().__init__(bool(mode))
+        s = STATE.s
+        self._before, s.grad_enabled = s.grad_enabled, self.value
+
+    def __enter__(self) -> None:
+        STATE.s.grad_enabled = self.value
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.s.grad_enabled = self._before
+
+    def __call__(self, fn: F) -> F:
+        STATE.s.grad_enabled = self._before  # (decorating sets no mode: each call does)
+        return _GradMode(self.value)(fn)
 
 
 @overload
-def no_grad() -> set_grad_enabled: ...
+def no_grad() -> _GradMode: ...
 @overload
 def no_grad(fn: F) -> F: ...
 def no_grad(fn: Any = None) -> Any:
     """Record nothing inside: results do not require grad. Usable as ``with no_grad():``,
     ``@no_grad()`` or ``@no_grad`` (as in PyTorch)."""
-    return set_grad_enabled(False) if fn is None else set_grad_enabled(False)(fn)
+    return _GradMode(False) if fn is None else _GradMode(False)(fn)
 
 
 @overload
-def enable_grad() -> set_grad_enabled: ...
+def enable_grad() -> _GradMode: ...
 @overload
 def enable_grad(fn: F) -> F: ...
 def enable_grad(fn: Any = None) -> Any:
     """Turn recording back on inside a ``no_grad`` block: ``with enable_grad():``,
     ``@enable_grad()`` or ``@enable_grad``."""
-    return set_grad_enabled(True) if fn is None else set_grad_enabled(True)(fn)
+    return _GradMode(True) if fn is None else _GradMode(True)(fn)
 
 
 class detect_anomaly(_Switch):

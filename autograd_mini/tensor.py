@@ -10,7 +10,7 @@ import operator
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -106,6 +106,11 @@ class Tensor(TorchSpellings):
             raise RuntimeError(
                 "requires_grad can only be turned off on a leaf tensor; use .detach() instead"
             )
+        if value and not self._rg and not writeable(self._data) and not any(
+                is_locked(a) for a in _bases(self._data)):
+            # an op's result that a graph saved is read-only for good: a new leaf that will
+            # learn (y.detach().requires_grad_()) gets a copy it can update
+            self._data = self._data.copy()
         self._rg = bool(value)
 
     @property
@@ -528,13 +533,18 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         if t._data.base is not None and sys.getrefcount(t._data.base) > 2:
             raise in_place_error(symbol, "view")  # (held by more than this view and the call)
         old, r = t._node, F[name](t, other)
+        if r._data.dtype != t._data.dtype:  # in place keeps the tensor's dtype, as PyTorch's
+            if t._data.dtype.kind != "f":
+                raise TypeError(f"{symbol}: cannot update a {t._data.dtype} tensor in place "
+                                f"with a result of dtype {r._data.dtype}")
+            r = F["astype"](r, t._data.dtype)
         t._data, t._node, t._rg = r._data, r._node, r._rg
         if old is not None and old.retained is not None and old.retained() is t:
             old.retained = None  # retain_grad follows the tensor to its new value, as in PyTorch
             t.retain_grad()
         return t
     b = other._data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
-    if not t._data.flags.writeable:
+    if not writeable(t._data):
         raise in_place_error(symbol, "saved", t._data.shape)
     try:
         with np.errstate(all="ignore"):  # IEEE results, quietly, as every op's
@@ -558,12 +568,25 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
             raise in_place_error("x[...] = value", "leaf")
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
                            "autograd_mini.where(mask, value, x) or put_along_axis instead")
-    if not t._data.flags.writeable:
+    if not writeable(t._data):
         raise in_place_error("x[...] = value", "saved", t._data.shape)
     index = index._data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
         index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
     t._data[index] = value._data if isinstance(value, Tensor) else value
+
+
+def writeable(arr: np.ndarray) -> bool:
+    """Whether ``arr`` and every array it is a view of are writeable: a view taken before a
+    graph locked its base (``row = w[0:2]`` under ``no_grad``) stays writeable itself."""
+    return all(a.flags.writeable for a in _bases(arr))
+
+
+def _bases(arr: np.ndarray) -> Iterator[np.ndarray]:
+    """``arr`` and the arrays it is a view of, in turn."""
+    while isinstance(arr, np.ndarray):
+        yield arr
+        arr = arr.base  # type: ignore[assignment]
 
 
 def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:

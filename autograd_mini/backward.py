@@ -251,10 +251,12 @@ def _accumulate(t: Tensor, g: Any, handed: set[int]) -> None:
 
 def _accumulate_recorded(t: Tensor, g: Tensor, handed: set[int]) -> None:
     """``_accumulate`` of a recorded adjoint (``create_graph=True``): a Tensor, copied by a
-    recorded op where it is already someone's (one adjoint for both leaves of x + y, or the
-    caller's seed), so each ``.grad`` is a tensor of its own."""
+    recorded op where its array may be someone else's (one adjoint for both leaves of x + y,
+    a view of it, the caller's seed) or is read-only, as the arrays of a plain pass are, so
+    each ``.grad`` holds a writeable array of its own."""
     g = g if g._data.dtype == t._data.dtype else g.astype(t._data.dtype)
-    if id(g) in handed:
+    arr = g._data
+    if {id(g), id(arr)} & handed or arr.base is not None or not arr.flags.writeable:
         g = g * 1.0
-    handed.add(id(g))
+    handed.add(id(g._data))
     t._grad = g if t._grad is None else t._grad + g

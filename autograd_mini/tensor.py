@@ -20,7 +20,7 @@ from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
 __all__ = ["FUNCTIONS", "LOCKS", "Tensor", "holds_graph", "in_place_error", "is_locked", "lock",
-           "tensor", "unlock", "wrap"]
+           "tensor", "unlock", "wrap", "writeable"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -106,8 +106,8 @@ class Tensor(TorchSpellings):
             raise RuntimeError(
                 "requires_grad can only be turned off on a leaf tensor; use .detach() instead"
             )
-        if value and not self._rg and not writeable(self._data) and not any(
-                is_locked(a) for a in _bases(self._data)):
+        if value and not self._rg and any(not a.flags.writeable and not is_locked(a)
+                                          for a in _bases(self._data)):
             # an op's result that a graph saved is read-only for good: a new leaf that will
             # learn (y.detach().requires_grad_()) gets a copy it can update
             self._data = self._data.copy()
@@ -533,7 +533,10 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         if t._data.base is not None and sys.getrefcount(t._data.base) > 2:
             raise in_place_error(symbol, "view")  # (held by more than this view and the call)
         old, r = t._node, F[name](t, other)
-        if r._data.dtype != t._data.dtype:  # in place keeps the tensor's dtype, as PyTorch's
+        if r._data.shape != t._data.shape:  # in place keeps the tensor's shape, as PyTorch's
+            raise ValueError(f"{symbol}: the result has shape {r._data.shape}, but an in-place "
+                             f"update keeps the tensor's shape {t._data.shape}")
+        if r._data.dtype != t._data.dtype:  # ... and its dtype
             if t._data.dtype.kind != "f":
                 raise TypeError(f"{symbol}: cannot update a {t._data.dtype} tensor in place "
                                 f"with a result of dtype {r._data.dtype}")

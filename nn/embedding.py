@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor, where
+from autograd_mini.tensor import writeable
 
 from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
 from .module import Module
@@ -123,7 +124,7 @@ class Embedding(Module):
         big = norms > self.max_norm
         if not big.any():
             return
-        if not w.flags.writeable:
+        if not writeable(w):
             raise RuntimeError(
                 f"Embedding(max_norm={self.max_norm:g}): the weight (shape {w.shape}) is "
                 "read-only: a live graph saved it (a tied layer's matmul, say), and rescaling "

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.tensor import writeable
 
 from ._util import check_real, check_rng
 
@@ -26,7 +27,7 @@ def _data(t: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where}: expected a Tensor or an ndarray, got {type(t).__name__}")
     if arr.dtype.kind != "f":
         raise TypeError(f"{where}: can only fill floating-point data, got dtype {arr.dtype}")
-    if not arr.flags.writeable:
+    if not writeable(arr):
         raise ValueError(f"{where}: the array of shape {arr.shape} is read-only")
     return arr
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
+from autograd_mini.tensor import writeable
 
 from .module import IncompatibleKeys, Module, StateDictError
 
@@ -46,7 +47,7 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
         elif arr.shape != np.shape(dest):
             bad.append(f"{key!r}: expected shape {np.shape(dest)}, got {arr.shape}")
-        elif isinstance(dest, np.ndarray) and not dest.flags.writeable:
+        elif isinstance(dest, np.ndarray) and not writeable(dest):
             bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
                        "or drop its outputs first)")
         elif (cast := _cast(arr, kind)) is None:

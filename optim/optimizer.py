@@ -11,6 +11,7 @@ from typing import Any, ClassVar, TypeVar, cast
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
+from autograd_mini.tensor import writeable
 
 from .hyper import ParamGroup, check_flag
 
@@ -331,7 +332,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                if not p.data.flags.writeable:
+                if not writeable(p.data):
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
                         f"{p.shape}) is read-only: a live graph still depends on it (one not "

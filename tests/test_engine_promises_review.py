@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+import nn
 import optim
 from autograd_mini import Tensor
 
@@ -166,3 +167,64 @@ def test_a_leaf_made_from_a_saved_result_can_be_updated() -> None:
     b = a.detach().requires_grad_()  # a live graph's leaf: shared, as PyTorch's detach
     assert b.data is a.data
     del y
+
+
+def test_recorded_grads_never_share_memory_and_can_be_clipped() -> None:
+    """A reshape handed two leaves views of one array (clipping scaled it twice, zeroing one
+    zeroed the other), and a recorded .grad could be read-only (clipping failed in NumPy)."""
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    w = Tensor(np.ones((2, 3)), requires_grad=True)
+    ((x.reshape(2, 3) + w) * 2.0).sum().backward(create_graph=True)
+    gx: Any = x.grad
+    gw: Any = w.grad
+    assert not np.shares_memory(gx.data, gw.data)
+    x.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(gw.data, np.full((2, 3), 2.0))
+    v, seed = Tensor(np.ones(6), requires_grad=True), Tensor(np.ones((2, 3)))
+    v.reshape(2, 3).backward(seed, create_graph=True)
+    v.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(seed.data, np.ones((2, 3)))
+    s = Tensor(np.ones(3), requires_grad=True)
+    s.sum().backward(create_graph=True)
+    assert optim.clip_grad_norm_([s], 0.1) == pytest.approx(3 ** 0.5)
+    optim.clip_grad_value_([s], 0.01)
+    np.testing.assert_allclose(s.grad.data, [0.01, 0.01, 0.01])  # type: ignore[union-attr]
+
+
+def test_a_recorded_update_keeps_the_tensors_shape() -> None:
+    """total += w * 2 made a 0-d total a vector (PyTorch and the unrecorded path refuse)."""
+    total = am.tensor(0.0)
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"\+=: the result has shape \(3,\), but an in-place "
+                       r"update keeps the tensor's shape \(\)"):
+        total += w * 2.0
+    with am.no_grad(), pytest.raises(ValueError, match=r"\+=: cannot update"):
+        total += w * 2.0
+
+
+def test_optimisers_and_init_refuse_a_view_of_a_locked_array() -> None:
+    """They checked the parameter's own flag only: a parameter that is a view taken before the
+    graph wrote into the array the graph saved (w.grad came out -8 for 2)."""
+    w = am.tensor(np.ones((2, 3)), requires_grad=True)
+    with am.no_grad():
+        row = w[0]
+    row.requires_grad_()
+    y = (w ** 2).sum()
+    row.grad = am.tensor(np.ones(3))
+    with pytest.raises(RuntimeError, match=r"SGD.step: parameter 0 of group 0 \(shape \(3,\)\) "
+                       "is read-only"):
+        optim.SGD([row], lr=5.0).step()
+    with pytest.raises(ValueError, match=r"zeros_: the array of shape \(3,\) is read-only"):
+        nn.init.zeros_(row)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, np.full((2, 3), 2.0))  # type: ignore[union-attr]
+
+
+def test_a_leaf_made_from_a_saved_view_can_be_updated_once_the_graph_is_gone() -> None:
+    x = Tensor(np.ones(6), requires_grad=True)
+    y = x.reshape(2, 3)  # a view of x's array, read-only for good once saved
+    z = y.detach().requires_grad_()
+    (y * y).sum().backward()
+    with am.no_grad():
+        z -= 1.0
+    np.testing.assert_array_equal(z.data, np.zeros((2, 3)))

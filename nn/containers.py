@@ -241,6 +241,13 @@ class ModuleList(_Ordered):
             return ModuleList(mods[index])
         return mods[self._index(index, len(mods))]
 
+    def __add__(self, other: ModuleList) -> ModuleList:
+        """A new ModuleList of this one's modules, then ``other``'s (the same objects), as
+        PyTorch's."""
+        if not isinstance(other, ModuleList):
+            return NotImplemented
+        return ModuleList([*self._items(), *other._items()])
+
 
 class ModuleDict(Module):
     """An ordered mapping of str keys to modules (insertion order), registered so that

@@ -294,9 +294,18 @@ class Module(ModuleBase):
                 if value is not None and name not in transient:
                     yield (f"{path}.{name}" if path else name), _raw(value)
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Ordered {dotted name: array copy} of every parameter (once) and buffer."""
-        return {key: np.array(arr, copy=True) for key, arr in self._entries()}
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> dict[str, Any]:
+        """Ordered {dotted name: array copy} of every parameter (once) and buffer, as PyTorch's:
+        ``prefix`` goes before every name; ``keep_vars=True`` gives the Parameters themselves
+        and the buffers' arrays as held, not copies."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"state_dict: prefix must be a str, got {prefix!r:.60}")
+        if not isinstance(keep_vars, (bool, np.bool_)):
+            raise TypeError(f"state_dict: keep_vars must be a bool, got {keep_vars!r:.60}")
+        if not keep_vars:
+            return {prefix + key: np.array(arr, copy=True) for key, arr in self._entries()}
+        params = {id(p.data): p for p in self.parameters()}
+        return {prefix + key: params.get(id(arr), arr) for key, arr in self._entries()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
                         ) -> IncompatibleKeys:

@@ -253,7 +253,7 @@ def test_foreign_and_pickled_files_are_refused(tmp_path: Path) -> None:
     np.save(single, np.ones(3))
     _assert_refused(single, "single .npy")
     plain = tmp_path / "plain.npz"
-    np.savez(plain, **make().state_dict())  # type: ignore[arg-type]
+    np.savez(plain, **make().state_dict())
     _assert_refused(plain, "not an autograd_mini nn checkpoint")
     pickled = tmp_path / "model.pkl"
     with open(pickled, "wb") as fh:
@@ -268,7 +268,7 @@ def test_foreign_and_pickled_files_are_refused(tmp_path: Path) -> None:
     version = tmp_path / "future.npz"
     sd2 = dict(make().state_dict())
     sd2["__autograd_mini_nn_format__"] = np.array(99)
-    np.savez(version, **sd2)  # type: ignore[arg-type]
+    np.savez(version, **sd2)
     _assert_refused(version, "format marker")
 
 
@@ -361,3 +361,18 @@ def test_a_shared_module_with_buffers_loads_a_pytorch_state_strictly() -> None:
     torch_style["bn.running_mean"] = torch_style["bn2.running_mean"] = np.arange(3.0)
     assert m.load_state_dict(torch_style) == ([], [])
     assert np.asarray(m.bn.running_mean).tolist() == [0.0, 1.0, 2.0]
+
+
+def test_state_dict_takes_pytorchs_prefix_and_keep_vars() -> None:
+    m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    sd = m.state_dict(prefix="enc.")
+    assert list(sd) == [f"enc.{k}" for k in m.state_dict()]
+    kept = m.state_dict(keep_vars=True)
+    assert kept["0.weight"] is m[0].weight  # the Parameter itself, not a copy
+    assert kept["1.running_mean"] is m[1].running_mean  # the buffer's array as held
+    assert m.state_dict()["0.weight"] is not m[0].weight.data  # by default: copies
+    with pytest.raises(TypeError, match="state_dict: prefix must be a str"):
+        m.state_dict(prefix=1)  # type: ignore[arg-type]
+    a, b = nn.ModuleList([nn.Linear(1, 1)]), nn.ModuleList([nn.ReLU(), None])
+    both = a + b
+    assert len(both) == 3 and both[0] is a[0] and both[1] is b[0] and both[2] is None

@@ -20,7 +20,7 @@ from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
 __all__ = ["FUNCTIONS", "LOCKS", "Tensor", "holds_graph", "in_place_error", "is_locked", "lock",
-           "tensor", "unlock", "wrap", "writeable"]
+           "read_only", "tensor", "unlock", "wrap", "writeable"]
 
 ArrayLike = Any
 Axis = Any  # None, an int or a tuple of ints, as in NumPy
@@ -548,7 +548,7 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
         return t
     b = other._data if isinstance(other, Tensor) else as_array(other, copy=False, where=symbol)
     if not writeable(t._data):
-        raise in_place_error(symbol, "saved", t._data.shape)
+        raise in_place_error(symbol, read_only(t._data), t._data.shape)
     try:
         with np.errstate(all="ignore"):  # IEEE results, quietly, as every op's
             ufunc(t._data, b, out=t._data)
@@ -572,7 +572,7 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
         raise RuntimeError("x[...] = value is not recorded: build the new tensor with "
                            "autograd_mini.where(mask, value, x) or put_along_axis instead")
     if not writeable(t._data):
-        raise in_place_error("x[...] = value", "saved", t._data.shape)
+        raise in_place_error("x[...] = value", read_only(t._data), t._data.shape)
     index = index._data if isinstance(index, Tensor) else index
     if isinstance(index, tuple):
         index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
@@ -585,6 +585,12 @@ def writeable(arr: np.ndarray) -> bool:
     return all(a.flags.writeable for a in _bases(arr))
 
 
+def read_only(arr: np.ndarray) -> str:
+    """Why ``arr`` (or an array it is a view of) is read-only, for ``in_place_error``:
+    ``"saved"`` while a live graph's lock holds it, ``"kept"`` for good (an op's result)."""
+    return "saved" if any(is_locked(a) for a in _bases(arr)) else "kept"
+
+
 def _bases(arr: np.ndarray) -> Iterator[np.ndarray]:
     """``arr`` and the arrays it is a view of, in turn."""
     while isinstance(arr, np.ndarray):
@@ -595,8 +601,8 @@ def _bases(arr: np.ndarray) -> Iterator[np.ndarray]:
 def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
     """Why an in-place change (``what``: ``-=``, an item assignment) is refused: a ``leaf``
     that requires grad while gradients are recorded, a ``view`` of an array something else
-    holds (the recorded update makes a new array, which the holder would never see), or an
-    array a live graph ``saved``."""
+    holds (the recorded update makes a new array, which the holder would never see), an
+    array a live graph ``saved``, or one ``kept`` read-only for good (an op's result)."""
     if why == "leaf":
         return RuntimeError(f"{what}: a leaf tensor that requires grad cannot be changed in "
                             "place while gradients are recorded; update parameters under "
@@ -606,6 +612,11 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
                             "another tensor's array, which a recorded update would not change; "
                             "make a new tensor (v = v + other), or build the whole result with "
                             "autograd_mini.where or concatenate")
+    if why == "kept":
+        return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only for good: "
+                            "it is an op's result that a graph saved for backward, so it stays "
+                            "as that graph used it; make a new tensor (h = h + x), or a copy to "
+                            "update in place (h = autograd_mini.Tensor(h.data))")
     return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only: a live graph "
                         "saved it for backward, and changing it would make that gradient wrong "
                         "(run backward first, or drop the outputs that hold that graph)")

@@ -241,12 +241,13 @@ class ModuleList(_Ordered):
             return ModuleList(mods[index])
         return mods[self._index(index, len(mods))]
 
-    def __add__(self, other: ModuleList) -> ModuleList:
-        """A new ModuleList of this one's modules, then ``other``'s (the same objects), as
-        PyTorch's."""
-        if not isinstance(other, ModuleList):
+    def __add__(self, other: Iterable[Module | None]) -> ModuleList:
+        """A new ModuleList of this one's modules, then ``other``'s (a ModuleList or any
+        iterable of modules; the same objects), as PyTorch's."""
+        if isinstance(other, (str, bytes)) or not hasattr(other, "__iter__"):
             return NotImplemented
-        return ModuleList([*self._items(), *other._items()])
+        return ModuleList([*self._items(), *(other._items() if isinstance(other, ModuleList)
+                                             else other)])
 
 
 class ModuleDict(Module):

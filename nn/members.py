@@ -212,13 +212,23 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
         raise _cannot(module, name, value, d["_slots"][name])
     if value is None and isinstance(cur, _MEMBER):  # a slot, as PyTorch's None entries
         empty_slot(module, name, "parameter" if isinstance(cur, Parameter) else "child module")
-    elif name in buffers and value is not None and not isinstance(
-            value, (Tensor, np.ndarray, np.generic, int, float)):  # (a list would fail later)
-        raise TypeError(f"{type(module).__name__}: cannot assign a {type(value).__name__} to "
-                        f"buffer {name!r}: a buffer holds an array, a Tensor, a number or None "
-                        "(convert it with np.asarray first)")
+    elif name in buffers and value is not None and not isinstance(value, Tensor):
+        value = _buffer_value(module, name, value)
     # A buffer keeps what it is given: a recurrent state set to a Tensor in forward stays one.
     object.__setattr__(module, name, value)
+
+
+def _buffer_value(module: ModuleBase, name: str, value: Any) -> np.ndarray:
+    """What a buffer keeps of ``value``: an ndarray as it is, a number as a 0-d array (so an
+    in-place update in forward, ``count += 1``, keeps counting); anything else, or an array
+    that is not numbers, is refused (PyTorch takes only a tensor, at assignment)."""
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value) if isinstance(
+        value, (np.generic, int, float)) else None
+    if arr is None or arr.dtype.kind not in "biuf":
+        what = type(value).__name__ if arr is None else f"{arr.dtype} array"
+        raise TypeError(f"{type(module).__name__}: cannot assign a {what} to buffer {name!r}: "
+                        "a buffer holds numbers (an array, a Tensor, a number) or None")
+    return arr
 
 
 def empty_slot(module: ModuleBase, name: str, kind: str) -> None:

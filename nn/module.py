@@ -280,32 +280,32 @@ class Module(ModuleBase):
         return self
 
     # ------------------------------------------------------------------ state
-    def _entries(self) -> Iterator[tuple[str, np.ndarray]]:
-        """(key, array of a parameter or buffer) in ``state_dict`` order."""
+    def _entries(self, held: bool = False) -> Iterator[tuple[str, Any]]:
+        """(key, array of a parameter or buffer) in ``state_dict`` order; with ``held``, the
+        Parameter itself and the buffer as held (a Tensor, or an array)."""
         seen: set[int] = set()
         for path, mod, members in _walk(self, True):
             for name, _, obj in members:
                 if isinstance(obj, Parameter) and id(obj) not in seen:
                     seen.add(id(obj))
-                    yield (f"{path}.{name}" if path else name), obj.data
+                    yield (f"{path}.{name}" if path else name), obj if held else obj.data
             transient = vars(mod).get("_transient", ())
             for name in mod._buffer_names:
                 value = getattr(mod, name, None)
                 if value is not None and name not in transient:
-                    yield (f"{path}.{name}" if path else name), _raw(value)
+                    yield (f"{path}.{name}" if path else name), value if held else _raw(value)
 
     def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> dict[str, Any]:
         """Ordered {dotted name: array copy} of every parameter (once) and buffer, as PyTorch's:
         ``prefix`` goes before every name; ``keep_vars=True`` gives the Parameters themselves
-        and the buffers' arrays as held, not copies."""
+        and the buffers as held (a Tensor, or its array), not copies."""
         if not isinstance(prefix, str):
             raise TypeError(f"state_dict: prefix must be a str, got {prefix!r:.60}")
         if not isinstance(keep_vars, (bool, np.bool_)):
             raise TypeError(f"state_dict: keep_vars must be a bool, got {keep_vars!r:.60}")
-        if not keep_vars:
-            return {prefix + key: np.array(arr, copy=True) for key, arr in self._entries()}
-        params = {id(p.data): p for p in self.parameters()}
-        return {prefix + key: params.get(id(arr), arr) for key, arr in self._entries()}
+        if keep_vars:
+            return {prefix + key: value for key, value in self._entries(held=True)}
+        return {prefix + key: np.array(arr, copy=True) for key, arr in self._entries()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
                         ) -> IncompatibleKeys:

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor
-from autograd_mini.tensor import writeable
+from autograd_mini.tensor import read_only, writeable
 
 from .module import IncompatibleKeys, Module, StateDictError
+from .parameter import Parameter
 
 __all__ = ["follow", "load_state_dict"]
 
@@ -28,7 +29,7 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             value = state_dict.pop(alias)
             if key not in state_dict:
                 state_dict[key] = value
-            elif not np.array_equal(np.asarray(_raw(value)), np.asarray(_raw(state_dict[key]))):
+            elif not _same(_raw(value), _raw(state_dict[key])):
                 bad.append(f"{alias!r}: tied to {key!r} here, but the values differ")
     missing = [k for k in targets if k not in state_dict]
     unexpected = [str(k) for k in state_dict if k not in targets]
@@ -47,16 +48,18 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
         elif arr.shape != np.shape(dest):
             bad.append(f"{key!r}: expected shape {np.shape(dest)}, got {arr.shape}")
-        elif isinstance(dest, np.ndarray) and not writeable(dest):
+        elif isinstance(dest, np.ndarray) and read_only(dest) == "saved" and not writeable(dest):
             bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
                        "or drop its outputs first)")
         elif (cast := _cast(arr, kind)) is None:
             bad.append(f"{key!r}: values do not fit its dtype {kind}")
-        elif isinstance(dest, np.ndarray):
+        elif isinstance(dest, np.ndarray) and writeable(dest):
             ready.append((dest, cast))
-        else:  # a buffer that is not an array (set around the checks) is set anew
+        else:  # not an array, or an op's result kept read-only for good: set anew
             path, _, name = key.rpartition(".")
-            ready.append(((module.get_submodule(path), name), cast))
+            owner = module.get_submodule(path)
+            held = getattr(owner, name)
+            ready.append(((held, "data") if isinstance(held, Parameter) else (owner, name), cast))
     if bad or (strict and (missing or unexpected)):
         parts = []
         if strict and missing:
@@ -83,8 +86,18 @@ def _raw(value: Any) -> Any:
     if isinstance(value, Tensor):
         return value.data
     if type(value).__module__.startswith("torch") and callable(getattr(value, "detach", None)):
-        return value.detach().cpu()
-    return value
+        value = value.detach().cpu()
+        return value.float() if str(value.dtype) == "torch.bfloat16" else value  # (NumPy has
+    return value  # no bfloat16; the safetensors reader widens it to float32 the same way)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two names of a tied parameter hold the same values (NaN equal to NaN)."""
+    try:
+        x, y = np.asarray(a), np.asarray(b)
+        return x.shape == y.shape and bool(np.all((x == y) | ((x != x) & (y != y))))
+    except (TypeError, ValueError):
+        return False
 
 
 def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:

@@ -25,7 +25,8 @@ def _real(value: Any, name: str, where: str) -> float:
 
 
 def _grads(params: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:
-    """The gradient arrays of ``params`` (skipping None), each listed once."""
+    """The gradient arrays of ``params`` (skipping None), each listed once and writeable (a
+    ``create_graph`` gradient that a later op saved is read-only: its ``.grad`` gets a copy)."""
     if not isinstance(params, Tensor) and (
             isinstance(params, (str, bytes)) or not hasattr(params, "__iter__")):
         raise TypeError(f"{where}: params must be a Tensor or an iterable of Tensors, got "
@@ -37,6 +38,8 @@ def _grads(params: Tensor | Iterable[Tensor], where: str) -> list[np.ndarray]:
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected Tensors, got {type(p).__name__}")
         if p.grad is not None and id(p.grad.data) not in seen:
+            if not p.grad.data.flags.writeable:  # a recorded .grad an op saved: clip a copy
+                p.grad.data = p.grad.data.copy()
             seen.add(id(p.grad.data))
             out.append(p.grad.data)
     return out

@@ -31,10 +31,10 @@ class SGD(Optimizer):
 
     **Difference from PyTorch.** PyTorch sets b = g on the first step; here b starts at 0, so
     the first step gives b = (1 − τ) g. The two agree whenever τ = 0 (the default and the only
-    value Nesterov allows); with τ > 0 the buffers differ by μᵗ⁻¹ τ g₁ at step t (a difference
-    that fades at the momentum's rate, so the whole path differs), and this choice is what
-    makes the moving-average mapping above exact from the very first step. The spelling
-    ``lr=1 − β, momentum=β`` follows the moving average in both libraries.
+    value Nesterov allows); with τ > 0 and the same gradients the buffers differ by μᵗ⁻¹ τ g₁
+    at step t (a difference that fades at the momentum's rate, but moves the whole path), and
+    this choice is what makes the moving-average mapping above exact from the very first step.
+    The spelling ``lr=1 − β, momentum=β`` follows the moving average in both libraries.
 
     Momentum must lie in [0, 1) and dampening in [0, 1]; Nesterov needs μ > 0 and τ = 0.
     ``maximize=True`` ascends instead (g ← −g first), as PyTorch's.

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import autograd_mini as am
 import nn
 import optim
 
@@ -121,7 +122,7 @@ def test_torch_tensors_that_require_grad_load() -> None:
 def test_a_buffer_refuses_a_list() -> None:
     bn = nn.BatchNorm1d(3)
     with pytest.raises(TypeError, match="BatchNorm1d: cannot assign a list to buffer "
-                       "'running_var': a buffer holds an array, a Tensor, a number or None"):
+                       "'running_var': a buffer holds numbers"):
         bn.running_var = [1.0, 1.0, 1.0]  # type: ignore[assignment]
     bn.running_var = np.ones(3)  # arrays, numbers and None still go in
     bn.num_batches_tracked = 2  # type: ignore[assignment]
@@ -145,3 +146,53 @@ def test_a_torch_schedules_state_dict_loads(name: str, args: tuple[Any, ...]) ->
     assert ours.state_dict()["last_epoch"] == ts.state_dict()["last_epoch"] == 3
     with pytest.raises(ValueError, match=r"unexpected keys \['mine'\]"):
         ours.load_state_dict({**ts.state_dict(), "mine": 1})
+
+
+def test_tied_values_with_nan_and_bfloat16_torch_state_load() -> None:
+    t = _TorchLM().double()
+    with torch.no_grad():
+        t.wte.weight[0, 0] = float("nan")
+    m = _LM()
+    m.load_state_dict(t.state_dict())  # both names, NaN in both: the same values
+    assert np.isnan(m.wte.weight.data[0, 0])
+    b = _TorchLM().to(torch.bfloat16)
+    m.load_state_dict(b.state_dict())  # widened to float32 first, as the file reader does
+    np.testing.assert_array_equal(m.wte.weight.data, b.wte.weight.detach().float().numpy())
+
+
+def test_numbers_in_buffers_keep_counting() -> None:
+    """num_batches_tracked = 0 stayed a Python int, which BatchNorm's in-place count never
+    changed: the cumulative average (momentum=None) kept the last batch's mean only."""
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(8, 3)) * (i + 1) for i in range(3)]
+    bn: Any = nn.BatchNorm1d(3, momentum=None)  # (its buffers, typed Optional)
+    bn.num_batches_tracked = 0
+    tbn = torch.nn.BatchNorm1d(3, momentum=None, dtype=torch.float64)
+    for x in xs:
+        bn(am.tensor(x))
+        tbn(torch.tensor(x))
+    assert int(bn.num_batches_tracked) == 3
+    np.testing.assert_allclose(bn.running_mean, tbn.running_mean.numpy())
+    with pytest.raises(TypeError, match="cannot assign a <U1 array to buffer 'running_mean'"):
+        bn.running_mean = np.array(["a"])
+
+
+def test_a_recorded_grad_saved_by_a_later_op_can_be_clipped() -> None:
+    x = am.Tensor(np.ones(3), requires_grad=True)
+    (x * x).sum().backward(create_graph=True)
+    g: Any = x.grad
+    penalty = (g * g).sum()  # a gradient penalty: the op saves g's array
+    assert optim.clip_grad_norm_([x], 0.1) == pytest.approx(np.sqrt(12.0))
+    optim.clip_grad_value_([x], 0.01)
+    np.testing.assert_allclose(x.grad.data, [0.01, 0.01, 0.01])  # type: ignore[union-attr]
+    assert penalty.item() == 12.0  # the graph kept the values it used
+
+
+def test_modulelist_adds_any_iterable_and_keep_vars_gives_tensor_buffers() -> None:
+    a = nn.ModuleList([nn.Linear(1, 1)])
+    both = a + [nn.ReLU()]  # noqa: RUF005  (ModuleList's own +, as PyTorch's)
+    assert len(both) == 2 and both[0] is a[0]
+    m = nn.Module()
+    m.register_buffer("state", np.zeros(2))
+    m.state = am.Tensor(np.ones(2))  # a recurrent state kept as a Tensor
+    assert m.state_dict(keep_vars=True)["state"] is m.state

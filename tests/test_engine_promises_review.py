@@ -228,3 +228,20 @@ def test_a_leaf_made_from_a_saved_view_can_be_updated_once_the_graph_is_gone() -
     with am.no_grad():
         z -= 1.0
     np.testing.assert_array_equal(z.data, np.zeros((2, 3)))
+
+
+def test_an_update_of_a_saved_result_says_it_is_read_only_for_good() -> None:
+    """The message blamed a live graph and told to run backward, which had run already."""
+    x = Tensor([0.5, 1.0], requires_grad=True)
+    h = am.tanh(x)  # tanh saves its output: read-only for good
+    h.sum().backward()
+    with am.no_grad(), pytest.raises(RuntimeError, match=r"\+=: the tensor's array \(shape "
+                                     r"\(2,\)\) is read-only for good: it is an op's result"):
+        h += 1.0
+    copy = Tensor(h.data)
+    copy += 1.0  # the copy the message names
+    np.testing.assert_allclose(copy.data, np.tanh([0.5, 1.0]) + 1.0)
+    y = (x * x).sum()
+    with am.no_grad(), pytest.raises(RuntimeError, match="read-only: a live graph saved it"):
+        x += 1.0  # a leaf a live graph locked: the other message
+    del y

@@ -10,7 +10,6 @@ import operator
 import sys
 import threading
 import warnings
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -582,18 +581,8 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
 
 def writeable(arr: np.ndarray) -> bool:
     """Whether ``arr`` and every array it is a view of are writeable: a view taken before a
-    graph locked its base (``row = w[0:2]`` under ``no_grad``) stays writeable itself. A view
-    whose last unlock came while another graph locked its base is made writeable here, once
-    its bases are (NumPy refuses it before)."""
-    chain = list(_bases(arr))
-    for a in reversed(chain):  # (bases first)
-        if not a.flags.writeable and _STUCK.get(id(a)) is a and id(a) not in LOCKS:
-            try:
-                a.setflags(True)  # type: ignore[call-arg, union-attr]
-                _STUCK.pop(id(a), None)
-            except ValueError:  # a base is still read-only
-                break
-    return all(a.flags.writeable for a in chain)
+    graph locked its base (``row = w[0:2]`` under ``no_grad``) stays writeable itself."""
+    return all(a.flags.writeable for a in _bases(arr))
 
 
 def read_only(arr: np.ndarray) -> str:
@@ -602,11 +591,11 @@ def read_only(arr: np.ndarray) -> str:
     return "saved" if any(is_locked(a) for a in _bases(arr)) else "kept"
 
 
-def _bases(arr: Any) -> Iterator[np.ndarray]:
+def _bases(arr: np.ndarray) -> Iterator[np.ndarray]:
     """``arr`` and the arrays it is a view of, in turn."""
     while isinstance(arr, np.ndarray):
         yield arr
-        arr = arr.base
+        arr = arr.base  # type: ignore[assignment]
 
 
 def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
@@ -717,9 +706,6 @@ LOCKS: dict[int, list[Any]] = {}  # id(array) -> [array, count]; the array keeps
 _MUTEX = threading.RLock()
 _BUSY = [False]  # the thread holding _MUTEX is counting (no other thread can see it True)
 _DEFERRED: list[tuple[list[np.ndarray], int]] = []  # counts still to apply
-#: views whose last unlock came while a base stayed read-only (locked by another graph, as
-#: tied ``W`` and ``W.T``): made writeable by ``writeable`` once their bases are
-_STUCK: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 
 def lock(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
@@ -757,10 +743,10 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
                     if entry[1] == by > 0:
                         arr.setflags(False)  # type: ignore[call-arg]  # write=False, positional: faster
                     elif entry[1] <= 0:
-                        try:  # (writeable first, then out of LOCKS: see lock)
+                        try:  # noqa: SIM105  (writeable first, then out of LOCKS: see lock)
                             arr.setflags(True)  # type: ignore[call-arg]
-                        except ValueError:  # a base is still read-only: see writeable
-                            _STUCK[id(arr)] = arr
+                        except ValueError:  # its base is read-only (for good): leave it so
+                            pass
                         del LOCKS[id(arr)]
         finally:
             _BUSY[0] = False

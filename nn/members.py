@@ -218,17 +218,16 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
     object.__setattr__(module, name, value)
 
 
-def _buffer_value(module: ModuleBase, name: str, value: Any) -> np.ndarray:
-    """What a buffer keeps of ``value``: an ndarray as it is, a number as a 0-d array (so an
-    in-place update in forward, ``count += 1``, keeps counting); anything else, or an array
-    that is not numbers, is refused (PyTorch takes only a tensor, at assignment)."""
-    arr = value if isinstance(value, np.ndarray) else np.asarray(value) if isinstance(
-        value, (np.generic, int, float)) else None
-    if arr is None or arr.dtype.kind not in "biuf":
-        what = type(value).__name__ if arr is None else f"{arr.dtype} array"
-        raise TypeError(f"{type(module).__name__}: cannot assign a {what} to buffer {name!r}: "
-                        "a buffer holds numbers (an array, a Tensor, a number) or None")
-    return arr
+def _buffer_value(module: ModuleBase, name: str, value: Any) -> Any:
+    """What a buffer keeps of ``value``: an ndarray or a number as it is (``total = 0`` then
+    ``total += 0.5`` in forward works as Python's); anything else, or an array that is not
+    numbers, is refused (PyTorch takes only a tensor, at assignment)."""
+    if isinstance(value, (int, float)) or (
+            isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf"):
+        return value
+    what = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+    raise TypeError(f"{type(module).__name__}: cannot assign a {what} to buffer {name!r}: a "
+                    "buffer holds numbers (an array, a Tensor, a number) or None")
 
 
 def empty_slot(module: ModuleBase, name: str, kind: str) -> None:

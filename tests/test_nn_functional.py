@@ -104,9 +104,10 @@ def test_attention_matches_pytorch(data: st.DataObject) -> None:
 
 
 def _torch_mask(m: Any) -> Any:
-    """A mask for PyTorch, which refuses a 0-d one: the same mask with one axis."""
+    """A mask for PyTorch, which refuses a 0-d one and a 1-d bool one (IndexError): the same
+    mask with leading axes of 1 up to two (it broadcasts alike)."""
     t = torch.as_tensor(m)
-    return t if t.dim() else t.reshape(1)
+    return t.reshape((1,) * max(0, 2 - t.dim()) + tuple(t.shape))
 
 
 def test_attention_gradcheck_first_and_second_order() -> None:

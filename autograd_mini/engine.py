@@ -65,7 +65,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
         check_forward(op, res, arrays, before)
     out, saved = res
     if type(out) is not np.ndarray:
-        out, saved = _zero_d(op, attrs, out, saved)
+        out, saved = _zero_d(op, out, saved)
     if s.anomaly and out.dtype.kind == "f" and not np.all(np.isfinite(out)):
         raise AnomalyError(f"detect_anomaly: forward of {op.name!r} produced a non-finite value "
                            f"(input shapes {[a.shape for a in arrays]}) at {user_site()}")
@@ -333,17 +333,15 @@ class LockingNode(Node):
 _SEQ = itertools.count()
 
 
-def _zero_d(op: Primitive, attrs: dict[str, Any], out: Any, saved: Any
-            ) -> tuple[np.ndarray, Any]:
+def _zero_d(op: Primitive, out: Any, saved: Any) -> tuple[np.ndarray, Any]:
     """NumPy gives a scalar for a 0-d result: an array instead, also among the residuals. A
     value that is a Tensor which requires grad is refused: the forward reached a tensor other
-    than through its inputs (a keyword argument), whose gradient would be lost."""
+    than through its inputs (a global; ``attributes`` refuses a keyword one), whose gradient
+    would be lost."""
     if isinstance(out, Tensor) and out._rg:
-        key = next((k for k, v in attrs.items() if isinstance(v, Tensor) and v._rg), None)
-        raise _attribute_error(op, key) if key else TypeError(
-            f"{op.name}: the forward computed a Tensor that requires grad, from a tensor it "
-            "did not get as an input (whose gradient would be lost): an op's forward runs on "
-            "arrays; pass that tensor among the op's inputs")
+        raise TypeError(f"{op.name}: the forward computed a Tensor that requires grad, from a "
+                        "tensor it did not get as an input (whose gradient would be lost): an "
+                        "op's forward runs on arrays; pass that tensor among the op's inputs")
     arr = np.asarray(out)
     if saved is out:
         return arr, arr

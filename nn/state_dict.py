@@ -29,7 +29,8 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             value = state_dict.pop(alias)
             if key not in state_dict:
                 state_dict[key] = value
-            elif not _same(_raw(value), _raw(state_dict[key])):
+            elif not np.array_equal(np.asarray(_raw(value)), np.asarray(_raw(state_dict[key])),
+                                    equal_nan=True):  # (NaN in both: the same values)
                 bad.append(f"{alias!r}: tied to {key!r} here, but the values differ")
     missing = [k for k in targets if k not in state_dict]
     unexpected = [str(k) for k in state_dict if k not in targets]
@@ -48,7 +49,7 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             bad.append(f"{key!r}: dtype {arr.dtype} is not numeric")
         elif arr.shape != np.shape(dest):
             bad.append(f"{key!r}: expected shape {np.shape(dest)}, got {arr.shape}")
-        elif isinstance(dest, np.ndarray) and read_only(dest) == "saved" and not writeable(dest):
+        elif isinstance(dest, np.ndarray) and not writeable(dest) and read_only(dest) == "saved":
             bad.append(f"{key!r}: read-only while a live graph depends on it (run backward "
                        "or drop its outputs first)")
         elif (cast := _cast(arr, kind)) is None:
@@ -90,14 +91,6 @@ def _raw(value: Any) -> Any:
         return value.float() if str(value.dtype) == "torch.bfloat16" else value  # (NumPy has
     return value  # no bfloat16; the safetensors reader widens it to float32 the same way)
 
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two names of a tied parameter hold the same values (NaN equal to NaN)."""
-    try:
-        x, y = np.asarray(a), np.asarray(b)
-        return x.shape == y.shape and bool(np.all((x == y) | ((x != x) & (y != y))))
-    except (TypeError, ValueError):
-        return False
 
 
 def _cast(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:

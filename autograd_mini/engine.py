@@ -352,21 +352,22 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
     so no in-place change makes a gradient silently wrong; a view output protects all inputs,
-    and a saved view is locked with the arrays it views (writing to them would change it)."""
+    and a saved view, read-only or not, is locked with the arrays it views (they may not be)."""
     keep = saved if type(saved) is tuple else (saved,)
     if out.base is not None:
         keep = (*keep, out, *arrays)
     leaves: list[np.ndarray] = []
-    for r in keep:
-        if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable):  # (order:
-            continue  # tensor.LOCKS) not an array, or read-only for good (a constant, an op's)
+    for r in keep:  # (the order of the test: see tensor.LOCKS)
+        if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable or
+                                              r.base is not None):
+            continue  # not an array, or read-only for good (a constant, an op's result)
         for d, p in zip(arrays, parents):
             if r is d and isinstance(p, Tensor):
                 leaves.append(r)  # a leaf's array: locked while the node lives
                 break
-        else:
-            if r.base is not None and r is not out:
-                leaves.append(r)  # a saved view (of an input, say): locked down to its base
+        else:  # a view, or an op's array a leaf shares (h.detach()), whose last unlock would
+            if (r.base is not None or id(r) in LOCKS) and r is not out:  # undo a mark for
+                leaves.append(r)  # good: locked while the node lives (a view: to its base)
             else:
                 r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
     return lock(leaves) if leaves else None

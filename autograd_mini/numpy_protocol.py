@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .grad_mode import STATE, VJP_SCOPE
-from .tensor import FUNCTIONS, Tensor, in_place_error, is_locked, wrap
+from .tensor import FUNCTIONS, Tensor, in_place_error, read_only, wrap, writeable
 
 __all__ = ["array_function", "array_ufunc"]
 
@@ -30,7 +30,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     out = kwargs.get("out")
     if out is not None and not any(isinstance(o, Tensor) for o in out):
         for o in out:  # ``p.data -= lr * p.grad`` while a live graph holds p: say so, as step()
-            if is_locked(o):
+            if not writeable(o) and read_only(o) == "saved":  # (writeable: see there)
                 raise in_place_error(f"np.{ufunc.__name__} into a parameter's array (p.data "
                                       "-= …)", "saved", o.shape)
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]

@@ -580,9 +580,22 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
 
 
 def writeable(arr: np.ndarray) -> bool:
-    """Whether ``arr`` and every array it is a view of are writeable: a view taken before a
-    graph locked its base (``row = w[0:2]`` under ``no_grad``) stays writeable itself."""
-    return all(a.flags.writeable for a in _bases(arr))
+    """Whether ``arr`` and every array it is a view of are writeable (a view taken before a
+    graph locked its base, ``row = w[0:2]`` under ``no_grad``, stays writeable itself). Asked
+    before the library writes, it makes writeable again a view a graph left read-only (tied
+    ``W`` and ``W.T``: ``W.T`` made or unlocked while another graph locked ``W``). That is
+    safe once no array it views is locked: a live graph that saved any view keeps its bases
+    locked (``engine.protect``), and an op's result kept for good has a read-only base."""
+    chain = list(_bases(arr))
+    if not all(a.flags.writeable for a in chain):
+        with _MUTEX:
+            if chain[-1].flags.writeable and not any(id(a) in LOCKS for a in chain):
+                for a in reversed(chain[:-1]):  # (bases first: NumPy asks the base)
+                    try:
+                        a.setflags(True)
+                    except ValueError:  # NumPy's own read-only view (np.broadcast_to)
+                        break
+    return all(a.flags.writeable for a in chain)
 
 
 def read_only(arr: np.ndarray) -> str:
@@ -659,10 +672,9 @@ def wrap(data: np.ndarray, node: Node | None = None, name: str | None = None,
     """A ``cls`` around the library's own ``data`` (unchecked): a leaf, or ``node``'s value."""
     t = object.__new__(cls)
     t._data = data if type(data) is np.ndarray else np.asarray(data)
-    t._grad = None
+    t._grad, t._name = None, name
     t._rg = node is not None
     t._node = node
-    t._name = name
     return t
 
 
@@ -745,7 +757,7 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
                     elif entry[1] <= 0:
                         try:  # noqa: SIM105  (writeable first, then out of LOCKS: see lock)
                             arr.setflags(True)  # type: ignore[call-arg]
-                        except ValueError:  # its base is read-only (for good): leave it so
+                        except ValueError:  # a base is still locked: see writeable (or for good)
                             pass
                         del LOCKS[id(arr)]
         finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import mmap
 import os
 import sys
 import traceback
@@ -132,6 +133,21 @@ def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
         raise TypeError(
             f"{where}: unsupported dtype {arr.dtype} (need bool, integer or floating data)"
         )
+    return arr
+
+
+def own_memory(arr: np.ndarray) -> np.ndarray:
+    """``arr``, or a copy of it where it is a writeable view of memory NumPy cannot make
+    writeable again once a graph has locked it read-only (a torch tensor's ``.numpy()``,
+    ``np.from_dlpack``, ``as_strided``): the library's read-only locks must be undone."""
+    a = arr
+    while isinstance(a, np.ndarray) and arr.flags.writeable:
+        b = a.base
+        if b is None or isinstance(b, (memoryview, bytearray, mmap.mmap)):
+            return arr
+        if not isinstance(b, np.ndarray):
+            return arr.copy()
+        a = b
     return arr
 
 

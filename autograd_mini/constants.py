@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import as_array
+from .checks import as_array, own_memory
 from .grad_mode import STATE
 from .tensor import Tensor, holds_graph, wrap
 
@@ -76,7 +76,7 @@ def constant(x: Any, dtype: np.dtype | None = None, where: str = "op") -> Tensor
             raise ValueError(f"{where}: Python integer {x} out of bounds for {dtype}")
         return wrap(np.asarray(x, dtype=dtype))
     check_no_graph(x, where)
-    return wrap(as_array(x, copy=False, where=where))
+    return wrap(own_memory(as_array(x, copy=False, where=where)))
 
 
 def check_no_graph(x: Any, where: str) -> None:

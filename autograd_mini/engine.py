@@ -27,7 +27,7 @@ from .checks import user_site
 from .constants import argument
 from .grad_mode import STATE, AnomalyError
 from .opcheck import check_domain, check_forward, forward_error
-from .tensor import FUNCTIONS, LOCKS, Tensor, lock, unlock, wrap
+from .tensor import FUNCTIONS, LOCKS, Tensor, lock, lockable, unlock, wrap
 
 __all__ = ["REGISTRY", "Node", "Primitive", "apply", "primitive", "registered"]
 
@@ -351,23 +351,23 @@ def _zero_d(op: Primitive, out: Any, saved: Any) -> tuple[np.ndarray, Any]:
 def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
     """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
-    so no in-place change makes a gradient silently wrong; a view output protects all inputs,
-    and a saved view, read-only or not, is locked with the arrays it views (they may not be)."""
+    so no in-place change makes a gradient silently wrong; a view output protects all inputs.
+    A view of an array that can be locked, read-only or not, is locked with it."""
     keep = saved if type(saved) is tuple else (saved,)
     if out.base is not None:
-        keep = (*keep, out, *arrays)
+        keep = (*keep, *arrays, out)  # (out last: over an op's array kept for good, so is out)
     leaves: list[np.ndarray] = []
     for r in keep:  # (the order of the test: see tensor.LOCKS)
         if type(r) is not np.ndarray or not (id(r) in LOCKS or r.flags.writeable or
-                                              r.base is not None):
+                                              (r.base is not None and lockable(r.base))):
             continue  # not an array, or read-only for good (a constant, an op's result)
         for d, p in zip(arrays, parents):
             if r is d and isinstance(p, Tensor):
                 leaves.append(r)  # a leaf's array: locked while the node lives
                 break
-        else:  # a view, or an op's array a leaf shares (h.detach()), whose last unlock would
-            if (r.base is not None or id(r) in LOCKS) and r is not out:  # undo a mark for
-                leaves.append(r)  # good: locked while the node lives (a view: to its base)
+        else:  # a view (kept for good only over arrays kept so), or an op's array that a
+            if (r.base is not None and lockable(r.base)) or id(r) in LOCKS:  # leaf shares
+                leaves.append(r)  # (h.detach()), whose last unlock would undo a mark for good
             else:
                 r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
     return lock(leaves) if leaves else None

@@ -30,9 +30,9 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     out = kwargs.get("out")
     if out is not None and not any(isinstance(o, Tensor) for o in out):
         for o in out:  # ``p.data -= lr * p.grad`` while a live graph holds p: say so, as step()
-            if not writeable(o) and read_only(o) == "saved":  # (writeable: see there)
+            if isinstance(o, np.ndarray) and not writeable(o):  # (writeable: see there)
                 raise in_place_error(f"np.{ufunc.__name__} into a parameter's array (p.data "
-                                      "-= …)", "saved", o.shape)
+                                      "-= …)", read_only(o), o.shape)
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import as_array, numpy_names, user_stacklevel
+from .checks import as_array, numpy_names, own_memory, user_stacklevel
 from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
@@ -72,9 +72,10 @@ class Tensor(TorchSpellings):
     def _set_data(self, value: ArrayLike) -> None:
         """``t.data = value`` rebinds the values, as PyTorch's: a Tensor gives its array,
         anything else becomes an ndarray; a tensor that requires grad keeps floating values. A
-        live graph keeps the array it saved, so its gradients stay those of the values it used."""
-        arr = value._data if isinstance(value, Tensor) else as_array(
-            value, copy=False, where="Tensor.data")
+        live graph keeps the array it saved, so its gradients stay those of the values it used.
+    An array over memory NumPy could not make writeable again is copied (see ``own_memory``)."""
+        arr = value._data if isinstance(value, Tensor) else own_memory(as_array(
+            value, copy=False, where="Tensor.data"))
         if self._rg and arr.dtype.kind != "f":
             raise TypeError(f"Tensor.data: a tensor that requires grad holds floating values, "
                             f"got dtype {arr.dtype}")
@@ -106,8 +107,8 @@ class Tensor(TorchSpellings):
             raise RuntimeError(
                 "requires_grad can only be turned off on a leaf tensor; use .detach() instead"
             )
-        if value and not self._rg and any(not a.flags.writeable and not is_locked(a)
-                                          for a in _bases(self._data)):
+        if value and not self._rg and not writeable(self._data) and read_only(
+                self._data) != "saved":
             # an op's result that a graph saved is read-only for good: a new leaf that will
             # learn (y.detach().requires_grad_()) gets a copy it can update
             self._data = self._data.copy()
@@ -530,8 +531,9 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         if t._rg and t._node is None:
             raise in_place_error(symbol, "leaf")
-        if t._data.base is not None and sys.getrefcount(t._data.base) > 2:
-            raise in_place_error(symbol, "view")  # (held by more than this view and the call)
+        if t._data.base is not None and sys.getrefcount(t._data.base) > 2 + _lock_refs(
+                t._data.base):  # (held by more than this view, the call and the locks)
+            raise in_place_error(symbol, "view")
         old, r = t._node, F[name](t, other)
         if r._data.shape != t._data.shape:  # in place keeps the tensor's shape, as PyTorch's
             raise ValueError(f"{symbol}: the result has shape {r._data.shape}, but an in-place "
@@ -582,40 +584,58 @@ def set_item(t: Tensor, index: Any, value: ArrayLike) -> None:
 def writeable(arr: np.ndarray) -> bool:
     """Whether ``arr`` and every array it is a view of are writeable (a view taken before a
     graph locked its base, ``row = w[0:2]`` under ``no_grad``, stays writeable itself). Asked
-    before the library writes, it makes writeable again a view a graph left read-only (tied
-    ``W`` and ``W.T``: ``W.T`` made or unlocked while another graph locked ``W``). That is
-    safe once no array it views is locked: a live graph that saved any view keeps its bases
-    locked (``engine.protect``), and an op's result kept for good has a read-only base."""
+    before the library writes, it first makes writeable again a view a graph left read-only
+    (tied ``W`` and ``W.T``: ``W.T`` made or unlocked while another graph locked ``W``), once
+    nothing under it is locked: a live graph that saved or made any view keeps the arrays
+    under it locked (``engine.protect``). NumPy's own read-only views stay read-only."""
     chain = list(_bases(arr))
     if not all(a.flags.writeable for a in chain):
         with _MUTEX:
-            if chain[-1].flags.writeable and not any(id(a) in LOCKS for a in chain):
+            if _thawable(chain):
                 for a in reversed(chain[:-1]):  # (bases first: NumPy asks the base)
-                    try:
-                        a.setflags(True)
-                    except ValueError:  # NumPy's own read-only view (np.broadcast_to)
-                        break
+                    a.setflags(True)
     return all(a.flags.writeable for a in chain)
+
+
+def _thawable(chain: list[np.ndarray]) -> bool:
+    """Whether the read-only views in ``chain`` (an array, then the arrays under it) may be
+    made writeable: nothing in it is locked, its last array owns writeable memory, and it is
+    not one of NumPy's own read-only views."""
+    root = chain[-1]
+    return (root.base is None and root.flags.writeable and not _numpy_view(chain)
+            and not any(id(a) in LOCKS for a in chain))
+
+
+def _numpy_view(chain: list[np.ndarray]) -> bool:
+    """Whether ``chain`` holds a view NumPy makes read-only itself, as elements share memory:
+    a broadcast (a zero stride), or a stride trick's window (its ``.base`` is not the array)."""
+    return any(s == 0 and n > 1 for a in chain for s, n in zip(a.strides, a.shape)) or any(
+        a.base is not b for a, b in itertools.pairwise(chain))
 
 
 def read_only(arr: np.ndarray) -> str:
     """Why ``arr`` (or an array it is a view of) is read-only, for ``in_place_error``:
-    ``"saved"`` while a live graph's lock holds it, ``"kept"`` for good (an op's result)."""
-    return "saved" if any(is_locked(a) for a in _bases(arr)) else "kept"
+    ``"saved"`` while a live graph's lock holds it, ``"shared"`` for NumPy's own read-only
+    views (a broadcast, a window), ``"kept"`` for good (an op's result)."""
+    chain = list(_bases(arr))
+    if any(is_locked(a) for a in chain):
+        return "saved"
+    return "shared" if _numpy_view(chain) else "kept"
 
 
 def _bases(arr: np.ndarray) -> Iterator[np.ndarray]:
-    """``arr`` and the arrays it is a view of, in turn."""
+    """``arr`` and the arrays it is a view of, in turn (see ``under``)."""
     while isinstance(arr, np.ndarray):
         yield arr
-        arr = arr.base  # type: ignore[assignment]
+        arr = under(arr.base)
 
 
 def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeError:
     """Why an in-place change (``what``: ``-=``, an item assignment) is refused: a ``leaf``
     that requires grad while gradients are recorded, a ``view`` of an array something else
     holds (the recorded update makes a new array, which the holder would never see), an
-    array a live graph ``saved``, or one ``kept`` read-only for good (an op's result)."""
+    array a live graph ``saved``, NumPy's own read-only view whose elements share memory
+    (``shared``), or one ``kept`` read-only for good (an op's result)."""
     if why == "leaf":
         return RuntimeError(f"{what}: a leaf tensor that requires grad cannot be changed in "
                             "place while gradients are recorded; update parameters under "
@@ -625,14 +645,20 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
                             "another tensor's array, which a recorded update would not change; "
                             "make a new tensor (v = v + other), or build the whole result with "
                             "autograd_mini.where or concatenate")
-    if why == "kept":
-        return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only for good: "
-                            "it is an op's result that a graph saved for backward, so it stays "
-                            "as that graph used it; make a new tensor (h = h + x), or a copy to "
-                            "update in place (h = autograd_mini.Tensor(h.data))")
-    return RuntimeError(f"{what}: the tensor's array (shape {shape}) is read-only: a live graph "
-                        "saved it for backward, and changing it would make that gradient wrong "
-                        "(run backward first, or drop the outputs that hold that graph)")
+    return RuntimeError(f"{what}: the tensor's array (shape {shape}) is {READ_ONLY[why]}")
+
+
+#: why an array is read-only (``read_only``), as the end of a sentence "... is ..."
+READ_ONLY = {
+    "saved": "read-only: a live graph saved it for backward, and changing it would make that "
+             "gradient wrong (run backward first, or drop the outputs that hold that graph)",
+    "shared": "a read-only view in which elements share memory (a broadcast or a sliding "
+              "window), so writing one would change others; make a copy to update in place "
+              "(t = autograd_mini.Tensor(t.data))",
+    "kept": "read-only for good: it is an op's result that a graph saved for backward, so it "
+            "stays as that graph used it (or memory NumPy keeps read-only); make a new tensor "
+            "(h = h + x), or a copy to update in place (h = autograd_mini.Tensor(h.data))",
+}
 
 
 def holds_graph(data: Any, subclass: bool) -> bool:
@@ -728,9 +754,26 @@ def lock(arrays: Sequence[np.ndarray]) -> list[np.ndarray] | None:
         while isinstance(arr, np.ndarray):
             if id(arr) in LOCKS or arr.flags.writeable:  # (this order: see below)
                 held.append(arr)
-            arr = arr.base  # type: ignore[assignment]
+            arr = b if isinstance(b := arr.base, np.ndarray) or b is None else under(b)  # type: ignore[assignment]
     _count(held, 1)
     return held or None
+
+
+def lockable(base: Any) -> bool:
+    """Whether a view's ``base`` (or an array under it) can be locked: writeable, or locked
+    already; a view over arrays all read-only for good can be kept read-only for good."""
+    if isinstance(base, np.ndarray) and base.base is None:  # (the usual case, and quicker)
+        return id(base) in LOCKS or base.flags.writeable
+    return any(id(a) in LOCKS or a.flags.writeable for a in _bases(under(base)))
+
+
+def under(base: Any) -> Any:
+    """The array under ``base`` (an array's ``.base``): NumPy's stride tricks
+    (``as_strided``, ``sliding_window_view``) put their own object between, with ``.base``,
+    and an array made on a ``memoryview`` has that, with ``.obj``."""
+    if base is None or isinstance(base, np.ndarray):
+        return base
+    return getattr(base, "base", None) if not isinstance(base, memoryview) else base.obj
 
 
 def unlock(held: list[np.ndarray]) -> None:
@@ -762,6 +805,12 @@ def _count(arrays: list[np.ndarray], step: int) -> None:
                         del LOCKS[id(arr)]
         finally:
             _BUSY[0] = False
+
+
+def _lock_refs(arr: Any) -> int:
+    """How many references to ``arr`` the locks hold: LOCKS's, and one per lock taken."""
+    entry = LOCKS.get(id(arr))
+    return 1 + entry[1] if entry is not None and entry[0] is arr else 0
 
 
 def is_locked(arr: np.ndarray) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor, where
-from autograd_mini.tensor import writeable
+from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
 from .module import Module
@@ -124,6 +124,9 @@ class Embedding(Module):
         big = norms > self.max_norm
         if not big.any():
             return
+        if not writeable(w) and (why := read_only(w)) != "saved":
+            raise RuntimeError(f"Embedding(max_norm={self.max_norm:g}): the weight (shape "
+                               f"{w.shape}) is {READ_ONLY[why]}")
         if not writeable(w):
             raise RuntimeError(
                 f"Embedding(max_norm={self.max_norm:g}): the weight (shape {w.shape}) is "

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_mini import Tensor
-from autograd_mini.tensor import writeable
+from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from ._util import check_real, check_rng
 
@@ -28,7 +28,8 @@ def _data(t: Any, where: str) -> np.ndarray:
     if arr.dtype.kind != "f":
         raise TypeError(f"{where}: can only fill floating-point data, got dtype {arr.dtype}")
     if not writeable(arr):
-        raise ValueError(f"{where}: the array of shape {arr.shape} is read-only")
+        raise ValueError(f"{where}: the array of shape {arr.shape} is "
+                         f"{READ_ONLY[read_only(arr)]}")
     return arr
 
 

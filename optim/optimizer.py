@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar, cast
 import numpy as np
 
 from autograd_mini import Tensor, no_grad
-from autograd_mini.tensor import writeable
+from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from .hyper import ParamGroup, check_flag
 
@@ -332,6 +332,9 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
+                if not writeable(p.data) and (why := read_only(p.data)) != "saved":
+                    raise RuntimeError(f"{type(self).__name__}.step: parameter {pi} of group "
+                                       f"{gi} (shape {p.shape}) is {READ_ONLY[why]}")
                 if not writeable(p.data):
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "

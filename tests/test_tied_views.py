@@ -189,3 +189,186 @@ def test_a_slice_of_a_flat_parameter_buffer_locks_the_buffer() -> None:
     gone()
     optim.SGD([a, b], lr=0.1).step()
     np.testing.assert_allclose(flat, [0.8, 0.8, 0.8, 0.2, 0.2, 0.2])
+
+
+def test_a_user_ops_output_viewing_its_own_array_stays_locked_while_saved() -> None:
+    """The output, a view of an array the forward made, was kept read-only for good while
+    that array stayed writeable, so ``writeable`` made it writeable again: ``y += 1`` then
+    went through and changed what the VJP read."""
+
+    def forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = np.tanh(x.ravel()).reshape(x.shape)  # a view of tanh's fresh array
+        return out, out
+
+    def vjp(g: np.ndarray, out: np.ndarray, needs: tuple[bool, ...]) -> tuple[np.ndarray]:
+        return (g * (1.0 - out * out),)
+
+    flat_tanh = am.primitive("flat_tanh_view", forward, vjp)
+    x0 = np.array([[0.5, -1.0], [2.0, 0.0]])
+    x = am.Tensor(x0, requires_grad=True)
+    y = flat_tanh(x)
+    loss = y.sum()
+    with am.no_grad(), pytest.raises(RuntimeError, match=LIVE):
+        y += 1.0
+    loss.backward()
+    np.testing.assert_allclose(grad(x).data, 1.0 - np.tanh(x0) ** 2)
+    del loss
+    gone()
+    with am.no_grad():
+        y += 1.0  # the graph is gone: nothing needs it
+    np.testing.assert_allclose(y.data, np.tanh(x0) + 1.0)
+
+
+def test_a_broadcast_view_is_never_made_writeable() -> None:
+    """NumPy makes a broadcast read-only because its elements share memory: ``writeable``
+    made it writeable, and ``b += rows`` kept only the last row's sum."""
+    x = am.Tensor(np.zeros(3))
+    b = am.broadcast_to(x, (2, 3))
+    with am.no_grad(), pytest.raises(RuntimeError, match="elements share memory"):
+        b += am.Tensor([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
+    np.testing.assert_array_equal(x.data, np.zeros(3))
+
+
+def test_a_stride_tricks_window_a_user_op_saves_locks_the_input() -> None:
+    """``sliding_window_view`` hides the array under NumPy's own object: the lock stopped
+    there, so ``x -= 100`` went through and k's gradient came out [-394, -390] for [6, 10]."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    def forward(x: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        win = sliding_window_view(x, k.shape[0])
+        return win @ k, (win, k)
+
+    def vjp(g: np.ndarray, saved: tuple[np.ndarray, ...],
+            needs: tuple[bool, ...]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        win, k = saved
+        gx = np.zeros(win.shape[0] + k.shape[0] - 1)
+        for i in range(k.shape[0]):
+            gx[i:i + win.shape[0]] += g * k[i]
+        return (gx if needs[0] else None, g @ win if needs[1] else None)
+
+    correlate = am.primitive("correlate_windows", forward, vjp)
+    x = am.Tensor(np.arange(5.0), requires_grad=True)
+    k = am.Tensor(np.ones(2), requires_grad=True)
+    y = correlate(x, k).sum()
+    with am.no_grad(), pytest.raises(RuntimeError, match=LIVE):
+        x -= 100.0
+    y.backward()
+    np.testing.assert_array_equal(grad(k).data, [6.0, 10.0])
+    del y
+    gone()
+    with am.no_grad():
+        x -= 1.0
+    np.testing.assert_array_equal(x.data, np.arange(5.0) - 1.0)
+
+
+def test_an_as_strided_alias_given_as_data_is_copied() -> None:
+    """NumPy cannot make an ``as_strided`` view writeable again once read-only, so a lock on
+    it would last for good; as a parameter's data it is copied. It was kept, and
+    ``writeable`` stopped at NumPy's object under it and approved a step on it while a graph
+    saved the array it aliases: a's gradient came out 163 for 3."""
+    from numpy.lib.stride_tricks import as_strided
+
+    flat = np.ones(4)
+    a, c = nn.Parameter(np.zeros(1)), nn.Parameter(np.zeros(1))
+    a.data = flat[:2]
+    c.data = as_strided(flat, shape=(2,), strides=(flat.itemsize,))
+    assert not np.shares_memory(c.data, flat)
+    la = (a * a * a).sum()
+    lc = (c * c).sum()
+    lc.backward()
+    optim.SGD([c], lr=1.0).step()
+    la.backward()
+    np.testing.assert_array_equal(grad(a).data, [3.0, 3.0])
+    np.testing.assert_array_equal(flat, np.ones(4))
+    del la, lc
+    gone()
+    optim.SGD([c], lr=1.0).step()  # its lock was undone
+
+
+def test_an_array_over_a_torch_tensor_is_copied_so_it_never_stays_read_only() -> None:
+    """A torch tensor's ``.numpy()`` given as data or to an op was locked read-only by the
+    first graph, and NumPy cannot undo that: every later step said a live graph held it."""
+    torch = pytest.importorskip("torch")
+    p = nn.Parameter(np.zeros(1))
+    p.data = torch.zeros(3, dtype=torch.float64).numpy()
+    X = torch.ones(2, 3, dtype=torch.float64).numpy()
+    for _ in range(2):
+        loss = ((p * p + p).sum() + (X @ p).sum())
+        loss.backward()
+        del loss
+        gone()
+        optim.SGD([p], lr=0.1).step()
+        p.grad = None
+    X -= X.mean(0)  # the batch itself stays writeable
+    np.testing.assert_allclose(p.data, np.full(3, -0.3 - 0.1 * (2 * -0.3 + 3)))  # (2p + 1 + 2)
+
+
+def test_a_memmap_under_a_saved_array_is_locked() -> None:
+    """``np.memmap`` is an ndarray subclass: the lock stepped over it, so writing the memmap
+    changed what a graph saved (w's gradient 10 for 2)."""
+    import os
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(), "X.npy")
+    np.save(path, np.ones((2, 3)))
+    X = np.load(path, mmap_mode="r+")
+    w = am.Tensor(np.ones(3), requires_grad=True)
+    loss = (X[:, :] @ w).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        X[...] = 5.0
+    loss.backward()
+    np.testing.assert_array_equal(grad(w).data, [2.0, 2.0, 2.0])
+    del loss, X
+    gone()
+
+
+def test_a_new_axis_view_is_not_taken_for_a_broadcast() -> None:
+    """NumPy gives a new axis of length 1 a zero stride: such a view, left read-only, was
+    refused for good as one whose elements share memory."""
+    x = am.Tensor(np.arange(3.0), requires_grad=True)
+    l1 = (x * x).sum()
+    y = x[:, None]
+    l2 = (y * y).sum()
+    l2.backward()
+    l1.backward()
+    del l1, l2
+    gone()
+    with am.no_grad():
+        y += 1.0
+    np.testing.assert_array_equal(x.data, [1.0, 2.0, 3.0])
+
+
+def test_unfreezing_a_tied_parameter_keeps_the_tie() -> None:
+    """``requires_grad_(False)`` then ``(True)`` copied a tied view left read-only by a gone
+    graph (taken for an op's result kept for good): steps on dec no longer reached W."""
+    W = np.ones((2, 3))
+    enc, dec = tied(W)
+    l1 = (enc * enc).sum()
+    l2 = (dec * dec).sum()
+    l2.backward()
+    l1.backward()
+    del l1, l2
+    gone()
+    dec.requires_grad_(False)
+    dec.requires_grad_(True)
+    assert dec.data.base is W
+    dec.grad = am.Tensor(np.ones((3, 2)))
+    optim.SGD([dec], lr=0.5).step()
+    np.testing.assert_array_equal(W, np.full((2, 3), 0.5))
+
+
+def test_read_only_reasons_reach_steps_init_and_numpy_writes() -> None:
+    """A broadcast parameter, with no graph anywhere, was said to be held by a live graph
+    (``step``), or given NumPy's bare error (``p.data -= …``) or none (``nn.init``)."""
+    p = nn.Parameter(np.zeros(1))
+    p.data = np.broadcast_to(np.ones(3), (2, 3))
+    p.grad = am.Tensor(np.ones((2, 3)))
+    share = "elements share memory"
+    with pytest.raises(RuntimeError, match=r"SGD.step: parameter 0 of group 0 \(shape \(2, 3\)\) "
+                                           "is a read-only view in which " + share):
+        optim.SGD([p], lr=0.1).step()
+    with pytest.raises(RuntimeError, match=r"np.subtract into a parameter's array .*" + share):
+        p.data -= 0.1 * grad(p)
+    with pytest.raises(ValueError, match=r"zeros_: the array of shape \(2, 3\) is a read-only "
+                                         "view in which " + share):
+        nn.init.zeros_(p)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-import mmap
 import os
 import sys
 import traceback
@@ -16,8 +15,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 __all__ = ["Axis", "add_note", "as_array", "axes", "broadcasts", "count", "flag", "install_hint",
-           "integers", "is_int", "numpy_names", "one_axis", "real_number", "user_site",
-           "user_stacklevel"]
+           "integers", "is_int", "numpy_names", "one_axis", "own_memory", "real_number",
+           "restorable", "user_site", "user_stacklevel"]
 
 Axis = None | int | Sequence[int]
 ArrayLike = Any
@@ -139,16 +138,24 @@ def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
 def own_memory(arr: np.ndarray) -> np.ndarray:
     """``arr``, or a copy of it where it is a writeable view of memory NumPy cannot make
     writeable again once a graph has locked it read-only (a torch tensor's ``.numpy()``,
-    ``np.from_dlpack``, ``as_strided``): the library's read-only locks must be undone."""
+    ``np.from_dlpack``, ``as_strided``): the library's read-only locks must be undone. Memory
+    that offers a writeable buffer (bytearray, mmap, ctypes, multiprocessing) is shared."""
     a = arr
-    while isinstance(a, np.ndarray) and arr.flags.writeable:
-        b = a.base
-        if b is None or isinstance(b, (memoryview, bytearray, mmap.mmap)):
-            return arr
-        if not isinstance(b, np.ndarray):
-            return arr.copy()
-        a = b
-    return arr
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    if a.base is None or restorable(a.base):
+        return arr
+    return arr.copy() if arr.flags["WRITEABLE"] else arr  # (["WRITEABLE"]: never warns)
+
+
+def restorable(base: Any) -> bool:
+    """Whether NumPy lets an array over ``base`` (an object other than an ndarray) be made
+    writeable again: ``base`` offers a writeable buffer, as NumPy asks."""
+    try:
+        with memoryview(base) as view:
+            return not view.readonly
+    except (TypeError, ValueError):
+        return False
 
 
 def install_hint(extra: str, projects: Sequence[str]) -> str:

@@ -599,10 +599,9 @@ def writeable(arr: np.ndarray) -> bool:
 
 def _thawable(chain: list[np.ndarray]) -> bool:
     """Whether the read-only views in ``chain`` (an array, then the arrays under it) may be
-    made writeable: nothing in it is locked, its last array owns writeable memory, and it is
-    not one of NumPy's own read-only views."""
-    root = chain[-1]
-    return (root.base is None and root.flags.writeable and not _numpy_view(chain)
+    made writeable: nothing in it is locked, its last array is writeable, and it is not one
+    of NumPy's own read-only views."""
+    return (chain[-1].flags.writeable and not _numpy_view(chain)
             and not any(id(a) in LOCKS for a in chain))
 
 

@@ -372,3 +372,39 @@ def test_read_only_reasons_reach_steps_init_and_numpy_writes() -> None:
     with pytest.raises(ValueError, match=r"zeros_: the array of shape \(2, 3\) is a read-only "
                                          "view in which " + share):
         nn.init.zeros_(p)
+
+
+def test_ties_over_buffers_numpy_can_make_writeable_again_thaw_and_stay_shared() -> None:
+    """A tie over a memmap or a bytearray, made while a graph held W, stayed read-only for
+    good (load_state_dict then untied it); multiprocessing's shared memory given as data was
+    copied, so a worker's step no longer reached the others."""
+    import multiprocessing as mp
+
+    raw = mp.RawArray("d", 3)
+    shared = np.frombuffer(raw)
+    p = nn.Parameter(np.zeros(1))
+    p.data = shared
+    assert np.shares_memory(p.data, shared)
+    for W in (np.frombuffer(bytearray(48)).reshape(2, 3), shared[:3].reshape(1, 3)):
+        W[...] = 1.0
+        enc = nn.Parameter(np.zeros(1))
+        dec = nn.Parameter(np.zeros(1))
+        enc.data = W
+        l1 = (enc * enc).sum()
+        dec.data = W.T
+        l1.backward()
+        del l1
+        gone()
+        dec.grad = am.Tensor(np.ones(W.T.shape))
+        optim.SGD([dec], lr=0.5).step()
+        np.testing.assert_array_equal(W, np.full(W.shape, 0.5))
+    np.testing.assert_array_equal(p.data, [0.5, 0.5, 0.5])
+
+
+def test_np_broadcast_arrays_reach_ops_without_warnings() -> None:
+    """Reading ``flags.writeable`` of NumPy's writeable broadcasts warns: the check that an
+    array's memory can be made writeable again did, twice per op."""
+    X, _ = np.broadcast_arrays(np.ones(3), np.ones((2, 3)))
+    w = am.Tensor(np.ones(3), requires_grad=True)
+    (w + X).sum().backward()  # (warnings are errors in the test suite)
+    np.testing.assert_array_equal(grad(w).data, [2.0, 2.0, 2.0])

@@ -162,7 +162,9 @@ class Sequential(_Ordered):
     ``training``, ...; ``MemberNameError``, a KeyError, as PyTorch). ``s[i]`` is a module; a
     slice ``s[1:]`` is a Sequential of the same modules under their names (``1.weight``), as
     PyTorch's. ``append``, ``extend``, ``insert``, ``pop``, ``s[i] = m`` and ``del s[i]`` work
-    as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1"). An entry
+    as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1"), and so
+    do ``a + b`` (a new Sequential of both) and ``a * 3``, ``3 * a``, ``a *= 3`` (the same
+    modules repeated: their parameters are shared). An entry
     may be None (``s[1] = None``; not through ``insert``, as PyTorch's); calling the
     Sequential then raises a TypeError naming it.
     """
@@ -196,6 +198,25 @@ class Sequential(_Ordered):
             x = mod(x)
         return x
 
+    def __add__(self, other: Sequential) -> Sequential:
+        """A new Sequential of this one's modules, then ``other``'s (the same objects),
+        named "0" .. "n-1", as PyTorch's (which takes only a Sequential)."""
+        if not isinstance(other, Sequential):
+            raise ValueError(f"Sequential + {type(other).__name__}: add takes only a "
+                             "Sequential (extend or += take any iterable of modules)")
+        return Sequential(*self._items(), *other._items())
+
+    def __mul__(self, times: int) -> Sequential:
+        """A new Sequential of this one's modules ``times`` times over (the same objects,
+        so their parameters are shared), as PyTorch's."""
+        return Sequential(*(self._items() * _times(times, "*")))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Sequential:
+        """Repeat the modules ``times`` times over, in place; returns self."""
+        return self.extend(self._items() * (_times(times, "*=") - 1))
+
     @overload
     def __getitem__(self, index: int) -> Module: ...
 
@@ -209,6 +230,15 @@ class Sequential(_Ordered):
             return Sequential(dict(self._named()[index]))
         layers = self._items()
         return layers[self._index(index, len(layers))]
+
+
+def _times(times: Any, op: str) -> int:
+    """``times`` for ``Sequential * times``: an int ≥ 1 (TypeError, ValueError, as PyTorch)."""
+    if isinstance(times, bool) or not isinstance(times, (int, np.integer)):
+        raise TypeError(f"Sequential {op} {type(times).__name__}: the count must be an int")
+    if times <= 0:
+        raise ValueError(f"Sequential {op} {times}: the count must be a positive int")
+    return int(times)
 
 
 class ModuleList(_Ordered):

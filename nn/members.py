@@ -213,15 +213,23 @@ def _assign(module: ModuleBase, name: str, value: Any, cur: Any) -> None:
     if value is None and isinstance(cur, _MEMBER):  # a slot, as PyTorch's None entries
         empty_slot(module, name, "parameter" if isinstance(cur, Parameter) else "child module")
     elif name in buffers and value is not None and not isinstance(value, Tensor):
-        value = _buffer_value(module, name, value)
+        value = _buffer_value(module, name, value, cur)
     # A buffer keeps what it is given: a recurrent state set to a Tensor in forward stays one.
     object.__setattr__(module, name, value)
 
 
-def _buffer_value(module: ModuleBase, name: str, value: Any) -> Any:
+def _buffer_value(module: ModuleBase, name: str, value: Any, cur: Any) -> Any:
     """What a buffer keeps of ``value``: an ndarray or a number as it is (``total = 0`` then
     ``total += 0.5`` in forward works as Python's); anything else, or an array that is not
-    numbers, is refused (PyTorch takes only a tensor, at assignment)."""
+    numbers, is refused (PyTorch takes only a tensor, at assignment). So is a number put in
+    place of an array of one axis or more (``bn.running_mean = 0.0``), which layers read and
+    update as that array; a 0-d one (a count, a total) takes a number."""
+    number = isinstance(value, (int, float)) or (
+        isinstance(value, np.generic) and value.dtype.kind in "biuf")
+    if number and isinstance(cur, (np.ndarray, Tensor)) and cur.ndim:
+        raise TypeError(f"{type(module).__name__}: cannot assign a number ({value!r:.30}) to "
+                        f"buffer {name!r}, which holds an array of shape {cur.shape}; write "
+                        f"into it (m.{name}[...] = {value!r:.30}) or assign an array")
     if isinstance(value, (int, float)) or (
             isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf"):
         return value

@@ -43,8 +43,10 @@ def reset_running_stats(m: Module) -> None:
     for name, value in (("running_mean", 0.0), ("running_var", 1.0),
                         ("num_batches_tracked", 0)):
         buffer = getattr(m, name)
-        if buffer is not None:
+        if isinstance(buffer, (np.ndarray, Tensor)):
             buffer[...] = value
+        elif buffer is not None:  # a number assigned to it (a count)
+            setattr(m, name, value)
 
 
 class LayerNorm(Module):
@@ -152,9 +154,13 @@ class _BatchNorm(Module):
                 y = x * 1.0
             else:
                 y, mean, var = standardize(x, axes, self.eps)
-            if self.training and rm is not None and rv is not None and count is not None:
-                count += 1  # an empty batch is counted too, as PyTorch 2.13 counts it
-                m = 1.0 / float(count) if self.momentum is None else self.momentum
+            if self.training and rm is not None and rv is not None:
+                if count is not None:
+                    count += 1  # an empty batch is counted too, as PyTorch 2.13 counts it
+                    if not isinstance(count, np.ndarray):  # a number assigned to the buffer
+                        self.num_batches_tracked = count
+                m = self.momentum if self.momentum is not None else (
+                    0.0 if count is None else 1.0 / float(count))  # (no count: as PyTorch)
                 if n:  # (an empty batch has no statistics: the running ones stay)
                     # r ← (1 − m) r + m s, in place so the buffers keep their identity, dtype
                     rm *= 1.0 - m
@@ -162,6 +168,11 @@ class _BatchNorm(Module):
                     rv *= 1.0 - m
                     rv += (m * n / (n - 1)) * var.data.reshape(-1)
         else:
+            for stat, value in (("running_mean", rm), ("running_var", rv)):
+                if np.shape(value) != (self.num_features,):  # (one assigned anew, say)
+                    raise ValueError(f"{name}({self.num_features}): {stat} should hold "
+                                     f"{self.num_features} values, it has shape "
+                                     f"{np.shape(value)}")
             dt = x.dtype if x.dtype.kind == "f" else rv.dtype
             inv = (1.0 / np.sqrt(rv + self.eps)).astype(dt).reshape(shape)
             y = (x - rm.astype(dt).reshape(shape)) * inv

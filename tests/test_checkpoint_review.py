@@ -194,3 +194,48 @@ def test_modulelist_adds_any_iterable_and_keep_vars_gives_tensor_buffers() -> No
     m.register_buffer("state", np.zeros(2))
     m.state = am.Tensor(np.ones(2))  # a recurrent state kept as a Tensor
     assert m.state_dict(keep_vars=True)["state"] is m.state
+
+
+def test_a_number_in_a_counting_buffer_counts_and_one_over_a_vector_is_refused() -> None:
+    """``bn.num_batches_tracked = 0`` kept a number, which BatchNorm's in-place count never
+    changed (so momentum=None averaged wrongly); ``bn.running_mean = 0.0`` failed only at the
+    next forward, with NumPy's broadcast error."""
+    bn: Any = nn.BatchNorm1d(2, momentum=None)
+    tb = torch.nn.BatchNorm1d(2, momentum=None).double()
+    bn.num_batches_tracked = 0
+    tb.num_batches_tracked = torch.tensor(0)
+    x = np.random.default_rng(7).normal(size=(3, 4, 2))
+    for batch in x:
+        bn(am.Tensor(batch))
+        tb(torch.tensor(batch))
+    assert bn.num_batches_tracked == 3
+    np.testing.assert_allclose(bn.running_mean, tb.running_mean.numpy())
+    np.testing.assert_allclose(bn.running_var, tb.running_var.numpy())
+    with pytest.raises(TypeError, match=r"BatchNorm1d: cannot assign a number \(0.0\) to "
+                       r"buffer 'running_mean', which holds an array of shape \(2,\)"):
+        bn.running_mean = 0.0
+
+
+def test_batchnorm_buffers_set_by_hand_behave_as_torch() -> None:
+    """``num_batches_tracked = None`` stopped the running statistics (PyTorch updates them);
+    ``reset_running_stats`` after a number count failed; a Tensor-held ``running_mean`` took
+    ``0.0``; a mis-shaped ``running_mean`` failed in eval with a bare reshape error."""
+    x = np.random.default_rng(10).normal(size=(4, 3))
+    bn: Any = nn.BatchNorm1d(3)
+    tb = torch.nn.BatchNorm1d(3).double()
+    bn.num_batches_tracked = None
+    tb.num_batches_tracked = None
+    bn(am.Tensor(x))
+    tb(torch.tensor(x))
+    np.testing.assert_allclose(bn.running_mean, tb.running_mean.numpy())
+    bn.num_batches_tracked = 5
+    bn.reset_running_stats()
+    assert bn.num_batches_tracked == 0 and not bn.running_mean.any()
+    bn.running_mean = am.Tensor(np.zeros(3))
+    with pytest.raises(TypeError, match="cannot assign a number"):
+        bn.running_mean = 0.0
+    bn.running_mean = np.array(0.0)
+    bn.eval()
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): running_mean should hold 3 "
+                                         r"values, it has shape \(\)"):
+        bn(am.Tensor(x))

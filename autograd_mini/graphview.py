@@ -12,6 +12,7 @@ step); the view then shows the values at the current leaves throughout, never a 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from .tensor import Tensor, wrap
 
 __all__ = [
     "VJP_SCOPE", "GraphValue", "GraphView", "Vertex", "collapse", "graph_view", "per_call",
-    "topological_order", "vertex_key", "vjp_positions",
+    "topological_order", "tracing", "vertex_key", "vjp_positions",
 ]
 
 
@@ -97,9 +98,23 @@ class GraphView:
         t = self.order[i]
         node = t._node
         assert isinstance(t, GraphValue) and node is not None
-        grads = node.op.vjp(g, t.saved, needs, **node.attrs)
+        before, TRACING.active = tracing(), True
+        try:
+            grads = node.op.vjp(g, t.saved, needs, **node.attrs)
+        finally:
+            TRACING.active = before
         check_result(node.op, grads, len(node))  # (as backward() would refuse it)
         return grads
+
+
+TRACING = threading.local()  # .active while a tracing tool runs a VJP (see ``tracing``)
+
+
+def tracing() -> bool:
+    """Whether the VJP now running is called by a tool that traces the backward pass
+    (``explain_backward``, drawings) rather than by ``backward``: a VJP with side effects
+    (a module's backward hooks) leaves them out."""
+    return getattr(TRACING, "active", False)
 
 
 def graph_view(root: Tensor) -> GraphView:

@@ -99,17 +99,45 @@ class Module(ModuleBase):
         finally:
             stack.pop()
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> HookHandle:
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> HookHandle:
         """Call ``hook(module, args)`` before each ``forward``; a result other than None
-        replaces the positional arguments (a tuple, or one value). As PyTorch's; returns a
-        handle whose ``remove()`` (or the end of a ``with`` block) takes the hook away."""
-        return add_hook(self, "pre", hook, "register_forward_pre_hook")
-
-    def register_forward_hook(self, hook: Callable[..., Any]) -> HookHandle:
-        """Call ``hook(module, args, output)`` after each ``forward`` (to read activations);
-        a result other than None replaces the output. As PyTorch's; returns a handle whose
+        replaces the positional arguments (a tuple, or one value). With ``with_kwargs``,
+        ``hook(module, args, kwargs)`` returns None or ``(args, kwargs)``; ``prepend`` runs it
+        before the hooks registered already. As PyTorch's; returns a handle whose
         ``remove()`` (or the end of a ``with`` block) takes the hook away."""
-        return add_hook(self, "post", hook, "register_forward_hook")
+        return add_hook(self, "pre", hook, "register_forward_pre_hook", prepend=prepend,
+                        with_kwargs=with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> HookHandle:
+        """Call ``hook(module, args, output)`` after each ``forward`` (to read activations);
+        a result other than None replaces the output. With ``with_kwargs``, ``hook(module,
+        args, kwargs, output)``; ``prepend`` runs it first; ``always_call`` also calls it
+        when ``forward`` (or an earlier hook) raised, with the output so far (None). As
+        PyTorch's; returns a handle whose ``remove()`` takes the hook away."""
+        return add_hook(self, "post", hook, "register_forward_hook", prepend=prepend,
+                        with_kwargs=with_kwargs, always_call=always_call)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any],
+                                        prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, grad_output)`` when the backward pass has the gradients with
+        respect to a call's outputs (a tuple, None for an output that is not floating); a
+        result other than None (a tuple as long) replaces them. As PyTorch's."""
+        return add_hook(self, "backward_pre", hook, "register_full_backward_pre_hook",
+                        prepend=prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any],
+                                    prepend: bool = False) -> HookHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the backward pass has the
+        gradients with respect to a call's positional arguments (``grad_input``: None for one
+        that is not a floating tensor requiring grad) and outputs; a result other than None (a
+        tuple as long as ``grad_input``) replaces ``grad_input``, which then flows on. When no
+        argument requires grad (a first layer's data), it is called with ``grad_input`` all
+        None once ``grad_output`` is known. As PyTorch's (``nn/backward_hooks.py``)."""
+        return add_hook(self, "backward", hook, "register_full_backward_hook",
+                        prepend=prepend)
 
     def _child_name(self, child: Module) -> str | None:
         """``child``'s name relative to this module (cached, checked on every hit): a member's

@@ -9,11 +9,11 @@ them together. The reverse sweep reaches the outputs' gate only after every use 
 outputs, and the inputs' gate only after every op of the call: there the pre-hooks see
 ``grad_output``, and the hooks see ``grad_input`` and ``grad_output``. A gradient that is an
 array in the sweep reaches a hook as a Tensor. As in PyTorch, an output no gradient reached
-has None in ``grad_output``, a floating argument that does not require grad has zeros in
-``grad_input``, and the hooks run only in a pass through both gates: a second-order pass,
-which reaches the inputs' gate through the first pass's recorded gradients, passes it
-unchanged. Tools that trace the backward pass without running it (``explain_backward``,
-drawings) do not run the hooks.
+has None in ``grad_output`` (a pre-hook may give one, which then flows back), a tensor
+argument that does not require grad has zeros in ``grad_input``, and the hooks run only in a
+pass through both gates: a second-order pass, which reaches the inputs' gate through the first
+pass's recorded gradients, passes it unchanged. Tools that trace the backward pass without
+running it (``explain_backward``, drawings) do not run the hooks.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class HookedCall:
         self.gated: dict[str, list[int]] = {"inputs": [], "outputs": []}  # their positions
         self.shapes: dict[str, list[tuple[int, ...]]] = {"inputs": [], "outputs": []}
         self.dtypes: dict[str, list[np.dtype[Any]]] = {"inputs": [], "outputs": []}
-        self.constant: dict[int, Tensor] = {}  # floating arguments that do not require grad
+        self.constant: dict[int, Tensor] = {}  # tensor arguments that do not require grad
         self.arrived: dict[str, set[int]] = {"inputs": set(), "outputs": set()}
         self.grad_output: tuple[Any, ...] | None = None  # (the pass through the outputs')
 
@@ -89,7 +89,7 @@ class HookedCall:
         items = self._gate(list(args), "inputs")
         if self.gated["inputs"]:
             self.constant = {i: a for i, a in enumerate(args) if isinstance(a, Tensor)
-                             and a.dtype.kind == "f" and not a.requires_grad}
+                             and not a.requires_grad}
         return tuple(items)
 
     def gate_outputs(self, out: Any) -> Any:
@@ -140,9 +140,10 @@ class HookedCall:
                 full[i] = g if recorded else Tensor(g)
         if side == "outputs":
             grad = tuple(full)
+            shapes = dict(zip(self.gated[side], self.shapes[side]))  # (None there may be given)
             for hook in self.hooks["backward_pre"]:
                 grad = self._replaced(hook.fn(self.module, grad), grad, "backward pre-hook",
-                                      "grad_output")
+                                      "grad_output", shapes)
             self.grad_output = grad
             if not self.gated["inputs"]:  # no input requires grad: the hooks run now
                 self._run_hooks((None,) * self.n["inputs"], grad)
@@ -171,9 +172,11 @@ class HookedCall:
             grad_input = self._replaced(new, grad_input, "backward hook", "grad_input")
         return grad_input
 
-    def _replaced(self, new: Any, old: tuple[Any, ...], what: str,
-                  name: str) -> tuple[Any, ...]:
-        """``old`` with a hook's result ``new`` (None: unchanged) checked and taken in."""
+    def _replaced(self, new: Any, old: tuple[Any, ...], what: str, name: str,
+                  shapes: dict[int, tuple[int, ...]] | None = None) -> tuple[Any, ...]:
+        """``old`` with a hook's result ``new`` (None: unchanged) checked and taken in; where
+        ``old`` holds None, a value is taken only at a position ``shapes`` gives (a gated
+        output no gradient reached, which PyTorch then sends back through the call)."""
         if new is None:
             return old
         where = f"{type(self.module).__name__}: a {what}"
@@ -181,17 +184,20 @@ class HookedCall:
             got = f"{len(new)} values" if isinstance(new, (tuple, list)) else type(new).__name__
             raise RuntimeError(f"{where} returned {got} for {name}, expected None or a tuple "
                                f"of {len(old)}")
-        out = []
+        out: list[Any] = []
         for i, (g, o) in enumerate(zip(new, old)):
-            if g is not None and o is not None:
-                if not isinstance(g, Tensor):
-                    try:
-                        g = Tensor(np.asarray(g, dtype=o.dtype))
-                    except (TypeError, ValueError) as exc:
-                        raise TypeError(f"{where} returned {name}[{i}] = {g!r:.40}, not "
-                                        f"numbers ({exc})") from None
-                if g.shape != o.shape:
-                    raise ValueError(f"{where} returned {name}[{i}] of shape {g.shape}, "
-                                     f"expected {o.shape}")
-            out.append(g if o is not None else None)
+            shape = o.shape if o is not None else (shapes or {}).get(i)
+            if g is None or shape is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                try:
+                    g = Tensor(np.asarray(g, dtype=None if o is None else o.dtype))
+                except (TypeError, ValueError) as exc:
+                    raise TypeError(f"{where} returned {name}[{i}] = {g!r:.40}, not numbers "
+                                    f"({exc})") from None
+            if g.shape != shape:
+                raise ValueError(f"{where} returned {name}[{i}] of shape {g.shape}, expected "
+                                 f"{shape}")
+            out.append(g)
         return tuple(out)

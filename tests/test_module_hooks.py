@@ -297,3 +297,46 @@ def test_review_cases_of_forward_and_backward_hooks() -> None:
     with pytest.raises(TypeError, match=r"Linear: a backward hook returned grad_input\[0\] = "
                                         "'abc', not numbers"):
         (lin(Tensor(np.ones((1, 2)), requires_grad=True)) ** 2).sum().backward()
+
+
+class Mixed(nn.Module):
+    """forward(x, idx, mask) = (x · 2, x · 3): a float input, an int and a bool tensor."""
+
+    def forward(self, x: Tensor, idx: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        return x * 2.0, x * 3.0
+
+
+def torch_mixed() -> Any:
+    torch: Any = pytest.importorskip("torch")
+
+    class TMixed(torch.nn.Module):
+        def forward(self, x: Any, idx: Any, mask: Any) -> Any:
+            return x * 2.0, x * 3.0
+
+    return TMixed()
+
+
+def _given(mod: Any, make: Any, index: Any, boolean: Any) -> tuple[Any, ...]:
+    """A pre-hook gives the unused second output a gradient of 10: what the hook sees of
+    grad_input (with an int and a bool argument) and grad_output, and x's gradient."""
+    seen: list[Any] = []
+    mod.register_full_backward_pre_hook(
+        lambda m, go: (go[0], go[0] * 10.0) if go[1] is None else None)
+    mod.register_full_backward_hook(lambda m, gi, go: seen.append((gi, go)))
+    x = make(np.ones(2), requires_grad=True)
+    a, _ = mod(x, index(np.array([1, 2])), boolean(np.array([True, False])))
+    a.sum().backward()
+    gi, go = seen[0]
+    return (tuple((str(g.dtype).replace("torch.", ""), _array(g).tolist()) for g in gi),
+            [_array(g).tolist() for g in go], _array(x.grad).tolist())
+
+
+def test_a_pre_hooks_gradient_for_an_unused_output_flows_and_int_args_get_zeros() -> None:
+    """Given for an output no gradient reached, it was dropped (x.grad 2 for 32); an int or
+    bool argument had None in grad_input where torch has zeros of its dtype."""
+    torch = pytest.importorskip("torch")
+    ours = _given(Mixed(), Tensor, Tensor, Tensor)
+    theirs = _given(torch_mixed(), _torch_float64(), torch.tensor, torch.tensor)
+    assert ours[1:] == theirs[1:] and ours[2] == [32.0, 32.0]
+    assert [v for _, v in ours[0]] == [v for _, v in theirs[0]]
+    assert [d for d, _ in ours[0]][1:] == [d for d, _ in theirs[0]][1:] == ["int64", "bool"]

@@ -427,6 +427,10 @@ class Module(ModuleBase):
         return self
 
     cuda = torch_name("cuda", "the module as it is: everything runs on the CPU")
+    register_backward_hook = torch_name(  # (deprecated in PyTorch: wrong for most modules)
+        "register_backward_hook", "register_full_backward_hook(hook), which PyTorch also "
+        "advises: hook(module, grad_input, grad_output) with the gradients of the call's "
+        "inputs and outputs")
 
     def double(self) -> Module:
         """``to(np.float64)``."""

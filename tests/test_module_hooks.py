@@ -340,3 +340,10 @@ def test_a_pre_hooks_gradient_for_an_unused_output_flows_and_int_args_get_zeros(
     assert ours[1:] == theirs[1:] and ours[2] == [32.0, 32.0]
     assert [v for _, v in ours[0]] == [v for _, v in theirs[0]]
     assert [d for d, _ in ours[0]][1:] == [d for d, _ in theirs[0]][1:] == ["int64", "bool"]
+
+
+def test_the_deprecated_register_backward_hook_names_the_full_one() -> None:
+    with pytest.raises(AttributeError, match=r"'Linear' object has no attribute "
+                                             r"'register_backward_hook' \(a PyTorch name\): use "
+                                             r"register_full_backward_hook\(hook\)"):
+        nn.Linear(2, 2).register_backward_hook(lambda m, gi, go: None)

@@ -145,15 +145,15 @@ def own_memory(arr: np.ndarray) -> np.ndarray:
         a = a.base
     if a.base is None or restorable(a.base):
         return arr
-    return arr.copy() if arr.flags["WRITEABLE"] else arr  # (["WRITEABLE"]: never warns)
+    return arr.copy() if arr.flags.writeable else arr
 
 
 def restorable(base: Any) -> bool:
     """Whether NumPy lets an array over ``base`` (an object other than an ndarray) be made
-    writeable again: ``base`` offers a writeable buffer, as NumPy asks."""
+    writeable again: ``base`` offers a writeable, C-contiguous buffer, as NumPy asks."""
     try:
         with memoryview(base) as view:
-            return not view.readonly
+            return not view.readonly and view.c_contiguous
     except (TypeError, ValueError):
         return False
 

@@ -408,3 +408,18 @@ def test_np_broadcast_arrays_reach_ops_without_warnings() -> None:
     w = am.Tensor(np.ones(3), requires_grad=True)
     (w + X).sum().backward()  # (warnings are errors in the test suite)
     np.testing.assert_array_equal(grad(w).data, [2.0, 2.0, 2.0])
+
+
+def test_an_array_over_a_strided_buffer_is_copied_so_it_never_stays_read_only() -> None:
+    """NumPy makes an array over a buffer writeable again only if the buffer is C-contiguous:
+    one over a strided memoryview stayed read-only after the first graph (every later step
+    and the user's own writes refused, for a reason that was not true)."""
+    buf = bytearray(np.arange(8.0).tobytes())
+    X = np.asarray(memoryview(buf).cast("d")[::2])
+    w = am.Tensor(np.ones(4), requires_grad=True)
+    loss = (w * X).sum()
+    loss.backward()
+    del loss
+    gone()
+    X[0] = 5.0
+    np.testing.assert_array_equal(grad(w).data, [0.0, 2.0, 4.0, 6.0])

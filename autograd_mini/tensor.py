@@ -73,7 +73,7 @@ class Tensor(TorchSpellings):
         """``t.data = value`` rebinds the values, as PyTorch's: a Tensor gives its array,
         anything else becomes an ndarray; a tensor that requires grad keeps floating values. A
         live graph keeps the array it saved, so its gradients stay those of the values it used.
-    An array over memory NumPy could not make writeable again is copied (see ``own_memory``)."""
+        An array over memory NumPy could not make writeable again is copied (``own_memory``)."""
         arr = value._data if isinstance(value, Tensor) else own_memory(as_array(
             value, copy=False, where="Tensor.data"))
         if self._rg and arr.dtype.kind != "f":

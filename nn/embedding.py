@@ -124,10 +124,10 @@ class Embedding(Module):
         big = norms > self.max_norm
         if not big.any():
             return
-        if not writeable(w) and (why := read_only(w)) != "saved":
-            raise RuntimeError(f"Embedding(max_norm={self.max_norm:g}): the weight (shape "
-                               f"{w.shape}) is {READ_ONLY[why]}")
         if not writeable(w):
+            if (why := read_only(w)) != "saved":
+                raise RuntimeError(f"Embedding(max_norm={self.max_norm:g}): the weight (shape "
+                                   f"{w.shape}) is {READ_ONLY[why]}")
             raise RuntimeError(
                 f"Embedding(max_norm={self.max_norm:g}): the weight (shape {w.shape}) is "
                 "read-only: a live graph saved it (a tied layer's matmul, say), and rescaling "

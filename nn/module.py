@@ -123,7 +123,7 @@ class Module(ModuleBase):
     def register_full_backward_pre_hook(self, hook: Callable[..., Any],
                                         prepend: bool = False) -> HookHandle:
         """Call ``hook(module, grad_output)`` when the backward pass has the gradients with
-        respect to a call's outputs (a tuple, None for an output that is not floating); a
+        respect to a call's outputs (a tuple, None for an output no gradient reached); a
         result other than None (a tuple as long) replaces them. As PyTorch's."""
         return add_hook(self, "backward_pre", hook, "register_full_backward_pre_hook",
                         prepend=prepend)
@@ -132,7 +132,8 @@ class Module(ModuleBase):
                                     prepend: bool = False) -> HookHandle:
         """Call ``hook(module, grad_input, grad_output)`` when the backward pass has the
         gradients with respect to a call's positional arguments (``grad_input``: None for one
-        that is not a floating tensor requiring grad) and outputs; a result other than None (a
+        that is not a tensor, zeros for one that does not require grad) and outputs; a result
+        other than None (a
         tuple as long as ``grad_input``) replaces ``grad_input``, which then flows on. When no
         argument requires grad (a first layer's data), it is called with ``grad_input`` all
         None once ``grad_output`` is known. As PyTorch's (``nn/backward_hooks.py``)."""

@@ -332,10 +332,10 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                if not writeable(p.data) and (why := read_only(p.data)) != "saved":
-                    raise RuntimeError(f"{type(self).__name__}.step: parameter {pi} of group "
-                                       f"{gi} (shape {p.shape}) is {READ_ONLY[why]}")
                 if not writeable(p.data):
+                    if (why := read_only(p.data)) != "saved":
+                        raise RuntimeError(f"{type(self).__name__}.step: parameter {pi} of "
+                                           f"group {gi} (shape {p.shape}) is {READ_ONLY[why]}")
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
                         f"{p.shape}) is read-only: a live graph still depends on it (one not "

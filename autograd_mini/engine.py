@@ -164,6 +164,10 @@ class Primitive:
 
     __call__ = apply  # op(x, y, **attrs) records the op (see ``apply``)
 
+    #: False where a recorded in-place update of the op's result would be lost on the caller
+    #: (a module hook's gate hands ``forward`` new tensors for the caller's): it is refused
+    in_place = True
+
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
 

@@ -531,6 +531,11 @@ def update(t: Tensor, symbol: str, other: ArrayLike) -> Tensor:
     if STATE.s.grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         if t._rg and t._node is None:
             raise in_place_error(symbol, "leaf")
+        if t._node is not None and not t._node.op.in_place:
+            raise RuntimeError(f"{symbol}: the tensor is {t._node.op.name}'s result, which "
+                               "stands for a tensor its caller holds (a module's input or "
+                               "output passed through its backward hooks), so an update in "
+                               "place would not reach that one; write x = x + … instead")
         if t._data.base is not None and sys.getrefcount(t._data.base) > 2 + _lock_refs(
                 t._data.base):  # (held by more than this view, the call and the locks)
             raise in_place_error(symbol, "view")

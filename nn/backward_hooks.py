@@ -18,6 +18,7 @@ running it (``explain_backward``, drawings) do not run the hooks.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,6 +63,7 @@ def _piece_vjp(g: Any, saved: None, needs: tuple[bool, ...], start: int,
 
 GATE = Primitive("module_hooks", _join, _join_vjp, nin=-1)
 PIECE = Primitive("module_hooks_piece", _piece, _piece_vjp)
+PIECE.in_place = False  # (``x += …`` inside forward would not reach the caller's x)
 
 
 class HookedCall:
@@ -98,6 +100,9 @@ class HookedCall:
             self.n["outputs"] = 1
             return self._gate([out], "outputs")[0]
         if not isinstance(out, (tuple, list)):
+            warnings.warn(f"{type(self.module).__name__}: its backward hooks run only when "
+                          "it returns a Tensor, or a tuple or list of them; this call returned "
+                          f"a {type(out).__name__}", stacklevel=4)
             return out
         self.n["outputs"] = len(out)
         items = self._gate(list(out), "outputs")

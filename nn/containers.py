@@ -164,7 +164,8 @@ class Sequential(_Ordered):
     PyTorch's. ``append``, ``extend``, ``insert``, ``pop``, ``s[i] = m`` and ``del s[i]`` work
     as PyTorch's (after ``insert``, ``pop`` or ``del`` the modules are "0" .. "n-1"), and so
     do ``a + b`` (a new Sequential of both) and ``a * 3``, ``3 * a``, ``a *= 3`` (the same
-    modules repeated: their parameters are shared). An entry
+    modules repeated: their parameters are shared, so the ``repr`` shows each module once and
+    the state dict keeps its parameters under their first names). An entry
     may be None (``s[1] = None``; not through ``insert``, as PyTorch's); calling the
     Sequential then raises a TypeError naming it.
     """

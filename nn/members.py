@@ -223,13 +223,18 @@ def _buffer_value(module: ModuleBase, name: str, value: Any, cur: Any) -> Any:
     ``total += 0.5`` in forward works as Python's); anything else, or an array that is not
     numbers, is refused (PyTorch takes only a tensor, at assignment). So is a number put in
     place of an array of one axis or more (``bn.running_mean = 0.0``), which layers read and
-    update as that array; a 0-d one (a count, a total) takes a number."""
+    update as that array; a 0-d one (a count, a total) takes a number, an int where it holds
+    integers."""
     number = isinstance(value, (int, float)) or (
         isinstance(value, np.generic) and value.dtype.kind in "biuf")
     if number and isinstance(cur, (np.ndarray, Tensor)) and cur.ndim:
         raise TypeError(f"{type(module).__name__}: cannot assign a number ({value!r:.30}) to "
                         f"buffer {name!r}, which holds an array of shape {cur.shape}; write "
                         f"into it (m.{name}[...] = {value!r:.30}) or assign an array")
+    if number and isinstance(cur, (np.ndarray, Tensor)) and cur.dtype.kind in "iu" and (
+            isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))):
+        raise TypeError(f"{type(module).__name__}: buffer {name!r} holds an integer (dtype "
+                        f"{cur.dtype}, a count): assign an int, got {value!r:.30}")
     if isinstance(value, (int, float)) or (
             isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "biuf"):
         return value

@@ -239,3 +239,14 @@ def test_batchnorm_buffers_set_by_hand_behave_as_torch() -> None:
     with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): running_mean should hold 3 "
                                          r"values, it has shape \(\)"):
         bn(am.Tensor(x))
+
+
+def test_an_integer_count_buffer_takes_only_ints() -> None:
+    """A float count (5.7) went in, and the state dict then failed to load into a fresh copy;
+    True counted as 1."""
+    bn: Any = nn.BatchNorm1d(2)
+    for bad in (5.7, True, np.float64(2.0)):
+        with pytest.raises(TypeError, match=r"holds an integer .* assign an int"):
+            bn.num_batches_tracked = bad
+    bn.num_batches_tracked = np.int32(3)
+    assert bn.num_batches_tracked == 3

@@ -347,3 +347,43 @@ def test_the_deprecated_register_backward_hook_names_the_full_one() -> None:
                                              r"'register_backward_hook' \(a PyTorch name\): use "
                                              r"register_full_backward_hook\(hook\)"):
         nn.Linear(2, 2).register_backward_hook(lambda m, gi, go: None)
+
+
+class Residual(nn.Module):
+    """forward(x) = x + lin(x), written in place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 2, rng=np.random.default_rng(11))
+
+    def forward(self, x: Tensor) -> Tensor:
+        x += self.lin(x)
+        return x
+
+
+class Named(nn.Module):
+    """forward(x) = {"double": 2x}"""
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        return {"double": x * 2.0}
+
+
+def test_hooks_refuse_in_place_updates_of_gated_inputs_and_warn_on_other_outputs() -> None:
+    """``x += …`` inside forward updated the gate's piece, not the caller's tensor, so a hook
+    that did nothing changed the result (PyTorch refuses it); a dict output was never hooked,
+    silently (PyTorch warns)."""
+    res = Residual()
+    x = am.Tensor(np.ones((1, 2)), requires_grad=True) * 1.0
+    expected = (x + res.lin(x)).data
+    res(x)  # without hooks: the caller's x is updated in place, as PyTorch's
+    np.testing.assert_allclose(x.data, expected)
+    res.register_full_backward_hook(lambda m, gi, go: None)
+    with pytest.raises(RuntimeError, match=r"\+=: the tensor is module_hooks_piece's result, "
+                                           "which stands for a tensor its caller holds"):
+        res(x)
+    named = Named()
+    named.register_full_backward_hook(lambda m, gi, go: None)
+    with pytest.warns(UserWarning, match="Named: its backward hooks run only when it returns "
+                                         "a Tensor, or a tuple or list of them; this call "
+                                         "returned a dict"):
+        named(am.Tensor(np.ones(2), requires_grad=True))

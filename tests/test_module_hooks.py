@@ -229,12 +229,19 @@ def test_hooks_keep_float32_and_second_order_gradients() -> None:
     scale.remove()
 
 
-def test_hooks_do_not_record_under_no_grad() -> None:
+def test_hooks_do_not_gate_under_no_grad() -> None:
+    """Under no_grad, forward gets the caller's tensor itself and returns its own output."""
+    seen: list[Any] = []
     lin = nn.Linear(2, 2, rng=np.random.default_rng(4))
+    lin.register_forward_pre_hook(lambda m, a: seen.append(a[0]))
+    lin.register_forward_hook(lambda m, a, out: seen.append(out))
     lin.register_full_backward_hook(lambda m, gi, go: None)
+    x = Tensor(arrays(1, 2), requires_grad=True)
     with am.no_grad():
-        out = lin(Tensor(arrays(1, 2), requires_grad=True))
-    assert not out.requires_grad
+        out = lin(x)
+    assert seen[0] is x and out is seen[1] and not out.requires_grad
+    y = lin(x)  # recording: the caller gets the output through the gate, a new tensor
+    assert y is not seen[3] and y.requires_grad
 
 
 def test_integer_inputs_and_non_tensor_arguments_get_none_as_torch() -> None:

@@ -313,7 +313,7 @@ def test_a_memmap_under_a_saved_array_is_locked() -> None:
     np.save(path, np.ones((2, 3)))
     X = np.load(path, mmap_mode="r+")
     w = am.Tensor(np.ones(3), requires_grad=True)
-    loss = (X[:, :] @ w).sum()
+    loss = (X @ w).sum()
     with pytest.raises(ValueError, match="read-only"):
         X[...] = 5.0
     loss.backward()

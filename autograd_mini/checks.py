@@ -139,7 +139,11 @@ def own_memory(arr: np.ndarray) -> np.ndarray:
     """``arr``, or a copy of it where it is a writeable view of memory NumPy cannot make
     writeable again once a graph has locked it read-only (a torch tensor's ``.numpy()``,
     ``np.from_dlpack``, ``as_strided``): the library's read-only locks must be undone. Memory
-    that offers a writeable buffer (bytearray, mmap, ctypes, multiprocessing) is shared."""
+    that offers a writeable buffer (bytearray, mmap, ctypes, multiprocessing) is shared. A
+    writeable broadcast (``np.broadcast_arrays``: NumPy warns when its flag is read or it is
+    written, and will make it read-only) is copied too, so its flags are never touched."""
+    if 0 in arr.strides and "WARN_ON_WRITE=True" in repr(arr.flags):  # (no other way to ask)
+        return arr.copy()
     a = arr
     while isinstance(a.base, np.ndarray):
         a = a.base

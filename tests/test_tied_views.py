@@ -410,6 +410,24 @@ def test_np_broadcast_arrays_reach_ops_without_warnings() -> None:
     np.testing.assert_array_equal(grad(w).data, [2.0, 2.0, 2.0])
 
 
+def test_np_broadcast_arrays_saved_by_ops_are_copied_and_never_touched() -> None:
+    """An op that saves a writeable broadcast (``w * X``, ``nn.Linear``, ``p.data = X``) read
+    its flag (NumPy's FutureWarning), then locked and unlocked it, which dropped NumPy's
+    warning on a later write; the graph takes a copy, so a write into ``X`` afterwards changes
+    no gradient and ``X`` keeps its warning."""
+    X, _ = np.broadcast_arrays(np.ones(3), np.ones((2, 3)))
+    w = am.Tensor(np.ones(3), requires_grad=True)
+    p = am.Tensor(np.zeros((2, 3)), requires_grad=True)
+    p.data = X
+    loss = (w * X).sum() + (p * w).sum()
+    assert "WARN_ON_WRITE=True" in repr(X.flags)
+    with pytest.warns(DeprecationWarning, match="broadcast_arrays"):
+        X[0, 0] = 5.0  # (every element: they share one memory)
+    loss.backward()
+    np.testing.assert_array_equal(grad(w).data, [4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(grad(p).data, np.ones((2, 3)))
+
+
 def test_an_array_over_a_strided_buffer_is_copied_so_it_never_stays_read_only() -> None:
     """NumPy makes an array over a buffer writeable again only if the buffer is C-contiguous:
     one over a strided memoryview stayed read-only after the first graph (every later step

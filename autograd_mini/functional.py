@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Axis, axes, count, is_int, numpy_names, real_number
+from .checks import Axis, axes, count, flag, is_int, numpy_names, real_number
 from .constants import as_tensor
 from .ops import activation, mathfuncs, movement, scan
 from .ops import einsum as einsum_ops  # the modules; their functions of the same name are
@@ -92,10 +92,12 @@ NOT_DIFFERENTIABLE = (*mathfuncs.NOT_DIFFERENTIABLE, *scan.NOT_DIFFERENTIABLE,
                       *activation.NOT_DIFFERENTIABLE, *einsum_ops.NOT_DIFFERENTIABLE)
 
 
-def _moment_axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:
+def _moment_axes(axis: Axis, ndim: int, name: str, keepdims: Any) -> tuple[int, ...] | None:
     """``axes`` with NumPy's rule for mean, var and std: a 0-d tensor has no axis 0 or −1
-    (sum takes them, as NumPy's sum does; NumPy's mean raises AxisError)."""
+    (sum takes them, as NumPy's sum does; NumPy's mean raises AxisError). ``keepdims`` is
+    checked here too, so an error names the function called, not the sum inside it."""
     ax = axes(axis, ndim, name)
+    flag(keepdims, name, "keepdims")
     if ndim == 0 and axis is not None and not (isinstance(axis, (tuple, list)) and not axis):
         raise np.exceptions.AxisError(f"{name}: axis {axis!r} is out of bounds for a 0-d "
                                       "tensor (NumPy's AxisError)")
@@ -107,7 +109,7 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """(1/n) Σ over ``axis``; NaN for an empty reduction. float16 is summed in float32, as
     NumPy does (a float16 sum of 100 × 1000 overflows)."""
     x = as_tensor(x, where="mean")
-    ax = _moment_axes(axis, x.ndim, "mean")
+    ax = _moment_axes(axis, x.ndim, "mean", keepdims)
     if x.dtype == np.float16:
         return astype(mean(astype(x, np.float32), ax, keepdims), np.float16)
     n = count(x.shape, ax)
@@ -120,7 +122,7 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> T
     real number, as NumPy (default 0; a bool is refused). Where n − ddof ≤ 0, as NumPy, the
     sum is divided by 0: inf, or NaN where it is 0 (without warnings)."""
     x = as_tensor(x, where="var")
-    ax = _moment_axes(axis, x.ndim, "var")
+    ax = _moment_axes(axis, x.ndim, "var", keepdims)
     real_number(ddof, "var", "ddof")
     # (as a Python number: a NumPy integer would make n a NumPy integer, and uint8 wraps)
     n = count(x.shape, ax) - (int(ddof) if is_int(ddof) else float(ddof))
@@ -136,7 +138,7 @@ def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> T
     """√var(x) (ddof as in var); where var(x) = 0 (a constant slice) the gradient is 0, as in
     PyTorch, not the NaN of 1/(2√0)·0."""
     x = as_tensor(x, where="std")
-    _moment_axes(axis, x.ndim, "std")  # (its errors name std, not var)
+    _moment_axes(axis, x.ndim, "std", keepdims)  # (its errors name std, not var)
     v = var(x, axis, keepdims, ddof)
     zero = v.data == 0
     if not zero.any():

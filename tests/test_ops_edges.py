@@ -81,3 +81,52 @@ def test_numpys_put_along_axis_on_a_tensor_says_it_would_not_write() -> None:
     np.testing.assert_array_equal(t.data, np.zeros((2, 3)))
     np.put_along_axis(t.data, np.array([[0], [1]]), 5.0, axis=1)
     assert t.data.sum() == 10.0
+
+
+def test_take_and_put_along_axis_refuse_a_bool_mask_as_numpy_and_torch_gather_do() -> None:
+    """A mask was taken as the indices 0 and 1: a result of the right shape built from the
+    first two positions, and put_along_axis wrote there."""
+    x, mask = np.arange(5.0), np.array([True, False, True, False, True])
+    for call in (lambda: am.take_along_axis(x, mask, 0),
+                 lambda: am.put_along_axis(x, mask, -1.0, 0),
+                 lambda: am.put_along_axis(x, mask, -1.0, None)):
+        with pytest.raises(IndexError, match=r"along_axis: indices must be integers, got a bool"):
+            call()
+    np.testing.assert_array_equal(am.take(x, mask).data, np.take(x, mask))  # (NumPy's 0/1)
+
+
+def test_where_with_the_condition_alone_gives_the_indices_as_numpy_and_torch() -> None:
+    cond = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]])
+    want = np.nonzero(cond)
+    for got in (am.where(Tensor(cond)), np.where(Tensor(cond)), am.where(cond > 0)):
+        assert isinstance(got, tuple) and len(got) == 2
+        for g, w in zip(got, want):
+            assert isinstance(g, Tensor) and g.dtype == w.dtype
+            np.testing.assert_array_equal(g.data, w)
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x[am.where(cond)].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, cond != 0)  # type: ignore[union-attr]
+    with pytest.raises(TypeError, match="where: give both a and b"):
+        am.where(cond, 1.0)
+
+
+@pytest.mark.parametrize("name", ["mean", "var", "std"])
+def test_a_bad_keepdims_is_named_for_the_function_called(name: str) -> None:
+    x = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match=f"^{name}: keepdims must be True or False, got 1"):
+        getattr(am, name)(x, keepdims=1)
+    with pytest.raises(TypeError, match=f"^{name}: keepdims must be True or False, got None"):
+        getattr(np, name)(x, 0, None)  # (NumPy's positional dtype lands in keepdims)
+
+
+@pytest.mark.parametrize("name", ["arcsin", "arccos"])
+def test_arcsin_and_arccos_gradients_are_nan_at_every_point_outside_the_domain(name: str) -> None:
+    """The power −½ of 1 − x² gave 0 once x² overflowed (|x| ≳ 1.3e154 and ±inf)."""
+    x = Tensor(np.array([2.0, -2.0, 1e150, 1e155, -1e300, np.inf, -np.inf]), requires_grad=True)
+    getattr(am, name)(x).sum().backward()
+    assert np.isnan(x.grad.data).all()  # type: ignore[union-attr]
+    near = Tensor(np.array([1 - 2.0**-40, 0.5]), requires_grad=True)
+    getattr(am, name)(near).sum().backward()
+    d = near.data
+    want = (1 if name == "arcsin" else -1) / np.sqrt((1 - d) * (1 + d))
+    np.testing.assert_allclose(near.grad.data, want, rtol=1e-15)  # type: ignore[union-attr]

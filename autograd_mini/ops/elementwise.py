@@ -372,9 +372,14 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return _SOFTPLUS(x, beta=float(beta), threshold=float(threshold))
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
+def where(cond: Any, a: Any = None, b: Any = None) -> Any:
     """Elementwise ``a`` where ``cond`` holds, else ``b`` (all three broadcast); ``cond`` is a
-    constant mask, and as in NumPy a number is true where it is nonzero (NaN included)."""
+    constant mask, and as in NumPy a number is true where it is nonzero (NaN included).
+    ``where(cond)`` alone is NumPy's and PyTorch's ``nonzero``: a tuple of integer Tensors, the
+    indices of the true elements along each axis."""
+    if (a is None) != (b is None):
+        raise TypeError("where: give both a and b (the values where cond holds, and where not), "
+                        "or neither (the indices where cond holds)")
     try:
         c = np.asarray(raw(cond))
     except (ValueError, TypeError):
@@ -382,7 +387,12 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
                         f"{type(cond).__name__}") from None
     if c.dtype.kind not in "biufc":
         raise TypeError(f"where: the condition must be bool or numbers, got dtype {c.dtype}")
-    return _WHERE(a, b, cond=c if c.dtype == np.bool_ else c != 0)
+    if a is not None:
+        return _WHERE(a, b, cond=c if c.dtype == np.bool_ else c != 0)
+    if c.ndim == 0:
+        raise ValueError("where: the condition alone (the indices where it holds) must have "
+                         "an axis, as NumPy's; got a 0-d condition")
+    return tuple(Tensor(i) for i in np.nonzero(c))
 
 
 FUNCTIONS.update({f.__name__: f for f in (

@@ -144,10 +144,17 @@ cos: Primitive = _unary("cos", np.cos, "cos x;  x̄ = −ḡ sin x",
 tan = _unary("tan", np.tan, "tan x;  x̄ = ḡ (1 + tan² x)",
              lambda g, out, needs: (g * (1 + out * out),), keep="out",
              domain=("inside_half_pi",))
+def _root_one_minus_square(x: Any) -> Any:
+    """√((1 − x)(1 + x)) = √(1 − x²), exact near |x| = 1; NaN for every |x| > 1 (a power
+    −½ would give 0 once x² overflows)."""
+    d = (1 - x) * (1 + x)
+    return FUNCTIONS["sqrt"](d) if isinstance(d, Tensor) else np.sqrt(d)
+
+
 arcsin = _unary("arcsin", np.arcsin, "arcsin x;  x̄ = ḡ / √(1 − x²)",
-                lambda g, x, needs: (g * (1 - x * x) ** -0.5,), domain=("unit_open",))
+                lambda g, x, needs: (g / _root_one_minus_square(x),), domain=("unit_open",))
 arccos = _unary("arccos", np.arccos, "arccos x;  x̄ = −ḡ / √(1 − x²)",
-                lambda g, x, needs: (-g * (1 - x * x) ** -0.5,), domain=("unit_open",))
+                lambda g, x, needs: (-g / _root_one_minus_square(x),), domain=("unit_open",))
 arctan = _unary("arctan", np.arctan, "arctan x;  x̄ = ḡ / (1 + x²)",
                 lambda g, x, needs: (g / (1 + x * x),))
 

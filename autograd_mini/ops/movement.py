@@ -34,8 +34,10 @@ NOT_DIFFERENTIABLE: tuple[str, ...] = ("one_hot",)
 Grads = tuple[Any, ...]
 
 
-def _ints(value: Any, name: str, label: str, error: type[Exception] = TypeError) -> np.ndarray:
-    """An integer index array from an array, a list, a Tensor or a number (bools as 0/1)."""
+def _ints(value: Any, name: str, label: str, error: type[Exception] = TypeError,
+          bools: bool = True) -> np.ndarray:
+    """An integer index array from an array, a list, a Tensor or a number (bools as 0/1, as
+    np.take's; without ``bools`` refused, as NumPy's take_along_axis and torch.gather do)."""
     try:
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
     except (ValueError, TypeError, OverflowError):
@@ -44,6 +46,9 @@ def _ints(value: Any, name: str, label: str, error: type[Exception] = TypeError)
         arr = arr.astype(np.intp)  # an empty list is no float array
     if arr.dtype.kind not in "biu":
         raise error(f"{name}: {label} must be integers, got dtype {arr.dtype}")
+    if arr.dtype.kind == "b" and not bools:
+        raise error(f"{name}: {label} must be integers, got a bool mask of shape {arr.shape} "
+                    "(with a mask, x[mask] picks and autograd_mini.where(mask, v, x) writes)")
     return arr.astype(np.intp) if arr.dtype.kind == "b" else arr
 
 
@@ -283,7 +288,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def _along(name: str, x: Tensor, indices: Any, axis: int | None) -> tuple[Tensor, tuple[Any, ...]]:
     """x (flattened for axis None) and the integer-array index that picks ``indices`` along
     ``axis`` at every position of the other axes (NumPy's take_along_axis index)."""
-    idx = _ints(indices, name, "indices", IndexError)
+    idx = _ints(indices, name, "indices", IndexError, bools=False)
     if axis is None:
         if idx.ndim != 1:
             raise ValueError(f"{name}: with axis=None the indices must be 1-d, got shape "
@@ -345,7 +350,8 @@ def put_along_axis(x: Any, indices: Any, values: Any, axis: int | None) -> Tenso
     there, an overwritten one 0."""
     x = as_tensor(x, where="put_along_axis")
     if axis is None:  # positions in the flattened x; the result keeps x's shape
-        grid: tuple[Any, ...] = (_ints(indices, "put_along_axis", "indices", IndexError),)
+        grid: tuple[Any, ...] = (_ints(indices, "put_along_axis", "indices", IndexError,
+                                          bools=False),)
         if grid[0].ndim != 1:
             raise ValueError(f"put_along_axis: with axis=None the indices must be 1-d, got "
                              f"shape {grid[0].shape}")

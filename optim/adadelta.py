@@ -80,7 +80,7 @@ class Adadelta(Optimizer):
         v = state["square_avg"]
         u = state["acc_delta"]
         v *= rho
-        v += (1.0 - rho) * (grad * grad)
+        v += (1.0 - rho) * grad * grad  # (scaled first: g² may overflow float32)
         delta = np.sqrt(u + eps)
         delta /= np.sqrt(v + eps)
         delta *= grad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,13 +31,15 @@ class Adam(Optimizer):
     average of g ⊙ g and m the moving-average momentum of the slides, each divided by its
     bias correction because it starts at 0. Unlike eq. 2.8, ε is added *outside* the square
     root (as in the Adam paper and PyTorch). Betas lie in [0, 1). ``maximize=True`` ascends
-    instead (g ← −g first), as PyTorch's.
+    instead (g ← −g first), as PyTorch's. ``decoupled_weight_decay=True`` (a group's own key,
+    as PyTorch 2.13's) decays as :class:`AdamW` does, so a state dict of either loads into
+    either and continues as it was saved.
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
     array_state: ClassVar[tuple[str, ...]] = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
     required_state: ClassVar[tuple[str, ...]] = ("step", "exp_avg", "exp_avg_sq")
-    _decoupled: ClassVar[bool] = False
+    added_later: ClassVar[dict[str, Any]] = {"maximize": False, "decoupled_weight_decay": False}
 
     def __init__(
         self,
@@ -48,6 +51,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -56,12 +60,15 @@ class Adam(Optimizer):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
 
     def _check(self, group: ParamGroup) -> ParamGroup:
         check_adam_group(group)
         group["amsgrad"] = check_flag("amsgrad", group["amsgrad"])
+        group["decoupled_weight_decay"] = check_flag("decoupled_weight_decay",
+                                                     group["decoupled_weight_decay"])
         return group
 
     def _update(
@@ -76,7 +83,7 @@ class Adam(Optimizer):
             state["exp_avg"] = np.zeros_like(param)
             state["exp_avg_sq"] = np.zeros_like(param)
         t = state["step"] = int(state["step"]) + 1
-        grad = decay_weights(param, grad, lr, wd, self._decoupled)
+        grad = decay_weights(param, grad, lr, wd, group["decoupled_weight_decay"])
         m, v = update_moments(state, grad, beta1, beta2)
         w = v
         if group["amsgrad"]:
@@ -86,8 +93,8 @@ class Adam(Optimizer):
             np.maximum(vmax, v, out=vmax)
             w = vmax
         m_hat = m / (1.0 - beta1**t)
-        w_hat = w / (1.0 - beta2**t)
-        param -= lr * m_hat / (np.sqrt(w_hat) + eps)
+        root_w_hat = np.sqrt(w) / math.sqrt(1.0 - beta2**t)  # (√ first: ŵ may overflow float32)
+        param -= lr * m_hat / (root_w_hat + eps)
 
 
 class AdamW(Adam):
@@ -99,10 +106,12 @@ class AdamW(Adam):
         θ ← θ − η λ θ          (computed as θ ← θ (1 − η λ))
         θ ← θ − η m̂ / (√ŵ + ε)
 
-    Default ``weight_decay=1e-2``.
+    Default ``weight_decay=1e-2``. This is ``Adam(decoupled_weight_decay=True)``, as in
+    PyTorch 2.13: a group's own ``decoupled_weight_decay`` key (from a loaded state dict)
+    decides.
     """
 
-    _decoupled: ClassVar[bool] = True
+    added_later: ClassVar[dict[str, Any]] = {"maximize": False, "decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -116,4 +125,4 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)

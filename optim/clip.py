@@ -67,6 +67,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> np.float64:
     r"""Scale all gradients together so that their joint p-norm is at most ``max_norm``.
 
@@ -76,7 +77,9 @@ def clip_grad_norm_(
     skipped. Returns N (before clipping) as a float (a NumPy float64, so PyTorch's
     ``norm.item()`` works too). A non-finite N raises RuntimeError when
     ``error_if_nonfinite`` is set; otherwise the gradients are scaled by c as IEEE gives it.
+    ``foreach`` (PyTorch's choice of kernel) is taken and changes nothing.
     """
+    _foreach(foreach, "clip_grad_norm_")
     max_norm = _real(max_norm, "max_norm", "clip_grad_norm_")
     norm_type = _real(norm_type, "norm_type", "clip_grad_norm_")
     if not isinstance(error_if_nonfinite, (bool, np.bool_)):
@@ -104,10 +107,19 @@ def clip_grad_norm_(
     return np.float64(total)
 
 
-def clip_grad_value_(params: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient entry in place to [−clip_value, clip_value] (None grads skipped)."""
+def clip_grad_value_(params: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clamp every gradient entry in place to [−clip_value, clip_value] (None grads skipped);
+    ``foreach`` as in :func:`clip_grad_norm_`."""
+    _foreach(foreach, "clip_grad_value_")
     clip_value = _real(clip_value, "clip_value", "clip_grad_value_")
     if math.isnan(clip_value) or clip_value < 0.0:
         raise ValueError(f"invalid clip_value: {clip_value!r} (must be >= 0)")
     for g in _grads(params, "clip_grad_value_"):
         np.clip(g, -clip_value, clip_value, out=g)
+
+
+def _foreach(value: Any, where: str) -> None:
+    """Refuse a ``foreach`` that is not None or a bool (PyTorch's kernel choice: no effect)."""
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: foreach must be None or a bool, got {value!r:.60}")

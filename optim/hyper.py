@@ -77,7 +77,7 @@ def update_moments(state: dict[str, Any], grad: np.ndarray, beta1: float,
     m *= beta1
     m += (1.0 - beta1) * grad
     v *= beta2
-    v += (1.0 - beta2) * (grad * grad)
+    v += (1.0 - beta2) * grad * grad  # (scaled first, as PyTorch's: g² may overflow float32)
     return m, v
 
 

@@ -238,8 +238,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     read-only properties of the current step.
 
     Chained with other schedules it scales the distance of the lr in force to η_min (its
-    floor) by (η_t − η_min) / (η_{t−1} − η_min), as :class:`CosineAnnealingLR` does; PyTorch's
-    sets η_t whatever else changed the lr.
+    floor) by (η_t − η_min) / (η_{t−1} − η_min), as :class:`CosineAnnealingLR` does, and at a
+    restart the lr in force by η₀ / η_{t−1} (about η_min that factor reaches 40–400 at a
+    cycle's end, and would turn a cut made then, by hand, ``ReduceLROnPlateau`` or another
+    schedule, into a negative lr); PyTorch's sets η_t whatever else changed the lr.
 
     **Differences from PyTorch.** ``step()`` advances by one whole step: PyTorch's fractional
     ``step(epoch)`` (e.g. ``epoch + i / iters`` within an epoch) is not provided; call
@@ -292,6 +294,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def lr_at(self, base_lr: float, t: int) -> float:
         t_cur, t_i = self.position(t)
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+
+    def _chained(self, target: float, now: float, before: float) -> float:
+        """As every schedule's, but at a restart (a rise) by the ratio ``target / before``:
+        about η_min that factor reaches 40–400 at the cycle's end and would blow up, or turn
+        negative, any difference of the lr in force from the schedule's own value."""
+        if target > before > 0 and now != before:
+            return now * (target / before)
+        return super()._chained(target, now, before)
 
 
 class LambdaLR(LRScheduler):

@@ -173,6 +173,9 @@ class Optimizer:
     scalar_state: ClassVar[tuple[str, ...]] = ()
     array_state: ClassVar[tuple[str, ...] | None] = None
     required_state: ClassVar[tuple[str, ...]] = ()
+    #: hyper-parameters state dicts saved before they existed lack, with the value they had
+    #: then; ``load_state_dict`` fills them in where the optimiser takes them
+    added_later: ClassVar[dict[str, Any]] = {"maximize": False}
     #: whether ``step()`` ran since the first ``LRScheduler`` was built on this optimiser
     #: (None before one is): a schedule's first ``step()`` warns while it is False, as
     #: PyTorch's does (its optimisers too note only the steps taken once scheduled). Not
@@ -421,8 +424,9 @@ class Optimizer:
                 by_index[i] = p
             group = {k: to_python(v) for k, v in saved.items() if k != "params"}
             group["params"] = current["params"]
-            if "maximize" in self.defaults:  # (saved before optimisers took maximize=)
-                group.setdefault("maximize", False)
+            for hyper, then in self.added_later.items():  # (saved before it existed)
+                if hyper in self.defaults:
+                    group.setdefault(hyper, then)
             missing = sorted(set(self.defaults) - set(group))
             if missing:
                 problems.append(f"group {gi}: missing hyper-parameters {missing}")

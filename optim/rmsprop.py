@@ -40,7 +40,7 @@ class RMSProp(Optimizer):
     def __init__(
         self,
         params: Params,
-        lr: float,
+        lr: float = 1e-2,
         beta: float = 0.9,
         eps: float = 1e-8,
         momentum: float = 0.0,
@@ -83,7 +83,7 @@ class RMSProp(Optimizer):
         if v is None:
             v = state["square_avg"] = np.zeros_like(param)
         v *= beta
-        v += (1.0 - beta) * (grad * grad)
+        v += (1.0 - beta) * grad * grad  # (scaled first: g² may overflow float32)
         if group["centered"]:
             gbar = state.get("grad_avg")
             if gbar is None:

@@ -9,6 +9,7 @@ value the constructor refuses is refused too."""
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import threading
@@ -109,6 +110,8 @@ def restore(obj: Any, state_dict: Mapping[str, Any], per_group: Sequence[str]) -
     values = {k: to_python(v) for k, v in state_dict.items()}
     for k, v in values.items():
         if isinstance(current.get(k), list):
+            if isinstance(v, collections.Counter):  # (PyTorch's MultiStepLR milestones)
+                v = sorted(v.elements())
             values[k] = list(v) if isinstance(v, (tuple, list)) else [v]
     n_groups = len(obj.optimizer.param_groups)
     for key in per_group:

@@ -311,6 +311,12 @@ class _RNNBase(Module):
         """The parameters per layer and direction, as PyTorch's ``all_weights``."""
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
+    def flatten_parameters(self) -> None:
+        """Does nothing. PyTorch's method packs the weights into one cuDNN buffer on the GPU.
+        Here the weights are NumPy arrays, so there is nothing to pack. It exists so that
+        PyTorch code calling it (often at the top of ``forward``) runs unchanged."""
+        return None
+
     def _label(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
 

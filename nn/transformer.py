@@ -7,13 +7,21 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_mini import Tensor, gelu, relu
 
-from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
+from ._util import (
+    as_tensor,
+    check_flag,
+    check_real,
+    check_rng,
+    check_size,
+    float_dtype,
+    positive_int,
+)
 from .containers import ModuleList
 from .dropout import Dropout
 from .layers import Linear
@@ -46,6 +54,53 @@ def check_heads(d_model: Any, nhead: Any, where: str) -> tuple[int, int]:
     if d % h:
         raise ValueError(f"{where}: d_model {d} is not divisible by nhead {h}")
     return d, h
+
+
+class LayerArgs(NamedTuple):
+    """An encoder or decoder layer's constructor arguments, checked (``check_layer_args``)."""
+
+    d_model: int
+    nhead: int
+    dim_feedforward: int
+    dropout: float
+    activation: Callable[[Tensor], Tensor]
+    layer_norm_eps: float
+    batch_first: bool
+    norm_first: bool
+    bias: bool
+    dtype: np.dtype
+
+
+def check_layer_args(where: str, d_model: Any, nhead: Any, dim_feedforward: Any,
+                     dropout: Any, activation: Any, layer_norm_eps: Any, batch_first: Any,
+                     norm_first: Any, bias: Any, rng: Any, dtype: Any) -> LayerArgs:
+    """A Transformer layer's arguments checked under the layer's name ``where`` and PyTorch's
+    argument names (not those of the ``MultiheadAttention``, ``Linear`` and ``LayerNorm`` it
+    builds)."""
+    d_model, nhead = check_heads(d_model, nhead, where)
+    dim_feedforward = positive_int(dim_feedforward, "dim_feedforward", where)
+    dropout = check_real(dropout, "dropout", where, 0.0, 1.0)
+    act = activation_function(activation, where)
+    batch_first = check_flag(batch_first, "batch_first", where)
+    norm_first = check_flag(norm_first, "norm_first", where)
+    bias = check_flag(bias, "bias", where)
+    if rng is not None:
+        check_rng(rng, where)
+    dt = float_dtype(dtype, where)
+    layer_norm_eps = check_real(layer_norm_eps, "layer_norm_eps", where, 0.0, open_low=True)
+    check_size((dim_feedforward, d_model), dt, where)  # (named here, not by its Linear)
+    return LayerArgs(d_model, nhead, dim_feedforward, dropout, act, layer_norm_eps,
+                     batch_first, norm_first, bias, dt)
+
+
+def check_stack(where: str, layer_name: str, layer: Any, num_layers: Any, norm: Any) -> int:
+    """An encoder or decoder stack's ``num_layers`` as an int, after checking that the layer
+    (argument ``layer_name``) and ``norm`` (or None) are Modules."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"{where}: {layer_name} must be a Module, got {type(layer).__name__}")
+    if norm is not None and not isinstance(norm, Module):
+        raise TypeError(f"{where}: norm must be a Module or None, got {type(norm).__name__}")
+    return positive_int(num_layers, "num_layers", where)
 
 
 def check_copies(layer: Module, n: int, name: str, where: str) -> int:
@@ -133,24 +188,21 @@ class TransformerEncoderLayer(Module):
                  norm_first: bool = False, bias: bool = True,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
         super().__init__()
-        d_model = positive_int(d_model, "d_model", W)
-        dim_feedforward = positive_int(dim_feedforward, "dim_feedforward", W)
-        dropout = check_real(dropout, "dropout", W, 0.0, 1.0)
-        activation = activation_function(activation, W)
-        layer_norm_eps = check_real(layer_norm_eps, "layer_norm_eps", W, 0.0, open_low=True)
-        check_size((dim_feedforward, d_model), float_dtype(dtype, W), W)  # (named here)
+        a = check_layer_args(W, d_model, nhead, dim_feedforward, dropout, activation,
+                             layer_norm_eps, batch_first, norm_first, bias, rng, dtype)
+        d, ff, dt = a.d_model, a.dim_feedforward, a.dtype
         # assignment order gives PyTorch's state_dict order
-        self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, batch_first=batch_first,
-                                            dropout=dropout, rng=rng, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, rng=rng, dtype=dtype)
-        self.dropout = Dropout(dropout, rng)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, rng=rng, dtype=dtype)
-        self.norm_first = check_flag(norm_first, "norm_first", W)
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout, rng)
-        self.dropout2 = Dropout(dropout, rng)
-        self.activation = activation
+        self.self_attn = MultiheadAttention(d, a.nhead, bias=a.bias, batch_first=a.batch_first,
+                                            dropout=a.dropout, rng=rng, dtype=dt)
+        self.linear1 = Linear(d, ff, bias=a.bias, rng=rng, dtype=dt)
+        self.dropout = Dropout(a.dropout, rng)
+        self.linear2 = Linear(ff, d, bias=a.bias, rng=rng, dtype=dt)
+        self.norm_first = a.norm_first
+        self.norm1 = LayerNorm(d, a.layer_norm_eps, bias=a.bias, dtype=dt)
+        self.norm2 = LayerNorm(d, a.layer_norm_eps, bias=a.bias, dtype=dt)
+        self.dropout1 = Dropout(a.dropout, rng)
+        self.dropout2 = Dropout(a.dropout, rng)
+        self.activation = a.activation
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
@@ -160,6 +212,7 @@ class TransformerEncoderLayer(Module):
         n = x.shape[1 if attn.batch_first and b is not None else 0]
         check_masks(W, attn.num_heads, b, n, n, ("src_mask", src_mask),
                     ("src_key_padding_mask", src_key_padding_mask))
+        is_causal = check_flag(is_causal, "is_causal", W)
         if self.norm_first:
             x = x + self._attend(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._feed_forward(self.norm2(x))
@@ -185,21 +238,23 @@ class TransformerEncoder(Module):
                  norm: Module | None = None, enable_nested_tensor: bool = True,
                  mask_check: bool = True) -> None:
         super().__init__()
-        if not isinstance(encoder_layer, Module):
-            raise TypeError(f"TransformerEncoder: encoder_layer must be a Module, got "
-                            f"{type(encoder_layer).__name__}")
-        n = positive_int(num_layers, "num_layers", "TransformerEncoder")
-        check_flag(enable_nested_tensor, "enable_nested_tensor", "TransformerEncoder")
-        check_flag(mask_check, "mask_check", "TransformerEncoder")
-        self.layers = ModuleList(clones(encoder_layer, n, "TransformerEncoder"))
+        where = "TransformerEncoder"
+        n = check_stack(where, "encoder_layer", encoder_layer, num_layers, norm)
+        check_flag(enable_nested_tensor, "enable_nested_tensor", where)
+        check_flag(mask_check, "mask_check", where)
+        self.layers = ModuleList(clones(encoder_layer, n, where))
         self.num_layers = n
         self.norm = norm
 
     def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
-                is_causal: bool = False) -> Tensor:
-        """Each layer's output feeds the next: x ← layerᵢ(x), then norm(x)."""
+                is_causal: bool | None = None) -> Tensor:
+        """Each layer's output feeds the next: x ← layerᵢ(x), then norm(x).
+        ``is_causal=None`` (PyTorch's default, which there means "look at ``mask``") applies
+        ``mask`` as given, as False does."""
+        causal = False if is_causal is None else check_flag(is_causal, "is_causal",
+                                                            "TransformerEncoder")
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
-                      is_causal=is_causal)
+                      is_causal=causal)
         return self.norm(x) if self.norm is not None else x

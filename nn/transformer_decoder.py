@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
+from ._util import check_flag, check_rng, float_dtype, positive_int
 from .containers import ModuleList
 from .dropout import Dropout
 from .init import xavier_uniform_
@@ -20,11 +20,12 @@ from .normalization import LayerNorm
 from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
-    activation_function,
     check_copies,
     check_heads,
+    check_layer_args,
     check_masks,
     check_sequences,
+    check_stack,
     clones,
 )
 
@@ -61,34 +62,26 @@ class TransformerDecoderLayer(Module):
                  batch_first: bool = True, norm_first: bool = False, bias: bool = True,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64) -> None:
         super().__init__()
-        d_model, nhead = check_heads(d_model, nhead, W)
-        dim_feedforward = positive_int(dim_feedforward, "dim_feedforward", W)
-        dropout = check_real(dropout, "dropout", W, 0.0, 1.0)
-        act = activation_function(activation, W)
-        batch_first = check_flag(batch_first, "batch_first", W)
-        bias = check_flag(bias, "bias", W)
-        if rng is not None:
-            check_rng(rng, W)
-        dtype = float_dtype(dtype, W)
-        layer_norm_eps = check_real(layer_norm_eps, "layer_norm_eps", W, 0.0, open_low=True)
-        check_size((dim_feedforward, d_model), dtype, W)  # (named here, not by its Linear)
+        a = check_layer_args(W, d_model, nhead, dim_feedforward, dropout, activation,
+                             layer_norm_eps, batch_first, norm_first, bias, rng, dtype)
+        d, ff, dt = a.d_model, a.dim_feedforward, a.dtype
         # assignment order gives PyTorch's state_dict order
-        self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, batch_first=batch_first,
-                                            dropout=dropout, rng=rng, dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, bias=bias,
-                                                 batch_first=batch_first, dropout=dropout,
-                                                 rng=rng, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, rng=rng, dtype=dtype)
-        self.dropout = Dropout(dropout, rng)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, rng=rng, dtype=dtype)
-        self.norm_first = check_flag(norm_first, "norm_first", W)
-        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout, rng)
-        self.dropout2 = Dropout(dropout, rng)
-        self.dropout3 = Dropout(dropout, rng)
-        self.activation = act
+        self.self_attn = MultiheadAttention(d, a.nhead, bias=a.bias, batch_first=a.batch_first,
+                                            dropout=a.dropout, rng=rng, dtype=dt)
+        self.multihead_attn = MultiheadAttention(d, a.nhead, bias=a.bias,
+                                                 batch_first=a.batch_first, dropout=a.dropout,
+                                                 rng=rng, dtype=dt)
+        self.linear1 = Linear(d, ff, bias=a.bias, rng=rng, dtype=dt)
+        self.dropout = Dropout(a.dropout, rng)
+        self.linear2 = Linear(ff, d, bias=a.bias, rng=rng, dtype=dt)
+        self.norm_first = a.norm_first
+        self.norm1 = LayerNorm(d, a.layer_norm_eps, bias=a.bias, dtype=dt)
+        self.norm2 = LayerNorm(d, a.layer_norm_eps, bias=a.bias, dtype=dt)
+        self.norm3 = LayerNorm(d, a.layer_norm_eps, bias=a.bias, dtype=dt)
+        self.dropout1 = Dropout(a.dropout, rng)
+        self.dropout2 = Dropout(a.dropout, rng)
+        self.dropout3 = Dropout(a.dropout, rng)
+        self.activation = a.activation
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
@@ -136,12 +129,7 @@ class TransformerDecoder(Module):
                  norm: Module | None = None) -> None:
         super().__init__()
         where = "TransformerDecoder"
-        if not isinstance(decoder_layer, Module):
-            raise TypeError(f"{where}: decoder_layer must be a Module, got "
-                            f"{type(decoder_layer).__name__}")
-        if norm is not None and not isinstance(norm, Module):
-            raise TypeError(f"{where}: norm must be a Module or None, got {type(norm).__name__}")
-        n = positive_int(num_layers, "num_layers", where)
+        n = check_stack(where, "decoder_layer", decoder_layer, num_layers, norm)
         self.layers = ModuleList(clones(decoder_layer, n, where))
         self.num_layers = n
         self.norm = norm

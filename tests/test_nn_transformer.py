@@ -82,7 +82,8 @@ def test_dropout_trains_float32_stays_and_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="TransformerEncoderLayer: activation must be 'relu', "
                                          "'gelu' or a function, got 'tanh'"):
         nn.TransformerEncoderLayer(4, 2, activation="tanh")
-    with pytest.raises(ValueError, match="embed_dim 4 is not divisible by num_heads 3"):
+    with pytest.raises(ValueError, match="TransformerEncoderLayer: d_model 4 is not divisible "
+                                         "by nhead 3"):
         nn.TransformerEncoderLayer(4, 3)
     with pytest.raises(ValueError, match="TransformerEncoder: num_layers"):
         nn.TransformerEncoder(layer, 0)

@@ -68,7 +68,7 @@ def _values(value: Any, name: str, label: str, kinds: str = "iuf", finite: bool 
     """``value`` (a number, array-like or Tensor) checked to hold (finite) numbers of ``kinds``;
     returned as given (a Tensor as its array) so that NumPy applies its own dtype rules. A
     tensor that requires grad is refused while gradients are recorded: the result is a
-    constant, so its gradient would be lost (PyTorch refuses a tensor here too)."""
+    constant, so its gradient would be lost (PyTorch's ``normal`` would carry it)."""
     if isinstance(value, Tensor):
         if value.requires_grad and is_grad_enabled():
             raise TypeError(f"{name}: {label} is a tensor that requires grad, but {name} makes a "
@@ -221,12 +221,22 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype:
 
 # ----------------------------------------------------------------------------- random
 def _floats(name: str, draw: Callable[[Generator], Any], rng: Generator | None, dtype: Any,
-            requires_grad: bool) -> Tensor:
+            requires_grad: bool, below: Any = None) -> Tensor:
     """Samples drawn in float64 from ``rng`` (the default generator when None) and rounded to
-    ``dtype``, so float32 and float64 tensors from one seed hold the same numbers."""
+    ``dtype``, so float32 and float64 tensors from one seed hold the same numbers; a draw of
+    U[low, high) that rounds up to ``below`` (its high) is moved one step down, to stay in."""
     dt = _dtype(np.float64 if dtype is None else dtype, name, "f")
     gen = check_rng(rng, name)
-    return _make(name, lambda: np.asarray(draw(gen)).astype(dt, copy=False), requires_grad)
+
+    def made() -> np.ndarray:
+        x = np.asarray(draw(gen)).astype(dt, copy=False)
+        if below is not None and dt != np.float64:
+            over = x >= below  # (compared in float64: x is the draw rounded to dt)
+            if np.any(over):
+                x = np.where(over, np.nextafter(x, dt.type(-np.inf)), x)
+        return x
+
+    return _make(name, made, requires_grad)
 
 
 def randn(*shape: Any, rng: Generator | None = None, dtype: Any = None,
@@ -240,7 +250,7 @@ def rand(*shape: Any, rng: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """xᵢ ~ U[0, 1) independently (``rng.random(shape)``)."""
     shp = _shape(shape, "rand")
-    return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad)
+    return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad, 1.0)
 
 
 def randn_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
@@ -258,7 +268,7 @@ def rand_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
     ``dtype``, as ``torch.rand_like``."""
     shp, dt = _like(t, None, "rand_like")
     dtype = dtype if dtype is not None or dt.kind != "f" else dt
-    return _floats("rand_like", lambda g: g.random(shp), rng, dtype, requires_grad)
+    return _floats("rand_like", lambda g: g.random(shp), rng, dtype, requires_grad, 1.0)
 
 
 def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, rng: Generator | None = None,
@@ -287,7 +297,8 @@ def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, *,
     if reversed_:
         raise ValueError(f"uniform: need low <= high, got low={low!r:.40}, high={high!r:.40}")
     shp = _size(size, "uniform")
-    return _floats("uniform", lambda g: g.uniform(low, high, shp), rng, dtype, requires_grad)
+    return _floats("uniform", lambda g: g.uniform(low, high, shp), rng, dtype, requires_grad,
+                   np.asarray(high, np.float64))
 
 
 def randint(low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
@@ -313,6 +324,8 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
     Without ``replacement`` a category is drawn at most once per row (the first draw by wᵢ,
     each next one among those left, by their weights), so a row needs ``num_samples``
     categories of positive weight."""
+    if isinstance(probs, Tensor):  # (indices carry no gradient: a softmax's output is fine)
+        probs = probs.detach()
     w = np.asarray(_values(probs, "multinomial", "probs"), dtype=np.float64)
     if w.ndim not in (1, 2):
         raise ValueError(f"multinomial: probs must be 1-d or 2-d, got shape {w.shape}")
@@ -341,8 +354,8 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
         last = v - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)  # (u + k rounding up to k + 1)
         out = np.minimum(out, last[:, None])
     else:  # the n smallest of Eᵢ / wᵢ, Eᵢ ~ Exp(1): sequential draws without replacement
-        with np.errstate(divide="ignore"):
-            keys = gen.standard_exponential(rows.shape) / rows
+        with np.errstate(divide="ignore", invalid="ignore"):  # (as logs: a tiny wᵢ overflows
+            keys = np.log(gen.standard_exponential(rows.shape)) - np.log(rows)  # Eᵢ / wᵢ)
         out = np.argsort(keys, axis=1, kind="stable")[:, :n]
     out = out.astype(np.int64).reshape((*w.shape[:-1], n))
     return _make("multinomial", lambda: out, False)

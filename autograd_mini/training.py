@@ -18,7 +18,7 @@ from .tensor import Tensor
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
 Batch = tuple[Any, ...]  # (input, target); a DataLoader without targets gives (input,)
-Metric = Callable[[Tensor, Any], float]
+Metric = Callable[[Tensor, Any], "float | Tensor"]  # (a 0-d Tensor is taken as its value)
 
 
 class _Optimizer(Protocol):
@@ -122,7 +122,7 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
                 value = _loss_value(loss_fn(out, y), "evaluate", recorded=False)
                 totals["loss"] = totals.get("loss", 0.0) + value * n
                 for name, fn in metrics.items():
-                    totals[name] = totals.get(name, 0.0) + fn(out, y) * n
+                    totals[name] = totals.get(name, 0.0) + float(fn(out, y)) * n
                 count += n
     finally:
         if switch:
@@ -132,6 +132,15 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}
+
+
+def _frozen(model: Any) -> list[Any]:
+    """The sub-modules of ``model`` in eval mode while ``model`` is in training mode: frozen
+    by the user (``fit`` keeps them so); none when ``model`` is not an ``nn.Module``."""
+    walk = getattr(model, "modules", None)
+    if getattr(model, "training", None) is not True or not callable(walk):
+        return []
+    return [m for m in walk() if getattr(m, "training", None) is False]
 
 
 def _checked_metrics(metrics: Any, where: str) -> dict[str, Metric]:
@@ -232,6 +241,10 @@ def fit(
     data, else ``"loss"``; any metric recorded, such as ``"val_accuracy"``, may be named (one
     in mode "max" needs one: it would get a loss).
 
+    The model is put in training mode at each epoch (``model.train()``), except the
+    sub-modules the user froze: those in eval mode while the model itself was in training
+    mode when ``fit`` began (a BatchNorm kept on its running statistics) stay in eval mode.
+
     A progress bar (tqdm) shows when stderr is a terminal, or when ``progress=True``; pass
     ``progress=False`` to silence it. Ctrl-C stops training and returns the history so far
     with ``interrupted=True``. A non-finite loss raises ``FloatingPointError`` naming the epoch
@@ -253,6 +266,7 @@ def fit(
     sched: Any = scheduler
     hist = History()
     train_fn = getattr(model, "train", None)
+    frozen = _frozen(model)
     try:
         n_batches: int | None = len(train)  # type: ignore[arg-type]
     except TypeError:
@@ -262,6 +276,8 @@ def fit(
         for epoch in range(epochs):
             if callable(train_fn):
                 train_fn()
+                for m in frozen:
+                    m.train(False)
             total, count = 0.0, 0
             sums = dict.fromkeys(metrics, 0.0)
             for step, batch in enumerate(train):

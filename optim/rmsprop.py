@@ -83,7 +83,7 @@ class RMSProp(Optimizer):
         if v is None:
             v = state["square_avg"] = np.zeros_like(param)
         v *= beta
-        v += (1.0 - beta) * grad * grad  # (scaled first: g² may overflow float32)
+        v += (1.0 - beta) * (grad * grad)
         if group["centered"]:
             gbar = state.get("grad_avg")
             if gbar is None:

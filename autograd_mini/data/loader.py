@@ -83,12 +83,17 @@ def _field(values: list[Any], what: str, rows: Any) -> Any:
 
 def _collate(samples: list[Any], rows: Any) -> Any:
     """PyTorch's default collate for samples that are tuples/lists (a tuple: field k stacked
-    from every sample's field k, a tuple/list field giving a list of Tensors) or single
-    arrays/numbers/Tensors (one Tensor)."""
+    from every sample's field k, a tuple/list field giving a list of Tensors), dicts (a dict:
+    each key's field stacked) or single arrays/numbers/Tensors (one Tensor)."""
     first = samples[0]
-    if isinstance(first, dict):
-        raise TypeError(f"DataLoader: dataset[{rows[0]}] is a dict; samples must be arrays, "
-                        "numbers, Tensors or tuples of them (or pass collate_fn)")
+    if isinstance(first, dict):  # field by key, as PyTorch's (records: {"x": ..., "y": ...})
+        for i, s in enumerate(samples):
+            if not isinstance(s, dict) or s.keys() != first.keys():
+                raise ValueError(f"DataLoader: dataset[{rows[i]}] is {s!r:.60}, but "
+                                 f"dataset[{rows[0]}] a dict with keys {list(first)}; every "
+                                 "sample needs the same keys")
+        return {key: _field([s[key] for s in samples], f"field {key!r} of the samples", rows)
+                for key in first}
     if not isinstance(first, (tuple, list)):
         return tuple(samples) if _texts(samples) else _stack(samples, "the samples", rows)
     k = len(first)
@@ -109,7 +114,7 @@ def _sample_list(X: Any, y: Any) -> bool:
     that also makes a numeric array (``[[1., 2.], [3., 4.]]``) is refused as ambiguous; a list
     of numbers or arrays stays the array X (batched as ``(x,)``)."""
     if (y is not None and type(y) is not int) or not isinstance(X, (list, tuple)) or not any(
-            isinstance(s, (tuple, list)) for s in X):
+            isinstance(s, (tuple, list, dict)) for s in X):
         return False
     if all(isinstance(s, list) for s in X):
         try:
@@ -185,11 +190,12 @@ class DataLoader:
     The first argument may instead be a dataset, as in PyTorch: ``DataLoader(dataset,
     batch_size=32)`` for any object with ``__len__`` and ``__getitem__`` that is not an array or
     Tensor (a TensorDataset, a Subset, a class of your own), or, without ``y``, a list or tuple
-    whose elements are samples that are tuples or lists (``list(zip(X, y))``); it holds the
+    whose elements are samples that are tuples, lists or dicts (``list(zip(X, y))``); it holds the
     targets, so ``y`` stays None. Its samples are batched by PyTorch's default collate: samples
     that are tuples (or lists) give a tuple of Tensors, field k stacked from every sample's field
     k (a ``(float32 array, int)`` sample gives a float32 and an int64 Tensor; a field that is
-    itself a tuple or list gives a list of Tensors, one per position); samples that are single
+    itself a tuple or list gives a list of Tensors, one per position); samples that are dicts
+    with the same keys give a dict, each key's field batched so; samples that are single
     arrays or numbers give one Tensor. A TensorDataset, or a Subset of one, is batched by
     indexing its arrays, with the same batches. ``loader.dataset`` is the dataset (for arrays,
     a TensorDataset of them). Strings in a field stay strings, a tuple of them per batch, as

@@ -98,6 +98,11 @@ _TORCH_NAMES = {"cat": "concatenate", "concat": "concatenate", "unsqueeze": "exp
                 "float64": "np.float64 (dtypes are NumPy's)",
                 "int64": "np.int64 (dtypes are NumPy's)", "long": "np.int64 (dtypes are NumPy's)",
                 "device": "nothing (tensors live in NumPy arrays on the CPU)",
+                "jacrev": "jacobian", "jacfwd": "jacobian",
+                "vjp": "autograd_mini.grad, or y.backward(v, inputs=[x]) then x.grad",
+                "func": "autograd_mini.grad, jacobian, hessian or hvp (torch.func's, at the "
+                        "top level)",
+                "vmap": "batched ops: every op broadcasts over leading axes (no vmap)",
                 "nn": None, "optim": None}
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import functional as F
 from .backward import backward
-from .checks import as_array
+from .checks import as_array, flag
 from .grad_mode import enable_grad, is_grad_enabled
 from .tensor import Tensor
 
@@ -46,8 +46,8 @@ def _check_fn(f: Any, name: str) -> None:
     if isinstance(f, Tensor):  # torch.autograd.grad(loss, [w]) spelled with am.grad
         raise TypeError(f"{name}: f must be a function (autograd_mini.{name}(f)(x) gives "
                         f"∂f/∂x), got a Tensor; for PyTorch's torch.autograd.grad(loss, [w]), "
-                        "call loss.backward() and read w.grad (with create_graph=True to "
-                        "differentiate it again)")
+                        "call loss.backward(inputs=[w]) and read w.grad (with "
+                        "create_graph=True to differentiate it again)")
     if not callable(f):
         raise TypeError(f"{name}: f must be callable, got {type(f).__name__}")
 
@@ -61,6 +61,55 @@ def _argnums(argnums: ArgNums, n: int, name: str) -> tuple[int, ...]:
     if len({k % n for k in nums}) != len(nums):
         raise ValueError(f"{name}: argnums {argnums!r} names an argument twice")
     return tuple(k % n for k in nums)
+
+
+def _is_tree(x: Any) -> bool:
+    """Whether ``x`` is a container of variables, as torch.func's parameters: a dict, or a
+    tuple or list holding an array, a Tensor or such a container (a list of numbers, or of
+    lists of numbers, is one array, as NumPy reads it)."""
+    return isinstance(x, dict) or (isinstance(x, (tuple, list)) and any(
+        isinstance(e, (Tensor, np.ndarray)) or _is_tree(e) for e in x))
+
+
+def _variables(x: Any, name: str) -> tuple[Any, list[Tensor]]:
+    """``x`` with each array in it made a variable (``_diff_leaf``), and those variables in
+    order; a container (``_is_tree``) keeps its form, so ``f`` gets what it was given."""
+    if not _is_tree(x):
+        leaf = _diff_leaf(x, name)
+        return leaf, [leaf]
+    found: list[Tensor] = []
+    items = x.values() if isinstance(x, dict) else x
+    made = []
+    for e in items:
+        v, vs = _variables(e, name)
+        made.append(v)
+        found += vs
+    return _rebuilt(x, made), found
+
+
+def _rebuilt(x: Any, items: list[Any]) -> Any:
+    """A container of ``x``'s form (dict, list, tuple, named tuple) holding ``items``."""
+    if isinstance(x, dict):
+        return dict(zip(x, items))
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*items)
+    return type(x)(items) if isinstance(x, list) else tuple(items)
+
+
+def _like(x: Any, values: Any) -> Any:
+    """``values`` (an iterator) placed as the variables of ``_variables(x)`` were."""
+    if not _is_tree(x):
+        return next(values)
+    items = x.values() if isinstance(x, dict) else x
+    return _rebuilt(x, [_like(e, values) for e in items])
+
+
+def _one_array(x: Any, name: str) -> None:
+    """Refuse a container where a transform differentiates one array (jacobian, hvp)."""
+    if _is_tree(x):
+        raise TypeError(f"{name}: differentiates one array, got a {type(x).__name__} of them: "
+                        "pass each as an argument of its own (argnums=k for each), or "
+                        "concatenate them")
 
 
 def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
@@ -89,12 +138,16 @@ def _finish(wrt: list[Tensor]) -> None:
             _FINISHED[id(w)] = w
 
 
-def _prepare(args: tuple[Any, ...], nums: tuple[int, ...], name: str) -> list[Any]:
-    """The arguments with those in ``nums`` made variables to differentiate."""
+def _prepare(args: tuple[Any, ...], nums: tuple[int, ...], name: str
+             ) -> tuple[list[Any], list[Tensor]]:
+    """The arguments with those in ``nums`` made variables to differentiate (each array in a
+    container, see ``_variables``), and all those variables in order."""
     args_l = list(args)
+    wrt: list[Tensor] = []
     for k in nums:
-        args_l[k] = _diff_leaf(args_l[k], name)
-    return args_l
+        args_l[k], vs = _variables(args_l[k], name)
+        wrt += vs
+    return args_l, wrt
 
 
 def _call(f: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], wrt: list[Tensor],
@@ -161,85 +214,123 @@ def _grads_of(out: Tensor, wrt: list[Tensor], create_graph: bool) -> list[Tensor
     return res
 
 
-def value_and_grad(f: Callable[..., Tensor], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """``x ↦ (f(x), ∇f(x))`` for scalar ``f``; a tuple of gradients when ``argnums`` is a tuple."""
-    return _value_and_grad(f, argnums, "value_and_grad")
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False
+                   ) -> Callable[..., Any]:
+    """``x ↦ (f(x), ∇f(x))`` for scalar ``f``; a tuple of gradients when ``argnums`` is a tuple.
+    An argument that is a tuple, list or dict of arrays gets a gradient of the same form (as
+    torch.func's). With ``has_aux``, ``f`` returns ``(scalar, aux)`` and the result is
+    ``((f(x), aux), ∇f(x))``, as torch.func's."""
+    return _value_and_grad(f, argnums, "value_and_grad", has_aux)
 
 
-def _value_and_grad(f: Callable[..., Tensor], argnums: ArgNums, name: str
+def _value_and_grad(f: Callable[..., Any], argnums: ArgNums, name: str, has_aux: bool = False
                     ) -> Callable[..., Any]:
     """``value_and_grad``, its errors naming the transform the user called (``name``)."""
     _check_fn(f, name)
     _check_argnums(argnums, name)
+    flag(has_aux, name, "has_aux")
 
     @functools.wraps(f)
-    def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _argnums(argnums, len(args), name)
         mode = is_grad_enabled()
-        args_l = _prepare(args, nums, name)
-        wrt = [args_l[k] for k in nums]
+        args_l, wrt = _prepare(args, nums, name)
         try:
             with enable_grad():
-                out = _scalar_out(_call(f, args_l, kwargs, wrt, name), name)
+                out, aux = _split_aux(_call(f, args_l, kwargs, wrt, name), has_aux, name)
+                out = _scalar_out(out, name)
                 nested = _nested(out, wrt, mode)
-                gs = _grads_of(out, wrt, nested)
+                gs = iter(_grads_of(out, wrt, nested))
         finally:
             _finish(wrt)
         value = out if nested else out.detach()
-        return value, (gs[0] if _is_int(argnums) else tuple(gs))
+        grads = [_like(args_l[k], gs) for k in nums]
+        result = grads[0] if _is_int(argnums) else tuple(grads)
+        return ((value, _detached(aux, nested)) if has_aux else value), result
 
     return wrapped
 
 
-def grad(f: Callable[..., Tensor], argnums: ArgNums = 0, **torch_keywords: Any
-         ) -> Callable[..., Any]:
-    """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument). It composes
-    (``grad(grad(f))``): no ``create_graph`` is needed; PyTorch's keywords
-    (``torch.autograd.grad(loss, [w], create_graph=True)``) are refused, naming ours."""
+def _split_aux(out: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
+    """``f``'s result as (output, aux): with ``has_aux`` the pair ``f`` returned."""
+    if not has_aux:
+        return out, None
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError(f"{name}: with has_aux=True the function must return a pair (output, "
+                        f"aux), got {type(out).__name__}")
+    return out
+
+
+def _detached(aux: Any, nested: bool) -> Any:
+    """``aux`` as handed back: its Tensors detached from the transform's own variables unless
+    the derivative is recorded for an outer one (``nested``), in containers too."""
+    if isinstance(aux, Tensor):
+        return aux if nested else aux.detach()
+    if isinstance(aux, (tuple, list, dict)):
+        items = aux.values() if isinstance(aux, dict) else aux
+        return _rebuilt(aux, [_detached(e, nested) for e in items])
+    return aux
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = False,
+         **torch_keywords: Any) -> Callable[..., Any]:
+    """``x ↦ ∇f(x)`` for scalar ``f`` (a Tensor shaped like the argument; for a tuple, list or
+    dict of arrays, one of the same form, as torch.func's). It composes (``grad(grad(f))``):
+    no ``create_graph`` is needed. With ``has_aux``, ``f`` returns ``(scalar, aux)`` and the
+    result is ``(∇f(x), aux)``. The keywords of ``torch.autograd.grad(loss, [w],
+    create_graph=True)`` are refused, naming ours."""
     if torch_keywords:
         _check_fn(f, "grad")  # a Tensor first: PyTorch's whole spelling, named there
         raise TypeError(f"grad: unexpected keyword arguments {sorted(torch_keywords)}: "
-                        "autograd_mini.grad(f, argnums) takes a function and no options (its "
+                        "autograd_mini.grad(f, argnums, has_aux) takes a function (its "
                         "gradients can be differentiated again, as with create_graph=True)")
-    return _grad(f, argnums, "grad")
+    return _grad(f, argnums, "grad", has_aux)
 
 
-def _grad(f: Callable[..., Tensor], argnums: ArgNums, name: str) -> Callable[..., Any]:
+def _grad(f: Callable[..., Any], argnums: ArgNums, name: str, has_aux: bool = False
+          ) -> Callable[..., Any]:
     """``grad``, its errors naming ``name``."""
-    vg = _value_and_grad(f, argnums, name)
+    vg = _value_and_grad(f, argnums, name, has_aux)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return vg(*args, **kwargs)[1]
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
 
     return wrapped
 
 
-def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]:
-    """``x ↦ J`` with ``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]`` (shape out.shape + x.shape).
+def jacobian(f: Callable[..., Any], argnums: int = 0, has_aux: bool = False
+             ) -> Callable[..., Any]:
+    """``x ↦ J`` with ``J[i..., j...] = ∂f(x)[i...] / ∂x[j...]`` (shape out.shape + x.shape);
+    with ``has_aux``, ``f`` returns ``(output, aux)`` and the result is ``(J, aux)``.
 
     One reverse sweep per output element, seeded with a one-hot adjoint.
     """
     _check_fn(f, "jacobian")
     if not _is_int(argnums):
         raise TypeError(f"jacobian: argnums must be an int, got {argnums!r:.60}")
+    flag(has_aux, "jacobian", "has_aux")
 
     @functools.wraps(f)
-    def wrapped(*args: Any, **kwargs: Any) -> Tensor:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args), "jacobian")
+        _one_array(args[nums[0]], "jacobian")
         mode = is_grad_enabled()
-        args_l = _prepare(args, nums, "jacobian")
-        x = args_l[nums[0]]
+        args_l, (x,) = _prepare(args, nums, "jacobian")
         try:
             with enable_grad():
-                out = _call(f, args_l, kwargs, [x], "jacobian")
+                out, aux = _split_aux(_call(f, args_l, kwargs, [x], "jacobian"), has_aux,
+                                      "jacobian")
                 if not isinstance(out, Tensor):
                     raise TypeError(
                         f"jacobian: the function must return a Tensor, got {type(out).__name__}"
                     )
-                return _jacobian_of(out, x, _nested(out, [x], mode))
+                nested = _nested(out, [x], mode)
+                jac = _jacobian_of(out, x, nested)
         finally:
             _finish([x])
+        return (jac, _detached(aux, nested)) if has_aux else jac
 
     return wrapped
 
@@ -277,6 +368,7 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:
     """Hessian-vector product H(x) v = ∇_x ⟨∇f(x), v⟩ without forming H (two reverse sweeps)."""
     _check_fn(f, "hvp")
+    _one_array(x, "hvp")
     xt = _diff_leaf(x, "hvp")
     vt = v if isinstance(v, Tensor) else Tensor(as_array(v, copy=False, where="hvp"),
                                                 dtype=xt.dtype)

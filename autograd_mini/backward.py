@@ -17,7 +17,7 @@ from .tensor import Tensor, unlock, wrap
 
 Node = Any  # engine.Node (not imported: engine imports this module's caller, Tensor)
 
-__all__ = ["backward", "sum_to"]
+__all__ = ["backward", "backward_into", "sum_to"]
 
 _GRAD_LOCK = threading.RLock()  # held while adjoints are added into .grad
 
@@ -72,6 +72,27 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
             if kept is not None:
                 _accumulate(kept, g, handed)
     return None
+
+
+def backward_into(root: Tensor, grad: Any, retain_graph: bool | None, create_graph: bool,
+                  inputs: Any) -> None:
+    """``root.backward(inputs=...)``, as PyTorch's: accumulate the adjoints of ``inputs`` (a
+    Tensor or a sequence of them, leaves or not) into their ``.grad``, and no other's; one
+    the pass does not reach keeps its ``.grad``."""
+    ts = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not ts:
+        raise ValueError("backward: inputs is empty (give the tensors whose .grad to fill)")
+    for i, t in enumerate(ts):
+        if not isinstance(t, Tensor) or not t._rg:
+            what = "does not require grad" if isinstance(t, Tensor) else "is not a Tensor"
+            raise RuntimeError(f"backward: inputs[{i}] {what}, so it can get no .grad")
+    ts = list({id(t): t for t in ts}.values())  # (a tensor named twice gets its share once)
+    grads = backward(root, grad, retain_graph, create_graph, inputs=ts)
+    handed: set[int] = set()
+    with _GRAD_LOCK:
+        for t, g in zip(ts, grads):
+            if g is not None:
+                _accumulate(t, g, handed)
 
 
 def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int],

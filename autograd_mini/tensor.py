@@ -267,12 +267,16 @@ class Tensor(TorchSpellings):
 
     # ----------------------------------------------------------------- gradients
     def backward(self, gradient: ArrayLike | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, *, grad: ArrayLike | None = None) -> None:
+                 create_graph: bool = False, inputs: Any = None, *,
+                 grad: ArrayLike | None = None) -> None:
         """Accumulate ∂self/∂leaf (times ``gradient``, PyTorch's name, or ``grad=``; 1 for one
-        element) into each leaf's ``.grad``. ``retain_graph`` (default ``create_graph``) keeps
-        the graph; ``create_graph`` records the pass so gradients can be differentiated."""
+        element) into each leaf's ``.grad`` (with ``inputs``, into theirs only). ``retain_graph``
+        (default ``create_graph``) keeps the graph; ``create_graph`` records the pass."""
         if grad is not None and gradient is not None:
             raise TypeError("backward: pass the upstream gradient once, as gradient= or grad=")
+        if inputs is not None:
+            return backward_into(self, gradient if grad is None else grad, retain_graph,
+                                 create_graph, inputs)
         backward(self, gradient if grad is None else grad, retain_graph, create_graph)
 
     def retain_grad(self) -> None:
@@ -823,4 +827,4 @@ def is_locked(arr: np.ndarray) -> bool:
     return entry is not None and entry[0] is arr
 
 
-from .backward import backward  # noqa: E402  (backward.py imports Tensor)
+from .backward import backward, backward_into  # noqa: E402  (backward.py imports Tensor)

@@ -71,17 +71,23 @@ def _is_tree(x: Any) -> bool:
         isinstance(e, (Tensor, np.ndarray)) or _is_tree(e) for e in x))
 
 
-def _variables(x: Any, name: str) -> tuple[Any, list[Tensor]]:
+def _variables(x: Any, name: str, where: str = "") -> tuple[Any, list[Tensor]]:
     """``x`` with each array in it made a variable (``_diff_leaf``), and those variables in
-    order; a container (``_is_tree``) keeps its form, so ``f`` gets what it was given."""
+    order; a container (``_is_tree``) keeps its form, so ``f`` gets what it was given. In a
+    container (at ``where``, e.g. ``['w']``) only arrays, Tensors, floats and lists of numbers
+    are variables: anything else (an int count, None, a string) is refused, as torch.func's."""
     if not _is_tree(x):
+        if where and not isinstance(x, (Tensor, np.ndarray, float, np.floating, list, tuple)):
+            raise TypeError(f"{name}: the argument's entry {where} is a {type(x).__name__}; "
+                            "every entry of a tuple, list or dict differentiated is an array "
+                            "or a Tensor: pass other values as arguments of their own")
         leaf = _diff_leaf(x, name)
         return leaf, [leaf]
     found: list[Tensor] = []
-    items = x.values() if isinstance(x, dict) else x
+    keys = list(x) if isinstance(x, dict) else range(len(x))
     made = []
-    for e in items:
-        v, vs = _variables(e, name)
+    for k in keys:
+        v, vs = _variables(x[k], name, f"{where}[{k!r}]")
         made.append(v)
         found += vs
     return _rebuilt(x, made), found
@@ -105,11 +111,13 @@ def _like(x: Any, values: Any) -> Any:
 
 
 def _one_array(x: Any, name: str) -> None:
-    """Refuse a container where a transform differentiates one array (jacobian, hvp)."""
+    """Refuse a container where a transform differentiates one array (jacobian, hessian,
+    hvp)."""
     if _is_tree(x):
+        how = "concatenate them" if name == "hvp" else (
+            "pass each as an argument of its own (argnums=k for each), or concatenate them")
         raise TypeError(f"{name}: differentiates one array, got a {type(x).__name__} of them: "
-                        "pass each as an argument of its own (argnums=k for each), or "
-                        "concatenate them")
+                        f"{how}")
 
 
 def _diff_leaf(x: Any, name: str = "grad") -> Tensor:
@@ -311,20 +319,25 @@ def jacobian(f: Callable[..., Any], argnums: int = 0, has_aux: bool = False
     if not _is_int(argnums):
         raise TypeError(f"jacobian: argnums must be an int, got {argnums!r:.60}")
     flag(has_aux, "jacobian", "has_aux")
+    return _jacobian(f, argnums, has_aux, "jacobian")
+
+
+def _jacobian(f: Callable[..., Any], argnums: int, has_aux: bool, name: str
+              ) -> Callable[..., Any]:
+    """``jacobian``, its errors naming the transform the user called (``name``)."""
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), "jacobian")
-        _one_array(args[nums[0]], "jacobian")
+        nums = _argnums(argnums, len(args), name)
+        _one_array(args[nums[0]], name)
         mode = is_grad_enabled()
-        args_l, (x,) = _prepare(args, nums, "jacobian")
+        args_l, (x,) = _prepare(args, nums, name)
         try:
             with enable_grad():
-                out, aux = _split_aux(_call(f, args_l, kwargs, [x], "jacobian"), has_aux,
-                                      "jacobian")
+                out, aux = _split_aux(_call(f, args_l, kwargs, [x], name), has_aux, name)
                 if not isinstance(out, Tensor):
                     raise TypeError(
-                        f"jacobian: the function must return a Tensor, got {type(out).__name__}"
+                        f"{name}: the function must return a Tensor, got {type(out).__name__}"
                     )
                 nested = _nested(out, [x], mode)
                 jac = _jacobian_of(out, x, nested)
@@ -362,7 +375,7 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable[..., Tensor]
     _check_fn(f, "hessian")
     if not _is_int(argnums):
         raise TypeError(f"hessian: argnums must be an int, got {argnums!r:.60}")
-    return jacobian(_grad(f, argnums, "hessian"), argnums)
+    return _jacobian(_grad(f, argnums, "hessian"), argnums, False, "hessian")
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> Tensor:

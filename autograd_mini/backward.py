@@ -77,8 +77,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool | None = None,
 def backward_into(root: Tensor, grad: Any, retain_graph: bool | None, create_graph: bool,
                   inputs: Any) -> None:
     """``root.backward(inputs=...)``, as PyTorch's: accumulate the adjoints of ``inputs`` (a
-    Tensor or a sequence of them, leaves or not) into their ``.grad``, and no other's; one
-    the pass does not reach keeps its ``.grad``."""
+    Tensor or a sequence of them, leaves or not) into their ``.grad``, and no other's but
+    those kept by ``retain_grad()``; one the pass does not reach keeps its ``.grad``."""
     ts = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not ts:
         raise ValueError("backward: inputs is empty (give the tensors whose .grad to fill)")
@@ -86,13 +86,30 @@ def backward_into(root: Tensor, grad: Any, retain_graph: bool | None, create_gra
         if not isinstance(t, Tensor) or not t._rg:
             what = "does not require grad" if isinstance(t, Tensor) else "is not a Tensor"
             raise RuntimeError(f"backward: inputs[{i}] {what}, so it can get no .grad")
-    ts = list({id(t): t for t in ts}.values())  # (a tensor named twice gets its share once)
+    ts = list({id(t): t for t in [*ts, *_retained(root)]}.values())  # (each once)
     grads = backward(root, grad, retain_graph, create_graph, inputs=ts)
-    handed: set[int] = set()
+    handed = {id(grad), id(getattr(grad, "_data", None))}  # (the caller's: copied if kept)
     with _GRAD_LOCK:
         for t, g in zip(ts, grads):
             if g is not None:
                 _accumulate(t, g, handed)
+
+
+def _retained(root: Tensor) -> list[Tensor]:
+    """The tensors behind ``root`` kept by ``retain_grad()`` (one walk of the graph)."""
+    found: list[Tensor] = []
+    seen: set[int] = set()
+    stack = [root._node] if root._node is not None else []
+    while stack:
+        node = stack.pop()
+        kept = node.retained() if node.retained is not None else None
+        if kept is not None:
+            found.append(kept)
+        for p in node:
+            if not isinstance(p, Tensor) and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return found
 
 
 def sweep(start: Node, g0: Any, retain_graph: bool, create_graph: bool, want: dict[int, int],

@@ -221,17 +221,19 @@ def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype:
 
 # ----------------------------------------------------------------------------- random
 def _floats(name: str, draw: Callable[[Generator], Any], rng: Generator | None, dtype: Any,
-            requires_grad: bool, below: Any = None) -> Tensor:
+            requires_grad: bool, bounds: tuple[Any, Any] | None = None) -> Tensor:
     """Samples drawn in float64 from ``rng`` (the default generator when None) and rounded to
     ``dtype``, so float32 and float64 tensors from one seed hold the same numbers; a draw of
-    U[low, high) that rounds up to ``below`` (its high) is moved one step down, to stay in."""
+    U[low, high) (``bounds``) that rounds up to high is moved one step down, to stay in
+    (where low < high: with low = high every draw is low, as NumPy's)."""
     dt = _dtype(np.float64 if dtype is None else dtype, name, "f")
     gen = check_rng(rng, name)
 
     def made() -> np.ndarray:
         x = np.asarray(draw(gen)).astype(dt, copy=False)
-        if below is not None and dt != np.float64:
-            over = x >= below  # (compared in float64: x is the draw rounded to dt)
+        if bounds is not None and dt != np.float64:
+            low, high = (np.asarray(b, np.float64) for b in bounds)
+            over = (x >= high) & (low < high)  # (compared in float64: x is the draw rounded)
             if np.any(over):
                 x = np.where(over, np.nextafter(x, dt.type(-np.inf)), x)
         return x
@@ -250,7 +252,7 @@ def rand(*shape: Any, rng: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
     """xᵢ ~ U[0, 1) independently (``rng.random(shape)``)."""
     shp = _shape(shape, "rand")
-    return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad, 1.0)
+    return _floats("rand", lambda g: g.random(shp), rng, dtype, requires_grad, (0.0, 1.0))
 
 
 def randn_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
@@ -268,7 +270,7 @@ def rand_like(t: Any, dtype: Any = None, *, rng: Generator | None = None,
     ``dtype``, as ``torch.rand_like``."""
     shp, dt = _like(t, None, "rand_like")
     dtype = dtype if dtype is not None or dt.kind != "f" else dt
-    return _floats("rand_like", lambda g: g.random(shp), rng, dtype, requires_grad, 1.0)
+    return _floats("rand_like", lambda g: g.random(shp), rng, dtype, requires_grad, (0.0, 1.0))
 
 
 def normal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, *, rng: Generator | None = None,
@@ -298,7 +300,7 @@ def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, *,
         raise ValueError(f"uniform: need low <= high, got low={low!r:.40}, high={high!r:.40}")
     shp = _size(size, "uniform")
     return _floats("uniform", lambda g: g.uniform(low, high, shp), rng, dtype, requires_grad,
-                   np.asarray(high, np.float64))
+                   (low, high))
 
 
 def randint(low: Any, high: Any = None, size: Any = None, dtype: Any = np.int64,
@@ -342,6 +344,7 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
         raise ValueError("multinomial: num_samples must be positive")
     if rows.shape[0] == 0:  # no rows: no draws, as torch.multinomial
         return _make("multinomial", lambda: np.zeros((0, n), dtype=np.int64), False)
+    weights = rows
     rows = rows / rows.max(axis=1, keepdims=True)  # (the same odds; sums of 1e308s overflow)
     if not replacement and n > positive.min():
         raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
@@ -353,9 +356,11 @@ def multinomial(probs: Any, num_samples: int = 1, replacement: bool = False, *,
         out = np.searchsorted(cdf.ravel(), gen.random((rows.shape[0], n)) + r, "right") - r * v
         last = v - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)  # (u + k rounding up to k + 1)
         out = np.minimum(out, last[:, None])
-    else:  # the n smallest of Eᵢ / wᵢ, Eᵢ ~ Exp(1): sequential draws without replacement
-        with np.errstate(divide="ignore", invalid="ignore"):  # (as logs: a tiny wᵢ overflows
-            keys = np.log(gen.standard_exponential(rows.shape)) - np.log(rows)  # Eᵢ / wᵢ)
+    else:  # the n smallest of Eᵢ / wᵢ, Eᵢ ~ Exp(1): sequential draws without replacement,
+        with np.errstate(divide="ignore", invalid="ignore"):  # ranked as logs of the weights
+            keys = np.log(gen.standard_exponential(rows.shape)) - np.log(weights)  # as given
+        # (Eᵢ / wᵢ overflows for a tiny wᵢ, and wᵢ / max w underflows to 0: either would tie
+        # with a weight of 0, which must never be drawn)
         out = np.argsort(keys, axis=1, kind="stable")[:, :n]
     out = out.astype(np.int64).reshape((*w.shape[:-1], n))
     return _make("multinomial", lambda: out, False)

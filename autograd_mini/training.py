@@ -18,7 +18,7 @@ from .tensor import Tensor
 __all__ = ["History", "accuracy", "evaluate", "fit"]
 
 Batch = tuple[Any, ...]  # (input, target); a DataLoader without targets gives (input,)
-Metric = Callable[[Tensor, Any], "float | Tensor"]  # (a 0-d Tensor is taken as its value)
+Metric = Callable[[Tensor, Any], Any]  # one number: a float, or a one-element Tensor or array
 
 
 class _Optimizer(Protocol):
@@ -122,7 +122,8 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
                 value = _loss_value(loss_fn(out, y), "evaluate", recorded=False)
                 totals["loss"] = totals.get("loss", 0.0) + value * n
                 for name, fn in metrics.items():
-                    totals[name] = totals.get(name, 0.0) + float(fn(out, y)) * n
+                    totals[name] = totals.get(name, 0.0) + _number(fn(out, y), "evaluate",
+                                                                   name) * n
                 count += n
     finally:
         if switch:
@@ -132,6 +133,17 @@ def evaluate(model: Callable[[Tensor], Tensor], batches: Iterable[Batch],
     if count == 0:
         raise ValueError("evaluate: no batches to evaluate")
     return {k: v / count for k, v in totals.items()}
+
+
+def _number(value: Any, where: str, name: str) -> float:
+    """A metric's value as a float: a number, or a Tensor or array of one element."""
+    try:
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.empty(0)
+    if arr.size != 1:
+        raise TypeError(f"{where}: metric {name!r} must give one number, got {value!r:.60}")
+    return float(arr.reshape(()))
 
 
 def _frozen(model: Any) -> list[Any]:
@@ -242,8 +254,9 @@ def fit(
     in mode "max" needs one: it would get a loss).
 
     The model is put in training mode at each epoch (``model.train()``), except the
-    sub-modules the user froze: those in eval mode while the model itself was in training
-    mode when ``fit`` began (a BatchNorm kept on its running statistics) stay in eval mode.
+    sub-modules the user froze: those in eval mode while the model itself is in training
+    mode when the epoch begins (a BatchNorm kept on its running statistics, frozen before
+    ``fit`` or in ``on_epoch_end``) stay in eval mode, each module on its own.
 
     A progress bar (tqdm) shows when stderr is a terminal, or when ``progress=True``; pass
     ``progress=False`` to silence it. Ctrl-C stops training and returns the history so far
@@ -266,7 +279,6 @@ def fit(
     sched: Any = scheduler
     hist = History()
     train_fn = getattr(model, "train", None)
-    frozen = _frozen(model)
     try:
         n_batches: int | None = len(train)  # type: ignore[arg-type]
     except TypeError:
@@ -275,9 +287,10 @@ def fit(
     try:
         for epoch in range(epochs):
             if callable(train_fn):
+                frozen = _frozen(model)  # (as the user left them: on_epoch_end may change it)
                 train_fn()
                 for m in frozen:
-                    m.train(False)
+                    m.training = False
             total, count = 0.0, 0
             sums = dict.fromkeys(metrics, 0.0)
             for step, batch in enumerate(train):
@@ -300,7 +313,7 @@ def fit(
                 if sums:  # on this step's output, as Keras does: no second pass over train
                     with no_grad():
                         for name, fn in metrics.items():
-                            sums[name] += float(fn(out, y)) * n
+                            sums[name] += _number(fn(out, y), "fit", name) * n
                 hist.step_loss.append(value)
                 if bar is not None:
                     bar.update(1)

@@ -296,10 +296,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
 
     def _chained(self, target: float, now: float, before: float) -> float:
-        """As every schedule's, but at a restart (a rise) by the ratio ``target / before``:
-        about η_min that factor reaches 40–400 at the cycle's end and would blow up, or turn
-        negative, any difference of the lr in force from the schedule's own value."""
-        if target > before > 0 and now != before:
+        """As every schedule's, but at a restart (a step away from η_min) by the ratio
+        ``target / before``: about η_min that factor reaches 40–400 at the cycle's end, and
+        would blow up, or turn negative, any difference of the lr in force from the
+        schedule's own value (also where η₀ < η_min, and the restart falls)."""
+        if abs(target - self.floor) > abs(before - self.floor) and before > 0 and now != before:
             return now * (target / before)
         return super()._chained(target, now, before)
 

@@ -152,3 +152,20 @@ def test_pytorchs_default_learning_rates_and_foreach_keyword() -> None:
     np.testing.assert_allclose(p.grad.data, [0.1, 0.1])  # type: ignore[union-attr]
     with pytest.raises(TypeError, match="clip_grad_value_: foreach must be None or a bool"):
         optim.clip_grad_value_([p], 0.1, foreach="yes")  # type: ignore[arg-type]
+
+
+def test_a_warm_restart_never_turns_a_group_below_eta_min_negative() -> None:
+    """A group whose lr is below η_min falls at a restart: scaled about η_min, a cut made
+    before it became −8.5e-4 (and −0.34 later)."""
+    p, q = Tensor(np.ones(1), requires_grad=True), Tensor(np.ones(1), requires_grad=True)
+    opt = optim.SGD([{"params": [p], "lr": 1e-5}, {"params": [q], "lr": 1e-3}], lr=0.1)
+    sched = CosineAnnealingWarmRestarts(opt, T_0=10, eta_min=1e-4)
+    lrs = []
+    for i in range(40):
+        if i == 8:
+            for g in opt.param_groups:
+                g["lr"] /= 2
+        opt.step()
+        sched.step()
+        lrs.append([g["lr"] for g in opt.param_groups])
+    assert np.min(lrs) > 0

@@ -112,3 +112,52 @@ def test_evaluate_gives_numbers_for_metrics_written_with_tensor_ops() -> None:
                       {"mae": mae})
     assert all(type(v) is float for v in res.values())
     json.dumps(res)
+
+
+def test_uniform_with_low_equal_to_high_gives_low_in_every_dtype() -> None:
+    for dtype in (np.float64, np.float32, np.float16):
+        np.testing.assert_array_equal(am.uniform(1.0, 1.0, 5, dtype=dtype).data, np.ones(5))
+    mixed = am.uniform(np.array([0.0, 1.0]), np.array([1.0, 1.0]), (50, 2), dtype=np.float16)
+    assert (mixed.data[:, 1] == 1.0).all() and (mixed.data[:, 0] < 1.0).all()
+
+
+def test_weights_further_apart_than_the_float_range_never_draw_a_zero() -> None:
+    """Scaled by the row's largest weight, 1e-30 / 1e300 underflowed to 0 and tied with the
+    zero weight ([0, 1e300, 1e-30] drew [1, 0])."""
+    for seed in range(20):
+        got = am.multinomial([0.0, 1e300, 1e-30], 2, rng=np.random.default_rng(seed)).data
+        assert got.tolist() == [1, 2]
+
+
+def test_fit_follows_the_modes_the_user_sets_as_training_goes() -> None:
+    """``fit`` restored, each epoch, the modes of its start: a BatchNorm unfrozen in
+    ``on_epoch_end`` was frozen again, and a child kept training under a frozen parent was
+    frozen with it."""
+    am.manual_seed(0)
+    X, y = _problem()
+    bn = nn.BatchNorm1d(4)
+    block = nn.Sequential(bn, nn.Linear(4, 4))
+    model = nn.Sequential(block, nn.Linear(4, 2))
+    block.eval()
+    bn.train()  # (a child kept training under a frozen parent)
+    seen = []
+
+    def unfreeze(epoch: int, hist: am.training.History) -> None:
+        seen.append((block.training, bn.training))
+        block.train()
+
+    am.fit(model, DataLoader(X, y, batch_size=16), nn.CrossEntropyLoss(),
+           optim.SGD(model.parameters(), lr=0.1), epochs=2, progress=False,
+           on_epoch_end=unfreeze)
+    assert seen == [(False, True), (True, True)]
+
+
+def test_a_metric_giving_a_one_element_array_is_a_number_and_junk_is_named() -> None:
+    X, y = _problem()
+    loader = DataLoader(X, y, batch_size=16)
+    res = am.evaluate(nn.Linear(4, 2), loader, nn.CrossEntropyLoss(),
+                      {"m": lambda o, t: np.array([0.5])})
+    assert res["m"] == 0.5
+    with pytest.raises(TypeError, match="evaluate: metric 'm' must give one number"):
+        am.evaluate(nn.Linear(4, 2), loader, nn.CrossEntropyLoss(),
+                    {"m": lambda o, t: np.ones(3)})

@@ -121,3 +121,44 @@ def test_backward_with_inputs_fills_only_those_grads_as_torch() -> None:
 def test_torch_func_names_point_to_ours(name: str, ours: str) -> None:
     with pytest.raises(AttributeError, match=f"{name}.*a PyTorch name.*{ours}"):
         getattr(am, name)
+
+
+def test_backward_with_inputs_copies_the_callers_gradient_and_fills_retained_tensors() -> None:
+    """The caller's seed became ``.grad`` itself (``x + 0``): a later change of it, or
+    clipping the gradient, wrote through; a ``retain_grad()`` tensor on the way got None where
+    torch fills it."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    seed = np.ones(2)
+    (x + 0.0).backward(seed, inputs=[x])
+    seed[0] = 99.0
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])  # type: ignore[union-attr]
+    x.grad = None
+    recorded = Tensor(np.ones(2))
+    (x + 0.0).backward(recorded, inputs=[x], create_graph=True)
+    assert x.grad is not recorded
+    w = Tensor(B, requires_grad=True)
+    h = x * w
+    h.retain_grad()
+    am.sum(h * h).backward(inputs=[w])
+    np.testing.assert_allclose(h.grad.data, 2 * A * B)  # type: ignore[union-attr]
+    np.testing.assert_allclose(w.grad.data, 2 * A * A * B)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("value", "where", "kind"), [({"w": A, "n": 3}, r"\['n'\]", "int"),
+                                                       ((A, None), r"\[1\]", "NoneType"),
+                                                       ([(A, "s")], r"\[0\]\[1\]", "str")])
+def test_a_container_entry_that_is_not_an_array_is_named(value: Any, where: str,
+                                                         kind: str) -> None:
+    """An int in a dict of parameters became a float variable with a gradient of its own."""
+    with pytest.raises(TypeError, match=f"grad: the argument's entry {where} is a {kind}"):
+        am.grad(lambda p: am.sum(A))(value)
+    got = am.grad(lambda p: (p["w"] * p["lr"]).sum())({"w": A, "lr": 0.5})  # a float is one
+    np.testing.assert_allclose(got["lr"].data, A.sum())
+
+
+def test_hessian_and_hvp_name_themselves_for_a_container() -> None:
+    with pytest.raises(TypeError, match=r"^hessian: differentiates one array.*argnums"):
+        am.hessian(lambda p: (p[0] * p[1]).sum())((A, B))
+    with pytest.raises(TypeError, match=r"^hvp: differentiates one array, got a tuple of them: "
+                                        "concatenate them$"):
+        am.hvp(lambda x: x.sum(), (A, B), (A, B))

@@ -27,6 +27,9 @@ class Adam(Optimizer):
         m̂ ← m / (1 − β₁ᵗ);  ŵ ← w / (1 − β₂ᵗ)
         θ ← θ − η m̂ / (√ŵ + ε)
 
+    computed as PyTorch's: (1 − β₂) g first scaled, then times g, and √ŵ as √w / √(1 − β₂ᵗ),
+    so that float32 moments stay finite up to |g| ≈ 1e20.
+
     The notes present Adam as RMSProp (eq. 2.8) plus a momentum term: v is eq. 2.8's running
     average of g ⊙ g and m the moving-average momentum of the slides, each divided by its
     bias correction because it starts at 0. Unlike eq. 2.8, ε is added *outside* the square

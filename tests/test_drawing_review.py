@@ -91,7 +91,7 @@ def test_pytorchs_grad_keywords_are_named() -> None:
     x = am.Tensor(0.8, requires_grad=True)
     y = am.tanh(x) ** 3
     with pytest.raises(TypeError, match=r"for PyTorch's torch.autograd.grad\(loss, \[w\]\), call "
-                       r"loss.backward\(\) and read w.grad \(with create_graph=True"):
+                       r"loss.backward\(inputs=\[w\]\) and read w.grad \(with create_graph=True"):
         am.grad(y, [x], create_graph=True)  # type: ignore[arg-type, list-item]
     with pytest.raises(TypeError, match=r"grad: unexpected keyword arguments \['create_graph'\]"):
         am.grad(am.tanh, create_graph=True)

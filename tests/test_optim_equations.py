@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -179,13 +180,13 @@ def adam_reference(
         elif wd:
             g = g + wd * theta
         s["m"] = b1 * s.get("m", np.zeros_like(theta)) + (1.0 - b1) * g
-        s["v"] = b2 * s.get("v", np.zeros_like(theta)) + (1.0 - b2) * (g * g)
+        s["v"] = b2 * s.get("v", np.zeros_like(theta)) + (1.0 - b2) * g * g
         w = s["v"]
         if amsgrad:
             s["vmax"] = w = np.maximum(s.get("vmax", np.zeros_like(theta)), s["v"])
         m_hat = s["m"] / (1.0 - b1**t)
-        w_hat = w / (1.0 - b2**t)
-        return theta - lr * m_hat / (np.sqrt(w_hat) + eps)
+        root_w_hat = np.sqrt(w) / math.sqrt(1.0 - b2**t)  # √ŵ, in the docstring's order
+        return theta - lr * m_hat / (root_w_hat + eps)
 
     return update
 

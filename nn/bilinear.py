@@ -10,6 +10,7 @@ import numpy as np
 from autograd_mini import Tensor, einsum
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
+from .init import uniform_parameters_
 from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
@@ -35,7 +36,8 @@ def bilinear(x1: Any, x2: Any, weight: Tensor, bias: Tensor | None = None) -> Te
 
 class Bilinear(Module):
     """y = x₁ᵀ A x₂ + b for each output: ``weight`` (out_features, in1_features, in2_features)
-    and ``bias`` (out_features,), both U(−1/√in1, 1/√in1) at construction, as PyTorch's."""
+    and ``bias`` (out_features,), both U(−1/√in1, 1/√in1) at construction (and
+    ``reset_parameters``), as PyTorch's."""
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, rng: np.random.Generator | None = None,
@@ -49,12 +51,18 @@ class Bilinear(Module):
         gen = check_rng(rng, w)
         shape = (self.out_features, self.in1_features, self.in2_features)
         check_size(shape, dt, w)
-        bound = 1.0 / math.sqrt(self.in1_features)
-        self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
+        self.weight = Parameter(np.empty(shape, dtype=dt))
         self.bias: Parameter | None = (
-            Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt))
+            Parameter(np.empty(self.out_features, dtype=dt))
             if check_flag(bias, "bias", w) else None)
         empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters(gen)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Draw ``weight``, then ``bias``, anew from U(−1/√in1, 1/√in1), as at construction
+        and PyTorch's, from ``rng`` (default: the ``manual_seed`` generator), in place."""
+        uniform_parameters_((self.weight, self.bias), 1.0 / math.sqrt(self.weight.shape[1]),
+                            rng, "Bilinear.reset_parameters")
 
     def forward(self, x1: Any, x2: Any) -> Tensor:
         return bilinear(x1, x2, self.weight, self.bias)

@@ -23,7 +23,6 @@ registered in the op catalogue): they only make sense with their attributes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +31,7 @@ import numpy as np
 from autograd_mini import Primitive, Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
+from .init import reset_fan_in_uniform
 from .members import empty_parameters
 from .module import Module
 from .padding import pad
@@ -330,12 +330,13 @@ class _ConvNd(Module):
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         check_size(shape, dt, where)
         # PyTorch's kaiming_uniform(a=√5): U(−1/√fan_in, 1/√fan_in), weight first, then bias
-        bound = 1.0 / math.sqrt(math.prod(shape[1:]))
-        self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
+        self.weight = Parameter(np.empty(shape, dtype=dt))
         self.bias: Parameter | None = (
-            Parameter(gen.uniform(-bound, bound, self.out_channels).astype(dt))
-            if has_bias else None)
+            Parameter(np.empty(self.out_channels, dtype=dt)) if has_bias else None)
         empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters(gen)
+
+    reset_parameters = reset_fan_in_uniform
 
     def forward(self, x: Any) -> Tensor:
         where = type(self).__name__

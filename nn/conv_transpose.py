@@ -18,7 +18,6 @@ tap reaches, are computed as zeros by ``autograd_mini.pad``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, positive_int
 from .conv import CORR_DX, as_tuple, conv_inputs
+from .init import reset_fan_in_uniform
 from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
@@ -184,12 +184,13 @@ class _ConvTransposeNd(Module):
         check_size(shape, dt, where)
         # PyTorch's kaiming_uniform(a=√5) with its fan_in = weight.shape[1]·prod(kernel), that
         # is out/groups·prod(kernel) here: U(−1/√fan_in, 1/√fan_in), weight first, then bias
-        bound = 1.0 / math.sqrt(math.prod(shape[1:]))
-        self.weight = Parameter(gen.uniform(-bound, bound, shape).astype(dt))
+        self.weight = Parameter(np.empty(shape, dtype=dt))
         self.bias: Parameter | None = (
-            Parameter(gen.uniform(-bound, bound, self.out_channels).astype(dt))
-            if has_bias else None)
+            Parameter(np.empty(self.out_channels, dtype=dt)) if has_bias else None)
         empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters(gen)
+
+    reset_parameters = reset_fan_in_uniform
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         """The transposed convolution; ``output_size`` (the spatial sizes, or the whole output

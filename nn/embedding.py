@@ -11,6 +11,7 @@ from autograd_mini import Tensor, where
 from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
+from .init import normal_
 from .module import Module
 from .parameter import Parameter
 
@@ -39,7 +40,8 @@ class Embedding(Module):
     """y[..., :] = W[i, :] for an integer index array i of any shape: output (*i.shape, dim).
 
     ``weight`` W (num_embeddings, embedding_dim) starts as N(0, 1) (PyTorch's default), drawn
-    from ``rng`` (default: the generator ``autograd_mini.manual_seed`` sets). The gradient of
+    from ``rng`` (default: the generator ``autograd_mini.manual_seed`` sets), as
+    ``reset_parameters(rng=None)`` draws it again. The gradient of
     W is the scatter-add of the upstream gradient rows: W̄[r] = Σ_{p: i[p] = r} ȳ[p].
     With ``padding_idx`` (negative counts from the end) that row starts at zero, is returned
     as stored and never receives gradient (W̄[padding_idx] = 0), as in PyTorch.
@@ -79,10 +81,16 @@ class Embedding(Module):
         gen = check_rng(rng, "Embedding")
         shape = (n, self.embedding_dim)
         check_size(shape, dt, "Embedding")
-        w = gen.standard_normal(shape).astype(dt)
-        if padding_idx is not None:
-            w[padding_idx] = 0.0
-        self.weight = Parameter(w)
+        self.weight = Parameter(np.empty(shape, dtype=dt))
+        self.reset_parameters(gen)
+
+    def reset_parameters(self, rng: np.random.Generator | None = None) -> None:
+        """Draw ``weight`` anew from N(0, 1), the ``padding_idx`` row then 0, as at
+        construction and PyTorch's, from ``rng`` (default: the ``manual_seed`` generator), in
+        place: the same Parameter (an optimiser holding it goes on) and dtype."""
+        normal_(self.weight, 0.0, 1.0, rng=check_rng(rng, "Embedding.reset_parameters"))
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0.0
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,

@@ -25,6 +25,7 @@ from ._util import (
     float_input,
     positive_int,
 )
+from .init import constant_
 from .module import Module
 from .parameter import Parameter
 
@@ -74,8 +75,9 @@ def prelu(input: Any, weight: Any) -> Tensor:
 
 class PReLU(Module):
     """y = max(0, x) + a · min(0, x) with learned slopes a: ``weight`` of shape
-    (num_parameters,), all ``init`` at construction (PyTorch's); with num_parameters > 1, one
-    per channel (axis 1 of the input; axis 0 of a 1-d one, which PyTorch refuses).
+    (num_parameters,), all ``init`` at construction and after ``reset_parameters()``
+    (PyTorch's); with num_parameters > 1, one per channel (axis 1 of the input; axis 0 of a
+    1-d one, which PyTorch refuses).
 
     PyTorch's attribute ``num_parameters`` is not kept: it would hide ``Module``'s method of
     that name, ``m.num_parameters()``, which gives the same count (the slopes).
@@ -86,10 +88,16 @@ class PReLU(Module):
         super().__init__()
         w = "PReLU"
         n = positive_int(num_parameters, "num_parameters", w)
-        value = check_real(init, "init", w)
+        self.init = check_real(init, "init", w)
         dt = float_dtype(dtype, w)
         check_size((n,), dt, w)
-        self.weight = Parameter(np.full(n, value, dtype=dt))
+        self.weight = Parameter(np.empty(n, dtype=dt))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope ← ``init`` in place (the same Parameter), as at construction and
+        PyTorch's."""
+        constant_(self.weight, self.init)
 
     def forward(self, x: Any) -> Tensor:
         return prelu(x, self.weight)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -84,6 +85,28 @@ def uniform_(t: T, a: float = 0.0, b: float = 1.0,
         raise ValueError(f"uniform_: the range b - a = {b} - {a} is not finite")
     arr[...] = check_rng(rng, "uniform_").uniform(a, b, size=arr.shape)
     return t
+
+
+def uniform_parameters_(params: Iterable[Tensor | None], bound: float,
+                        rng: np.random.Generator | None, where: str) -> None:
+    """Fill each of ``params`` that is not None with U(−bound, bound) in place, one after the
+    other, from ``rng`` (default: the ``manual_seed`` generator): the layers'
+    ``reset_parameters`` (errors name ``where``)."""
+    gen = check_rng(rng, where)
+    for p in params:
+        if p is not None:
+            uniform_(p, -bound, bound, rng=gen)
+
+
+def reset_fan_in_uniform(module: Any, rng: np.random.Generator | None = None) -> None:
+    """``reset_parameters`` of Linear, Conv and ConvTranspose layers: draw ``weight``, then
+    ``bias``, anew from U(−1/√fan_in, 1/√fan_in), fan_in = prod(weight.shape[1:]) (PyTorch's
+    ``kaiming_uniform_(a=√5)`` and its bias rule), as at construction, from ``rng`` (default:
+    the ``manual_seed`` generator), in place: the same Parameters (an optimiser holding them
+    goes on), dtypes and layout."""
+    fan_in = math.prod(module.weight.shape[1:])
+    uniform_parameters_((module.weight, module.bias), 1.0 / math.sqrt(fan_in), rng,
+                        f"{type(module).__name__}.reset_parameters")
 
 
 def normal_(t: T, mean: float = 0.0, std: float = 1.0,

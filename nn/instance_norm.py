@@ -15,11 +15,8 @@ import numpy as np
 
 from autograd_mini import Tensor
 
-from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
-from .members import empty_parameters
-from .module import Module
-from .normalization import register_running_stats, reset_running_stats, standardize
-from .parameter import Parameter
+from ._util import as_tensor, check_flag, check_real
+from .normalization import NormBase, standardize
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "instance_norm"]
 
@@ -99,43 +96,14 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
     return y
 
 
-class _InstanceNorm(Module):
-    """Instance normalisation of (N, C, *spatial) or unbatched (C, *spatial) inputs."""
+class _InstanceNorm(NormBase):
+    """Instance normalisation of (N, C, *spatial) or unbatched (C, *spatial) inputs; the
+    parameters and buffers are ``NormBase``'s (``num_batches_tracked`` kept for PyTorch's
+    state_dict keys: instance norm never counts)."""
 
     #: the number of axes of an unbatched input, and how errors name the accepted shapes
     unbatched = 0
     inputs = ""
-
-    running_mean: np.ndarray | None  # (buffers: see register_running_stats)
-    running_var: np.ndarray | None
-    num_batches_tracked: np.ndarray | None
-
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = False, track_running_stats: bool = False,
-                 dtype: Any = np.float64, *, bias: bool = True) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.num_features = positive_int(num_features, "num_features", name)
-        self.eps = check_real(eps, "eps", name, 0.0, open_low=True)
-        self.momentum = None if momentum is None else check_real(
-            momentum, "momentum", name, 0.0, 1.0)
-        self.affine = check_flag(affine, "affine", name)
-        bias = check_flag(bias, "bias", name)
-        self.track_running_stats = check_flag(track_running_stats, "track_running_stats",
-                                              name)
-        dt = float_dtype(dtype, name)
-        c = self.num_features
-        check_size((c,), dt, name)
-        self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
-        self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
-                                       else None)
-        empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
-        # (num_batches_tracked kept for PyTorch's state_dict keys: instance norm never counts)
-        register_running_stats(self, c, dt)
-
-    def reset_running_stats(self) -> None:
-        """Running mean 0, running variance 1, no batches seen."""
-        reset_running_stats(self)
 
     def forward(self, input: Any) -> Tensor:
         name = type(self).__name__
@@ -177,6 +145,8 @@ class InstanceNorm1d(_InstanceNorm):
     are, as PyTorch), and in eval they replace the per-instance statistics;
     ``num_batches_tracked`` is kept (0) for PyTorch's state_dict keys. A channel count other
     than ``num_features`` only warns when there is nothing per channel (PyTorch's rule).
+    ``reset_parameters()`` (γ 1, β 0 and the running statistics reset) and
+    ``reset_running_stats()`` as PyTorch's.
     """
 
     unbatched, inputs = 2, "(N, {c}, L) or ({c}, L)"

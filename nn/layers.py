@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from ._util import as_tensor, check_flag, check_rng, check_size, float_dtype, po
 from .activation import ActivationSpec, make_activation
 from .containers import Sequential
 from .dropout import Dropout
+from .init import reset_fan_in_uniform
 from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
@@ -66,7 +66,8 @@ class Linear(Module):
     multiplies a row-major matrix; its gradient and optimiser state follow the same layout),
     and ``bias`` shape (out_features,). Both start as U(−1/√in, 1/√in), PyTorch's default,
     drawn from ``rng`` (a ``np.random.Generator``; weight first, then bias), by default from
-    the generator ``autograd_mini.manual_seed`` sets, at construction. ``dtype`` sets the
+    the generator ``autograd_mini.manual_seed`` sets, at construction, and again by
+    ``reset_parameters(rng=None)``. ``dtype`` sets the
     parameters' dtype: with float32 parameters and float32 inputs everything stays float32.
     """
 
@@ -78,16 +79,17 @@ class Linear(Module):
         dt = float_dtype(dtype, "Linear")
         gen = check_rng(rng, "Linear")
         bias = check_flag(bias, "bias", "Linear")
-        bound = 1.0 / math.sqrt(self.in_features)
         shape = (self.out_features, self.in_features)
         check_size(shape, dt, "Linear")
         # Stored column-major: Wᵀ is then a row-major (in, out) matrix, the operand BLAS
         # multiplies fastest in x Wᵀ; the shape, values and indexing are PyTorch's.
-        self.weight = Parameter(np.asfortranarray(gen.uniform(-bound, bound, shape).astype(dt)))
+        self.weight = Parameter(np.empty(shape, dtype=dt, order="F"))
         self.bias: Parameter | None = (
-            Parameter(gen.uniform(-bound, bound, self.out_features).astype(dt)) if bias else None
-        )
+            Parameter(np.empty(self.out_features, dtype=dt)) if bias else None)
         empty_parameters(self, "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters(gen)
+
+    reset_parameters = reset_fan_in_uniform
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "Linear")

@@ -1,5 +1,5 @@
 """Normalisation layers: LayerNorm, GroupNorm, BatchNorm1d and BatchNorm2d (PyTorch
-semantics)."""
+semantics), and ``NormBase``, what batch and instance norms share."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import numpy as np
 from autograd_mini import Tensor
 
 from ._util import as_tensor, check_flag, check_real, check_size, float_dtype, positive_int
+from .init import ones_, zeros_
 from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "register_running_stats",
-           "reset_running_stats", "standardize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "NormBase", "apply_affine",
+           "register_running_stats", "reset_affine", "reset_running_stats", "standardize"]
 
 
 def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -28,14 +29,34 @@ def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, T
     return d * (var + eps) ** -0.5, mean, var
 
 
+def apply_affine(y: Tensor, weight: Tensor | None, bias: Tensor | None,
+                 shape: tuple[int, ...] | None = None) -> Tensor:
+    """y · γ + β, each of γ (``weight``) and β (``bias``) applied when it is not None, as
+    PyTorch's norms apply them; both reshaped to ``shape`` (None: as they are)."""
+    if weight is not None:
+        y = y * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        y = y + (bias if shape is None else bias.reshape(shape))
+    return y
+
+
+def reset_affine(m: Module) -> None:
+    """γ (``m.weight``) ← 1 and β (``m.bias``) ← 0 in place, each when present."""
+    if m.weight is not None:
+        ones_(m.weight)
+    if m.bias is not None:
+        zeros_(m.bias)
+
+
 def register_running_stats(m: Module, c: int, dtype: np.dtype) -> None:
     """The buffers ``running_mean`` (0), ``running_var`` (1) and ``num_batches_tracked`` (0) of
     a batch or instance norm over ``c`` channels, as PyTorch names them; None each unless
     ``m.track_running_stats``."""
     track = m.track_running_stats
-    m.register_buffer("running_mean", np.zeros(c, dtype=dtype) if track else None)
-    m.register_buffer("running_var", np.ones(c, dtype=dtype) if track else None)
-    m.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64) if track else None)
+    m.register_buffer("running_mean", np.empty(c, dtype=dtype) if track else None)
+    m.register_buffer("running_var", np.empty(c, dtype=dtype) if track else None)
+    m.register_buffer("num_batches_tracked", np.empty((), dtype=np.int64) if track else None)
+    reset_running_stats(m)
 
 
 def reset_running_stats(m: Module) -> None:
@@ -76,10 +97,15 @@ class LayerNorm(Module):
         self.weight: Parameter | None = None
         self.bias: Parameter | None = None
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
+            self.weight = Parameter(np.empty(self.normalized_shape, dtype=dt))
             if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
+                self.bias = Parameter(np.empty(self.normalized_shape, dtype=dt))
         empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """γ ← 1 and β ← 0 in place (the same Parameters), as at construction and PyTorch's."""
+        reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "LayerNorm")
@@ -89,9 +115,7 @@ class LayerNorm(Module):
                 f"LayerNorm: input of shape {x.shape} does not end in {self.normalized_shape}"
             )
         y, _, _ = standardize(x, tuple(range(x.ndim - k, x.ndim)), self.eps)
-        if self.weight is not None:
-            y = y * self.weight if self.bias is None else y * self.weight + self.bias
-        return y
+        return apply_affine(y, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -99,36 +123,61 @@ class LayerNorm(Module):
                 + ("" if self.bias is not None or self.weight is None else ", bias=False"))
 
 
-class _BatchNorm(Module):
-    """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d."""
+class NormBase(Module):
+    """What batch and instance norms share, as PyTorch's ``_NormBase``: the arguments, γ
+    (``weight``, 1) and β (``bias``, 0) of shape (C,) with ``affine``, the running statistics
+    with ``track_running_stats`` (see ``register_running_stats``), their resets, and the
+    loading of state dicts older than ``num_batches_tracked``."""
 
     running_mean: np.ndarray | None  # (buffers: see register_running_stats)
     running_var: np.ndarray | None
     num_batches_tracked: np.ndarray | None
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = np.float64) -> None:
+    def __init__(self, num_features: int, eps: float, momentum: float | None, affine: bool,
+                 track_running_stats: bool, dtype: Any, bias: bool = True) -> None:
         super().__init__()
         name = type(self).__name__
         self.num_features = positive_int(num_features, "num_features", name)
         self.eps = check_real(eps, "eps", name, 0.0, open_low=True)
         self.momentum = None if momentum is None else check_real(
             momentum, "momentum", name, 0.0, 1.0)
-        affine = check_flag(affine, "affine", name)
-        track_running_stats = check_flag(track_running_stats, "track_running_stats", name)
+        self.affine = check_flag(affine, "affine", name)
+        bias = check_flag(bias, "bias", name)
+        self.track_running_stats = check_flag(track_running_stats, "track_running_stats",
+                                              name)
         dt = float_dtype(dtype, name)
-        check_size((self.num_features,), dt, name)
         c = self.num_features
-        self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
-        self.bias: Parameter | None = Parameter(np.zeros(c, dtype=dt)) if affine else None
+        check_size((c,), dt, name)
+        self.weight: Parameter | None = Parameter(np.empty(c, dtype=dt)) if affine else None
+        self.bias: Parameter | None = (Parameter(np.empty(c, dtype=dt)) if affine and bias
+                                       else None)
         empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
-        self.track_running_stats = bool(track_running_stats)
         register_running_stats(self, c, dt)
+        self.reset_parameters()
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches seen."""
         reset_running_stats(self)
+
+    def reset_parameters(self) -> None:
+        """``reset_running_stats()``, then γ ← 1 and β ← 0, in place (the same Parameters and
+        buffers), as at construction and PyTorch's."""
+        self.reset_running_stats()
+        reset_affine(self)
+
+    def _missing_state(self, name: str, version: int | None) -> Any:
+        """PyTorch's rule for a state dict without ``num_batches_tracked`` (written before
+        PyTorch 0.4.1, or a plain dict, which has no version: ``version`` None or below 2) while
+        ``track_running_stats``: the count stays as it is (0 unless it counted batches); other
+        missing keys stay missing (see ``nn.state_dict.load_state_dict``)."""
+        if name == "num_batches_tracked" and self.track_running_stats and (
+                version is None or version < 2):
+            return self.num_batches_tracked
+        return None
+
+
+class _BatchNorm(NormBase):
+    """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d."""
 
     #: the input ranks accepted, and how the error message names them ({c}: num_features)
     ranks: tuple[int, ...] = ()
@@ -142,7 +191,7 @@ class _BatchNorm(Module):
                              f"{self.inputs.format(c=self.num_features)}, got shape {x.shape}")
         axes = (0, *range(2, x.ndim))
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
-        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
+        rm, rv = self.running_mean, self.running_var
         if self.training or rm is None or rv is None:
             n = x.size // self.num_features
             if self.training and n == 1:  # (the unbiased variance n/(n − 1) σ² needs n ≥ 2)
@@ -151,22 +200,12 @@ class _BatchNorm(Module):
             if n == 0:
                 # nothing to normalise: an empty output, as PyTorch's, still computed from γ
                 # and β below, so their gradients are zeros (sums over no values), not None
-                y = x * 1.0
+                y, stats = x * 1.0, None
             else:
                 y, mean, var = standardize(x, axes, self.eps)
-            if self.training and rm is not None and rv is not None:
-                if count is not None:
-                    count += 1  # an empty batch is counted too, as PyTorch 2.13 counts it
-                    if not isinstance(count, np.ndarray):  # a number assigned to the buffer
-                        self.num_batches_tracked = count
-                m = self.momentum if self.momentum is not None else (
-                    0.0 if count is None else 1.0 / float(count))  # (no count: as PyTorch)
-                if n:  # (an empty batch has no statistics: the running ones stay)
-                    # r ← (1 − m) r + m s, in place so the buffers keep their identity, dtype
-                    rm *= 1.0 - m
-                    rm += m * mean.data.reshape(-1)
-                    rv *= 1.0 - m
-                    rv += (m * n / (n - 1)) * var.data.reshape(-1)
+                stats = (mean.data.reshape(-1), var.data.reshape(-1))
+            if self.training and self.track_running_stats:  # (read at every call, as PyTorch)
+                self._track(stats, n)
         else:
             for stat, value in (("running_mean", rm), ("running_var", rv)):
                 if np.shape(value) != (self.num_features,):  # (one assigned anew, say)
@@ -176,12 +215,25 @@ class _BatchNorm(Module):
             dt = x.dtype if x.dtype.kind == "f" else rv.dtype
             inv = (1.0 / np.sqrt(rv + self.eps)).astype(dt).reshape(shape)
             y = (x - rm.astype(dt).reshape(shape)) * inv
-        if self.weight is not None and self.bias is not None:
-            if x.ndim == 2:
-                y = y * self.weight + self.bias
-            else:
-                y = y * self.weight.reshape(shape) + self.bias.reshape(shape)
-        return y
+        return apply_affine(y, self.weight, self.bias, None if x.ndim == 2 else shape)
+
+    def _track(self, stats: tuple[np.ndarray, np.ndarray] | None, n: int) -> None:
+        """Count a training batch of ``n`` values per channel and move the running statistics
+        toward its (mean, biased variance) ``stats`` (None for an empty batch: they stay)."""
+        rm, rv, count = self.running_mean, self.running_var, self.num_batches_tracked
+        if count is not None:
+            count += 1  # an empty batch is counted too, as PyTorch 2.13 counts it
+            if not isinstance(count, np.ndarray):  # a number assigned to the buffer
+                self.num_batches_tracked = count
+        if rm is None or rv is None or stats is None:
+            return
+        m = self.momentum if self.momentum is not None else (
+            0.0 if count is None else 1.0 / float(count))  # (no count: as PyTorch)
+        # r ← (1 − m) r + m s, in place so the buffers keep their identity and dtype
+        rm *= 1.0 - m
+        rm += m * stats[0]
+        rv *= 1.0 - m
+        rv += (m * n / (n - 1)) * stats[1]
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -193,12 +245,15 @@ class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) inputs over the batch (and length) axes, per
     channel, as PyTorch's.
 
-    Training: x̂ = (x − μ_B) / √(σ²_B + ε) with the batch mean and biased variance, and the
-    buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance n/(n − 1) σ²_B for
-    ``running_var`` (m = ``momentum``; None: a cumulative average 1/t). Eval: the running
-    statistics replace the batch ones (unless ``track_running_stats=False``). Then y = γ x̂ + β.
-    An empty batch (no values per channel) gives an empty output and leaves the running
-    statistics as they are, but counts in ``num_batches_tracked``, as PyTorch 2.13.
+    Training: x̂ = (x − μ_B) / √(σ²_B + ε) with the batch mean and biased variance, and, while
+    ``track_running_stats`` (read at every call, so setting it False later freezes them, as
+    PyTorch), the buffers move as r ← (1 − m) r + m s, using the *unbiased* batch variance
+    n/(n − 1) σ²_B for ``running_var`` (m = ``momentum``; None: a cumulative average 1/t),
+    and ``num_batches_tracked`` counts. Eval: the running statistics replace the batch ones
+    whenever there are any (the batch ones without). Then y = γ x̂ + β, each of γ and β
+    applied when not None. An empty batch (no values per channel) gives an empty output and
+    leaves the running statistics as they are, but counts in ``num_batches_tracked``, as
+    PyTorch 2.13. ``reset_parameters()`` and ``reset_running_stats()`` as PyTorch's.
     """
 
     ranks, inputs = (2, 3), "(N, {c}) or (N, {c}, L)"
@@ -244,10 +299,15 @@ class GroupNorm(Module):
         dt = float_dtype(dtype, "GroupNorm")
         c = self.num_channels
         check_size((c,), dt, "GroupNorm")
-        self.weight: Parameter | None = Parameter(np.ones(c, dtype=dt)) if affine else None
-        self.bias: Parameter | None = (Parameter(np.zeros(c, dtype=dt)) if affine and bias
+        self.weight: Parameter | None = Parameter(np.empty(c, dtype=dt)) if affine else None
+        self.bias: Parameter | None = (Parameter(np.empty(c, dtype=dt)) if affine and bias
                                        else None)
         empty_parameters(self, "weight", "bias")  # (slots, as PyTorch registers them)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """γ ← 1 and β ← 0 in place (the same Parameters), as at construction and PyTorch's."""
+        reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = as_tensor(x, "GroupNorm")
@@ -262,12 +322,7 @@ class GroupNorm(Module):
             per_group = x.size // (x.shape[0] * g)
             y, _, _ = standardize(x.reshape((x.shape[0], g, per_group)), (2,), self.eps)
             y = y.reshape(x.shape)
-        if self.weight is not None:
-            shape = (c,) + (1,) * (x.ndim - 2)
-            y = y * self.weight.reshape(shape)
-            if self.bias is not None:
-                y = y + self.bias.reshape(shape)
-        return y
+        return apply_affine(y, self.weight, self.bias, (c,) + (1,) * (x.ndim - 2))
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "

@@ -32,6 +32,7 @@ from ._util import (
     positive_int,
 )
 from .dropout import dropout as dropout_fn
+from .init import uniform_parameters_
 from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
@@ -94,13 +95,21 @@ def _unstack(x: Tensor) -> list[Tensor]:
     return [t for t in out if t is not None]
 
 
-def _uniform(gen: np.random.Generator, bound: float, shape: tuple[int, ...], dt: np.dtype,
-             where: str) -> Parameter:
-    """A U(−bound, bound) parameter; matrices stored column-major as ``Linear``'s weight (the
-    layout ``linear`` multiplies fastest; shape, values and indexing are PyTorch's)."""
+def _empty(shape: tuple[int, ...], dt: np.dtype, where: str) -> Parameter:
+    """A parameter for ``reset_parameters`` to fill; matrices stored column-major as
+    ``Linear``'s weight (the layout ``linear`` multiplies fastest; shape, values and indexing
+    are PyTorch's)."""
     check_size(shape, dt, where)
-    arr = gen.uniform(-bound, bound, shape).astype(dt)
-    return Parameter(np.asfortranarray(arr) if len(shape) == 2 else arr)
+    return Parameter(np.empty(shape, dtype=dt, order="F" if len(shape) == 2 else "C"))
+
+
+def _reset_uniform(module: Any, rng: np.random.Generator | None = None) -> None:
+    """``reset_parameters`` of the cells and sequence layers: every parameter drawn anew from
+    U(−1/√H, 1/√H) in ``parameters()`` order (PyTorch's order and rule), as at construction,
+    from ``rng`` (default: the ``manual_seed`` generator), in place: the same Parameters (an
+    optimiser holding them goes on), dtypes and layout."""
+    uniform_parameters_(module.parameters(), 1.0 / math.sqrt(module.hidden_size), rng,
+                        f"{type(module).__name__}.reset_parameters")
 
 
 def _floating(x: Any, what: str, where: str) -> Tensor:
@@ -126,13 +135,15 @@ class _CellBase(Module):
         dt = float_dtype(dtype, where)
         gen = check_rng(rng, where)
         gh = _GATES[self._mode] * self.hidden_size
-        bound = 1.0 / math.sqrt(self.hidden_size)
         # PyTorch's order (the order of assignment is the state_dict order and the draws')
-        self.weight_ih = _uniform(gen, bound, (gh, self.input_size), dt, where)
-        self.weight_hh = _uniform(gen, bound, (gh, self.hidden_size), dt, where)
-        self.bias_ih: Parameter | None = _uniform(gen, bound, (gh,), dt, where) if bias else None
-        self.bias_hh: Parameter | None = _uniform(gen, bound, (gh,), dt, where) if bias else None
+        self.weight_ih = _empty((gh, self.input_size), dt, where)
+        self.weight_hh = _empty((gh, self.hidden_size), dt, where)
+        self.bias_ih: Parameter | None = _empty((gh,), dt, where) if bias else None
+        self.bias_hh: Parameter | None = _empty((gh,), dt, where) if bias else None
         empty_parameters(self, "bias_ih", "bias_hh")  # (slots, as PyTorch registers them)
+        self.reset_parameters(gen)
+
+    reset_parameters = _reset_uniform
 
     def _label(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
@@ -179,7 +190,8 @@ class RNNCell(_CellBase):
 
     Parameters ``weight_ih`` (H, I), ``weight_hh`` (H, H), ``bias_ih`` and ``bias_hh`` (H,) (none
     with ``bias=False``), all U(−1/√H, 1/√H) drawn from ``rng`` in that order (default: the
-    generator ``autograd_mini.manual_seed`` sets). ``forward(x, hx=None)`` takes x (B, I) or
+    generator ``autograd_mini.manual_seed`` sets), again by ``reset_parameters(rng=None)``
+    (every cell and sequence layer). ``forward(x, hx=None)`` takes x (B, I) or
     unbatched (I,) and h (B, H) or (H,) (zeros when None) and returns h'.
     """
 
@@ -290,7 +302,6 @@ class _RNNBase(Module):
         self.rng: np.random.Generator | None = None if rng is None else gen
         gh = _GATES[self._mode] * self.hidden_size
         dirs = 2 if self.bidirectional else 1
-        bound = 1.0 / math.sqrt(self.hidden_size)
         # names (and draws) in PyTorch's order: per layer, per direction, w_ih, w_hh, b_ih, b_hh
         self._all_weights: list[list[str]] = []
         for layer in range(self.num_layers):
@@ -303,8 +314,11 @@ class _RNNBase(Module):
                     names += [f"bias_ih{sfx}", f"bias_hh{sfx}"]
                     shapes += [(gh,), (gh,)]
                 for name, shape in zip(names, shapes):
-                    setattr(self, name, _uniform(gen, bound, shape, dt, where))
+                    setattr(self, name, _empty(shape, dt, where))
                 self._all_weights.append(names)
+        self.reset_parameters(gen)
+
+    reset_parameters = _reset_uniform
 
     @property
     def all_weights(self) -> list[list[Parameter]]:
@@ -426,7 +440,8 @@ _LAYER_DOC = """
     (G·H, H), ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G·H,) (none with ``bias=False``), where G
     is the number of gates and D = 2 if bidirectional else 1; all U(−1/√H, 1/√H), drawn from
     ``rng`` in that order (default: the generator ``autograd_mini.manual_seed`` sets), in
-    ``dtype`` (float32 parameters with float32 inputs stay float32).
+    ``dtype`` (float32 parameters with float32 inputs stay float32); ``reset_parameters(rng=None)``
+    draws them again in place.
 
     The initial state (D·num_layers, B, H) ((D·num_layers, H) unbatched) is zeros when not
     given; it is never batch-first. The time loop is a Python loop, so long sequences work

@@ -1,4 +1,12 @@
-"""Loading a state dict into a module: check every entry first, then copy, all or nothing."""
+"""Loading a state dict into a module: check every entry first, then copy, all or nothing.
+
+A module may fill in an entry of its own that a state dict lacks (PyTorch's
+``_load_from_state_dict`` does that for formats older than the module's) by defining
+``_missing_state(name, version) -> value or None``: ``name`` is the entry's local name and
+``version`` the one PyTorch records for that module in the state dict's ``_metadata`` (None
+without any, as in a plain dict). The value is then checked and loaded as if it had been
+given, and the key is not reported missing; None leaves it missing.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
     """``Module.load_state_dict``: ``targets`` maps each ``state_dict`` key of ``module`` to
     the live array it fills (a parameter's or a buffer's)."""
     bad: list[str] = []
+    metadata = getattr(state_dict, "_metadata", None)  # (a torch state dict's versions)
     aliases = _aliases(module, [k for k in state_dict if k not in targets], targets)
     if aliases:  # PyTorch lists a tied parameter under every name: one value, or refused
         state_dict = dict(state_dict)
@@ -32,6 +41,9 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
             elif not np.array_equal(np.asarray(_raw(value)), np.asarray(_raw(state_dict[key])),
                                     equal_nan=True):  # (NaN in both: the same values)
                 bad.append(f"{alias!r}: tied to {key!r} here, but the values differ")
+    filled = _fill_missing(module, metadata, [k for k in targets if k not in state_dict])
+    if filled:
+        state_dict = {**state_dict, **filled}
     missing = [k for k in targets if k not in state_dict]
     unexpected = [str(k) for k in state_dict if k not in targets]
     ready: list[tuple[Any, np.ndarray]] = []  # (array to fill, or (module, name) to set)
@@ -79,6 +91,24 @@ def load_state_dict(module: Module, state_dict: Mapping[str, Any], strict: bool,
         else:
             setattr(dest[0], dest[1], arr)
     return IncompatibleKeys(missing, unexpected)
+
+
+def _fill_missing(root: Module, metadata: Any, keys: list[str]) -> dict[str, Any]:
+    """The values the owners of the missing ``keys`` give for them (see the module
+    docstring; ``metadata``: the state dict's ``_metadata``, if any), by key."""
+    out = {}
+    for key in keys:
+        path, _, name = key.rpartition(".")
+        owner = root.get_submodule(path)
+        fill = getattr(owner, "_missing_state", None)
+        if fill is None:
+            continue
+        local = metadata.get(path) if isinstance(metadata, Mapping) else None
+        version = local.get("version") if isinstance(local, Mapping) else None
+        value = fill(name, version if isinstance(version, int) else None)
+        if value is not None:
+            out[key] = value
+    return out
 
 
 def _raw(value: Any) -> Any:

@@ -101,7 +101,7 @@ def _linear_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool
 def interpolate(input: Any, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
                 align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None) -> Tensor:
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resample the spatial axes of an (N, C, *spatial) input to ``size``, or to
     ⌊n · scale_factor⌋ (exactly one of the two), as PyTorch's ``F.interpolate``.
 
@@ -115,8 +115,13 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
     ``recompute_scale_factor=True`` the scale is out/n from the computed size. Gradients (of
     any order) flow to the input: a gather's adds up repeats (the exact adjoint, where
     PyTorch's nearest backward sometimes is not: see the module docstring).
+    ``antialias=False`` is PyTorch's default; True (its anti-aliased downsampling) is refused.
     """
     where = "interpolate"
+    if check_flag(antialias, "antialias", where):
+        raise ValueError(f"{where}: antialias=True is not supported (PyTorch's anti-aliased "
+                         "'bilinear'/'bicubic' downsampling); pass antialias=False, or "
+                         "mode='area' to average over each output cell when downsampling")
     x = as_tensor(input, where)
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"{where}: mode {mode!r:.60} is not supported; choose from "

@@ -63,14 +63,15 @@ from .loss import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
+from .loss_distance import PairwiseDistance, TripletMarginLoss, TripletMarginWithDistanceLoss
 from .loss_likelihood import GaussianNLLLoss, PoissonNLLLoss
 from .loss_margin import (
     CosineEmbeddingLoss,
     HingeEmbeddingLoss,
     MarginRankingLoss,
+    MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
     MultiMarginLoss,
-    TripletMarginLoss,
 )
 from .members import MemberNameError
 from .module import IncompatibleKeys, Module, StateDictError
@@ -178,11 +179,13 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
     "MultiheadAttention",
     "NLLLoss",
     "PReLU",
+    "PairwiseDistance",
     "Parameter",
     "ParameterDict",
     "ParameterList",
@@ -217,6 +220,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Upsample",
     "UpsamplingBilinear2d",

@@ -78,12 +78,16 @@ def raw_target(target: Any, where: str) -> np.ndarray:
                         f"{type(target).__name__}: {exc}") from None
 
 
-def weight_like(w: Any, x: Tensor, name: str, where: str) -> Tensor:
-    """A constant (or differentiable) weight that broadcasts against the input ``x``, in
-    ``x``'s dtype (a float64 array weighting a float32 loss keeps it float32, as PyTorch)."""
+def weight_like(w: Any, x: Tensor, name: str, where: str, same_shape: bool = False) -> Tensor:
+    """A constant (or differentiable) weight that broadcasts against the input ``x`` (with
+    ``same_shape``: that has ``x``'s shape), in ``x``'s dtype (a float64 array weighting a
+    float32 loss keeps it float32, as PyTorch's BCE)."""
     t = as_tensor(w, f"{where}: {name}")
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{where}: {name} must be numeric, got dtype {t.dtype}")
+    if same_shape and t.shape != x.shape:
+        raise ValueError(f"{where}: {name} of shape {t.shape} must have the input's shape "
+                         f"{x.shape} (one weight per element, as PyTorch)")
     if t.dtype != x.dtype:
         t = astype(t, x.dtype)  # (recorded for a weight that requires grad)
     try:

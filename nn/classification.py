@@ -85,7 +85,8 @@ def _class_loss(logp: Tensor, t: np.ndarray, ignore: int | None, w: np.ndarray |
         return reduce_loss(loss, reduction)
     if reduction == "mean":
         total = w[cls].sum() if w is not None else len(rows)
-        return loss.sum() / np.asarray(total, dtype=logp.dtype)  # 0/0 = NaN: nothing kept
+        # nothing kept (Σ w_t = 0): NaN, PyTorch's 0/0, also where smoothing makes the sum ≠ 0
+        return loss.sum() / np.asarray(total if total else np.nan, dtype=logp.dtype)
     if len(rows) != m:
         loss = scatter_add(loss, rows, (m,))
     return loss.reshape(t.shape) if t.shape != loss.shape else loss

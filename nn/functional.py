@@ -6,8 +6,10 @@ On an empty batch every loss gives PyTorch's result for ``reduction="sum"`` (a 0
 input's dtype) and ``"none"`` (an empty tensor), both connected to the graph so ``backward``
 gives zero gradients, but raises ``ValueError`` for ``"mean"`` (and kl_div's ``"batchmean"``
 without samples), where PyTorch's 0/0 = NaN would silently poison training. Target shapes or
-dtypes that do not fit raise too, naming the loss and both shapes. The class-target losses
-live in ``nn.classification``, attention in ``nn.attention``; all are re-exported here.
+dtypes that do not fit raise too, naming the loss and both shapes. The regression losses
+live in ``nn.loss_regression``, the class-target losses in ``nn.classification``, the margin,
+triplet and likelihood losses in ``nn.loss_margin``, ``nn.loss_distance`` and
+``nn.loss_likelihood``, attention in ``nn.attention``; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import numpy as np
 
 from autograd_mini import (
     Tensor,
-    abs,
     broadcast_to,
     clip,
     exp,
@@ -67,15 +68,17 @@ from .functional_activations import (
 from .gated import glu, prelu
 from .instance_norm import instance_norm
 from .layers import linear
+from .loss_distance import pairwise_distance, triplet_margin_loss, triplet_margin_with_distance_loss
 from .loss_likelihood import gaussian_nll_loss, poisson_nll_loss
 from .loss_margin import (
     cosine_embedding_loss,
     hinge_embedding_loss,
     margin_ranking_loss,
     multi_margin_loss,
+    multilabel_margin_loss,
     multilabel_soft_margin_loss,
-    triplet_margin_loss,
 )
+from .loss_regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .normalization import standardize
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d
@@ -130,11 +133,13 @@ __all__ = [
     "mish",
     "mse_loss",
     "multi_margin_loss",
+    "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
@@ -156,48 +161,11 @@ __all__ = [
     "tanhshrink",
     "threshold",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
 
 
 logsigmoid = log_sigmoid  # torch.nn.functional's name for it
-
-
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """ℓ = (x − y)² per element; target of the input's shape."""
-    x = loss_input(input, reduction, "mse_loss")
-    d = x - float_target(target, x, "mse_loss")
-    return reduce_loss(d * d, reduction)
-
-
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """ℓ = |x − y| per element (gradient sign(x − y), 0 where x = y); target of the input's
-    shape."""
-    x = loss_input(input, reduction, "l1_loss")
-    return reduce_loss(abs(x - float_target(target, x, "l1_loss")), reduction)
-
-
-def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
-                   ) -> Tensor:
-    """ℓ = ½ d²/β where |d| < β, else |d| − ½β, with d = x − y; β = 0 gives |d| (PyTorch's
-    rule); β < 0 is refused."""
-    where_ = "smooth_l1_loss"
-    x = loss_input(input, reduction, where_)
-    beta = check_real(beta, "beta", where_, 0.0)
-    d = x - float_target(target, x, where_)
-    if beta == 0.0:
-        return reduce_loss(abs(d), reduction)
-    small = np.abs(d.data) < beta
-    return reduce_loss(where(small, d * d * (0.5 / beta), abs(d) - 0.5 * beta), reduction)
-
-
-def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """ℓ = ½ d² where |d| < δ, else δ (|d| − ½δ), with d = x − y and δ > 0."""
-    where_ = "huber_loss"
-    x = loss_input(input, reduction, where_)
-    delta = check_real(delta, "delta", where_, 0.0, open_low=True)
-    d = x - float_target(target, x, where_)
-    small = np.abs(d.data) < delta
-    return reduce_loss(where(small, d * d * 0.5, (abs(d) - 0.5 * delta) * delta), reduction)
 
 
 def _log_or_floor(z: Tensor, ok: np.ndarray, log_fn: Any, safe: float) -> Tensor:

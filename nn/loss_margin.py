@@ -1,15 +1,16 @@
 """Margin and embedding losses, as functions and as modules: ``margin_ranking_loss``,
-``hinge_embedding_loss``, ``cosine_embedding_loss``, ``triplet_margin_loss``,
-``multilabel_soft_margin_loss`` and ``multi_margin_loss`` (PyTorch's formulas, defaults and
-reductions; ``nn.functional`` re-exports the functions).
+``hinge_embedding_loss``, ``cosine_embedding_loss``, ``multilabel_soft_margin_loss``,
+``multi_margin_loss`` and ``multilabel_margin_loss`` (PyTorch's formulas, defaults and
+reductions; ``nn.functional`` re-exports the functions; the triplet losses are in
+``nn.loss_distance``).
 
 As in PyTorch the hinges max(0, z) pass the gradient where z ≥ 0 (its clamp) and keep a NaN
-z as NaN (with gradient 0), except ``multi_margin_loss``'s, where z > 0 and a NaN z gives 0
-(PyTorch's kernel). Every loss takes ``reduction`` "mean", "sum" or "none"; an empty batch
-gives 0 ("sum") or an empty tensor ("none") and is refused for "mean" (PyTorch: NaN), vectors
-of length 0 still making terms of the cosine and triplet losses. A second input or target
-whose shape does not fit raises ``ValueError`` naming the loss and both shapes. ±1 targets
-must be −1 or +1 (PyTorch silently gives 0 or a mixed loss for others)."""
+z as NaN (with gradient 0), except ``multi_margin_loss``'s and ``multilabel_margin_loss``'s,
+where z > 0 and a NaN z gives 0 (PyTorch's kernels). Every loss takes ``reduction`` "mean",
+"sum" or "none"; an empty batch gives 0 ("sum") or an empty tensor ("none") and is refused for
+"mean" (PyTorch: NaN), vectors of length 0 still making terms of the cosine loss. A second
+input or target whose shape does not fit raises ``ValueError`` naming the loss and both
+shapes. ±1 targets must be −1 or +1 (PyTorch silently gives 0 or a mixed loss for others)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, astype, log_sigmoid, minimum, norm, sqrt, take_along_axis, where
+from autograd_mini import Tensor, astype, log_sigmoid, sqrt, take_along_axis, where
 
 from ._loss_args import (
     class_weight,
@@ -28,14 +29,14 @@ from ._loss_args import (
     reduce_loss,
     weight_like,
 )
-from ._util import as_tensor, check_flag, check_real
+from ._util import as_tensor, check_real
 from .loss import _class_weight, _Loss, _WeightedLoss
 
 __all__ = [
-    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelSoftMarginLoss",
-    "MultiMarginLoss", "TripletMarginLoss", "cosine_embedding_loss", "hinge_embedding_loss",
-    "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss",
-    "triplet_margin_loss",
+    "CosineEmbeddingLoss", "HingeEmbeddingLoss", "MarginRankingLoss", "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "cosine_embedding_loss",
+    "hinge_embedding_loss", "margin_ranking_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
 ]
 
 # PyTorch's constant added to each squared norm of cosine_embedding_loss: 1e-12 as a float32,
@@ -124,43 +125,6 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     return reduce_loss(where(y == 1, 1.0 - cos, _hinge(cos - margin)), reduction)
 
 
-def _norm_order(p: Any, where_: str) -> float:
-    """The order p > 0 of the distances' p-norm (inf allowed: the largest |difference|)."""
-    if isinstance(p, (float, np.floating)) and p == np.inf:
-        return float(p)
-    return check_real(p, "p", where_, 0.0, open_low=True)
-
-
-def _distance(a: Tensor, b: Tensor, p: float, eps: float) -> Tensor:
-    """PyTorch's pairwise_distance: ‖a − b + ε‖_p over the last axis."""
-    return norm(a - b + eps, ord=p, axis=-1)
-
-
-def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
-                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
-                        reduction: str = "mean") -> Tensor:
-    """ℓ = max(0, margin + d(a, p) − d(a, n)) with d(u, v) = ‖u − v + ε‖_p over the last axis
-    (PyTorch's pairwise_distance); ``swap`` uses min(d(a, n), d(p, n)) for d(a, n).
-
-    The three inputs have one shape (D,) or (N, …, D); margin > 0, p > 0 (∞ too), ε ≥ 0.
-    """
-    where_ = "triplet_margin_loss"
-    a = loss_input(anchor, reduction, where_, vector=True)
-    pos = _partner(positive, a, "positive", "anchor", where_)
-    neg = _partner(negative, a, "negative", "anchor", where_)
-    if a.ndim == 0:
-        raise ValueError(f"{where_}: inputs must be (D,) or (N, ..., D), got a 0-d tensor")
-    margin = check_real(margin, "margin", where_, 0.0, open_low=True)
-    p = _norm_order(p, where_)
-    eps = check_real(eps, "eps", where_, 0.0)
-    swap = check_flag(swap, "swap", where_)
-    d_neg = _distance(a, neg, p, eps)
-    if swap:
-        d_neg = minimum(d_neg, _distance(pos, neg, p, eps))
-    # (PyTorch's order of the sum: the same rounding at a tie z = 0)
-    return reduce_loss(_hinge(margin + _distance(a, pos, p, eps) - d_neg), reduction)
-
-
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any | None = None,
                                 reduction: str = "mean") -> Tensor:
     """ℓ_n = −(1/C) Σ_c w_c [y_nc log σ(x_nc) + (1 − y_nc) log σ(−x_nc)] over the last axis
@@ -186,6 +150,25 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any | None = No
     return reduce_loss(loss.sum(axis=-1) * (1.0 / max(c, 1)), reduction)  # (c = 0: no terms)
 
 
+def _class_rows(x: Tensor, where_: str) -> tuple[Tensor, int]:
+    """The input (C,) or (N, C) as rows (M, C) of class scores, and C ≥ 1 (an input without
+    classes is refused, as by PyTorch)."""
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{where_}: input must be (C,) or (N, C), got shape {x.shape}")
+    c = x.shape[-1]
+    if c == 0:  # (PyTorch refuses it too)
+        raise ValueError(f"{where_}: input of shape {x.shape} has no classes (last axis)")
+    return x.reshape(-1, c), c
+
+
+def _int_targets(target: Any, where_: str) -> np.ndarray:
+    """Integer class targets as an array (any integer dtype; PyTorch takes int64 only)."""
+    t = raw_target(target, where_)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{where_}: targets must be integer class indices, got dtype {t.dtype}")
+    return t
+
+
 def _power(p: Any, where_: str) -> int:
     """``multi_margin_loss``'s power p: 1 or 2."""
     if isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(
@@ -206,15 +189,9 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     x = loss_input(input, reduction, where_)
     p = _power(p, where_)
     margin = check_real(margin, "margin", where_)
-    if x.ndim not in (1, 2):
-        raise ValueError(f"{where_}: input must be (C,) or (N, C), got shape {x.shape}")
-    c = x.shape[-1]
-    if c == 0:  # (PyTorch refuses it too)
-        raise ValueError(f"{where_}: input of shape {x.shape} has no classes (last axis)")
+    rows, c = _class_rows(x, where_)
     w = class_weight(weight, c, x.dtype, where_)
-    t = raw_target(target, where_)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{where_}: targets must be integer class indices, got dtype {t.dtype}")
+    t = _int_targets(target, where_)
     n = x.shape[0] if x.ndim == 2 else 1
     if t.ndim > 1 or t.size != n:  # PyTorch's rule: one class per sample, 0-d or 1-d
         shapes = "() or (1,)" if n == 1 else f"({n},)"
@@ -223,7 +200,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if t.size and (t.min() < 0 or t.max() >= c):
         raise ValueError(f"{where_}: class targets must lie in [0, {c}), got "
                          f"{t[(t < 0) | (t >= c)][0]}")
-    rows, cls = x.reshape(-1, c), t.reshape(-1, 1)
+    cls = t.reshape(-1, 1)
     z = rows - take_along_axis(rows, cls, axis=1) + margin
     h = where((z.data > 0) & (np.arange(c) != cls), z, 0.0)
     if p == 2:
@@ -231,6 +208,36 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if w is not None:
         h = h * w[cls]
     return reduce_loss(h.sum(axis=1).reshape(t.shape) * (1.0 / c), reduction)
+
+
+def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """ℓ_n = (1/C) Σ_j Σ_{i ∉ Y_n} max(0, 1 − (x_n[y_nj] − x_n[i])): the multi-label hinge for
+    x (C,) or (N, C), where the targets y_n of x's shape list the classes of sample n and end
+    at the first −1 (Y_n: those classes; j runs over them, a repeated one counting again).
+
+    Every target lies in [−1, C), also after the −1 (PyTorch's checks). As PyTorch's kernel,
+    a term counts where its hinge is > 0, so a NaN gives 0. With reduction "none" ℓ is (N,),
+    or 0-d for a (C,) input.
+    """
+    where_ = "multilabel_margin_loss"
+    x = loss_input(input, reduction, where_)
+    rows, c = _class_rows(x, where_)
+    t = _int_targets(target, where_)
+    if t.shape != x.shape:
+        raise ValueError(f"{where_}: target shape {t.shape} does not match input shape "
+                         f"{x.shape} (class indices ended by -1)")
+    if t.size and (t.min() < -1 or t.max() >= c):
+        raise ValueError(f"{where_}: targets must lie in [-1, {c}), got "
+                         f"{t[(t < -1) | (t >= c)][0]}")
+    t = t.reshape(rows.shape)
+    valid = np.cumprod(t >= 0, axis=1, dtype=bool)  # the targets before the first -1
+    k = int(valid.sum(axis=1).max(initial=0))  # (at most k targets in a row: the rest is -1)
+    valid, cls = valid[:, :k], np.where(valid, t, 0)[:, :k]
+    others = ~(valid[:, :, None] & (cls[:, :, None] == np.arange(c))).any(axis=1)
+    m = rows.shape[0]
+    z = 1.0 - take_along_axis(rows, cls, axis=1).reshape(m, k, 1) + rows.reshape(m, 1, c)
+    h = where(valid[:, :, None] & others[:, None, :] & (z.data > 0), z, 0.0)
+    return reduce_loss(h.sum(axis=(1, 2)).reshape(x.shape[:-1]) / c, reduction)
 
 
 # --------------------------------------------------------------------------------- modules
@@ -278,28 +285,6 @@ class CosineEmbeddingLoss(_MarginLoss):
         return cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
 
 
-class TripletMarginLoss(_Loss):
-    """ℓ = max(0, margin + ‖a − p + ε‖_p − ‖a − n + ε‖_p), called as
-    ``loss(anchor, positive, negative)`` (see ``nn.functional.triplet_margin_loss``)."""
-
-    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                 swap: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
-        name = type(self).__name__
-        self.margin = check_real(margin, "margin", name, 0.0, open_low=True)
-        self.p = _norm_order(p, name)
-        self.eps = check_real(eps, "eps", name, 0.0)
-        self.swap = check_flag(swap, "swap", name)
-
-    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
-        return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
-                                   self.swap, self.reduction)
-
-    def extra_repr(self) -> str:
-        return (f"margin={self.margin}, p={self.p}, eps={self.eps}, swap={self.swap}, "
-                f"reduction={self.reduction!r}")
-
-
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """ℓ_n = −(1/C) Σ_c w_c [y log σ(x) + (1 − y) log σ(−x)]
     (see ``nn.functional.multilabel_soft_margin_loss``); ``weight`` is a buffer."""
@@ -329,3 +314,21 @@ class MultiMarginLoss(_WeightedLoss):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, margin={self.margin}, reduction={self.reduction!r}"
+
+
+class MultiLabelMarginLoss(_Loss):
+    """ℓ_n = (1/C) Σ_j Σ_{i ∉ Y_n} max(0, 1 − (x[y_j] − x[i])), targets ended by −1
+    (see ``nn.functional.multilabel_margin_loss``)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return multilabel_margin_loss(input, target, self.reduction)
+
+
+def __getattr__(name: str) -> Any:
+    """``TripletMarginLoss``, which moved to ``nn.loss_distance``, for pickles that name it
+    here (imported on demand: that module imports this one)."""
+    if name == "TripletMarginLoss":
+        from .loss_distance import TripletMarginLoss
+
+        return TripletMarginLoss
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

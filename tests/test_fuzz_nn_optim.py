@@ -77,6 +77,9 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., Any], tuple[Any, ...]]] = {
     "TripletMarginLoss": (nn.TripletMarginLoss, ()),
     "MultiMarginLoss": (nn.MultiMarginLoss, ()), "PoissonNLLLoss": (nn.PoissonNLLLoss, ()),
     "GaussianNLLLoss": (nn.GaussianNLLLoss, ()),
+    "MultiLabelMarginLoss": (nn.MultiLabelMarginLoss, ()),
+    "TripletMarginWithDistanceLoss": (nn.TripletMarginWithDistanceLoss, ()),
+    "PairwiseDistance": (nn.PairwiseDistance, ()),
 }
 
 

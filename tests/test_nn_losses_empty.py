@@ -113,6 +113,13 @@ CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], list[Arg]]] = [
      lambda a, r: F.multi_margin_loss(a[0], a[1], p=2, weight=a[2], reduction=r),
      lambda a, r: TF.multi_margin_loss(a[0], a[1], p=2, weight=a[2], reduction=r),
      [(_f(0, 4), True), (_i(0), False), (np.ones(4), False)]),
+    ("multilabel_margin", lambda a, r: _call(F.multilabel_margin_loss, a, reduction=r),
+     lambda a, r: TF.multilabel_margin_loss(*a, reduction=r),
+     [(_f(0, 4), True), (_i(0, 4), False)]),
+    ("triplet_margin_with_distance",
+     lambda a, r: F.triplet_margin_with_distance_loss(*a, swap=True, reduction=r),
+     lambda a, r: TF.triplet_margin_with_distance_loss(*a, swap=True, reduction=r),
+     [(_f(0, 4), True), (_f(0, 4), True), (_f(0, 4), True)]),
     ("multilabel_soft_margin", lambda a, r: _call(F.multilabel_soft_margin_loss, a, reduction=r),
      lambda a, r: TF.multilabel_soft_margin_loss(*a, reduction=r),
      [(_f(0, 4), True), (_f(0, 4), True)]),
@@ -195,10 +202,11 @@ def test_empty_batch_matches_torch(name: str, ours: Callable[..., Any],
     y, ty = ours(mine, reduction), theirs(ref, reduction)
     if reduction == "sum":
         assert y.shape == () and y.item() == 0.0
-        if name.startswith("multi_margin"):
-            # PyTorch 2.13's multi_margin_loss sums an empty batch into uninitialised memory
-            # (values such as 6.9e-310 or 7.9e+28): compare with its 0-d shape only
-            ty = ty * 0.0
+        if name.startswith(("multi_margin", "multilabel_margin")):
+            # PyTorch 2.13's multi_margin_loss and multilabel_margin_loss sum an empty batch
+            # into uninitialised memory (values such as 6.9e-310 or 7.9e+28): compare with
+            # its 0-d shape only
+            ty = torch.nan_to_num(ty, 0.0, 0.0, 0.0) * 0.0  # (NaN garbage: times 0 stays NaN)
     else:
         assert y.size == 0
     _compare(y, ty, mine, ref, dtype)
@@ -211,8 +219,9 @@ def test_empty_batch_mean_is_refused(name: str, ours: Callable[..., Any],
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (PyTorch's warning about kl_div's "mean")
         got = theirs(ref, "mean")
-    # what the refusal prevents: NaN (multi_margin_loss: uninitialised memory, see above)
-    assert name.startswith("multi_margin") or torch.isnan(got)
+    # what the refusal prevents: NaN (multi_margin_loss, multilabel_margin_loss:
+    # uninitialised memory, see above)
+    assert name.startswith(("multi_margin", "multilabel_margin")) or torch.isnan(got)
     with pytest.raises(ValueError, match=r": empty batch \(input shape \(.*\)\); a loss needs "
                                          "samples"):
         ours(mine, "mean")
@@ -252,6 +261,8 @@ MODULES: list[tuple[str, dict[str, Any], list[Arg]]] = [
     ("TripletMarginLoss", {"swap": True}, [(_f(0, 3), True)] * 3),
     ("MultiMarginLoss", {"weight": np.ones(3)}, [(_f(0, 3), True), (_i(0), False)]),
     ("MultiLabelSoftMarginLoss", {}, [(_f(0, 3), True), (_f(0, 3), False)]),
+    ("MultiLabelMarginLoss", {}, [(_f(0, 3), True), (_i(0, 3), False)]),
+    ("TripletMarginWithDistanceLoss", {"swap": True}, [(_f(0, 3), True)] * 3),
     ("PoissonNLLLoss", {"full": True}, [(_f(0, 3), True), (_f(0, 3), False)]),
     ("GaussianNLLLoss", {}, [(_f(0, 3), True), (_f(0, 3), False), (np.ones((0, 1)), True)]),
 ]
@@ -274,12 +285,13 @@ def test_modules_on_an_empty_batch(name: str, kwargs: dict[str, Any], args: list
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # (PyTorch's warning about kl_div's "mean")
             got = theirs(*ref)
-        assert name == "MultiMarginLoss" or torch.isnan(got)  # (its garbage: see above)
+        # (their garbage: see above)
+        assert name in ("MultiMarginLoss", "MultiLabelMarginLoss") or torch.isnan(got)
         with pytest.raises(ValueError, match=r"empty batch \(input shape \(0"):
             ours(*mine)
         return
     ty = theirs(*ref)
-    if name == "MultiMarginLoss" and reduction == "sum":
+    if name in ("MultiMarginLoss", "MultiLabelMarginLoss") and reduction == "sum":
         ty = ty * 0.0  # (PyTorch's uninitialised sum: see test_empty_batch_matches_torch)
     _compare(ours(*mine), ty, mine, ref, np.float64)
 

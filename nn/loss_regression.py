@@ -36,17 +36,18 @@ def _reduce_weighted(loss: Tensor, x: Tensor, weight: Any | None, reduction: str
     return reduce_loss(loss, reduction)
 
 
-def _quadratic_then_linear(d: Tensor, bound: float, quad: float, slope: float) -> Tensor:
-    """quad · d² where |d| < bound, else slope · (|d| − ½ bound).
+def _quadratic_then_linear(d: Tensor, bound: float, scale: float, slope: float) -> Tensor:
+    """½ d² / scale where |d| < bound, else slope · (|d| − ½ bound).
 
     The quadratic branch is computed on d masked to 0 outside it, so an infinite d (a residual
-    that overflowed) gets the linear branch's gradient ±slope, not 0 · ∞ = NaN (PyTorch's)."""
+    that overflowed) gets the linear branch's gradient ±slope, not 0 · ∞ = NaN (PyTorch's);
+    it divides d by ``scale`` (smooth-L1's β) first, as 0.5 / β overflows for a tiny β."""
     small = np.abs(d.data) < bound
     if small.all():
-        return d * d * quad
+        return (d / scale) * d * 0.5
     ds = where(small, d, 0.0)
     linear = abs(d) - 0.5 * bound
-    return where(small, ds * ds * quad, linear if slope == 1.0 else linear * slope)
+    return where(small, (ds / scale) * ds * 0.5, linear if slope == 1.0 else linear * slope)
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean", weight: Any | None = None
@@ -84,7 +85,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     d = x - float_target(target, x, where_)
     if beta == 0.0:
         return reduce_loss(abs(d), reduction)
-    return reduce_loss(_quadratic_then_linear(d, beta, 0.5 / beta, 1.0), reduction)
+    return reduce_loss(_quadratic_then_linear(d, beta, beta, 1.0), reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
@@ -99,5 +100,5 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     x = loss_input(input, reduction, where_)
     delta = check_real(delta, "delta", where_, 0.0, open_low=True)
     d = x - float_target(target, x, where_)
-    return _reduce_weighted(_quadratic_then_linear(d, delta, 0.5, delta), x, weight, reduction,
+    return _reduce_weighted(_quadratic_then_linear(d, delta, 1.0, delta), x, weight, reduction,
                             where_, False)

@@ -160,10 +160,11 @@ class NormBase(Module):
         reset_running_stats(self)
 
     def reset_parameters(self) -> None:
-        """``reset_running_stats()``, then γ ← 1 and β ← 0, in place (the same Parameters and
-        buffers), as at construction and PyTorch's."""
-        self.reset_running_stats()
+        """γ ← 1 and β ← 0, then ``reset_running_stats()``, in place (the same Parameters and
+        buffers), as at construction and PyTorch's (γ first: one a live graph holds refuses
+        before anything changed)."""
         reset_affine(self)
+        self.reset_running_stats()
 
     def _missing_state(self, name: str, version: int | None) -> Any:
         """PyTorch's rule for a state dict without ``num_batches_tracked`` (written before
@@ -238,7 +239,8 @@ class _BatchNorm(NormBase):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.weight is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+                + ("bias=False, " if self.weight is not None and self.bias is None else "")
+                + f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -261,8 +263,9 @@ class BatchNorm1d(_BatchNorm):
     # (its own __init__, so a wrong argument's TypeError names BatchNorm1d, not _BatchNorm)
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = np.float64) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+                 dtype: Any = np.float64, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
+                         bias=bias)
 
 
 class BatchNorm2d(_BatchNorm):
@@ -273,8 +276,9 @@ class BatchNorm2d(_BatchNorm):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = np.float64) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+                 dtype: Any = np.float64, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
+                         bias=bias)
 
 
 class GroupNorm(Module):

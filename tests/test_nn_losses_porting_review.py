@@ -483,3 +483,14 @@ def test_docs_say_all_ignored_gives_nan_and_ctc_is_missing() -> None:
     for name in ("multilabel_margin_loss", "triplet_margin_with_distance_loss",
                  "pairwise_distance", "huber_loss(input, target, reduction, delta, weight=None)"):
         assert f"`{name}" in text
+
+
+@pytest.mark.parametrize(("dtype", "beta"), [(np.float64, 1e-310), (np.float32, 1e-40)])
+def test_smooth_l1_with_a_tiny_beta_is_finite_at_a_zero_residual(dtype: type,
+                                                                   beta: float) -> None:
+    """0.5 / β overflowed to inf: the value and the gradient at d = 0 were NaN (torch: 0)."""
+    x = am.Tensor(np.array([0.0, 2.0], dtype), requires_grad=True)
+    loss = F.smooth_l1_loss(x, np.zeros(2, dtype), "sum", beta=beta)
+    loss.backward()
+    assert loss.item() == 2.0
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])  # type: ignore[union-attr]

@@ -323,3 +323,30 @@ def test_interpolate_takes_antialias_false_and_refuses_true() -> None:
         nn.functional.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
     with pytest.raises(TypeError, match="antialias must be a bool"):
         nn.functional.interpolate(x, scale_factor=0.5, antialias="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", ["BatchNorm1d", "BatchNorm2d"])
+def test_batchnorm_takes_torchs_bias_keyword(cls: str) -> None:
+    """PyTorch 2.13's ``BatchNorm*(…, bias=False)`` was a TypeError here, so its state dict
+    (no ``bias``) could not load."""
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, cls)(3, bias=False).double()
+    ours = getattr(nn, cls)(3, bias=False)
+    assert ours.bias is None and repr(ours).startswith(repr(theirs))
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+def test_a_refused_reset_of_a_batchnorm_changes_nothing() -> None:
+    """The running statistics were reset before γ, which a live graph refused: half reset."""
+    bn = nn.BatchNorm1d(3)
+    assert bn.running_mean is not None
+    bn.running_mean[...] = 5.0
+    x = am.Tensor(np.random.default_rng(0).standard_normal((4, 3)), requires_grad=True)
+    held = (bn.weight * x).sum()  # (a live graph that saved γ)
+    with pytest.raises(ValueError, match="read-only: a live graph saved it"):
+        bn.reset_parameters()
+    np.testing.assert_array_equal(bn.running_mean, np.full(3, 5.0))
+    held.backward()
+    bn.reset_parameters()
+    np.testing.assert_array_equal(bn.running_mean, np.zeros(3))

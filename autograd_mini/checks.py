@@ -9,6 +9,7 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -111,13 +112,21 @@ def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
 
 
+def own_array(x: Any) -> Any:
+    """A Tensor's own array, read directly (NumPy's conversion warns for a tensor that
+    requires grad: the library's callers decide for themselves); anything else as it is."""
+    arr = getattr(x, "_data", None)
+    return arr if isinstance(arr, np.ndarray) else x
+
+
 def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
              where: str = "Tensor") -> np.ndarray:
     """``data`` as an ndarray of a numeric dtype, refusing ragged, object and complex data.
 
     Python floats become float64; ints and bools keep their kind (they are constants); a
-    Tensor gives its data (through ``__array__``).
+    Tensor gives its data (``own_array``).
     """
+    data = own_array(data)
     try:
         arr = np.array(data, copy=copy) if copy else np.asarray(data)
         if dtype is not None:
@@ -160,6 +169,16 @@ def restorable(base: Any) -> bool:
             return not view.readonly and view.c_contiguous
     except (TypeError, ValueError):
         return False
+
+
+def warn_dropped(what: str) -> None:
+    """Warn that ``what`` turned a tensor that requires grad into a plain array, dropping its
+    gradient while gradients are recorded (PyTorch refuses ``.numpy()`` there)."""
+    warnings.warn(f"{what} of a tensor that requires grad gives a plain array and drops its "
+                  "gradient (PyTorch refuses this): keep it in the graph with the library's "
+                  "functions (autograd_mini.stack, concatenate, where, a Python sum(...)), or "
+                  "pass t.detach(), or work under autograd_mini.no_grad(), where a constant "
+                  "is meant", UserWarning, stacklevel=user_stacklevel())
 
 
 def install_hint(extra: str, projects: Sequence[str]) -> str:

@@ -5,10 +5,12 @@ would silently drop a gradient."""
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
 
+from .checks import warn_dropped
 from .grad_mode import STATE, VJP_SCOPE
 from .tensor import FUNCTIONS, Tensor, in_place_error, read_only, wrap, writeable
 
@@ -33,6 +35,8 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
             if isinstance(o, np.ndarray) and not writeable(o):  # (writeable: see there)
                 raise in_place_error(f"np.{ufunc.__name__} into a parameter's array (p.data "
                                       "-= …)", read_only(o), o.shape)
+        if STATE.s.grad_enabled and any(isinstance(a, Tensor) and a._rg for a in inputs):
+            warn_dropped(f"np.{ufunc.__name__}(..., out=an array)")
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
@@ -60,13 +64,32 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
         fn = F.get(name)
         if fn is not None:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except TypeError:
+                _check_arguments(fn, name, args, kwargs)  # NumPy's that it lacks: say so
+                raise
     flags: list[bool] = []
     out = func(*_arrays(args, flags), **{k: _arrays(v, flags) for k, v in kwargs.items()})
     if "out" not in kwargs:
         _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
                                  out)
     return out
+
+
+def _check_arguments(fn: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+                     ) -> None:
+    """Refuse, naming them, NumPy's arguments that the library's ``fn`` (run for ``np.name``
+    on a Tensor) does not take (``dtype=``, ``where=``, ``kind=``, …)."""
+    sig = inspect.signature(fn)
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        params = ", ".join(p.name for p in sig.parameters.values())
+        raise TypeError(f"np.{name} on a Tensor runs autograd_mini.{name}({params}), which "
+                        f"does not take these arguments ({exc}); drop them (cast with "
+                        ".astype(dtype) first for dtype=), or call np." + name + " on the "
+                        "tensor's .data where no gradient is wanted") from None
 
 
 def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
@@ -79,9 +102,25 @@ def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
                             "recorded (its .data would make second derivatives wrong): write "
                             "the VJP with operators and the library's functions, which run on "
                             "arrays and Tensors alike (docs/engine.md, 'The op API')")
+        name = label.rsplit(".", 1)[1]
+        instead = _INSTEAD.get(name)
+        hint = f"write {instead}, which keeps it; or " if instead else ""
         raise TypeError(f"{label} on a Tensor that requires grad would silently drop its "
-                        f"gradient (the library has no {label.rsplit('.', 1)[1]!r}): pass the "
-                        "tensor's .data, or call it under no_grad(), where no gradient is wanted")
+                        f"gradient (the library has no {name!r}): {hint}pass the tensor's "
+                        ".data, or call it under no_grad(), where no gradient is wanted")
+
+
+#: NumPy functions the library lacks, and how to write each with its functions
+_INSTEAD = {name: f"autograd_mini.{how}" if how[0] != "x" else how for name, how in {
+    "hstack": "concatenate(xs, axis=1) (axis=0 for 1-d)", "vstack": "concatenate(xs, axis=0)",
+    "row_stack": "concatenate(xs, axis=0)", "column_stack": "stack(xs, axis=1)",
+    "dstack": "stack(xs, axis=2)", "ravel": "reshape(x, -1)", "around": "round(x)",
+    "amax": "max(x, axis)", "amin": "min(x, axis)", "ptp": "max(x) - min(x)",
+    "average": "sum(w * x) / sum(w) (or mean(x))", "diff": "x[1:] - x[:-1]",
+    "inner": "tensordot(a, b, axes=(-1, -1))", "atleast_1d": "reshape(x, -1)",
+    "atleast_2d": "expand_dims(x, 0)", "nansum": "sum(where(isnan(x), 0, x))",
+    "absolute": "abs(x)", "fabs": "abs(x)", "negative": "neg(x)", "true_divide": "div(a, b)",
+}.items()}
 
 
 def _arrays(obj: Any, flags: list[bool]) -> Any:

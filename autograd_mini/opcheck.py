@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import add_note, user_site
+from .checks import add_note, own_array, user_site
 
 __all__ = ["DOMAIN_NAMES", "check_domain", "check_forward", "check_result", "check_vjp",
            "forward_error"]
@@ -62,7 +62,7 @@ def check_forward(op: Primitive, res: Any, arrays: list[np.ndarray], before: lis
     if type(res) is not tuple or len(res) != 2:
         raise TypeError(f"{op.name}: forward must return a pair (value, residuals), got "
                         f"{type(res).__name__}")
-    dtype = np.asarray(res[0]).dtype
+    dtype = np.asarray(own_array(res[0])).dtype
     if dtype.kind not in "fiub":
         raise TypeError(f"{op.name}: forward returned a value of dtype {dtype}; tensors hold "
                         "real numbers (for a complex intermediate, return its .real or its "
@@ -112,7 +112,7 @@ def check_vjp(op: Primitive, grads: Any, n: int, g: Any, before: np.ndarray | No
     or whose result is not one gradient for each of the ``n`` inputs (``check_result``). Asked
     on an op's first backward (``before``: a copy of ``g``) and whenever a later one's count is
     wrong (``before`` None)."""
-    arr = np.asarray(g)  # (a Tensor's own array, not a copy)
+    arr = np.asarray(own_array(g))  # (a Tensor's own array, not a copy)
     if before is not None and not np.array_equal(arr, before, equal_nan=True):
         arr[...] = before
         raise TypeError(f"backward of {op.name!r}: the VJP wrote into its upstream gradient g; "

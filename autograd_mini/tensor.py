@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import as_array, numpy_names, own_memory, user_stacklevel
+from .checks import as_array, numpy_names, own_memory, user_stacklevel, warn_dropped
 from .grad_mode import STATE
 from .spellings import Size, TorchSpellings
 
@@ -54,13 +54,14 @@ class Tensor(TorchSpellings):
         where = type(self).__name__
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{where}: name must be a string or None, got {type(name).__name__}")
-        if STATE.s.grad_enabled and holds_graph(data, type(self) is not Tensor):
+        warned = STATE.s.grad_enabled and holds_graph(data, type(self) is not Tensor)
+        if warned:
             warnings.warn(f"{where}(...) copies the values of tensors that require grad and "
                           "drops their gradients, as torch.tensor (which warns too): to keep "
                           "them in the graph use autograd_mini.stack([...]); pass t.detach() "
                           "where a constant copy is meant", UserWarning,
                           stacklevel=user_stacklevel())
-        self._data = as_array(data, dtype=dtype, where=where)
+        self._data = (_copied if warned else as_array)(data, dtype=dtype, where=where)
         self._rg = False
         self._grad = None
         self._node = None
@@ -192,7 +193,10 @@ class Tensor(TorchSpellings):
         return self._data.item()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        """NumPy's view of the tensor: its data; a copy when ``dtype`` differs or ``copy``."""
+        """NumPy's view of the tensor: its data; a copy when ``dtype`` differs or ``copy``.
+        Of a tensor that requires grad, while recording, it warns: the gradient is dropped."""
+        if self._rg and STATE.s.grad_enabled:
+            warn_dropped("NumPy's conversion (np.asarray, np.array, arr[...] = t, ...)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             if copy is False:
                 raise ValueError(f"cannot convert a {self._data.dtype} tensor to {dtype} "
@@ -261,7 +265,7 @@ class Tensor(TorchSpellings):
             extra.append("requires_grad=True")
         if self._name:
             extra.append(f"name={self._name!r}")
-        body = np.array2string(self._data, separator=", ", precision=4, threshold=20,
+        body = np.array2string(self._data, separator=", ", precision=4, threshold=1000,
                                prefix="Tensor(")
         return "Tensor(" + ", ".join([body, *extra]) + ")"
 
@@ -691,6 +695,17 @@ def holds_graph(data: Any, subclass: bool) -> bool:
         level = items if inner == kinds and np.ndarray not in inner else [
             e for e in items if type(e) in inner and _descends(e)] if inner else []
     return False
+
+
+def _copied(data: Any, dtype: Any, where: str) -> np.ndarray:
+    """``as_array`` of ``data`` holding tensors that require grad, already warned about: each
+    one's conversion (``__array__``) does not warn again."""
+    s = STATE.s
+    recording, s.grad_enabled = s.grad_enabled, False
+    try:
+        return as_array(data, dtype=dtype, where=where)
+    finally:
+        s.grad_enabled = recording
 
 
 def _descends(e: Any) -> bool:

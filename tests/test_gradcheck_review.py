@@ -256,18 +256,21 @@ def test_gradgradcheck_messages_say_they_are_second_order() -> None:
     assert msg.startswith("second-order mismatch for input 0 (shape (2,)) at element (0,): ")
     assert "the derivative of the VJP's result" in msg and "with respect to input 0" in msg
     assert "create_graph=True" in msg and "analytic 0.0" in msg
-    with pytest.raises(am.GradcheckError) as info:
+    with pytest.raises(am.GradcheckError) as info, \
+            pytest.warns(UserWarning, match="drops its gradient"):  # (np.asarray(g))
         am.gradgradcheck(_CUBE_CUTTING_G, [X])
     msg = str(info.value)
     assert msg.startswith("second-order mismatch for input 1 (the upstream gradient u, drawn "
                           "here) (shape (3,))")
     assert "with respect to the upstream gradient u" in msg
     with pytest.raises(am.GradcheckError, match=r"^second-order directional derivative "
-                                                r"mismatch: .* and the upstream gradient u"):
+                                                r"mismatch: .* and the upstream gradient u"), \
+            pytest.warns(UserWarning, match="drops its gradient"):
         am.gradgradcheck(_CUBE_CUTTING_G, [X], fast=True)
     # with a constant in front, inputs keep their positions and u comes after all of them
     with pytest.raises(am.GradcheckError, match=r"^second-order mismatch for input 2 \(the "
-                                                r"upstream gradient u"):
+                                                r"upstream gradient u"), \
+            pytest.warns(UserWarning, match="drops its gradient"):
         am.gradgradcheck(lambda i, t: _CUBE_CUTTING_G(t[i]), [np.array([1, 0]), X])
 
 

@@ -29,6 +29,15 @@ def _losses() -> list[am.Tensor]:
     return [(w * k).sum() for k in (1.0, 2.0, 3.0)]
 
 
+def _objects(*items: object) -> np.ndarray:
+    """An object array holding ``items`` themselves (filled one by one: NumPy's conversion of
+    a list would read each Tensor's values, which warns for one that requires grad)."""
+    arr = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        arr[i] = item
+    return arr
+
+
 CALLS: dict[str, Callable[[list[am.Tensor]], Any]] = {
     "mean": lambda ls: am.mean(ls),
     "sum": lambda ls: am.sum(ls),
@@ -46,7 +55,7 @@ CALLS: dict[str, Callable[[list[am.Tensor]], Any]] = {
     "namedtuple": lambda ls: am.sum(Triple(*ls)),
     "list_subclass": lambda ls: am.sum(Rows(ls)),
     "deque": lambda ls: am.sum(collections.deque(ls)),
-    "object_array": lambda ls: am.sum(np.array([*ls, 1.0], dtype=object)[:3]),
+    "object_array": lambda ls: am.sum(_objects(*ls, 1.0)[:3]),
     "namedtuple_in_a_list": lambda ls: am.sum([Triple(*ls)]),
     "Linear": lambda ls: nn.Linear(3, 1)(ls),
     "mse_loss": lambda ls: nn.functional.mse_loss(ls, np.zeros(3)),
@@ -127,4 +136,4 @@ def test_an_object_array_assigned_into_a_tensor_is_refused() -> None:
     s = am.Tensor(2.0, requires_grad=True)
     y = am.zeros(2)
     with pytest.raises(RuntimeError, match="is not recorded"):
-        y[:2] = np.array([s, s], dtype=object)
+        y[:2] = _objects(s, s)

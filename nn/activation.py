@@ -342,7 +342,8 @@ def make_activation(spec: ActivationSpec, where: str = "activation") -> Module:
     if spec is None:
         return Identity()
     if isinstance(spec, str):
-        cls = _BY_NAME.get(spec.lower())
+        cls = _BY_NAME.get(spec.lower()) or {  # a class name too, in any case: "LeakyReLU"
+            c.__name__.lower(): c for c in _BY_NAME.values()}.get(spec.lower())
         if cls is None:
             raise ValueError(f"{where}: unknown activation {spec!r}; known: {sorted(_BY_NAME)}")
         return cls()

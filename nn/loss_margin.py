@@ -186,7 +186,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     ``weight`` (C,) is a constant, applied after the power (PyTorch's computation).
     """
     where_ = "multi_margin_loss"
-    x = loss_input(input, reduction, where_)
+    x = loss_input(input, reduction, where_, vector=True)  # (samples without classes: named)
     p = _power(p, where_)
     margin = check_real(margin, "margin", where_)
     rows, c = _class_rows(x, where_)
@@ -220,7 +220,7 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     or 0-d for a (C,) input.
     """
     where_ = "multilabel_margin_loss"
-    x = loss_input(input, reduction, where_)
+    x = loss_input(input, reduction, where_, vector=True)  # (samples without classes: named)
     rows, c = _class_rows(x, where_)
     t = _int_targets(target, where_)
     if t.shape != x.shape:

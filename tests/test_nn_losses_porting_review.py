@@ -494,3 +494,21 @@ def test_smooth_l1_with_a_tiny_beta_is_finite_at_a_zero_residual(dtype: type,
     loss.backward()
     assert loss.item() == 2.0
     np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])  # type: ignore[union-attr]
+
+
+def test_margin_losses_name_samples_without_classes_for_every_reduction() -> None:
+    """With "mean", (2, 0) was called an empty batch, though it holds two samples."""
+    x, t = am.Tensor(np.zeros((2, 0))), np.zeros(2, int)
+    for reduction in RED:
+        with pytest.raises(ValueError, match=r"input of shape \(2, 0\) has no classes"):
+            F.multi_margin_loss(x, t, reduction=reduction)
+        with pytest.raises(ValueError, match=r"input of shape \(2, 0\) has no classes"):
+            F.multilabel_margin_loss(x, np.zeros((2, 0), int), reduction=reduction)
+    with pytest.raises(ValueError, match="empty batch"):
+        F.multi_margin_loss(am.Tensor(np.zeros((0, 3))), np.zeros(0, int))
+
+
+def test_mlp_takes_activation_class_names_in_any_case() -> None:
+    for name in ("LeakyReLU", "LogSoftmax", "ReLU6", "leaky_relu", "relu"):
+        assert type(nn.MLP([2, 3, 1], activation=name).layers[1]).__name__.lower() in (
+            name.lower(), name.replace("_", "").lower())

@@ -651,7 +651,8 @@ def in_place_error(what: str, why: str, shape: tuple[int, ...] = ()) -> RuntimeE
     if why == "leaf":
         return RuntimeError(f"{what}: a leaf tensor that requires grad cannot be changed in "
                             "place while gradients are recorded; update parameters under "
-                            "`with autograd_mini.no_grad():`")
+                            "`with autograd_mini.no_grad():`, and for a new value in a "
+                            "computation (a transform's argument) write x = x * 2")
     if why == "view":
         return RuntimeError(f"{what}: the tensor is a view (a slice, reshape or transpose) of "
                             "another tensor's array, which a recorded update would not change; "

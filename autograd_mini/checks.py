@@ -8,6 +8,7 @@ import functools
 import math
 import os
 import sys
+import sysconfig
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -112,11 +113,17 @@ def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
 
 
+_TENSOR: list[Any] = []  # (Tensor, found on first use: tensor.py imports this module)
+
+
 def own_array(x: Any) -> Any:
     """A Tensor's own array, read directly (NumPy's conversion warns for a tensor that
     requires grad: the library's callers decide for themselves); anything else as it is."""
-    arr = getattr(x, "_data", None)
-    return arr if isinstance(arr, np.ndarray) else x
+    if not _TENSOR:
+        from .tensor import Tensor
+
+        _TENSOR.append(Tensor)
+    return x._data if isinstance(x, _TENSOR[0]) else x
 
 
 def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
@@ -171,14 +178,18 @@ def restorable(base: Any) -> bool:
         return False
 
 
-def warn_dropped(what: str) -> None:
-    """Warn that ``what`` turned a tensor that requires grad into a plain array, dropping its
-    gradient while gradients are recorded (PyTorch refuses ``.numpy()`` there)."""
-    warnings.warn(f"{what} of a tensor that requires grad gives a plain array and drops its "
-                  "gradient (PyTorch refuses this): keep it in the graph with the library's "
-                  "functions (autograd_mini.stack, concatenate, where, a Python sum(...)), or "
-                  "pass t.detach(), or work under autograd_mini.no_grad(), where a constant "
-                  "is meant", UserWarning, stacklevel=user_stacklevel())
+def warn_dropped(what: str, number: bool = False) -> None:
+    """Warn that ``what`` turned a tensor that requires grad into a plain array (or with
+    ``number`` a Python number), dropping its gradient while gradients are recorded (PyTorch
+    refuses ``.numpy()`` there, and warns for ``float()``)."""
+    made = ("a plain number and drops its gradient (PyTorch warns too): to log a value use "
+            "t.item(), which does not warn; to compute with it, keep it in the graph with the "
+            "library's functions" if number else "a plain array and drops its gradient "
+            "(PyTorch refuses this): keep it in the graph with the library's functions")
+    warnings.warn(f"{what} of a tensor that requires grad gives {made} (autograd_mini.stack, "
+                  "concatenate, where, a Python sum(...)), or pass t.detach(), or work under "
+                  "autograd_mini.no_grad(), where a constant is meant", UserWarning,
+                  stacklevel=user_stacklevel(installed=True))
 
 
 def install_hint(extra: str, projects: Sequence[str]) -> str:
@@ -202,13 +213,19 @@ def user_site(exc: BaseException | None = None) -> str:
     return "" if exc else "<unknown>"
 
 
-def user_stacklevel() -> int:
+def user_stacklevel(installed: bool = False) -> int:
     """``warnings.warn``'s stacklevel for the innermost caller outside this library (from the
-    function that calls this one)."""
+    function that calls this one); with ``installed``, outside installed packages and the
+    standard library too (a conversion NumPy, SciPy or matplotlib made for the user)."""
+    skip = _LIBRARY + (_INSTALLED if installed else ())
     level, frame = 2, sys._getframe(2)
-    while frame.f_code.co_filename.startswith(_LIBRARY) and frame.f_back is not None:
+    while frame.f_code.co_filename.startswith(skip) and frame.f_back is not None:
         level, frame = level + 1, frame.f_back
     return level
+
+
+_INSTALLED = tuple({os.path.join(sysconfig.get_paths()[k], "") for k in
+                    ("stdlib", "platstdlib", "purelib", "platlib")})
 
 
 def add_note(exc: BaseException, text: str) -> None:

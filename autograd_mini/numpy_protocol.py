@@ -47,8 +47,11 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         with np.errstate(all="ignore"):  # IEEE results, quietly, as the library's own ops
             out = ufunc(*_arrays(inputs, flags))
         _refuse_dropped_gradient(f"np.{ufunc.__name__}", flags, out)
-        return tuple(wrap(np.asarray(o)) for o in out) if type(out) is tuple else wrap(
-            np.asarray(out))  # (constants: np.modf gives two)
+        outs = [np.asarray(o) for o in (out if type(out) is tuple else (out,))]
+        if any(o.dtype == object for o in outs):  # (np.frompyfunc's: Python objects)
+            raise TypeError(f"np.{ufunc.__name__} on a Tensor gives Python objects, which a "
+                            "tensor cannot hold: call it on the tensor's .data (or .tolist())")
+        return tuple(map(wrap, outs)) if type(out) is tuple else wrap(outs[0])  # (np.modf: 2)
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
                     "library's functions (autograd_mini.sum, cumsum, …), or the tensor's .data")
 
@@ -64,6 +67,7 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
         fn = F.get(name)
         if fn is not None:
+            kwargs = _given(func, kwargs)
             try:
                 return fn(*args, **kwargs)
             except TypeError:
@@ -75,6 +79,21 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
                                  out)
     return out
+
+
+def _given(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` without those equal to the NumPy function's own defaults (``out=None``,
+    ``dtype=None``, ``where=True``, ...): written out, they ask for nothing."""
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    def default(k: str, v: Any) -> bool:
+        d = params[k].default if k in params else inspect.Parameter.empty
+        if k == "where" and v is True:  # (NumPy marks it "no value"; True selects all)
+            return True
+        return d is not inspect.Parameter.empty and type(v) is type(d) and bool(v == d)
+    return {k: v for k, v in kwargs.items() if not default(k, v)}
 
 
 def _check_arguments(fn: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -120,6 +139,7 @@ _INSTEAD = {name: f"autograd_mini.{how}" if how[0] != "x" else how for name, how
     "inner": "tensordot(a, b, axes=(-1, -1))", "atleast_1d": "reshape(x, -1)",
     "atleast_2d": "expand_dims(x, 0)", "nansum": "sum(where(isnan(x), 0, x))",
     "absolute": "abs(x)", "fabs": "abs(x)", "negative": "neg(x)", "true_divide": "div(a, b)",
+    "expit": "sigmoid(x)", "log_expit": "log_sigmoid(x)", "logit": "log(x) - log1p(-x)",
 }.items()}
 
 

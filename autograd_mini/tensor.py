@@ -208,12 +208,16 @@ class Tensor(TorchSpellings):
         if self._data.size != 1:
             raise TypeError(f"float(): only a one-element tensor is a number; this one has "
                             f"shape {self.shape}")
+        if self._rg and STATE.s.grad_enabled:  # (arr[i] = t, np.float64(t) too; as PyTorch)
+            warn_dropped("float() (or arr[i] = t)", number=True)
         return float(self._data.item())
 
     def __int__(self) -> int:
         if self._data.size != 1:
             raise TypeError(f"int(): only a one-element tensor is a number; this one has "
                             f"shape {self.shape}")
+        if self._rg and STATE.s.grad_enabled:
+            warn_dropped("int()", number=True)
         return int(self._data.item())
 
     def __bool__(self) -> bool:

@@ -82,3 +82,46 @@ def test_a_tensor_prints_every_element_up_to_a_thousand_as_torch() -> None:
     """Over 20 elements the repr abbreviated: 30 fitted coefficients printed as [..., ...]."""
     assert "..." not in repr(am.Tensor(np.arange(30.0)))
     assert "..." in repr(am.Tensor(np.arange(1001.0)))
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_as_torch_and_item_does_not() -> None:
+    """``h[i] = am.tanh(X[i] @ w)`` went through ``float()`` silently: w.grad stayed None."""
+    w = am.Tensor(np.ones(3), requires_grad=True)
+    h = np.zeros(3)
+    with pytest.warns(UserWarning, match=r"float\(\) \(or arr\[i\] = t\).*t\.item\(\)"):
+        h[0] = am.tanh(w[0])
+    with pytest.warns(UserWarning, match="plain number and drops its gradient"):
+        float((w * 2).sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (w * 2).sum().item() == 6.0
+        assert float(w.detach()[0]) == 1.0
+
+
+def test_the_warning_points_at_the_users_line_through_installed_packages() -> None:
+    """Raised inside NumPy's Python code (np.vectorize), it named NumPy's file."""
+    w = _w()
+    with pytest.warns(UserWarning, match=DROPS) as caught:
+        np.vectorize(lambda v: v)(w)
+    assert {r.filename for r in caught} == {__file__}
+
+
+def test_only_a_tensor_is_read_as_one() -> None:
+    """An object that keeps some ``_data`` and gives its values through ``__array__`` was read
+    by its ``_data``."""
+    class Holder:
+        _data = np.zeros(3)  # (not the values)
+
+        def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+            return np.arange(3.0)
+
+    np.testing.assert_array_equal(am.Tensor(Holder()).data, [0.0, 1.0, 2.0])
+    assert am.sum(Holder()).item() == 3.0
+
+
+def test_python_object_results_and_explicit_numpy_defaults() -> None:
+    t = _w()
+    with pytest.raises(TypeError, match="gives Python objects"):
+        np.frompyfunc(lambda v: v * 2, 1, 1)(t)
+    np.testing.assert_allclose(np.sum(t, axis=0, out=None, where=True).data, t.data.sum(0))
+    assert np.reshape(t, (4, 3), order="C").shape == (4, 3)

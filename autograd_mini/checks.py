@@ -113,17 +113,11 @@ def count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
     return math.prod(shape) if axis is None else math.prod(shape[a] for a in axis)
 
 
-_TENSOR: list[Any] = []  # (Tensor, found on first use: tensor.py imports this module)
-
-
 def own_array(x: Any) -> Any:
     """A Tensor's own array, read directly (NumPy's conversion warns for a tensor that
-    requires grad: the library's callers decide for themselves); anything else as it is."""
-    if not _TENSOR:
-        from .tensor import Tensor
-
-        _TENSOR.append(Tensor)
-    return x._data if isinstance(x, _TENSOR[0]) else x
+    requires grad: the library's callers decide for themselves); anything else as it is. A
+    Tensor is known by its class's ``tensor_class`` flag (this module cannot import it)."""
+    return x._data if getattr(type(x), "tensor_class", False) is True else x
 
 
 def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,

@@ -42,6 +42,7 @@ class Tensor(TorchSpellings):
     """
 
     __slots__ = ("__weakref__", "_data", "_grad", "_name", "_node", "_rg")
+    tensor_class = True  # (how checks.own_array, below this module, knows a Tensor)
 
     _data: np.ndarray  # (the engine reads it directly: .data is a checked property)
     _rg: bool  # requires grad

@@ -84,16 +84,23 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 def _given(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """``kwargs`` without those equal to the NumPy function's own defaults (``out=None``,
     ``dtype=None``, ``where=True``, ...): written out, they ask for nothing."""
+    if not kwargs:
+        return kwargs
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return kwargs
-    def default(k: str, v: Any) -> bool:
-        d = params[k].default if k in params else inspect.Parameter.empty
-        if k == "where" and v is True:  # (NumPy marks it "no value"; True selects all)
-            return True
-        return d is not inspect.Parameter.empty and type(v) is type(d) and bool(v == d)
-    return {k: v for k, v in kwargs.items() if not default(k, v)}
+    return {k: v for k, v in kwargs.items() if not _at_default(params.get(k), k, v)}
+
+
+def _at_default(param: inspect.Parameter | None, name: str, value: Any) -> bool:
+    """Whether a NumPy function's argument ``name`` is given its default ``value`` (for
+    ``where``, True, which NumPy's signature marks "no value")."""
+    if name == "where" and value is True:
+        return True
+    default = inspect.Parameter.empty if param is None else param.default
+    return default is not inspect.Parameter.empty and type(value) is type(default) and bool(
+        value == default)
 
 
 def _check_arguments(fn: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import site
 import sys
 import sysconfig
 import traceback
@@ -218,8 +219,9 @@ def user_stacklevel(installed: bool = False) -> int:
     return level
 
 
-_INSTALLED = tuple({os.path.join(sysconfig.get_paths()[k], "") for k in
-                    ("stdlib", "platstdlib", "purelib", "platlib")})
+_INSTALLED = (*{os.path.join(p, "") for p in [
+    *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+    *site.getsitepackages(), site.getusersitepackages()]}, "<frozen ")  # (runpy's frames too)
 
 
 def add_note(exc: BaseException, text: str) -> None:

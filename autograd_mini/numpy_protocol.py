@@ -23,6 +23,11 @@ _UFUNC_NAMES = {"subtract": "sub", "multiply": "mul", "true_divide": "div", "div
                 "power": "pow", "negative": "neg", "absolute": "abs"}
 
 
+#: a ufunc call's keywords at their defaults: written out, they ask for nothing
+_UFUNC_DEFAULTS: dict[str, Any] = {"where": True, "casting": "same_kind", "order": "K",
+                                   "dtype": None, "subok": True, "signature": None}
+
+
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
                 kwargs: dict[str, Any]) -> Any:
     """A NumPy ufunc call with Tensor operands (see ``Tensor.__array_ufunc__``)."""
@@ -40,6 +45,8 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
+    kwargs = {k: v for k, v in kwargs.items() if not (
+        k in _UFUNC_DEFAULTS and type(v) is type(_UFUNC_DEFAULTS[k]) and v == _UFUNC_DEFAULTS[k])}
     if method == "__call__" and not kwargs and fn is not None:
         return fn(*inputs)
     if method == "__call__" and not kwargs:  # one the library lacks: on the data (==, isnan, …)
@@ -52,6 +59,10 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
             raise TypeError(f"np.{ufunc.__name__} on a Tensor gives Python objects, which a "
                             "tensor cannot hold: call it on the tensor's .data (or .tolist())")
         return tuple(map(wrap, outs)) if type(out) is tuple else wrap(outs[0])  # (np.modf: 2)
+    if method == "__call__":
+        raise TypeError(f"np.{ufunc.__name__} on a Tensor takes no {sorted(kwargs)} here (cast "
+                        "with .astype(dtype) for dtype=, use autograd_mini.where for where=), "
+                        "or call it on the tensor's .data where no gradient is wanted")
     raise TypeError(f"np.{ufunc.__name__}.{method} on a Tensor is not supported: use the "
                     "library's functions (autograd_mini.sum, cumsum, …), or the tensor's .data")
 

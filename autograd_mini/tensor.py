@@ -217,8 +217,6 @@ class Tensor(TorchSpellings):
         if self._data.size != 1:
             raise TypeError(f"int(): only a one-element tensor is a number; this one has "
                             f"shape {self.shape}")
-        if self._rg and STATE.s.grad_enabled:
-            warn_dropped("int()", number=True)
         return int(self._data.item())
 
     def __bool__(self) -> bool:

@@ -36,8 +36,9 @@ class History:
     metrics: dict[str, list[float]] = field(default_factory=dict)
     interrupted: bool = False
 
-    def record(self, name: str, value: float) -> None:
-        self.metrics.setdefault(name, []).append(float(value))
+    def record(self, name: str, value: Any) -> None:
+        """Append a value (a number, or a one-element Tensor or array) to ``metrics[name]``."""
+        self.metrics.setdefault(name, []).append(_number(value, "History.record", name))
 
     @property
     def epochs(self) -> int:

@@ -125,3 +125,22 @@ def test_python_object_results_and_explicit_numpy_defaults() -> None:
         np.frompyfunc(lambda v: v * 2, 1, 1)(t)
     np.testing.assert_allclose(np.sum(t, axis=0, out=None, where=True).data, t.data.sum(0))
     assert np.reshape(t, (4, 3), order="C").shape == (4, 3)
+
+
+def test_int_and_logging_helpers_stay_quiet_and_ufunc_defaults_are_taken() -> None:
+    """``int(t)`` warned, though PyTorch's does not; ``History.record(name, loss)`` warned for
+    a ``float()`` the user never wrote; ``np.exp(t, where=True)`` was refused."""
+    t = am.Tensor(np.array([1.5, 2.0]), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert int(am.round(t)[0]) == 2
+        hist = am.training.History()
+        hist.record("loss", (t * 2).sum())
+        assert hist.metrics["loss"] == [7.0]
+        e: Any = np.exp(t, where=True)
+        a: Any = np.add(t, 1, dtype=None, casting="same_kind")
+        assert isinstance(e, am.Tensor) and isinstance(a, am.Tensor)
+        np.testing.assert_allclose(e.data, np.exp(t.data))
+        np.testing.assert_allclose(a.data, t.data + 1)
+    with pytest.raises(TypeError, match=r"np\.exp on a Tensor takes no \['dtype'\]"):
+        np.exp(t, dtype=np.float32)

@@ -10,7 +10,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from .checks import as_array
+from .checks import as_array, own_array
 from .grad_mode import STATE, VJP_SCOPE, AnomalyError
 from .opcheck import check_vjp
 from .tensor import Tensor, unlock, wrap
@@ -88,7 +88,7 @@ def backward_into(root: Tensor, grad: Any, retain_graph: bool | None, create_gra
             raise RuntimeError(f"backward: inputs[{i}] {what}, so it can get no .grad")
     ts = list({id(t): t for t in [*ts, *_retained(root)]}.values())  # (each once)
     grads = backward(root, grad, retain_graph, create_graph, inputs=ts)
-    handed = {id(grad), id(getattr(grad, "_data", None))}  # (the caller's: copied if kept)
+    handed = {id(grad), id(own_array(grad))}  # (the caller's arrays: copied if kept)
     with _GRAD_LOCK:
         for t, g in zip(ts, grads):
             if g is not None:

@@ -45,8 +45,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
         return getattr(ufunc, method)(*arrays, **kwargs)  # into arrays: no graph to record
     fn = F.get(_UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__))
-    kwargs = {k: v for k, v in kwargs.items() if not (
-        k in _UFUNC_DEFAULTS and type(v) is type(_UFUNC_DEFAULTS[k]) and v == _UFUNC_DEFAULTS[k])}
+    kwargs = _without_defaults(kwargs, _UFUNC_DEFAULTS)
     if method == "__call__" and not kwargs and fn is not None:
         return fn(*inputs)
     if method == "__call__" and not kwargs:  # one the library lacks: on the data (==, isnan, …)
@@ -94,24 +93,21 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 def _given(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     """``kwargs`` without those equal to the NumPy function's own defaults (``out=None``,
-    ``dtype=None``, ``where=True``, ...): written out, they ask for nothing."""
+    ``dtype=None``, ...; ``where=True`` too, which its signature marks "no value")."""
     if not kwargs:
         return kwargs
     try:
-        params = inspect.signature(func).parameters
+        params = inspect.signature(func).parameters.values()
     except (TypeError, ValueError):
         return kwargs
-    return {k: v for k, v in kwargs.items() if not _at_default(params.get(k), k, v)}
+    defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    return _without_defaults(kwargs, {**defaults, "where": True})
 
 
-def _at_default(param: inspect.Parameter | None, name: str, value: Any) -> bool:
-    """Whether a NumPy function's argument ``name`` is given its default ``value`` (for
-    ``where``, True, which NumPy's signature marks "no value")."""
-    if name == "where" and value is True:
-        return True
-    default = inspect.Parameter.empty if param is None else param.default
-    return default is not inspect.Parameter.empty and type(value) is type(default) and bool(
-        value == default)
+def _without_defaults(kwargs: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` without the keywords written at their ``defaults``: they ask for nothing."""
+    return {k: v for k, v in kwargs.items() if not (
+        k in defaults and type(v) is type(defaults[k]) and bool(v == defaults[k]))}
 
 
 def _check_arguments(fn: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -148,17 +144,22 @@ def _refuse_dropped_gradient(label: str, flags: list[bool], out: Any) -> None:
 
 
 #: NumPy functions the library lacks, and how to write each with its functions
-_INSTEAD = {name: f"autograd_mini.{how}" if how[0] != "x" else how for name, how in {
-    "hstack": "concatenate(xs, axis=1) (axis=0 for 1-d)", "vstack": "concatenate(xs, axis=0)",
-    "row_stack": "concatenate(xs, axis=0)", "column_stack": "stack(xs, axis=1)",
-    "dstack": "stack(xs, axis=2)", "ravel": "reshape(x, -1)", "around": "round(x)",
-    "amax": "max(x, axis)", "amin": "min(x, axis)", "ptp": "max(x) - min(x)",
-    "average": "sum(w * x) / sum(w) (or mean(x))", "diff": "x[1:] - x[:-1]",
-    "inner": "tensordot(a, b, axes=(-1, -1))", "atleast_1d": "reshape(x, -1)",
-    "atleast_2d": "expand_dims(x, 0)", "nansum": "sum(where(isnan(x), 0, x))",
-    "absolute": "abs(x)", "fabs": "abs(x)", "negative": "neg(x)", "true_divide": "div(a, b)",
-    "expit": "sigmoid(x)", "log_expit": "log_sigmoid(x)", "logit": "log(x) - log1p(-x)",
-}.items()}
+_INSTEAD = {
+    "hstack": "autograd_mini.concatenate(xs, axis=1) (axis=0 for 1-d)",
+    "vstack": "autograd_mini.concatenate(xs, axis=0)",
+    "row_stack": "autograd_mini.concatenate(xs, axis=0)",
+    "column_stack": "autograd_mini.stack(xs, axis=1)", "dstack": "autograd_mini.stack(xs, axis=2)",
+    "ravel": "autograd_mini.reshape(x, -1)", "around": "autograd_mini.round(x)",
+    "amax": "autograd_mini.max(x, axis)", "amin": "autograd_mini.min(x, axis)",
+    "ptp": "autograd_mini.max(x) - autograd_mini.min(x)",
+    "average": "autograd_mini.sum(w * x) / autograd_mini.sum(w) (or mean(x))",
+    "diff": "x[1:] - x[:-1]", "inner": "autograd_mini.tensordot(a, b, axes=(-1, -1))",
+    "atleast_1d": "autograd_mini.reshape(x, -1)", "atleast_2d": "autograd_mini.expand_dims(x, 0)",
+    "nansum": "autograd_mini.sum(autograd_mini.where(autograd_mini.isnan(x), 0, x))",
+    "fabs": "autograd_mini.abs(x)", "expit": "autograd_mini.sigmoid(x)",
+    "log_expit": "autograd_mini.log_sigmoid(x)",
+    "logit": "autograd_mini.log(x) - autograd_mini.log1p(-x)",
+}
 
 
 def _arrays(obj: Any, flags: list[bool]) -> Any:

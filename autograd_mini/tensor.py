@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .checks import as_array, numpy_names, own_memory, user_stacklevel, warn_dropped
-from .grad_mode import STATE
+from .grad_mode import STATE, no_grad
 from .spellings import Size, TorchSpellings
 
 __all__ = ["FUNCTIONS", "LOCKS", "Tensor", "holds_graph", "in_place_error", "is_locked", "lock",
@@ -704,12 +704,8 @@ def holds_graph(data: Any, subclass: bool) -> bool:
 def _copied(data: Any, dtype: Any, where: str) -> np.ndarray:
     """``as_array`` of ``data`` holding tensors that require grad, already warned about: each
     one's conversion (``__array__``) does not warn again."""
-    s = STATE.s
-    recording, s.grad_enabled = s.grad_enabled, False
-    try:
+    with no_grad():
         return as_array(data, dtype=dtype, where=where)
-    finally:
-        s.grad_enabled = recording
 
 
 def _descends(e: Any) -> bool:

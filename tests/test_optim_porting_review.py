@@ -28,6 +28,17 @@ def torch64() -> Iterator[Any]:
 A, G = np.array([1.0, -2.0, 3.0]), np.array([0.1, 0.2, -0.3])
 
 
+def _step_both(torch: Any, q: Any, t: Any, p: Tensor, o: optim.Optimizer) -> None:
+    """Five steps of torch's optimiser ``t`` on ``q`` and of ours ``o`` on ``p``, with the
+    same gradient G; then the parameters must agree."""
+    for _ in range(5):
+        q.grad = torch.tensor(G)
+        t.step()
+        p.grad = G.copy()
+        o.step()
+    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-14, atol=1e-15)
+
+
 @pytest.mark.parametrize(("torch_name", "ours"), [("AdamW", optim.Adam), ("Adam", optim.AdamW),
                                                    ("AdamW", optim.AdamW)])
 def test_adam_and_adamw_state_dicts_continue_with_the_decay_they_were_saved_with(
@@ -42,12 +53,7 @@ def test_adam_and_adamw_state_dicts_continue_with_the_decay_they_were_saved_with
     p = Tensor(q.detach().numpy().copy(), requires_grad=True)
     o = ours([p])
     o.load_state_dict(t.state_dict())
-    for _ in range(5):
-        q.grad = torch64.tensor(G)
-        t.step()
-        p.grad = G.copy()
-        o.step()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-14, atol=1e-15)
+    _step_both(torch64, q, t, p, o)
 
 
 def test_a_groups_decoupled_weight_decay_is_honoured_as_torchs(torch64: Any) -> None:
@@ -55,12 +61,7 @@ def test_a_groups_decoupled_weight_decay_is_honoured_as_torchs(torch64: Any) -> 
     o = optim.Adam([{"params": [p], "decoupled_weight_decay": True}], lr=0.1, weight_decay=0.5)
     t = torch64.optim.Adam([{"params": [q], "decoupled_weight_decay": True}], lr=0.1,
                            weight_decay=0.5)
-    for _ in range(5):
-        q.grad = torch64.tensor(G)
-        t.step()
-        p.grad = G.copy()
-        o.step()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-14, atol=1e-15)
+    _step_both(torch64, q, t, p, o)
     assert o.state_dict()["param_groups"][0]["decoupled_weight_decay"] is True
     with pytest.raises(TypeError, match="decoupled_weight_decay must be a bool"):
         optim.Adam([p], decoupled_weight_decay=1)  # type: ignore[arg-type]

@@ -50,16 +50,19 @@ class TensorDataset:
     ``ds[i]`` is the tuple of every array's i-th row, ``len(ds)`` the number of rows.
 
     The arrays are kept in ``ds.arrays`` (a Tensor as its ndarray ``.data``), not copied; rows
-    are NumPy arrays or scalars (views, not copies). ``DataLoader(ds, batch_size=...)`` batches
-    them as ``DataLoader(*ds.arrays, ...)`` would, indexing the arrays a batch at a time.
+    are NumPy arrays or scalars (views, not copies). A Tensor that requires grad is kept as the
+    Tensor itself, so that its rows, and the batches a DataLoader makes of them, are recorded
+    and carry gradients back to it, as PyTorch's (learned inputs, dataset distillation).
+    ``DataLoader(ds, batch_size=...)`` batches them as ``DataLoader(*ds.arrays, ...)`` would,
+    indexing the arrays a batch at a time.
     """
 
     def __init__(self, *arrays: Any) -> None:
         where = "TensorDataset"
         if not arrays:
             raise ValueError(f"{where}: needs at least one array (TensorDataset(X, y))")
-        self.arrays: tuple[np.ndarray, ...] = tuple(
-            a.data if isinstance(a, Tensor)
+        self.arrays: tuple[Any, ...] = tuple(  # ndarrays, and Tensors that require grad
+            (a if a.requires_grad else a.data) if isinstance(a, Tensor)
             else as_array(a, copy=False, where=f"{where}: array {i}")
             for i, a in enumerate(arrays))
         for i, a in enumerate(self.arrays):

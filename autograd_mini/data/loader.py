@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import as_array
+from ..ops.shape import stack
 from ..random import check_rng
 from ..tensor import Tensor
 from .args import count_arg, flag_arg, real_arg
@@ -43,6 +44,8 @@ def _stack(values: list[Any], what: str, rows: Any) -> Tensor:
             raise ValueError(f"DataLoader: {what} must have one shape to be stacked, but "
                              f"dataset[{rows[0]}] gives {arrays[0].shape} and dataset[{rows[i]}]"
                              f" gives {a.shape}")
+    if any(isinstance(v, Tensor) and v.requires_grad for v in values):
+        return stack(values)  # recorded, so the samples' gradients flow back, as PyTorch's
     return Tensor(as_array(np.stack(arrays), copy=False, where=f"DataLoader: {what}"))
 
 
@@ -130,6 +133,12 @@ def _sample_list(X: Any, y: Any) -> bool:
                 "y, batch_size=...) or DataLoader(TensorDataset(X, y), ...) with targets, or a "
                 "list of tuples [(x, y), ...] for samples")
     return True
+
+
+def _arrays_arg(a: Any, name: str) -> Any:
+    """DataLoader's X or y as an array; a Tensor as it is (TensorDataset keeps one that
+    requires grad, so its batches are recorded)."""
+    return a if isinstance(a, Tensor) else as_array(a, copy=False, where=f"DataLoader: {name}")
 
 
 def _worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
@@ -240,10 +249,8 @@ class DataLoader:
                     f"DataLoader(X, batch_size={y}))") if type(y) is int else ""
             raise TypeError(f"DataLoader: batch_size is required{hint}")
         if not given:
-            xs = X.data if isinstance(X, Tensor) else as_array(X, copy=False,
-                                                               where="DataLoader: X")
-            ys = None if y is None else y.data if isinstance(y, Tensor) else as_array(
-                y, copy=False, where="DataLoader: y")
+            xs = _arrays_arg(X, "X")
+            ys = None if y is None else _arrays_arg(y, "y")
             if xs.ndim == 0 or (ys is not None and ys.ndim == 0):
                 raise ValueError("DataLoader: X and y need a first (sample) dimension")
             if ys is not None and len(xs) != len(ys):
@@ -287,7 +294,10 @@ class DataLoader:
             if fast is not None:
                 arrays, index = fast
                 rows: Any = slice(start, start + bs) if order is None else order[start:start + bs]
-                yield tuple(Tensor(a[rows if index is None else index[rows]]) for a in arrays)
+                picks = rows if index is None else index[rows]
+                # a Tensor that requires grad is indexed as a Tensor: the batch is recorded
+                yield tuple(a[picks] if isinstance(a, Tensor) else Tensor(a[picks])
+                            for a in arrays)
             else:
                 picked = (range(start, min(start + bs, n)) if order is None
                           else order[start:start + bs].tolist())

@@ -179,6 +179,12 @@ class Tensor(TorchSpellings):
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
+    def __iter__(self) -> Iterator[Tensor]:
+        """The rows, ``t[0], t[1], ...`` (recorded, as any indexing)."""
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self._data)))
+
     def __hash__(self) -> int:
         return id(self)
 
@@ -217,6 +223,13 @@ class Tensor(TorchSpellings):
         if self._data.size != 1:
             raise TypeError(f"int(): only a one-element tensor is a number; this one has "
                             f"shape {self.shape}")
+        return int(self._data.item())
+
+    def __index__(self) -> int:
+        """An integer (or bool) tensor of one element as an index: ``seq[t]``, ``range(t)``."""
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError(f"only an integer tensor of one element is an index; this one is "
+                            f"{self._data.dtype} of shape {self.shape}")
         return int(self._data.item())
 
     def __bool__(self) -> bool:

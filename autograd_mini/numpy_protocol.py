@@ -5,6 +5,7 @@ would silently drop a gradient."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any
 
@@ -77,6 +78,7 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
     if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
         fn = F.get(name)
         if fn is not None:
+            args, kwargs = _by_numpy_names(func, fn, args, kwargs)
             kwargs = _given(func, kwargs)
             try:
                 return fn(*args, **kwargs)
@@ -89,6 +91,40 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
         _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
                                  out)
     return out
+
+
+#: NumPy's arguments that ask how, not what (the library's functions take none of them)
+_NUMPY_OPTIONS = frozenset({"out", "dtype", "kind", "order", "subok", "initial", "where", "mode"})
+
+
+@functools.cache
+def _positional(f: Any) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The names of ``f``'s positional parameters, and of all its parameters (none if its
+    signature cannot be read)."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        return (), frozenset()
+    return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+            frozenset(p.name for p in params))
+
+
+def _by_numpy_names(func: Any, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """NumPy's positional arguments from the first one that would land on another parameter
+    of the library's ``fn`` (``np.sum(t, 0, np.float32)``: dtype, not keepdims; ``np.std(t, 0,
+    None, None, 1)``: ddof) passed by NumPy's names instead; a parameter only renamed
+    (``np.where``'s x, our a) stays positional."""
+    theirs, their_names = _positional(func)
+    ours, _ = _positional(fn)
+    for i in range(1, min(len(args), len(theirs))):
+        if theirs[i] != (ours[i] if i < len(ours) else None) and (
+                i >= len(ours) or ours[i] in their_names or theirs[i] in _NUMPY_OPTIONS):
+            moved = dict(zip(theirs[i:], args[i:]))
+            if moved.keys() & kwargs.keys() or len(args) > len(theirs):
+                return args, kwargs  # NumPy itself refuses the call: leave it as written
+            return args[:i], {**moved, **kwargs}
+    return args, kwargs
 
 
 def _given(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:

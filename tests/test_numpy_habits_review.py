@@ -70,6 +70,10 @@ def test_a_numpy_function_the_library_lacks_names_its_equivalent(call: Any, hint
     (lambda w: np.sum(w, dtype=np.float64), "sum", "dtype"),
     (lambda w: np.mean(w, where=w.data > 0), "mean", "where"),
     (lambda w: np.sort(w, kind="stable"), "sort", "kind"),
+    # positional, as NumPy's signature places them (they were read as keepdims, descending)
+    (lambda w: np.sum(w, 0, np.float32), "sum", "dtype"),
+    (lambda w: np.sort(w, -1, "stable"), "sort", "kind"),
+    (lambda w: np.take(w, [0, 2], 1, None, "clip"), "take", "mode"),
 ])
 def test_numpy_arguments_the_library_lacks_are_named(call: Any, name: str, bad: str) -> None:
     """They were a bare ``sum() got an unexpected keyword argument 'dtype'``."""
@@ -125,6 +129,22 @@ def test_python_object_results_and_explicit_numpy_defaults() -> None:
         np.frompyfunc(lambda v: v * 2, 1, 1)(t)
     np.testing.assert_allclose(np.sum(t, axis=0, out=None, where=True).data, t.data.sum(0))
     assert np.reshape(t, (4, 3), order="C").shape == (4, 3)
+
+
+def test_numpy_positional_arguments_mean_what_they_mean_in_numpy() -> None:
+    """``np.std(t, 0, None, None, 1)`` (dtype, out, ddof) was refused, and ``np.argmax(t, 0,
+    None)`` read out=None as keepdims; a parameter NumPy only names otherwise (``np.where``'s
+    x and y) stays positional."""
+    t = _w()
+    a = t.data
+    n: Any = np  # (NumPy's stubs know no Tensor results)
+    np.testing.assert_allclose(n.std(t, 0, None, None, 1).data, np.std(a, 0, None, None, 1))
+    assert n.var(t, 1, None, None, 1, True).shape == np.var(a, 1, None, None, 1, True).shape
+    np.testing.assert_array_equal(n.argmax(t, 0, None).data, np.argmax(a, 0, None))
+    assert n.max(t, 1, None, True).shape == (3, 1)
+    np.testing.assert_allclose(n.sum(t, 0, None, None, True).data, np.sum(a, 0, keepdims=True))
+    np.testing.assert_allclose(n.where(t > 0, t, 0.0).data, np.where(a > 0, a, 0.0))
+    np.testing.assert_allclose(n.clip(t, -0.5, 0.5).data, np.clip(a, -0.5, 0.5))
 
 
 def test_int_and_logging_helpers_stay_quiet_and_ufunc_defaults_are_taken() -> None:

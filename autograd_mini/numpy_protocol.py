@@ -75,6 +75,11 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
             "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
             "indices, values, axis) (a new, differentiable tensor), or np.put_along_axis(t.data"
             ", ...) to write into the array")
+    if name in _WRITERS and args and isinstance(args[0], Tensor):
+        raise TypeError(  # it would change the tensor behind the engine's in-place checks
+            f"np.{name} writes in place into a Tensor: write into its array, np.{name}(t.data, "
+            "...), where no gradient is wanted (for a parameter, under no_grad(), as an "
+            "optimiser step does)")
     if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
         fn = F.get(name)
         if fn is not None:
@@ -92,6 +97,9 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
                                  out)
     return out
 
+
+#: NumPy functions that write into their first argument and return None
+_WRITERS = frozenset({"fill_diagonal", "copyto", "put", "place", "putmask"})
 
 #: NumPy's arguments that ask how, not what (the library's functions take none of them)
 _NUMPY_OPTIONS = frozenset({"out", "dtype", "kind", "order", "subok", "initial", "where", "mode"})

@@ -1,0 +1,53 @@
+"""Found by sweeping degenerate shapes: NumPy's in-place writers refuse a Tensor (they changed
+a parameter behind the engine's checks), and the fused cross-entropy takes an empty batch of
+no classes, as PyTorch's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+@pytest.mark.parametrize(("name", "write"), [
+    ("fill_diagonal", lambda w: np.fill_diagonal(w, 0.0)),
+    ("copyto", lambda w: np.copyto(w, np.zeros((2, 2)))),
+    ("put", lambda w: np.put(w, [0], 5.0)),
+    ("place", lambda w: np.place(w, np.eye(2, dtype=bool), 7.0)),
+    ("putmask", lambda w: np.putmask(w, np.eye(2, dtype=bool), 7.0)),
+])
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_numpys_in_place_writers_refuse_a_tensor(name: str, write: Any,
+                                                 requires_grad: bool) -> None:
+    """``np.fill_diagonal(w, 0)`` changed a leaf that requires grad, outside no_grad(), with no
+    message; with a graph holding w it ended in NumPy's bare read-only error."""
+    w = am.Tensor(np.ones((2, 2)), requires_grad=requires_grad)
+    with pytest.raises(TypeError, match=rf"np\.{name} writes in place into a Tensor.*"
+                                        rf"np\.{name}\(t\.data"):
+        write(w)
+    np.testing.assert_array_equal(w.data, np.ones((2, 2)))
+    write(w.data)  # the way the message gives
+    assert not np.array_equal(w.data, np.ones((2, 2)))
+
+
+def test_copying_a_tensor_into_an_array_is_not_a_write_into_it() -> None:
+    out = np.zeros(3)
+    np.copyto(out, am.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(out, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(("reduction", "torchs"), [
+    ("none", np.zeros(0)), ("sum", np.float64(0.0)), ("mean", np.float64(np.nan))])
+def test_cross_entropy_of_an_empty_batch_of_no_classes_as_torch(reduction: str,
+                                                                 torchs: Any) -> None:
+    """It raised NumPy's "zero-size array to reduction operation maximum"; PyTorch 2.13's
+    ``F.cross_entropy(torch.zeros(0, 0), torch.zeros(0, dtype=long))`` gives these values."""
+    x = am.Tensor(np.zeros((0, 0)), requires_grad=True)
+    loss = am.softmax_cross_entropy(x, np.zeros(0, np.int64), reduction=reduction)
+    np.testing.assert_array_equal(loss.data, torchs)
+    assert loss.shape == np.shape(torchs)
+    loss.sum().backward()
+    assert x.grad is not None and x.grad.shape == (0, 0)

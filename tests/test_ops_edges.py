@@ -116,7 +116,7 @@ def test_a_bad_keepdims_is_named_for_the_function_called(name: str) -> None:
     with pytest.raises(TypeError, match=f"^{name}: keepdims must be True or False, got 1"):
         getattr(am, name)(x, keepdims=1)
     with pytest.raises(TypeError, match=f"^{name}: keepdims must be True or False, got None"):
-        getattr(np, name)(x, 0, None)  # (NumPy's positional dtype lands in keepdims)
+        getattr(np, name)(x, 0, keepdims=None)  # (through NumPy's function too)
 
 
 @pytest.mark.parametrize("name", ["arcsin", "arccos"])

@@ -120,10 +120,13 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
     """Σ (x − mean)² / (n − ddof) over ``axis``, so x̄ = ḡ 2 (x − mean) / (n − ddof); ddof any
     real number, as NumPy (default 0; a bool is refused). Where n − ddof ≤ 0, as NumPy, the
-    sum is divided by 0: inf, or NaN where it is 0 (without warnings)."""
+    sum is divided by 0: inf, or NaN where it is 0 (without warnings). float16 is computed
+    in float32, as PyTorch does ((x − mean)² overflows float16 from a spread of 256)."""
     x = as_tensor(x, where="var")
     ax = _moment_axes(axis, x.ndim, "var", keepdims)
     real_number(ddof, "var", "ddof")
+    if x.dtype == np.float16:
+        return astype(var(astype(x, np.float32), ax, keepdims, ddof), np.float16)
     # (as a Python number: a NumPy integer would make n a NumPy integer, and uint8 wraps)
     n = count(x.shape, ax) - (int(ddof) if is_int(ddof) else float(ddof))
     d = sub(x, mean(x, ax, keepdims=True))
@@ -136,9 +139,11 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> T
 @numpy_names
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: float = 0) -> Tensor:
     """√var(x) (ddof as in var); where var(x) = 0 (a constant slice) the gradient is 0, as in
-    PyTorch, not the NaN of 1/(2√0)·0."""
+    PyTorch, not the NaN of 1/(2√0)·0. float16 is computed in float32, as var."""
     x = as_tensor(x, where="std")
-    _moment_axes(axis, x.ndim, "std", keepdims)  # (its errors name std, not var)
+    ax = _moment_axes(axis, x.ndim, "std", keepdims)  # (its errors name std, not var)
+    if x.dtype == np.float16:
+        return astype(std(astype(x, np.float32), ax, keepdims, ddof), np.float16)
     v = var(x, axis, keepdims, ddof)
     zero = v.data == 0
     if not zero.any():

@@ -116,8 +116,7 @@ SPECS: list[OpSpec] = [
     spec("concatenate", lambda *xs, axis: F.concatenate(list(xs), axis=axis),
           lambda *xs, axis: np.concatenate(xs, axis=axis), kind="concat", nin=-1),
     spec("stack", lambda *xs, axis: F.stack(list(xs), axis=axis),
-          lambda *xs, axis: np.stack(xs, axis=axis), kind="stack", nin=-1,
-          prims=("reshape", "concatenate")),
+          lambda *xs, axis: np.stack(xs, axis=axis), kind="stack", nin=-1),
 ]
 
 

@@ -88,6 +88,16 @@ def _concatenate_vjp(g: Any, sizes: Any, needs: Any, axis: int = 0) -> Grads:
     return tuple(grads)
 
 
+def _stack(*xs: Any, axis: int = 0) -> tuple[Any, Any]:
+    """stack along a new axis;  x̄_k = ḡ's k-th slice along axis"""
+    return np.stack(xs, axis=axis), None
+
+
+def _stack_vjp(g: Any, _: Any, needs: Any, axis: int = 0) -> Grads:
+    lead = (slice(None),) * axis
+    return tuple(g[lead + (k,)] if need else None for k, need in enumerate(needs))
+
+
 _RESHAPE = primitive("reshape", _reshape,
                      lambda g, old_shape, needs, **attrs: (g.reshape(old_shape),))
 _TRANSPOSE = primitive("transpose", _transpose, _transpose_vjp)
@@ -98,6 +108,7 @@ _SCATTER_ADD = primitive("scatter_add", _scatter_add, lambda g, saved, needs, in
                          basic=True, plan=None: (g[index] if plan is None else g[_plan_index(
                              plan, shape)] if isinstance(g, Tensor) else gather(g, plan),))
 _CONCATENATE = primitive("concatenate", _concatenate, _concatenate_vjp, nin=-1)
+_STACK = primitive("stack", _stack, _stack_vjp, nin=-1)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -301,7 +312,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     nd = ts[0].ndim + 1
     if not -nd <= axis < nd:
         raise ValueError(f"stack: axis {axis} is out of range for {nd} dims")
-    return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
+    return _STACK(*ts, axis=axis % nd)
 
 
 FUNCTIONS.update({f.__name__: f for f in (

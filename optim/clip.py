@@ -53,9 +53,12 @@ def _total_norm(grads: list[np.ndarray], norm_type: float) -> float:
             return math.nan
         return biggest
     with np.errstate(all="ignore"):
-        power = sum(
-            float(np.sum((np.abs(g.astype(np.float64)) / biggest) ** norm_type)) for g in grads
-        )
+        if norm_type == 2.0:  # the common case as one float64 dot product per gradient
+            scaled = (np.divide(g.ravel(), biggest, dtype=np.float64) for g in grads)
+            power = sum(float(np.dot(v, v)) for v in scaled)
+        else:
+            power = sum(float(np.sum((np.abs(g.astype(np.float64)) / biggest) ** norm_type))
+                        for g in grads)
     try:
         return biggest * power ** (1.0 / norm_type)
     except OverflowError:  # a tiny norm_type: the norm is beyond the float range

@@ -1,9 +1,11 @@
 """Recurrent layers with PyTorch's semantics, parameter names, shapes and initialisation: the
 cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time step) and the sequence layers ``RNN``,
-``LSTM``, ``GRU`` (stacked, optionally bidirectional), built from existing differentiable ops.
+``LSTM``, ``GRU`` (stacked, optionally bidirectional).
 
 Each step is the cell's formula written with ``linear``, ``sigmoid``, ``tanh``/``relu``, slicing
-and products; the sequence layers run a plain Python loop over time (no recursion: the engine's
+and products, but for the LSTM's elementwise part (its gates, cell and output), which is one
+primitive, ``lstm_cell``, with a VJP of its own (an op defined as users define theirs); the
+sequence layers run a plain Python loop over time (no recursion: the engine's
 backward walk is iterative, so thousands of steps work). The input-to-hidden products of a whole
 layer are computed for every time step at once (one fused ``linear``), and the per-step slices
 of it are cut by halving, so that their gradients cost O(L log L) rather than the O(L²) of L
@@ -18,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, concatenate, reshape, sigmoid, stack, tanh
+from autograd_mini import Primitive, Tensor, concatenate, reshape, sigmoid, stack, tanh
 from autograd_mini import linear as fused_linear
 from autograd_mini import relu as relu_op
 
@@ -49,6 +51,58 @@ def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     return fused_linear(x, w) if b is None else fused_linear(x, w, b)
 
 
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    """σ(a) = 1 / (1 + e^−a) through e^−|a|, which never overflows."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1, e) / (1 + e)
+
+
+def _lstm_gates(gates: Any, c: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """(i, f, g, o, c', tanh c') of an LSTM step from its gate pre-activations (…, 4H) in
+    PyTorch's order i, f, g, o and the cell c (…, H), on arrays or (recorded) on Tensors."""
+    H = c.shape[-1]
+    s: Any
+    g: Any
+    if isinstance(gates, Tensor):
+        s, g = sigmoid(gates), tanh(gates[..., 2 * H:3 * H])
+    else:
+        s, g = _sigmoid(gates), np.tanh(gates[..., 2 * H:3 * H])
+    i, f, o = s[..., :H], s[..., H:2 * H], s[..., 3 * H:]
+    c1 = f * c + i * g
+    return i, f, g, o, c1, (tanh(c1) if isinstance(c1, Tensor) else np.tanh(c1))
+
+
+def _lstm_cell(gates: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, Any]:
+    """[h' | c'] side by side (…, 2H), with c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g) and
+    h' = σ(o) ⊙ tanh(c');  with c̃ = c̄' + h̄' ⊙ σ(o) ⊙ (1 − tanh² c'):
+    c̄ = c̃ ⊙ σ(f), and the gates' ā = c̃ ⊙ tanh g ⊙ σ'(i), c̃ ⊙ c ⊙ σ'(f),
+    c̃ ⊙ σ(i) ⊙ (1 − tanh² g), h̄' ⊙ tanh c' ⊙ σ'(o), where σ' = σ (1 − σ)."""
+    i, f, g, o, c1, t = _lstm_gates(gates, c)
+    return np.concatenate([o * t, c1], axis=-1), (gates, c, (i, f, g, o, t))
+
+
+def _lstm_cell_vjp(grad: Any, saved: Any, needs: tuple[bool, ...]) -> tuple[Any, Any]:
+    gates, c, acts = saved
+    if isinstance(gates, Tensor):  # recorded (second order): the activations from the inputs
+        i, f, g, o, _, t = _lstm_gates(gates, c)
+    else:
+        i, f, g, o, t = acts
+    H = c.shape[-1]
+    h_bar, c_bar = grad[..., :H], grad[..., H:]
+    c_tot = c_bar + h_bar * o * (1 - t * t)
+    parts = [c_tot * g * i * (1 - i), c_tot * c * f * (1 - f), c_tot * i * (1 - g * g),
+             h_bar * t * o * (1 - o)]
+    d_gates = concatenate(parts, axis=-1) if isinstance(grad, Tensor) else np.concatenate(
+        parts, axis=-1).astype(gates.dtype, copy=False)
+    d_c = c_tot * f if isinstance(grad, Tensor) else (c_tot * f).astype(c.dtype, copy=False)
+    return (d_gates if needs[0] else None), (d_c if needs[1] else None)
+
+
+#: an LSTM step's elementwise part as one node (as eleven, each step recorded the gate slices,
+#: activations and products one by one, and the backward scattered each slice's gradient)
+_LSTM_CELL = Primitive("lstm_cell", _lstm_cell, _lstm_cell_vjp, nin=2)
+
+
 def _step(mode: str, gi: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
           b_hh: Tensor | None, hidden: int) -> tuple[Tensor, Tensor | None]:
     """One step of a cell from gi = W_ih x + b_ih (batch, gates·H) and the state (h, c):
@@ -57,13 +111,8 @@ def _step(mode: str, gi: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
     H = hidden
     if mode == "LSTM":
         assert c is not None
-        gates = gi + gh  # i, f, g, o
-        i = sigmoid(gates[:, :H])
-        f = sigmoid(gates[:, H:2 * H])
-        g = tanh(gates[:, 2 * H:3 * H])
-        o = sigmoid(gates[:, 3 * H:])
-        c = f * c + i * g
-        return o * tanh(c), c
+        hc = _LSTM_CELL(gi + gh, c)  # gates i, f, g, o → [h' | c']
+        return hc[:, :H], hc[:, H:]
     if mode == "GRU":
         # r, z = σ(W_ir x + b_ir + W_hr h + b_hr), σ(W_iz x + b_iz + W_hz h + b_hz)
         # n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h

@@ -5,9 +5,10 @@ expressed with the same three ops, so first and second order gradients are exact
 
 - ``corr(x, w)``: y = Σ_{c,i,j} w[o,c,i,j] · xpad[n, c, s·h + d·i, s·w + d·j] (per group),
   forward by im2col (zero padding, then one strided slice copied per kernel tap, channels
-  last) and one batched matmul over the groups;
+  last; tap-major with one channel per group) and one batched matmul over the groups;
 - ``corr_dx(g, w)``: ∂⟨g, corr(x, w)⟩/∂x, the transposed convolution: matmul, then a
-  col2im scatter-add of one strided slice per kernel tap, then the padding cropped;
+  col2im scatter-add of one strided slice per kernel tap, then the padding cropped (with
+  one output channel per group, each tap adds g times its weight, no matmul);
 - ``corr_dw(x, g)``: ∂⟨g, corr(x, w)⟩/∂w, a matmul of the windows with g.
 
 For y = corr(x, w): x̄ = corr_dx(ȳ, w), w̄ = corr_dw(x, ȳ); the VJPs of corr_dx and corr_dw
@@ -63,7 +64,11 @@ def _windows(x: np.ndarray, k: Pair, stride: Pair, pad: tuple[int, int, int, int
     """im2col of x: (G, N·OH·OW, KH·KW·C/G), channels last.
 
     The padded image is laid out (G, N, H, W, C/G) first, so each tap copies contiguous
-    channel runs: about twice as fast as reshaping a 6-d sliding-window view."""
+    channel runs: about twice as fast as reshaping a 6-d sliding-window view. With one
+    channel per group (depthwise, a one-channel signal, avg_pool's kernel) a run is a single
+    float and the copies would write at a stride of KH·KW: there the columns are laid out
+    tap-major, (G, KH·KW, N·OH·OW), each tap copying whole rows, and returned as the
+    transposed view, which matmul hands to BLAS as it is."""
     n, c, h, w = x.shape
     cg = c // groups
     xh = np.zeros((groups, n, h + pad[0] + pad[1], w + pad[2] + pad[3], cg), x.dtype)
@@ -71,10 +76,15 @@ def _windows(x: np.ndarray, k: Pair, stride: Pair, pad: tuple[int, int, int, int
         x.reshape(n, groups, cg, h, w).transpose(1, 0, 3, 4, 2)
     oh = _out_size(h, k[0], stride[0], pad[0], pad[1], dilation[0])
     ow = _out_size(w, k[1], stride[1], pad[2], pad[3], dilation[1])
+    # explicit sizes, not −1: NumPy cannot infer −1 when another axis is 0 (an empty batch)
+    if cg == 1:
+        by_tap = np.empty((groups, k[0], k[1], n, oh, ow), x.dtype)
+        for i, j, rows, columns in _taps(k, stride, dilation, oh, ow):
+            by_tap[:, i, j] = xh[:, :, rows, columns, 0]
+        return by_tap.reshape(groups, k[0] * k[1], n * oh * ow).transpose(0, 2, 1)
     cols = np.empty((groups, n, oh, ow, k[0], k[1], cg), x.dtype)
     for i, j, rows, columns in _taps(k, stride, dilation, oh, ow):
         cols[:, :, :, :, i, j] = xh[:, :, rows, columns]
-    # explicit sizes, not −1: NumPy cannot infer −1 when another axis is 0 (an empty batch)
     return cols.reshape(groups, n * oh * ow, k[0] * k[1] * cg)
 
 
@@ -124,14 +134,24 @@ def _corr_dx(g: np.ndarray, w: np.ndarray, shape: tuple[int, ...] = (), stride: 
     """x̄ = col2im(ȳ W): the transposed convolution of ȳ with w"""
     n, o, oh, ow = g.shape
     cg, kh, kw = w.shape[1], w.shape[2], w.shape[3]
-    gg = g.reshape(n, groups, o // groups, oh * ow).transpose(1, 0, 3, 2)
-    cols = np.matmul(gg, _wmat(w, groups)[:, None])  # (G, N, OH·OW, KH·KW·C/G)
-    cols = cols.reshape(groups, n, oh, ow, kh, kw, cg)
     h, wd = shape[2], shape[3]
     hp, wp = h + pad[0] + pad[1], wd + pad[2] + pad[3]
     out = np.zeros((groups, n, hp, wp, cg), dtype=np.result_type(g, w))
-    for i, j, rows, columns in _taps((kh, kw), stride, dilation, oh, ow):
-        out[:, :, rows, columns] += cols[:, :, :, :, i, j]
+    taps = _taps((kh, kw), stride, dilation, oh, ow)
+    if o == groups:
+        # One output channel per group (depthwise, a one-channel signal): ȳ W contracts an
+        # axis of size 1, an outer product that np.matmul runs outside BLAS, and its columns
+        # would be read back at a stride of KH·KW. Each tap adds ȳ times its weight instead:
+        # the same products, summed in the same order.
+        gg = g.reshape(n, groups, oh, ow, 1).transpose(1, 0, 2, 3, 4)  # (G, N, OH, OW, 1)
+        for i, j, rows, columns in taps:
+            out[:, :, rows, columns] += gg * w[:, None, None, None, :, i, j]
+    else:
+        gg = g.reshape(n, groups, o // groups, oh * ow).transpose(1, 0, 3, 2)
+        cols = np.matmul(gg, _wmat(w, groups)[:, None])  # (G, N, OH·OW, KH·KW·C/G)
+        cols = cols.reshape(groups, n, oh, ow, kh, kw, cg)
+        for i, j, rows, columns in taps:
+            out[:, :, rows, columns] += cols[:, :, :, :, i, j]
     out = out[:, :, pad[0]:pad[0] + h, pad[2]:pad[2] + wd].transpose(1, 0, 4, 2, 3)
     return np.ascontiguousarray(out).reshape(shape), (g, w)
 
@@ -157,8 +177,12 @@ def _dw_from_cols(cols: np.ndarray, g: np.ndarray, kshape: tuple[int, ...],
     o, cg, kh, kw = kshape
     n, _, oh, ow = g.shape
     gg = g.reshape(n, groups, o // groups, oh * ow).transpose(1, 2, 0, 3)
+    # ȳ as handed down may be a zero-stride broadcast (the VJP of .sum()), which these
+    # reshapes keep as a view; np.matmul leaves BLAS for such an operand, so it is made
+    # contiguous here (a no-op when the reshape already copied)
+    gg = np.ascontiguousarray(gg.reshape(groups, o // groups, n * oh * ow))
     # with N = 0 the sum over n, h, w is empty: w̄ = 0, the weight's shape and dtype
-    gw = np.matmul(gg.reshape(groups, o // groups, n * oh * ow), cols)  # (G, O/G, KH·KW·C/G)
+    gw = np.matmul(gg, cols)  # (G, O/G, KH·KW·C/G)
     return np.ascontiguousarray(gw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 

@@ -39,8 +39,7 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     their arrays (quietly: IEEE results, no warnings) and make a node if an input requires
     grad, grad mode is on and the output is floating."""
     s = STATE.s
-    arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
-    copies = None
+    arrays, needs, parents, copies = [], [], [], None  # (a plain loop: cheaper here)
     for a in args:
         if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
                 op.floating and not a._rg and a._data.dtype.kind != "f"):
@@ -74,14 +73,15 @@ def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
     if op.cross:
         saved = (saved[0] if needs[1] else None, saved[1] if needs[0] else None, *saved[2:])
     attrs = owned(attrs) if attrs else NO_ATTRS  # (the caller's arrays: see owned)
-    held = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
-    plain = held is None and copies is None and not s.anomaly
+    leaves = None if saved is None and out.base is None else protect(parents, arrays, out, saved)
+    plain = leaves is None and copies is None and not s.anomaly
     node = Node(parents) if plain else LockingNode(parents)
     node.op, node.needs, node.saved, node.attrs = op, tuple(needs), saved, attrs
     node.out_id, node.shape, node.seq, node.scope = id(out), out.shape, next(_SEQ), s.scope
     node.name = node.retained = None
-    if type(node) is LockingNode:
-        node.held, node.copies, node.where = held, copies, user_site() if s.anomaly else None
+    if type(node) is LockingNode:  # (the locks last, straight into the node that gives them
+        node.copies, node.where = copies, user_site() if s.anomaly else None  # back: a Ctrl+C
+        node.held = lock(leaves) if leaves else None  # in between cannot leave one taken)
     return wrap(out, node)
 
 
@@ -330,8 +330,9 @@ class LockingNode(Node):
     __slots__ = ("copies", "held", "where")
 
     def __del__(self) -> None:
-        if self.held is not None:
-            unlock(self.held)
+        held = getattr(self, "held", None)  # (unset if interrupted before apply locked)
+        if held is not None:
+            unlock(held)
 
 
 _SEQ = itertools.count()
@@ -354,9 +355,9 @@ def _zero_d(op: Primitive, out: Any, saved: Any) -> tuple[np.ndarray, Any]:
 
 def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndarray,
             saved: Any) -> list[np.ndarray] | None:
-    """Make what a node saves read-only (ops' arrays for good, leaves' by the locks returned),
-    so no in-place change makes a gradient silently wrong; a view output protects all inputs.
-    A view of an array that can be locked, read-only or not, is locked with it."""
+    """Make what a node saves read-only: ops' arrays for good; leaves' are returned, for the node
+    to lock. So no in-place change makes a gradient silently wrong; a view output protects all
+    inputs. A view of an array that can be locked, read-only or not, is locked with it."""
     keep = saved if type(saved) is tuple else (saved,)
     if out.base is not None:
         keep = (*keep, *arrays, out)  # (out last: over an op's array kept for good, so is out)
@@ -374,4 +375,4 @@ def protect(parents: list[Node | Tensor], arrays: list[np.ndarray], out: np.ndar
                 leaves.append(r)  # (h.detach()), whose last unlock would undo a mark for good
             else:
                 r.setflags(False)  # type: ignore[call-arg]  # write=False (positional: faster)
-    return lock(leaves) if leaves else None
+    return leaves or None

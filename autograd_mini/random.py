@@ -69,8 +69,11 @@ def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generato
     if rng is None:
         return _DEFAULT[0]
     if not isinstance(rng, np.random.Generator):
+        flag = (" (a PyTorch flag given by position, as Dropout(0.5, True)? rng is in its "
+                "place here: give the flag by keyword, inplace=True)") if isinstance(
+                    rng, (bool, np.bool_)) else ""
         raise TypeError(
             f"{where}: rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
+            f"got {type(rng).__name__}{flag}"
         )
     return rng

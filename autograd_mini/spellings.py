@@ -125,7 +125,9 @@ class TorchSpellings:
     sigmoid_ = torch_name("sigmoid_", "x = x.sigmoid() (ops make a new tensor)")
     tanh_ = torch_name("tanh_", "x = x.tanh() (ops make a new tensor)")
     exp_ = torch_name("exp_", "x = x.exp() (ops make a new tensor)")
-    clamp_ = torch_name("clamp_", "x = x.clip(a_min, a_max) (ops make a new tensor)")
+    clamp_ = torch_name("clamp_", "x = x.clip(a_min, a_max) (ops make a new tensor); a "
+                        "parameter in place: with autograd_mini.no_grad(): p[...] = "
+                        "p.clip(a_min, a_max)")
     abs_ = torch_name("abs_", "x = abs(x) (ops make a new tensor)")
     neg_ = torch_name("neg_", "x = -x (ops make a new tensor)")
     new_zeros = torch_name("new_zeros", "autograd_mini.zeros(shape, dtype=x.dtype)")
@@ -133,6 +135,12 @@ class TorchSpellings:
     new_full = torch_name("new_full", "autograd_mini.full(shape, value, dtype=x.dtype)")
     new_tensor = torch_name("new_tensor", "autograd_mini.Tensor(data, dtype=x.dtype)")
     nelement = torch_name("nelement", ".size")
+    eq = torch_name("eq", "x == other")
+    ne = torch_name("ne", "x != other")
+    lt = torch_name("lt", "x < other")
+    le = torch_name("le", "x <= other")
+    gt = torch_name("gt", "x > other")
+    ge = torch_name("ge", "x >= other")
     float = torch_name("float", ".astype(np.float32)")
     double = torch_name("double", ".astype(np.float64)")
     # (last: from here on, ``int`` and ``bool`` in this class body would name these)

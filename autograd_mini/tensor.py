@@ -424,13 +424,7 @@ class Tensor(TorchSpellings):
              min: ArrayLike = None, max: ArrayLike = None) -> Tensor:
         return F["clip"](self, a_min, a_max, min=min, max=max)
     def astype(self, dtype: Any) -> Tensor: return F["astype"](self, dtype)
-    def flatten(self, *torch_dims: Any) -> Tensor:
-        """All elements in one axis (NumPy's ``flatten``; PyTorch's ``flatten(1)`` is
-        ``reshape(x.shape[0], -1)``, which the error says)."""
-        if torch_dims:
-            raise TypeError(f"flatten{torch_dims}: NumPy's flatten takes no axes (all elements "
-                            "in one); PyTorch's flatten(1) is .reshape(x.shape[0], -1)")
-        return F["reshape"](self, (-1,))
+    def flatten(self, *torch_dims: Any) -> Tensor: return F["flatten"](self, *torch_dims)
     @numpy_names
     def squeeze(self, axis: Axis = None) -> Tensor: return F["squeeze"](self, axis=axis)
     @numpy_names

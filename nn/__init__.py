@@ -237,7 +237,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """Only reached for a missing name: for PyTorch's ``nn.utils``, say where clipping is."""
+    """Only reached for a missing name: for PyTorch's ``nn.utils``, say where its parts are."""
     hint = (" (a PyTorch name): gradient clipping is optim.clip_grad_norm_ and "
-            "optim.clip_grad_value_" if name == "utils" else "")
+            "optim.clip_grad_value_; there is no packing of sequences (nn.utils.rnn): pad them "
+            "and read each one's output at its own last step (docs/nn.md, 'Sequences of "
+            "different lengths')" if name == "utils" else "")
     raise AttributeError(f"module 'nn' has no attribute {name!r}{hint}")

@@ -399,7 +399,7 @@ def test_pytorch_keywords_and_arguments_of_std_and_flatten_name_ours() -> None:
         x.std(unbiased=True)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="correction= is ddof="):
         am.var(x, correction=1)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match=r"flatten\(1,\).*reshape\(x.shape\[0\], -1\)"):
+    with pytest.raises(TypeError, match=r"flatten\(1\).*reshape\(x.shape\[0\], -1\)"):
         x.flatten(1)
 
 

@@ -94,8 +94,11 @@ def _stack(*xs: Any, axis: int = 0) -> tuple[Any, Any]:
 
 
 def _stack_vjp(g: Any, _: Any, needs: Any, axis: int = 0) -> Grads:
-    lead = (slice(None),) * axis
-    return tuple(g[lead + (k,)] if need else None for k, need in enumerate(needs))
+    grads = []
+    for k, need in enumerate(needs):
+        index = (*(slice(None),) * axis, k)  # g[:, …, :, k]
+        grads.append(g[index] if need else None)
+    return tuple(grads)
 
 
 _RESHAPE = primitive("reshape", _reshape,
@@ -127,8 +130,13 @@ def reshape(x: Any, shape: Sequence[int] | int) -> Tensor:
     return _RESHAPE(x, shape=shp)
 
 
-def flatten(x: Any) -> Tensor:
-    """A 1-d view of all elements."""
+def flatten(x: Any, *torch_dims: Any) -> Tensor:
+    """A 1-d view of all elements (NumPy's ``flatten``; PyTorch's ``flatten(x, 1)`` is
+    ``reshape(x, (x.shape[0], -1))``, which the error says)."""
+    if torch_dims:
+        raise TypeError(f"flatten({', '.join(map(repr, torch_dims))}): NumPy's flatten takes no "
+                        "axes (all elements in one); PyTorch's flatten(x, 1) is "
+                        "x.reshape(x.shape[0], -1)")
     return reshape(x, (-1,))
 
 

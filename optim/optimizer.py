@@ -342,8 +342,9 @@ class Optimizer:
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {pi} of group {gi} (shape "
                         f"{p.shape}) is read-only: a live graph still depends on it (one not "
-                        "yet backpropagated, or kept by backward(retain_graph=True)). Run "
-                        "backward() on it without retain_graph, drop the outputs that hold it, "
+                        "yet backpropagated, or kept by backward(retain_graph=True) or "
+                        "create_graph=True, as for a gradient penalty). Run backward() on it "
+                        "without them, drop the outputs that hold it (del out), "
                         "or compute them under no_grad(). Most often it is a loss or metric of "
                         "a validation or logging pass made outside no_grad() and still held by "
                         "a variable (keep its .item() instead)." + _holders_hint(g))

@@ -43,3 +43,26 @@ def test_the_in_place_clip_the_hint_gives_clips_the_parameters() -> None:
             p[...] = p.clip(-0.01, 0.01)
     assert max(float(np.abs(p.data).max()) for p in m.parameters()) == 0.01
     assert am.flatten(am.ones((2, 3))).shape == (6,)
+
+
+def test_a_gradient_penaltys_kept_graph_is_named_by_the_step() -> None:
+    """WGAN-GP: ``d.backward(..., create_graph=True, inputs=[x])`` keeps d's graph while d
+    lives; the step's refusal spoke of retain_graph only, which the user never passed."""
+    import optim
+
+    am.manual_seed(0)
+    D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))
+    opt = optim.Adam(D.parameters(), lr=1e-3)
+    real = am.randn(16, 2)
+    interp = (real * 0.5).requires_grad_(True)
+    d = D(interp)
+    d.backward(am.ones_like(d), create_graph=True, inputs=[interp])
+    assert interp.grad is not None
+    penalty = ((interp.grad.norm(2, axis=1) - 1) ** 2).mean()
+    loss = -D(real).mean() + 10 * penalty
+    opt.zero_grad()
+    loss.backward()
+    with pytest.raises(RuntimeError, match=r"create_graph=True, as for a gradient penalty"):
+        opt.step()
+    del d
+    opt.step()  # as the docs say

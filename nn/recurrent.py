@@ -3,8 +3,9 @@ cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time step) and the sequence la
 ``LSTM``, ``GRU`` (stacked, optionally bidirectional).
 
 Each step is the cell's formula written with ``linear``, ``sigmoid``, ``tanh``/``relu``, slicing
-and products, but for the LSTM's elementwise part (its gates, cell and output), which is one
-primitive, ``lstm_cell``, with a VJP of its own (an op defined as users define theirs); the
+and products, but for the elementwise part of an LSTM or GRU step (its gates, cell and
+output), which is one primitive, ``lstm_cell`` or ``gru_cell``, with a VJP of its own (an op
+defined as users define theirs); the
 sequence layers run a plain Python loop over time (no recursion: the engine's
 backward walk is iterative, so thousands of steps work). The input-to-hidden products of a whole
 layer are computed for every time step at once (one fused ``linear``), and the per-step slices
@@ -92,15 +93,62 @@ def _lstm_cell_vjp(grad: Any, saved: Any, needs: tuple[bool, ...]) -> tuple[Any,
     c_tot = c_bar + h_bar * o * (1 - t * t)
     parts = [c_tot * g * i * (1 - i), c_tot * c * f * (1 - f), c_tot * i * (1 - g * g),
              h_bar * t * o * (1 - o)]
-    d_gates = concatenate(parts, axis=-1) if isinstance(grad, Tensor) else np.concatenate(
-        parts, axis=-1).astype(gates.dtype, copy=False)
-    d_c = c_tot * f if isinstance(grad, Tensor) else (c_tot * f).astype(c.dtype, copy=False)
-    return (d_gates if needs[0] else None), (d_c if needs[1] else None)
+    return ((_joined(parts, gates) if needs[0] else None),
+            (_like(c_tot * f, c) if needs[1] else None))
+
+
+def _joined(parts: list[Any], like: Any) -> Any:
+    """Gate gradients side by side along the last axis, in ``like``'s dtype (on Tensors, the
+    recorded concatenation)."""
+    if isinstance(parts[0], Tensor):
+        return concatenate(parts, axis=-1)
+    return np.concatenate(parts, axis=-1).astype(like.dtype, copy=False)
+
+
+def _like(a: Any, like: Any) -> Any:
+    """``a`` in ``like``'s dtype (a Tensor as it is: recorded)."""
+    return a if isinstance(a, Tensor) else a.astype(like.dtype, copy=False)
 
 
 #: an LSTM step's elementwise part as one node (as eleven, each step recorded the gate slices,
 #: activations and products one by one, and the backward scattered each slice's gradient)
 _LSTM_CELL = Primitive("lstm_cell", _lstm_cell, _lstm_cell_vjp, nin=2)
+
+
+def _gru_cell(gi: np.ndarray, gh: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, Any]:
+    """h' = n + z ⊙ (h − n), with r, z = σ(gi_r + gh_r), σ(gi_z + gh_z) and
+    n = tanh(gi_n + r ⊙ gh_n) (gi, gh (…, 3H) in PyTorch's order r, z, n);  with
+    ā_n = h̄' ⊙ (1 − z) ⊙ (1 − n²): gī = [ā_r, ā_z, ā_n], gh̄ = [ā_r, ā_z, ā_n ⊙ r],
+    h̄ = h̄' ⊙ z, where ā_r = ā_n ⊙ gh_n ⊙ σ'(r), ā_z = h̄' ⊙ (h − n) ⊙ σ'(z), σ' = σ (1 − σ)."""
+    r, z, n = _gru_gates(gi, gh)
+    return n + z * (h - n), (gi, gh, h, (r, z, n))
+
+
+def _gru_gates(gi: Any, gh: Any) -> tuple[Any, Any, Any]:
+    """(r, z, n) of a GRU step, on arrays or (recorded) on Tensors."""
+    H = gi.shape[-1] // 3
+    a = gi[..., :2 * H] + gh[..., :2 * H]
+    rz = sigmoid(a) if isinstance(a, Tensor) else _sigmoid(a)
+    r, z = rz[..., :H], rz[..., H:]
+    pre = gi[..., 2 * H:] + r * gh[..., 2 * H:]
+    return r, z, (tanh(pre) if isinstance(pre, Tensor) else np.tanh(pre))
+
+
+def _gru_cell_vjp(grad: Any, saved: Any, needs: tuple[bool, ...]) -> tuple[Any, Any, Any]:
+    gi, gh, h, gates = saved
+    r, z, n = _gru_gates(gi, gh) if isinstance(gi, Tensor) else gates
+    H = h.shape[-1]
+    a_n = grad * (1 - z) * (1 - n * n)
+    a_r = a_n * gh[..., 2 * H:] * r * (1 - r)
+    a_z = grad * (h - n) * z * (1 - z)
+    return ((_joined([a_r, a_z, a_n], gi) if needs[0] else None),
+            (_joined([a_r, a_z, a_n * r], gh) if needs[1] else None),
+            (_like(grad * z, h) if needs[2] else None))
+
+
+#: a GRU step past its two products as one node (as twelve, each step recorded the gate
+#: slices, activations and products one by one, and the backward scattered the slices)
+_GRU_CELL = Primitive("gru_cell", _gru_cell, _gru_cell_vjp, nin=3)
 
 
 def _step(mode: str, gi: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
@@ -114,12 +162,7 @@ def _step(mode: str, gi: Tensor, h: Tensor, c: Tensor | None, w_hh: Tensor,
         hc = _LSTM_CELL(gi + gh, c)  # gates i, f, g, o → [h' | c']
         return hc[:, :H], hc[:, H:]
     if mode == "GRU":
-        # r, z = σ(W_ir x + b_ir + W_hr h + b_hr), σ(W_iz x + b_iz + W_hz h + b_hz)
-        # n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h
-        rz = sigmoid(gi[:, :2 * H] + gh[:, :2 * H])
-        r, z = rz[:, :H], rz[:, H:]
-        n = tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
-        return n + z * (h - n), None
+        return _GRU_CELL(gi, gh, h), None
     pre = gi + gh
     return (tanh(pre) if mode == "RNN_TANH" else relu_op(pre)), None
 

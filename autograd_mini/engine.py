@@ -35,11 +35,11 @@ NO_ATTRS: dict[str, Any] = {}
 
 
 def apply(op: Primitive, *args: Any, **attrs: Any) -> Tensor:
-    """Record ``op`` on ``args`` (``op(*args, **attrs)`` calls this): run ``op.forward`` on
-    their arrays (quietly: IEEE results, no warnings) and make a node if an input requires
-    grad, grad mode is on and the output is floating."""
+    """Record ``op`` on ``args`` (``op(*args)`` calls this): run ``op.forward`` on their arrays
+    (quietly: IEEE results); make a node if an input requires grad, in grad mode, for floats."""
     s = STATE.s
-    arrays, needs, parents, copies = [], [], [], None  # (a plain loop: cheaper here)
+    arrays, needs, parents = [], [], []  # (one plain loop: cheaper than comprehensions here)
+    copies = None
     for a in args:
         if (type(a) is not Tensor and not isinstance(a, Tensor)) or (
                 op.floating and not a._rg and a._data.dtype.kind != "f"):

@@ -60,5 +60,17 @@ def test_no_graph_without_grad_or_under_no_grad() -> None:
     Xt = Tensor(X, requires_grad=True)
     with am.no_grad():
         assert not any(xb.requires_grad for xb, _ in DataLoader(Xt, Y, batch_size=4))
-    assert isinstance(TensorDataset(Tensor(X)).arrays[0], np.ndarray)
-    assert TensorDataset(Xt).arrays[0] is Xt
+    assert isinstance(TensorDataset(Xt).arrays[0], np.ndarray)
+    assert TensorDataset(Xt).tensors[0] is Xt
+
+
+def test_a_tensor_made_to_require_grad_after_the_loader_is_built() -> None:
+    """Whether to record is read at each batch, as PyTorch's indexing does."""
+    Xt = Tensor(X)
+    loader = DataLoader(Xt, Y, batch_size=4)
+    Xt.requires_grad_(True)
+    xb, _ = next(iter(loader))
+    xb.sum().backward()
+    assert Xt.grad is not None
+    np.testing.assert_array_equal(Xt.grad.numpy(), np.repeat([1.0, 0.0], [4, 6])[:, None]
+                                  * np.ones(3))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import as_array
+from ..grad_mode import is_grad_enabled
 from ..random import check_rng
 from ..tensor import Tensor
 
@@ -45,15 +46,24 @@ def _index(index: Any, n: int, where: str) -> int:
     return int(index) % n
 
 
+def rows_of(a: Any, index: Any) -> Any:
+    """``a[index]``: of a Tensor that requires grad, while recording, a recorded Tensor;
+    otherwise the rows of the array (of a Tensor's array)."""
+    if not isinstance(a, Tensor):
+        return a[index]
+    return a[index] if a.requires_grad and is_grad_enabled() else a.data[index]
+
+
 class TensorDataset:
     """Arrays (or Tensors) of one first-dimension length as a dataset, as PyTorch's:
     ``ds[i]`` is the tuple of every array's i-th row, ``len(ds)`` the number of rows.
 
-    The arrays are kept in ``ds.arrays`` (a Tensor as its ndarray ``.data``), not copied; rows
-    are NumPy arrays or scalars (views, not copies). A Tensor that requires grad is kept as the
-    Tensor itself, so that its rows, and the batches a DataLoader makes of them, are recorded
-    and carry gradients back to it, as PyTorch's (learned inputs, dataset distillation).
-    ``DataLoader(ds, batch_size=...)`` batches them as ``DataLoader(*ds.arrays, ...)`` would,
+    The arrays are kept in ``ds.arrays`` (a Tensor as its ndarray ``.data``), not copied, and as
+    given in ``ds.tensors`` (PyTorch's name: a Tensor as the Tensor itself); rows are NumPy
+    arrays or scalars (views, not copies). While a Tensor requires grad (read at each access),
+    its rows, and the batches a DataLoader makes of them, are recorded Tensors that carry
+    gradients back to it, as PyTorch's (learned inputs, dataset distillation).
+    ``DataLoader(ds, batch_size=...)`` batches them as ``DataLoader(*ds.tensors, ...)`` would,
     indexing the arrays a batch at a time.
     """
 
@@ -61,10 +71,11 @@ class TensorDataset:
         where = "TensorDataset"
         if not arrays:
             raise ValueError(f"{where}: needs at least one array (TensorDataset(X, y))")
-        self.arrays: tuple[Any, ...] = tuple(  # ndarrays, and Tensors that require grad
-            (a if a.requires_grad else a.data) if isinstance(a, Tensor)
-            else as_array(a, copy=False, where=f"{where}: array {i}")
+        self.tensors: tuple[Any, ...] = tuple(  # ndarrays and Tensors, as given
+            a if isinstance(a, Tensor) else as_array(a, copy=False, where=f"{where}: array {i}")
             for i, a in enumerate(arrays))
+        self.arrays: tuple[np.ndarray, ...] = tuple(
+            a.data if isinstance(a, Tensor) else a for a in self.tensors)
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise ValueError(f"{where}: array {i} has no first (sample) dimension (shape ())")
@@ -82,7 +93,7 @@ class TensorDataset:
             raise TypeError(f"TensorDataset: index must be an int, got {index!r}")
         if isinstance(index, (int, np.integer)):
             index = _index(index, len(self), "TensorDataset")
-        return tuple(a[index] for a in self.arrays)
+        return tuple(rows_of(a, index) for a in self.tensors)
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(a.shape) for a in self.arrays)

@@ -14,14 +14,15 @@ from ..ops.shape import stack
 from ..random import check_rng
 from ..tensor import Tensor
 from .args import count_arg, flag_arg, real_arg
-from .datasets import Subset, TensorDataset, dataset_len, is_dataset
+from .datasets import Subset, TensorDataset, dataset_len, is_dataset, rows_of
 
 __all__ = ["DataLoader"]
 
 
-def _tensor_rows(dataset: Any) -> tuple[tuple[np.ndarray, ...], np.ndarray | None] | None:
-    """For a TensorDataset, or Subsets (nested or not) of one: its arrays and the rows of them
-    that ``dataset``'s samples are (None for all, in order); for any other dataset, None."""
+def _tensor_rows(dataset: Any) -> tuple[tuple[Any, ...], np.ndarray | None] | None:
+    """For a TensorDataset, or Subsets (nested or not) of one: its arrays and Tensors (as
+    given) and the rows of them that ``dataset``'s samples are (None for all, in order); for
+    any other dataset, None."""
     rows: np.ndarray | None = None
     while type(dataset).__getitem__ is Subset.__getitem__ and isinstance(dataset, Subset):
         indices = np.asarray(dataset.indices, dtype=np.int64)  # (a list, if reassigned)
@@ -29,7 +30,7 @@ def _tensor_rows(dataset: Any) -> tuple[tuple[np.ndarray, ...], np.ndarray | Non
         dataset = dataset.dataset
     if type(dataset).__getitem__ is TensorDataset.__getitem__ and isinstance(
             dataset, TensorDataset):
-        return dataset.arrays, rows
+        return dataset.tensors, rows
     return None
 
 
@@ -295,9 +296,8 @@ class DataLoader:
                 arrays, index = fast
                 rows: Any = slice(start, start + bs) if order is None else order[start:start + bs]
                 picks = rows if index is None else index[rows]
-                # a Tensor that requires grad is indexed as a Tensor: the batch is recorded
-                yield tuple(a[picks] if isinstance(a, Tensor) else Tensor(a[picks])
-                            for a in arrays)
+                batch = [rows_of(a, picks) for a in arrays]  # (recorded: see rows_of)
+                yield tuple(b if isinstance(b, Tensor) else Tensor(b) for b in batch)
             else:
                 picked = (range(start, min(start + bs, n)) if order is None
                           else order[start:start + bs].tolist())

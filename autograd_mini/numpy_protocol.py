@@ -75,7 +75,7 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
             "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
             "indices, values, axis) (a new, differentiable tensor), or np.put_along_axis(t.data"
             ", ...) to write into the array")
-    if name in _WRITERS and args and isinstance(args[0], Tensor):
+    if name in _WRITERS and isinstance(_target(func, args, kwargs), Tensor):
         raise TypeError(  # it would change the tensor behind the engine's in-place checks
             f"np.{name} writes in place into a Tensor: write into its array, np.{name}(t.data, "
             "...), where no gradient is wanted (for a parameter, under no_grad(), as an "
@@ -91,7 +91,10 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
                 _check_arguments(fn, name, args, kwargs)  # NumPy's that it lacks: say so
                 raise
     flags: list[bool] = []
-    out = func(*_arrays(args, flags), **{k: _arrays(v, flags) for k, v in kwargs.items()})
+    arrays, named = _arrays(args, flags), {k: _arrays(v, flags) for k, v in kwargs.items()}
+    if name in _WRITERS and True in flags and STATE.s.grad_enabled:  # as arr[i] = t
+        warn_dropped(f"np.{name}(an array, a tensor)")
+    out = func(*arrays, **named)
     if "out" not in kwargs:
         _refuse_dropped_gradient(f"{func.__module__.replace('numpy', 'np', 1)}.{name}", flags,
                                  out)
@@ -100,6 +103,14 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 #: NumPy functions that write into their first argument and return None
 _WRITERS = frozenset({"fill_diagonal", "copyto", "put", "place", "putmask"})
+
+def _target(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What a NumPy writer writes into: its first argument, given by position or by name."""
+    if args:
+        return args[0]
+    names = _positional(func)[0]
+    return kwargs.get(names[0]) if names else None
+
 
 #: NumPy's arguments that ask how, not what (the library's functions take none of them)
 _NUMPY_OPTIONS = frozenset({"out", "dtype", "kind", "order", "subok", "initial", "where", "mode"})

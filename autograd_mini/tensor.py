@@ -185,6 +185,10 @@ class Tensor(TorchSpellings):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self._data)))
 
+    def __contains__(self, value: Any) -> bool:
+        """``v in t``: whether an element equals ``v`` (NumPy's rule, as PyTorch's)."""
+        return bool((self._data == (value._data if isinstance(value, Tensor) else value)).any())
+
     def __hash__(self) -> int:
         return id(self)
 

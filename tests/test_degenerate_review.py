@@ -4,6 +4,7 @@ no classes, as PyTorch's."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -51,3 +52,40 @@ def test_cross_entropy_of_an_empty_batch_of_no_classes_as_torch(reduction: str,
     assert loss.shape == np.shape(torchs)
     loss.sum().backward()
     assert x.grad is not None and x.grad.shape == (0, 0)
+
+
+@pytest.mark.parametrize("write", [
+    lambda w: np.copyto(dst=w, src=np.zeros((2, 2))),
+    lambda w: np.fill_diagonal(a=w, val=0.0),
+    lambda w: np.put(a=w, ind=[0], v=5.0),
+    lambda w: np.place(arr=w, mask=np.eye(2, dtype=bool), vals=7.0),
+])
+def test_a_writer_refuses_a_tensor_given_by_name(write: Any) -> None:
+    w = am.Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(TypeError, match="writes in place into a Tensor"):
+        write(w)
+    np.testing.assert_array_equal(w.data, np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("write", [
+    lambda a, t: np.copyto(a, t),
+    lambda a, t: np.putmask(a, np.eye(2, dtype=bool), t),
+    lambda a, t: np.place(a, np.eye(2, dtype=bool), t),
+    lambda a, t: np.put(a, [0], t[0, 0]),
+])
+def test_a_writer_warns_that_a_tensor_it_copies_drops_its_gradient(write: Any) -> None:
+    """As ``arr[i] = t`` warns (PyTorch refuses it); quiet under no_grad()."""
+    t = am.Tensor(np.full((2, 2), 3.0), requires_grad=True)
+    with pytest.warns(UserWarning, match="drops its gradient"):
+        write(np.zeros((2, 2)), t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with am.no_grad():
+            write(np.zeros((2, 2)), t)
+
+
+def test_cross_entropy_of_integer_logits_still_works() -> None:
+    """An empty-batch fix (``initial=-inf``) made integer logits raise OverflowError."""
+    loss = am.softmax_cross_entropy(np.array([[1, 2, 3], [3, 2, 1]]), np.array([2, 0]))
+    want = np.log(np.exp([1, 2, 3]).sum()) - 3
+    np.testing.assert_allclose(loss.data, [want, want])

@@ -37,3 +37,10 @@ def test_iteration_gives_recorded_rows_and_refuses_0d() -> None:
         list(am.tensor(2.0))
     with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
         _a, = am.tensor(2.0)
+
+
+def test_in_asks_whether_an_element_equals_the_value() -> None:
+    """``2 in t`` raised: iteration compared whole rows, whose truth is ambiguous."""
+    t = am.tensor([[1, 2], [3, 4]])
+    assert 2 in t and 5 not in t and am.tensor(3) in t
+    assert [9, 4] in t  # (NumPy's rule: any element of the broadcast comparison)

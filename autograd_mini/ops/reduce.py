@@ -192,8 +192,8 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def _softmax_xent(x: Any, target: Any = None, reduction: str = "none") -> tuple[Any, Any]:
     """ℓ_n = logsumexp(x_n) − x_n[t_n] for logits x (N, C) and classes t (N,), then reduced
     ("none", "mean" or "sum");  x̄_n = ḡ_n (softmax(x_n) − onehot(t_n)), ḡ_n = ḡ/N for "mean" """
-    # (ufunc reductions: no wrapper; the initial −∞ lets an empty batch of no classes pass)
-    z = x - np.maximum.reduce(x, axis=-1, keepdims=True, initial=-np.inf)
+    z = x - (np.maximum.reduce(x, axis=-1, keepdims=True) if x.shape[-1] else  # (no wrapper)
+             np.zeros((x.shape[0], 1), x.dtype))  # (an empty batch of no classes: nothing)
     e = np.exp(z)
     s = np.add.reduce(e, axis=-1, keepdims=True)
     loss = np.log(s[:, 0]) - z[np.arange(x.shape[0]), target]

@@ -22,11 +22,12 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "NormBase", "
 
 def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(x̂, μ, σ²) with μ, σ² the mean and biased variance over ``axes`` and
-    x̂ = (x − μ) / √(σ² + ε). float16 is standardised in float32, as PyTorch does: its squares
-    overflow from a spread of 256."""
+    x̂ = (x − μ) / √(σ² + ε). float16 is standardised in float32, as PyTorch does (its squares
+    overflow from a spread of 256): x̂ is float16, μ and σ² stay float32, for the running
+    statistics (PyTorch updates them in float32 too; σ² need not fit float16)."""
     if x.dtype == np.float16:
         y, mean, var = standardize(x.astype(np.float32), axes, eps)
-        return y.astype(np.float16), mean.astype(np.float16), var.astype(np.float16)
+        return y.astype(np.float16), mean, var
     mean = x.mean(axis=axes, keepdims=True)
     d = x - mean
     var = (d * d).mean(axis=axes, keepdims=True)

@@ -64,3 +64,32 @@ def test_gelu_tanh_gradient_in_float16_at_large_inputs() -> None:
         assert x.grad is not None and x.grad.dtype == dtype
         grads.append(x.grad.data.astype(np.float64))
     np.testing.assert_allclose(grads[0], grads[1], rtol=2e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.BatchNorm1d(4), lambda: nn.InstanceNorm1d(
+    4, track_running_stats=True)], ids=["batch", "instance"])
+def test_running_statistics_of_a_variance_past_float16_as_float64(make: Any) -> None:
+    """The batch variance (about 9e4 here) was cast to float16 before the running update:
+    running_var became inf, and eval mode gave zeros. PyTorch updates it in float32."""
+    x = (np.random.default_rng(0).standard_normal((8, 4, 3)) * 300)
+    ref, half = make(), make().to(np.float16)
+    for m, v in ((ref, x), (half, x.astype(np.float16))):
+        m(am.Tensor(v if isinstance(m, nn.InstanceNorm1d) else v[:, :, 0]))
+    np.testing.assert_allclose(half.running_var.data, ref.running_var.data, rtol=2e-3)
+    ref.eval()
+    half.eval()
+    v = x if isinstance(ref, nn.InstanceNorm1d) else x[:, :, 0]
+    np.testing.assert_allclose(half(am.Tensor(v.astype(np.float16))).data,
+                               ref(am.Tensor(v)).data, rtol=1e-2, atol=1e-2)
+
+
+def test_gelu_tanh_second_order_in_float16_at_large_inputs() -> None:
+    """The recorded VJP (create_graph=True) squared float16 x too: NaN from |x| = 256."""
+    v = np.array([-300.0, -1.0, 1.0, 300.0])
+    grads = []
+    for dtype in (np.float16, np.float64):
+        x = am.Tensor(v.astype(dtype), requires_grad=True)
+        am.gelu(x, approximate="tanh").sum().backward(create_graph=True)
+        assert x.grad is not None and x.grad.dtype == dtype
+        grads.append(x.grad.data.astype(np.float64))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=2e-3, atol=1e-3)

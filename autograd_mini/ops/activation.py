@@ -122,12 +122,12 @@ def _gelu_cdf(x: Any, approximate: str) -> Any:
 
 def _gelu_vjp(g: Any, saved: Any, needs: Any, approximate: str = "none") -> Grads:
     x, cdf = saved
-    if isinstance(x, Tensor):
-        cdf = _gelu_cdf(x, approximate)
-    elif x.dtype == np.float16:  # x² overflows float16 from |x| = 256 (inf · 0 = NaN)
+    if x.dtype == np.float16:  # x² overflows float16 from |x| = 256 (inf · 0 = NaN)
         (grad,) = _gelu_vjp(g.astype(np.float32), (x.astype(np.float32), cdf.astype(np.float32)),
                             needs, approximate)
         return (grad.astype(np.float16),)
+    if isinstance(x, Tensor):
+        cdf = _gelu_cdf(x, approximate)
     x2 = x * x
     if approximate == "tanh":  # d σ(z) / dx = σ(z) (1 − σ(z)) z'
         d = cdf + x * (cdf * (1 - cdf)) * (_SQRT_8_OVER_PI * (1 + 3 * _KAPPA * x2))

@@ -283,8 +283,9 @@ def explain_backward(
             lines.append(f"  {v[0]}{BAR}{v[1:]} = {text}   (from {srcs})")
         step = step_of.get(i)
         if node is not None and step is not None:
-            if node.op.doc:
-                lines.append(f"  rule: {node.op.doc.splitlines()[0]}")
+            if node.op.doc:  # (its first paragraph, which may wrap: the formula and the VJP)
+                rule = node.op.doc.split("\n\n")[0].splitlines()
+                lines.append("  rule: " + " ".join(line.strip() for line in rule))
             local = _local_derivatives(view, i)
             twice = len(set(view.inputs[i])) < len(view.inputs[i])
             for c in step.sent:

@@ -353,8 +353,8 @@ class LSTMCell(_CellBase):
         h1, c1 = self._cell(xt, self._state(h0, "h", xt, batched),
                             self._state(c0, "c", xt, batched))
         assert c1 is not None
-        if batched:
-            return h1, c1
+        if batched:  # arrays of their own (recorded copies): h' and c' are slices of one
+            return h1 * 1, c1 * 1  # array, and a slice refuses in-place updates (c *= mask)
         return reshape(h1, (self.hidden_size,)), reshape(c1, (self.hidden_size,))
 
 

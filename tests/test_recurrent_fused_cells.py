@@ -112,3 +112,19 @@ def test_one_cell_node_per_step(kind: str) -> None:
         todo.extend(p for p in node.parents if isinstance(p, Node))
     assert nodes.count(f"{kind}_cell") == 6 and "sigmoid" not in nodes
     assert am.draw_graph(y.sum(), depth=None).source.count(f"{kind}_cell") >= 6
+
+
+def test_an_lstm_cells_states_take_in_place_updates() -> None:
+    """h' and c' were slices of one [h' | c'] array, so ``c *= mask`` (resetting finished
+    sequences) was refused as an update of a view; PyTorch's cell allows it."""
+    cell = nn.LSTMCell(3, 4, rng=RNG)
+    x = am.Tensor(RNG.normal(size=(2, 3)), requires_grad=True)
+    h, c = cell(x)
+    keep = am.Tensor(np.array([[1.0], [0.0]]))
+    c *= keep
+    h += 1.0
+    with am.no_grad():
+        h[1] = 0.0
+    (h.sum() + c.sum()).backward()
+    assert x.grad is not None and np.isfinite(x.grad.data).all()
+    assert np.all(c.data[1] == 0) and np.all(h.data[1] == 0)

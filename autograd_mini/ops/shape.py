@@ -134,8 +134,8 @@ def flatten(x: Any, *torch_dims: Any) -> Tensor:
     """A 1-d view of all elements (NumPy's ``flatten``; PyTorch's ``flatten(x, 1)`` is
     ``reshape(x, (x.shape[0], -1))``, which the error says)."""
     if torch_dims:
-        raise TypeError(f"flatten({', '.join(map(repr, torch_dims))}): NumPy's flatten takes no "
-                        "axes (all elements in one); PyTorch's flatten(x, 1) is "
+        raise TypeError(f"flatten({', '.join(map(repr, torch_dims))}): takes the tensor alone "
+                        "(all elements in one, in C order); PyTorch's flatten(x, 1) is "
                         "x.reshape(x.shape[0], -1)")
     return reshape(x, (-1,))
 

@@ -70,17 +70,18 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A NumPy function called with Tensor arguments (see ``Tensor.__array_function__``)."""
     name = func.__name__
-    if name == "put_along_axis":  # NumPy's writes in place and returns None; ours returns
-        raise TypeError(  # a new tensor: calling it in NumPy's way would silently do nothing
-            "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
-            "indices, values, axis) (a new, differentiable tensor), or np.put_along_axis(t.data"
-            ", ...) to write into the array")
     if name in _WRITERS and isinstance(_target(func, args, kwargs), Tensor):
+        if name == "put_along_axis":  # NumPy's writes in place and returns None; ours returns
+            raise TypeError(  # a new tensor: called in NumPy's way it would silently do nothing
+                "np.put_along_axis writes in place: use t = autograd_mini.put_along_axis(t, "
+                "indices, values, axis) (a new, differentiable tensor), or "
+                "np.put_along_axis(t.data, ...) to write into the array")
         raise TypeError(  # it would change the tensor behind the engine's in-place checks
             f"np.{name} writes in place into a Tensor: write into its array, np.{name}(t.data, "
             "...), where no gradient is wanted (for a parameter, under no_grad(), as an "
             "optimiser step does)")
-    if func.__module__ == "numpy" or (func.__module__, name) == ("numpy.linalg", "norm"):
+    if name not in _WRITERS and (func.__module__ == "numpy" or (func.__module__, name) == (
+            "numpy.linalg", "norm")):  # (a writer into an array runs as NumPy's, below)
         fn = F.get(name)
         if fn is not None:
             args, kwargs = _by_numpy_names(func, fn, args, kwargs)
@@ -102,7 +103,7 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 #: NumPy functions that write into their first argument and return None
-_WRITERS = frozenset({"fill_diagonal", "copyto", "put", "place", "putmask"})
+_WRITERS = frozenset({"fill_diagonal", "copyto", "put", "place", "putmask", "put_along_axis"})
 
 def _target(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """What a NumPy writer writes into: its first argument, given by position or by name."""

@@ -297,7 +297,7 @@ class RNNCell(_CellBase):
     def forward(self, x: Any, hx: Any = None) -> Tensor:
         xt, batched = self._input(x)
         out, _ = self._cell(xt, self._state(hx, "h", xt, batched), None)
-        return out if batched else reshape(out, (self.hidden_size,))
+        return out if batched else reshape(out, (self.hidden_size,)) * 1  # (see LSTMCell)
 
 
 class GRUCell(_CellBase):
@@ -319,7 +319,7 @@ class GRUCell(_CellBase):
     def forward(self, x: Any, hx: Any = None) -> Tensor:
         xt, batched = self._input(x)
         out, _ = self._cell(xt, self._state(hx, "h", xt, batched), None)
-        return out if batched else reshape(out, (self.hidden_size,))
+        return out if batched else reshape(out, (self.hidden_size,)) * 1  # (see LSTMCell)
 
 
 class LSTMCell(_CellBase):
@@ -353,9 +353,11 @@ class LSTMCell(_CellBase):
         h1, c1 = self._cell(xt, self._state(h0, "h", xt, batched),
                             self._state(c0, "c", xt, batched))
         assert c1 is not None
-        if batched:  # arrays of their own (recorded copies): h' and c' are slices of one
-            return h1 * 1, c1 * 1  # array, and a slice refuses in-place updates (c *= mask)
-        return reshape(h1, (self.hidden_size,)), reshape(c1, (self.hidden_size,))
+        if not batched:
+            h1, c1 = reshape(h1, (self.hidden_size,)), reshape(c1, (self.hidden_size,))
+        # arrays of their own (recorded copies): h' and c' are slices of one array (or views
+        # reshaped), and a view refuses in-place updates (c *= mask), where PyTorch's does not
+        return h1 * 1, c1 * 1
 
 
 def _nonlinearity(value: Any, where: str) -> str:

@@ -89,3 +89,22 @@ def test_cross_entropy_of_integer_logits_still_works() -> None:
     loss = am.softmax_cross_entropy(np.array([[1, 2, 3], [3, 2, 1]]), np.array([2, 0]))
     want = np.log(np.exp([1, 2, 3]).sum()) - 3
     np.testing.assert_allclose(loss.data, [want, want])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int64, np.bool_])
+def test_cross_entropy_of_small_integer_logits_is_computed_in_float(dtype: Any) -> None:
+    """uint8 [[0, 3]] gave inf: x − max wrapped around in the integer type."""
+    logits = np.array([[0, 3], [1, 0]]).astype(dtype)
+    loss = am.softmax_cross_entropy(logits, np.array([0, 1]))
+    want = am.softmax_cross_entropy(logits.astype(np.float64), np.array([0, 1]))
+    np.testing.assert_allclose(loss.data, want.data)
+    assert loss.dtype == np.float64
+
+
+def test_put_along_axis_into_an_array_writes_it() -> None:
+    """It was refused with a message about writing into a tensor, which it was not."""
+    a = np.zeros((2, 3))
+    np.put_along_axis(a, np.array([[0], [2]]), am.Tensor(np.ones((2, 1))), 1)
+    np.testing.assert_array_equal(a, [[1, 0, 0], [0, 0, 1]])
+    with pytest.raises(TypeError, match=r"autograd_mini\.put_along_axis\(t"):
+        np.put_along_axis(am.Tensor(np.zeros((2, 3))), np.array([[0], [2]]), 1.0, 1)  # type: ignore[arg-type]

@@ -93,3 +93,12 @@ def test_gelu_tanh_second_order_in_float16_at_large_inputs() -> None:
         assert x.grad is not None and x.grad.dtype == dtype
         grads.append(x.grad.data.astype(np.float64))
     np.testing.assert_allclose(grads[0], grads[1], rtol=2e-3, atol=1e-3)
+
+
+def test_exact_gelu_in_float16_keeps_the_negative_tails_digits() -> None:
+    """Φ was computed in float16: 5–100 % relative error for x in about (−4.5, −3)."""
+    v = np.array([-4.5, -4.0, -3.5, -3.0, -1.0, 2.0])
+    got = am.gelu(am.Tensor(v.astype(np.float16))).data
+    want = am.gelu(am.Tensor(v.astype(np.float16).astype(np.float64))).data
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=2e-3, atol=1e-7)  # (subnormals)

@@ -128,3 +128,15 @@ def test_an_lstm_cells_states_take_in_place_updates() -> None:
     (h.sum() + c.sum()).backward()
     assert x.grad is not None and np.isfinite(x.grad.data).all()
     assert np.all(c.data[1] == 0) and np.all(h.data[1] == 0)
+
+
+@pytest.mark.parametrize("make", [nn.LSTMCell, nn.GRUCell, nn.RNNCell])
+def test_unbatched_cell_outputs_take_in_place_updates(make: Any) -> None:
+    """An unbatched cell returned its state reshaped: a view, which refused ``h += b``."""
+    cell = make(3, 4, rng=RNG)
+    x = am.Tensor(RNG.normal(size=3), requires_grad=True)
+    out = cell(x)
+    h = out[0] if isinstance(out, tuple) else out
+    h += 1.0
+    h.sum().backward()
+    assert h.shape == (4,) and x.grad is not None

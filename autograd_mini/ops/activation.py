@@ -106,6 +106,9 @@ def _gelu(x: Any, approximate: str = "none") -> tuple[Any, Any]:
 
     With approximate="tanh", Φ(x) is taken as (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2, computed
     as σ(z) with z = 2√(2/π) (x + 0.044715 x³), and x̄ is that form's exact derivative."""
+    if x.dtype == np.float16:  # Φ in float32, as PyTorch (float16's loses the tail's digits)
+        out, (_, cdf) = _gelu(x.astype(np.float32), approximate)
+        return out.astype(np.float16), (x, cdf)
     cdf = _gelu_cdf(x, approximate)
     return x * cdf, (x, cdf)
 

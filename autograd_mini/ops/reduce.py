@@ -220,7 +220,8 @@ def _softmax_xent_vjp(g: Any, saved: Any, needs: Any, target: Any = None,
     return (grad,)
 
 
-_SOFTMAX_XENT = primitive("softmax_cross_entropy", _softmax_xent, _softmax_xent_vjp)
+_SOFTMAX_XENT = primitive("softmax_cross_entropy", _softmax_xent, _softmax_xent_vjp,
+                          floating=True)  # (integer logits in float64: x − max would wrap)
 
 
 def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> Tensor:

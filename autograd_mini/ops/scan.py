@@ -290,6 +290,41 @@ def _order(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return a.shape[axis] - 1 - np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
 
 
+#: Inputs smaller than this go to the full sort, as fast there as the selection's numpy calls.
+_SELECTION_MIN_SIZE = 1 << 14
+
+
+def _first(a: np.ndarray, axis: int, k: int, descending: bool) -> np.ndarray:
+    """The first ``k`` of ``_order(a, axis, descending)`` along ``axis``, without sorting it all.
+
+    A full sort costs O(n log n) per slice whatever k; here a partition finds the k-th value t
+    in O(n), the k kept are those ordered before t and then the earliest of those equal to t
+    (the stable order's tie rule), and only these k are sorted, by ``_order`` itself. NaN is
+    ordered above every number and equal to NaN, as by np.sort and np.partition; t may be NaN.
+    Complex values, k near n and small inputs go to ``_order``: selection would not pay."""
+    n = a.shape[axis]
+    if a.dtype.kind not in "biuf" or not 0 < k <= n // 4 or a.size < _SELECTION_MIN_SIZE:
+        return np.take(_order(a, axis, descending), np.arange(k), axis=axis)
+    rows = np.moveaxis(a, axis, -1).reshape(-1, n)
+    kth = n - k if descending else k - 1
+    t = np.partition(rows, kth, axis=-1)[:, kth:kth + 1]  # each row's k-th value
+    keep, tie = (rows > t) if descending else (rows < t), rows == t
+    if a.dtype.kind == "f":
+        nan, nan_t = np.isnan(rows), np.isnan(t)
+        keep |= (nan & ~nan_t) if descending else (~nan & nan_t)
+        tie |= nan & nan_t
+    # the earliest ties, as many as each row lacks: nonzero lists them row by row, in order
+    r, c = np.nonzero(tie)
+    counts = np.count_nonzero(tie, axis=-1)
+    rank = np.arange(r.size) - (np.cumsum(counts) - counts)[r]
+    first = rank < k - np.count_nonzero(keep, axis=-1)[r]
+    keep[r[first], c[first]] = True
+    cols = np.nonzero(keep)[1].reshape(-1, k)  # in index order: the stable sort keeps ties so
+    cols = np.take_along_axis(cols, _order(np.take_along_axis(rows, cols, -1), -1, descending), -1)
+    out = cols.reshape(*a.shape[:axis], *a.shape[axis + 1:], k)
+    return np.ascontiguousarray(np.moveaxis(out, -1, axis))
+
+
 def _sort_args(name: str, x: Any, axis: Any, descending: bool) -> tuple[Tensor, int]:
     x = as_tensor(x, where=name)
     flag(descending, name, "descending")
@@ -326,7 +361,7 @@ def topk(x: Any, k: int, axis: int | None = -1, largest: bool = True) -> tuple[T
     if not 0 <= k <= x.shape[ax]:
         raise ValueError(f"topk: k must be an int in [0, {x.shape[ax]}] for axis {ax} of shape "
                          f"{x.shape}, got {k!r}")
-    idx = np.take(_order(x.data, ax, largest), np.arange(k), axis=ax)
+    idx = _first(x.data, ax, k, largest)
     return _TOPK(x, index=idx, axis=ax), wrap(idx.astype(np.int64, copy=False))
 
 

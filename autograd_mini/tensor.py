@@ -187,7 +187,12 @@ class Tensor(TorchSpellings):
 
     def __contains__(self, value: Any) -> bool:
         """``v in t``: whether an element equals ``v`` (NumPy's rule, as PyTorch's)."""
-        return bool((self._data == (value._data if isinstance(value, Tensor) else value)).any())
+        v = value._data if isinstance(value, Tensor) else value
+        try:
+            return bool((self._data == v).any())
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"`in`: cannot compare a tensor of shape {self.shape} with "
+                            f"{v!r:.60}: {exc}") from None
 
     def __hash__(self) -> int:
         return id(self)

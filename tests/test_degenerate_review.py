@@ -108,3 +108,11 @@ def test_put_along_axis_into_an_array_writes_it() -> None:
     np.testing.assert_array_equal(a, [[1, 0, 0], [0, 0, 1]])
     with pytest.raises(TypeError, match=r"autograd_mini\.put_along_axis\(t"):
         np.put_along_axis(am.Tensor(np.zeros((2, 3))), np.array([[0], [2]]), 1.0, 1)  # type: ignore[arg-type]
+
+
+def test_clip_names_an_integer_bound_beyond_int64() -> None:
+    """NumPy's bare 'Python int too large to convert to C long' came out of the forward."""
+    with pytest.raises(ValueError, match=r"clip: a_min=1180591620717411303424 is beyond int64"):
+        am.clip(am.tensor([1, 2]), a_min=2 ** 70)
+    np.testing.assert_array_equal(am.clip(am.tensor([1.0, 2.0]), a_max=2 ** 70).data, [1, 2])
+    np.testing.assert_array_equal(am.clip(am.tensor([1, 2]), a_min=-2 ** 63).data, [1, 2])

@@ -344,6 +344,9 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
     for key, label, bound in (("lo", "a_min", a_min), ("hi", "a_max", a_max)):
         if isinstance(bound, (bool, np.bool_)):
             real_number(bound, "clip", label)  # (refused: a bool bound is a mistake)
+        if isinstance(bound, int) and x.dtype.kind in "biu" and not -2 ** 63 <= bound < 2 ** 63:
+            raise ValueError(f"clip: {label}={bound} is beyond int64, which NumPy clips "
+                             f"{x.dtype} in; give it as a float")
         if isinstance(bound, (int, float, np.integer, np.floating)):
             attrs[key] = bound  # NumPy's promotion for a Python or NumPy number
         elif bound is not None:

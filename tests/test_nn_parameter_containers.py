@@ -151,7 +151,7 @@ def test_list_api() -> None:
         plist[1] = 1.5  # over a Parameter: as PyTorch's, a Parameter or None only
     with pytest.raises(TypeError, match=r"ParameterList\.extend: expected an iterable of "
                                         "parameters, got Tensor"):
-        plist.extend(Tensor(np.ones(3)))  # type: ignore[arg-type]
+        plist.extend(Tensor(np.ones(3)))  # (iterable: its rows, which are not parameters)
     with pytest.raises(TypeError, match="got ndarray"):
         plist += np.ones(3)
     with pytest.raises(RuntimeError, match="ParameterList should not be called"):

@@ -126,9 +126,12 @@ def as_array(data: ArrayLike, dtype: Any = None, copy: bool = True,
     """``data`` as an ndarray of a numeric dtype, refusing ragged, object and complex data.
 
     Python floats become float64; ints and bools keep their kind (they are constants); a
-    Tensor gives its data (``own_array``).
+    Tensor gives its data (``own_array``); a PyTorch tensor its values, also one that requires
+    grad (whose own conversion refuses), as loading a state dict takes them.
     """
     data = own_array(data)
+    if type(data).__module__.partition(".")[0] == "torch" and hasattr(data, "detach"):
+        data = data.detach().cpu().numpy()
     try:
         arr = np.array(data, copy=copy) if copy else np.asarray(data)
         if dtype is not None:

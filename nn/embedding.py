@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from autograd_mini import Tensor, where
+from autograd_mini.checks import as_array
 from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from ._util import check_flag, check_real, check_rng, check_size, float_dtype, positive_int
@@ -15,7 +16,7 @@ from .init import normal_
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Embedding"]
+__all__ = ["Embedding", "embedding"]
 
 
 def _indices(indices: Any, num: int) -> np.ndarray:
@@ -34,6 +35,70 @@ def _indices(indices: Any, num: int) -> np.ndarray:
             raise ValueError(f"Embedding: index {bad} is out of range [0, {num}) "
                              f"(num_embeddings={num})")
     return arr
+
+
+def _dense_only(scale_grad_by_freq: Any, sparse: Any, where_: str) -> None:
+    """PyTorch's ``scale_grad_by_freq`` and ``sparse``: taken at False, refused at True."""
+    if check_flag(scale_grad_by_freq, "scale_grad_by_freq", where_):
+        raise ValueError(f"{where_}: scale_grad_by_freq=True is not supported (each row's "
+                         "gradient is the plain sum over its uses)")
+    if check_flag(sparse, "sparse", where_):
+        raise ValueError(f"{where_}: sparse=True is not supported: gradients are dense "
+                         "NumPy arrays (sparse=False gives the same values)")
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """y[..., :] = W[i, :] (PyTorch's ``F.embedding(input, weight, ...)``): rows of ``weight``
+    at the integer indices ``input``; W̄[r] = Σ_{p: i[p] = r} ȳ[p], 0 for ``padding_idx``'s row;
+    with ``max_norm`` the looked-up rows whose ``norm_type``-norm exceeds it are first scaled
+    down to it in place, as PyTorch's (see ``Embedding``)."""
+    _dense_only(scale_grad_by_freq, sparse, "embedding")
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise TypeError(f"embedding: weight must be a 2-d Tensor (num_embeddings, "
+                        f"embedding_dim), got {type(weight).__name__} of shape "
+                        f"{getattr(weight, 'shape', None)}")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+            raise TypeError(f"embedding: padding_idx must be an int or None, got "
+                            f"{padding_idx!r:.60}")
+        if not -n <= padding_idx < n:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range "
+                             f"[-{n}, {n}) (num_embeddings={n})")
+        padding_idx = int(padding_idx) % n
+    idx = _indices(input, n)
+    if max_norm is not None:
+        _renorm(weight, idx, max_norm, norm_type)
+    out = weight[idx]
+    if padding_idx is not None:
+        pad = (idx == padding_idx)[..., None]
+        if pad.any():
+            # the padding positions take a constant copy of the stored row: their upstream
+            # gradient stops at the ``where``, so the row's gradient is exactly zero
+            out = where(pad, np.array(weight.data[padding_idx]), out)
+    return out
+
+
+def _renorm(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the looked-up rows whose norm exceeds ``max_norm`` down to it, in place."""
+    w = weight.data
+    rows = np.unique(idx)
+    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    if not big.any():
+        return
+    if not writeable(w):
+        if (why := read_only(w)) != "saved":
+            raise RuntimeError(f"Embedding(max_norm={max_norm:g}): the weight (shape "
+                               f"{w.shape}) is {READ_ONLY[why]}")
+        raise RuntimeError(
+            f"Embedding(max_norm={max_norm:g}): the weight (shape {w.shape}) is read-only: a "
+            "live graph saved it (a tied layer's matmul, say), and rescaling its rows would "
+            "make that gradient wrong; run that backward first")
+    scale = max_norm / (norms[big] + 1e-7)
+    w[rows[big]] *= scale[:, None].astype(w.dtype)
 
 
 class Embedding(Module):
@@ -56,8 +121,10 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  rng: np.random.Generator | None = None, dtype: Any = np.float64, *,
                  max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False,
                  _weight: np.ndarray | None = None) -> None:
         super().__init__()
+        _dense_only(scale_grad_by_freq, sparse, "Embedding")
         self.num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
         n = self.num_embeddings
@@ -95,53 +162,27 @@ class Embedding(Module):
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
                         padding_idx: int | None = None, max_norm: float | None = None,
-                        norm_type: float = 2.0) -> Embedding:
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
         """An Embedding whose table is a copy of ``embeddings`` (num_embeddings, embedding_dim),
         a float array or Tensor, kept as given (its padding row too); ``freeze`` turns off its
         gradient (``weight.requires_grad = not freeze``), as PyTorch's."""
-        raw = embeddings.data if isinstance(embeddings, Tensor) else embeddings
-        table = np.array(raw)  # (a copy: training it leaves the caller's table alone)
+        # (a copy: training it leaves the caller's table alone)
+        table = as_array(embeddings, where="Embedding.from_pretrained: embeddings")
         if table.ndim != 2 or table.dtype.kind != "f":
             raise ValueError(f"Embedding.from_pretrained: embeddings must be a 2-d float array "
                              f"(num_embeddings, embedding_dim), got shape {table.shape} of "
                              f"dtype {table.dtype}")
         emb = cls(table.shape[0], table.shape[1], padding_idx, max_norm=max_norm,
-                  norm_type=norm_type, _weight=table)
+                  norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
+                  _weight=table)
         emb.weight.requires_grad = not check_flag(freeze, "freeze", "Embedding.from_pretrained")
         return emb
 
     def forward(self, indices: Any) -> Tensor:
-        idx = _indices(indices, self.num_embeddings)
-        if self.max_norm is not None:
-            self._renorm(idx)
-        out = self.weight[idx]
-        if self.padding_idx is not None:
-            pad = (idx == self.padding_idx)[..., None]
-            if pad.any():
-                # the padding positions take a constant copy of the stored row: their upstream
-                # gradient stops at the ``where``, so the row's gradient is exactly zero
-                row = np.array(self.weight.data[self.padding_idx])
-                out = where(pad, row, out)
-        return out
-
-    def _renorm(self, idx: np.ndarray) -> None:
-        """Scale the looked-up rows whose norm exceeds ``max_norm`` down to it, in place."""
-        w = self.weight.data
-        rows = np.unique(idx)
-        norms = np.linalg.norm(w[rows], ord=self.norm_type, axis=1)
-        big = norms > self.max_norm
-        if not big.any():
-            return
-        if not writeable(w):
-            if (why := read_only(w)) != "saved":
-                raise RuntimeError(f"Embedding(max_norm={self.max_norm:g}): the weight (shape "
-                                   f"{w.shape}) is {READ_ONLY[why]}")
-            raise RuntimeError(
-                f"Embedding(max_norm={self.max_norm:g}): the weight (shape {w.shape}) is "
-                "read-only: a live graph saved it (a tied layer's matmul, say), and rescaling "
-                "its rows would make that gradient wrong; run that backward first")
-        scale = self.max_norm / (norms[big] + 1e-7)
-        w[rows[big]] *= scale[:, None].astype(w.dtype)
+        """The rows at ``indices`` (``embedding``); the range is the weight's current rows (a
+        table assigned anew, say grown, counts as it is)."""
+        return embedding(indices, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"

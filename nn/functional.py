@@ -52,6 +52,7 @@ from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .dropout import dropout
+from .embedding import embedding
 from .functional_activations import (
     celu,
     elu,
@@ -107,6 +108,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "elu",
+    "embedding",
     "gaussian_nll_loss",
     "gelu",
     "glu",

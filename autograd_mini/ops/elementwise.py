@@ -344,9 +344,6 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
     for key, label, bound in (("lo", "a_min", a_min), ("hi", "a_max", a_max)):
         if isinstance(bound, (bool, np.bool_)):
             real_number(bound, "clip", label)  # (refused: a bool bound is a mistake)
-        if isinstance(bound, int) and x.dtype.kind in "biu" and not -2 ** 63 <= bound < 2 ** 63:
-            raise ValueError(f"clip: {label}={bound} is beyond int64, which NumPy clips "
-                             f"{x.dtype} in; give it as a float")
         if isinstance(bound, (int, float, np.integer, np.floating)):
             attrs[key] = bound  # NumPy's promotion for a Python or NumPy number
         elif bound is not None:
@@ -359,7 +356,11 @@ def clip(x: Any, a_min: Any = None, a_max: Any = None, *, min: Any = None,
                          f"{shapes})") from None
     if arrays:
         attrs["inputs"] = tuple("lo" if label == "a_min" else "hi" for label in arrays)
-    return _CLIP(x, *arrays.values(), **attrs)
+    try:
+        return _CLIP(x, *arrays.values(), **attrs)
+    except OverflowError:  # a Python int bound NumPy cannot compare with x's integers
+        raise ValueError(f"clip: a bound (a_min={a_min!r:.30}, a_max={a_max!r:.30}) does not "
+                         f"fit {x.dtype}, whose integers NumPy compares it with") from None
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

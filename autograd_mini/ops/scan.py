@@ -309,16 +309,18 @@ def _first(a: np.ndarray, axis: int, k: int, descending: bool) -> np.ndarray:
     kth = n - k if descending else k - 1
     t = np.partition(rows, kth, axis=-1)[:, kth:kth + 1]  # each row's k-th value
     keep, tie = (rows > t) if descending else (rows < t), rows == t
-    if a.dtype.kind == "f":
-        nan, nan_t = np.isnan(rows), np.isnan(t)
+    if a.dtype.kind == "f" and (nan := np.isnan(rows)).any():
+        nan_t = np.isnan(t)
         keep |= (nan & ~nan_t) if descending else (~nan & nan_t)
         tie |= nan & nan_t
-    # the earliest ties, as many as each row lacks: nonzero lists them row by row, in order
-    r, c = np.nonzero(tie)
-    counts = np.count_nonzero(tie, axis=-1)
-    rank = np.arange(r.size) - (np.cumsum(counts) - counts)[r]
-    first = rank < k - np.count_nonzero(keep, axis=-1)[r]
-    keep[r[first], c[first]] = True
+    kept, counts = np.count_nonzero(keep, axis=-1), np.count_nonzero(tie, axis=-1)
+    if (kept + counts == k).all():  # (every tie is needed: no ranking)
+        keep |= tie
+    else:  # the earliest ties, as many as each row lacks: nonzero lists them row by row
+        r, c = np.nonzero(tie)
+        rank = np.arange(r.size) - (np.cumsum(counts) - counts)[r]
+        first = rank < (k - kept)[r]
+        keep[r[first], c[first]] = True
     cols = np.nonzero(keep)[1].reshape(-1, k)  # in index order: the stable sort keeps ties so
     cols = np.take_along_axis(cols, _order(np.take_along_axis(rows, cols, -1), -1, descending), -1)
     out = cols.reshape(*a.shape[:axis], *a.shape[axis + 1:], k)

@@ -37,6 +37,18 @@ def _indices(indices: Any, num: int) -> np.ndarray:
     return arr
 
 
+def _padding_index(padding_idx: Any, n: int, where_: str) -> int | None:
+    """``padding_idx`` (None, or an int in [−n, n), negative counting from the end) in [0, n)."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise TypeError(f"{where_}: padding_idx must be an int or None, got {padding_idx!r:.60}")
+    if not -n <= padding_idx < n:
+        raise ValueError(f"{where_}: padding_idx {padding_idx} is out of range [-{n}, {n}) "
+                         f"(num_embeddings={n})")
+    return int(padding_idx) % n
+
+
 def _dense_only(scale_grad_by_freq: Any, sparse: Any, where_: str) -> None:
     """PyTorch's ``scale_grad_by_freq`` and ``sparse``: taken at False, refused at True."""
     if check_flag(scale_grad_by_freq, "scale_grad_by_freq", where_):
@@ -60,14 +72,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
                         f"embedding_dim), got {type(weight).__name__} of shape "
                         f"{getattr(weight, 'shape', None)}")
     n = weight.shape[0]
-    if padding_idx is not None:
-        if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-            raise TypeError(f"embedding: padding_idx must be an int or None, got "
-                            f"{padding_idx!r:.60}")
-        if not -n <= padding_idx < n:
-            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range "
-                             f"[-{n}, {n}) (num_embeddings={n})")
-        padding_idx = int(padding_idx) % n
+    padding_idx = _padding_index(padding_idx, n, "embedding")
     idx = _indices(input, n)
     if max_norm is not None:
         _renorm(weight, idx, max_norm, norm_type)
@@ -128,15 +133,7 @@ class Embedding(Module):
         self.num_embeddings = positive_int(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
         n = self.num_embeddings
-        if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-                raise TypeError(f"Embedding: padding_idx must be an int or None, got "
-                                f"{padding_idx!r:.60}")
-            if not -n <= padding_idx < n:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range "
-                                 f"[-{n}, {n}) (num_embeddings={n})")
-            padding_idx = int(padding_idx) % n
-        self.padding_idx: int | None = padding_idx
+        self.padding_idx: int | None = _padding_index(padding_idx, n, "Embedding")
         self.max_norm = None if max_norm is None else check_real(
             max_norm, "max_norm", "Embedding", low=0.0, open_low=True)
         self.norm_type = (math.inf if norm_type == math.inf else  # (the max-norm, as PyTorch's)

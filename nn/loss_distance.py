@@ -135,6 +135,10 @@ def triplet_margin_with_distance_loss(
     swap = check_flag(swap, "swap", where_)
     a, pos, neg = (as_tensor(t, f"{where_}: {name}") for t, name in
                    ((anchor, "anchor"), (positive, "positive"), (negative, "negative")))
+    for t, name in ((a, "anchor"), (pos, "positive"), (neg, "negative")):
+        if distance_function is None and t.dtype.kind != "f":  # (pairwise_distance's rule)
+            raise TypeError(f"{where_}: {name} must be floating point for the default "
+                            f"distance, got dtype {t.dtype}")
     if not a.ndim == pos.ndim == neg.ndim:
         raise ValueError(f"{where_}: anchor, positive and negative must have the same number "
                          f"of axes, got shapes {a.shape}, {pos.shape} and {neg.shape}")

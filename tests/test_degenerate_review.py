@@ -124,3 +124,13 @@ def test_clip_names_an_integer_bound_numpy_cannot_compare() -> None:
     big = np.array([0, 2 ** 63 + 5], np.uint64)
     np.testing.assert_array_equal(am.clip(am.Tensor(big), a_min=2 ** 63).data,
                                   np.clip(big, 2 ** 63, None))
+
+
+def test_triplet_loss_with_the_default_distance_names_an_integer_input() -> None:
+    """The refusal named pairwise_distance's x2, not the loss's argument (the fuzz test found
+    it)."""
+    import nn.functional as F
+
+    with pytest.raises(TypeError, match="triplet_margin_with_distance_loss: negative must be "
+                                        "floating point for the default distance"):
+        F.triplet_margin_with_distance_loss(am.tensor([0.0]), am.tensor([0.0]), np.array([0]))

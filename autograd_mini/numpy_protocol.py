@@ -105,6 +105,7 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 #: NumPy functions that write into their first argument and return None
 _WRITERS = frozenset({"fill_diagonal", "copyto", "put", "place", "putmask", "put_along_axis"})
 
+
 def _target(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """What a NumPy writer writes into: its first argument, given by position or by name."""
     if args:

@@ -137,8 +137,8 @@ def _sample_list(X: Any, y: Any) -> bool:
 
 
 def _arrays_arg(a: Any, name: str) -> Any:
-    """DataLoader's X or y as an array; a Tensor as it is (TensorDataset keeps one that
-    requires grad, so its batches are recorded)."""
+    """DataLoader's X or y as an array; a Tensor as it is (TensorDataset keeps it, so that
+    batches of one that requires grad are recorded)."""
     return a if isinstance(a, Tensor) else as_array(a, copy=False, where=f"DataLoader: {name}")
 
 

@@ -5,12 +5,11 @@ cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time step) and the sequence la
 Each step is the cell's formula written with ``linear``, ``sigmoid``, ``tanh``/``relu``, slicing
 and products, but for the elementwise part of an LSTM or GRU step (its gates, cell and
 output), which is one primitive, ``lstm_cell`` or ``gru_cell``, with a VJP of its own (an op
-defined as users define theirs); the
-sequence layers run a plain Python loop over time (no recursion: the engine's
-backward walk is iterative, so thousands of steps work). The input-to-hidden products of a whole
-layer are computed for every time step at once (one fused ``linear``), and the per-step slices
-of it are cut by halving, so that their gradients cost O(L log L) rather than the O(L²) of L
-full-size scatters.
+defined as users define theirs). The sequence layers run a plain Python loop over time (no
+recursion: the engine's backward walk is iterative, so thousands of steps work). The
+input-to-hidden products of a whole layer are computed for every time step at once (one fused
+``linear``), and the per-step slices of it are cut by halving, so that their gradients cost
+O(L log L) rather than the O(L²) of L full-size scatters.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def _target(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """What a NumPy writer writes into: its first argument, given by position or by name."""
     if args:
         return args[0]
-    names = _positional(func)[0]
+    names = _parameters(func)[0]
     return kwargs.get(names[0]) if names else None
 
 
@@ -119,15 +119,16 @@ _NUMPY_OPTIONS = frozenset({"out", "dtype", "kind", "order", "subok", "initial",
 
 
 @functools.cache
-def _positional(f: Any) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The names of ``f``'s positional parameters, and of all its parameters (none if its
-    signature cannot be read)."""
+def _parameters(f: Any) -> tuple[tuple[str, ...], frozenset[str], dict[str, Any]]:
+    """The names of ``f``'s positional parameters, of all its parameters, and their defaults
+    (none if its signature cannot be read). (Cached: the dict is not to be changed.)"""
     try:
         params = inspect.signature(f).parameters.values()
     except (TypeError, ValueError):
-        return (), frozenset()
+        return (), frozenset(), {}
     return (tuple(p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
-            frozenset(p.name for p in params))
+            frozenset(p.name for p in params),
+            {p.name: p.default for p in params if p.default is not inspect.Parameter.empty})
 
 
 def _by_numpy_names(func: Any, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -136,8 +137,8 @@ def _by_numpy_names(func: Any, fn: Any, args: tuple[Any, ...], kwargs: dict[str,
     of the library's ``fn`` (``np.sum(t, 0, np.float32)``: dtype, not keepdims; ``np.std(t, 0,
     None, None, 1)``: ddof) passed by NumPy's names instead; a parameter only renamed
     (``np.where``'s x, our a) stays positional."""
-    theirs, their_names = _positional(func)
-    ours, _ = _positional(fn)
+    theirs, their_names, _ = _parameters(func)
+    ours = _parameters(fn)[0]
     for i in range(1, min(len(args), len(theirs))):
         if theirs[i] != (ours[i] if i < len(ours) else None) and (
                 i >= len(ours) or ours[i] in their_names or theirs[i] in _NUMPY_OPTIONS):
@@ -153,12 +154,7 @@ def _given(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
     ``dtype=None``, ...; ``where=True`` too, which its signature marks "no value")."""
     if not kwargs:
         return kwargs
-    try:
-        params = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return kwargs
-    defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-    return _without_defaults(kwargs, {**defaults, "where": True})
+    return _without_defaults(kwargs, {**_parameters(func)[2], "where": True})
 
 
 def _without_defaults(kwargs: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

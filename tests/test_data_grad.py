@@ -74,3 +74,12 @@ def test_a_tensor_made_to_require_grad_after_the_loader_is_built() -> None:
     assert Xt.grad is not None
     np.testing.assert_array_equal(Xt.grad.numpy(), np.repeat([1.0, 0.0], [4, 6])[:, None]
                                   * np.ones(3))
+
+
+def test_a_tensors_array_assigned_anew_is_what_the_dataset_holds() -> None:
+    """``ds.arrays`` was a second copy of what ``ds.tensors`` holds: after ``X.data = …`` it
+    kept the old array, and the length with it."""
+    Xt = Tensor(X)
+    ds = TensorDataset(Xt)
+    Xt.data = X[:4].copy()
+    assert len(ds) == 4 and ds.arrays[0] is Xt.data

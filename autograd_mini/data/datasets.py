@@ -74,8 +74,6 @@ class TensorDataset:
         self.tensors: tuple[Any, ...] = tuple(  # ndarrays and Tensors, as given
             a if isinstance(a, Tensor) else as_array(a, copy=False, where=f"{where}: array {i}")
             for i, a in enumerate(arrays))
-        self.arrays: tuple[np.ndarray, ...] = tuple(
-            a.data if isinstance(a, Tensor) else a for a in self.tensors)
         for i, a in enumerate(self.arrays):
             if a.ndim == 0:
                 raise ValueError(f"{where}: array {i} has no first (sample) dimension (shape ())")
@@ -84,8 +82,13 @@ class TensorDataset:
             raise ValueError(f"{where}: the arrays must have the same first (sample) dimension, "
                              f"got shapes {shapes}")
 
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays of ``tensors`` (a Tensor's as it holds it now)."""
+        return tuple(a.data if isinstance(a, Tensor) else a for a in self.tensors)
+
     def __len__(self) -> int:
-        return len(self.arrays[0])
+        return len(self.tensors[0])
 
     def __getitem__(self, index: Any) -> tuple[Any, ...]:
         """The i-th row of every array (an int index; slices and index arrays go to NumPy)."""

@@ -51,25 +51,20 @@ def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     return fused_linear(x, w) if b is None else fused_linear(x, w, b)
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """σ(a) = 1 / (1 + e^−a) through e^−|a|, which never overflows."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1, e) / (1 + e)
+def _sigmoid(a: Any) -> Any:
+    """σ(a), recorded on a Tensor, on an array its values (the library's stable sigmoid)."""
+    s = sigmoid(a)
+    return s if isinstance(a, Tensor) else s.data
 
 
 def _lstm_gates(gates: Any, c: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     """(i, f, g, o, c', tanh c') of an LSTM step from its gate pre-activations (…, 4H) in
     PyTorch's order i, f, g, o and the cell c (…, H), on arrays or (recorded) on Tensors."""
-    H = c.shape[-1]
-    s: Any
-    g: Any
-    if isinstance(gates, Tensor):
-        s, g = sigmoid(gates), tanh(gates[..., 2 * H:3 * H])
-    else:
-        s, g = _sigmoid(gates), np.tanh(gates[..., 2 * H:3 * H])
+    H = c.shape[-1]  # (np.tanh of a Tensor is the recorded tanh)
+    s, g = _sigmoid(gates), np.tanh(gates[..., 2 * H:3 * H])
     i, f, o = s[..., :H], s[..., H:2 * H], s[..., 3 * H:]
     c1 = f * c + i * g
-    return i, f, g, o, c1, (tanh(c1) if isinstance(c1, Tensor) else np.tanh(c1))
+    return i, f, g, o, c1, np.tanh(c1)
 
 
 def _lstm_cell(gates: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -126,11 +121,9 @@ def _gru_cell(gi: np.ndarray, gh: np.ndarray, h: np.ndarray) -> tuple[np.ndarray
 def _gru_gates(gi: Any, gh: Any) -> tuple[Any, Any, Any]:
     """(r, z, n) of a GRU step, on arrays or (recorded) on Tensors."""
     H = gi.shape[-1] // 3
-    a = gi[..., :2 * H] + gh[..., :2 * H]
-    rz = sigmoid(a) if isinstance(a, Tensor) else _sigmoid(a)
+    rz = _sigmoid(gi[..., :2 * H] + gh[..., :2 * H])
     r, z = rz[..., :H], rz[..., H:]
-    pre = gi[..., 2 * H:] + r * gh[..., 2 * H:]
-    return r, z, (tanh(pre) if isinstance(pre, Tensor) else np.tanh(pre))
+    return r, z, np.tanh(gi[..., 2 * H:] + r * gh[..., 2 * H:])
 
 
 def _gru_cell_vjp(grad: Any, saved: Any, needs: tuple[bool, ...]) -> tuple[Any, Any, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import os
 import site
 import sys
@@ -47,8 +48,17 @@ def numpy_names(fn: _Fn) -> _Fn:
 
 
 def is_int(n: Any) -> bool:
-    """True for Python and NumPy integers (not bools)."""
-    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+    """True for Python and NumPy integers (not bools), and for what NumPy takes as one through
+    ``__index__``: a one-element integer tensor or 0-d array (``am.zeros(n)``, as ``range(n)``)."""
+    if isinstance(n, (int, np.integer)):
+        return not isinstance(n, (bool, np.bool_))
+    if not hasattr(type(n), "__index__") or getattr(n, "dtype", None) is None:
+        return False
+    try:
+        operator.index(n)
+    except TypeError:
+        return False
+    return bool(n.dtype.kind in "iu")
 
 
 def axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...] | None:

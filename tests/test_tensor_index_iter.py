@@ -44,3 +44,31 @@ def test_in_asks_whether_an_element_equals_the_value() -> None:
     t = am.tensor([[1, 2], [3, 4]])
     assert 2 in t and 5 not in t and am.tensor(3) in t
     assert [9, 4] in t  # (NumPy's rule: any element of the broadcast comparison)
+
+
+def test_library_functions_take_an_integer_tensor_as_a_size_or_axis() -> None:
+    """``am.zeros(n)`` and ``x.reshape(n, -1)`` refused the n that ``range(n)`` takes."""
+    n = am.argmax(am.tensor([0.0, 1.0, 5.0]))  # 2, an int64 tensor
+    assert am.zeros(n).shape == (2,) and am.ones((n, 3)).shape == (2, 3)
+    assert am.randn(n, 1).shape == (2, 1) and am.eye(n).shape == (2, 2)
+    x = am.arange(6.0)
+    assert x.reshape(n, -1).shape == (2, 3) and x.reshape((3, n)).shape == (3, 2)
+    assert am.ones((2, 3)).sum(axis=am.tensor(1)).shape == (2,)
+    assert am.one_hot(am.tensor([0, 1]), am.tensor(3)).shape == (2, 3)
+    for bad in (am.tensor(2.0), am.tensor(True), am.tensor([2, 3])):  # not one integer
+        with pytest.raises(TypeError, match=r"zeros: shape must be an int"):
+            am.zeros(bad)
+
+
+def test_a_shallow_copy_shares_the_data_but_not_the_gradient() -> None:
+    """``copy.copy(t)`` shared ``t.grad``, so a gradient summed into the copy changed t's."""
+    import copy
+
+    t = am.ones(2, requires_grad=True)
+    (t * 3).sum().backward()
+    c = copy.copy(t)
+    assert c.grad is None and c.requires_grad and c.data is t.data
+    (c * 2).sum().backward()
+    assert c.grad is not None and t.grad is not None
+    np.testing.assert_array_equal(t.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(c.grad.numpy(), [2.0, 2.0])

@@ -260,6 +260,10 @@ class Tensor(TorchSpellings):
         them: the graph is not, so a non-leaf comes back as a leaf."""
         return rebuild, (type(self), self._data, self._rg, self._grad, self._name)
 
+    def __copy__(self) -> Tensor:
+        """A leaf sharing this tensor's data, with no gradient yet (as PyTorch's)."""
+        return rebuild(type(self), self._data, self._rg, None, self._name)
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         """A leaf's copy, with its own data and gradient (arrays shared within the copied
         object stay shared); a non-leaf refuses, as in PyTorch (``detach()`` it first)."""

@@ -134,10 +134,12 @@ class Embedding(Module):
         self.embedding_dim = positive_int(embedding_dim, "embedding_dim", "Embedding")
         n = self.num_embeddings
         self.padding_idx: int | None = _padding_index(padding_idx, n, "Embedding")
-        self.max_norm = None if max_norm is None else check_real(
-            max_norm, "max_norm", "Embedding", low=0.0, open_low=True)
-        self.norm_type = (math.inf if norm_type == math.inf else  # (the max-norm, as PyTorch's)
-                          check_real(norm_type, "norm_type", "Embedding", low=0.0, open_low=True))
+        # ∞ is taken as PyTorch does: max_norm=inf renormalises nothing, norm_type=inf is the
+        # max-norm (and norm_type=0 counts the non-zeros)
+        self.max_norm = None if max_norm is None else math.inf if max_norm == math.inf else \
+            check_real(max_norm, "max_norm", "Embedding", low=0.0, open_low=True)
+        self.norm_type = (math.inf if norm_type == math.inf else
+                          check_real(norm_type, "norm_type", "Embedding", low=0.0))
         if _weight is not None:  # (from_pretrained: the table as given, no draw)
             self.weight = Parameter(_weight)
             return

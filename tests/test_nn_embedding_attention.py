@@ -92,7 +92,7 @@ def test_embedding_gradient_counts_rows(indices: list[int]) -> None:
     np.testing.assert_array_equal(_grad(emb.weight), np.repeat(counts[:, None], 2, axis=1))
 
 
-@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, math.inf])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, math.inf, 0.0])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_embedding_max_norm_rescales_the_rows_it_looks_up_in_place(norm_type: float,
                                                                     dtype: Any) -> None:
@@ -128,6 +128,17 @@ def test_embedding_max_norm_matches_torch() -> None:
     ref(torch.tensor(idx)).backward(torch.tensor(g))
     np.testing.assert_allclose(emb.weight.data, ref.weight.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(_grad(emb.weight), ref.weight.grad.numpy(), rtol=1e-12)
+
+
+def test_embedding_max_norm_inf_changes_nothing_and_norm_type_0_counts_non_zeros() -> None:
+    """Both were refused; PyTorch takes them (max_norm=inf: no row exceeds it)."""
+    table = np.array([[3.0, 4.0], [0.0, 0.5]])
+    emb = Embedding.from_pretrained(table, max_norm=math.inf)
+    np.testing.assert_array_equal(emb(np.array([0, 1])).data, table)
+    assert repr(emb).startswith("Embedding(2, 2, max_norm=inf)")
+    emb = Embedding.from_pretrained(table, max_norm=1.0, norm_type=0.0)
+    emb(np.array([0, 1]))  # row 0 has 2 non-zeros, row 1 one
+    np.testing.assert_allclose(emb.weight.data, [[1.5, 2.0], [0.0, 0.5]], rtol=1e-6)
 
 
 def test_embedding_max_norm_refuses_a_weight_a_live_graph_saved() -> None:

@@ -50,11 +50,11 @@ def test_library_functions_take_an_integer_tensor_as_a_size_or_axis() -> None:
     """``am.zeros(n)`` and ``x.reshape(n, -1)`` refused the n that ``range(n)`` takes."""
     n = am.argmax(am.tensor([0.0, 1.0, 5.0]))  # 2, an int64 tensor
     assert am.zeros(n).shape == (2,) and am.ones((n, 3)).shape == (2, 3)
-    assert am.randn(n, 1).shape == (2, 1) and am.eye(n).shape == (2, 2)
+    assert am.randn(n, 1).shape == (2, 1) and am.eye(n).shape == (2, 2)  # type: ignore[arg-type]
     x = am.arange(6.0)
     assert x.reshape(n, -1).shape == (2, 3) and x.reshape((3, n)).shape == (3, 2)
     assert am.ones((2, 3)).sum(axis=am.tensor(1)).shape == (2,)
-    assert am.one_hot(am.tensor([0, 1]), am.tensor(3)).shape == (2, 3)
+    assert am.one_hot(am.tensor([0, 1]), am.tensor(3)).shape == (2, 3)  # type: ignore[arg-type]
     for bad in (am.tensor(2.0), am.tensor(True), am.tensor([2, 3])):  # not one integer
         with pytest.raises(TypeError, match=r"zeros: shape must be an int"):
             am.zeros(bad)

@@ -17,6 +17,7 @@ from . import (
     data,
     factories,
     functional,
+    linalg,
     numpy_protocol,  # noqa: F401  (Tensor's NumPy protocols: np.exp(t), np.sum(t))
 )
 from .autodiff import grad, hessian, hvp, jacobian, value_and_grad
@@ -73,6 +74,7 @@ __all__ = [
     "is_anomaly_enabled",
     "is_grad_enabled",
     "jacobian",
+    "linalg",
     "name_scope",
     "no_grad",
     "numerical_grad",
@@ -103,13 +105,17 @@ _TORCH_NAMES = {"cat": "concatenate", "concat": "concatenate", "unsqueeze": "exp
                 "func": "autograd_mini.grad, jacobian, hessian or hvp (torch.func's, at the "
                         "top level)",
                 "vmap": "batched ops: every op broadcasts over leading axes (no vmap)",
+                "inverse": "linalg.inv", "det": "linalg.det", "logdet": "linalg.logdet",
+                "slogdet": "linalg.slogdet", "cholesky": "linalg.cholesky",
+                "pinverse": "linalg.pinv", "qr": "linalg.qr", "matrix_power": "linalg.matrix_power",
+                "svd": "autograd_mini.linalg.svd (which returns Vh; torch.svd returned V)",
                 "nn": None, "optim": None}
 
 
 def __getattr__(name: str) -> object:
     """Only reached for a missing name: say ours for a PyTorch spelling."""
     ours = _TORCH_NAMES.get(name)
-    where = f"autograd_mini.{ours}" if ours and ours.isidentifier() else ours
+    where = f"autograd_mini.{ours}" if ours and ours.replace(".", "_").isidentifier() else ours
     hint = f" (a PyTorch name): use {where}" if ours else ""
     if name in _TORCH_NAMES and ours is None:  # torch.nn, torch.optim
         hint = f": {name} is a package of its own, beside autograd_mini: import {name}"

@@ -80,16 +80,16 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
             f"np.{name} writes in place into a Tensor: write into its array, np.{name}(t.data, "
             "...), where no gradient is wanted (for a parameter, under no_grad(), as an "
             "optimiser step does)")
-    if name not in _WRITERS and (func.__module__ == "numpy" or (func.__module__, name) == (
-            "numpy.linalg", "norm")):  # (a writer into an array runs as NumPy's, below)
-        fn = F.get(name)
-        if fn is not None:
+    if name not in _WRITERS:  # (a writer into an array runs as NumPy's, below)
+        qualified = name if func.__module__ == "numpy" else f"{func.__module__[6:]}.{name}"
+        fn = F.get(qualified)
+        if fn is not None:  # np.exp is F["exp"], np.linalg.inv F["linalg.inv"]
             args, kwargs = _by_numpy_names(func, fn, args, kwargs)
             kwargs = _given(func, kwargs)
             try:
                 return fn(*args, **kwargs)
             except TypeError:
-                _check_arguments(fn, name, args, kwargs)  # NumPy's that it lacks: say so
+                _check_arguments(fn, qualified, args, kwargs)  # NumPy's that it lacks: say so
                 raise
     flags: list[bool] = []
     arrays, named = _arrays(args, flags), {k: _arrays(v, flags) for k, v in kwargs.items()}
@@ -206,12 +206,11 @@ _INSTEAD = {
     "amax": "autograd_mini.max(x, axis)", "amin": "autograd_mini.min(x, axis)",
     "ptp": "autograd_mini.max(x) - autograd_mini.min(x)",
     "average": "autograd_mini.sum(w * x) / autograd_mini.sum(w) (or mean(x))",
-    "diff": "x[1:] - x[:-1]", "inner": "autograd_mini.tensordot(a, b, axes=(-1, -1))",
+    "inner": "autograd_mini.tensordot(a, b, axes=(-1, -1))",
     "atleast_1d": "autograd_mini.reshape(x, -1)", "atleast_2d": "autograd_mini.expand_dims(x, 0)",
-    "nansum": "autograd_mini.sum(autograd_mini.where(autograd_mini.isnan(x), 0, x))",
+    "gradient": "(x[2:] - x[:-2]) / 2 (its interior; autograd_mini.diff(x) at the ends)",
     "fabs": "autograd_mini.abs(x)", "expit": "autograd_mini.sigmoid(x)",
     "log_expit": "autograd_mini.log_sigmoid(x)",
-    "logit": "autograd_mini.log(x) - autograd_mini.log1p(-x)",
 }
 
 

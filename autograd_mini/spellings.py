@@ -70,7 +70,6 @@ class TorchSpellings:
     clamp_max = torch_name("clamp_max", ".clip(a_max=...)")
     expand = torch_name("expand", ".broadcast_to(shape)")
     masked_fill = torch_name("masked_fill", "autograd_mini.where(mask, value, x)")
-    mT = torch_name("mT", ".swapaxes(-1, -2)")
     clone = torch_name("clone", "x * 1 (a recorded copy) or autograd_mini.Tensor(x.data) (a new "
                                 "leaf)")
     long = torch_name("long", ".astype(np.int64)")

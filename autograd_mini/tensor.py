@@ -174,6 +174,13 @@ class Tensor(TorchSpellings):
     dtype = property(lambda self: self._data.dtype, doc="The array's dtype.")
     T = property(lambda self: F["transpose"](self), doc="Axes reversed, as ``ndarray.T``.")
 
+    @property
+    def mT(self) -> Tensor:
+        """The matrices of a stack transposed (the last two axes swapped), as ``ndarray.mT``."""
+        if self._data.ndim < 2:
+            raise ValueError(f"mT: needs a matrix or a stack of them, got shape {self.shape}")
+        return self.swapaxes(-1, -2)
+
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

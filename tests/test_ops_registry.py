@@ -62,9 +62,20 @@ def test_the_public_list_is_literal_and_lists_every_family_exactly() -> None:
     """``functional.__all__`` is spelled out (type checkers type ``am.sin`` from it): it must
     hold each op family's public names and the composites, each once, all defined."""
     import autograd_mini as am
-    from autograd_mini.ops import activation, einsum, mathfuncs, movement, norm, scan
+    from autograd_mini.ops import (
+        activation,
+        einsum,
+        mathfuncs,
+        movement,
+        norm,
+        products,
+        scan,
+        special,
+        statistics,
+    )
 
-    families = [activation, einsum, mathfuncs, movement, norm, scan]
+    families = [activation, einsum, mathfuncs, movement, norm, products, scan, special,
+                statistics]
     assert len(F.__all__) == len(set(F.__all__))
     for family in families:
         assert set(family.__all__) <= set(F.__all__), family.__name__
@@ -73,10 +84,17 @@ def test_the_public_list_is_literal_and_lists_every_family_exactly() -> None:
 
 
 def test_one_spec_per_public_function() -> None:
+    """functional's functions, and linalg's as ``linalg.<name>`` (docs/ops.md lists both)."""
+    from autograd_mini import linalg
+    from autograd_mini.catalog.reference import public_names
+
     names = [s.name for s in SPECS]
     assert len(names) == len(set(names))
-    assert set(names) == set(F.__all__) - set(F.NOT_DIFFERENTIABLE)
+    assert set(names) == set(public_names()) - set(F.NOT_DIFFERENTIABLE)
     assert set(F.NOT_DIFFERENTIABLE) <= set(F.__all__)
+    assert {"linalg.norm", "linalg.matmul"}.isdisjoint(names)  # functional's, under one name
+    assert {n for n in public_names() if n.startswith("linalg.")} == {
+        f"linalg.{n}" for n in linalg.__all__ if n not in ("matmul", "norm")}
 
 
 @EVERY_SPEC

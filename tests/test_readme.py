@@ -58,7 +58,7 @@ def test_every_page_with_code_is_covered() -> None:
     assert len(_blocks(README, "python")) == 3
     pages = {page for page, _, _ in PYTHON + SHELL}
     assert {ROOT / "docs" / n for n in ("tensor.md", "transforms.md", "drawing.md", "nn.md",
-                                        "optim.md", "safety.md")} <= pages
+                                        "optim.md", "safety.md", "linalg.md")} <= pages
 
 
 @pytest.mark.parametrize(("page", "index", "code"), PYTHON,

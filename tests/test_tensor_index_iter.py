@@ -72,3 +72,15 @@ def test_a_shallow_copy_shares_the_data_but_not_the_gradient() -> None:
     assert c.grad is not None and t.grad is not None
     np.testing.assert_array_equal(t.grad.numpy(), [3.0, 3.0])
     np.testing.assert_array_equal(c.grad.numpy(), [2.0, 2.0])
+
+
+def test_mT_transposes_the_matrices_of_a_stack() -> None:
+    """NumPy 2's ndarray.mT and PyTorch's Tensor.mT (refused before as a PyTorch name)."""
+    x = am.tensor(np.arange(12.0).reshape(2, 2, 3), requires_grad=True)
+    np.testing.assert_array_equal(x.mT.data, x.data.mT)
+    (x.mT * np.arange(6.0).reshape(3, 2)).sum().backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(np.arange(6.0).reshape(3, 2).T,
+                                                               (2, 2, 3)))
+    with pytest.raises(ValueError, match=r"mT: needs a matrix .* shape \(3,\)"):
+        am.tensor([1.0, 2.0, 3.0]).mT  # noqa: B018

@@ -3,7 +3,8 @@ builder, used by the property tests, the per-op report and ``autograd_mini.testi
 
 ``spec`` holds the OpSpec and the input builder, ``draw`` the random choices; each op family's
 specs are in a module of its own (``core``, ``mathfuncs``, ``activation``, ``scan``, ``linalg``,
-``movement``).
+``movement``, ``special``,
+``statistics``, ``products``, and ``solve`` and ``decomp`` for ``autograd_mini.linalg``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,19 @@ import numpy as np
 from ..engine import REGISTRY, Node, Primitive
 from ..graphview import topological_order
 from ..opcheck import check_domain
-from . import activation, core, linalg, mathfuncs, movement, scan
+from . import (
+    activation,
+    core,
+    decomp,
+    linalg,
+    mathfuncs,
+    movement,
+    products,
+    scan,
+    solve,
+    special,
+    statistics,
+)
 from .draw import (
     BOUND,
     DOMAINS,
@@ -40,7 +53,8 @@ __all__ = [
 ]
 
 SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.SPECS, *linalg.SPECS,
-                       *movement.SPECS]
+                       *movement.SPECS, *special.SPECS, *statistics.SPECS, *products.SPECS,
+                       *solve.SPECS, *decomp.SPECS]
 
 
 def get_spec(name: str) -> OpSpec:

@@ -11,7 +11,7 @@ import numpy as np
 __all__ = [
     "BOUND", "DOMAINS", "Chooser", "RngChooser", "Shape", "distinct", "domain_values", "draw_axes",
     "draw_broadcastable", "draw_index", "draw_matmul_shapes", "draw_shape", "factor_shape",
-    "in_domain", "on_grid", "push_away",
+    "in_domain", "on_grid", "push_away", "within_bound",
 ]
 
 Shape = tuple[int, ...]
@@ -79,6 +79,14 @@ def domain_values(u: np.ndarray, domain: str, bound: float = BOUND) -> np.ndarra
         return np.asarray(np.where(u < 0, -1.0, 1.0) * (lo + (bound - lo) * np.abs(u)))
     lo = max(lo, -bound)  # (above_minus_one with a bound below 0.8 stays in [−bound, bound])
     return np.asarray(lo + (bound - lo) * np.abs(u))
+
+
+def within_bound(a: np.ndarray) -> np.ndarray:
+    """``a`` scaled down by a positive factor into the sampling interval [−BOUND, BOUND] when
+    it leaves it: a custom builder's matrices keep their structure (diagonal dominance,
+    definiteness, relative gaps between eigenvalues or singular values, signs)."""
+    top = float(np.max(np.abs(a), initial=0.0))
+    return a * (0.95 * BOUND / top) if top > 0.95 * BOUND else a
 
 
 def in_domain(x: np.ndarray, domain: str, bound: float = BOUND) -> bool:

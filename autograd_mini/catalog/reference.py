@@ -1,6 +1,6 @@
 """The function reference (docs/ops.md), generated from the registry and the catalog: every
-public function of ``autograd_mini.functional`` by family, with its signature, formula, input
-domain and whether (and how) it is differentiable.
+public function of ``autograd_mini.functional`` and ``autograd_mini.linalg`` by family, with
+its signature, formula, input domain and whether (and how) it is differentiable.
 
     python -m autograd_mini.catalog.reference            # print it
     python -m autograd_mini.catalog.reference --write docs/ops.md
@@ -13,12 +13,14 @@ import importlib
 import inspect
 import sys
 from pathlib import Path
+from typing import Any
 
 from .. import functional as F
+from .. import linalg
 from ..engine import REGISTRY, Primitive
 from . import SPECS
 
-__all__ = ["reference_markdown"]
+__all__ = ["public_names", "reference_markdown"]
 
 #: Families in reading order: (title, module whose __all__ lists them).
 FAMILIES = [
@@ -32,12 +34,17 @@ FAMILIES = [
     ("einsum and contractions", "autograd_mini.ops.einsum"),
     ("Shapes and indexing", "autograd_mini.ops.shape"),
     ("Movement, gathers and scatters", "autograd_mini.ops.movement"),
+    ("Special functions", "autograd_mini.ops.special"),
+    ("Order statistics and NaN-skipping reductions", "autograd_mini.ops.statistics"),
+    ("Differences, products and distances", "autograd_mini.ops.products"),
+    ("Linear algebra (`autograd_mini.linalg`)", "autograd_mini.linalg"),
     ("Composites", "autograd_mini.functional"),
 ]
 
 _INTRO = """# Function reference
 
-Every differentiable function of `autograd_mini` (also `autograd_mini.functional`), by family.
+Every differentiable function of `autograd_mini` (also `autograd_mini.functional`) and of
+`autograd_mini.linalg`, by family.
 Generated from the op registry and the test catalog by
 `python -m autograd_mini.catalog.reference --write docs/ops.md`; a test checks it is current.
 
@@ -54,8 +61,22 @@ Generated from the op registry and the test catalog by
 """
 
 
+def public_names() -> list[str]:
+    """Every public function: ``functional``'s, then ``linalg``'s as ``linalg.<name>`` (those
+    that are not ``functional``'s under the same name, as ``norm``)."""
+    return [*sorted(F.__all__), *(f"linalg.{n}" for n in sorted(linalg.__all__)
+                                  if getattr(F, n, None) is not getattr(linalg, n))]
+
+
+def _function(name: str) -> Any:
+    """The public function called ``name`` (``linalg.inv`` is ``autograd_mini.linalg.inv``)."""
+    return getattr(linalg, name[7:]) if name.startswith("linalg.") else getattr(F, name)
+
+
 def _family_of(name: str) -> str:
     """The first family module whose ``__all__`` lists ``name`` (composites: functional)."""
+    if name.startswith("linalg."):
+        return "autograd_mini.linalg"
     for _, mod in FAMILIES[:-1]:
         if name in getattr(importlib.import_module(mod), "__all__", ()):
             return mod
@@ -64,7 +85,7 @@ def _family_of(name: str) -> str:
 
 def _signature(name: str) -> str:
     """``name(x, axis=None, ...)``: parameters and defaults, without annotations."""
-    fn = getattr(F, name)
+    fn = _function(name)
     if isinstance(fn, Primitive):  # called directly: its inputs, then its attributes
         spec = next((s for s in SPECS if s.name == name), None)
         nin = fn.nin if fn.nin > 0 else 1
@@ -80,7 +101,7 @@ def _signature(name: str) -> str:
 
 
 def _formula(name: str) -> str:
-    doc = inspect.getdoc(getattr(F, name)) or ""
+    doc = inspect.getdoc(_function(name)) or ""
     prim = REGISTRY.get(name)
     if prim is not None and prim.doc:
         doc = prim.doc
@@ -93,7 +114,7 @@ def _gradient(name: str) -> tuple[str, str, str]:
     if name in F.NOT_DIFFERENTIABLE:
         return "none", "—", "—"
     spec = next(s for s in SPECS if s.name == name)
-    doc = (_formula(name) + " " + (inspect.getdoc(getattr(F, name)) or "")).lower()
+    doc = (_formula(name) + " " + (inspect.getdoc(_function(name)) or "")).lower()
     kind = "zero" if "piecewise constant" in doc else "yes" if spec.smooth else "piecewise"
     domain = ", ".join(dict.fromkeys(spec.domain))
     return kind, domain, ", ".join(spec.primitives)
@@ -102,7 +123,7 @@ def _gradient(name: str) -> tuple[str, str, str]:
 def reference_markdown() -> str:
     """docs/ops.md: one table per family."""
     by_family: dict[str, list[str]] = {}
-    for name in sorted(F.__all__):
+    for name in public_names():
         by_family.setdefault(_family_of(name), []).append(name)
     parts = [_INTRO]
     for title, mod in FAMILIES:

@@ -46,6 +46,37 @@ _LO, _HI, _STEP, _DEG = 0.5, 6.0, 0.25, 14
 _TWO_OVER_SQRT_PI = "1.128379167095512573896158903121545171688"  # 2/√π to 40 digits
 
 
+def erf_taylor(lo: float, hi: float, step: float, deg: int, complement: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The centres c of the intervals of width ``step`` that cover [lo, hi), and per centre the
+    Taylor coefficients f⁽ʲ⁾(c)/j! of f = erf (erfc = 1 − erf with ``complement``) as columns
+    j = 0 … deg, from 40-digit decimal arithmetic rounded once (erfc(c) too, however small)."""
+    with localcontext() as ctx:
+        ctx.prec = 40
+        k = Decimal(_TWO_OVER_SQRT_PI)
+        sign = -1 if complement else 1
+        centres, rows = [], []
+        for i in range(int((hi - lo) / step)):  # (the quotient is exact)
+            c = Decimal(lo) + (i + Decimal("0.5")) * Decimal(step)  # exact in binary too
+            # erf(c) = (2/√π) e^(−c²) Σ 2ⁿ c^(2n+1) / (1·3···(2n+1)): all terms positive
+            term = total = c
+            n = 0
+            while term > total * Decimal("1e-40"):
+                n += 1
+                term = term * 2 * c * c / (2 * n + 1)
+                total += term
+            d1 = k * (-c * c).exp()  # erf'(c) = −erfc'(c)
+            # erf⁽ʲ⁺¹⁾(c)/(j+1)! = erf'(c) hⱼ / (j+1) with hⱼ = (−1)ʲ Hⱼ(c)/j! (Hermite Hⱼ):
+            # h₀ = 1, h₁ = −2c, hⱼ₊₁ = −2 (c hⱼ + hⱼ₋₁) / (j+1)
+            h = [Decimal(1), -2 * c]
+            for j in range(1, deg):
+                h.append(-2 * (c * h[j] + h[j - 1]) / (j + 1))
+            centres.append(float(c))
+            value = 1 - d1 * total if complement else d1 * total
+            rows.append([float(value)] + [float(sign * d1 * h[j] / (j + 1)) for j in range(deg)])
+    return np.array(centres), np.ascontiguousarray(np.array(rows).T)
+
+
 @functools.cache  # on first use: importing the package stays cheap
 def _erf_tables() -> tuple[list[float], np.ndarray, np.ndarray]:
     """The Maclaurin coefficients of erf(x)/x in x², the centres, and per centre c the Taylor
@@ -57,25 +88,7 @@ def _erf_tables() -> tuple[list[float], np.ndarray, np.ndarray]:
         for n in range(15):  # the first term left out is below 0.25¹⁵ / (15! · 31) < 1e-22
             fact *= max(n, 1)
             series.append(float(k * (-1) ** n / (fact * (2 * n + 1))))
-        centres, rows = [], []
-        for i in range(int((_HI - _LO) / _STEP)):  # 22 intervals (the quotient is exact)
-            c = Decimal(_LO) + (i + Decimal("0.5")) * Decimal(_STEP)  # exact in binary too
-            # erf(c) = (2/√π) e^(−c²) Σ 2ⁿ c^(2n+1) / (1·3···(2n+1)): all terms positive
-            term = total = c
-            n = 0
-            while term > total * Decimal("1e-40"):
-                n += 1
-                term = term * 2 * c * c / (2 * n + 1)
-                total += term
-            d1 = k * (-c * c).exp()  # erf'(c)
-            # erf⁽ʲ⁺¹⁾(c)/(j+1)! = erf'(c) hⱼ / (j+1) with hⱼ = (−1)ʲ Hⱼ(c)/j! (Hermite Hⱼ):
-            # h₀ = 1, h₁ = −2c, hⱼ₊₁ = −2 (c hⱼ + hⱼ₋₁) / (j+1)
-            h = [Decimal(1), -2 * c]
-            for j in range(1, _DEG):
-                h.append(-2 * (c * h[j] + h[j - 1]) / (j + 1))
-            centres.append(float(c))
-            rows.append([float(d1 * total)] + [float(d1 * h[j] / (j + 1)) for j in range(_DEG)])
-    return series, np.array(centres), np.ascontiguousarray(np.array(rows).T)
+    return (series, *erf_taylor(_LO, _HI, _STEP, _DEG))  # 22 intervals
 
 
 def erf_array(x: np.ndarray) -> np.ndarray:

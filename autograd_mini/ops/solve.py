@@ -1,0 +1,349 @@
+"""Linear systems and determinants: inv, solve, solve_triangular, det, slogdet, logdet, cholesky
+and matrix_power, over stacks of matrices (the last two axes), as numpy.linalg and torch.linalg.
+
+Each VJP is written with ``@``, ``.swapaxes``, ``*`` and ``np.linalg.solve`` / ``np.linalg.inv``:
+on ndarrays (``backward()``) these are NumPy's, on Tensors (``create_graph=True``) they reach
+this module's functions, so every gradient is differentiable again."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..checks import flag, is_int
+from ..constants import as_tensor
+from ..engine import primitive
+from ..tensor import Tensor
+from . import elementwise as E
+from .einsum import tril, triu
+
+__all__ = ["cholesky", "det", "inv", "logdet", "matrix_power", "slogdet", "solve",
+           "solve_triangular"]
+
+LinAlgError = np.linalg.LinAlgError
+Grads = tuple[Any, ...]
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s result: det(A) = sign · exp(logabsdet)."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def _t(x: Any) -> Any:
+    """The transpose of each matrix of a stack (an ndarray or a Tensor)."""
+    return x.swapaxes(-1, -2)
+
+
+def _failure(name: str, what: str, a: np.ndarray, test: Any) -> LinAlgError:
+    """The error for the first matrix of the stack ``a`` on which ``test`` fails (NumPy's
+    gufuncs fail a whole stack without saying where)."""
+    where = ""
+    for idx in np.ndindex(a.shape[:-2]):
+        try:
+            test(a[idx])
+        except LinAlgError:
+            where = f" at batch position {idx}" if a.ndim > 2 else ""
+            break
+    return LinAlgError(f"{name}: the matrix{where} is {what} (input shape {a.shape})")
+
+
+def _square(a: Any, name: str, like: Any = None) -> Tensor:
+    """``a`` as a Tensor holding a stack of square matrices."""
+    t = as_tensor(a, like if isinstance(like, Tensor) else None, name)
+    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
+        raise ValueError(f"{name}: expected a square matrix or a stack of them (…, n, n), got "
+                         f"shape {t.shape}")
+    return t
+
+
+# --------------------------------------------------------------------------- inv
+def _inv(a: np.ndarray) -> tuple[Any, Any]:
+    """Y = A⁻¹;  Ā = −Yᵀ Ḡ Yᵀ"""
+    try:
+        y = np.linalg.inv(a)
+    except LinAlgError:
+        raise _failure("linalg.inv", "singular", a, np.linalg.inv) from None
+    return y, (y,)
+
+
+def _inv_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    yt = _t(saved[0])
+    return (-(yt @ g @ yt),)
+
+
+_INV = primitive("linalg.inv", _inv, _inv_vjp, nin=1, floating=True)
+
+
+def inv(a: Any) -> Tensor:
+    """A⁻¹ of each matrix of the stack ``a`` (…, n, n);  Ā = −A⁻ᵀ Ḡ A⁻ᵀ. A singular matrix
+    raises ``numpy.linalg.LinAlgError`` naming its batch position."""
+    return _INV(_square(a, "linalg.inv"))
+
+
+# --------------------------------------------------------------------------- solve
+def _solve(a: np.ndarray, b: np.ndarray) -> tuple[Any, Any]:
+    """X = A⁻¹ B (B a stack of matrices, batch axes broadcast);  B̄ = A⁻ᵀ Ḡ, Ā = −B̄ Xᵀ"""
+    try:
+        x = np.linalg.solve(a, b)
+    except LinAlgError:
+        raise _failure("linalg.solve", "singular", a, np.linalg.inv) from None
+    return x, (a, x)
+
+
+def _solve_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    a, x = saved
+    gb = np.linalg.solve(_t(a), g)  # (g has at least a's dimensions: always a matrix right side)
+    return (-(gb @ _t(x)) if needs[0] else None), gb
+
+
+_SOLVE = primitive("linalg.solve", _solve, _solve_vjp, nin=2, floating=True)
+
+
+def _solve_matrix(a: Tensor, b: Tensor, left: bool, name: str) -> Tensor:
+    """X with A X = B (left) or X A = B, for B a stack of matrices."""
+    n = a.shape[-1]
+    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
+        side = "(…, n, k)" if left else "(…, k, n)"
+        raise ValueError(f"{name}: the right-hand side of shape {b.shape} does not fit the "
+                         f"matrix of shape {a.shape}: expected {side} with n = {n}"
+                         + ("" if left else " (left=False solves X A = B)"))
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch axes {a.shape[:-2]} and {b.shape[:-2]} of shapes "
+                         f"{a.shape} and {b.shape} do not broadcast") from None
+    if left:
+        return _SOLVE(a, b)
+    return _t(_SOLVE(_t(a), _t(b)))  # X A = B  ⇔  Aᵀ Xᵀ = Bᵀ
+
+
+def solve(a: Any, b: Any, *, left: bool = True) -> Tensor:
+    """X with A X = B (``left=False``: X A = B), for each matrix of the stack ``a`` (…, n, n).
+
+    ``b`` is a batch of vectors when it is 1-d or its shape is ``a.shape[:-1]`` (torch's rule;
+    NumPy 2 takes only a 1-d ``b`` as a vector), else a stack of matrices (…, n, k); batch axes
+    broadcast. B̄ = A⁻ᵀ Ḡ (a solve with Aᵀ), Ā = −B̄ Xᵀ. A singular matrix raises
+    ``numpy.linalg.LinAlgError`` naming its batch position.
+    """
+    left = flag(left, "linalg.solve", "left")
+    a = _square(a, "linalg.solve", b)
+    b = as_tensor(b, a, "linalg.solve")
+    if b.ndim == 0:
+        raise ValueError(f"linalg.solve: the right-hand side must be at least 1-d, got shape "
+                         f"{b.shape} (matrix shape {a.shape})")
+    if b.ndim == 1 or b.shape == a.shape[:-1]:  # a (batch of) vector(s)
+        if not left:
+            raise ValueError(f"linalg.solve: left=False needs a matrix right-hand side (…, k, n),"
+                             f" got the vector shape {b.shape} (matrix shape {a.shape})")
+        if b.shape[-1] != a.shape[-1]:
+            raise ValueError(f"linalg.solve: the vector of shape {b.shape} does not fit the "
+                             f"matrix of shape {a.shape}: expected length {a.shape[-1]}")
+        return _solve_matrix(a, b[..., None], True, "linalg.solve")[..., 0]
+    return _solve_matrix(a, b, left, "linalg.solve")
+
+
+def solve_triangular(a: Any, b: Any, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with T X = B (``left=False``: X T = B), T the upper (``upper=True``) or lower triangle
+    of ``a``, with ones on the diagonal if ``unitriangular`` (the diagonal of ``a`` unread);
+    ``b`` a stack of matrices, batch axes broadcast (torch's signature).
+
+    The solve is ``solve``'s on T (exact for a triangular matrix; NumPy has no triangular
+    solver), so T̄ = −B̄ Xᵀ restricted to the triangle read, B̄ = T⁻ᵀ Ḡ.
+    """
+    upper = flag(upper, "linalg.solve_triangular", "upper")
+    left = flag(left, "linalg.solve_triangular", "left")
+    unit = flag(unitriangular, "linalg.solve_triangular", "unitriangular")
+    a = _square(a, "linalg.solve_triangular", b)
+    b = as_tensor(b, a, "linalg.solve_triangular")
+    k = int(unit)
+    t = triu(a, k) if upper else tril(a, -k)
+    if unit:
+        t = t + np.eye(a.shape[-1], dtype=t.dtype if t.dtype.kind == "f" else np.float64)
+    try:
+        return _solve_matrix(t, b, left, "linalg.solve_triangular")
+    except LinAlgError as exc:  # a zero on the diagonal
+        raise LinAlgError(str(exc).replace("linalg.solve", "linalg.solve_triangular", 1)
+                          ) from None
+
+
+# --------------------------------------------------------------------------- determinants
+def _det(a: np.ndarray) -> tuple[Any, Any]:
+    """det A;  Ā = Ḡ cof(A) = Ḡ det(A) A⁻ᵀ (cof(A) = adj(A)ᵀ, finite where A is singular)"""
+    d = np.asarray(np.linalg.det(a))
+    return d, (a, d)
+
+
+def _cofactor(a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """cof(A) = det(A) A⁻ᵀ; for a singular or ill-conditioned matrix (κ₁ > 1/√ε) from the
+    SVD A = U diag(s) Vᵀ: cof(A) = det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ, exact there."""
+    with np.errstate(all="ignore"):
+        try:
+            ai = np.linalg.inv(a)
+            cof = d[..., None, None] * _t(ai)
+            kappa = (np.abs(a).sum(-2).max(-1, initial=0)  # the 1-norm condition number
+                     * np.abs(ai).sum(-2).max(-1, initial=0))
+            bad = ~(kappa <= 1 / np.sqrt(np.finfo(a.dtype).eps))
+        except LinAlgError:  # (a singular matrix in the stack: NumPy fails the whole stack)
+            cof = np.full_like(a, np.nan)  # (NaN for a NaN matrix; the rest is set below)
+            bad = np.ones(a.shape[:-2], bool)
+        bad &= np.isfinite(a).all(axis=(-2, -1))  # (NaN stays NaN: the SVD would fail on it)
+        if bad.any():
+            u, s, vh = np.linalg.svd(a[bad])
+            others = np.broadcast_to(s[..., None, :], (*s.shape, s.shape[-1])).copy()
+            i = np.arange(s.shape[-1])
+            others[..., i, i] = 1
+            sign = np.linalg.det(u) * np.linalg.det(vh)
+            cof[bad] = sign[..., None, None] * ((u * others.prod(-1)[..., None, :]) @ vh)
+    return cof
+
+
+def _adjugate(a: Tensor) -> Tensor:
+    """adj(A) by Faddeev–LeVerrier, a polynomial in A (recorded, for any order): M₁ = I,
+    c_{n−1} = −tr A, M_k = A M_{k−1} + c_{n−k+1} I, c_{n−k} = −tr(A M_k)/k; adj(A) = (−1)ⁿ⁻¹ Mₙ."""
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    m: Any = eye
+    c = -(a * eye).sum(axis=(-2, -1))  # c_{n−1} = −tr A
+    for k in range(2, n + 1):
+        m = a @ m + c[..., None, None] * eye
+        c = -(a * _t(m)).sum(axis=(-2, -1)) / k
+    return m * (-1.0) ** (n - 1)
+
+
+def _det_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    a, d = saved
+    if isinstance(a, np.ndarray):
+        return (g[..., None, None] * _cofactor(a, d),)
+    try:  # recorded (create_graph=True): det(A) A⁻ᵀ, or the adjugate where A is singular
+        cof = d[..., None, None] * _t(np.linalg.inv(a))
+    except LinAlgError:
+        cof = _t(_adjugate(a))
+    return (g[..., None, None] * cof,)
+
+
+_DET = primitive("linalg.det", _det, _det_vjp, nin=1, floating=True)
+
+
+def det(a: Any) -> Tensor:
+    """det A of each matrix of the stack ``a`` (…, n, n) (1 for a 0×0 matrix).
+
+    Ā = Ḡ cof(A), the cofactor matrix adj(A)ᵀ = det(A) A⁻ᵀ where A is invertible, and finite
+    where it is not: there ``backward()`` takes it from the SVD, and a recorded backward
+    (``create_graph=True``) from the Faddeev–LeVerrier polynomial, so second derivatives at a
+    singular A are exact too (Faddeev–LeVerrier's rounding grows with n: meant for small n).
+    """
+    return _DET(_square(a, "linalg.det"))
+
+
+def _slogdet(a: np.ndarray) -> tuple[Any, Any]:
+    """(sign, log|det A|);  Ā = ḡ_logabsdet A⁻ᵀ (the sign has no gradient)"""
+    # one output for two results: [..., 0] the sign, [..., 1] log|det A|; slogdet() slices it
+    sign, logabs = np.linalg.slogdet(a)
+    return np.stack([sign, logabs], axis=-1), (a,)
+
+
+def _slogdet_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    a = saved[0]
+    if isinstance(a, np.ndarray):
+        try:
+            ai = np.linalg.inv(a)
+        except LinAlgError:
+            raise _failure("linalg.slogdet", "singular: the gradient of logabsdet (A⁻ᵀ) is "
+                           "infinite there", a, np.linalg.inv) from None
+    else:
+        ai = np.linalg.inv(a)
+    return (g[..., 1][..., None, None] * _t(ai),)
+
+
+_SLOGDET = primitive("linalg.slogdet", _slogdet, _slogdet_vjp, nin=1, floating=True)
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """(sign, logabsdet) with det A = sign · exp(logabsdet), for each matrix of the stack ``a``
+    (sign 0 and logabsdet −∞ for a singular one); the gradient flows through logabsdet:
+    Ā = ḡ A⁻ᵀ. Its gradient at a singular A is infinite: ``backward()`` raises
+    ``numpy.linalg.LinAlgError`` there (torch gives ±inf)."""
+    out = _SLOGDET(_square(a, "linalg.slogdet"))
+    return SlogdetResult(out[..., 0], out[..., 1])
+
+
+def logdet(a: Any) -> Tensor:
+    """log det A, as torch.logdet: NaN where det A < 0 (with a zero gradient there), −∞ where
+    it is 0;  Ā = Ḡ A⁻ᵀ."""
+    sign, logabs = slogdet(a)
+    return E.where(sign.data < 0, np.asarray(np.nan, logabs.dtype), logabs)
+
+
+# --------------------------------------------------------------------------- cholesky
+def _cholesky(a: np.ndarray) -> tuple[Any, Any]:
+    """L (lower) with L Lᵀ = A, reading A's lower triangle only;
+    Ā = (P + Pᵀ) ∘ Φ₁, P = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, Φ(X) = X ∘ Φ₁ (the lower triangle, diagonal ½)"""
+    sym = np.tril(a) + _t(np.tril(a, -1))
+    try:
+        lower = np.linalg.cholesky(sym)
+    except LinAlgError:
+        raise _failure("linalg.cholesky", "not positive definite", sym, np.linalg.cholesky
+                       ) from None
+    return lower, (lower,)
+
+
+def _cholesky_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    lower = saved[0]
+    n = lower.shape[-1]
+    phi = np.tril(np.ones((n, n), g.dtype)) - 0.5 * np.eye(n, dtype=g.dtype)
+    y = np.linalg.solve(_t(lower), (_t(lower) @ g) * phi)  # L⁻ᵀ Φ(Lᵀ L̄)
+    p = _t(np.linalg.solve(_t(lower), _t(y)))  # … L⁻¹
+    # A's entry (i, j), i > j, is read for both (i, j) and (j, i): the symmetric part, twice
+    return ((p + _t(p)) * phi,)
+
+
+_CHOLESKY = primitive("linalg.cholesky", _cholesky, _cholesky_vjp, nin=1, floating=True)
+
+
+def cholesky(a: Any, *, upper: bool = False) -> Tensor:
+    """L, lower triangular with positive diagonal, with A = L Lᵀ, reading only the lower
+    triangle of each matrix of ``a`` (as torch and NumPy); ``upper=True`` gives U = Lᵀ with
+    A = Uᵀ U, reading the upper triangle (as torch and NumPy 2).
+
+    VJP: P = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹ (Φ: the lower triangle with the diagonal halved; two triangular
+    solves), Ā = Φ(P + Pᵀ): P + Pᵀ below the diagonal, P's diagonal on it, 0 above, the
+    derivative with respect to the entries read (torch gives the symmetric ½(P + Pᵀ) over the
+    whole matrix; the two agree along symmetric changes). Not positive definite:
+    ``numpy.linalg.LinAlgError`` naming the batch position.
+    """
+    up = flag(upper, "linalg.cholesky", "upper")
+    a = _square(a, "linalg.cholesky")
+    return _t(_CHOLESKY(_t(a))) if up else _CHOLESKY(a)
+
+
+# --------------------------------------------------------------------------- matrix_power
+def matrix_power(a: Any, n: int) -> Tensor:
+    """Aⁿ for an integer n by repeated squaring (about 2 log₂|n| matmuls); n < 0 is (A⁻¹)^|n|,
+    n = 0 the identity (of ``a``'s batch shape and dtype, with a zero gradient)."""
+    if not is_int(n):
+        raise TypeError(f"linalg.matrix_power: n must be an integer, got {n!r:.60}")
+    n = int(n)
+    a = _square(a, "linalg.matrix_power")
+    if n == 0:  # the identity, still on the graph (as torch's): its gradient is 0
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return E.where(np.ones(a.shape, bool), eye, a)
+    if n < 0:
+        try:
+            a = inv(a)
+        except LinAlgError as exc:
+            raise LinAlgError(str(exc).replace("linalg.inv", "linalg.matrix_power", 1)
+                              + f" (n = {n} needs its inverse)") from None
+    result = None
+    base, k = a, abs(n)
+    while k:
+        if k & 1:
+            result = base if result is None else result @ base
+        k >>= 1
+        if k:
+            base = base @ base
+    assert result is not None
+    return result if result is not a else a[...]  # (n = ±1: a new tensor, not the input)

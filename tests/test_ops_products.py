@@ -211,3 +211,18 @@ def test_errors_name_the_function_and_the_shapes() -> None:
         am.cross(Tensor([1.0, 0, 0]), Tensor([0, 1.0, 0]), dim=0)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="nan_to_num: posinf must be a real number"):
         am.nan_to_num(Tensor([1.0]), posinf="big")  # type: ignore[arg-type]
+
+
+def test_lerp_at_weight_one_is_end_exactly_and_integers_are_computed_in_float64() -> None:
+    """start + w (end − start) lost end at w = 1 (1e16 → 0): torch's two-sided formula."""
+    assert am.lerp(1e16, 1.0, 1.0).item() == 1.0
+    assert am.lerp(np.float32(1e8), np.float32(3.0), np.float32(1.0)).item() == 3.0
+    out = am.lerp(True, True, True)
+    assert out.dtype == np.float64 and out.item() == 1.0
+    s, e = am.Tensor([0.0, 10.0], requires_grad=True), am.Tensor([4.0, 2.0], requires_grad=True)
+    w = am.Tensor([0.25, 0.75], requires_grad=True)
+    am.lerp(s, e, w).sum().backward()
+    assert s.grad is not None and e.grad is not None and w.grad is not None
+    np.testing.assert_allclose(s.grad.data, [0.75, 0.25])
+    np.testing.assert_allclose(e.grad.data, [0.25, 0.75])
+    np.testing.assert_allclose(w.grad.data, [4.0, -8.0])

@@ -210,3 +210,17 @@ def test_errors_name_the_function_and_the_shape() -> None:
         am.median(t, dim=0)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="nansum: keepdims must be True or False"):
         am.nansum(t, keepdims=1)  # type: ignore[arg-type]
+
+
+def test_np_percentile_records_and_junk_q_is_named() -> None:
+    t = am.Tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    out = np.percentile(t, 50)
+    assert isinstance(out, am.Tensor) and out.item() == 2.5
+    out.backward()
+    assert t.grad is not None
+    np.testing.assert_allclose(t.grad.data, [0.0, 0.5, 0.5, 0.0])
+    for fn in (am.quantile, am.percentile):
+        with pytest.raises(TypeError, match=rf"{fn.__name__}: q must be a real number"):
+            fn(t, [1, [2, 3]])
+    with pytest.raises(TypeError, match=r"percentile: unsupported dtype object"):
+        am.percentile(None, 0)

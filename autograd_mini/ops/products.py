@@ -166,7 +166,9 @@ def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     """start + weight (end − start), as torch.lerp; start̄ = ḡ (1 − w), end̄ = ḡ w,
     w̄ = ḡ (end − start).
 
-    weight is a number or a tensor; all three broadcast."""
+    weight is a number or a tensor; all three broadcast. As torch's, it is computed as
+    end − (end − start)(1 − w) where w ≥ 0.5, so w = 1 gives ``end`` exactly; integer and bool
+    inputs are computed in float64."""
     if not isinstance(start, Tensor) and isinstance(end, Tensor):
         start = as_tensor(start, end, "lerp")
     start = as_tensor(start, where="lerp")
@@ -177,7 +179,11 @@ def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     except ValueError:
         raise ValueError(f"lerp: shapes {start.shape}, {end.shape} and {weight.shape} (start, "
                          "end, weight) do not broadcast") from None
-    return E.add(start, E.mul(weight, E.sub(end, start)))
+    if np.result_type(start.dtype, end.dtype, weight.dtype).kind != "f":
+        start, end, weight = (t.astype(np.float64) for t in (start, end, weight))
+    d = E.sub(end, start)
+    return E.where(weight.data < 0.5, E.add(start, E.mul(weight, d)),
+                   E.sub(end, E.mul(d, E.sub(1.0, weight))))
 
 
 @numpy_names

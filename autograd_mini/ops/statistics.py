@@ -162,7 +162,10 @@ def quantile(x: Any, q: Any, axis: Any = None, keepdims: bool = False,
     if method not in METHODS:
         raise ValueError(f"quantile: method {method!r} is not supported; the supported ones are "
                          f"{', '.join(METHODS)}")
-    qa = np.asarray(E.raw(q) if isinstance(q, Tensor) else q)
+    try:
+        qa = np.asarray(E.raw(q) if isinstance(q, Tensor) else q)
+    except ValueError:  # (a ragged list)
+        qa = np.asarray(None)
     if qa.dtype.kind not in "iuf" or qa.ndim > 1:
         raise TypeError(f"quantile: q must be a real number or a 1-d array of them, got "
                         f"{q!r:.60}")
@@ -200,7 +203,11 @@ def percentile(x: Any, q: Any, axis: Any = None, keepdims: bool = False,
                method: str = "linear") -> Tensor:
     """The q-th percentile over ``axis``, as np.percentile: ``quantile(x, q / 100, ...)``, q a
     number in [0, 100] or a 1-d array of them; the gradient is quantile's."""
-    qa = np.asarray(E.raw(q) if isinstance(q, Tensor) else q)
+    x = as_tensor(x, where="percentile")
+    try:
+        qa = np.asarray(E.raw(q) if isinstance(q, Tensor) else q)
+    except ValueError:  # (a ragged list)
+        qa = np.asarray(None)
     if qa.dtype.kind not in "iuf" or qa.ndim > 1:
         raise TypeError(f"percentile: q must be a real number or a 1-d array of them, got "
                         f"{q!r:.60}")
@@ -243,5 +250,5 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return E.mul(R.sum(clean, ax, keepdims), scale)
 
 
-FUNCTIONS.update(median=median, nanmedian=nanmedian, quantile=quantile, nansum=nansum,
-                 nanmean=nanmean)
+FUNCTIONS.update(median=median, nanmedian=nanmedian, quantile=quantile, percentile=percentile,
+                 nansum=nansum, nanmean=nanmean)

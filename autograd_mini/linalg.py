@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .ops.decomp import eigh, eigvalsh, matrix_norm, pinv, qr, svd, svdvals
+from .ops.decomp import eigh, eigvalsh, pinv, qr, svd, svdvals
 from .ops.linalg import matmul
-from .ops.norm import norm
+from .ops.norm import matrix_norm, norm
 from .ops.solve import (
     cholesky,
     det,

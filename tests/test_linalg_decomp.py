@@ -265,6 +265,21 @@ def test_matrix_norm_matches_torch(order: Any, axis: tuple[int, int], keepdims: 
     _close(x.grad.data, xt.grad.numpy())  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("order", [2, -2, "nuc"])
+def test_norm_takes_the_singular_value_orders_as_numpy(order: Any) -> None:
+    """am.norm / np.linalg.norm refused ord 2, −2 and 'nuc' of a matrix before linalg had
+    singular values; they are matrix_norm's now (torch.linalg.norm(A, 2) too)."""
+    a = np.random.default_rng(9).standard_normal((2, 3, 4))
+    x, y = _leaf(a), _leaf(a)
+    out = np.linalg.norm(x, order, axis=(1, 2))
+    np.testing.assert_allclose(out.data, np.linalg.norm(a, order, axis=(1, 2)), rtol=1e-13)
+    out.sum().backward()
+    L.matrix_norm(y, order).sum().backward()
+    assert x.grad is not None and y.grad is not None
+    np.testing.assert_allclose(x.grad.data, y.grad.data, rtol=1e-13)
+    np.testing.assert_allclose(am.norm(a[0], order).data, np.linalg.norm(a[0], order), rtol=1e-13)
+
+
 # --------------------------------------------------------------------------- second order
 def _sym(x: Any) -> Any:
     return (x + x.swapaxes(-1, -2)) / 2
@@ -409,3 +424,38 @@ def test_empty_stacks(shape: tuple[int, ...]) -> None:
         y.backward(np.ones(y.shape))
         assert x.grad is not None and x.grad.shape == shape
     np.testing.assert_array_equal(L.pinv(a).data, np.linalg.pinv(a))
+
+
+def test_values_alone_have_finite_gradients_where_they_repeat() -> None:
+    """Only w (or S) used: the packed output's zero adjoint for V (U, Vh) made 0/0 = NaN at
+    repeated values (an orthogonal or identity start); torch skips the unused term."""
+    torch = pytest.importorskip("torch")
+    x = _leaf(np.eye(3))
+    L.eigh(x).eigenvalues.sum().backward()
+    assert x.grad is not None
+    np.testing.assert_array_equal(x.grad.data, np.eye(3))
+    q = np.linalg.qr(np.random.default_rng(0).standard_normal((6, 6)))[0]
+    for a in (q, np.array([[1.0, 0, 0], [0, 0, 0]])):  # equal S; a zero S off the square
+        x, xt = _leaf(a), torch.tensor(a, requires_grad=True)
+        ((L.svd(x, full_matrices=False).S - 1.1) ** 2).sum().backward()
+        ((torch.linalg.svd(xt, full_matrices=False).S - 1.1) ** 2).sum().backward()
+        assert x.grad is not None and xt.grad is not None
+        _close(x.grad.data, xt.grad.numpy())
+    x = _leaf(np.eye(3))  # the vectors used: still not finite there, as torch
+    L.eigh(x).eigenvectors.backward(np.arange(9.0).reshape(3, 3))
+    assert not np.all(np.isfinite(x.grad.data))  # type: ignore[union-attr]
+
+
+def test_qr_gradient_at_dependent_columns_is_refused_by_name() -> None:
+    a = _leaf(np.stack([np.eye(2), [[1.0, 0.0], [2.0, 0.0]]]))
+    with pytest.raises(np.linalg.LinAlgError, match=r"linalg.qr: the gradient needs R "
+                                                     r"invertible.*batch position \(1,\).*"
+                                                     r"dependent columns"):
+        L.qr(a).R.sum().backward()
+    assert a.grad is None
+
+
+def test_pinv_with_atol_zero_keeps_the_default_rtol_as_torch() -> None:
+    x = np.diag([1.0, 1e-17, 0.0])
+    np.testing.assert_array_equal(np.diag(L.pinv(x, atol=0.0).data), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(np.diag(L.pinv(x, atol=1e-20).data), [1.0, 1e17, 0.0])

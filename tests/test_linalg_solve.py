@@ -332,3 +332,22 @@ def test_integer_input_is_computed_in_float64() -> None:
         y = fn(a)
         assert y.dtype == np.float64
     np.testing.assert_allclose(L.inv(a).data, np.linalg.inv(a), atol=1e-15)
+
+
+def test_det_second_order_near_a_singular_matrix_is_not_cancellation_noise() -> None:
+    """det(A) A⁻ᵀ was differentiated wherever inv succeeded: at κ ≈ 1e16 its second
+    derivative was noise ([64, −128, 192] for the exact [−414, −36, 342])."""
+    x = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9 + 1e-15]])
+    h = am.grad(lambda t: (am.grad(am.linalg.det)(t) ** 2).sum())(x)  # ∂ Σ cof(A)² / ∂A
+    np.testing.assert_allclose(np.asarray(h.data)[0], [-414.0, -36.0, 342.0], atol=1e-6)
+    assert am.gradgradcheck(am.linalg.det, [x])
+
+
+def test_solve_gradient_with_inf_in_a_is_nan_as_the_value() -> None:
+    a = am.Tensor(np.array([[1.0, np.inf], [0.0, 1.0]]), requires_grad=True)
+    b = am.Tensor(np.ones(2), requires_grad=True)
+    x = am.linalg.solve(a, b)
+    assert np.isnan(x.data).all()
+    x.sum().backward()
+    assert a.grad is not None and b.grad is not None
+    assert np.isnan(a.grad.data).all() and np.isnan(b.grad.data).all()

@@ -1,5 +1,5 @@
-"""Matrix decompositions: eigh, svd, qr and what is built on them (eigvalsh, svdvals, pinv,
-matrix_norm), over stacks of matrices (the last two axes), as numpy.linalg and torch.linalg.
+"""Matrix decompositions: eigh, svd, qr and what is built on them (eigvalsh, svdvals, pinv),
+over stacks of matrices (the last two axes), as numpy.linalg and torch.linalg.
 
 A decomposition with several results is one op whose single output array packs them; the
 public function returns a named tuple of recorded slices of it, so gradients flowing into any
@@ -7,22 +7,18 @@ of the results reach the one VJP, which unpacks the output it saved (also as a T
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from ..checks import flag, is_int, numpy_names, real_number
+from ..checks import flag, real_number
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
 from . import elementwise as E
-from . import movement as M
-from . import reduce as R
 from . import shape as S
-from .norm import norm
 
-__all__ = ["eigh", "eigvalsh", "matrix_norm", "pinv", "qr", "svd", "svdvals"]
+__all__ = ["eigh", "eigvalsh", "pinv", "qr", "svd", "svdvals"]
 
 Grads = tuple[Any, ...]
 
@@ -93,6 +89,15 @@ def _read(ga: Any, uplo: str) -> Any:
     return ga * (w if uplo == "L" else w.T).astype(ga.dtype)
 
 
+def _ratio(num: Any, den: Any) -> Any:
+    """num / den with 0/0 taken as 0: the term of a result that is not used (its adjoint is 0)
+    adds nothing, also where the divisor is 0 (repeated values), as torch skips an unused
+    result's term; a nonzero num over 0 stays ±inf, as torch's."""
+    zero = (E.raw(num) == 0) & (E.raw(den) == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / E.select(zero, 1.0, den) if zero.any() else num / den
+
+
 def _off(w: Any, eye: np.ndarray) -> Any:
     """w_j − w_i (i the row), 1 on the diagonal: the divisor of the off-diagonal terms."""
     return E.select(eye, 1.0, w[..., None, :] - w[..., :, None])
@@ -113,8 +118,7 @@ def _eigh_vjp(g: Any, out: Any, needs: Any, UPLO: str = "L") -> Grads:
     w, v, gw, gv = out[..., 0, :], out[..., 1:, :], g[..., 0, :], g[..., 1:, :]
     eye = np.eye(n, dtype=bool)
     x = _mT(v) @ gv
-    with np.errstate(divide="ignore", invalid="ignore"):  # repeated eigenvalues: inf, as torch
-        inner = (x - _mT(x)) / (2.0 * _off(w, eye))  # its diagonal is 0: the symmetric part
+    inner = _ratio(x - _mT(x), 2.0 * _off(w, eye))  # its diagonal is 0: the symmetric part
     inner = inner + gw[..., None, :] * np.eye(n, dtype=inner.dtype)
     return (_read(v @ inner @ _mT(v), UPLO),)
 
@@ -188,16 +192,14 @@ def _svd_vjp(g: Any, saved: Any, needs: Any, full_matrices: bool = False) -> Gra
         u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
     eye = np.eye(k, dtype=bool)
     j, kk = _mT(u) @ gu, vh @ _mT(gvh)
-    with np.errstate(divide="ignore", invalid="ignore"):  # repeated values: inf, as torch
-        d = _off(s * s, eye)
-        inner = (j - _mT(j)) / d * s[..., None, :] + s[..., :, None] * ((kk - _mT(kk)) / d)
+    d = _off(s * s, eye)  # (repeated values: inf, as torch, unless U and Vh are not used)
+    inner = _ratio(j - _mT(j), d) * s[..., None, :] + s[..., :, None] * _ratio(kk - _mT(kk), d)
     inner = inner + gs[..., None, :] * np.eye(k, dtype=inner.dtype)
     ga = u @ inner @ vh
-    with np.errstate(divide="ignore", invalid="ignore"):  # (rank-deficient: inf, as torch)
-        if m > k:  # (I − UUᵀ) Ū S⁻¹ Vh: what U's columns leave of Ū
-            ga = ga + ((gu - u @ j) / s[..., None, :]) @ vh
-        if n > k:  # U S⁻¹ V̄h (I − VhᵀVh)
-            ga = ga + u @ ((gvh - _mT(kk) @ vh) / s[..., :, None])
+    if m > k:  # (I − UUᵀ) Ū S⁻¹ Vh: what U's columns leave of Ū (rank-deficient: inf)
+        ga = ga + _ratio(gu - u @ j, s[..., None, :]) @ vh
+    if n > k:  # U S⁻¹ V̄h (I − VhᵀVh)
+        ga = ga + u @ _ratio(gvh - _mT(kk) @ vh, s[..., :, None])
     return (ga,)
 
 
@@ -260,7 +262,16 @@ def _qr_square(q: Any, r: Any, gq: Any, gr: Any) -> Any:
     n = mm.shape[-1]
     low = E.masked(mm, np.broadcast_to(np.tri(n, k=-1, dtype=bool), mm.shape))
     sym = low + _mT(low) + E.masked(mm, np.broadcast_to(np.eye(n, dtype=bool), mm.shape))
-    return _mT(np.linalg.solve(r, _mT(gq + q @ sym)))  # (on Tensors: linalg.solve, recorded)
+    try:
+        return _mT(np.linalg.solve(r, _mT(gq + q @ sym)))  # (on Tensors: linalg.solve, recorded)
+    except np.linalg.LinAlgError:
+        rd = E.raw(r)
+        at = np.argwhere(~(np.abs(np.diagonal(rd, 0, -2, -1)) > 0).all(axis=-1))
+        where = f" at batch position {tuple(int(i) for i in at[0])}" if rd.ndim > 2 else ""
+        raise np.linalg.LinAlgError(
+            f"linalg.qr: the gradient needs R invertible, and the matrix{where} has linearly "
+            f"dependent columns (of its leading square block, when wide): a zero on R's "
+            f"diagonal (R of shape {rd.shape})") from None
 
 
 def _qr(a: Any, mode: Literal["reduced", "complete"] = "reduced") -> tuple[Any, Any]:
@@ -365,43 +376,6 @@ def pinv(a: Any, *, atol: float | None = None, rtol: float | None = None,
     if not herm:
         _finite(t, "pinv")
     eps = float(np.finfo(t.dtype if t.dtype.kind == "f" else np.float64).eps)
-    r = max(t.shape[-2:]) * eps if atol is None and rtol is None else rtol or 0.0
-    return _PINV(t, atol=float(atol or 0.0), rtol=float(r), hermitian=herm)
-
-
-_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
-
-
-@numpy_names
-def matrix_norm(a: Any, ord: Any = "fro", axis: tuple[int, int] = (-2, -1),
-                keepdims: bool = False) -> Tensor:
-    """Matrix norm over the two axes ``axis``, as torch.linalg.matrix_norm: 'fro' √Σa², 'nuc'
-    Σs, 2 max s, −2 min s (s the singular values, through svdvals: Ā = U diag(S̄) Vh), 1/−1 the
-    max/min column sum of |a|, inf/−inf the max/min row sum (as linalg.norm: subgradient 0 at
-    a = 0, ties split evenly)."""
-    t = _matrices(a, "matrix_norm")
-    keepdims = flag(keepdims, "linalg.matrix_norm", "keepdims")
-    if isinstance(ord, bool) or ord not in _ORDS:
-        raise ValueError(f"linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, "
-                         f"inf, -inf, got {ord!r}")
-    if not (isinstance(axis, (tuple, list)) and len(axis) == 2 and all(map(is_int, axis))):
-        raise TypeError(f"linalg.matrix_norm: axis must be a pair of ints, got {axis!r}")
-    nd = t.ndim
-    ax = tuple(int(i) % nd if -nd <= i < nd else nd for i in axis)
-    if nd in ax or ax[0] == ax[1]:
-        raise ValueError(f"linalg.matrix_norm: axis {tuple(axis)!r} is invalid for shape "
-                         f"{t.shape} (two different axes needed)")
-    if ord not in ("nuc", 2, -2):
-        return norm(t, ord, ax, keepdims)
-    x = M.moveaxis(t, ax, (-2, -1))
-    if min(x.shape[-2:]) == 0:  # no singular values: 0 as torch, no minimum (torch: an error)
-        if ord == -2:
-            raise ValueError(f"linalg.matrix_norm: ord=-2 of an empty matrix has no minimum "
-                             f"(shape {t.shape}, axis {tuple(axis)})")
-        out = R.sum(x, axis=(-2, -1))
-    else:
-        s = svdvals(x)
-        out = (R.sum if ord == "nuc" else R.max if ord == 2 else R.min)(s, axis=-1)
-    if keepdims:
-        out = out.reshape(*(1 if i in ax else k for i, k in enumerate(t.shape)))
-    return out
+    if rtol is None:  # torch's rule: the default rtol unless atol > 0 is given
+        rtol = max(t.shape[-2:]) * eps if not atol else 0.0
+    return _PINV(t, atol=float(atol or 0.0), rtol=float(rtol), hermitian=herm)

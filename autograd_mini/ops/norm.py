@@ -1,6 +1,7 @@
-"""Norms, as numpy.linalg.norm: vector p-norms (any real p, ±inf, 0) and the matrix norms that
-need no singular values (Frobenius, 1, −1, ±inf), scaled so that they neither overflow nor
-underflow, with gradients that are 0 (a subgradient) where the norm is not differentiable."""
+"""Norms, as numpy.linalg.norm and torch.linalg.matrix_norm: vector p-norms (any real p, ±inf,
+0) and matrix norms (Frobenius, 1, −1, ±inf; 2, −2 and 'nuc' from the singular values), scaled
+so that they neither overflow nor underflow, with gradients that are 0 (a subgradient) where
+the norm is not differentiable."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from ..tensor import FUNCTIONS, Tensor
 from . import elementwise as E
 from . import reduce as R
 from . import shape as S
+from .decomp import svdvals
+from .movement import moveaxis
 
-__all__ = ["norm"]
+__all__ = ["norm"]  # (matrix_norm is linalg's: autograd_mini.linalg imports it)
 
 #: Public functions with integer or bool results: no gradient, so no catalog spec.
 NOT_DIFFERENTIABLE: tuple[str, ...] = ()
@@ -82,18 +85,18 @@ def _norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
 
 _NORM = primitive("norm", _norm, _norm_vjp, floating=True, smooth=False, domain=("nonzero",))
 _LINES = {-1: "columns", -np.inf: "rows"}  # what ord −1, −inf take the minimum over
-_BAD_MATRIX = "matrix norms ord=2, -2 and 'nuc' need singular values and are not supported"
 
 
 @numpy_names
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
     """‖x‖ as numpy.linalg.norm: over one axis ord None/2, 1, ±inf, 0 (the count of non-zeros,
     gradient 0) or any real p, (Σ|x|^p)^(1/p); over two axes (or axis=None on a matrix) ord
-    None/'fro' (√Σx²), 1, −1 (max, min column sum of |x|), inf, −inf (row sums). Matrix ord 2,
-    −2 and 'nuc' raise ValueError (they need an SVD). axis=None with ord=None: 2-norm of all
-    elements. x̄ = ḡ x / ‖x‖ for the 2-norm, 0 at x = 0 (a subgradient, as PyTorch). Empty
-    slices as NumPy: the maxima (ord inf; matrix 1, inf) are 0, a minimum over nothing (ord
-    −inf; matrix −1, −inf) raises ValueError; a negative p gives inf."""
+    None/'fro' (√Σx²), 1, −1 (max, min column sum of |x|), inf, −inf (row sums), and 2, −2,
+    'nuc' (max, min, sum of the singular values: ``linalg.matrix_norm``). axis=None with
+    ord=None: 2-norm of all elements. x̄ = ḡ x / ‖x‖ for the 2-norm, 0 at x = 0 (a
+    subgradient, as PyTorch). Empty slices as NumPy: the maxima (ord inf; matrix 1, inf) are
+    0, a minimum over nothing (ord −inf; matrix −1, −inf) raises ValueError; a negative p gives
+    inf."""
     x = as_tensor(x, where="norm")
     keepdims, nd = flag(keepdims, "norm", "keepdims"), x.ndim
     if not (ord is None or isinstance(ord, str)):
@@ -121,8 +124,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         return _NORM(x, p=2.0 if ord is None else float(ord), axis=ax, keepdims=keepdims)
     if ord in (None, "fro"):
         return _NORM(x, p=2.0, axis=tuple(sorted(ax)), keepdims=keepdims)
-    if ord in (2, -2, "nuc"):
-        raise ValueError(f"norm: {_BAD_MATRIX} (got ord={ord!r}, shape {x.shape})")
+    if ord in (2, -2, "nuc"):  # the singular values
+        return matrix_norm(x, ord, (ax[0], ax[1]), keepdims)
     if ord not in (1, -1, np.inf, -np.inf):
         raise ValueError(f"norm: invalid norm order {ord!r} for matrices (shape {x.shape})")
     rows, cols = ax if ord in (1, -1) else ax[::-1]  # 1: max over columns of Σ_rows |x|
@@ -135,6 +138,47 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     out = (R.max if ord > 0 else R.min)(sums, axis=cols, keepdims=True)
     return out if keepdims else S.reshape(out, tuple(n for i, n in enumerate(x.shape)
                                                      if i not in ax))
+
+
+_ORDS = ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf)
+
+
+@numpy_names
+def matrix_norm(a: Any, ord: Any = "fro", axis: tuple[int, int] = (-2, -1),
+                keepdims: bool = False) -> Tensor:
+    """Matrix norm over the two axes ``axis``, as torch.linalg.matrix_norm: 'fro' √Σa², 'nuc'
+    Σs, 2 max s, −2 min s (s the singular values, through svdvals: Ā = U diag(S̄) Vh), 1/−1 the
+    max/min column sum of |a|, inf/−inf the max/min row sum (as linalg.norm: subgradient 0 at
+    a = 0, ties split evenly)."""
+    t = as_tensor(a, where="linalg.matrix_norm")
+    if t.ndim < 2:
+        raise ValueError(f"linalg.matrix_norm: needs a matrix or a stack of matrices (at least "
+                         f"2-d), got shape {t.shape}")
+    keepdims = flag(keepdims, "linalg.matrix_norm", "keepdims")
+    if isinstance(ord, bool) or ord not in _ORDS:
+        raise ValueError(f"linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, "
+                         f"inf, -inf, got {ord!r}")
+    if not (isinstance(axis, (tuple, list)) and len(axis) == 2 and all(map(is_int, axis))):
+        raise TypeError(f"linalg.matrix_norm: axis must be a pair of ints, got {axis!r}")
+    nd = t.ndim
+    ax = tuple(int(i) % nd if -nd <= i < nd else nd for i in axis)
+    if nd in ax or ax[0] == ax[1]:
+        raise ValueError(f"linalg.matrix_norm: axis {tuple(axis)!r} is invalid for shape "
+                         f"{t.shape} (two different axes needed)")
+    if ord not in ("nuc", 2, -2):
+        return norm(t, ord, ax, keepdims)
+    x = moveaxis(t, ax, (-2, -1))
+    if min(x.shape[-2:]) == 0:  # no singular values: 0 as torch, no minimum (torch: an error)
+        if ord == -2:
+            raise ValueError(f"linalg.matrix_norm: ord=-2 of an empty matrix has no minimum "
+                             f"(shape {t.shape}, axis {tuple(axis)})")
+        out = R.sum(x, axis=(-2, -1))
+    else:
+        s = svdvals(x)
+        out = (R.sum if ord == "nuc" else R.max if ord == 2 else R.min)(s, axis=-1)
+    if keepdims:
+        out = out.reshape(*(1 if i in ax else k for i, k in enumerate(t.shape)))
+    return out
 
 
 FUNCTIONS.update(norm=norm)

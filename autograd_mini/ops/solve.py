@@ -95,7 +95,14 @@ def _solve(a: np.ndarray, b: np.ndarray) -> tuple[Any, Any]:
 
 def _solve_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a, x = saved
-    gb = np.linalg.solve(_t(a), g)  # (g has at least a's dimensions: always a matrix right side)
+    try:
+        gb = np.linalg.solve(_t(a), g)  # (g has at least a's dimensions: a matrix right side)
+    except LinAlgError:
+        if isinstance(a, Tensor) or np.isfinite(a).all():
+            raise _failure("linalg.solve", "singular (in the gradient's solve with Aᵀ)",
+                           E.raw(a), np.linalg.inv) from None
+        gb = np.full(np.broadcast_shapes(g.shape, a.shape[:-2] + g.shape[-2:]), np.nan,
+                     g.dtype)  # (inf or NaN in A: NaN, as the forward's value)
     return (-(gb @ _t(x)) if needs[0] else None), gb
 
 
@@ -177,6 +184,14 @@ def _det(a: np.ndarray) -> tuple[Any, Any]:
     return d, (a, d)
 
 
+def _ill_conditioned(a: np.ndarray, ai: np.ndarray) -> np.ndarray:
+    """Per matrix, whether its 1-norm condition number exceeds 1/√ε (or is NaN): there
+    det(A) A⁻ᵀ is the difference of huge terms, and loses its digits."""
+    with np.errstate(all="ignore"):
+        kappa = np.abs(a).sum(-2).max(-1, initial=0) * np.abs(ai).sum(-2).max(-1, initial=0)
+        return ~(kappa <= 1 / np.sqrt(np.finfo(a.dtype).eps))
+
+
 def _cofactor(a: np.ndarray, d: np.ndarray) -> np.ndarray:
     """cof(A) = det(A) A⁻ᵀ; for a singular or ill-conditioned matrix (κ₁ > 1/√ε) from the
     SVD A = U diag(s) Vᵀ: cof(A) = det(U) det(V) U diag(∏_{j≠i} s_j) Vᵀ, exact there."""
@@ -184,9 +199,7 @@ def _cofactor(a: np.ndarray, d: np.ndarray) -> np.ndarray:
         try:
             ai = np.linalg.inv(a)
             cof = d[..., None, None] * _t(ai)
-            kappa = (np.abs(a).sum(-2).max(-1, initial=0)  # the 1-norm condition number
-                     * np.abs(ai).sum(-2).max(-1, initial=0))
-            bad = ~(kappa <= 1 / np.sqrt(np.finfo(a.dtype).eps))
+            bad = _ill_conditioned(a, ai)
         except LinAlgError:  # (a singular matrix in the stack: NumPy fails the whole stack)
             cof = np.full_like(a, np.nan)  # (NaN for a NaN matrix; the rest is set below)
             bad = np.ones(a.shape[:-2], bool)
@@ -218,10 +231,13 @@ def _det_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a, d = saved
     if isinstance(a, np.ndarray):
         return (g[..., None, None] * _cofactor(a, d),)
-    try:  # recorded (create_graph=True): det(A) A⁻ᵀ, or the adjugate where A is singular
-        cof = d[..., None, None] * _t(np.linalg.inv(a))
+    # recorded (create_graph=True): det(A) A⁻ᵀ, or the adjugate where A is singular or
+    # ill-conditioned (where det(A) A⁻ᵀ loses its digits, and its derivative with them)
+    try:
+        near = bool(_ill_conditioned(a.data, np.linalg.inv(a.data)).any())
     except LinAlgError:
-        cof = _t(_adjugate(a))
+        near = True
+    cof = _t(_adjugate(a)) if near else d[..., None, None] * _t(np.linalg.inv(a))
     return (g[..., None, None] * cof,)
 
 
@@ -232,9 +248,10 @@ def det(a: Any) -> Tensor:
     """det A of each matrix of the stack ``a`` (…, n, n) (1 for a 0×0 matrix).
 
     Ā = Ḡ cof(A), the cofactor matrix adj(A)ᵀ = det(A) A⁻ᵀ where A is invertible, and finite
-    where it is not: there ``backward()`` takes it from the SVD, and a recorded backward
-    (``create_graph=True``) from the Faddeev–LeVerrier polynomial, so second derivatives at a
-    singular A are exact too (Faddeev–LeVerrier's rounding grows with n: meant for small n).
+    where it is not: where A is singular or ill-conditioned (κ₁ > 1/√ε) ``backward()`` takes
+    it from the SVD, and a recorded backward (``create_graph=True``) from the Faddeev–LeVerrier
+    polynomial, so second derivatives there are right too (Faddeev–LeVerrier's rounding grows
+    with n: meant for small n).
     """
     return _DET(_square(a, "linalg.det"))
 

@@ -99,6 +99,31 @@ class TorchSpellings:
     detach_ = torch_name("detach_", "x = x.detach() (a new leaf sharing the data)")
     split = torch_name("split", "autograd_mini.split(x, sections_or_indices, axis) (NumPy's "
                        "meaning: PyTorch's split(size) is array_split at multiples of size)")
+    # PyTorch's methods for functions that NumPy's arrays have no method for either
+    median = torch_name("median", "autograd_mini.median(x, axis) (NumPy's: the mean of the two "
+                        "middle values for an even count)")
+    nanmedian = torch_name("nanmedian", "autograd_mini.nanmedian(x, axis)")
+    quantile = torch_name("quantile", "autograd_mini.quantile(x, q, axis)")
+    nansum = torch_name("nansum", "autograd_mini.nansum(x, axis)")
+    nanmean = torch_name("nanmean", "autograd_mini.nanmean(x, axis)")
+    logit = torch_name("logit", "autograd_mini.logit(x, eps)")
+    erfinv = torch_name("erfinv", "autograd_mini.erfinv(x)")
+    erfc = torch_name("erfc", "autograd_mini.erfc(x)")
+    xlogy = torch_name("xlogy", "autograd_mini.xlogy(x, y)")
+    lerp = torch_name("lerp", "autograd_mini.lerp(x, end, weight)")
+    nan_to_num = torch_name("nan_to_num", "autograd_mini.nan_to_num(x, nan, posinf, neginf)")
+    diff = torch_name("diff", "autograd_mini.diff(x, n, axis)")
+    cross = torch_name("cross", "autograd_mini.cross(x, other, axis)")
+    kron = torch_name("kron", "autograd_mini.kron(x, other)")
+    inverse = torch_name("inverse", "autograd_mini.linalg.inv(x)")
+    det = torch_name("det", "autograd_mini.linalg.det(x)")
+    logdet = torch_name("logdet", "autograd_mini.linalg.logdet(x)")
+    slogdet = torch_name("slogdet", "autograd_mini.linalg.slogdet(x)")
+    cholesky = torch_name("cholesky", "autograd_mini.linalg.cholesky(x)")
+    pinverse = torch_name("pinverse", "autograd_mini.linalg.pinv(x)")
+    matrix_power = torch_name("matrix_power", "autograd_mini.linalg.matrix_power(x, n)")
+    svd = torch_name("svd", "autograd_mini.linalg.svd(x) (which returns Vh; x.svd() returned V)")
+
     def to(self: _T, *args: Any, **kwargs: Any) -> _T:
         """PyTorch's ``x.to(device)``: the tensor itself, on the CPU as everything here
         (``"cpu"``, ``"cpu:0"``, ``torch.device("cpu")``, ``device=``; ``non_blocking`` is

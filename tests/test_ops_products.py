@@ -4,6 +4,7 @@ gradient at special points, and errors."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,93 @@ def test_cdist_gradient_is_zero_at_zero_distance_as_pytorch() -> None:
             np.testing.assert_allclose(g, r, rtol=1e-14, atol=1e-15)
 
 
+MODES = ["use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+         "donot_use_mm_for_euclid_dist"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("s1", "s2"), [((30, 3), (4, 3)), ((4, 3), (5, 3)),
+                                        ((2, 1, 27, 3), (3, 5, 3)), ((3, 2), (26, 2))], ids=str)
+def test_cdist_compute_modes_match_pytorch(mode: str, s1: Any, s2: Any) -> None:
+    """p = 2 through the matrix product where torch.cdist takes it (P or R > 25, or always),
+    with values and gradients as PyTorch's in each mode; and the form taken is the matrix
+    product's (no (…, P, R, M) difference tensor)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(s1) + s2[-2])
+    x1, x2 = rng.standard_normal(s1), rng.standard_normal(s2)
+    out = am.cdist(Tensor(x1), Tensor(x2), compute_mode=mode)
+    u = rng.standard_normal(out.shape)
+    value, grads = _grads(lambda a, b: am.cdist(a, b, compute_mode=mode), x1, x2, upstream=u)
+    ref, ref_grads = _torch_grads(torch, lambda a, b: torch.cdist(a, b, compute_mode=mode),
+                                  x1, x2, upstream=u)
+    np.testing.assert_allclose(value, ref, rtol=1e-12, atol=1e-13)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-12)
+    mm = mode == MODES[1] or (mode == MODES[0] and max(s1[-2], s2[-2]) > 25)
+    x = Tensor(x1, requires_grad=True)
+    assert repr(am.cdist(x, x2, compute_mode=mode).grad_fn).startswith(
+        "<Node cdist_euclid" if mm else "<Node norm")
+
+
+def test_cdist_matrix_product_form_second_order_and_dtypes() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x1, x2 = rng.standard_normal((2, 1, 4, 3)), rng.standard_normal((3, 5, 3))
+    x2[0, 0] = x1[0, 0, 0]
+    u = rng.standard_normal((2, 3, 4, 5))
+    a, b = (Tensor(x, requires_grad=True) for x in (x1, x2))
+    am.cdist(a, b, compute_mode=MODES[1]).backward(u, create_graph=True)
+    ga, gb = a.grad, b.grad
+    assert ga is not None and gb is not None
+    a.grad = b.grad = None
+    (ga.square().sum() + (gb * gb.detach()).sum()).backward()
+    ta, tb = (torch.tensor(x, requires_grad=True) for x in (x1, x2))
+    tga, tgb = torch.autograd.grad(torch.cdist(ta, tb, compute_mode=MODES[1]), [ta, tb],
+                                   torch.tensor(u), create_graph=True)
+    (tga.square().sum() + (tgb * tgb.detach()).sum()).backward()
+    for ours, theirs in ((a, ta), (b, tb)):
+        assert ours.grad is not None
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-11, atol=1e-12)
+    f = functools.partial(am.cdist, compute_mode=MODES[1])
+    x1, x2 = rng.standard_normal((3, 2)), rng.standard_normal((1, 4, 2))
+    gradcheck(f, [x1, x2], rng=rng)
+    gradgradcheck(f, [x1, x2], rng=rng)
+    for dtype in (np.float32, np.float16):  # float16 through float32: finite, kept
+        big = np.array([[1000.0, -1000.0, 3.0], [-1000.0, 2.0, 1000.0]])
+        value, grads = _grads(f, big, big[::-1] / 2, dtype=dtype)
+        assert value.dtype == dtype and all(g.dtype == dtype for g in grads)
+        assert np.all(np.isfinite(value)) and all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_cdist_float16_gradient_with_p_below_1_is_finite() -> None:
+    """|d_k / ‖d‖|^(p − 1) overflowed float16 for a small coordinate difference (−inf); the
+    distance is computed in float32, so the gradient is float32's, rounded."""
+    x1, x2 = [[1.0, 3000.0]], [[1.0625, 0.0]]
+    _, (g16, _) = _grads(lambda a, b: am.cdist(a, b, p=0.5), x1, x2, dtype=np.float16)
+    _, (g32, _) = _grads(lambda a, b: am.cdist(a, b, p=0.5), x1, x2, dtype=np.float32)
+    assert g16.dtype == np.float16
+    np.testing.assert_array_equal(g16, g32.astype(np.float16))  # [[−220.1, 1.005]]
+
+
+def test_cdist_matrix_product_form_at_a_zero_distance() -> None:
+    """Equal points: the matrix product form gives 0 or a rounding residue about √ε |x| (as
+    PyTorch's, whose residue may differ), and its gradient 0 where the distance is 0."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x1, x2 = rng.standard_normal((30, 4)), rng.standard_normal((5, 4))
+    x2[0], x2[1] = x1[3], x1[7]
+    value, grads = _grads(am.cdist, x1, x2)
+    ref, ref_grads = _torch_grads(torch, torch.cdist, x1, x2, upstream=np.ones((30, 5)))
+    assert value[3, 0] < 1e-7 and value[7, 1] < 1e-7
+    np.testing.assert_allclose(value, ref, rtol=1e-12, atol=1e-7)
+    for g, r in zip(grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-6)
+    d = am.cdist(Tensor(x1[:1]), Tensor(np.zeros((26, 4))) + x1[:1])
+    _, (g, _) = _grads(am.cdist, [[3.0, 4.0]], np.tile([3.0, 4.0], (26, 1)))
+    assert d.shape == (1, 26) and np.all(d.data < 1e-7)
+    np.testing.assert_array_equal(g, [[0.0, 0.0]])  # (3, 4): the form is exact, d = 0
+
+
 def test_gradcheck_and_second_order() -> None:
     rng = np.random.default_rng(6)
     for fn, shapes in ((lambda x: am.diff(x, 2, 0, 0.5), [(4, 3)]),
@@ -211,6 +299,15 @@ def test_errors_name_the_function_and_the_shapes() -> None:
         am.cross(Tensor([1.0, 0, 0]), Tensor([0, 1.0, 0]), dim=0)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="nan_to_num: posinf must be a real number"):
         am.nan_to_num(Tensor([1.0]), posinf="big")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="nan_to_num: nan must be a real number, got None"):
+        am.nan_to_num(Tensor([np.nan]), nan=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"cross: bool vectors are not supported \(got dtypes "
+                       r"bool and float64\)"):
+        am.cross(Tensor([True, False, True]), Tensor([0.0, 1.0, 0.0]))
+    with pytest.raises(ValueError, match="cdist: compute_mode must be one of use_mm_for_euclid_"
+                       "dist_if_necessary, use_mm_for_euclid_dist, donot_use_mm_for_euclid_dist; "
+                       "got 'mm'"):
+        am.cdist(Tensor(np.ones((3, 2))), Tensor(np.ones((3, 2))), compute_mode="mm")
 
 
 def test_lerp_at_weight_one_is_end_exactly_and_integers_are_computed_in_float64() -> None:

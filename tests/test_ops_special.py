@@ -92,8 +92,25 @@ def test_xlogy_is_zero_where_x_is_zero() -> None:
     value, (gx, gy) = _grads(am.xlogy, [0.0, 0.0, 2.0, 0.0], [0.0, 3.0, 0.0, np.nan])
     np.testing.assert_array_equal(value[:3], [0.0, 0.0, -np.inf])
     assert np.isnan(value[3])
-    np.testing.assert_array_equal(gx[:3], [0.0, 0.0, -np.inf])
+    np.testing.assert_array_equal(gx[:3], [0.0, np.log(3.0), -np.inf])  # x̄ = log y at x = 0
     assert np.isnan(gy[0]) and gy[1] == 0 and gy[2] == np.inf  # as torch.xlogy
+
+
+def test_xlogy_gradients_at_the_edges_match_pytorch() -> None:
+    """x̄ = ḡ log y also at x = 0 (x log y is linear in x), 0 there only where y ≤ 0; with y
+    at 0, below 0, ∞ and NaN, as torch.xlogy's."""
+    torch = pytest.importorskip("torch")
+    inf, nan = np.inf, np.nan
+    x = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.5, -2.0]
+    y = [2.0, 0.5, 0.0, -1.0, inf, nan, 0.0, -1.0, 2.0, inf, nan, 3.0]
+    u = np.random.default_rng(5).standard_normal(len(x))
+    value, (gx, gy) = _grads(am.xlogy, x, y, upstream=u)
+    xt, yt = (torch.tensor(np.array(v), requires_grad=True) for v in (x, y))
+    out = torch.xlogy(xt, yt)
+    out.backward(torch.tensor(u))
+    np.testing.assert_array_equal(value, out.detach().numpy())
+    np.testing.assert_array_equal(gx, xt.grad.numpy())  # (NaN in the same places)
+    np.testing.assert_array_equal(gy, yt.grad.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

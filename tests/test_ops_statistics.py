@@ -93,6 +93,56 @@ def test_quantile_gradient_at_ties_goes_by_stable_rank_as_pytorch() -> None:
         np.testing.assert_allclose(g, tt.grad.numpy(), rtol=1e-15)
 
 
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("x_grad", [True, False], ids=["x_and_q", "q_only"])
+def test_quantile_gradient_in_q_matches_pytorch(method: str, x_grad: bool) -> None:
+    """q̄ = ḡ (n − 1)(v_⌈h⌉ − v_⌊h⌋) for "linear" (0 where h = (n − 1) q is whole, and in a
+    slice holding NaN), as torch.quantile's; the other methods are steps in q: no gradient.
+    Also when only q requires grad, and through percentile (q̄ / 100) and np.quantile."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 5))
+    x[2, 1] = np.nan
+    qs = np.array([0.5, 0.25, 0.0, 1.0, 0.3, 0.9])  # h = 2, 1 (whole), 0, 4, 1.2, 3.6
+    u = rng.standard_normal((qs.size, 3))
+    xt = torch.tensor(x, requires_grad=x_grad)
+    qt = torch.tensor(qs, requires_grad=True)
+    ref = torch.quantile(xt, qt, dim=1, interpolation=method)
+    want: Any = (torch.autograd.grad(ref, [qt, xt] if x_grad else [qt], torch.tensor(u))
+                 if method == "linear" else ())
+    for call in (lambda a, b: am.quantile(a, b, axis=1, interpolation=method),
+                 lambda a, b: am.percentile(a, b * 100, axis=1, method=method),
+                 lambda a, b: np_quantile(a, b, axis=1, method=method)):
+        t = Tensor(x, requires_grad=x_grad)
+        q = Tensor(qs, requires_grad=True)
+        out = call(t, q)
+        np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-14, atol=1e-15)
+        if method != "linear":  # a step function of q: no gradient flows to q (as PyTorch's)
+            assert out.requires_grad == x_grad
+            continue
+        out.backward(u)
+        assert q.grad is not None
+        np.testing.assert_allclose(q.grad.data, want[0].numpy(), rtol=1e-14, atol=1e-15)
+        assert q.grad.data[1] == q.grad.data[2] == 0 and np.all(q.grad.data[4:] != 0)
+        if x_grad:
+            assert t.grad is not None
+            np.testing.assert_allclose(t.grad.data, want[1].numpy(), rtol=1e-14, atol=1e-15)
+        else:
+            assert t.grad is None
+
+
+def test_quantile_q_gradient_checks_and_keeps_q_dtype() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.permutation(12).reshape(3, 4) + rng.uniform(0, 0.5, (3, 4))
+    gradcheck(lambda a, b: am.quantile(a, b, axis=0), [x, np.array([0.2, 0.45, 0.8])], rng=rng)
+    gradcheck(lambda b: am.percentile(x, b, axis=1), [np.array([20.0, 70.0])], rng=rng)
+    q = Tensor(np.array([0.3, 0.6], np.float32), requires_grad=True)
+    out = am.quantile(Tensor(np.array([4.0, 1.0, 2.0, 8.0], np.float32)), q)
+    out.backward(np.ones(2, np.float32))
+    assert out.dtype == np.float32 and q.grad is not None and q.grad.dtype == np.float32
+    np.testing.assert_array_equal(q.grad.data, [3.0, 6.0])  # 3 (2 − 1), 3 (4 − 2)
+
+
 def test_nan_gradients() -> None:
     torch = pytest.importorskip("torch")
     x = [1.0, np.nan, 2.0, np.nan, 4.0]
@@ -178,9 +228,9 @@ def test_float32_kept_and_integers_in_float64() -> None:
 
 def test_no_warnings_at_the_extremes() -> None:
     big = np.array([1e308, 1.7e308, 1000.0, -1000.0])
-    with np.errstate(over="ignore"):
-        ref = np.median(big[:2])
-    assert am.median(Tensor(big[:2])).item() == ref == np.inf  # as NumPy, without a warning
+    # NumPy's mean of the two middle values overflows to ∞ here; the library's (as torch's
+    # median) stays finite
+    assert am.median(Tensor(big[:2])).item() == 1.35e308
     assert am.median(Tensor(big)).item() == np.median(big)
     assert np.isnan(am.median(Tensor(np.zeros((0,)))).item())
     inf = np.array([-np.inf, 1.0, np.inf, 2.0])
@@ -190,11 +240,61 @@ def test_no_warnings_at_the_extremes() -> None:
         np.testing.assert_array_equal(am.quantile(Tensor(inf), q).data, ref)
 
 
+@pytest.mark.parametrize("fn", [am.median, am.nanmedian])
+def test_median_of_two_large_halves_does_not_overflow(fn: Any) -> None:
+    """The two middle values are averaged without overflow: float16 as NumPy's (its mean adds
+    in float32), float32 and float64 near their largest finite (where NumPy's is ∞)."""
+    h = np.array([[60000, 65000, np.nan], [-65504, -65504, 1.0]], np.float16)
+    t = Tensor(h[:, :2], requires_grad=True)
+    out = fn(t, axis=1)
+    np.testing.assert_array_equal(out.data, np.median(h[:, :2], axis=1))  # [62500, -65504]
+    assert out.dtype == np.float16 and out.data[0] == 62500
+    out.backward(np.ones(2, np.float16))
+    np.testing.assert_array_equal(t.grad.data, [[0.5, 0.5], [0.5, 0.5]])  # type: ignore[union-attr]
+    np.testing.assert_array_equal(am.nanmedian(Tensor(h[0])).data, np.float16(62500))
+    for dtype in (np.float32, np.float64):
+        top = np.finfo(dtype).max
+        x = Tensor(np.array([top, top * 0.75, -top], dtype)[[0, 1]], requires_grad=True)
+        m = fn(x)
+        assert m.dtype == dtype and m.item() == np.float64(dtype(top * 0.875))
+        m.backward()
+        np.testing.assert_array_equal(x.grad.data, [0.5, 0.5])  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("shape", [(1000,), (999,), (40, 51), (3, 1), (1, 4)], ids=str)
+def test_median_by_selection_matches_the_sort_with_ties(shape: tuple[int, ...]) -> None:
+    """median selects the middle values (np.partition) rather than sorting: the values are
+    NumPy's and ḡ is split evenly among the elements equal to each middle value."""
+    x = np.random.default_rng(sum(shape)).integers(-4, 5, shape).astype(np.float64)
+    for axis in (None, -1, 0):
+        u = np.random.default_rng(1).standard_normal(np.shape(np.median(x, axis=axis)))
+        value, g = _grad(lambda t, axis=axis: am.median(t, axis=axis), x, u)
+        np.testing.assert_array_equal(value, np.median(x, axis=axis))
+        s = np.sort(x, axis=axis).reshape(-1) if axis is None else np.sort(x, axis=axis)
+        rows = x.reshape(1, -1) if axis is None else np.moveaxis(x, axis, -1)
+        sr = s.reshape(1, -1) if axis is None else np.moveaxis(s, axis, -1)
+        n = rows.shape[-1]
+        ref = np.zeros(rows.shape)
+        for i in np.ndindex(rows.shape[:-1]):
+            for mid in {(n - 1) // 2, n // 2}:  # each middle value: ½ (1 if one), split
+                tie = rows[i] == sr[i][mid]
+                ref[i] += tie / tie.sum() * (1.0 if n % 2 else 0.5)
+        ref *= np.reshape(u, (*rows.shape[:-1], 1))
+        ref = ref.reshape(x.shape) if axis is None else np.moveaxis(ref, -1, axis)
+        np.testing.assert_allclose(g, ref, rtol=1e-14, atol=1e-15)
+
+
 def test_errors_name_the_function_and_the_shape() -> None:
     t = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"quantile: method 'weibull' is not supported; the "
                        r"supported ones are linear, lower, higher, nearest, midpoint"):
         am.quantile(t, 0.5, method="weibull")
+    with pytest.raises(ValueError, match=r"percentile: method 'weibull' is not supported"):
+        am.percentile(t, 50, interpolation="weibull")
+    with pytest.raises(TypeError, match=r"quantile: give method= or interpolation= \(its older "
+                       r"NumPy and its PyTorch name\), not both; got 'lower' and 'higher'"):
+        am.quantile(t, 0.5, method="lower", interpolation="higher")
+    assert am.quantile(Tensor([1.0, 2.0, 3.0]), 0.6, interpolation="lower").item() == 2.0
     with pytest.raises(ValueError, match=r"quantile: q must be in \[0, 1\], got 1.5"):
         am.quantile(t, 1.5)
     with pytest.raises(TypeError, match="quantile: q must be a real number or a 1-d array"):
@@ -224,3 +324,11 @@ def test_np_percentile_records_and_junk_q_is_named() -> None:
             fn(t, [1, [2, 3]])
     with pytest.raises(TypeError, match=r"percentile: unsupported dtype object"):
         am.percentile(None, 0)
+
+
+def test_median_of_no_slices() -> None:
+    """An empty tensor with nothing reduced (axis=()) has no middle positions to select (the
+    fuzz test found an IndexError)."""
+    for fn in (am.median, am.nanmedian):
+        assert fn(np.zeros(0), ()).shape == (0,)
+        assert fn(np.zeros((0, 3)), 1).shape == (0,)

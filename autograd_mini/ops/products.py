@@ -2,7 +2,9 @@
 lerp, and nan_to_num.
 
 Each is a composite of the library's ops (slices, products, norms, where), so its gradient and
-its derivatives of every order come from theirs.
+its derivatives of every order come from theirs; but for cdist's p = 2 through a matrix
+product (PyTorch's form for many points), a private op whose VJP needs only (P, R)-sized
+temporaries and runs on Tensors too (second order).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from ..checks import broadcasts, is_int, numpy_names, one_axis, real_number
 from ..constants import as_tensor
+from ..engine import Primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
 from . import elementwise as E
 from . import shape as S
@@ -23,6 +26,8 @@ __all__ = ["cdist", "cross", "diff", "kron", "lerp", "nan_to_num"]
 
 #: Public functions with integer or bool results: no gradient, so no catalog spec.
 NOT_DIFFERENTIABLE: tuple[str, ...] = ()
+
+Grads = tuple[Any, ...]
 
 
 def _axis(axis: Any, x: Tensor, name: str) -> int:
@@ -91,6 +96,9 @@ def cross(a: Any, b: Any, axis: int = -1) -> Tensor:
     a, b = as_tensor(a, where="cross"), as_tensor(b, where="cross")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"cross: needs vectors, got shapes {a.shape} and {b.shape}")
+    if np.bool_ in (a.dtype, b.dtype):  # (as NumPy's and PyTorch's, which refuse bools too)
+        raise TypeError(f"cross: bool vectors are not supported (got dtypes {a.dtype} and "
+                        f"{b.dtype}); cast them to a number type with .astype first")
     axa, axb = _axis(axis, a, "cross"), _axis(axis, b, "cross")
     if a.shape[axa] != 3 or b.shape[axb] != 3:
         raise ValueError(f"cross: vectors must have 3 components along axis {axis}, got shapes "
@@ -135,18 +143,59 @@ def kron(a: Any, b: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------- cdist
+#: torch.cdist's compute_mode values: the p = 2 matrix-product form when P or R > 25, always,
+#: or never
+COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                 "donot_use_mm_for_euclid_dist")
+
+
+def _euclid(x1: Any, x2: Any) -> tuple[Any, Any]:
+    """d_ij = √max(|x1_i|² + |x2_j|² − 2 x1_i · x2_j, 0), one matrix product;  with r = ḡ / d
+    (0 where d = 0): x̄1 = x1 Σ_j r_ij − r x2, x̄2 = x2 Σ_i r_ij − rᵀ x1 (batch axes summed by
+    the engine)"""
+    d = np.matmul(x1, x2.swapaxes(-1, -2))  # (…, P, R): the only large temporary
+    d *= -2
+    d += np.einsum("...pm,...pm->...p", x1, x1)[..., :, None]
+    d += np.einsum("...rm,...rm->...r", x2, x2)[..., None, :]
+    np.maximum(d, 0, out=d)
+    return np.sqrt(d, out=d), (x1, x2, d)
+
+
+def _euclid_vjp(g: Any, saved: Any, needs: Any) -> Grads:
+    x1, x2, d = saved  # (d arrives as the recorded output when the backward is recorded)
+    zero = E.raw(d) == 0
+    r = E.masked(g / E.select(zero, np.ones((), g.dtype), d), ~zero)
+    g1 = x1 * r.sum(-1, keepdims=True) - r @ x2 if needs[0] else None
+    g2 = x2 * r.sum(-2, keepdims=True).swapaxes(-1, -2) - r.swapaxes(-1, -2) @ x1 \
+        if needs[1] else None
+    return g1, g2
+
+
+# (private, as nn/conv.py's: cdist's spec covers it through cdist, not as an op of its own)
+_EUCLID = Primitive("cdist_euclid", _euclid, _euclid_vjp, nin=2)
+
+
 @numpy_names
-def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
+def cdist(x1: Any, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """out[…, i, j] = ‖x1[…, i, :] − x2[…, j, :]‖_p, as torch.cdist; x̄1 = Σ_j ḡ_ij ∂‖d‖/∂d,
     0 at a zero distance (as PyTorch).
 
     x1 is (…, P, M), x2 (…, R, M), the leading axes broadcasting; p ≥ 0 (0: the count of
     differing coordinates, gradient 0; inf: the largest difference, where ties split the
-    gradient; PyTorch gives it to each tied coordinate in full)."""
+    gradient; PyTorch gives it to each tied coordinate in full). For p = 2, as PyTorch's
+    ``compute_mode``: √max(|x1_i|² + |x2_j|² − 2 x1_i · x2_j, 0) through a matrix product
+    (fast, no (…, P, R, M) temporary) when P > 25 or R > 25 (always with
+    "use_mm_for_euclid_dist", never with "donot_use_mm_for_euclid_dist"); it loses digits for
+    nearly equal points: an absolute error about √ε |x| (ε the dtype's epsilon), so distances
+    below that may come out 0. float16 is computed in float32."""
     x1, x2 = as_tensor(x1, where="cdist"), as_tensor(x2, where="cdist")
     real_number(p, "cdist", "p")
     if not p >= 0:
         raise ValueError(f"cdist: p must be a non-negative number (or inf), got {p!r}")
+    if not isinstance(compute_mode, str) or compute_mode not in COMPUTE_MODES:
+        raise ValueError(f"cdist: compute_mode must be one of {', '.join(COMPUTE_MODES)}; got "
+                         f"{compute_mode!r:.60}")
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
         raise ValueError(f"cdist: x1 and x2 must be (…, P, M) and (…, R, M) with the same M, got "
                          f"shapes {x1.shape} and {x2.shape}")
@@ -157,6 +206,12 @@ def cdist(x1: Any, x2: Any, p: float = 2.0) -> Tensor:
         if t.dtype.kind != "f":
             raise TypeError(f"cdist: needs floating tensors (as torch.cdist), got {t.dtype} "
                             f"(shapes {x1.shape} and {x2.shape})")
+    if np.float16 in (x1.dtype, x2.dtype):  # (squares and powers overflow float16 early)
+        out = cdist(x1.astype(np.float32), x2.astype(np.float32), p, compute_mode)
+        return out.astype(np.result_type(x1.dtype, x2.dtype))
+    if p == 2 and compute_mode != COMPUTE_MODES[2] and (
+            compute_mode == COMPUTE_MODES[1] or x1.shape[-2] > 25 or x2.shape[-2] > 25):
+        return _EUCLID(x1, x2)
     d = E.sub(S.expand_dims(x1, -2), S.expand_dims(x2, -3))  # (…, P, R, M)
     return norm(d, ord=float(p), axis=-1)
 
@@ -194,6 +249,9 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
 
     posinf and neginf None: the largest and the lowest finite number of x's dtype."""
     x = as_tensor(x, where="nan_to_num")
+    if nan is None:  # (NumPy refuses it too: only posinf and neginf give None a meaning)
+        raise TypeError("nan_to_num: nan must be a real number, got None (posinf and neginf "
+                        "take None for the dtype's largest finite values, nan does not)")
     for label, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
         if v is not None:
             real_number(v, "nan_to_num", label)

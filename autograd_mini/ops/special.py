@@ -166,8 +166,8 @@ def logit(x: Any, eps: float | None = None) -> Tensor:
 
 # --------------------------------------------------------------------------- xlogy
 def _xlogy(x: Any, y: Any) -> tuple[Any, Any]:
-    """x log y, 0 where x = 0 (also for y = 0; NaN for y NaN);  x̄ = ḡ log y where x ≠ 0 (else
-    0), ȳ = ḡ x / y (as torch.xlogy: NaN at x = y = 0)"""
+    """x log y, 0 where x = 0 (also for y = 0; NaN for y NaN);  x̄ = ḡ log y (0 where x = 0 and
+    y ≤ 0), ȳ = ḡ x / y (as torch.xlogy: NaN at x = y = 0)"""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = x * np.log(y)
     return np.where((x == 0) & ~np.isnan(y), np.zeros((), out.dtype), out), (x, y)
@@ -176,16 +176,16 @@ def _xlogy(x: Any, y: Any) -> tuple[Any, Any]:
 def _xlogy_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     x, y = saved
     gx = gy = None
-    if needs[0]:  # ḡ xlogy([x ≠ 0], y): log y where x ≠ 0, 0 where x = 0 (NaN for NaN y)
-        nonzero = (E.raw(x) != 0).astype(E.raw(y).dtype)
-        gx = g * (xlogy(nonzero, y) if isinstance(y, Tensor) else _xlogy(nonzero, y)[0])
+    if needs[0]:  # ḡ xlogy([x ≠ 0 or y > 0], y): log y, but 0 where x = 0 and y ≤ 0 (as torch)
+        live = ((E.raw(x) != 0) | (E.raw(y) > 0)).astype(E.raw(y).dtype)
+        gx = g * (xlogy(live, y) if isinstance(y, Tensor) else _xlogy(live, y)[0])
     if needs[1]:
         gy = g * x / y
     return gx, gy
 
 
-# x off 0, where x̄ jumps from log y to 0 (PyTorch's choice at x = 0)
+# x off 0 and y > 0: x ↦ x log y is linear, so x̄ = ḡ log y also at x = 0 (as PyTorch's)
 xlogy = primitive("xlogy", _xlogy, _xlogy_vjp, nin=2, floating=True,
-                  domain=("nonzero", "positive"))
+                  domain=("real", "positive"))
 
 FUNCTIONS.update(erfc=erfc, erfinv=erfinv, logit=logit, xlogy=xlogy)

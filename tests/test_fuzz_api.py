@@ -191,6 +191,25 @@ def test_public_function_refuses_junk_clearly(name: str, data: st.DataObject) ->
         check_call(out, tuple(more), {}, (name, *extra))
 
 
+LINALG = sorted(am.linalg.__all__)
+
+
+@pytest.mark.parametrize("name", LINALG)
+@given(data=st.data())
+def test_linalg_function_refuses_junk_clearly(name: str, data: st.DataObject) -> None:
+    """am.linalg's, with a well-conditioned square stack as the valid first argument."""
+    fn = getattr(am.linalg, name)
+    args = list(data.draw(st.lists(JUNK, max_size=3), label="args"))
+    if data.draw(st.booleans(), label="valid first") and args:
+        args[0] = Tensor(np.eye(3) * 2 + np.linspace(0, 0.4, 9).reshape(3, 3),
+                         requires_grad=True)
+    params = [p for p in inspect.signature(fn).parameters if p not in ("args", "kwargs")]
+    kwargs = data.draw(st.dictionaries(st.sampled_from(params), JUNK, max_size=1), label="kw") \
+        if params and len(args) < 2 else {}
+    kwargs = {k: v for k, v in kwargs.items() if k not in params[:len(args)]}
+    check_call(fn, tuple(args), kwargs)
+
+
 # ----------------------------------------------------------------------------- Tensor
 def _fresh() -> Tensor:
     return Tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)

@@ -75,8 +75,8 @@ def _finite(t: Tensor, fn: str) -> None:
 
 
 def _uplo(UPLO: Any, fn: str) -> str:
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"linalg.{fn}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    if not isinstance(UPLO, str) or UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.{fn}: UPLO must be 'L' or 'U', got {UPLO!r:.60}")
     return str(UPLO)
 
 
@@ -315,8 +315,9 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
     'complete' and m > n, Q's last m − n columns are not unique: a backward that reaches them
     raises, naming mode='reduced' (torch refuses any backward of it)."""
     t = _matrices(a, "qr")
-    if mode not in ("reduced", "complete", "r"):
-        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    if not isinstance(mode, str) or mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got "
+                         f"{mode!r:.60}")
     m, n = t.shape[-2:]
     if mode == "r":
         r = _QR(t, mode="reduced")[..., m * min(m, n):].reshape(*t.shape[:-2], min(m, n), n)
@@ -366,13 +367,13 @@ def pinv(a: Any, *, atol: float | None = None, rtol: float | None = None,
     atol is given); hermitian=True reads A's lower triangle (eigh). Ā (constant rank) =
     −A⁺ᵀ Ḡ A⁺ᵀ + (I − A A⁺) Ḡᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ Ḡᵀ (I − A⁺ A); hermitian: its symmetric part
     P, taken as eigh's (2P below the diagonal, P on it, 0 above)."""
-    t = _matrices(a, "pinv", square=bool(hermitian))
+    herm = flag(hermitian, "linalg.pinv", "hermitian")
+    t = _matrices(a, "pinv", square=herm)
     for label, v in (("atol", atol), ("rtol", rtol)):
         if v is not None:
             real_number(v, "linalg.pinv", label)
             if not v >= 0:
                 raise ValueError(f"linalg.pinv: {label} must be >= 0, got {v!r}")
-    herm = flag(hermitian, "linalg.pinv", "hermitian")
     if not herm:
         _finite(t, "pinv")
     eps = float(np.finfo(t.dtype if t.dtype.kind == "f" else np.float64).eps)

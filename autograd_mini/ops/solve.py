@@ -291,7 +291,7 @@ def slogdet(a: Any) -> SlogdetResult:
 def logdet(a: Any) -> Tensor:
     """log det A, as torch.logdet: NaN where det A < 0 (with a zero gradient there), −∞ where
     it is 0;  Ā = Ḡ A⁻ᵀ."""
-    sign, logabs = slogdet(a)
+    sign, logabs = slogdet(_square(a, "linalg.logdet"))
     return E.where(sign.data < 0, np.asarray(np.nan, logabs.dtype), logabs)
 
 

@@ -459,3 +459,23 @@ def test_pinv_with_atol_zero_keeps_the_default_rtol_as_torch() -> None:
     x = np.diag([1.0, 1e-17, 0.0])
     np.testing.assert_array_equal(np.diag(L.pinv(x, atol=0.0).data), [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(np.diag(L.pinv(x, atol=1e-20).data), [1.0, 1e17, 0.0])
+
+
+def test_second_order_at_repeated_eigenvalues_is_not_a_finite_guess() -> None:
+    """Taking 0/0 as 0 wherever it appeared made the Hessian of Σw³ at I a wrong 6·I; only an
+    unused factor's term is skipped now, so it is not finite there, as torch's."""
+    def f(t: am.Tensor) -> am.Tensor:
+        return (L.eigh(t).eigenvalues ** 3).sum()
+    h = am.hessian(f)(np.eye(2))
+    assert not np.isfinite(np.asarray(h.data)).all()
+    x = _leaf(np.eye(2))
+    f(x).backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data, 3 * np.eye(2))  # first order: finite, 3A²
+
+
+def test_matrix_orders_take_numpy_scalars() -> None:
+    for order in (np.int64(2), np.int32(-2), np.float32(2.0)):
+        np.testing.assert_allclose(am.norm(np.diag([3.0, 1.0]), order).data,
+                                   np.linalg.norm(np.diag([3.0, 1.0]), order))
+        L.matrix_norm(np.eye(2), order)

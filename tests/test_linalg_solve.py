@@ -351,3 +351,38 @@ def test_solve_gradient_with_inf_in_a_is_nan_as_the_value() -> None:
     x.sum().backward()
     assert a.grad is not None and b.grad is not None
     assert np.isnan(a.grad.data).all() and np.isnan(b.grad.data).all()
+
+
+def test_det_recorded_backward_keeps_ordinary_matrices_on_the_inverse() -> None:
+    """The adjugate is for matrices singular to working precision and small: a float32 20×20
+    (κ₁ above 1/√ε) lost digits through it, and a singular one took its stack along."""
+    torch = pytest.importorskip("torch")
+    a32 = np.random.default_rng(0).standard_normal((20, 20)).astype(np.float32)
+    x, xt = am.Tensor(a32, requires_grad=True), torch.tensor(a32, requires_grad=True)
+    am.linalg.det(x).backward(create_graph=True)
+    torch.linalg.det(xt).backward()
+    assert x.grad is not None and xt.grad is not None
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-4,
+                               atol=1e-5 * float(np.abs(xt.grad.numpy()).max()))
+    stack = np.stack([np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]), np.eye(3) + 0.1])
+    y = am.Tensor(stack, requires_grad=True)
+    am.linalg.det(y).sum().backward(create_graph=True)
+    assert y.grad is not None
+    np.testing.assert_allclose(y.grad.data[1], 1.3 * np.linalg.inv(stack[1]).T, rtol=1e-14)
+    with pytest.raises(np.linalg.LinAlgError, match=r"linalg.det: a recorded backward .* up "
+                                                     r"to 8×8.*9×9"):
+        am.linalg.det(am.Tensor(np.zeros((9, 9)), requires_grad=True)).backward(
+            create_graph=True)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_solve_gradient_of_a_stack_with_one_non_finite_matrix(create_graph: bool) -> None:
+    """inf in one matrix made every matrix's gradient NaN (torch keeps the others')."""
+    stack = np.stack([np.array([[1.0, np.inf], [0.0, 1.0]]), np.array([[2.0, 1.0], [1.0, 3.0]])])
+    a = am.Tensor(stack, requires_grad=True)
+    b = am.Tensor(np.ones((2, 2)), requires_grad=True)
+    am.linalg.solve(a, b).sum().backward(create_graph=create_graph)
+    assert a.grad is not None and b.grad is not None
+    np.testing.assert_allclose(a.grad.data[1], [[-0.16, -0.08], [-0.08, -0.04]], rtol=1e-12)
+    np.testing.assert_allclose(b.grad.data[1], [0.4, 0.2], rtol=1e-12)
+    assert np.isnan(a.grad.data[0]).all() and np.isnan(b.grad.data[0]).all()

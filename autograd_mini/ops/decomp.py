@@ -89,13 +89,17 @@ def _read(ga: Any, uplo: str) -> Any:
     return ga * (w if uplo == "L" else w.T).astype(ga.dtype)
 
 
-def _ratio(num: Any, den: Any) -> Any:
-    """num / den with 0/0 taken as 0: the term of a result that is not used (its adjoint is 0)
-    adds nothing, also where the divisor is 0 (repeated values), as torch skips an unused
-    result's term; a nonzero num over 0 stays ±inf, as torch's."""
-    zero = (E.raw(num) == 0) & (E.raw(den) == 0)
+def _ratio(num: Any, den: Any, unused: np.ndarray) -> Any:
+    """num / den, where the matrices of the stack whose vectors are ``unused`` (their adjoint
+    all 0, so num is 0) take 0: torch skips an unused result's term, which would divide 0 by
+    0 at repeated values. Elsewhere a repeated value gives inf or NaN, as torch's."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return num / E.select(zero, 1.0, den) if zero.any() else num / den
+        return num / (E.select(unused[..., None, None], 1.0, den) if unused.any() else den)
+
+
+def _unused(*gs: Any) -> np.ndarray:
+    """Per matrix of the stack, whether all of these adjoints are 0 (their result not used)."""
+    return ~np.any([np.any(E.raw(g) != 0, axis=(-2, -1)) for g in gs], axis=0)
 
 
 def _off(w: Any, eye: np.ndarray) -> Any:
@@ -117,8 +121,8 @@ def _eigh_vjp(g: Any, out: Any, needs: Any, UPLO: str = "L") -> Grads:
     n = out.shape[-1]
     w, v, gw, gv = out[..., 0, :], out[..., 1:, :], g[..., 0, :], g[..., 1:, :]
     eye = np.eye(n, dtype=bool)
-    x = _mT(v) @ gv
-    inner = _ratio(x - _mT(x), 2.0 * _off(w, eye))  # its diagonal is 0: the symmetric part
+    x = _mT(v) @ gv  # (the symmetric part below: its diagonal is 0)
+    inner = _ratio(x - _mT(x), 2.0 * _off(w, eye), _unused(gv))
     inner = inner + gw[..., None, :] * np.eye(n, dtype=inner.dtype)
     return (_read(v @ inner @ _mT(v), UPLO),)
 
@@ -192,14 +196,15 @@ def _svd_vjp(g: Any, saved: Any, needs: Any, full_matrices: bool = False) -> Gra
         u, gu, vh, gvh = u[..., :k], gu[..., :k], vh[..., :k, :], gvh[..., :k, :]
     eye = np.eye(k, dtype=bool)
     j, kk = _mT(u) @ gu, vh @ _mT(gvh)
-    d = _off(s * s, eye)  # (repeated values: inf, as torch, unless U and Vh are not used)
-    inner = _ratio(j - _mT(j), d) * s[..., None, :] + s[..., :, None] * _ratio(kk - _mT(kk), d)
+    d, no = _off(s * s, eye), _unused(gu, gvh)  # (repeated values: inf, as torch)
+    inner = _ratio(j - _mT(j), d, no) * s[..., None, :] + s[..., :, None] * _ratio(
+        kk - _mT(kk), d, no)
     inner = inner + gs[..., None, :] * np.eye(k, dtype=inner.dtype)
     ga = u @ inner @ vh
     if m > k:  # (I − UUᵀ) Ū S⁻¹ Vh: what U's columns leave of Ū (rank-deficient: inf)
-        ga = ga + _ratio(gu - u @ j, s[..., None, :]) @ vh
+        ga = ga + _ratio(gu - u @ j, s[..., None, :], no) @ vh
     if n > k:  # U S⁻¹ V̄h (I − VhᵀVh)
-        ga = ga + u @ _ratio(gvh - _mT(kk) @ vh, s[..., :, None])
+        ga = ga + u @ _ratio(gvh - _mT(kk) @ vh, s[..., :, None], no)
     return (ga,)
 
 

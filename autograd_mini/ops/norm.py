@@ -155,7 +155,8 @@ def matrix_norm(a: Any, ord: Any = "fro", axis: tuple[int, int] = (-2, -1),
         raise ValueError(f"linalg.matrix_norm: needs a matrix or a stack of matrices (at least "
                          f"2-d), got shape {t.shape}")
     keepdims = flag(keepdims, "linalg.matrix_norm", "keepdims")
-    if not isinstance(ord, (str, int, float)) or isinstance(ord, bool) or ord not in _ORDS:
+    if not isinstance(ord, (str, int, float, np.integer, np.floating)) or isinstance(
+            ord, (bool, np.bool_)) or ord not in _ORDS:
         raise ValueError(f"linalg.matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, "
                          f"inf, -inf, got {ord!r:.60}")
     if not (isinstance(axis, (tuple, list)) and len(axis) == 2 and all(map(is_int, axis))):

@@ -95,14 +95,16 @@ def _solve(a: np.ndarray, b: np.ndarray) -> tuple[Any, Any]:
 
 def _solve_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a, x = saved
+    bad = ~np.isfinite(E.raw(a)).all(axis=(-2, -1))  # NaN or inf in A: NaN, as the value
+    if bad.any():  # (LAPACK may fail on them: each is solved as I, then made NaN)
+        a = E.select(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
     try:
         gb = np.linalg.solve(_t(a), g)  # (g has at least a's dimensions: a matrix right side)
-    except LinAlgError:
-        if isinstance(a, Tensor) or np.isfinite(a).all():
-            raise _failure("linalg.solve", "singular (in the gradient's solve with Aᵀ)",
-                           E.raw(a), np.linalg.inv) from None
-        gb = np.full(np.broadcast_shapes(g.shape, a.shape[:-2] + g.shape[-2:]), np.nan,
-                     g.dtype)  # (inf or NaN in A: NaN, as the forward's value)
+    except LinAlgError:  # (an exact zero pivot that the forward's LU of A did not meet)
+        raise _failure("linalg.solve", "singular (in the gradient's solve with Aᵀ)", E.raw(a),
+                       np.linalg.inv) from None
+    if bad.any():
+        gb = E.select(bad[..., None, None], np.asarray(np.nan, gb.dtype), gb)
     return (-(gb @ _t(x)) if needs[0] else None), gb
 
 
@@ -231,13 +233,25 @@ def _det_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a, d = saved
     if isinstance(a, np.ndarray):
         return (g[..., None, None] * _cofactor(a, d),)
-    # recorded (create_graph=True): det(A) A⁻ᵀ, or the adjugate where A is singular or
-    # ill-conditioned (where det(A) A⁻ᵀ loses its digits, and its derivative with them)
-    try:
-        near = bool(_ill_conditioned(a.data, np.linalg.inv(a.data)).any())
-    except LinAlgError:
-        near = True
-    cof = _t(_adjugate(a)) if near else d[..., None, None] * _t(np.linalg.inv(a))
+    # recorded (create_graph=True): det(A) A⁻ᵀ, but the adjugate for the matrices that are
+    # singular to working precision (κ₂ ε ≥ 1, where A⁻ᵀ is noise or fails) and small enough
+    # for Faddeev–LeVerrier's rounding (n ≤ 8); a larger singular one is refused
+    n = a.shape[-1]
+    near = np.zeros(a.shape[:-2], bool)
+    if a.size:  # (the SVD of a finite stand-in for a matrix with NaN or inf, which stays NaN)
+        finite = np.isfinite(a.data).all(axis=(-2, -1))
+        s = np.linalg.svd(np.where(finite[..., None, None], a.data, np.eye(n)), compute_uv=False)
+        near = ~(s[..., -1] > s[..., 0] * np.finfo(a.dtype).eps)
+    if not near.any() or n > 8:
+        try:
+            return (g[..., None, None] * d[..., None, None] * _t(np.linalg.inv(a)),)
+        except LinAlgError:
+            raise LinAlgError(f"linalg.det: a recorded backward (create_graph=True) at a "
+                              f"singular matrix is exact up to 8×8 (Faddeev–LeVerrier); this "
+                              f"one is {n}×{n} (input shape {a.shape})") from None
+    mask = near[..., None, None]
+    safe = E.select(mask, np.eye(n, dtype=a.dtype), a)  # (those are the adjugate's: no inverse)
+    cof = E.select(mask, _t(_adjugate(a)), d[..., None, None] * _t(np.linalg.inv(safe)))
     return (g[..., None, None] * cof,)
 
 
@@ -249,9 +263,10 @@ def det(a: Any) -> Tensor:
 
     Ā = Ḡ cof(A), the cofactor matrix adj(A)ᵀ = det(A) A⁻ᵀ where A is invertible, and finite
     where it is not: where A is singular or ill-conditioned (κ₁ > 1/√ε) ``backward()`` takes
-    it from the SVD, and a recorded backward (``create_graph=True``) from the Faddeev–LeVerrier
-    polynomial, so second derivatives there are right too (Faddeev–LeVerrier's rounding grows
-    with n: meant for small n).
+    it from the SVD; a recorded backward (``create_graph=True``) takes it from the
+    Faddeev–LeVerrier polynomial for the matrices singular to working precision (κ₂ ≥ 1/ε) of
+    n ≤ 8, so second derivatives there are right too; elsewhere det(A) A⁻ᵀ, whose second
+    derivative loses about κ ε of its digits.
     """
     return _DET(_square(a, "linalg.det"))
 

@@ -479,3 +479,27 @@ def test_matrix_orders_take_numpy_scalars() -> None:
         np.testing.assert_allclose(am.norm(np.diag([3.0, 1.0]), order).data,
                                    np.linalg.norm(np.diag([3.0, 1.0]), order))
         L.matrix_norm(np.eye(2), order)
+
+
+def test_hessian_at_a_minimum_of_a_loss_on_the_vectors_matches_torch() -> None:
+    """There the vectors' adjoint is 0 by value but not a constant: skipping their term
+    (dividing by 1 for the whole matrix) made the Hessians wrong by O(1)."""
+    torch = pytest.importorskip("torch")
+    a0 = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, -1.0]])
+    b0 = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.2]])
+    v0 = np.linalg.eigh(a0)[1][:, :1]
+    u0 = np.linalg.svd(b0, full_matrices=False)[0][:, :1]
+
+    def f(lib: Any, a: Any) -> Any:  # the first eigenprojector's distance from its value at a0
+        v = lib.linalg.eigh((a + a.T) / 2)[1][:, :1]
+        return (((v @ v.T) - lib.tensor(v0 @ v0.T)) ** 2).sum()
+
+    def g(lib: Any, b: Any) -> Any:
+        u = lib.linalg.svd(b, full_matrices=False)[0][:, :1]
+        return (((u @ u.T) - lib.tensor(u0 @ u0.T)) ** 2).sum()
+
+    for fn, x0 in ((f, a0), (g, b0)):
+        ours = np.asarray(am.hessian(lambda x, fn=fn: fn(am, x))(x0).data)
+        theirs = torch.autograd.functional.hessian(lambda x, fn=fn: fn(torch, x),
+                                                   torch.tensor(x0)).numpy()
+        np.testing.assert_allclose(ours, theirs, atol=1e-9)

@@ -90,11 +90,14 @@ def _read(ga: Any, uplo: str) -> Any:
 
 
 def _ratio(num: Any, den: Any, unused: np.ndarray) -> Any:
-    """num / den, where the matrices of the stack whose vectors are ``unused`` (their adjoint
-    all 0, so num is 0) take 0: torch skips an unused result's term, which would divide 0 by
-    0 at repeated values. Elsewhere a repeated value gives inf or NaN, as torch's."""
+    """num / den, with 0/0 taken as 0 in the matrices of the stack whose vectors are ``unused``
+    (their adjoint all 0, so num is 0): torch skips an unused result's term, which would
+    divide 0 by 0 at repeated values. Only the zero divisors are replaced: num still carries
+    derivatives in a recorded backward (an adjoint 0 at a minimum is not a constant).
+    Elsewhere a repeated value gives inf or NaN, as torch's."""
+    zero = unused[..., None, None] & (E.raw(den) == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return num / (E.select(unused[..., None, None], 1.0, den) if unused.any() else den)
+        return num / (E.select(zero, 1.0, den) if zero.any() else den)
 
 
 def _unused(*gs: Any) -> np.ndarray:

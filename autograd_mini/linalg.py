@@ -13,6 +13,7 @@ import numpy as np
 
 from .ops.decomp import eigh, eigvalsh, pinv, qr, svd, svdvals
 from .ops.linalg import matmul
+from .ops.lstsq import lstsq
 from .ops.norm import matrix_norm, norm
 from .ops.solve import (
     cholesky,
@@ -27,7 +28,7 @@ from .ops.solve import (
 from .tensor import FUNCTIONS, Tensor
 
 __all__ = [
-    "cholesky", "det", "eigh", "eigvalsh", "inv", "logdet", "matmul", "matrix_norm",
+    "cholesky", "det", "eigh", "eigvalsh", "inv", "logdet", "lstsq", "matmul", "matrix_norm",
     "matrix_power", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
     "svdvals",
 ]

@@ -503,3 +503,53 @@ def test_hessian_at_a_minimum_of_a_loss_on_the_vectors_matches_torch() -> None:
         theirs = torch.autograd.functional.hessian(lambda x, fn=fn: fn(torch, x),
                                                    torch.tensor(x0)).numpy()
         np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- lstsq
+@pytest.mark.parametrize(("sa", "sb"), [((5, 3), (5, 2)), ((3, 5), (3, 2)), ((2, 5, 3), (5, 1)),
+                                        ((4, 4), (4, 3))])
+def test_lstsq_matches_torch(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    x, y = _leaf(a), _leaf(b)
+    out = L.lstsq(x, y)
+    xt, yt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ref = torch.linalg.lstsq(xt, yt.expand(*sa[:-2], *sb), driver="gelsd")
+    _close(out.solution.data, ref.solution.detach().numpy())
+    g = rng.standard_normal(out.solution.shape)
+    out.solution.backward(g)
+    ref.solution.backward(torch.tensor(g))
+    assert x.grad is not None and y.grad is not None and xt.grad is not None
+    _close(x.grad.data, xt.grad.numpy())
+    assert yt.grad is not None
+    _close(y.grad.data, yt.grad.numpy())
+    np.testing.assert_array_equal(out.rank.data, ref.rank.numpy())
+    if sa[-2] > sa[-1]:
+        _close(out.residuals.data, ref.residuals.detach().numpy())
+
+
+def test_lstsq_as_numpy() -> None:
+    """np.linalg.lstsq on a Tensor: NumPy's vector b, residuals, rank and singular values; a
+    rank-deficient A gives the minimum-norm solution and no residuals."""
+    rng = np.random.default_rng(12)
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    x = _leaf(a)
+    out: Any = np.linalg.lstsq(x, b)  # (NumPy's stubs type it a tuple of arrays)
+    sol, res, rank, s = np.linalg.lstsq(a, b)
+    _close(out.solution.data, sol)
+    _close(out.residuals.data, res)
+    assert int(out.rank.item()) == rank
+    _close(out.singular_values.data, s)
+    out.solution.sum().backward()
+    assert x.grad is not None
+    low = L.lstsq(np.ones((4, 3)), np.arange(4.0)[:, None])
+    _close(low.solution.data, np.linalg.lstsq(np.ones((4, 3)), np.arange(4.0)[:, None])[0])
+    assert int(low.rank.item()) == 1 and low.residuals.shape == (0,)
+    assert am.gradgradcheck(lambda p, q: L.lstsq(p, q).solution,
+                            [rng.standard_normal((5, 3)), rng.standard_normal((5, 2))])
+    with pytest.raises(ValueError, match=r"linalg.lstsq: driver must be None, 'gels'"):
+        L.lstsq(a, b, driver="qr")
+    with pytest.raises(ValueError, match=r"linalg.lstsq: a must be .* same m, got shapes "
+                                         r"\(5, 3\) and \(4,\)"):
+        L.lstsq(a, b[:4])

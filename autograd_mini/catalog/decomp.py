@@ -1,5 +1,6 @@
-"""Specs of matrix decompositions (autograd_mini.linalg: eigh, svd, qr, ...), with samplers
-that draw matrices whose eigenvalues or singular values are well apart (and from 0).
+"""Specs of matrix decompositions (autograd_mini.linalg: eigh, svd, qr, ..., and lstsq, built
+on pinv), with samplers that draw matrices whose eigenvalues or singular values are well apart
+(and from 0).
 
 Eigenvectors and singular vectors are unique only up to sign: the specs test what a user
 differentiates without that freedom, the projectors v_k v_kᵀ and the rank-one terms u_k v_kᵀ."""
@@ -131,6 +132,16 @@ def _pinv_build(ch: Chooser, dtype: Any) -> Drawn:
     return [np.asarray(a, dtype=dtype)], {"hermitian": True}
 
 
+def _lstsq_build(ch: Chooser, dtype: Any) -> Drawn:
+    """A general (…, m, n) (singular values well apart from each other and 0) and b (m, k)."""
+    a = _general(ch, dtype)
+    return [a, np.asarray(ch.uniform((a.shape[-2], ch.integer(1, 3))), dtype=dtype)], {}
+
+
+def _lstsq(a: Tensor, b: Tensor) -> Tensor:
+    return L.lstsq(a, b).solution
+
+
 _ORDS = ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)
 
 
@@ -165,6 +176,8 @@ SPECS: list[OpSpec] = [
          kind="custom", prims=("linalg.svdvals",),
          build=lambda ch, dtype: ([_general(ch, dtype)], {})),
     spec("linalg.qr", _qr, _qr_ref, kind="custom", prims=("linalg.qr",), build=_qr_build),
+    spec("linalg.lstsq", _lstsq, lambda a, b: np.linalg.pinv(a) @ b, kind="custom", nin=2,
+         prims=("linalg.pinv", "matmul"), build=_lstsq_build),
     spec("linalg.pinv", L.pinv, np.linalg.pinv, kind="custom", prims=("linalg.pinv",),
          build=_pinv_build),
     # (which primitives it records depends on the drawn ord: none is named)

@@ -553,3 +553,30 @@ def test_lstsq_as_numpy() -> None:
     with pytest.raises(ValueError, match=r"linalg.lstsq: a must be .* same m, got shapes "
                                          r"\(5, 3\) and \(4,\)"):
         L.lstsq(a, b[:4])
+
+
+def test_lstsq_vectors_rcond_and_fields() -> None:
+    """Review fixes: a batched a with a 1-d b kept one entry per solution (x[:, 0]); a b of a's
+    batch shape is vectors (torch's rule); a negative rcond (NumPy's legacy −1) is ε, not "keep
+    everything"; the fields share one dtype; errors name lstsq."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(13)
+    a = rng.standard_normal((2, 5, 3))
+    out = L.lstsq(a, rng.standard_normal(5))
+    assert out.solution.shape == (2, 3)
+    a2, b2 = rng.standard_normal((3, 3, 2)), rng.standard_normal((3, 3))
+    ref = torch.linalg.lstsq(torch.tensor(a2), torch.tensor(b2), driver="gelsd").solution
+    _close(L.lstsq(a2, b2).solution.data, ref.numpy())
+    d = np.diag([1.0, 1e-17, 1.0])
+    np.testing.assert_array_equal(L.lstsq(d, np.eye(3), rcond=-1).solution.data,
+                                  np.linalg.lstsq(d, np.eye(3), rcond=-1)[0])
+    assert int(L.lstsq(np.diag([1.0, 0.0, 1.0]), np.eye(3), rcond=-1).rank.item()) == 2
+    assert L.lstsq(np.zeros((0, 4, 3)), np.zeros((0, 4, 1))).singular_values.shape == (0, 3)
+    mixed = L.lstsq(np.eye(3, dtype=np.float32), np.ones((3, 1)))
+    assert mixed.solution.dtype == mixed.singular_values.dtype == np.float64
+    with pytest.raises(ValueError, match=r"linalg.lstsq: rcond must be a number, got nan"):
+        L.lstsq(np.eye(2), np.ones(2), rcond=float("nan"))
+    with pytest.raises(np.linalg.LinAlgError, match=r"linalg.lstsq: a holds NaN or inf"):
+        L.lstsq(np.array([[1.0, np.nan], [0.0, 1.0]]), np.ones(2))
+    with pytest.raises(TypeError, match=r"linalg.lstsq: array type float16"):
+        L.lstsq(np.eye(2, dtype=np.float16), np.ones(2, np.float16))

@@ -3,7 +3,9 @@ decompositions of stacks of matrices (the last two axes), each differentiable to
 
 ``np.linalg.<name>(t)`` on a Tensor calls the function of that name here, with NumPy's
 readings where the two libraries differ (``qr(mode="r")`` gives R alone, a 2-d ``b`` of
-``solve`` is a matrix, ``svd(compute_uv=False)`` gives S)."""
+``solve`` is a matrix, ``svd(compute_uv=False)`` gives S), and NumPy 2's array-API names
+(``np.linalg.cross``, ``outer``, ``tensordot``, ``vecdot``, ``trace`` and ``diagonal`` of the
+last two axes, ``matrix_transpose``) the library's functions."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from .constants import as_tensor
 from .ops.decomp import eigh, eigvalsh, pinv, qr, svd, svdvals
+from .ops.einsum import diagonal, outer, tensordot, trace
 from .ops.linalg import matmul
 from .ops.lstsq import lstsq
 from .ops.norm import matrix_norm, norm
+from .ops.products import cross
 from .ops.solve import (
     cholesky,
     det,
@@ -54,6 +59,26 @@ def _numpy_svd(a: Any, full_matrices: bool = True, compute_uv: bool = True) -> A
     return svd(a, full_matrices) if compute_uv else svdvals(a)
 
 
+def _numpy_trace(x: Any, *, offset: int = 0, dtype: Any = None) -> Tensor:
+    """np.linalg.trace: over the last two axes (the array API's; np.trace's are the first)."""
+    if dtype is not None:
+        raise TypeError("np.linalg.trace on a Tensor takes no dtype=: cast with .astype(dtype)")
+    return trace(x, offset, -2, -1)
+
+
+def _numpy_diagonal(x: Any, *, offset: int = 0) -> Tensor:
+    """np.linalg.diagonal: of the last two axes (the array API's; np.diagonal's are the first)."""
+    return diagonal(x, offset, -2, -1)
+
+
+def _numpy_vecdot(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
+    """np.linalg.vecdot: Σ x1 x2 along ``axis`` (real input)."""
+    return (as_tensor(x1, x2 if isinstance(x2, Tensor) else None, "vecdot") * x2).sum(axis=axis)
+
+
 # np.linalg.<name>(t) on a Tensor calls the function here (numpy_protocol reads this table)
 FUNCTIONS.update({f"linalg.{name}": globals()[name] for name in __all__})
-FUNCTIONS.update({"linalg.qr": _numpy_qr, "linalg.solve": _numpy_solve, "linalg.svd": _numpy_svd})
+FUNCTIONS.update({"linalg.qr": _numpy_qr, "linalg.solve": _numpy_solve, "linalg.svd": _numpy_svd,
+                  "linalg.trace": _numpy_trace, "linalg.diagonal": _numpy_diagonal,
+                  "linalg.vecdot": _numpy_vecdot, "linalg.cross": cross, "linalg.outer": outer,
+                  "linalg.tensordot": tensordot, "linalg.matrix_transpose": lambda x: x.mT})

@@ -61,3 +61,25 @@ def test_a_numpy_linalg_function_the_library_lacks_is_refused_for_a_grad_tensor(
     with pytest.raises(TypeError, match=r"np.linalg.eigvals on a Tensor that requires grad"):
         np.linalg.eigvals(_leaf(A))
     assert np.linalg.eigvals(am.Tensor(A)).shape == (3, 3)  # a constant: NumPy's
+
+
+def test_numpy_2_array_api_names_in_np_linalg_record() -> None:
+    """np.linalg.cross, outer, tensordot, vecdot, trace, diagonal and matrix_transpose said
+    "the library has no 'cross'"; trace and diagonal are of the last two axes there."""
+    a = np.arange(18.0).reshape(2, 3, 3) / 10
+    x = _leaf(a)
+    calls: list[tuple[Any, Any]] = [
+        (lambda t: np.linalg.trace(t, offset=1), lambda v: np.linalg.trace(v, offset=1)),
+        (lambda t: np.linalg.diagonal(t), np.linalg.diagonal),
+        (lambda t: np.linalg.vecdot(t, t), lambda v: np.linalg.vecdot(v, v)),
+        (lambda t: np.linalg.cross(t, t[::-1]), lambda v: np.linalg.cross(v, v[::-1])),
+        (lambda t: np.linalg.matrix_transpose(t), np.linalg.matrix_transpose),
+        (lambda t: np.linalg.tensordot(t[0], t[1]), lambda v: np.linalg.tensordot(v[0], v[1])),
+        (lambda t: np.linalg.outer(t[0, 0], t[1, 1]), lambda v: np.linalg.outer(v[0, 0], v[1, 1])),
+    ]
+    for ours, numpy in calls:
+        out = ours(x)
+        assert isinstance(out, am.Tensor) and out.requires_grad
+        np.testing.assert_allclose(out.data, numpy(a), rtol=1e-13)
+    with pytest.raises(TypeError, match=r"np.linalg.vector_norm .* write autograd_mini.norm"):
+        np.linalg.vector_norm(x)

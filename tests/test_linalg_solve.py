@@ -386,3 +386,22 @@ def test_solve_gradient_of_a_stack_with_one_non_finite_matrix(create_graph: bool
     np.testing.assert_allclose(a.grad.data[1], [[-0.16, -0.08], [-0.08, -0.04]], rtol=1e-12)
     np.testing.assert_allclose(b.grad.data[1], [0.4, 0.2], rtol=1e-12)
     assert np.isnan(a.grad.data[0]).all() and np.isnan(b.grad.data[0]).all()
+
+
+def test_solve_with_inf_or_nan_follows_lapack_and_torch() -> None:
+    """inf that LAPACK eliminates to a finite solution keeps finite gradients (they were all
+    NaN); a NaN pivot that LAPACK fails on gives NaN for that matrix only (it raised for the
+    whole stack, saying "singular")."""
+    torch = pytest.importorskip("torch")
+    for bad in ([[np.inf, 1.0], [1.0, 1.0]], [[np.nan, 1.0], [1.0, 1.0]]):
+        a = np.stack([2 * np.eye(2), np.array(bad)])
+        x, b = am.Tensor(a, requires_grad=True), am.Tensor(np.ones((2, 2, 1)), requires_grad=True)
+        out = am.linalg.solve(x, b)
+        out.sum().backward()
+        xt = torch.tensor(a, requires_grad=True)
+        bt = torch.ones(2, 2, 1, dtype=torch.float64, requires_grad=True)
+        ref = torch.linalg.solve(xt, bt)
+        ref.sum().backward()
+        assert b.grad is not None and bt.grad is not None
+        np.testing.assert_array_equal(out.data, ref.detach().numpy())
+        np.testing.assert_array_equal(b.grad.data, bt.grad.numpy())

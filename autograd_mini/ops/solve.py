@@ -84,27 +84,33 @@ def inv(a: Any) -> Tensor:
 
 
 # --------------------------------------------------------------------------- solve
+def _lapack_solve(a: np.ndarray, b: np.ndarray, what: str) -> np.ndarray:
+    """np.linalg.solve, except where LAPACK fails on a matrix holding NaN or inf (it fails the
+    whole stack): that matrix's solution is NaN and the others are kept, as torch's; a finite
+    singular matrix raises, naming its batch position."""
+    try:
+        return np.linalg.solve(a, b)
+    except LinAlgError:
+        bad = ~np.isfinite(a).all(axis=(-2, -1))
+        try:
+            if bad.any():
+                out = np.linalg.solve(np.where(bad[..., None, None], np.eye(a.shape[-1]), a), b)
+                return np.where(bad[..., None, None], np.nan, out)
+        except LinAlgError:
+            pass
+        raise _failure("linalg.solve", what, a, np.linalg.inv) from None
+
+
 def _solve(a: np.ndarray, b: np.ndarray) -> tuple[Any, Any]:
     """X = A⁻¹ B (B a stack of matrices, batch axes broadcast);  B̄ = A⁻ᵀ Ḡ, Ā = −B̄ Xᵀ"""
-    try:
-        x = np.linalg.solve(a, b)
-    except LinAlgError:
-        raise _failure("linalg.solve", "singular", a, np.linalg.inv) from None
+    x = _lapack_solve(a, b, "singular")
     return x, (a, x)
 
 
 def _solve_vjp(g: Any, saved: Any, needs: Any) -> Grads:
-    a, x = saved
-    bad = ~np.isfinite(E.raw(a)).all(axis=(-2, -1))  # NaN or inf in A: NaN, as the value
-    if bad.any():  # (LAPACK may fail on them: each is solved as I, then made NaN)
-        a = E.select(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
-    try:
-        gb = np.linalg.solve(_t(a), g)  # (g has at least a's dimensions: a matrix right side)
-    except LinAlgError:  # (an exact zero pivot that the forward's LU of A did not meet)
-        raise _failure("linalg.solve", "singular (in the gradient's solve with Aᵀ)", E.raw(a),
-                       np.linalg.inv) from None
-    if bad.any():
-        gb = E.select(bad[..., None, None], np.asarray(np.nan, gb.dtype), gb)
+    a, x = saved  # (g has at least a's dimensions: a matrix right side)
+    gb = np.linalg.solve(_t(a), g) if isinstance(a, Tensor) else _lapack_solve(
+        _t(a), g, "singular (in the gradient's solve with Aᵀ)")
     return (-(gb @ _t(x)) if needs[0] else None), gb
 
 

@@ -135,7 +135,10 @@ def _pinv_build(ch: Chooser, dtype: Any) -> Drawn:
 def _lstsq_build(ch: Chooser, dtype: Any) -> Drawn:
     """A general (…, m, n) (singular values well apart from each other and 0) and b (m, k)."""
     a = _general(ch, dtype)
-    return [a, np.asarray(ch.uniform((a.shape[-2], ch.integer(1, 3))), dtype=dtype)], {}
+    b = ch.uniform((a.shape[-2], ch.integer(1, 3)))
+    if b.shape == a.shape[:-1]:  # (torch's rule would read vectors: a leading 1 keeps a matrix)
+        b = b[None]
+    return [a, np.asarray(b, dtype=dtype)], {}
 
 
 def _lstsq(a: Tensor, b: Tensor) -> Tensor:

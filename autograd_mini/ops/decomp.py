@@ -52,15 +52,16 @@ def _rows(x: np.ndarray) -> np.ndarray:
     return x.reshape(*x.shape[:-2], x.shape[-2] * x.shape[-1])
 
 
-def _matrices(a: Any, fn: str, square: bool = False) -> Tensor:
-    """``a`` as a Tensor, refused unless at least 2-d (and square if asked)."""
-    t = as_tensor(a, where=f"linalg.{fn}")
+def matrices(a: Any, name: str, square: bool = False, like: Any = None) -> Tensor:
+    """``a`` as a Tensor (numbers taking ``like``'s dtype), refused, naming ``name``, unless a
+    matrix or a stack of matrices (at least 2-d), square if asked."""
+    t = as_tensor(a, like if isinstance(like, Tensor) else None, name)
     if t.ndim < 2:
-        raise ValueError(f"linalg.{fn}: needs a matrix or a stack of matrices (at least 2-d), "
-                         f"got shape {t.shape}")
-    if square and t.shape[-1] != t.shape[-2]:
-        raise ValueError(f"linalg.{fn}: needs square matrices (the last two axes equal), got "
+        raise ValueError(f"{name}: needs a matrix or a stack of matrices (at least 2-d), got "
                          f"shape {t.shape}")
+    if square and t.shape[-1] != t.shape[-2]:
+        raise ValueError(f"{name}: needs square matrices (…, n, n: the last two axes equal), "
+                         f"got shape {t.shape}")
     return t
 
 
@@ -140,7 +141,7 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     eigenvectors are not unique, as torch): Ā is the derivative with respect to the entries
     read, 2P_ij in that triangle, P_ii on the diagonal, 0 in the other (torch gives the
     symmetric P; the two agree along every symmetric change of A)."""
-    t = _matrices(a, "eigh", square=True)
+    t = matrices(a, "linalg.eigh", square=True)
     out = _EIGH(t, UPLO=_uplo(UPLO, "eigh"))
     return EighResult(out[..., 0, :], out[..., 1:, :])
 
@@ -166,7 +167,7 @@ def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:
     """Eigenvalues (ascending) of symmetric A, reading one triangle as eigh; Ā from
     P = V diag(w̄) Vᵀ as eigh's (2P in the triangle read, P on the diagonal), finite also at
     repeated eigenvalues (no division by w_j − w_i)."""
-    return _EIGVALSH(_matrices(a, "eigvalsh", square=True), UPLO=_uplo(UPLO, "eigvalsh"))
+    return _EIGVALSH(matrices(a, "linalg.eigvalsh", square=True), UPLO=_uplo(UPLO, "eigvalsh"))
 
 
 # --------------------------------------------------------------------------- svd, svdvals
@@ -231,7 +232,7 @@ def svd(a: Any, full_matrices: bool = True) -> SVDResult:
     as torch. With full_matrices=True on a non-square A, U's columns (or Vh's rows) beyond
     min(m, n) are not unique: a backward that reaches them raises, naming
     full_matrices=False (torch silently takes their gradient as 0)."""
-    t = _matrices(a, "svd")
+    t = matrices(a, "linalg.svd")
     full = flag(full_matrices, "linalg.svd", "full_matrices")
     _finite(t, "svd")
     m, n = t.shape[-2:]
@@ -257,7 +258,7 @@ _SVDVALS = primitive("linalg.svdvals", _svdvals, _svdvals_vjp, nin=1, floating=T
 
 def svdvals(a: Any) -> Tensor:
     """Singular values of A, descending;  Ā = U diag(S̄) Vh, finite also where they repeat."""
-    t = _matrices(a, "svdvals")
+    t = matrices(a, "linalg.svdvals")
     _finite(t, "svdvals")
     return _SVDVALS(t)
 
@@ -322,7 +323,7 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
     as torch's; R's gradient is the reduced one). Ā (R invertible): see the op's formula. With
     'complete' and m > n, Q's last m − n columns are not unique: a backward that reaches them
     raises, naming mode='reduced' (torch refuses any backward of it)."""
-    t = _matrices(a, "qr")
+    t = matrices(a, "linalg.qr")
     if not isinstance(mode, str) or mode not in ("reduced", "complete", "r"):
         raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got "
                          f"{mode!r:.60}")
@@ -376,7 +377,7 @@ def pinv(a: Any, *, atol: float | None = None, rtol: float | None = None,
     −A⁺ᵀ Ḡ A⁺ᵀ + (I − A A⁺) Ḡᵀ A⁺ A⁺ᵀ + A⁺ᵀ A⁺ Ḡᵀ (I − A⁺ A); hermitian: its symmetric part
     P, taken as eigh's (2P below the diagonal, P on it, 0 above)."""
     herm = flag(hermitian, "linalg.pinv", "hermitian")
-    t = _matrices(a, "pinv", square=herm)
+    t = matrices(a, "linalg.pinv", square=herm)
     for label, v in (("atol", atol), ("rtol", rtol)):
         if v is not None:
             real_number(v, "linalg.pinv", label)

@@ -77,6 +77,19 @@ def erf_taylor(lo: float, hi: float, step: float, deg: int, complement: bool = F
     return np.array(centres), np.ascontiguousarray(np.array(rows).T)
 
 
+def taylor_at(m: np.ndarray, lo: float, step: float, centres: np.ndarray,
+              taylor: np.ndarray) -> np.ndarray:
+    """The Taylor polynomial (``erf_taylor``'s columns) of m's interval of width ``step`` from
+    ``lo``, about its centre, by Horner's rule."""
+    i = ((m - lo) * (1 / step)).astype(np.intp)
+    t = m - centres[i]  # exact (Sterbenz): m and its centre are within a factor 2
+    r = taylor[-1][i]
+    for col in taylor[-2::-1]:
+        r *= t
+        r += col[i]
+    return r
+
+
 @functools.cache  # on first use: importing the package stays cheap
 def _erf_tables() -> tuple[list[float], np.ndarray, np.ndarray]:
     """The Maclaurin coefficients of erf(x)/x in x², the centres, and per centre c the Taylor
@@ -110,14 +123,7 @@ def erf_array(x: np.ndarray) -> np.ndarray:
         out[small] = s * p
     mid = (a >= _LO) & (a < _HI)
     if mid.any():
-        m = a[mid]
-        i = ((m - _LO) * (1 / _STEP)).astype(np.intp)
-        t = m - centres[i]  # exact (Sterbenz): m and its centre are within a factor 2
-        r = taylor[-1][i]
-        for col in taylor[-2::-1]:
-            r *= t
-            r += col[i]
-        out[mid] = r
+        out[mid] = taylor_at(a[mid], _LO, _STEP, centres, taylor)
     np.copysign(out, x, out=out)
     nan = np.isnan(a)
     if nan.any():

@@ -18,7 +18,7 @@ from ..tensor import FUNCTIONS, Tensor
 from . import elementwise as E
 from . import reduce as R
 from . import shape as S
-from .decomp import svdvals
+from .decomp import matrices, svdvals
 from .movement import moveaxis
 
 __all__ = ["norm"]  # (matrix_norm is linalg's: autograd_mini.linalg imports it)
@@ -150,10 +150,7 @@ def matrix_norm(a: Any, ord: Any = "fro", axis: tuple[int, int] = (-2, -1),
     Σs, 2 max s, −2 min s (s the singular values, through svdvals: Ā = U diag(S̄) Vh), 1/−1 the
     max/min column sum of |a|, inf/−inf the max/min row sum (as linalg.norm: subgradient 0 at
     a = 0, ties split evenly)."""
-    t = as_tensor(a, where="linalg.matrix_norm")
-    if t.ndim < 2:
-        raise ValueError(f"linalg.matrix_norm: needs a matrix or a stack of matrices (at least "
-                         f"2-d), got shape {t.shape}")
+    t = matrices(a, "linalg.matrix_norm")
     keepdims = flag(keepdims, "linalg.matrix_norm", "keepdims")
     if not isinstance(ord, (str, int, float, np.integer, np.floating)) or isinstance(
             ord, (bool, np.bool_)) or ord not in _ORDS:

@@ -16,6 +16,7 @@ from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
 from . import elementwise as E
+from .decomp import matrices
 from .einsum import tril, triu
 
 __all__ = ["cholesky", "det", "inv", "logdet", "matrix_power", "slogdet", "solve",
@@ -50,15 +51,6 @@ def _failure(name: str, what: str, a: np.ndarray, test: Any) -> LinAlgError:
     return LinAlgError(f"{name}: the matrix{where} is {what} (input shape {a.shape})")
 
 
-def _square(a: Any, name: str, like: Any = None) -> Tensor:
-    """``a`` as a Tensor holding a stack of square matrices."""
-    t = as_tensor(a, like if isinstance(like, Tensor) else None, name)
-    if t.ndim < 2 or t.shape[-1] != t.shape[-2]:
-        raise ValueError(f"{name}: expected a square matrix or a stack of them (…, n, n), got "
-                         f"shape {t.shape}")
-    return t
-
-
 # --------------------------------------------------------------------------- inv
 def _inv(a: np.ndarray) -> tuple[Any, Any]:
     """Y = A⁻¹;  Ā = −Yᵀ Ḡ Yᵀ"""
@@ -80,7 +72,7 @@ _INV = primitive("linalg.inv", _inv, _inv_vjp, nin=1, floating=True)
 def inv(a: Any) -> Tensor:
     """A⁻¹ of each matrix of the stack ``a`` (…, n, n);  Ā = −A⁻ᵀ Ḡ A⁻ᵀ. A singular matrix
     raises ``numpy.linalg.LinAlgError`` naming its batch position."""
-    return _INV(_square(a, "linalg.inv"))
+    return _INV(matrices(a, "linalg.inv", True))
 
 
 # --------------------------------------------------------------------------- solve
@@ -144,7 +136,7 @@ def solve(a: Any, b: Any, *, left: bool = True) -> Tensor:
     ``numpy.linalg.LinAlgError`` naming its batch position.
     """
     left = flag(left, "linalg.solve", "left")
-    a = _square(a, "linalg.solve", b)
+    a = matrices(a, "linalg.solve", True, b)
     b = as_tensor(b, a, "linalg.solve")
     if b.ndim == 0:
         raise ValueError(f"linalg.solve: the right-hand side must be at least 1-d, got shape "
@@ -172,7 +164,7 @@ def solve_triangular(a: Any, b: Any, *, upper: bool, left: bool = True,
     upper = flag(upper, "linalg.solve_triangular", "upper")
     left = flag(left, "linalg.solve_triangular", "left")
     unit = flag(unitriangular, "linalg.solve_triangular", "unitriangular")
-    a = _square(a, "linalg.solve_triangular", b)
+    a = matrices(a, "linalg.solve_triangular", True, b)
     b = as_tensor(b, a, "linalg.solve_triangular")
     k = int(unit)
     t = triu(a, k) if upper else tril(a, -k)
@@ -274,7 +266,7 @@ def det(a: Any) -> Tensor:
     n ≤ 8, so second derivatives there are right too; elsewhere det(A) A⁻ᵀ, whose second
     derivative loses about κ ε of its digits.
     """
-    return _DET(_square(a, "linalg.det"))
+    return _DET(matrices(a, "linalg.det", True))
 
 
 def _slogdet(a: np.ndarray) -> tuple[Any, Any]:
@@ -305,14 +297,14 @@ def slogdet(a: Any) -> SlogdetResult:
     (sign 0 and logabsdet −∞ for a singular one); the gradient flows through logabsdet:
     Ā = ḡ A⁻ᵀ. Its gradient at a singular A is infinite: ``backward()`` raises
     ``numpy.linalg.LinAlgError`` there (torch gives ±inf)."""
-    out = _SLOGDET(_square(a, "linalg.slogdet"))
+    out = _SLOGDET(matrices(a, "linalg.slogdet", True))
     return SlogdetResult(out[..., 0], out[..., 1])
 
 
 def logdet(a: Any) -> Tensor:
     """log det A, as torch.logdet: NaN where det A < 0 (with a zero gradient there), −∞ where
     it is 0;  Ā = Ḡ A⁻ᵀ."""
-    sign, logabs = slogdet(_square(a, "linalg.logdet"))
+    sign, logabs = slogdet(matrices(a, "linalg.logdet", True))
     return E.where(sign.data < 0, np.asarray(np.nan, logabs.dtype), logabs)
 
 
@@ -354,7 +346,7 @@ def cholesky(a: Any, *, upper: bool = False) -> Tensor:
     ``numpy.linalg.LinAlgError`` naming the batch position.
     """
     up = flag(upper, "linalg.cholesky", "upper")
-    a = _square(a, "linalg.cholesky")
+    a = matrices(a, "linalg.cholesky", True)
     return _t(_CHOLESKY(_t(a))) if up else _CHOLESKY(a)
 
 
@@ -365,7 +357,7 @@ def matrix_power(a: Any, n: int) -> Tensor:
     if not is_int(n):
         raise TypeError(f"linalg.matrix_power: n must be an integer, got {n!r:.60}")
     n = int(n)
-    a = _square(a, "linalg.matrix_power")
+    a = matrices(a, "linalg.matrix_power", True)
     if n == 0:  # the identity, still on the graph (as torch's): its gradient is 0
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
         return E.where(np.ones(a.shape, bool), eye, a)

@@ -20,7 +20,7 @@ from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import FUNCTIONS, Tensor
 from . import elementwise as E
-from .mathfuncs import erf_array, erf_taylor
+from .mathfuncs import erf_array, erf_taylor, taylor_at
 
 __all__ = ["erfc", "erfinv", "logit", "xlogy"]
 
@@ -67,15 +67,7 @@ def erfc_array(x: np.ndarray) -> np.ndarray:
         out[low] = 1 - erf_array(a[low])
     mid = (a >= _LO) & (a < _HI)
     if mid.any():
-        centres, taylor = _erfc_tables()
-        m = a[mid]
-        i = ((m - _LO) * (1 / _STEP)).astype(np.intp)
-        t = m - centres[i]  # exact (Sterbenz)
-        r = taylor[-1][i]
-        for col in taylor[-2::-1]:
-            r *= t
-            r += col[i]
-        out[mid] = r
+        out[mid] = taylor_at(a[mid], _LO, _STEP, *_erfc_tables())
     tail = (a >= _HI) & (a < 28.0)
     if tail.any():
         z = a[tail]

@@ -95,6 +95,55 @@ def test_solve_triangular_matches_torch(upper: bool, left: bool, unit: bool) -> 
                                                         unitriangular=unit), [a, b])
 
 
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+def test_solve_triangular_in_several_blocks_matches_torch(upper: bool, left: bool,
+                                                          unit: bool) -> None:
+    """n = 75 takes the blocked substitution through three blocks of 32 rows (and a batch
+    that broadcasts against b's): values and both gradients as torch's."""
+    from autograd_mini.ops.triangular import BLOCK
+    n = 75
+    assert 2 * BLOCK < n < 3 * BLOCK
+    torch = pytest.importorskip("torch")
+    rng = RNG(11)
+    a = rng.standard_normal((2, 1, n, n)) / np.sqrt(n) + 2 * np.eye(n)
+    b = rng.standard_normal((3, n, 4) if left else (3, 4, n))
+    _compare(lambda x, y: L.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit),
+             lambda x, y: torch.linalg.solve_triangular(x, y, upper=upper, left=left,
+                                                        unitriangular=unit), [a, b])
+
+
+def test_solve_triangular_blocks_gradgradcheck_and_cholesky_gradient() -> None:
+    """Second order through the blocked solve (n = 40: two blocks), and cholesky's gradient,
+    which solves with L by blocks, as torch's at n = 70."""
+    rng = RNG(12)
+    a = rng.standard_normal((40, 40)) / 7 + 2 * np.eye(40)
+    b = rng.standard_normal((40, 2))
+    assert am.gradgradcheck(lambda x, y: L.solve_triangular(x, y, upper=False), [a, b])
+    assert am.gradgradcheck(lambda x, y: L.solve_triangular(x, y, upper=True, left=False),
+                            [a, b.T.copy()])
+    spd = _spd(rng, (70, 70))
+    torch = pytest.importorskip("torch")
+    _compare(L.cholesky, lambda x: torch.linalg.cholesky(
+        torch.tril(x) + torch.tril(x, -1).mT), [spd])
+
+
+def test_solve_triangular_names_a_zero_diagonal_in_a_later_block_and_keeps_nan_local() -> None:
+    a = np.stack([np.eye(70), np.eye(70)]) * 2.0
+    a[1, 50, 50] = 0.0
+    with pytest.raises(np.linalg.LinAlgError, match=r"linalg\.solve_triangular: the matrix at "
+                                                    r"batch position \(1,\) is singular: a zero "
+                                                    "on its diagonal"):
+        L.solve_triangular(a, np.ones((70, 1)), upper=True)
+    a[1, 50, 50] = np.inf
+    a[1, 60, 3] = np.nan  # (read by the lower solve: the rows from its block on are NaN)
+    x = L.solve_triangular(a, np.ones((70, 1)), upper=False).data
+    np.testing.assert_array_equal(x[0], np.full((70, 1), 0.5))  # (the stack's other matrix)
+    np.testing.assert_array_equal(x[1, :32], np.full((32, 1), 0.5))  # (blocks before it)
+    assert np.isnan(x[1, 60:]).all()
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (4, 4), (2, 3, 3)], ids=str)
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_matches_torch_reading_one_triangle(shape: tuple[int, ...],

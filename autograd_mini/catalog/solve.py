@@ -121,7 +121,7 @@ SPECS: list[OpSpec] = [
          prims=("linalg.slogdet", "where"), **_SQUARE),
     spec("linalg.solve", L.solve, _solve_ref, kind="custom", build=_solve_build, nin=2),
     spec("linalg.solve_triangular", L.solve_triangular, _triangular_ref, kind="custom",
-         build=_triangular_build, prims=("linalg.solve", "where"), nin=2),
+         build=_triangular_build, nin=2),
     spec("linalg.cholesky", L.cholesky, _cholesky_ref, kind="custom", build=_positive_build),
     spec("linalg.matrix_power", L.matrix_power, _power_ref, kind="custom",
          build=lambda ch, dtype: ([np.asarray(_matrices(ch, draw_shape(ch, 0, 2, 1, 3),

@@ -1,7 +1,8 @@
-"""Linear systems and determinants: inv, solve, solve_triangular, det, slogdet, logdet, cholesky
-and matrix_power, over stacks of matrices (the last two axes), as numpy.linalg and torch.linalg.
+"""Linear systems and determinants: inv, solve, det, slogdet, logdet, cholesky and matrix_power,
+over stacks of matrices (the last two axes), as numpy.linalg and torch.linalg.
 
-Each VJP is written with ``@``, ``.swapaxes``, ``*`` and ``np.linalg.solve`` / ``np.linalg.inv``:
+Each VJP is written with ``@``, ``.swapaxes``, ``*`` and ``np.linalg.solve`` / ``np.linalg.inv``
+(cholesky's with ``solve_triangular``, from ops/triangular.py):
 on ndarrays (``backward()``) these are NumPy's, on Tensors (``create_graph=True``) they reach
 this module's functions, so every gradient is differentiable again."""
 
@@ -17,7 +18,7 @@ from ..engine import primitive
 from ..tensor import Tensor
 from . import elementwise as E
 from .decomp import matrices
-from .einsum import tril, triu
+from .triangular import solve_triangular, triangular_solve
 
 __all__ = ["cholesky", "det", "inv", "logdet", "matrix_power", "slogdet", "solve",
            "solve_triangular"]
@@ -150,31 +151,6 @@ def solve(a: Any, b: Any, *, left: bool = True) -> Tensor:
                              f"matrix of shape {a.shape}: expected length {a.shape[-1]}")
         return _solve_matrix(a, b[..., None], True, "linalg.solve")[..., 0]
     return _solve_matrix(a, b, left, "linalg.solve")
-
-
-def solve_triangular(a: Any, b: Any, *, upper: bool, left: bool = True,
-                     unitriangular: bool = False) -> Tensor:
-    """X with T X = B (``left=False``: X T = B), T the upper (``upper=True``) or lower triangle
-    of ``a``, with ones on the diagonal if ``unitriangular`` (the diagonal of ``a`` unread);
-    ``b`` a stack of matrices, batch axes broadcast (torch's signature).
-
-    The solve is ``solve``'s on T (exact for a triangular matrix; NumPy has no triangular
-    solver), so T̄ = −B̄ Xᵀ restricted to the triangle read, B̄ = T⁻ᵀ Ḡ.
-    """
-    upper = flag(upper, "linalg.solve_triangular", "upper")
-    left = flag(left, "linalg.solve_triangular", "left")
-    unit = flag(unitriangular, "linalg.solve_triangular", "unitriangular")
-    a = matrices(a, "linalg.solve_triangular", True, b)
-    b = as_tensor(b, a, "linalg.solve_triangular")
-    k = int(unit)
-    t = triu(a, k) if upper else tril(a, -k)
-    if unit:
-        t = t + np.eye(a.shape[-1], dtype=t.dtype if t.dtype.kind == "f" else np.float64)
-    try:
-        return _solve_matrix(t, b, left, "linalg.solve_triangular")
-    except LinAlgError as exc:  # a zero on the diagonal
-        raise LinAlgError(str(exc).replace("linalg.solve", "linalg.solve_triangular", 1)
-                          ) from None
 
 
 # --------------------------------------------------------------------------- determinants
@@ -325,10 +301,17 @@ def _cholesky_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     lower = saved[0]
     n = lower.shape[-1]
     phi = np.tril(np.ones((n, n), g.dtype)) - 0.5 * np.eye(n, dtype=g.dtype)
-    y = np.linalg.solve(_t(lower), (_t(lower) @ g) * phi)  # L⁻ᵀ Φ(Lᵀ L̄)
-    p = _t(np.linalg.solve(_t(lower), _t(y)))  # … L⁻¹
+    y = _upper_solve(_t(lower), (_t(lower) @ g) * phi)  # L⁻ᵀ Φ(Lᵀ L̄)
+    p = _t(_upper_solve(_t(lower), _t(y)))  # … L⁻¹
     # A's entry (i, j), i > j, is read for both (i, j) and (j, i): the symmetric part, twice
     return ((p + _t(p)) * phi,)
+
+
+def _upper_solve(u: Any, b: Any) -> Any:
+    """U⁻¹ B for U upper triangular (recorded where U is a Tensor)."""
+    if isinstance(u, Tensor):
+        return solve_triangular(u, b, upper=True)
+    return triangular_solve(u, b, lower=False)
 
 
 _CHOLESKY = primitive("linalg.cholesky", _cholesky, _cholesky_vjp, nin=1, floating=True)

@@ -102,7 +102,7 @@ SPECS: list[OpSpec] = [
     spec("kron", P.kron, np.kron, kind="custom", build=_kron_inputs, nin=2,
          prims=("reshape", "mul")),
     spec("cdist", P.cdist, _cdist_ref, kind="custom", build=_cdist_inputs, nin=2,
-         prims=("sub", "norm"), smooth=False),
+         smooth=False),
     spec("lerp", P.lerp, lambda s, e, w: s + w * (e - s), nin=3, prims=("sub", "mul", "add")),
     spec("nan_to_num", _nan_to_num, _nan_to_num_ref, kind="custom", build=_nan_to_num_inputs,
          prims=("where",), smooth=False),

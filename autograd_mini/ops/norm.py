@@ -21,7 +21,9 @@ from . import shape as S
 from .decomp import matrices, svdvals
 from .movement import moveaxis
 
-__all__ = ["norm"]  # (matrix_norm is linalg's: autograd_mini.linalg imports it)
+# (matrix_norm is linalg's: autograd_mini.linalg imports it; products.cdist uses norm_forward
+# and norm_vjp, the pair of norm's op, on blocks)
+__all__ = ["norm"]
 
 #: Public functions with integer or bool results: no gradient, so no catalog spec.
 NOT_DIFFERENTIABLE: tuple[str, ...] = ()
@@ -38,7 +40,8 @@ def _one_axis(a: int, ndim: int, shape: tuple[int, ...]) -> int:
         raise type(exc)(f"{exc} (shape {shape})") from None
 
 
-def _norm(x: Any, p: float = 2.0, axis: Axes = None, keepdims: bool = False) -> tuple[Any, Any]:
+def norm_forward(x: Any, p: float = 2.0, axis: Axes = None,
+                 keepdims: bool = False) -> tuple[Any, Any]:
     """(Σ|x|^p)^(1/p) over axis (max|x| for p = ∞, min|x| for −∞, the count of non-zeros for 0);
     x̄ = ḡ sign(x) (|x|/‖x‖)^(p−1), 0 where x = 0 or ‖x‖ = 0 (±∞: ḡ sign(x) at the extreme,
     split between ties; 0 for p = 0)"""
@@ -64,7 +67,7 @@ def _norm(x: Any, p: float = 2.0, axis: Axes = None, keepdims: bool = False) -> 
     return out, (x, out)
 
 
-def _norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
+def norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
               keepdims: bool = False) -> Grads:
     x, out = saved
     xr, shape = E.raw(x), E.raw(x).shape
@@ -83,7 +86,8 @@ def _norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
     return (E.masked(gk * d, ~zero),)
 
 
-_NORM = primitive("norm", _norm, _norm_vjp, floating=True, smooth=False, domain=("nonzero",))
+_NORM = primitive("norm", norm_forward, norm_vjp, floating=True, smooth=False,
+                  domain=("nonzero",))
 _LINES = {-1: "columns", -np.inf: "rows"}  # what ord −1, −inf take the minimum over
 
 

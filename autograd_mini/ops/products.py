@@ -2,9 +2,11 @@
 lerp, and nan_to_num.
 
 Each is a composite of the library's ops (slices, products, norms, where), so its gradient and
-its derivatives of every order come from theirs; but for cdist's p = 2 through a matrix
-product (PyTorch's form for many points), a private op whose VJP needs only (P, R)-sized
-temporaries and runs on Tensors too (second order).
+its derivatives of every order come from theirs; but cdist, an op that works through blocks
+of x2's rows (its VJP too, with norm's forward and VJP on each block), so that the (…, P, R,
+M) differences never exist at once, and for p = 2 through a matrix product (PyTorch's form for
+many points) a private op whose VJP needs only (P, R)-sized temporaries. Both VJPs run on
+Tensors too (second order).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import numpy as np
 
 from ..checks import broadcasts, is_int, numpy_names, one_axis, real_number
 from ..constants import as_tensor
-from ..engine import Primitive
+from ..engine import Primitive, primitive
 from ..tensor import FUNCTIONS, Tensor, wrap
 from . import elementwise as E
 from . import shape as S
-from .norm import norm
+from .norm import norm_forward, norm_vjp
 from .reduce import broadcast_to
 
 __all__ = ["cdist", "cross", "diff", "kron", "lerp", "nan_to_num"]
@@ -174,6 +176,44 @@ def _euclid_vjp(g: Any, saved: Any, needs: Any) -> Grads:
 # (private, as nn/conv.py's: cdist's spec covers it through cdist, not as an op of its own)
 _EUCLID = Primitive("cdist_euclid", _euclid, _euclid_vjp, nin=2)
 
+#: the most elements of a (…, P, r, M) block of differences that cdist makes at once
+CHUNK = 1 << 18
+
+
+def _blocks(x1: Any, x2: Any) -> list[slice]:
+    """Blocks of x2's rows whose differences from x1 hold at most CHUNK elements each (at
+    least one row, and one block when x2 has no rows)."""
+    per_row = int(np.prod(np.broadcast_shapes(x1.shape[:-1], (*x2.shape[:-2], 1)))) * (
+        x1.shape[-1])
+    step = max(1, CHUNK // max(per_row, 1))
+    return [slice(j, j + step) for j in range(0, max(x2.shape[-2], 1), step)]
+
+
+def _minkowski(x1: np.ndarray, x2: np.ndarray, *, p: float) -> tuple[Any, Any]:
+    """d_ij = ‖x1_i − x2_j‖_p (norm's forward, by blocks of x2's rows, so the (…, P, R, M)
+    differences never exist at once);  x̄1 = Σ_j n̄_ij, x̄2 = −Σ_i n̄_ij with n̄_ij norm's VJP
+    on the block's differences"""
+    out = np.empty((*np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]), x1.shape[-2],
+                    x2.shape[-2]), np.result_type(x1, x2))
+    for r in _blocks(x1, x2):
+        d = x1[..., :, None, :] - x2[..., None, r, :]
+        out[..., r] = norm_forward(d, p, (d.ndim - 1,))[0]
+    return out, (x1, x2, out)
+
+
+def _minkowski_vjp(g: Any, saved: Any, needs: Any, *, p: float) -> Grads:
+    x1, x2, out = saved  # (Tensors when the backward is recorded: the same code records it)
+    g1, g2 = [], []
+    for r in _blocks(x1, x2):
+        d = x1[..., :, None, :] - x2[..., None, r, :]
+        (gd,) = norm_vjp(g[..., r], (d, out[..., r]), (True,), p, (d.ndim - 1,))
+        g1.append(gd.sum(axis=-2))
+        g2.append(-gd.sum(axis=-3))
+    return sum(g1[1:], g1[0]) if needs[0] else None, np.concatenate(g2, axis=-2)
+
+
+_MINKOWSKI = primitive("cdist", _minkowski, _minkowski_vjp, nin=2, smooth=False)
+
 
 @numpy_names
 def cdist(x1: Any, x2: Any, p: float = 2.0,
@@ -185,10 +225,11 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     differing coordinates, gradient 0; inf: the largest difference, where ties split the
     gradient; PyTorch gives it to each tied coordinate in full). For p = 2, as PyTorch's
     ``compute_mode``: √max(|x1_i|² + |x2_j|² − 2 x1_i · x2_j, 0) through a matrix product
-    (fast, no (…, P, R, M) temporary) when P > 25 or R > 25 (always with
-    "use_mm_for_euclid_dist", never with "donot_use_mm_for_euclid_dist"); it loses digits for
-    nearly equal points: an absolute error about √ε |x| (ε the dtype's epsilon), so distances
-    below that may come out 0. float16 is computed in float32."""
+    (fast) when P > 25 or R > 25 (always with "use_mm_for_euclid_dist", never with
+    "donot_use_mm_for_euclid_dist"); it loses digits for nearly equal points: an absolute
+    error about √ε |x| (ε the dtype's epsilon), so distances below that may come out 0.
+    Otherwise the differences are taken for blocks of x2's rows of at most ``CHUNK`` elements,
+    forward and backward, never all (…, P, R, M) at once. float16 is computed in float32."""
     x1, x2 = as_tensor(x1, where="cdist"), as_tensor(x2, where="cdist")
     real_number(p, "cdist", "p")
     if not p >= 0:
@@ -212,8 +253,7 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     if p == 2 and compute_mode != COMPUTE_MODES[2] and (
             compute_mode == COMPUTE_MODES[1] or x1.shape[-2] > 25 or x2.shape[-2] > 25):
         return _EUCLID(x1, x2)
-    d = E.sub(S.expand_dims(x1, -2), S.expand_dims(x2, -3))  # (…, P, R, M)
-    return norm(d, ord=float(p), axis=-1)
+    return _MINKOWSKI(x1, x2, p=float(p))
 
 
 # --------------------------------------------------------------------------- lerp, nan_to_num

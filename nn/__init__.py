@@ -14,7 +14,7 @@ PyTorch's weight layout (out_features, in_features) and computes ``x @ W.T + b``
 
 from __future__ import annotations
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import (
     CELU,
     ELU,
@@ -43,9 +43,17 @@ from .containers import ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
-from .dropout import Dropout, Dropout1d, Dropout2d
+from .dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .gated import GLU, LogSigmoid, PReLU, Softmax2d
 from .hooks import HookHandle
 from .instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
@@ -95,10 +103,12 @@ from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from .pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from .pooling_adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .rms_norm import LocalResponseNorm, RMSNorm
 from .shrink import Hardshrink, Softshrink, Tanhshrink, Threshold
 from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 from .upsample import (
+    ChannelShuffle,
     PixelShuffle,
     PixelUnshuffle,
     Upsample,
@@ -120,6 +130,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
@@ -127,6 +138,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "Bilinear",
+    "ChannelShuffle",
     "CheckpointError",
     "CircularPad1d",
     "CircularPad2d",
@@ -142,8 +154,11 @@ __all__ = [
     "Dropout",
     "Dropout1d",
     "Dropout2d",
+    "Dropout3d",
     "Embedding",
+    "FeatureAlphaDropout",
     "Flatten",
+    "Fold",
     "GRUCell",
     "GaussianNLLLoss",
     "GradientMonitor",
@@ -167,6 +182,7 @@ __all__ = [
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LocalResponseNorm",
     "LogSigmoid",
     "LogSoftmax",
     "MSELoss",
@@ -192,6 +208,7 @@ __all__ = [
     "PixelShuffle",
     "PixelUnshuffle",
     "PoissonNLLLoss",
+    "RMSNorm",
     "RNNCell",
     "ReLU",
     "ReLU6",
@@ -222,6 +239,7 @@ __all__ = [
     "TripletMarginLoss",
     "TripletMarginWithDistanceLoss",
     "Unflatten",
+    "Unfold",
     "Upsample",
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
@@ -233,13 +251,5 @@ __all__ = [
     "save",
     "update_ratio",
     "update_ratios",
+    "utils",
 ]
-
-
-def __getattr__(name: str) -> object:
-    """Only reached for a missing name: for PyTorch's ``nn.utils``, say where its parts are."""
-    hint = (" (a PyTorch name): gradient clipping is optim.clip_grad_norm_ and "
-            "optim.clip_grad_value_; there is no packing of sequences (nn.utils.rnn): pad them "
-            "and read each one's output at its own last step (docs/nn.md, 'Sequences of "
-            "different lengths')" if name == "utils" else "")
-    raise AttributeError(f"module 'nn' has no attribute {name!r}{hint}")

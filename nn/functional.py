@@ -51,11 +51,20 @@ from .bilinear import bilinear
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
-from .dropout import dropout
+from .dropout import (
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .embedding import embedding
+from .fold import fold, unfold
 from .functional_activations import (
     celu,
     elu,
+    gumbel_softmax,
     hardsigmoid,
     hardswish,
     hardtanh,
@@ -69,7 +78,12 @@ from .functional_activations import (
 from .gated import glu, prelu
 from .instance_norm import instance_norm
 from .layers import linear
-from .loss_distance import pairwise_distance, triplet_margin_loss, triplet_margin_with_distance_loss
+from .loss_distance import (
+    pairwise_distance,
+    pdist,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 from .loss_likelihood import gaussian_nll_loss, poisson_nll_loss
 from .loss_margin import (
     cosine_embedding_loss,
@@ -85,20 +99,23 @@ from .padding import pad
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
+from .rms_norm import local_response_norm, rms_norm
 from .shrink import hardshrink, softshrink, tanhshrink, threshold
-from .upsample import interpolate, pixel_shuffle, pixel_unshuffle
+from .upsample import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "channel_shuffle",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
@@ -107,11 +124,17 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
     "elu",
     "embedding",
+    "feature_alpha_dropout",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
+    "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -125,6 +148,7 @@ __all__ = [
     "layer_norm",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log_sigmoid",
     "log_softmax",
     "logsigmoid",
@@ -142,12 +166,14 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
     "prelu",
     "relu",
     "relu6",
+    "rms_norm",
     "scaled_dot_product_attention",
     "selu",
     "sigmoid",
@@ -164,6 +190,7 @@ __all__ = [
     "threshold",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    "unfold",
 ]
 
 

@@ -1,18 +1,22 @@
 """nn.functional's activations with PyTorch's signatures: the library's functions, also taking
 PyTorch's ``inplace=``. As the activation modules do, the result is a new tensor either way
-(overwriting the input would lose what its backward pass needs)."""
+(overwriting the input would lose what its backward pass needs). Also ``gumbel_softmax``, the
+relaxed (or straight-through) sample of a categorical distribution."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import autograd_mini as am
 from autograd_mini import Tensor
+from autograd_mini.checks import numpy_names, one_axis
 
-from ._util import check_flag
+from ._util import as_tensor, check_flag, check_real, check_rng
 
-__all__ = ["celu", "elu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "mish", "relu",
-           "relu6", "selu", "silu"]
+__all__ = ["celu", "elu", "gumbel_softmax", "hardsigmoid", "hardswish", "hardtanh",
+           "leaky_relu", "mish", "relu", "relu6", "selu", "silu"]
 
 
 def _accept(inplace: Any, name: str) -> None:
@@ -84,3 +88,31 @@ def mish(input: Any, inplace: bool = False) -> Tensor:
     """x tanh(softplus(x)) (``autograd_mini.mish``)."""
     _accept(inplace, "mish")
     return am.mish(input)
+
+
+@numpy_names
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   axis: int = -1, rng: np.random.Generator | None = None) -> Tensor:
+    """A relaxed one-hot sample of the categorical distribution softmax(logits) along
+    ``axis``, as PyTorch's ``F.gumbel_softmax``: y = softmax((logits + g) / τ) with Gumbel
+    noise g = −log(−log U) = −log E, E ~ Exp(1), drawn from ``rng`` (default: the
+    ``manual_seed`` generator at this call). With ``hard`` the value is the one-hot of
+    argmax y, its gradient that of y (straight-through: y_hard − stop_gradient(y) + y).
+    ``eps`` is PyTorch's deprecated argument, without effect (there, and here); NumPy's
+    ``axis`` stands for PyTorch's ``dim``. τ > 0."""
+    where = "gumbel_softmax"
+    x = as_tensor(logits, where)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{where}: logits must be floating point, got dtype {x.dtype}")
+    tau = check_real(tau, "tau", where, 0.0, open_low=True)
+    hard = check_flag(hard, "hard", where)
+    check_real(eps, "eps", where)
+    ax = one_axis(axis, x.ndim, where)
+    e = check_rng(rng, where).standard_exponential(x.shape)
+    g = -np.log(np.maximum(e, np.finfo(np.float64).tiny))  # (E = 0 has probability 2⁻⁵³)
+    y = am.softmax((x + g.astype(x.dtype)) / tau, axis=ax)
+    if not hard:
+        return y
+    one_hot = np.zeros(x.shape, dtype=x.dtype)
+    np.put_along_axis(one_hot, np.expand_dims(np.argmax(y.data, axis=ax), ax), 1, axis=ax)
+    return (one_hot - y.data) + y  # (PyTorch's order of the sums: the same values)

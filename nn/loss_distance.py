@@ -1,5 +1,6 @@
-"""Triplet losses and the distance they use, as functions and as modules:
-``pairwise_distance`` / ``PairwiseDistance``, ``triplet_margin_loss`` / ``TripletMarginLoss``
+"""Triplet losses and the distances they use, as functions and as modules:
+``pairwise_distance`` / ``PairwiseDistance``, ``pdist`` (the distances between the rows of a
+matrix), ``triplet_margin_loss`` / ``TripletMarginLoss``
 and ``triplet_margin_with_distance_loss`` / ``TripletMarginWithDistanceLoss``, with PyTorch's
 formulas, defaults and reductions (``nn.functional`` re-exports the functions).
 
@@ -25,7 +26,7 @@ from .module import Module
 
 __all__ = [
     "PairwiseDistance", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
-    "pairwise_distance", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "pairwise_distance", "pdist", "triplet_margin_loss", "triplet_margin_with_distance_loss",
 ]
 
 Distance = Callable[[Tensor, Tensor], Tensor]
@@ -69,6 +70,24 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     p = _norm_order(p, where_)
     eps = check_real(eps, "eps", where_, 0.0)
     return _distance(a, b, p, eps, check_flag(keepdims, "keepdims", where_))
+
+
+def pdist(input: Any, p: float = 2.0) -> Tensor:
+    """d = (‖xᵢ − xⱼ‖_p for i < j), the N(N − 1)/2 distances between the rows of an (N, M)
+    input in row-major order of the pairs (0, 1), (0, 2), …, (N − 2, N − 1), as PyTorch's
+    ``F.pdist`` (the condensed upper triangle of ``cdist(x, x, p)``). p ≥ 0: p = 0 counts the
+    differing coordinates, p = ∞ takes the largest |difference|. The gradient is the p-norm's,
+    0 at a zero distance, as PyTorch's; it holds the N(N − 1)/2 × M differences."""
+    where_ = "pdist"
+    x = as_tensor(input, where_)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{where_}: input must be floating point, got dtype {x.dtype}")
+    if x.ndim != 2:
+        raise ValueError(f"{where_}: input must be 2-d (N, M), got shape {x.shape}")
+    if not (isinstance(p, (float, np.floating)) and p == np.inf):
+        p = check_real(p, "p", where_, 0.0)
+    i, j = np.triu_indices(x.shape[0], 1)
+    return norm(x[i] - x[j], ord=p, axis=-1)
 
 
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,

@@ -1,6 +1,7 @@
 """Resampling: ``interpolate`` (PyTorch's ``F.interpolate``), the layers ``Upsample``,
-``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``, and ``pixel_shuffle`` /
-``pixel_unshuffle`` with their layers ``PixelShuffle`` / ``PixelUnshuffle``.
+``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``, ``pixel_shuffle`` /
+``pixel_unshuffle`` with their layers ``PixelShuffle`` / ``PixelUnshuffle``, and
+``channel_shuffle`` / ``ChannelShuffle`` (a reshape and a transpose, as pixel_shuffle).
 
 Route: every spatial axis is resampled on its own (the modes are separable), with integer
 gathers (``take``, whose gradient adds up repeats) and, for the linear modes, a weighted sum of
@@ -32,8 +33,9 @@ from .module import Module
 from .pooling1d import adaptive_avg_pool1d
 from .pooling_adaptive import adaptive_avg_pool2d
 
-__all__ = ["PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingBilinear2d",
-           "UpsamplingNearest2d", "interpolate", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
+           "UpsamplingBilinear2d", "UpsamplingNearest2d", "channel_shuffle", "interpolate",
+           "pixel_shuffle", "pixel_unshuffle"]
 
 #: the modes, and the input ranks each accepts
 MODES: dict[str, tuple[int, ...]] = {
@@ -307,3 +309,36 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+def channel_shuffle(input: Any, groups: int) -> Tensor:
+    """(N, C, *) → (N, C, *) with y[:, i·g + j] = x[:, j·(C/g) + i] for the g = ``groups``
+    groups of C/g channels (ShuffleNet's shuffle: a reshape to (N, g, C/g, *), a transpose
+    of the two group axes and a reshape back), as PyTorch's ``F.channel_shuffle``."""
+    where = "channel_shuffle"
+    x = as_tensor(input, where)
+    g = positive_int(groups, "groups", where)
+    if x.ndim < 3:
+        raise ValueError(f"{where}: input must have at least 3 axes (N, C, *), got shape "
+                         f"{x.shape}")
+    n, c, *rest = x.shape
+    if c % g:
+        raise ValueError(f"{where}: the {c} channels (axis 1) of input shape {x.shape} must be "
+                         f"divisible by groups {g}")
+    y = x.reshape((n, g, c // g, *rest)).swapaxes(1, 2)
+    return y.reshape(x.shape)
+
+
+class ChannelShuffle(Module):
+    """``channel_shuffle(x, groups)`` as a layer (PyTorch's ``nn.ChannelShuffle``): the
+    channels of (N, C, *) inputs regrouped as y[:, i·g + j] = x[:, j·(C/g) + i]."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = positive_int(groups, "groups", "ChannelShuffle")
+
+    def forward(self, input: Any) -> Tensor:
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -28,7 +28,8 @@ def test_type_errors_say_what_to_write(call: Any, says: str) -> None:
     (lambda: am.ones(3).gt, r"use x > other"),
     (lambda: am.ones(3).clamp_, r"a parameter in place: with autograd_mini\.no_grad\(\): "
                                 r"p\[\.\.\.\] = p\.clip"),
-    (lambda: nn.utils, r"no packing of sequences.*Sequences of different lengths"),
+    (lambda: nn.utils.rnn.pack_padded_sequence,
+     r"no packing of sequences.*Sequences of different lengths"),
 ])
 def test_attribute_errors_say_what_to_write(call: Any, says: str) -> None:
     with pytest.raises(AttributeError, match=says):

@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
 from .checkpoint import load, save
 from .clip import clip_grad_norm_, clip_grad_value_
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSProp
+from .rprop import Rprop
 from .sgd import SGD
 
 __all__ = [
+    "ASGD",
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adagrad",
@@ -27,11 +32,13 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSProp",
+    "Rprop",
     "clip_grad_norm_",
     "clip_grad_value_",
     "load",
     "lr_scheduler",
     "save",
+    "swa_utils",
 ]
 
 

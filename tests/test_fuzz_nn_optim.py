@@ -210,7 +210,8 @@ def test_save_refuses_a_path_that_is_not_a_path(tmp_path: Path,
 # ----------------------------------------------------------------------------- optim
 OPTIMIZERS = {"SGD": optim.SGD, "Adam": optim.Adam, "AdamW": optim.AdamW,
               "RMSProp": optim.RMSProp, "Adagrad": optim.Adagrad, "NAdam": optim.NAdam,
-              "RAdam": optim.RAdam, "Adamax": optim.Adamax, "Adadelta": optim.Adadelta}
+              "RAdam": optim.RAdam, "Adamax": optim.Adamax, "Adadelta": optim.Adadelta,
+              "Rprop": optim.Rprop, "ASGD": optim.ASGD, "LBFGS": optim.LBFGS}
 
 
 def _leaf() -> Tensor:

@@ -21,6 +21,7 @@ ALL = [
     (optim.RAdam, {"lr": 0.01}),
     (optim.Adamax, {"lr": 0.01}),
     (optim.Adadelta, {"lr": 1.0}),
+    (optim.ASGD, {"lr": 0.01}),
 ]
 IDS = [cls.__name__ for cls, _ in ALL]
 

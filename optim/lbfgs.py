@@ -1,0 +1,357 @@
+"""LBFGS: limited-memory BFGS with a fixed step or a strong Wolfe line search, as torch.optim's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd_mini import Tensor
+
+from .hyper import ParamGroup, check_nonnegative
+from .line_search import Point, strong_wolfe
+from .optimizer import Optimizer, Params, ParamState, saved_index, saved_indices, to_python
+
+__all__ = ["LBFGS"]
+
+LINE_SEARCHES = (None, "strong_wolfe")
+#: the state's numbers and its vectors over all parameters (flattened and concatenated)
+NUMBERS = ("func_evals", "n_iter", "t", "H_diag", "prev_loss")
+VECTORS = ("d", "prev_flat_grad")
+HISTORY = ("old_dirs", "old_stps")
+
+
+def _count(name: str, value: Any, least: int) -> int:
+    """``value`` as an int ≥ ``least``, refusing booleans, floats and other types."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"LBFGS: {name} must be an int, got {value!r:.40}")
+    if value < least:
+        raise ValueError(f"LBFGS: invalid {name}: {value!r} (must be >= {least})")
+    return int(value)
+
+
+def _loss(out: Any) -> float:
+    """The closure's loss as a float: a Tensor of one element or a real number."""
+    if isinstance(out, Tensor):
+        if out.data.size != 1 or out.data.dtype.kind not in "iuf":
+            raise ValueError("LBFGS.step: the closure must return the loss as a scalar, got a "
+                             f"Tensor of shape {out.shape} and dtype {out.dtype}")
+        return float(out.data.reshape(()))
+    if isinstance(out, (bool, np.bool_)) or not isinstance(out, (int, float, np.integer,
+                                                                  np.floating)):
+        raise TypeError("LBFGS.step: the closure must return the loss (a scalar Tensor or a "
+                        f"number), got {type(out).__name__}" +
+                        (": does it end with `return loss`?" if out is None else ""))
+    return float(out)
+
+
+def two_loop(g: np.ndarray, dirs: list[np.ndarray], stps: list[np.ndarray], ro: list[float],
+             h_diag: float) -> np.ndarray:
+    """The L-BFGS direction d = −H g by the two-loop recursion over the pairs (sᵢ, yᵢ) (oldest
+    first; ρᵢ = 1 / yᵢᵀsᵢ) with H₀ = h_diag · I::
+
+        q ← −g;  for i newest→oldest: αᵢ = ρᵢ sᵢᵀq,  q ← q − αᵢ yᵢ
+        r ← H₀ q;  for i oldest→newest: βᵢ = ρᵢ yᵢᵀr,  r ← r + (αᵢ − βᵢ) sᵢ;  d = r
+    """
+    q = -g
+    alpha = [0.0] * len(dirs)
+    for i in range(len(dirs) - 1, -1, -1):
+        alpha[i] = np.dot(stps[i], q) * ro[i]
+        q -= alpha[i] * dirs[i]
+    r = q * h_diag
+    for i in range(len(dirs)):
+        r += (alpha[i] - np.dot(dirs[i], r) * ro[i]) * stps[i]
+    return r
+
+
+class LBFGS(Optimizer):
+    r"""L-BFGS (Liu & Nocedal): quasi-Newton steps from the last ``history_size`` changes.
+
+    ``step(closure)`` runs up to ``max_iter`` iterations (at most ``max_eval`` evaluations
+    of ``closure``, which zeroes the gradients, computes the loss, calls ``backward`` and
+    returns the loss). The parameters are one flat vector x with gradient g; iteration k::
+
+        y = g − g_prev,  s = t_prev d_prev;  if yᵀs > 1e-10: keep (s, y), ρ = 1/yᵀs,
+                                                             H₀ = yᵀs / yᵀy   (H₀ = 1 at first)
+        d = −H g       (two-loop recursion over the last history_size pairs; d = −g at first)
+        t = min(1, 1/‖g‖₁) · lr  on the very first iteration, else  t = lr
+        x ← x + t d    (or t from the strong Wolfe search, c₁ = 1e-4, c₂ = 0.9, ≤ 25 evaluations)
+
+    It stops when ‖g‖∞ ≤ tolerance_grad, gᵀd > −tolerance_change, ‖t d‖∞ ≤ tolerance_change,
+    |Δloss| < tolerance_change, or after max_iter iterations or max_eval evaluations
+    (default max_iter · 5 // 4). Without a line search the last iteration's move is not
+    re-evaluated. The state (d, t, old_dirs, old_stps, ro, H_diag, prev_flat_grad,
+    prev_loss, n_iter, func_evals) sits on the first parameter, as PyTorch's, so each
+    ``step`` continues where the previous one stopped, step for step as torch.optim.LBFGS.
+    Returns the closure's first loss. A single parameter group only; no ``maximize``.
+    """
+
+    def __init__(self, params: Params, lr: float = 1, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
+        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,
+                    "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
+                    "history_size": history_size, "line_search_fn": line_search_fn}
+        super().__init__(params, defaults)
+
+    def _check(self, group: ParamGroup) -> ParamGroup:
+        lr = group["lr"]
+        if isinstance(lr, (int, float, np.number)) and not isinstance(lr, bool) and lr <= 0:
+            raise ValueError(f"LBFGS: invalid lr: {lr!r} (must be > 0)")
+        group["lr"] = check_nonnegative("lr", lr)
+        group["max_iter"] = _count("max_iter", group["max_iter"], 1)
+        if group["max_eval"] is None:
+            group["max_eval"] = group["max_iter"] * 5 // 4
+        group["max_eval"] = _count("max_eval", group["max_eval"], 1)
+        group["history_size"] = _count("history_size", group["history_size"], 1)
+        for name in ("tolerance_grad", "tolerance_change"):
+            group[name] = check_nonnegative(name, group[name])
+        ls = group["line_search_fn"]
+        if ls is not None and not (isinstance(ls, str) and ls in LINE_SEARCHES):
+            raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', got "
+                             f"{group['line_search_fn']!r:.40}")
+        return group
+
+    def add_param_group(self, param_group: Mapping[str, Any]) -> None:
+        """The one parameter group (L-BFGS treats all parameters as one vector)."""
+        if self.param_groups:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups): "
+                             "it takes one group of parameters")
+        super().add_param_group(param_group)
+
+    # ------------------------------------------------------------------ the flat vector
+    def _flat_grad(self) -> np.ndarray:
+        """All gradients as one vector (zeros for a parameter without one)."""
+        params = self.param_groups[0]["params"]
+        grads = {id(p): g for p, g, _ in self._stepping()}
+        dtype = np.result_type(*(p.data.dtype for p in params))
+        return np.concatenate([grads[id(p)].ravel().astype(dtype, copy=False) if id(p) in grads
+                               else np.zeros(p.data.size, dtype) for p in params])
+
+    def _move(self, t: float, d: np.ndarray) -> None:
+        """x ← x + t d, in place, each parameter in its own dtype."""
+        start = 0
+        with np.errstate(all="ignore"):
+            for p in self.param_groups[0]["params"]:
+                piece = d[start:start + p.data.size].reshape(p.shape)
+                p.data += (t * piece).astype(p.data.dtype, copy=False)
+                start += p.data.size
+
+    # ------------------------------------------------------------------ stepping
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Run up to ``max_iter`` L-BFGS iterations; return the closure's first loss."""
+        if closure is None or not callable(closure):
+            raise TypeError("LBFGS.step needs a closure (a function that zeroes the gradients, "
+                            "computes the loss, calls backward() and returns the loss: L-BFGS "
+                            f"evaluates it several times per step), got {closure!r:.40}")
+        group = self.param_groups[0]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
+        if type(self.state) is not ParamState:  # (reset as in PyTorch: defaultdict(dict))
+            self.state = ParamState.of(self.state, self._params())
+        st = self.state[group["params"][0]]
+        st.setdefault("n_iter", 0)
+        orig = closure()
+        loss, g, evals = _loss(orig), self._flat_grad(), 1
+        st["func_evals"] = st.get("func_evals", 0) + 1
+        with np.errstate(all="ignore"):
+            if np.abs(g).max(initial=0.0) <= tol_grad:
+                return orig
+        d, t, h_diag = st.get("d"), st.get("t", lr), st.get("H_diag", 1.0)
+        dirs, stps, ro = st.get("old_dirs", []), st.get("old_stps", []), st.get("ro", [])
+        prev_g, prev_loss = st.get("prev_flat_grad"), st.get("prev_loss", loss)
+        n = 0
+        while n < max_iter:
+            n += 1
+            st["n_iter"] += 1
+            with np.errstate(all="ignore"):
+                if st["n_iter"] == 1 or d is None or prev_g is None:
+                    d, dirs, stps, ro, h_diag = -g, [], [], [], 1.0
+                else:
+                    y, s = g - prev_g, d * t
+                    ys = float(np.dot(y, s))
+                    if ys > 1e-10:
+                        if len(dirs) >= group["history_size"]:
+                            del dirs[0], stps[0], ro[0]
+                        dirs.append(y)
+                        stps.append(s)
+                        ro.append(1.0 / ys)
+                        h_diag = ys / float(np.dot(y, y))
+                    d = two_loop(g, dirs, stps, ro, h_diag)
+                prev_g, prev_loss = g, loss
+                t = min(1.0, 1.0 / float(np.abs(g).sum())) * lr if st["n_iter"] == 1 else lr
+                slope = float(np.dot(g, d))
+            if slope > -tol_change:
+                break
+            if group["line_search_fn"] == "strong_wolfe":
+                point, used = self._line_search(closure, Point(0.0, loss, g, slope), t, d)
+                loss, g, t = point.f, point.grad, point.t
+                self._move(t, d)
+            else:
+                self._move(t, d)
+                used = int(n != max_iter)  # (the last move is left for the next step to evaluate)
+                if used:
+                    loss, g = _loss(closure()), self._flat_grad()
+            evals += used
+            st["func_evals"] += used
+            with np.errstate(all="ignore"):
+                if (n == max_iter or evals >= max_eval or np.abs(g).max() <= tol_grad
+                        or np.abs(d * t).max() <= tol_change
+                        or abs(loss - prev_loss) < tol_change):
+                    break
+        st.update(d=d, t=t, old_dirs=dirs, old_stps=stps, ro=ro, H_diag=h_diag,
+                  prev_flat_grad=prev_g, prev_loss=prev_loss)
+        return orig
+
+    def _line_search(self, closure: Callable[[], Any], start: Point, t: float,
+                     d: np.ndarray) -> tuple[Point, int]:
+        """:func:`optim.line_search.strong_wolfe` along d; the parameters are left at x."""
+        params = self.param_groups[0]["params"]
+        x = [p.data.copy() for p in params]
+
+        def evaluate(step: float) -> Point:
+            self._move(step, d)
+            try:
+                loss, g = _loss(closure()), self._flat_grad()
+            finally:
+                for p, xi in zip(params, x, strict=True):
+                    p.data[...] = xi
+            with np.errstate(all="ignore"):
+                return Point(step, loss, g, float(np.dot(g, d)))
+
+        with np.errstate(all="ignore"):
+            d_max = float(np.abs(d).max(initial=0.0))
+        return strong_wolfe(evaluate, start, t, tolerance_change=1e-9, d_max=d_max)
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """As the base class's, with the state split so that ``optim.save`` can store it:
+        the numbers (and ``ro.<k>``) on parameter 0; ``d``, ``prev_flat_grad`` and the
+        history ``old_dirs.<k>``, ``old_stps.<k>`` (k = 0 the oldest) cut into one array shaped
+        like each parameter. ``load_state_dict`` takes this and PyTorch's layout."""
+        out = super().state_dict()
+        params = self.param_groups[0]["params"]
+        st = ParamState.of(self.state).get(id(params[0])) or {}
+        if not st:
+            return out
+        entries: list[dict[str, Any]] = [{} for _ in params]
+        entries[0].update({k: st[k] for k in NUMBERS if k in st})
+        vectors = {k: st[k] for k in VECTORS if st.get(k) is not None}
+        for name in HISTORY:
+            vectors.update({f"{name}.{k}": v for k, v in enumerate(st.get(name, []))})
+        entries[0].update({f"ro.{k}": float(r) for k, r in enumerate(st.get("ro", []))})
+        start = 0
+        for p, entry in zip(params, entries, strict=True):
+            for name, vec in vectors.items():
+                entry[name] = vec[start:start + p.data.size].reshape(p.shape).copy()
+            start += p.data.size
+        out["state"] = {i: e for i, e in enumerate(entries) if e}
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s snapshot, or a ``torch.optim.LBFGS`` one (flat vectors
+        and lists on parameter 0; its scratch ``al`` is ignored). Checked before anything
+        changes; one ValueError lists every problem."""
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError("state_dict must be a mapping with keys 'state' and 'param_groups'")
+        saved = state_dict["state"]
+        if not isinstance(saved, Mapping) or not all(isinstance(e, Mapping)
+                                                     for e in saved.values()):
+            raise ValueError("cannot load optimizer state dict: 'state' must map parameter "
+                             f"indices to dicts, got {saved!r:.80}")
+        before = self.param_groups, self.state
+        super().load_state_dict({"state": {}, "param_groups": state_dict["param_groups"]})
+        try:
+            st = self._unpacked(saved, saved_indices(state_dict["param_groups"][0]["params"]))
+        except ValueError:
+            self.param_groups, self.state = before
+            raise
+        if st:
+            self.state[self.param_groups[0]["params"][0]] = st
+
+    def _unpacked(self, saved: Mapping[Any, Mapping[str, Any]],
+                  indices: list[int] | None) -> dict[str, Any]:
+        """The runtime state from a saved one (either layout), or ValueError naming each fault."""
+        params = self.param_groups[0]["params"]
+        where = {i: k for k, i in enumerate(indices or [])}
+        problems: list[str] = []
+        by_pos: dict[int, dict[str, Any]] = {}
+        for key, entry in saved.items():
+            index = saved_index(key)
+            if index is None or index not in where:
+                problems.append(f"state for parameter index {key!r:.20}, which no group holds")
+            else:
+                by_pos[where[index]] = dict(entry)
+        first = by_pos.get(0, {})
+        st: dict[str, Any] = {}
+        for name in NUMBERS if "d" in first else NUMBERS[:2] if by_pos else ():
+            st[name] = _saved_number(first.get(name), count=name in NUMBERS[:2])
+            if st[name] is None:
+                problems.append(f"state {name!r} of parameter 0 must be " + (
+                    "a count (an int >= 0)" if name in NUMBERS[:2] else "a number") +
+                    f", got {first.get(name)!r:.40}")
+        if "d" in first:
+            dtype = np.result_type(*(p.data.dtype for p in params))
+            size = sum(p.data.size for p in params)
+            if any(n in first for n in (*HISTORY, "ro")):  # PyTorch's: flat vectors, lists
+                shapes: list[tuple[int, ...]] = [(size,)]
+                lists: dict[str, Any] = {n: first.get(n) for n in (*HISTORY, "ro")}
+                for name, value in lists.items():
+                    if not isinstance(value, (list, tuple)):
+                        problems.append(f"state {name!r} must be a list, got {value!r:.40}")
+                        lists[name] = []
+                parts = {n: [first.get(n)] for n in VECTORS}
+                parts.update({f"{n}.{k}": [v] for n in HISTORY for k, v in enumerate(lists[n])})
+                ro = list(lists["ro"])
+            else:  # ours: a piece on every parameter, numbered history entries
+                shapes = [p.shape for p in params]
+                lists = {n: [k for k in first if k.startswith(n + ".")] for n in (*HISTORY, "ro")}
+                parts = {n: [by_pos.get(k, {}).get(n) for k in range(len(params))]
+                         for n in (*VECTORS, *(f"{n}.{k}" for n in HISTORY
+                                               for k in range(len(lists[n]))))}
+                ro = [first.get(f"ro.{k}") for k in range(len(lists["ro"]))]
+            for name, part in parts.items():
+                st[name] = _joined(part, shapes, dtype)
+                if st[name] is None:
+                    problems.append(f"state {name!r} must hold the {size} parameter values as "
+                                    + ("one vector" if len(shapes) == 1 else "one array shaped "
+                                       "like each parameter"))
+            for name in HISTORY:
+                st[name] = [st.pop(f"{name}.{k}") for k in range(len(lists[name]))]
+            st["ro"] = [_saved_number(r, count=False) for r in ro]
+            if len({len(v) for v in lists.values()}) != 1 or None in st["ro"]:
+                problems.append("state 'old_dirs', 'old_stps' and 'ro' must be equally long, "
+                                "'ro' of numbers")
+            elif len(ro) > self.param_groups[0]["history_size"]:
+                problems.append(f"state holds {len(ro)} pairs (s, y), more than "
+                                f"history_size={self.param_groups[0]['history_size']}")
+        known = {*NUMBERS, *VECTORS, *HISTORY, "ro", "al"}  # (al: PyTorch's scratch, dropped)
+        unknown = sorted({n for e in by_pos.values() for n in e if n.split(".")[0] not in known})
+        if unknown:
+            problems.append(f"unknown state {unknown} for LBFGS (known: {sorted(known)})")
+        if problems:
+            raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
+        return st
+
+
+def _saved_number(value: Any, count: bool) -> float | None:
+    """A saved number as a float (an int ≥ 0 when ``count``), or None if it is not one."""
+    value = to_python(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if count and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return float(value) if not count else value if isinstance(value, int) and value >= 0 else None
+
+
+def _joined(parts: list[Any], shapes: list[tuple[int, ...]], dtype: Any) -> np.ndarray | None:
+    """Saved arrays of these shapes concatenated flat in ``dtype`` (None: one does not fit)."""
+    try:
+        arrays = [np.asarray(a) for a in parts]
+    except (TypeError, ValueError):
+        return None
+    if any(a.dtype.kind not in "iuf" or a.shape != s for a, s in zip(arrays, shapes, strict=True)):
+        return None
+    return np.concatenate([a.ravel() for a in arrays]).astype(dtype)

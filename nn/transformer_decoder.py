@@ -184,13 +184,13 @@ class Transformer(Module):
             layer_norm_eps=layer_norm_eps, batch_first=batch_first, norm_first=norm_first,
             bias=bias, rng=rng, dtype=dtype)
         if custom_encoder is None:
-            enc = TransformerEncoderLayer(d_model, nhead, **layer)
+            enc = _layer(TransformerEncoderLayer, d_model, nhead, layer, where)
             n = check_copies(enc, num_encoder_layers, "num_encoder_layers", where)
             custom_encoder = TransformerEncoder(enc, n, LayerNorm(d_model, layer_norm_eps,
                                                                  bias=bias, dtype=dtype))
         self.encoder: Module = custom_encoder
         if custom_decoder is None:
-            dec = TransformerDecoderLayer(d_model, nhead, **layer)
+            dec = _layer(TransformerDecoderLayer, d_model, nhead, layer, where)
             n = check_copies(dec, num_decoder_layers, "num_decoder_layers", where)
             custom_decoder = TransformerDecoder(dec, n, LayerNorm(d_model, layer_norm_eps,
                                                                  bias=bias, dtype=dtype))
@@ -237,3 +237,14 @@ class Transformer(Module):
 
     def extra_repr(self) -> str:
         return f"d_model={self.d_model}, nhead={self.nhead}, batch_first={self.batch_first}"
+
+
+def _layer(cls: type[Module], d_model: int, nhead: int, options: dict[str, Any],
+           where: str) -> Any:
+    """``cls(d_model, nhead, **options)``; its refusal of an option says it came through
+    ``where`` (a Transformer's dim_feedforward too large for memory names the Transformer)."""
+    try:
+        return cls(d_model, nhead, **options)  # type: ignore[call-arg]
+    except (TypeError, ValueError, MemoryError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
+

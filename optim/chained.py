@@ -43,7 +43,8 @@ class ChainedScheduler(Schedule):
             if not isinstance(s, (LRScheduler, ChainedScheduler)):
                 raise TypeError(f"schedulers[{i}] must be an LRScheduler, got "
                                 f"{type(s).__name__}")
-        opt = scheds[0].optimizer if optimizer is None else check_optimizer(optimizer)
+        opt = scheds[0].optimizer if optimizer is None else check_optimizer(
+            optimizer, "ChainedScheduler")
         for i, s in enumerate(scheds):
             if s.optimizer is not opt:
                 raise ValueError(f"schedulers[{i}] drives another optimizer: every scheduler of "

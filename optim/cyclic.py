@@ -171,7 +171,7 @@ class OneCycleLR(CycledMomentum):
         three_phase: bool = False,
         last_epoch: int = -1,
     ) -> None:
-        groups = check_optimizer(optimizer).param_groups
+        groups = check_optimizer(optimizer, type(self).__name__).param_groups
         n = len(groups)
         if total_steps is not None:
             self.total_steps = self._arg("total_steps", total_steps)
@@ -346,7 +346,7 @@ class CyclicLR(CycledMomentum):
         max_momentum: float | Sequence[float] = 0.9,
         last_epoch: int = -1,
     ) -> None:
-        groups = check_optimizer(optimizer).param_groups
+        groups = check_optimizer(optimizer, type(self).__name__).param_groups
         n = len(groups)
         base_lrs = per_group("base_lr", base_lr, n, self.checks["base_lrs"])
         self.max_lrs = per_group("max_lr", max_lr, n, self.checks["max_lrs"])

@@ -316,7 +316,7 @@ class LambdaLR(LRScheduler):
     def __init__(self, optimizer: Optimizer,
                  lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
-        n = len(check_optimizer(optimizer).param_groups)
+        n = len(check_optimizer(optimizer, type(self).__name__).param_groups)
         fns: list[Any] = (list(lr_lambda) if isinstance(lr_lambda, (list, tuple))
                           else [lr_lambda] * n)
         if len(fns) != n or not all(callable(f) for f in fns):
@@ -369,10 +369,11 @@ class SequentialLR(LRScheduler):
     warms up over 5 steps then anneals. Every sub-schedule restarts its own clock at its
     milestone, as in PyTorch: the first one runs from the groups' initial lrs when the
     SequentialLR is built (a ``OneCycleLR`` built after it has set them to its start), each
-    later one from its own η₀, and a ``MultiplicativeLR`` (which has no closed form) from the
-    lr in force at its milestone, times λ(0). Between milestones the running one moves the
-    lrs as it does alone. It also sets what it sets besides the lr (the momentum cycled by
-    ``OneCycleLR`` or ``CyclicLR``).
+    later one from its own η₀, and a schedule that moves the lr in force (``MultiplicativeLR``,
+    which has no closed form, and ``swa_utils.SWALR``) from the lr in force at its milestone
+    (times λ(0); SWALR holds it there, then anneals from it). Between milestones the running
+    one moves the lrs as it does alone. It also sets what it sets besides the lr (the momentum
+    cycled by ``OneCycleLR`` or ``CyclicLR``).
     """
 
     chains_at_start = False  # it takes the optimiser over from its sub-schedules
@@ -435,9 +436,10 @@ class SequentialLR(LRScheduler):
         ``LambdaLR``, which sets η₀ λ(t) as it does alone)."""
         t = self.last_epoch + 1
         sched, local = self._active(t)
-        if isinstance(sched, MultiplicativeLR):
+        moved = getattr(sched, "moved", None)  # (MultiplicativeLR, swa_utils.SWALR)
+        if moved is not None:
             self.last_epoch = t
-            self._apply(sched.moved(local))
+            self._apply(moved(local))
         elif t in self.milestones or not sched.chains:
             self.last_epoch = t
             self._apply(self.values(t))

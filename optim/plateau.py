@@ -45,7 +45,7 @@ class ReduceLROnPlateau(Schedule):
         min_lr: float | Sequence[float] = 0.0,
         eps: float = 1e-8,
     ) -> None:
-        self.optimizer = check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer, "ReduceLROnPlateau")
         self.mode = self._arg("mode", mode)
         self.threshold_mode = self._arg("threshold_mode", threshold_mode)
         self.factor = self._arg("factor", factor)

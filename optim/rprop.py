@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -21,18 +22,19 @@ class Rprop(Optimizer):
     coordinate::
 
         t ← t + 1
-        f ← η+  if g g′ > 0,   η−  if g g′ < 0,   1  if g g′ = 0
+        f ← η+  if g g′ > 0,   η−  if g g′ < 0,   1  otherwise (0, or NaN)
         Δ ← clip(f Δ, Δ_min, Δ_max)
         g ← 0   where g g′ < 0          (a sign flip: no step this time)
-        θ ← θ − sign(g) Δ
+        θ ← θ − sign(g) Δ               (sign(NaN) = 0: no move)
         g′ ← g
 
-    so after a flip the next step starts afresh (f = 1). ``lr`` only sets the first step size:
+    so after a flip the next step starts afresh (f = 1), and a NaN gradient entry (or ∞ then
+    0) moves nothing and keeps its Δ, as PyTorch's. ``lr`` only sets the first step size:
     a later change of it (a schedule) does not reach a parameter already stepped, as in
     PyTorch. The state keeps PyTorch's names: ``step``, ``prev`` (g′) and ``step_size`` (Δ).
-    Requires 0 < η− < 1 < η+ and 0 ≤ Δ_min ≤ Δ_max. ``maximize=True`` ascends instead
-    (g ← −g first), as PyTorch's. PyTorch's ``foreach``, ``capturable`` and ``differentiable``
-    are not provided.
+    Requires 0 < η− < 1 < η+ and 0 ≤ Δ_min ≤ Δ_max (Δ_max = inf: no bound).
+    ``maximize=True`` ascends instead (g ← −g first), as PyTorch's. PyTorch's ``foreach``,
+    ``capturable`` and ``differentiable`` are not provided.
     """
 
     scalar_state: ClassVar[tuple[str, ...]] = ("step",)
@@ -69,13 +71,14 @@ class Rprop(Optimizer):
         low, high = group["step_sizes"]
         prev, size = state["prev"], state["step_size"]
         agree = grad * prev  # (its sign, as PyTorch's: a product that underflows counts as 0)
-        # f: η+ where the sign held, η− where it flipped, 1 where either is 0 (NaN stays NaN)
-        factor = np.where(agree > 0, plus, np.where(agree < 0, minus, np.where(
-            agree == 0, 1.0, agree))).astype(param.dtype, copy=False)
+        # f: η+ where the sign held, η− where it flipped, 1 where either is 0 or the product
+        # is NaN (a NaN gradient, or ∞ · 0: no sign to go by, as PyTorch's sign(NaN) = 0)
+        factor = np.where(agree > 0, plus, np.where(agree < 0, minus, 1.0)).astype(
+            param.dtype, copy=False)
         size *= factor
         np.clip(size, low, high, out=size)
         grad = np.where(agree < 0, 0, grad).astype(param.dtype, copy=False)
-        param -= np.sign(grad) * size
+        param -= np.nan_to_num(np.sign(grad), nan=0.0) * size  # (no move where g is NaN)
         prev[...] = grad
 
 
@@ -95,8 +98,10 @@ def _checked(group: ParamGroup) -> ParamGroup:
         raise ValueError(f"invalid etas {group['etas']!r} (need 0 < etas[0] < 1 < "
                          "etas[1]: a shrinking and a growing factor)")
     group["etas"] = (minus, plus)
-    low, high = (check_nonnegative(f"step_sizes[{i}]", v)
-                 for i, v in enumerate(_pair("step_sizes", group["step_sizes"])))
+    low, high = _pair("step_sizes", group["step_sizes"])
+    low = check_nonnegative("step_sizes[0]", low)
+    # (an infinite largest step means no upper bound, as PyTorch takes it)
+    high = math.inf if high == math.inf else check_nonnegative("step_sizes[1]", high)
     if low > high:
         raise ValueError(f"invalid step_sizes {group['step_sizes']!r} (need "
                          "step_sizes[0] <= step_sizes[1], the least and the largest step)")

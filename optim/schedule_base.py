@@ -75,10 +75,11 @@ def one_of(*choices: str) -> Check:
     return check
 
 
-def check_optimizer(optimizer: Any) -> Optimizer:
-    """Validate that ``optimizer`` is an ``optim.Optimizer``."""
+def check_optimizer(optimizer: Any, where: str) -> Optimizer:
+    """Validate that ``optimizer`` is an ``optim.Optimizer`` (``where``: the schedule)."""
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"expected an optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(f"{where}: optimizer must be an optim.Optimizer, got "
+                        f"{type(optimizer).__name__}")
     return optimizer
 
 
@@ -293,15 +294,15 @@ class LRScheduler(Schedule):
     _step_count: int = 2
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        self.optimizer = check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer, type(self).__name__)
         self.last_epoch = self._arg("last_epoch", last_epoch)
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
                 raise ValueError(
-                    f"param_groups[{i}] has no 'initial_lr': resuming with last_epoch="
-                    f"{last_epoch} needs an optimizer that was scheduled before"
+                    f"{type(self).__name__}: param_groups[{i}] has no 'initial_lr': resuming "
+                    f"with last_epoch={last_epoch} needs an optimizer that was scheduled before"
                 )
         self.base_lrs: list[float] = self._initial_lrs()
         self._last_lr: list[float] = [float(g["lr"]) for g in optimizer.param_groups]

@@ -291,7 +291,7 @@ class SWALR(LRScheduler):
     def __init__(self, optimizer: Optimizer, swa_lr: float | Sequence[float],
                  anneal_epochs: int = 10, anneal_strategy: str = "cos",
                  last_epoch: int = -1) -> None:
-        groups = check_optimizer(optimizer).param_groups
+        groups = check_optimizer(optimizer, "SWALR").param_groups
         try:
             lrs = list(swa_lr) if isinstance(swa_lr, (list, tuple)) else [swa_lr] * len(groups)
             if len(lrs) != len(groups):
@@ -323,7 +323,11 @@ class SWALR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The lrs of the current step from the lrs in force (see the class)."""
-        t = self.last_epoch
+        return self.moved(self.last_epoch)
+
+    def moved(self, t: int) -> list[float]:
+        """The lrs of step ``t`` from the lrs in force (what a ``SequentialLR`` running it
+        applies: at its milestone, t = 0, it holds them, as PyTorch's)."""
         before, a = self.alpha(t - 1), self.alpha(t)
         out = []
         for g in self.optimizer.param_groups:

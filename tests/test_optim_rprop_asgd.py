@@ -305,7 +305,7 @@ def _leaf() -> Tensor:
     ({"etas": ("a", 2)}, TypeError, r"Rprop: etas\[0\] must be a real number"),
     ({"step_sizes": (1.0, 0.1)}, ValueError, r"Rprop: invalid step_sizes \(1\.0, 0\.1\) \(need "
                                              r"step_sizes\[0\] <= step_sizes\[1\]"),
-    ({"step_sizes": (1e-6, float("inf"))}, ValueError, r"Rprop: invalid step_sizes\[1\]: inf"),
+    ({"step_sizes": (1e-6, float("nan"))}, ValueError, r"Rprop: invalid step_sizes\[1\]: nan"),
     ({"maximize": 1}, TypeError, r"maximize must be a bool"),
 ])
 def test_rprop_refuses_bad_hyper_parameters(kw: dict[str, Any], error: type[Exception],
@@ -335,3 +335,40 @@ def test_a_bad_group_in_a_state_dict_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"group 0: Rprop: invalid etas \(2\.0, 3\.0\)"):
         opt.load_state_dict(sd)
     assert opt.param_groups[0]["etas"] == (0.5, 1.2)
+
+
+@pytest.mark.parametrize("grads", [[1.0, np.inf, 0.0, 1.0, 1.0], [1.0, np.nan, 1.0, 1.0],
+                                   [1.0, -np.inf, np.nan, -1.0, 2.0, 2.0]], ids=str)
+def test_rprop_skips_a_nan_gradient_and_inf_then_zero_as_torch(torch: Any,
+                                                               grads: list[float]) -> None:
+    """Where g·g′ is NaN (a NaN gradient, or ∞ then 0) there is no sign to go by: the factor
+    is 1 and a NaN gradient moves nothing, as PyTorch's sign(NaN) = 0; the parameter stays
+    finite."""
+    p = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    tp = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    opt, topt = optim.Rprop([p], lr=0.1), torch.optim.Rprop([tp], lr=0.1)
+    for g in grads:
+        p.grad = Tensor(np.array([g, 1.0]))
+        tp.grad = torch.tensor([g, 1.0], dtype=torch.float64)
+        opt.step()
+        topt.step()
+        np.testing.assert_array_equal(p.data, tp.detach().numpy())
+        np.testing.assert_array_equal(opt.state[p]["step_size"],
+                                      topt.state[tp]["step_size"].numpy())
+    assert np.isfinite(p.data).all()
+
+
+def test_rprop_takes_an_infinite_largest_step_as_torch() -> None:
+    p = Tensor(np.array([1.0]), requires_grad=True)
+    opt = optim.Rprop([p], lr=0.1, step_sizes=(0, float("inf")), etas=(0.5, 10.0))
+    for _ in range(4):
+        p.grad = Tensor(np.array([1.0]))
+        opt.step()
+    assert opt.state[p]["step_size"][0] == pytest.approx(100.0)  # 0.1 · 10³, unbounded
+    saved = io.BytesIO()
+    optim.save(opt, saved)
+    saved.seek(0)
+    again = optim.Rprop([p], step_sizes=(0, float("inf")))
+    optim.load(again, saved)
+    assert again.param_groups[0]["step_sizes"] == (0.0, float("inf"))
+

@@ -296,6 +296,45 @@ def test_swalr_after_a_cosine_schedule_equals_torchs(torch: Any) -> None:
     assert ours[5] != ours[0] and ours[-1] == [0.02]
 
 
+@pytest.mark.parametrize("strategy", ["cos", "linear"])
+@pytest.mark.parametrize("anneal_epochs", [0, 1, 3])
+@pytest.mark.parametrize("first", ["cosine", "warm-up"])
+def test_swalr_in_a_sequential_lr_anneals_from_the_lr_in_force_as_torchs(
+        torch: Any, strategy: str, anneal_epochs: int, first: str) -> None:
+    """PyTorch's "decay, then SWA" recipe written with SequentialLR: at the milestone SWALR
+    holds the lr the first schedule left (not the optimiser's initial one), then anneals."""
+    lrs = []
+    for lib in (optim, torch.optim):
+        params = ([Tensor(np.zeros(2), requires_grad=True)] if lib is optim else
+                  [torch.zeros(2, requires_grad=True)])
+        opt = lib.SGD(params, lr=0.1)
+        opt.add_param_group({"params": [Tensor(np.zeros(1), requires_grad=True)] if lib is optim
+                             else [torch.zeros(1, requires_grad=True)], "lr": 0.3})
+        make = swa.SWALR if lib is optim else torch.optim.swa_utils.SWALR
+        last = make(opt, swa_lr=0.01, anneal_epochs=anneal_epochs, anneal_strategy=strategy)
+        decay = (lib.lr_scheduler.CosineAnnealingLR(opt, T_max=10) if first == "cosine" else
+                 lib.lr_scheduler.LinearLR(opt, start_factor=0.2, total_iters=4))
+        sched = lib.lr_scheduler.SequentialLR(opt, [decay, last], milestones=[5])
+        out = []
+        for _ in range(10):
+            opt.step()
+            sched.step()
+            out.append([g["lr"] for g in opt.param_groups])
+        lrs.append(out)
+    np.testing.assert_allclose(lrs[0], lrs[1], rtol=1e-13)
+
+
+def test_schedules_name_themselves_and_the_optimizer_argument() -> None:
+    with pytest.raises(TypeError, match=r"^SWALR: optimizer must be an optim\.Optimizer, got "
+                                        "Linear"):
+        swa.SWALR(nn.Linear(2, 2), swa_lr=0.01)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^CosineAnnealingLR: optimizer must be"):
+        CosineAnnealingLR(nn.Linear(2, 2), T_max=3)  # type: ignore[arg-type]
+    opt = optim.SGD([Tensor(np.ones(2), requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match=r"^SWALR: param_groups\[0\] has no 'initial_lr'"):
+        swa.SWALR(opt, 0.1, last_epoch=3)
+
+
 def test_swalr_state_dict_round_trip_and_torchs(torch: Any) -> None:
     opt = optim.SGD([Tensor(np.ones(2), requires_grad=True)], lr=0.1)
     sched = swa.SWALR(opt, swa_lr=0.05, anneal_epochs=6)
@@ -425,5 +464,5 @@ def test_swalr_refuses_bad_arguments(kw: dict[str, Any], error: type[Exception],
     with pytest.raises(error, match=message):
         swa.SWALR(opt, **kw)
     assert opt.param_groups[0] == {**opt.defaults, "params": opt.param_groups[0]["params"]}
-    with pytest.raises(TypeError, match=r"expected an optim\.Optimizer, got str"):
+    with pytest.raises(TypeError, match=r"SWALR: optimizer must be an optim\.Optimizer, got str"):
         swa.SWALR("sgd", swa_lr=0.1)  # type: ignore[arg-type]

@@ -30,6 +30,9 @@ from .module import Module
 
 __all__ = ["FOLD", "UNFOLD", "Fold", "Unfold", "fold", "unfold"]
 
+#: a size argument: an int for both axes, or a pair (a tuple or, as PyTorch allows, a list)
+Size = int | Pair | list[int]
+
 
 def _blocks(size: Pair, k: Pair, d: Pair, p: Pair, s: Pair) -> Pair:
     """Blocks along each axis: ⌊(size + 2p − d(k − 1) − 1) / s⌋ + 1 (≤ 0: none fit)."""
@@ -116,8 +119,8 @@ def _described(o: dict[str, Pair]) -> str:
             f"stride={o['stride']}")
 
 
-def unfold(input: Any, kernel_size: int | Pair, dilation: int | Pair = 1,
-           padding: int | Pair = 0, stride: int | Pair = 1) -> Tensor:
+def unfold(input: Any, kernel_size: Size, dilation: Size = 1,
+           padding: Size = 0, stride: Size = 1) -> Tensor:
     """im2col: y[n, (c·kh + i)·kw + j, a·bw + b] = xpad[n, c, s₀a + d₀i, s₁b + d₁j], the
     sliding blocks of x (N, C, H, W) as columns (N, C·kh·kw, L = bh·bw), PyTorch's order;
     (C, H, W) gives (C·kh·kw, L). b = ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1 per axis (≥ 1)."""
@@ -134,8 +137,8 @@ def unfold(input: Any, kernel_size: int | Pair, dilation: int | Pair = 1,
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
-def fold(input: Any, output_size: int | Pair, kernel_size: int | Pair,
-         dilation: int | Pair = 1, padding: int | Pair = 0, stride: int | Pair = 1) -> Tensor:
+def fold(input: Any, output_size: Size, kernel_size: Size,
+         dilation: Size = 1, padding: Size = 0, stride: Size = 1) -> Tensor:
     """col2im, unfold's adjoint: y[n, c, s₀a + d₀i − p₀, s₁b + d₁j − p₁] += x[n, (c·kh + i)·kw
     + j, a·bw + b] (overlapping blocks sum; padding cropped): (N, C·kh·kw, L) → (N, C, *
     output_size), (C·kh·kw, L) → (C, *output_size); L must be bh·bw for output_size."""
@@ -160,19 +163,21 @@ def fold(input: Any, output_size: int | Pair, kernel_size: int | Pair,
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
-def _given(value: Any, name: str, where: str, low: int = 1) -> int | Pair:
-    """A size argument checked, kept as given (an int, or a pair as a tuple): PyTorch's repr
-    shows it so."""
+def _given(value: Any, name: str, where: str, low: int = 1) -> Size:
+    """A size argument checked, kept as given (an int, a tuple, or a list, copied): PyTorch's
+    repr shows it so."""
     a, b = as_tuple(value, 2, name, where, low)
-    return (a, b) if isinstance(value, (tuple, list)) else a
+    if isinstance(value, list):
+        return [a, b]
+    return (a, b) if isinstance(value, tuple) else a
 
 
 class Unfold(Module):
     """``unfold(x, kernel_size, dilation, padding, stride)`` as a layer: (N, C, H, W) →
     (N, C·kh·kw, L), each column one sliding block (im2col). No parameters."""
 
-    def __init__(self, kernel_size: int | Pair, dilation: int | Pair = 1,
-                 padding: int | Pair = 0, stride: int | Pair = 1) -> None:
+    def __init__(self, kernel_size: Size, dilation: Size = 1,
+                 padding: Size = 0, stride: Size = 1) -> None:
         super().__init__()
         where = "Unfold"
         self.kernel_size = _given(kernel_size, "kernel_size", where)
@@ -192,9 +197,9 @@ class Fold(Module):
     """``fold(x, output_size, kernel_size, dilation, padding, stride)`` as a layer: (N,
     C·kh·kw, L) → (N, C, *output_size), overlapping blocks summed (col2im). No parameters."""
 
-    def __init__(self, output_size: int | Pair, kernel_size: int | Pair,
-                 dilation: int | Pair = 1, padding: int | Pair = 0,
-                 stride: int | Pair = 1) -> None:
+    def __init__(self, output_size: Size, kernel_size: Size,
+                 dilation: Size = 1, padding: Size = 0,
+                 stride: Size = 1) -> None:
         super().__init__()
         where = "Fold"
         self.output_size = _given(output_size, "output_size", where)

@@ -108,11 +108,17 @@ def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float
     hard = check_flag(hard, "hard", where)
     check_real(eps, "eps", where)
     ax = one_axis(axis, x.ndim, where)
+    if hard and x.ndim and x.shape[ax] == 0:  # (no argmax; PyTorch refuses it as well)
+        raise ValueError(f"{where}: hard=True needs a non-empty axis {ax} for its argmax, got "
+                         f"logits of shape {x.shape}")
     e = check_rng(rng, where).standard_exponential(x.shape)
     g = -np.log(np.maximum(e, np.finfo(np.float64).tiny))  # (E = 0 has probability 2⁻⁵³)
     y = am.softmax((x + g.astype(x.dtype)) / tau, axis=ax)
     if not hard:
         return y
     one_hot = np.zeros(x.shape, dtype=x.dtype)
-    np.put_along_axis(one_hot, np.expand_dims(np.argmax(y.data, axis=ax), ax), 1, axis=ax)
+    if x.ndim == 0:  # (one category: its one-hot is 1, as PyTorch's)
+        one_hot[()] = 1
+    else:
+        np.put_along_axis(one_hot, np.expand_dims(np.argmax(y.data, axis=ax), ax), 1, axis=ax)
     return (one_hot - y.data) + y  # (PyTorch's order of the sums: the same values)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_mini import Tensor, minimum, norm
+from autograd_mini import Tensor, cdist, concatenate, minimum, norm
 from autograd_mini.checks import numpy_names
 
 from ._loss_args import check_reduction, loss_input, reduce_loss
@@ -72,12 +72,22 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     return _distance(a, b, p, eps, check_flag(keepdims, "keepdims", where_))
 
 
+#: pdist's blocks of rows hold about this many input elements (rows × M)
+PDIST_BLOCK = 1 << 12
+
+
 def pdist(input: Any, p: float = 2.0) -> Tensor:
     """d = (‖xᵢ − xⱼ‖_p for i < j), the N(N − 1)/2 distances between the rows of an (N, M)
     input in row-major order of the pairs (0, 1), (0, 2), …, (N − 2, N − 1), as PyTorch's
     ``F.pdist`` (the condensed upper triangle of ``cdist(x, x, p)``). p ≥ 0: p = 0 counts the
-    differing coordinates, p = ∞ takes the largest |difference|. The gradient is the p-norm's,
-    0 at a zero distance, as PyTorch's; it holds the N(N − 1)/2 × M differences."""
+    differing coordinates, p = ∞ takes the largest |difference|.
+
+    Exact differences (never the matrix-product form), by blocks of rows: for rows a..b−1,
+    ``cdist(x[a:b], x[a:], p)`` and the entries j > i of it, so forward and backward hold
+    O(N² + block) memory, never the N(N − 1)/2 × M differences. The gradient is the p-norm's,
+    0 at a zero distance, as PyTorch's; but for p = ∞ the k coordinates tied for the largest
+    |xᵢ − xⱼ| share it, sign · ḡ/k each (a subgradient), where PyTorch gives each the full
+    sign · ḡ."""
     where_ = "pdist"
     x = as_tensor(input, where_)
     if x.dtype.kind != "f":
@@ -86,8 +96,18 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
         raise ValueError(f"{where_}: input must be 2-d (N, M), got shape {x.shape}")
     if not (isinstance(p, (float, np.floating)) and p == np.inf):
         p = check_real(p, "p", where_, 0.0)
-    i, j = np.triu_indices(x.shape[0], 1)
-    return norm(x[i] - x[j], ord=p, axis=-1)
+    n, m = x.shape
+    if n < 2:
+        return x.reshape(-1)[:0]
+    # (a small x1 keeps cdist's per-block gradient partials small: (rows, M) each)
+    rows = max(1, min(n - 1, PDIST_BLOCK // max(m, 1)))
+    parts = []
+    for a in range(0, n - 1, rows):
+        b = min(a + rows, n - 1)
+        block = cdist(x[a:b], x[a:], p, compute_mode="donot_use_mm_for_euclid_dist")
+        r, c = np.triu_indices(b - a, 1, n - a)  # (pairs i < j of these rows, row-major)
+        parts.append(block.reshape(-1)[r * (n - a) + c])
+    return parts[0] if len(parts) == 1 else concatenate(parts)
 
 
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,

@@ -213,6 +213,10 @@ def test_modules_match_torch_reprs_and_state() -> None:
                                                                        stride=2)),
         (nn.Fold((4, 5), (2, 2), stride=(1, 2)), torch.nn.Fold((4, 5), (2, 2), stride=(1, 2))),
         (nn.Fold(4, 2), torch.nn.Fold(4, 2)),
+        # lists shown as lists, as given (torch keeps the argument)
+        (nn.Unfold([2, 3], padding=[1, 1]), torch.nn.Unfold([2, 3], padding=[1, 1])),
+        (nn.Fold([4, 5], (2, 2), dilation=[1, 1], stride=[1, 2]),
+         torch.nn.Fold([4, 5], (2, 2), dilation=[1, 1], stride=[1, 2])),
     ]
     for ours, theirs in pairs:
         assert repr(ours) == repr(theirs)
@@ -223,6 +227,11 @@ def test_modules_match_torch_reprs_and_state() -> None:
     np.testing.assert_array_equal(cols.data, F.unfold(x, (2, 2), stride=(1, 2)).data)
     ref = torch.nn.Fold((4, 5), (2, 2), stride=(1, 2))(torch.tensor(cols.data))
     np.testing.assert_allclose(fol(cols).data, ref.numpy(), rtol=0, atol=1e-12)
+    given = [2, 2]
+    listed = nn.Unfold(given)
+    given[0] = 5  # (a copy is kept: changing the list later changes nothing)
+    assert listed.kernel_size == [2, 2]
+    np.testing.assert_array_equal(listed(x).data, F.unfold(x, 2).data)
 
 
 @pytest.mark.parametrize(("call", "err", "match"), [

@@ -335,6 +335,17 @@ def test_gumbel_softmax_errors() -> None:
         F.gumbel_softmax(np.ones((2, 3)), 0.0)
     with pytest.raises(TypeError, match="gumbel_softmax: logits must be floating point"):
         F.gumbel_softmax(np.ones((2, 3), np.int64))
+    with pytest.raises(ValueError, match=r"gumbel_softmax: hard=True needs a non-empty axis 1 "
+                                         r"for its argmax, got logits of shape \(2, 0\)"):
+        F.gumbel_softmax(np.ones((2, 0)), hard=True)
+    with pytest.raises(IndexError, match="non-zero size"):  # (torch refuses it too)
+        _torch().nn.functional.gumbel_softmax(_torch().ones(2, 0), hard=True)
+    assert F.gumbel_softmax(np.ones((2, 0)), axis=1).shape == (2, 0)  # (soft: empty, fine)
+    assert F.gumbel_softmax(np.ones((0, 3)), hard=True).shape == (0, 3)
+    x = am.Tensor(np.array(0.5), requires_grad=True)  # (0-d: one category, as torch's)
+    y = F.gumbel_softmax(x, hard=True)
+    y.backward()
+    assert y.item() == 1.0 and x.grad is not None and x.grad.item() == 0.0
 
 
 # ----------------------------------------------------------------------------------- pdist
@@ -347,6 +358,52 @@ def test_pdist_matches_torch(p: float, shape: tuple[int, ...]) -> None:
         x[2] = x[0]  # a zero distance: gradient 0 there, as PyTorch's
         x[3, 0] = x[1, 0]  # a zero coordinate of a difference
     _compare(lambda t: F.pdist(t, p), lambda t: torch.nn.functional.pdist(t, p), [x])
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.5, math.inf])
+def test_pdist_in_several_blocks_matches_torch(p: float, monkeypatch: Any) -> None:
+    """Blocks of 2 rows (the last one shorter), with zero distances across blocks: the same
+    values and gradients, and second order."""
+    monkeypatch.setattr(nn.loss_distance, "PDIST_BLOCK", 6)
+    torch = _torch()
+    x = RNG(22).standard_normal((7, 3))
+    x[5] = x[0]
+    x[6, 1] = x[2, 1]
+    _compare(lambda t: F.pdist(t, p), lambda t: torch.nn.functional.pdist(t, p), [x])
+    if p == 2.0:
+        assert am.gradgradcheck(lambda t: F.pdist(t, p), [x[:5]])
+
+
+def test_pdist_never_holds_the_pairs_differences() -> None:
+    """(800, 64): the N(N − 1)/2 × M differences take 164 MB; forward and backward stay far
+    below (they are taken by blocks of rows, never all at once)."""
+    import tracemalloc
+    n, m = 800, 64
+    x = am.Tensor(RNG(23).standard_normal((n, m)), requires_grad=True)
+    tracemalloc.start()
+    try:
+        F.pdist(x, 1.0).sum().backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < n * (n - 1) // 2 * m * 8 / 4, f"peak {peak / 1e6:.0f} MB"
+    assert x.grad is not None and np.all(np.isfinite(x.grad.data))
+
+
+def test_pdist_inf_ties_share_the_gradient() -> None:
+    """p = ∞ with tied largest |differences|: ours gives each of the k tied coordinates
+    sign · ḡ/k (a subgradient, the library's norm rule), torch each the full sign."""
+    torch = _torch()
+    x = np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.5], [2.0, 2.0, 2.0]])
+    xa = am.Tensor(x, requires_grad=True)
+    F.pdist(xa, math.inf).sum().backward()
+    assert xa.grad is not None
+    # pair (0, 1): d = (−1, 1, −0.5), two ties; pair (0, 2): d = (−2, −2, −2), three
+    np.testing.assert_allclose(xa.grad.data[0], [-0.5 - 1 / 3, 0.5 - 1 / 3, -1 / 3],
+                               rtol=1e-14)
+    xt = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.pdist(xt, math.inf).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy()[0], [-2.0, 0.0, -1.0])
 
 
 def test_pdist_order_float32_second_order_and_errors() -> None:

@@ -141,10 +141,32 @@ def test_get_total_norm_edge_cases_match_torch() -> None:
      r"clip_grad_norm_: norm_type must be > 0 or inf, got 0.0"),
     (lambda: clip_grad_value_([Tensor([1.0])], math.nan), ValueError,
      r"clip_grad_value_: clip_value must be >= 0, got nan"),
+    (lambda: get_total_norm([Tensor([1.0])], junk("2")), TypeError,
+     r"get_total_norm: norm_type must be a real number or the string 'inf', got '2'"),
+    (lambda: clip_grad_norm_([Tensor([1.0])], 1.0, junk("-inf")), TypeError,
+     r"clip_grad_norm_: norm_type must be a real number or the string 'inf', got '-inf'"),
+    (lambda: clip_grad_norm_([Tensor([1.0])], 1.0, junk("max")), TypeError,
+     r"clip_grad_norm_: norm_type must be a real number or the string 'inf', got 'max'"),
 ])
 def test_clipping_errors_name_the_function(call: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         call()
+
+
+def test_norm_type_inf_as_a_string_matches_torch() -> None:
+    """PyTorch documents norm_type='inf' (a str) for the largest |entry|."""
+    grads = [np.array([3.0, -4.0]), np.array([[0.5], [-2.5]])]
+    ours, theirs = with_grads(grads)
+    got = clip_grad_norm_(ours, 1.0, norm_type="inf")
+    want = TU.clip_grad_norm_(theirs, 1.0, norm_type="inf")
+    assert got == want.item() == 4.0
+    for p, t in zip(ours, theirs, strict=True):
+        assert p.grad is not None and t.grad is not None
+        np.testing.assert_allclose(p.grad.data, t.grad.numpy(), rtol=1e-15)
+    tensors = [Tensor(g) for g in grads]
+    for spelling in ("inf", "Inf", "infinity"):
+        assert get_total_norm(tensors, spelling).item() == 4.0
+    assert TU.get_total_norm([torch.tensor(g) for g in grads], "inf").item() == 4.0
 
 
 @pytest.mark.parametrize("norm_type", NORMS)
@@ -337,6 +359,15 @@ def test_pad_sequence_dtypes_and_forms() -> None:
                                   TU.rnn.pad_sequence(torch.tensor(rows)).numpy())
     masked = pad_sequence([np.zeros(2), np.zeros(1)], True, padding_value=-math.inf)
     assert masked.data.tolist() == [[0.0, 0.0], [0.0, -math.inf]]
+    top = float(np.finfo(np.float32).max)  # (the largest float32 fits, ±inf too, as torch's)
+    for value in (top, -top, math.inf):
+        f32 = [Tensor(np.ones(2, np.float32)), Tensor(np.ones(1, np.float32))]
+        got = pad_sequence(f32, padding_value=value)
+        want = TU.rnn.pad_sequence([torch.ones(2), torch.ones(1)], padding_value=value)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got.data, want.numpy())
+    with pytest.raises(RuntimeError, match="without overflow"):
+        TU.rnn.pad_sequence([torch.ones(2), torch.ones(1)], padding_value=1e40)
 
 
 def test_pad_sequence_gradcheck() -> None:
@@ -370,6 +401,15 @@ def test_pad_sequence_gradcheck() -> None:
      r"int64"),
     (lambda: pad_sequence([Tensor([1.0]), Tensor([])], padding_value=10 ** 400), ValueError,
      r"pad_sequence: padding_value 1\d+ does not fit float64"),
+    (lambda: pad_sequence([Tensor(np.ones(2, np.float32)), Tensor(np.ones(1, np.float32))],
+                          padding_value=1e40), ValueError,
+     r"pad_sequence: padding_value 1e\+40 does not fit sequences of dtype float32 \(largest "
+     r"finite 3.4028"),
+    (lambda: pad_sequence([Tensor(np.ones(2, np.float16)), Tensor(np.ones(2, np.float16))],
+                          padding_value=-7e4), ValueError,  # (refused with no padding too)
+     r"pad_sequence: padding_value -70000.0 does not fit sequences of dtype float16"),
+    (lambda: pad_sequence([Tensor([1]), Tensor([2])], padding_value=math.nan), ValueError,
+     r"pad_sequence: padding_value nan does not fit sequences of dtype int64"),
     (lambda: pad_sequence("ab"), TypeError, r"pad_sequence: sequences must be a list"),
     (lambda: unpad_sequence(Tensor(np.ones((3, 2))), [3]), ValueError,
      r"unpad_sequence: lengths \[3\] must be 2 lengths in \[0, 3\] for padded_sequences of "

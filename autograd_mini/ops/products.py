@@ -203,13 +203,14 @@ def _minkowski(x1: np.ndarray, x2: np.ndarray, *, p: float) -> tuple[Any, Any]:
 
 def _minkowski_vjp(g: Any, saved: Any, needs: Any, *, p: float) -> Grads:
     x1, x2, out = saved  # (Tensors when the backward is recorded: the same code records it)
-    g1, g2 = [], []
+    g1, g2 = None, []
     for r in _blocks(x1, x2):
         d = x1[..., :, None, :] - x2[..., None, r, :]
         (gd,) = norm_vjp(g[..., r], (d, out[..., r]), (True,), p, (d.ndim - 1,))
-        g1.append(gd.sum(axis=-2))
+        part = gd.sum(axis=-2)  # (added up as it comes: one (…, P, M) array at a time)
+        g1 = part if g1 is None else g1 + part
         g2.append(-gd.sum(axis=-3))
-    return sum(g1[1:], g1[0]) if needs[0] else None, np.concatenate(g2, axis=-2)
+    return g1 if needs[0] else None, np.concatenate(g2, axis=-2)
 
 
 _MINKOWSKI = primitive("cdist", _minkowski, _minkowski_vjp, nin=2, smooth=False)

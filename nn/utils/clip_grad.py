@@ -42,7 +42,13 @@ def _max_norm(value: Any, where: str) -> float:
 
 
 def _norm_type(value: Any, where: str) -> float:
-    """``norm_type`` as a float p > 0 or inf (orders ≤ 0 are not norms: see get_total_norm)."""
+    """``norm_type`` as a float p > 0 or inf, given as a number or, as PyTorch allows, the
+    string 'inf' (orders ≤ 0 are not norms: see get_total_norm)."""
+    if isinstance(value, str):
+        if value.strip().lower() not in ("inf", "+inf", "infinity", "+infinity"):
+            raise TypeError(f"{where}: norm_type must be a real number or the string 'inf', "
+                            f"got {value!r:.60}")
+        return math.inf
     out = _real(value, "norm_type", where)
     if math.isnan(out) or out <= 0.0:
         raise ValueError(f"{where}: norm_type must be > 0 or inf, got {out!r} (orders <= 0 "
@@ -121,7 +127,7 @@ def _scale(grads: list[np.ndarray], max_norm: float, total: float) -> None:
 
 def get_total_norm(
     tensors: Tensor | Iterable[Tensor],
-    norm_type: float = 2.0,
+    norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
     foreach: bool | None = None,
 ) -> Tensor:
@@ -131,8 +137,9 @@ def get_total_norm(
 
     Returns a 0-d Tensor that records no graph, of the tensors' promoted floating dtype
     (float64 for an empty list, which gives 0). A NaN entry gives NaN; a non-finite N raises
-    RuntimeError when ``error_if_nonfinite``. Unlike PyTorch, p must be > 0 or inf: its order
-    0 counts the tensors holding a nonzero entry and its negative orders are not norms.
+    RuntimeError when ``error_if_nonfinite``. p is a number or the string 'inf' (as
+    PyTorch's); unlike PyTorch, p must be > 0 or inf: its order 0 counts the tensors holding
+    a nonzero entry and its negative orders are not norms (other strings are refused too).
     ``foreach`` (PyTorch's choice of kernel) is taken and changes nothing.
     """
     where = "get_total_norm"
@@ -183,16 +190,16 @@ def clip_grads_with_norm_(
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor],
     max_norm: float,
-    norm_type: float = 2.0,
+    norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
     foreach: bool | None = None,
 ) -> np.float64:
     r"""Scale all gradients together so that their joint p-norm is at most ``max_norm``:
     N = get_total_norm(grads, p), then clip_grads_with_norm_(parameters, max_norm, N).
 
-    N = (Σ_i Σ_j |g_ij|^p)^(1/p) (max |g_ij| for p = inf) over every gradient of
-    ``parameters`` (each gradient once; parameters without one are skipped); if N >
-    ``max_norm`` each gradient is multiplied in place by c = max_norm / (N + 1e-6), so the
+    N = (Σ_i Σ_j |g_ij|^p)^(1/p) (max |g_ij| for p = inf, also given as 'inf') over every
+    gradient of ``parameters`` (each gradient once; parameters without one are skipped); if
+    N > ``max_norm`` each gradient is multiplied in place by c = max_norm / (N + 1e-6), so the
     clipped norm sits just below ``max_norm``. Returns N (before clipping) in float64, as a
     NumPy float64 (PyTorch returns a 0-d tensor; ``norm.item()`` works on both). A
     non-finite N raises RuntimeError when ``error_if_nonfinite`` is set; otherwise the

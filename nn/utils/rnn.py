@@ -50,12 +50,17 @@ def _sequences(sequences: Any, where: str) -> list[Tensor]:
 
 def _fill(value: float, dtype: np.dtype, where: str) -> float | int | bool:
     """``value`` as an entry of ``dtype``: a float, or for integer data its integer part
-    (as PyTorch casts it), refused when it does not fit."""
+    (as PyTorch casts it), refused when it does not fit (a finite value beyond the floating
+    dtype's largest, as PyTorch's; ±inf pads with ±inf)."""
     if dtype.kind == "f":
         try:
-            return float(value)
+            out = float(value)
         except OverflowError:
             raise ValueError(f"{where}: padding_value {value} does not fit {dtype}") from None
+        if math.isfinite(out) and abs(out) > float(np.finfo(dtype).max):
+            raise ValueError(f"{where}: padding_value {value} does not fit sequences of "
+                             f"dtype {dtype} (largest finite {np.finfo(dtype).max})")
+        return out
     if dtype.kind == "b":
         return bool(value)
     info = np.iinfo(dtype)
@@ -75,7 +80,9 @@ def pad_sequence(
     (B, T, *)), T = max_b L_b: out[t, b] = s_b[t] for t < L_b and ``padding_value`` after it
     (``padding_side="left"``: the padding comes first and s_b ends at T). Recorded: each
     s_b gets the gradient of its own entries. A Tensor is taken as the list of its rows.
-    Dtypes promote as NumPy's (PyTorch casts to the first sequence's dtype).
+    Dtypes promote as NumPy's (PyTorch casts to the first sequence's dtype). A
+    ``padding_value`` that does not fit a sequence's dtype (1e40 for float32, NaN for
+    integers) is refused, padding or not, as PyTorch refuses it.
     """
     where = "pad_sequence"
     seqs = _sequences(sequences, where)
@@ -88,13 +95,15 @@ def pad_sequence(
         raise ValueError(f"{where}: padding_side must be 'left' or 'right', got "
                          f"{padding_side!r:.60}")
     total = max(s.shape[0] for s in seqs)
+    # (checked for every dtype, padding or not: PyTorch refuses a value that does not fit)
+    fills = {s.dtype: _fill(padding_value, s.dtype, where) for s in seqs}
     padded = []
     for s in seqs:
         gap = total - s.shape[0]
         if gap:
             before, after = (gap, 0) if padding_side == "left" else (0, gap)
             s = pad(s, [(before, after)] + [(0, 0)] * (s.ndim - 1),
-                    constant_values=_fill(padding_value, s.dtype, where))
+                    constant_values=fills[s.dtype])
         padded.append(s)
     return stack(padded, axis=0 if first else 1)
 

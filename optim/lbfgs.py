@@ -11,16 +11,13 @@ from autograd_mini import Tensor
 from autograd_mini.tensor import READ_ONLY, read_only, writeable
 
 from .hyper import ParamGroup, check_nonnegative
+from .lbfgs_state import pack, unpack
 from .line_search import Point, strong_wolfe
-from .optimizer import Optimizer, Params, ParamState, saved_index, saved_indices, to_python
+from .optimizer import Optimizer, Params, ParamState, saved_indices
 
 __all__ = ["LBFGS"]
 
 LINE_SEARCHES = (None, "strong_wolfe")
-#: the state's numbers and its vectors over all parameters (flattened and concatenated)
-NUMBERS = ("func_evals", "n_iter", "t", "H_diag", "prev_loss")
-VECTORS = ("d", "prev_flat_grad")
-HISTORY = ("old_dirs", "old_stps")
 
 
 def _count(name: str, value: Any, least: int) -> int:
@@ -266,24 +263,13 @@ class LBFGS(Optimizer):
         """As the base class's, with the state split so that ``optim.save`` can store it:
         the numbers (and ``ro.<k>``) on parameter 0; ``d``, ``prev_flat_grad`` and the
         history ``old_dirs.<k>``, ``old_stps.<k>`` (k = 0 the oldest) cut into one array shaped
-        like each parameter. ``load_state_dict`` takes this and PyTorch's layout."""
+        like each parameter (``lbfgs_state.pack``). ``load_state_dict`` takes this and
+        PyTorch's layout."""
         out = super().state_dict()
         params = self.param_groups[0]["params"]
         st = ParamState.of(self.state).get(id(params[0])) or {}
-        if not st:
-            return out
-        entries: list[dict[str, Any]] = [{} for _ in params]
-        entries[0].update({k: st[k] for k in NUMBERS if k in st})
-        vectors = {k: st[k] for k in VECTORS if st.get(k) is not None}
-        for name in HISTORY:
-            vectors.update({f"{name}.{k}": v for k, v in enumerate(st.get(name, []))})
-        entries[0].update({f"ro.{k}": float(r) for k, r in enumerate(st.get("ro", []))})
-        start = 0
-        for p, entry in zip(params, entries, strict=True):
-            for name, vec in vectors.items():
-                entry[name] = vec[start:start + p.data.size].reshape(p.shape).copy()
-            start += p.data.size
-        out["state"] = {i: e for i, e in enumerate(entries) if e}
+        if st:
+            out["state"] = pack(st, [p.shape for p in params])
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -300,94 +286,11 @@ class LBFGS(Optimizer):
         before = self.param_groups, self.state
         super().load_state_dict({"state": {}, "param_groups": state_dict["param_groups"]})
         try:
-            st = self._unpacked(saved, saved_indices(state_dict["param_groups"][0]["params"]))
+            group = self.param_groups[0]
+            st = unpack(saved, saved_indices(state_dict["param_groups"][0]["params"]),
+                        [p.data for p in group["params"]], group["history_size"])
         except ValueError:
             self.param_groups, self.state = before
             raise
         if st:
             self.state[self.param_groups[0]["params"][0]] = st
-
-    def _unpacked(self, saved: Mapping[Any, Mapping[str, Any]],
-                  indices: list[int] | None) -> dict[str, Any]:
-        """The runtime state from a saved one (either layout), or ValueError naming each fault."""
-        params = self.param_groups[0]["params"]
-        where = {i: k for k, i in enumerate(indices or [])}
-        problems: list[str] = []
-        by_pos: dict[int, dict[str, Any]] = {}
-        for key, entry in saved.items():
-            index = saved_index(key)
-            if index is None or index not in where:
-                problems.append(f"state for parameter index {key!r:.20}, which no group holds")
-            else:
-                by_pos[where[index]] = dict(entry)
-        first = by_pos.get(0, {})
-        st: dict[str, Any] = {}
-        for name in NUMBERS if "d" in first else NUMBERS[:2] if by_pos else ():
-            st[name] = _saved_number(first.get(name), count=name in NUMBERS[:2])
-            if st[name] is None:
-                problems.append(f"state {name!r} of parameter 0 must be " + (
-                    "a count (an int >= 0)" if name in NUMBERS[:2] else "a number") +
-                    f", got {first.get(name)!r:.40}")
-        if "d" in first:
-            dtype = np.result_type(*(p.data.dtype for p in params))
-            size = sum(p.data.size for p in params)
-            if any(n in first for n in (*HISTORY, "ro")):  # PyTorch's: flat vectors, lists
-                shapes: list[tuple[int, ...]] = [(size,)]
-                lists: dict[str, Any] = {n: first.get(n) for n in (*HISTORY, "ro")}
-                for name, value in lists.items():
-                    if not isinstance(value, (list, tuple)):
-                        problems.append(f"state {name!r} must be a list, got {value!r:.40}")
-                        lists[name] = []
-                parts = {n: [first.get(n)] for n in VECTORS}
-                parts.update({f"{n}.{k}": [v] for n in HISTORY for k, v in enumerate(lists[n])})
-                ro = list(lists["ro"])
-            else:  # ours: a piece on every parameter, numbered history entries
-                shapes = [p.shape for p in params]
-                lists = {n: [k for k in first if k.startswith(n + ".")] for n in (*HISTORY, "ro")}
-                parts = {n: [by_pos.get(k, {}).get(n) for k in range(len(params))]
-                         for n in (*VECTORS, *(f"{n}.{k}" for n in HISTORY
-                                               for k in range(len(lists[n]))))}
-                ro = [first.get(f"ro.{k}") for k in range(len(lists["ro"]))]
-            for name, part in parts.items():
-                st[name] = _joined(part, shapes, dtype)
-                if st[name] is None:
-                    problems.append(f"state {name!r} must hold the {size} parameter values as "
-                                    + ("one vector" if len(shapes) == 1 else "one array shaped "
-                                       "like each parameter"))
-            for name in HISTORY:
-                st[name] = [st.pop(f"{name}.{k}") for k in range(len(lists[name]))]
-            st["ro"] = [_saved_number(r, count=False) for r in ro]
-            if len({len(v) for v in lists.values()}) != 1 or None in st["ro"]:
-                problems.append("state 'old_dirs', 'old_stps' and 'ro' must be equally long, "
-                                "'ro' of numbers")
-            elif len(ro) > self.param_groups[0]["history_size"]:
-                problems.append(f"state holds {len(ro)} pairs (s, y), more than "
-                                f"history_size={self.param_groups[0]['history_size']}")
-        known = {*NUMBERS, *VECTORS, *HISTORY, "ro", "al"}  # (al: PyTorch's scratch, dropped)
-        unknown = sorted({n for e in by_pos.values() for n in e if n.split(".")[0] not in known})
-        if unknown:
-            problems.append(f"unknown state {unknown} for LBFGS (known: {sorted(known)})")
-        if problems:
-            raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
-        return st
-
-
-def _saved_number(value: Any, count: bool) -> float | None:
-    """A saved number as a float (an int ≥ 0 when ``count``), or None if it is not one."""
-    value = to_python(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if count and isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return float(value) if not count else value if isinstance(value, int) and value >= 0 else None
-
-
-def _joined(parts: list[Any], shapes: list[tuple[int, ...]], dtype: Any) -> np.ndarray | None:
-    """Saved arrays of these shapes concatenated flat in ``dtype`` (None: one does not fit)."""
-    try:
-        arrays = [np.asarray(a) for a in parts]
-    except (TypeError, ValueError):
-        return None
-    if any(a.dtype.kind not in "iuf" or a.shape != s for a, s in zip(arrays, shapes, strict=True)):
-        return None
-    return np.concatenate([a.ravel() for a in arrays]).astype(dtype)

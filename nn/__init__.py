@@ -41,6 +41,7 @@ from .bilinear import Bilinear
 from .checkpoint import CheckpointError, load, save
 from .containers import ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d
+from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import (
@@ -84,7 +85,7 @@ from .loss_margin import (
 from .members import MemberNameError
 from .module import IncompatibleKeys, Module, StateDictError
 from .multihead import MultiheadAttention
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .padding_layers import (
     CircularPad1d,
     CircularPad2d,
@@ -101,6 +102,7 @@ from .parameter import Parameter
 from .parameter_containers import ParameterDict, ParameterList
 from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from .pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
+from .pooling3d import AvgPool3d, MaxPool3d
 from .pooling_adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .rms_norm import LocalResponseNorm, RMSNorm
@@ -133,10 +135,12 @@ __all__ = [
     "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "Bilinear",
     "ChannelShuffle",
     "CheckpointError",
@@ -146,6 +150,7 @@ __all__ = [
     "ConstantPad2d",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "CosineEmbeddingLoss",
@@ -189,6 +194,7 @@ __all__ = [
     "MarginRankingLoss",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "MaxUnpool2d",
     "MemberNameError",
     "Mish",

@@ -50,6 +50,7 @@ from .attention import scaled_dot_product_attention
 from .bilinear import bilinear
 from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
+from .conv3d import conv3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
 from .dropout import (
     alpha_dropout,
@@ -98,6 +99,7 @@ from .normalization import standardize
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
+from .pooling3d import avg_pool3d, max_pool3d
 from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
 from .rms_norm import local_response_norm, rms_norm
 from .shrink import hardshrink, softshrink, tanhshrink, threshold
@@ -111,6 +113,7 @@ __all__ = [
     "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -118,6 +121,7 @@ __all__ = [
     "channel_shuffle",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
     "cosine_embedding_loss",
@@ -155,6 +159,7 @@ __all__ = [
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "max_unpool2d",
     "mish",
     "mse_loss",

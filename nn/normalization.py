@@ -1,5 +1,5 @@
-"""Normalisation layers: LayerNorm, GroupNorm, BatchNorm1d and BatchNorm2d (PyTorch
-semantics), and ``NormBase``, what batch and instance norms share."""
+"""Normalisation layers: LayerNorm, GroupNorm, BatchNorm1d, BatchNorm2d and BatchNorm3d
+(PyTorch semantics), and ``NormBase``, what batch and instance norms share."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from .members import empty_parameters
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "NormBase", "apply_affine",
-           "register_running_stats", "reset_affine", "reset_running_stats", "standardize"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm", "NormBase",
+           "apply_affine", "register_running_stats", "reset_affine", "reset_running_stats",
+           "standardize"]
 
 
 def standardize(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -183,7 +184,7 @@ class NormBase(Module):
 
 
 class _BatchNorm(NormBase):
-    """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d."""
+    """Batch normalisation over every axis but the channels' (axis 1): BatchNorm1d, 2d, 3d."""
 
     #: the input ranks accepted, and how the error message names them ({c}: num_features)
     ranks: tuple[int, ...] = ()
@@ -243,9 +244,8 @@ class _BatchNorm(NormBase):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.weight is not None}, "
-                + ("bias=False, " if self.weight is not None and self.bias is None else "")
-                + f"track_running_stats={self.track_running_stats}")
+                f"affine={self.weight is not None}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")  # (PyTorch 2.13's text)
 
 
 class BatchNorm1d(_BatchNorm):
@@ -278,6 +278,20 @@ class BatchNorm2d(_BatchNorm):
     channel, as PyTorch's: the statistics and buffers are BatchNorm1d's."""
 
     ranks, inputs = (4,), "(N, {c}, H, W)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = np.float64, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype,
+                         bias=bias)
+
+
+class BatchNorm3d(_BatchNorm):
+    """y = γ (x − μ_B) / √(σ²_B + ε) + β per channel of (N, C, D, H, W) volumes, μ_B and σ²_B
+    over the batch and the three spatial axes, as PyTorch's (which refuses 4-d input too):
+    the statistics, buffers and eval rule are BatchNorm1d's."""
+
+    ranks, inputs = (5,), "(N, {c}, D, H, W)"
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,

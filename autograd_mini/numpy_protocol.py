@@ -209,7 +209,6 @@ _INSTEAD = {
     "inner": "autograd_mini.tensordot(a, b, axes=(-1, -1))",
     "atleast_1d": "autograd_mini.reshape(x, -1)", "atleast_2d": "autograd_mini.expand_dims(x, 0)",
     "gradient": "(x[2:] - x[:-2]) / 2 (its interior; autograd_mini.diff(x) at the ends)",
-    "vector_norm": "autograd_mini.norm(x, ord, axis) (of x.reshape(-1) for axis=None)",
     "fabs": "autograd_mini.abs(x)", "expit": "autograd_mini.sigmoid(x)",
     "log_expit": "autograd_mini.log_sigmoid(x)",
 }

@@ -504,7 +504,7 @@ def test_numpy_functions_the_library_lacks_never_drop_a_gradient_silently() -> N
     calls = [("np.fmax", lambda: np.fmax(w * x, 0)), ("np.fmin", lambda: np.fmin(w, 0)),
              ("np.vecdot", lambda: np.vecdot(w, x)), ("np.cbrt", lambda: np.cbrt(w)),
              ("np.linalg.eig", lambda: np.linalg.eig(A)),
-             ("np.linalg.multi_dot", lambda: np.linalg.multi_dot([A, A])),
+             ("np.linalg.tensorinv", lambda: np.linalg.tensorinv(A, ind=1)),
              ("np.linalg.eigvals", lambda: np.linalg.eigvals(A))]
     for label, call in calls:
         with pytest.raises(TypeError, match=rf"^{re.escape(label)} on a Tensor that requires "

@@ -4,7 +4,8 @@ builder, used by the property tests, the per-op report and ``autograd_mini.testi
 ``spec`` holds the OpSpec and the input builder, ``draw`` the random choices; each op family's
 specs are in a module of its own (``core``, ``mathfuncs``, ``activation``, ``scan``, ``linalg``,
 ``movement``, ``special``,
-``statistics``, ``products``, and ``solve`` and ``decomp`` for ``autograd_mini.linalg``).
+``statistics``, ``products``, and ``solve``, ``decomp`` and ``matfuncs`` for
+``autograd_mini.linalg``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import (
     core,
     decomp,
     linalg,
+    matfuncs,
     mathfuncs,
     movement,
     products,
@@ -54,7 +56,7 @@ __all__ = [
 
 SPECS: list[OpSpec] = [*core.SPECS, *mathfuncs.SPECS, *activation.SPECS, *scan.SPECS, *linalg.SPECS,
                        *movement.SPECS, *special.SPECS, *statistics.SPECS, *products.SPECS,
-                       *solve.SPECS, *decomp.SPECS]
+                       *solve.SPECS, *decomp.SPECS, *matfuncs.SPECS]
 
 
 def get_spec(name: str) -> OpSpec:

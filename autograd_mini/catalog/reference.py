@@ -109,9 +109,15 @@ def _formula(name: str) -> str:
     return first.replace("|", "\\|")
 
 
+def not_differentiable() -> set[str]:
+    """The public functions with integer or bool results (no gradient, no catalog spec), as
+    ``public_names`` names them."""
+    return {*F.NOT_DIFFERENTIABLE, *(f"linalg.{n}" for n in linalg.NOT_DIFFERENTIABLE)}
+
+
 def _gradient(name: str) -> tuple[str, str, str]:
     """(gradient kind, domain, primitives recorded) for one function."""
-    if name in F.NOT_DIFFERENTIABLE:
+    if name in not_differentiable():
         return "none", "—", "—"
     spec = next(s for s in SPECS if s.name == name)
     doc = (_formula(name) + " " + (inspect.getdoc(_function(name)) or "")).lower()

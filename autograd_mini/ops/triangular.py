@@ -1,10 +1,13 @@
 """Triangular systems: ``linalg.solve_triangular`` by blocked substitution, which
 ``linalg.cholesky``'s gradient uses too.
 
-NumPy has no triangular solver, and a general solve (LU) costs O(n³) even for one right-hand
-side. Here the matrix is taken in diagonal blocks of ``BLOCK`` rows: each block of X is a small
-solve with its diagonal block after subtracting what the blocks already solved contribute, so
-the work is O(n² k) matrix products plus n/BLOCK small LU solves."""
+NumPy has no triangular solver, and a general solve (LU with row exchanges) costs O(n³) even
+for one right-hand side, and is not substitution: on an ill-conditioned triangle its row
+exchanges lose what substitution keeps. Here the matrix is taken in diagonal blocks of
+``BLOCK`` rows: each block of X is solved by substitution after subtracting with one matrix
+product what the blocks above contribute (LAPACK's trsm, in NumPy). The work is O(n² k). A
+block whose elimination would exchange no rows is solved by ``np.linalg.solve`` (the same
+substitution, in C); any other row by row in Python."""
 
 from __future__ import annotations
 
@@ -20,14 +23,16 @@ from .decomp import matrices
 
 __all__ = ["solve_triangular", "triangular_solve"]
 
-#: rows per diagonal block (32 was quickest for n from 50 to 1000, one to n right-hand sides)
+#: rows per diagonal block: the rows below a block are updated by one matrix product
 BLOCK = 32
 
 
-def triangular_solve(t: np.ndarray, b: np.ndarray, lower: bool) -> np.ndarray:
-    """X with T X = B, T a stack of lower (``lower``) or upper triangular matrices (the other
-    triangle must be zero) with a nonzero diagonal, B (…, n, k); batch axes broadcast.
-    Block i: Xᵢ = Tᵢᵢ⁻¹ (Bᵢ − Σ_{j<i} Tᵢⱼ Xⱼ)."""
+def triangular_solve(t: np.ndarray, b: np.ndarray, lower: bool,
+                     unit: bool = False) -> np.ndarray:
+    """X with T X = B, T the lower (``lower``) or upper triangle of the stack ``t`` (the other
+    triangle is not read; ``unit``: ones on the diagonal, which is not read either), B
+    (…, n, k); batch axes broadcast. Block i: Xᵢ = Tᵢᵢ⁻¹ (Bᵢ − Σ_{j<i} Tᵢⱼ Xⱼ), Tᵢᵢ⁻¹ by
+    substitution."""
     if not lower:  # J T J is lower for the reversal J: solve (J T J)(J X) = J B
         t, b = t[..., ::-1, ::-1], b[..., ::-1, :]
     n = t.shape[-1]
@@ -35,20 +40,41 @@ def triangular_solve(t: np.ndarray, b: np.ndarray, lower: bool) -> np.ndarray:
                  np.result_type(t, b))
     for i in range(0, n, BLOCK):
         j = min(i + BLOCK, n)
-        rhs = b[..., i:j, :] - t[..., i:j, :i] @ x[..., :i, :] if i else b[..., i:j, :]
-        x[..., i:j, :] = _block_solve(t[..., i:j, i:j], rhs)
+        x[..., i:j, :] = b[..., i:j, :] - t[..., i:j, :i] @ x[..., :i, :] if i else \
+            b[..., i:j, :]
+        block, rhs = t[..., i:j, i:j], x[..., i:j, :]
+        if _no_exchanges(block, unit) and np.isfinite(rhs).all():  # (then LU's elimination is
+            x[..., i:j, :] = np.linalg.solve(_lower(block, unit), rhs)  # substitution, in C)
+        else:
+            _substitute(block, x[..., i:j, :], unit)
     return x if lower else x[..., ::-1, :]
 
 
-def _block_solve(t: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.linalg.solve, except that a block holding NaN or inf (on which LAPACK may fail the
-    whole stack) gives NaN, as elimination through it does, and the others are kept."""
-    try:
-        return np.linalg.solve(t, b)
-    except np.linalg.LinAlgError:
-        bad = ~np.isfinite(t).all(axis=(-2, -1))[..., None, None]
-        eye = np.eye(t.shape[-1], dtype=t.dtype)
-        return np.where(bad, np.nan, np.linalg.solve(np.where(bad, eye, t), b))
+def _no_exchanges(t: np.ndarray, unit: bool) -> bool:
+    """Whether LU with partial pivoting exchanges no rows on the lower triangle of ``t``:
+    every entry below the diagonal is at most its column's diagonal entry in size (for a
+    lower triangle elimination leaves the columns to the right unchanged, so these are the
+    pivots it compares), and all are finite (LU's back substitution would carry a NaN or an
+    inf·0 up to rows that substitution leaves alone)."""
+    d = np.ones((), t.dtype) if unit else np.abs(np.einsum("...ii->...i", t))[..., None, :]
+    return bool((np.abs(np.tril(t, -1)) <= d).all()) and bool(np.isfinite(d).all())
+
+
+def _lower(t: np.ndarray, unit: bool) -> np.ndarray:
+    """The lower triangle of the block ``t`` as a matrix (ones on the diagonal if ``unit``)."""
+    out = np.tril(t, -1 if unit else 0)
+    if unit:
+        np.einsum("...ii->...i", out)[...] = 1
+    return out
+
+
+def _substitute(t: np.ndarray, x: np.ndarray, unit: bool) -> None:
+    """Solve T Y = X in place in ``x`` for the lower triangle of the block ``t``, row by row:
+    yⱼ = xⱼ / tⱼⱼ, then xᵢ −= tᵢⱼ yⱼ below it (no row exchanges)."""
+    for j in range(x.shape[-2]):
+        if not unit:
+            x[..., j, :] /= t[..., j, j, None]
+        x[..., j + 1:, :] -= t[..., j + 1:, j, None] * x[..., j, None, :]
 
 
 def _triangle(a: Any, lower: bool, unit: bool) -> Any:
@@ -62,16 +88,13 @@ def _triangle(a: Any, lower: bool, unit: bool) -> Any:
 def _forward(a: np.ndarray, b: np.ndarray, *, lower: bool, unit: bool) -> tuple[Any, Any]:
     """X = T⁻¹ B, T the triangle of A read (ones on the diagonal if ``unit``);
     B̄ = T⁻ᵀ Ḡ, Ā = −B̄ Xᵀ on the triangle read"""
-    t = _triangle(a, lower, unit)
-    diag = np.einsum("...ii->...i", t)
-    if unit:
-        diag[...] = 1  # (t is a new array: the diagonal view writes into it)
-    elif not diag.all():
+    diag = np.einsum("...ii->...i", a)
+    if not unit and not diag.all():
         at = tuple(int(i) for i in np.argwhere(~diag.all(axis=-1))[0])
         where = f" at batch position {at}" if at else ""
         raise np.linalg.LinAlgError(f"linalg.solve_triangular: the matrix{where} is singular: a "
                                     f"zero on its diagonal (input shape {a.shape})")
-    x = triangular_solve(t, b, lower)
+    x = triangular_solve(a, b, lower, unit)
     return x, (a, x)
 
 

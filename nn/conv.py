@@ -209,7 +209,7 @@ def as_tuple(value: Any, n: int, name: str, where: str, low: int = 1) -> tuple[i
     return tuple(int(v) for v in items)
 
 
-def _padding(padding: Any, k: tuple[int, ...], stride: tuple[int, ...],
+def conv_padding(padding: Any, k: tuple[int, ...], stride: tuple[int, ...],
              dilation: tuple[int, ...], where: str) -> tuple[int, ...]:
     """Padding per side (before, after) for each spatial axis."""
     if isinstance(padding, str):
@@ -263,7 +263,7 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
           groups: Any, nd: int, where: str) -> Tensor:
     x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
         x, weight, groups, stride, dilation, nd, where, "(out, in/groups, *kernel)")
-    p = _padding(padding, k, s, d, where)
+    p = conv_padding(padding, k, s, d, where)
     o, c = w.shape[0], x.shape[1]
     if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)
         raise ValueError(f"{where}: weight of shape {w.shape} has no output channels")
@@ -326,7 +326,7 @@ def _padding_mode(mode: Any, where: str) -> str:
                      f"{mode!r:.60}{hint}")
 
 
-class _ConvNd(Module):
+class ConvNd(Module):
     nd = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
@@ -345,7 +345,7 @@ class _ConvNd(Module):
         self.kernel_size = as_tuple(kernel_size, nd, "kernel_size", where)
         self.stride = as_tuple(stride, nd, "stride", where)
         self.dilation = as_tuple(dilation, nd, "dilation", where)
-        _padding(padding, self.kernel_size, self.stride, self.dilation, where)  # checks it
+        conv_padding(padding, self.kernel_size, self.stride, self.dilation, where)  # checks it
         self.padding = padding if isinstance(padding, str) else as_tuple(
             padding, nd, "padding", where, low=0)
         dt = float_dtype(dtype, where)
@@ -368,7 +368,7 @@ class _ConvNd(Module):
             return _conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                          self.groups, self.nd, where)
         # PyTorch's route: pad in the mode first, then convolve without padding
-        per_axis = _padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
+        per_axis = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
         last_first = tuple(v for ax in reversed(range(self.nd))
                            for v in per_axis[2 * ax:2 * ax + 2])
         x = as_tensor(x, where)
@@ -398,7 +398,7 @@ class _ConvNd(Module):
                     f", padding_mode={self.padding_mode!r}")
 
 
-class Conv2d(_ConvNd):
+class Conv2d(ConvNd):
     """2-d convolution (cross-correlation) y = conv2d(x, W, b) with W (out, in/groups, KH, KW)
     and b (out,), both U(−1/√fan_in, 1/√fan_in) at start (fan_in = in/groups·KH·KW), drawn
     from ``rng`` (default: the ``manual_seed`` generator). ``padding``: an int, a pair,
@@ -409,7 +409,7 @@ class Conv2d(_ConvNd):
 
     nd = 2
 
-    # (its own __init__, so a wrong argument's TypeError names Conv2d, not _ConvNd)
+    # (its own __init__, so a wrong argument's TypeError names Conv2d, not ConvNd)
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", rng: np.random.Generator | None = None,
@@ -418,7 +418,7 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, rng, dtype)
 
 
-class Conv1d(_ConvNd):
+class Conv1d(ConvNd):
     """1-d convolution y = conv1d(x, W, b) with W (out, in/groups, K); see Conv2d (the same
     ``padding`` and ``padding_mode``)."""
 

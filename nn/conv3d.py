@@ -23,7 +23,7 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from ._util import as_tensor
-from .conv import CORR, _ConvNd, _padding, conv_inputs
+from .conv import CORR, ConvNd, conv_inputs, conv_padding
 from .padding import pad
 
 __all__ = ["Conv3d", "Triple", "conv3d", "corr3d"]
@@ -61,7 +61,7 @@ def _conv3d(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation:
             groups: Any, where: str) -> Tensor:
     x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
         x, weight, groups, stride, dilation, 3, where, "(out, in/groups, kD, kH, kW)")
-    p = _padding(padding, k, s, d, where)
+    p = conv_padding(padding, k, s, d, where)
     o, c = w.shape[0], x.shape[1]
     if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)
         raise ValueError(f"{where}: weight of shape {w.shape} has no output channels")
@@ -95,7 +95,7 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: int | Triple = 1,
     return _conv3d(input, weight, bias, stride, padding, dilation, groups, "conv3d")
 
 
-class Conv3d(_ConvNd):
+class Conv3d(ConvNd):
     """3-d convolution y = conv3d(x, W, b) with W (out, in/groups, KD, KH, KW) and b (out,),
     both U(−1/√fan_in, 1/√fan_in) at start (fan_in = in/groups·KD·KH·KW), drawn from ``rng``
     (default: the ``manual_seed`` generator), as PyTorch's. ``padding`` and ``padding_mode``
@@ -104,7 +104,7 @@ class Conv3d(_ConvNd):
 
     nd = 3
 
-    # (its own __init__, so a wrong argument's TypeError names Conv3d, not _ConvNd)
+    # (its own __init__, so a wrong argument's TypeError names Conv3d, not ConvNd)
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", rng: np.random.Generator | None = None,
@@ -118,7 +118,7 @@ class Conv3d(_ConvNd):
             return _conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                            self.groups, where)
         # PyTorch's route: pad in the mode first, then convolve without padding
-        per_axis = _padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
+        per_axis = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
         last_first = (*per_axis[4:], *per_axis[2:4], *per_axis[:2])
         x = as_tensor(x, where)
         if x.ndim not in (4, 5):  # (before pad, which takes any rank)

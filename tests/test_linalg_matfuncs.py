@@ -344,3 +344,28 @@ def test_numpy_calls_on_tensors_reach_these_with_numpys_readings() -> None:
         assert isinstance(got, am.Tensor) and got.requires_grad
         np.testing.assert_allclose(got.data, np.linalg.vector_norm(x, **kw), rtol=1e-14)
     assert L.vector_norm(x, 3, ()).shape == ()  # (torch's dim=(): every axis)
+
+
+def test_matrix_exp_gradient_of_a_huge_upstream_gradient_is_scaled_exactly() -> None:
+    """The VJP is linear in Ḡ: Ḡ of 1e300 against an A of size 700 gives 1e300 times the
+    gradient of Ḡ/1e300 (the exact power-of-2 scaling reaches past 2^±512)."""
+    a = np.array([[-700.0, 1.0], [0.0, -699.0]])
+    g = np.array([[1e300, 1.0], [1.0, 1.0]])
+    big = am.Tensor(a, requires_grad=True)
+    (am.linalg.matrix_exp(big) * am.Tensor(g)).sum().backward()
+    small = am.Tensor(a, requires_grad=True)
+    (am.linalg.matrix_exp(small) * am.Tensor(g / 1e300)).sum().backward()
+    assert big.grad is not None and small.grad is not None
+    np.testing.assert_allclose(big.grad.data, small.grad.data * 1e300, rtol=1e-12)
+    assert 9e-5 < big.grad.data[0, 0] < 1e-4
+
+
+def test_matrix_rank_names_a_tolerance_that_does_not_fit_the_batch() -> None:
+    a = np.random.default_rng(0).standard_normal((2, 3, 4, 4))
+    with pytest.raises(ValueError, match=r"linalg\.matrix_rank: atol of shape \(2,\) does not "
+                                         r"broadcast to the batch shape \(2, 3\)"):
+        am.linalg.matrix_rank(am.Tensor(a), atol=np.array([0.0, 0.5]))
+    with pytest.raises(ValueError, match=r"linalg\.matrix_rank: rtol of shape \(2, 3, 1\)"):
+        am.linalg.matrix_rank(am.Tensor(a), rtol=np.zeros((2, 3, 1)))
+    ranks = am.linalg.matrix_rank(am.Tensor(a), atol=np.array([[0.0], [1e9]])).data
+    np.testing.assert_array_equal(ranks, [[4, 4, 4], [0, 0, 0]])

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import axes, flag, numpy_names, real_number
+from ..checks import axes, broadcasts, flag, numpy_names, real_number
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
@@ -23,7 +23,7 @@ from . import reduce as R
 from . import shape as S
 from .decomp import matrices, svdvals
 from .linalg import matmul
-from .norm import _NORM, matrix_norm
+from .norm import NORM, matrix_norm
 from .solve import inv
 
 __all__ = ["cond", "matrix_exp", "matrix_rank", "multi_dot", "vector_norm"]
@@ -122,17 +122,21 @@ def _matrix_exp_vjp(g: Any, saved: Any, needs: Any) -> Grads:
         an = np.abs(E.raw(a)).sum(axis=-2).max(axis=-1, initial=0.0)
         k = np.where((gn > 0) & (an > 0) & np.isfinite(gn) & np.isfinite(an),
                      np.round(np.log2(np.where(gn > 0, an / gn, 1.0))), 0.0)
-    top = np.finfo(g.dtype).maxexp // 2  # (2^±k and Ḡ·2^k stay finite)
-    k = np.clip(k, -top, top).astype(int)[..., None, None]
-    scale, unscale = np.ldexp(np.ones((), g.dtype), k), np.ldexp(np.ones((), g.dtype), -k)
+    # 2^k as two factors 2^h · 2^(k−h), each finite and normal, so |k| may reach twice the
+    # exponent range (a Ḡ of 1e300 against an A of 1e−3)
+    top = np.finfo(g.dtype).maxexp - 2
+    k = np.clip(k, -2 * top, 2 * top).astype(int)[..., None, None]
+    one = np.ones((), g.dtype)
+    up = (np.ldexp(one, k // 2), np.ldexp(one, k - k // 2))
+    down = (np.ldexp(one, -(k // 2)), np.ldexp(one, -(k - k // 2)))
     zero = np.zeros(a.shape, g.dtype)
     if isinstance(a, Tensor) or isinstance(g, Tensor):  # recorded: this op again, on Tensors
-        recorded = S.concatenate([S.concatenate([at, g * scale], axis=-1),
+        recorded = S.concatenate([S.concatenate([at, g * up[0] * up[1]], axis=-1),
                                   S.concatenate([zero, at], axis=-1)], axis=-2)
-        return (_MATRIX_EXP(recorded)[..., :n, n:] * unscale,)
-    block = np.concatenate([np.concatenate([at, g * scale], axis=-1),
+        return (_MATRIX_EXP(recorded)[..., :n, n:] * down[0] * down[1],)
+    block = np.concatenate([np.concatenate([at, g * up[0] * up[1]], axis=-1),
                             np.concatenate([zero, at], axis=-1)], axis=-2)
-    return (_expm(block)[..., :n, n:] * unscale,)
+    return (_expm(block)[..., :n, n:] * down[0] * down[1],)
 
 
 _MATRIX_EXP = primitive("linalg.matrix_exp", _matrix_exp, _matrix_exp_vjp, nin=1,
@@ -177,7 +181,7 @@ def vector_norm(x: Any, ord: float = 2, axis: Any = None, keepdims: bool = False
     if ord == -math.inf and 0 in (t.shape if ax is None else [t.shape[i] for i in ax]):
         raise ValueError(f"{name}: ord=-inf of an empty slice has no minimum (shape "
                          f"{t.shape}, axis {axis!r})")
-    return _NORM(t, p=float(ord), axis=ax, keepdims=keep)
+    return NORM(t, p=float(ord), axis=ax, keepdims=keep)
 
 
 # --------------------------------------------------------------------------- multi_dot
@@ -238,8 +242,9 @@ def multi_dot(tensors: Sequence[Any]) -> Tensor:
 
 
 # --------------------------------------------------------------------------- matrix_rank, cond
-def _tolerance(v: Any, label: str) -> np.ndarray | None:
-    """``atol`` / ``rtol`` (a number, or an array or tensor of the batch shape) as an array."""
+def _tolerance(v: Any, label: str, batch: tuple[int, ...]) -> np.ndarray | None:
+    """``atol`` / ``rtol`` (a number, or an array or tensor that broadcasts to the ``batch``
+    shape) as an array."""
     if v is None:
         return None
     arr = np.asarray(E.raw(v))
@@ -248,6 +253,9 @@ def _tolerance(v: Any, label: str) -> np.ndarray | None:
                         f"them, got {v!r:.60}")
     if not np.all(arr >= 0):
         raise ValueError(f"linalg.matrix_rank: {label} must be >= 0, got {v!r:.60}")
+    if not broadcasts(arr.shape, batch) or np.broadcast_shapes(arr.shape, batch) != batch:
+        raise ValueError(f"linalg.matrix_rank: {label} of shape {arr.shape} does not broadcast "
+                         f"to the batch shape {batch}")
     return arr.astype(np.float64)
 
 
@@ -273,7 +281,7 @@ def matrix_rank(A: Any, *, atol: Any = None, rtol: Any = None, hermitian: bool =
     _refuse_nonfinite(t, name)
     a = t.data if t.dtype.kind == "f" else t.data.astype(np.float64)
     s = np.abs(np.linalg.eigvalsh(a)) if herm else np.linalg.svd(a, compute_uv=False)
-    at, rt = _tolerance(atol, "atol"), _tolerance(rtol, "rtol")
+    at, rt = _tolerance(atol, "atol", t.shape[:-2]), _tolerance(rtol, "rtol", t.shape[:-2])
     if rt is None:
         default = max(a.shape[-2:]) * float(np.finfo(a.dtype).eps)
         rt = np.asarray(default) if at is None else np.where(at > 0, 0.0, default)

@@ -86,7 +86,7 @@ def norm_vjp(g: Any, saved: Any, needs: Any, p: float = 2.0, axis: Axes = None,
     return (E.masked(gk * d, ~zero),)
 
 
-_NORM = primitive("norm", norm_forward, norm_vjp, floating=True, smooth=False,
+NORM = primitive("norm", norm_forward, norm_vjp, floating=True, smooth=False,
                   domain=("nonzero",))
 _LINES = {-1: "columns", -np.inf: "rows"}  # what ord −1, −inf take the minimum over
 
@@ -107,7 +107,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         real_number(ord, "norm", "ord")
     if axis is None:
         if ord is None:
-            return _NORM(x, p=2.0, axis=None, keepdims=keepdims)
+            return NORM(x, p=2.0, axis=None, keepdims=keepdims)
         if nd not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} with axis=None needs a 1-d or 2-d tensor "
                              f"(NumPy's rule), got shape {x.shape}")
@@ -125,9 +125,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         if ord == -np.inf and x.shape[ax[0]] == 0:  # (ord=inf: 0, the max with initial 0)
             raise ValueError(f"norm: ord=-inf of an empty slice has no minimum (shape {x.shape}, "
                              f"axis {ax[0]})")
-        return _NORM(x, p=2.0 if ord is None else float(ord), axis=ax, keepdims=keepdims)
+        return NORM(x, p=2.0 if ord is None else float(ord), axis=ax, keepdims=keepdims)
     if ord in (None, "fro"):
-        return _NORM(x, p=2.0, axis=tuple(sorted(ax)), keepdims=keepdims)
+        return NORM(x, p=2.0, axis=tuple(sorted(ax)), keepdims=keepdims)
     if ord in (2, -2, "nuc"):  # the singular values
         return matrix_norm(x, ord, (ax[0], ax[1]), keepdims)
     if ord not in (1, -1, np.inf, -np.inf):
@@ -137,8 +137,8 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         if ord < 0:
             raise ValueError(f"norm: ord={ord} of a matrix with no {_LINES[ord]} has no minimum "
                              f"(shape {x.shape}, axes {ax})")
-        return _NORM(x, p=1.0, axis=tuple(sorted(ax)), keepdims=keepdims)  # zeros, as x is empty
-    sums = _NORM(x, p=1.0, axis=(rows,), keepdims=True)
+        return NORM(x, p=1.0, axis=tuple(sorted(ax)), keepdims=keepdims)  # zeros, as x is empty
+    sums = NORM(x, p=1.0, axis=(rows,), keepdims=True)
     out = (R.max if ord > 0 else R.min)(sums, axis=cols, keepdims=True)
     return out if keepdims else S.reshape(out, tuple(n for i, n in enumerate(x.shape)
                                                      if i not in ax))

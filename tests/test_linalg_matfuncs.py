@@ -369,3 +369,12 @@ def test_matrix_rank_names_a_tolerance_that_does_not_fit_the_batch() -> None:
         am.linalg.matrix_rank(am.Tensor(a), rtol=np.zeros((2, 3, 1)))
     ranks = am.linalg.matrix_rank(am.Tensor(a), atol=np.array([[0.0], [1e9]])).data
     np.testing.assert_array_equal(ranks, [[4, 4, 4], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("size", [1e-262, 1e-30, 1.0])
+def test_matrix_exp_second_order_at_tiny_matrices(size: float) -> None:
+    """Ḡ is scaled to max(‖A‖₁, 1), not to a tiny A's own size, whose square in the recorded
+    backward's block would underflow to 0 (a Hypothesis draw of 1.8e−262 found it)."""
+    a = np.array([[size, 0.3 * size], [0.0, -size]])
+    assert am.gradgradcheck(L.matrix_exp, [a])
+    assert am.gradgradcheck(L.matrix_exp, [a[:1, :1].copy()])

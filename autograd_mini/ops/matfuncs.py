@@ -115,12 +115,14 @@ def _matrix_exp(a: np.ndarray) -> tuple[Any, Any]:
 def _matrix_exp_vjp(g: Any, saved: Any, needs: Any) -> Grads:
     a = saved[0]
     n, at = a.shape[-1], a.swapaxes(-1, -2)
-    # The block's upper-right is linear in Ḡ: Ḡ is scaled by a power of 2 (exactly) to A's
-    # size, so that Ḡ's size does not add squarings (and their rounding) to the block's exp
+    # The block's upper-right is linear in Ḡ: Ḡ is scaled by a power of 2 (exactly) to
+    # max(‖A‖₁, 1), so that Ḡ's size adds no squarings (and their rounding) to the block's
+    # exp, and a recorded backward's products of two such entries neither overflow nor
+    # underflow (scaling to a tiny A's own size would: 1e−262² is 0)
     with np.errstate(all="ignore"):
         gn = np.abs(E.raw(g)).sum(axis=-2).max(axis=-1, initial=0.0)
-        an = np.abs(E.raw(a)).sum(axis=-2).max(axis=-1, initial=0.0)
-        k = np.where((gn > 0) & (an > 0) & np.isfinite(gn) & np.isfinite(an),
+        an = np.maximum(np.abs(E.raw(a)).sum(axis=-2).max(axis=-1, initial=0.0), 1.0)
+        k = np.where((gn > 0) & np.isfinite(gn) & np.isfinite(an),
                      np.round(np.log2(np.where(gn > 0, an / gn, 1.0))), 0.0)
     # 2^k as two factors 2^h · 2^(k−h), each finite and normal, so |k| may reach twice the
     # exponent range (a Ḡ of 1e300 against an A of 1e−3)

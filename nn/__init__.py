@@ -43,6 +43,7 @@ from .containers import ModuleDict, ModuleList
 from .conv import Conv1d, Conv2d
 from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .conv_transpose3d import ConvTranspose3d
 from .diagnostics import GradientMonitor, GradientReport, update_ratio, update_ratios
 from .dropout import (
     AlphaDropout,
@@ -72,6 +73,7 @@ from .loss import (
     SmoothL1Loss,
     SoftMarginLoss,
 )
+from .loss_ctc import CTCLoss
 from .loss_distance import PairwiseDistance, TripletMarginLoss, TripletMarginWithDistanceLoss
 from .loss_likelihood import GaussianNLLLoss, PoissonNLLLoss
 from .loss_margin import (
@@ -104,6 +106,7 @@ from .pooling import AvgPool2d, MaxPool2d, MaxUnpool2d
 from .pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from .pooling3d import AvgPool3d, MaxPool3d
 from .pooling_adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d
+from .pooling_adaptive3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .rms_norm import LocalResponseNorm, RMSNorm
 from .shrink import Hardshrink, Softshrink, Tanhshrink, Threshold
@@ -130,8 +133,10 @@ __all__ = [
     "SELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AlphaDropout",
     "AvgPool1d",
     "AvgPool2d",
@@ -142,6 +147,7 @@ __all__ = [
     "BatchNorm2d",
     "BatchNorm3d",
     "Bilinear",
+    "CTCLoss",
     "ChannelShuffle",
     "CheckpointError",
     "CircularPad1d",
@@ -153,6 +159,7 @@ __all__ = [
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
     "CrossEntropyLoss",

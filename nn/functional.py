@@ -52,6 +52,7 @@ from .classification import cross_entropy, nll_loss
 from .conv import conv1d, conv2d
 from .conv3d import conv3d
 from .conv_transpose import conv_transpose1d, conv_transpose2d
+from .conv_transpose3d import conv_transpose3d
 from .dropout import (
     alpha_dropout,
     dropout,
@@ -77,8 +78,10 @@ from .functional_activations import (
     silu,
 )
 from .gated import glu, prelu
+from .grid_sample import affine_grid, grid_sample
 from .instance_norm import instance_norm
 from .layers import linear
+from .loss_ctc import ctc_loss
 from .loss_distance import (
     pairwise_distance,
     pdist,
@@ -101,6 +104,7 @@ from .pooling import avg_pool2d, max_pool2d, max_unpool2d
 from .pooling1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
 from .pooling3d import avg_pool3d, max_pool3d
 from .pooling_adaptive import adaptive_avg_pool2d, adaptive_max_pool2d
+from .pooling_adaptive3d import adaptive_avg_pool3d, adaptive_max_pool3d
 from .rms_norm import local_response_norm, rms_norm
 from .shrink import hardshrink, softshrink, tanhshrink, threshold
 from .upsample import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuffle
@@ -108,8 +112,11 @@ from .upsample import channel_shuffle, interpolate, pixel_shuffle, pixel_unshuff
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "affine_grid",
     "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
@@ -124,9 +131,11 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
@@ -138,6 +147,7 @@ __all__ = [
     "gaussian_nll_loss",
     "gelu",
     "glu",
+    "grid_sample",
     "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",

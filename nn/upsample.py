@@ -32,6 +32,7 @@ from ._util import as_tensor, check_flag, check_real, positive_int
 from .module import Module
 from .pooling1d import adaptive_avg_pool1d
 from .pooling_adaptive import adaptive_avg_pool2d
+from .pooling_adaptive3d import adaptive_avg_pool3d
 
 __all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
            "UpsamplingBilinear2d", "UpsamplingNearest2d", "channel_shuffle", "interpolate",
@@ -40,7 +41,7 @@ __all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle", "Upsample",
 #: the modes, and the input ranks each accepts
 MODES: dict[str, tuple[int, ...]] = {
     "nearest": (3, 4, 5), "nearest-exact": (3, 4, 5), "linear": (3,), "bilinear": (4,),
-    "trilinear": (5,), "area": (3, 4),
+    "trilinear": (5,), "area": (3, 4, 5),
 }
 _LINEAR = ("linear", "bilinear", "trilinear")
 _RANKS = {3: "3-d (N, C, L)", 4: "4-d (N, C, H, W)", 5: "5-d (N, C, D, H, W)"}
@@ -113,7 +114,7 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
     included: see ``_nearest_index``); 'linear' (3-d), 'bilinear' (4-d), 'trilinear'
     (5-d): y = (1 − λ) x[i₀] + λ x[i₁] along each axis (see ``_linear_taps``;
     ``align_corners=True`` maps the corner pixels' centres onto each other, None means False);
-    'area': the adaptive average pool to the output size (3-d, 4-d). With
+    'area': the adaptive average pool to the output size (3-d, 4-d, 5-d). With
     ``recompute_scale_factor=True`` the scale is out/n from the computed size. Gradients (of
     any order) flow to the input: a gather's adds up repeats (the exact adjoint, where
     PyTorch's nearest backward sometimes is not: see the module docstring).
@@ -164,7 +165,8 @@ def interpolate(input: Any, size: int | Sequence[int] | None = None,
                          f"{tuple(sizes)} must all be at least 1")
     if mode == "area":
         return (adaptive_avg_pool1d(x, sizes[0]) if d == 1 else
-                adaptive_avg_pool2d(x, (sizes[0], sizes[1])))
+                adaptive_avg_pool2d(x, (sizes[0], sizes[1])) if d == 2 else
+                adaptive_avg_pool3d(x, (sizes[0], sizes[1], sizes[2])))
     y = x
     short = d == 2 and sum(sizes) <= 128  # (PyTorch's 4-d kernel switches rules there)
     for k in range(d - 1, -1, -1):  # last axis first: PyTorch's order of the weighted sums

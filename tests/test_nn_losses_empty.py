@@ -142,8 +142,9 @@ CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], list[Arg]]] = [
      [(_f(0, 3), True), (_f(0, 3), True), (np.ones(0), True)]),
 ]
 
-# every loss of nn.functional has a case above
-LOSSES = {n for n in F.__all__ if n.endswith("_loss")} | {
+# every loss of nn.functional has a case above (but ctc_loss: PyTorch refuses every empty
+# input, so there is nothing to compare; tests/test_nn_ctc.py checks its empty batch)
+LOSSES = {n for n in F.__all__ if n.endswith("_loss") and n != "ctc_loss"} | {
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "kl_div"}
 
 
@@ -269,7 +270,9 @@ MODULES: list[tuple[str, dict[str, Any], list[Arg]]] = [
 
 
 def test_every_module_has_a_case() -> None:
-    assert {m[0] for m in MODULES} == {n for n in nn.__all__ if n.endswith("Loss")}
+    """(but CTCLoss, as ctc_loss above)"""
+    assert {m[0] for m in MODULES} == {n for n in nn.__all__ if n.endswith("Loss")} - {
+        "CTCLoss"}
 
 
 @pytest.mark.parametrize("reduction", ["sum", "none", "mean"])

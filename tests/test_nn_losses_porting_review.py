@@ -4,7 +4,7 @@ where the residual is infinite (±δ, ±1, not NaN); PyTorch's ``weight=`` of ``
 ``multilabel_margin_loss`` / ``MultiLabelMarginLoss``, ``triplet_margin_with_distance_loss`` /
 ``TripletMarginWithDistanceLoss`` and ``pairwise_distance`` / ``PairwiseDistance`` (values,
 gradients, float32, errors, gradcheck); class weights of 0 with label smoothing (NaN, as
-PyTorch); and what docs/nn.md says about all-ignored batches and CTCLoss."""
+PyTorch); and what docs/nn.md says about all-ignored batches and ctc_loss."""
 
 from __future__ import annotations
 
@@ -447,13 +447,13 @@ def test_pairwise_distance_refusals() -> None:
 # ------------------------------------------------------ exports, class weights, the docs
 def test_new_names_are_exported_as_in_torch() -> None:
     torch = pytest.importorskip("torch")
-    for name in ("MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "PairwiseDistance"):
+    for name in ("MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "PairwiseDistance",
+                 "CTCLoss"):
         assert name in nn.__all__ and hasattr(torch.nn, name)
         assert issubclass(getattr(nn, name), nn.Module)
     for name in ("multilabel_margin_loss", "triplet_margin_with_distance_loss",
-                 "pairwise_distance"):
+                 "pairwise_distance", "ctc_loss"):
         assert name in F.__all__ and hasattr(torch.nn.functional, name)
-    assert "CTCLoss" not in nn.__all__ and "ctc_loss" not in F.__all__
 
 
 def test_zero_class_weights_with_smoothing_give_torch_nan() -> None:
@@ -476,10 +476,11 @@ def test_zero_class_weights_with_smoothing_give_torch_nan() -> None:
     assert torch.isnan(tx.grad).all()
 
 
-def test_docs_say_all_ignored_gives_nan_and_ctc_is_missing() -> None:
+def test_docs_say_all_ignored_gives_nan_and_describe_ctc() -> None:
     text = " ".join(DOC.read_text(encoding="utf-8").split())
     assert "class targets all equal `ignore_index` is not empty" in text
-    assert "Not provided: `CTCLoss` / `ctc_loss`" in text
+    assert "Not provided: `CTCLoss`" not in text
+    assert "`ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0" in text
     for name in ("multilabel_margin_loss", "triplet_margin_with_distance_loss",
                  "pairwise_distance", "huber_loss(input, target, reduction, delta, weight=None)"):
         assert f"`{name}" in text

@@ -10,7 +10,8 @@ and each tap is one 2-d correlation over a batch of N·OD images: the depth-stri
 the padded input, its depth axis folded into the batch. The taps' outputs are summed. No
 loop runs over output positions; each tap's work is the 2-d op's batched matmul (K_D of them
 instead of one larger one, so the im2col buffers stay K_D times smaller), and the gradients
-are those of slicing, reshaping and the 2-d op. ``avg_pool3d`` uses the same route.
+are those of slicing, reshaping and the 2-d op. (The 3-d pools, nn/pooling3d.py, are
+separable instead: one axis at a time.)
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from .parameter import Parameter
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "conv_transpose1d", "conv_transpose2d"]
 
 
-def _check_output_padding(op: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...],
+def check_output_padding(op: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...],
                           where: str) -> None:
     """PyTorch's rule: along each axis output_padding < stride or output_padding < dilation."""
     for a, b, c in zip(op, s, d, strict=True):
@@ -45,7 +45,7 @@ def _check_output_padding(op: tuple[int, ...], s: tuple[int, ...], d: tuple[int,
                              f"dilation, got output_padding={op}, stride={s}, dilation={d}")
 
 
-def _min_sizes(spatial: Sequence[int], k: Sequence[int], s: Sequence[int], p: Sequence[int],
+def min_sizes(spatial: Sequence[int], k: Sequence[int], s: Sequence[int], p: Sequence[int],
                d: Sequence[int]) -> list[int]:
     """(L − 1)·s − 2p + d·(k − 1) + 1 per axis: the output size with output_padding 0."""
     return [(n - 1) * si - 2 * pi + di * (ki - 1) + 1
@@ -68,12 +68,12 @@ def _conv_transpose(x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
         raise ValueError(f"{where}: input of shape {shape0} has {x.shape[1]} channels, the "
                          f"weight of shape {w.shape} expects {c}")
     spatial = x.shape[2:]
-    smallest = _min_sizes(spatial, k, s, p, d)
+    smallest = min_sizes(spatial, k, s, p, d)
     if output_size is None:
         op = as_tuple(output_padding, nd, "output_padding", where, low=0)
-        _check_output_padding(op, s, d, where)
+        check_output_padding(op, s, d, where)
     else:
-        op = _padding_for_size(output_size, smallest, s, shape0, nd, where)
+        op = padding_for_size(output_size, smallest, s, shape0, nd, where)
     sizes = [m + a for m, a in zip(smallest, op, strict=True)]
     if min(sizes) < 1:
         raise ValueError(f"{where}: the input of shape {shape0} gives an output of size "
@@ -107,7 +107,7 @@ def _conv_transpose(x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
-def _padding_for_size(output_size: Any, smallest: list[int], s: tuple[int, ...],
+def padding_for_size(output_size: Any, smallest: list[int], s: tuple[int, ...],
                       shape0: tuple[int, ...], nd: int, where: str) -> tuple[int, ...]:
     """The output_padding giving ``output_size`` (its spatial sizes, or the whole shape)."""
     size: list[int] = []
@@ -151,7 +151,7 @@ def conv_transpose1d(x: Any, weight: Any, bias: Any = None, stride: int | tuple[
                            1, "conv_transpose1d")
 
 
-class _ConvTransposeNd(Module):
+class ConvTransposeNd(Module):
     nd = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
@@ -176,7 +176,7 @@ class _ConvTransposeNd(Module):
         self.output_padding = as_tuple(output_padding, nd, "output_padding", where, low=0)
         self.dilation = as_tuple(dilation, nd, "dilation", where)
         # refused here already (PyTorch waits for the first forward without output_size)
-        _check_output_padding(self.output_padding, self.stride, self.dilation, where)
+        check_output_padding(self.output_padding, self.stride, self.dilation, where)
         dt = float_dtype(dtype, where)
         gen = check_rng(rng, where)
         has_bias = check_flag(bias, "bias", where)
@@ -214,7 +214,7 @@ class _ConvTransposeNd(Module):
         return s + ("" if self.bias is not None else ", bias=False")
 
 
-class ConvTranspose2d(_ConvTransposeNd):
+class ConvTranspose2d(ConvTransposeNd):
     """2-d transposed convolution y = conv_transpose2d(x, W, b) with W (in, out/groups, KH, KW)
     and b (out,), both U(−1/√fan_in, 1/√fan_in) at start with PyTorch's fan_in =
     out/groups·KH·KW, drawn from ``rng`` (default: the ``manual_seed`` generator). Output
@@ -233,7 +233,7 @@ class ConvTranspose2d(_ConvTransposeNd):
                          output_padding, groups, bias, dilation, padding_mode, rng, dtype)
 
 
-class ConvTranspose1d(_ConvTransposeNd):
+class ConvTranspose1d(ConvTransposeNd):
     """1-d transposed convolution y = conv_transpose1d(x, W, b) with W (in, out/groups, K);
     see ConvTranspose2d (L' = (L − 1)·stride − 2·padding + dilation·(K − 1) +
     output_padding + 1)."""

@@ -34,11 +34,11 @@ from ._util import as_tensor
 from .conv import as_tuple, conv_inputs
 from .conv3d import Triple
 from .conv_transpose import (
-    _check_output_padding,
-    _ConvTransposeNd,
-    _min_sizes,
-    _padding_for_size,
+    ConvTransposeNd,
+    check_output_padding,
     conv_transpose2d,
+    min_sizes,
+    padding_for_size,
 )
 
 __all__ = ["ConvTranspose3d", "conv_transpose3d"]
@@ -67,12 +67,12 @@ def _conv_transpose3d(x: Any, weight: Any, bias: Any, stride: Any, padding: Any,
         raise ValueError(f"{where}: input of shape {shape0} has {x.shape[1]} channels, the "
                          f"weight of shape {w.shape} expects {c}")
     n, _, depth, h, wd = x.shape
-    smallest = _min_sizes((depth, h, wd), k, s, p, d)
+    smallest = min_sizes((depth, h, wd), k, s, p, d)
     if output_size is None:
         op = as_tuple(output_padding, 3, "output_padding", where, low=0)
-        _check_output_padding(op, s, d, where)
+        check_output_padding(op, s, d, where)
     else:
-        op = _padding_for_size(output_size, smallest, s, shape0, 3, where)
+        op = padding_for_size(output_size, smallest, s, shape0, 3, where)
     sizes = [m + a for m, a in zip(smallest, op, strict=True)]
     if min(sizes) < 1:
         raise ValueError(f"{where}: the input of shape {shape0} gives an output of size "
@@ -126,7 +126,7 @@ def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: int | Tr
                              dilation, "conv_transpose3d")
 
 
-class ConvTranspose3d(_ConvTransposeNd):
+class ConvTranspose3d(ConvTransposeNd):
     """3-d transposed convolution y = conv_transpose3d(x, W, b) with W (in, out/groups, KD, KH,
     KW) and b (out,), both U(−1/√fan_in, 1/√fan_in) at start with PyTorch's fan_in =
     out/groups·KD·KH·KW, drawn from ``rng`` (default: the ``manual_seed`` generator). Output

@@ -102,8 +102,8 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: An
     unbatched = x.ndim == 3
     if unbatched:
         x = x.reshape((1, *x.shape))
-    size = (_out(x.shape[2], k[0], s[0], p[0], d[0], ceil),
-            _out(x.shape[3], k[1], s[1], p[1], d[1], ceil))
+    size = (pooled_size(x.shape[2], k[0], s[0], p[0], d[0], ceil),
+            pooled_size(x.shape[3], k[1], s[1], p[1], d[1], ceil))
     if min(size) < 1:
         dil = "" if dilation is None else f" (dilation {_shown(d, dims)})"
         raise ValueError(f"{where}: kernel size {_shown(k, dims)}{dil} is bigger than the padded "
@@ -112,7 +112,7 @@ def _pool_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: An
     return x, unbatched, k, s, p, d, size
 
 
-def _out(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
+def pooled_size(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
     """Windows along an axis of length n: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1, rounded up with
     ``ceil`` (then a last window must start inside the input or the left padding)."""
     span = n + 2 * p - d * (k - 1) - 1
@@ -239,11 +239,11 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any
                                                    ceil_mode, where, dims)
     count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
     if divisor_override is not None:
-        divisor_override = _divisor(divisor_override, where)
+        divisor_override = check_divisor(divisor_override, where)
     n, c, h, w = x.shape
     after = (max((oh - 1) * s[0] + k[0] - h - p[0], 0), max((ow - 1) * s[1] + k[1] - w - p[1], 0))
-    div_h = _divisors(h, oh, k[0], s[0], p[0], count_include_pad)
-    div_w = _divisors(w, ow, k[1], s[1], p[1], count_include_pad)
+    div_h = window_divisors(h, oh, k[0], s[0], p[0], count_include_pad)
+    div_w = window_divisors(w, ow, k[1], s[1], p[1], count_include_pad)
     uniform = divisor_override is None and np.all(div_h == k[0]) and np.all(div_w == k[1])
     scale = 1.0 / (k[0] * k[1]) if uniform else 1.0
     kernel = np.full((1, 1, *k), scale, dtype=x.dtype)
@@ -257,14 +257,14 @@ def avg_pool(x: Any, kernel_size: Any, stride: Any, padding: Any, ceil_mode: Any
     return y.reshape(y.shape[1:]) if unbatched else y
 
 
-def _divisor(value: Any, where: str) -> int:
+def check_divisor(value: Any, where: str) -> int:
     """``divisor_override``: one int >= 1 (PyTorch's; not a pair)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{where}: divisor_override must be an int >= 1, got {value!r:.60}")
     return int(value)
 
 
-def _divisors(n: int, out: int, k: int, s: int, p: int, count_pad: bool) -> np.ndarray:
+def window_divisors(n: int, out: int, k: int, s: int, p: int, count_pad: bool) -> np.ndarray:
     """Each window's cell count along one axis: inside input and padding (``count_pad``), or
     inside the input only (PyTorch's pool_size and its clipped count)."""
     start = np.arange(out) * s - p
@@ -322,7 +322,7 @@ class AvgPool2d(Module):
         where = _windows(self, kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = check_flag(count_include_pad, "count_include_pad", where)
         self.divisor_override = (None if divisor_override is None else
-                                 _divisor(divisor_override, where))
+                                 check_divisor(divisor_override, where))
 
     def forward(self, x: Any) -> Tensor:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,

@@ -1,16 +1,16 @@
 """Adaptive pooling: AdaptiveAvgPool2d and AdaptiveMaxPool2d (and their functional forms), whose
 windows are PyTorch's: output row i covers input rows ⌊i·H/out⌋ to ⌈(i+1)·H/out⌉.
 
-The windows along an axis are one index array (out, K), K the longest window's length, a
-shorter window's row repeating its last cell (``_windows``): no Python loop that grows with the
+The windows along an axis are one index array (out, K), K the longest window's length, a shorter
+window's row repeating its last cell (``adaptive_windows``): no Python loop that grows with the
 output, so the work is a few NumPy arrays of about the input's and the output's size, and an
-absurd ``output_size`` fails up front, named (``_room`` asks the system for the working arrays'
-total first; ``_memory``). Average pooling takes each window's mean along the rows, then along
-the columns (one reshaped mean where the windows tile the axis; up to 16 windows of a large
-input, one slice's mean each, the cheapest; else one ``take`` of the windows' cells, the
-repeats masked to 0 by ``where``, summed directly and divided by each window's length: a
-matrix of averaging weights would make an inf or NaN spill into the other windows, as 0 · inf,
-and differences of cumulative sums cancel).
+absurd ``output_size`` fails up front, named (``refuse_oversize`` asks the system for the
+working arrays' total first; ``memory_named``). Average pooling takes each window's mean along
+the rows, then along the columns (one reshaped mean where the windows tile the axis; up to 16
+windows of a large input, one slice's mean each, the cheapest; else one ``take`` of the windows'
+cells, the repeats masked to 0 by ``where``, summed directly and divided by each window's
+length: a matrix of averaging weights would make an inf or NaN spill into the other windows, as
+0 · inf, and differences of cumulative sums cancel).
 Max pooling takes every window's cells at once in NumPy, finds each one's maximum as PyTorch
 picks it (``pick_max``; a repeated cell comes after the one it repeats, so it changes neither
 the first maximum nor the last NaN) and records one gather of those elements (``nn.pooling``'s
@@ -41,7 +41,7 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "adaptive_avg", "adaptive_a
 Size = int | tuple[int | None, int | None]
 
 
-def _windows(n_in: int, n_out: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+def adaptive_windows(n_in: int, n_out: int, where: str) -> tuple[np.ndarray, np.ndarray]:
     """Window i along an axis, [⌊i n_in / n_out⌋, ⌈(i+1) n_in / n_out⌉), as row i of an index
     array (n_out, K), K the longest window's length, its last cell repeated past its end; and
     each window's length."""
@@ -55,13 +55,14 @@ def _windows(n_in: int, n_out: int, where: str) -> tuple[np.ndarray, np.ndarray]
     return index, length
 
 
-def _longest(n_in: int, n_out: int) -> int:
+def longest_window(n_in: int, n_out: int) -> int:
     """A bound on the longest window's length: n_in / n_out where windows tile the axis, else
     ⌈n_in / n_out⌉ + 1."""
     return n_in // n_out if n_in % n_out == 0 else -(-n_in // n_out) + 1
 
 
-def _room(where: str, shown: tuple[int, ...], *arrays: tuple[tuple[int, ...], Any]) -> None:
+def refuse_oversize(where: str, shown: tuple[int, ...],
+                    *arrays: tuple[tuple[int, ...], Any]) -> None:
     """Refuse working arrays, (shape, dtype) pairs, larger than any array can be (NumPy's own
     error there would not say which call asked for them), or together more than the machine
     can give at once: one untouched allocation of their total asks the system first, so an
@@ -97,19 +98,19 @@ _LARGE = 2**18  # (measured: about where the two cost the same)
 
 
 @contextmanager
-def _memory(where: str, shown: tuple[int, ...], dtype: np.dtype) -> Iterator[None]:
+def memory_named(where: str, shown: tuple[int, ...], dtype: np.dtype) -> Iterator[None]:
     """NumPy's MemoryError, as one naming the function and the output's shape."""
     try:
         yield
     except MemoryError as exc:
-        if str(exc).startswith(f"{where}:"):  # (named already, by _room)
+        if str(exc).startswith(f"{where}:"):  # (named already, by refuse_oversize)
             raise
         raise MemoryError(f"{where}: not enough memory for an output of shape {shown} "
                           f"({dtype}): {exc}") from None
 
 
-def _window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int, ...]
-                  ) -> Tensor:
+def window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int, ...]
+                 ) -> Tensor:
     """Each window's mean along ``axis`` (−2: rows, −1: columns): Σ of its cells / its length."""
     n_in = x.shape[axis]
     if n_out == n_in:
@@ -124,10 +125,11 @@ def _window_means(x: Tensor, axis: int, n_out: int, where: str, shown: tuple[int
                          keepdims=True) for lo, hi in zip([i * n_in // n_out for i in
                                                            range(n_out)], ends)]
         return am.concatenate(parts, axis=axis)
-    longest = _longest(n_in, n_out)
-    _room(where, shown, ((*x.shape[:axis], n_out, longest, *x.shape[x.ndim + axis + 1:]),
-                         x.dtype), ((n_out, longest), np.int64), ((n_out, longest), np.int64))
-    index, length = _windows(n_in, n_out, where)
+    longest = longest_window(n_in, n_out)
+    refuse_oversize(where, shown,
+                    ((*x.shape[:axis], n_out, longest, *x.shape[x.ndim + axis + 1:]), x.dtype),
+                    ((n_out, longest), np.int64), ((n_out, longest), np.int64))
+    index, length = adaptive_windows(n_in, n_out, where)
     k = index.shape[1]
     cells = am.take(x, index, axis=x.ndim + axis)  # (..., n_out, K[, W])
     tail = (1,) if axis == -2 else ()
@@ -195,8 +197,8 @@ def adaptive_avg(x: Any, output_size: Size, where: str, dims: int = 2) -> Tensor
     x, oh, ow, shown = _input(x, output_size, where, dims)
     if x.data.size == 0:
         return _empty(x, oh, ow, where, shown, (x.dtype,))
-    with _memory(where, shown, x.dtype):
-        return _window_means(_window_means(x, -2, oh, where, shown), -1, ow, where, shown)
+    with memory_named(where, shown, x.dtype):
+        return window_means(window_means(x, -2, oh, where, shown), -1, ow, where, shown)
 
 
 def adaptive_max_pool2d(x: Any, output_size: Size, return_indices: bool = False) -> Any:
@@ -216,7 +218,7 @@ def adaptive_max(x: Any, output_size: Size, return_indices: bool, where: str,
     if x.data.size == 0:
         y = _empty(x, oh, ow, where, shown, (x.dtype, np.dtype(np.int64)))
         return (y, Tensor(np.zeros(y.shape, dtype=np.int64))) if return_indices else y
-    with _memory(where, shown, x.dtype):
+    with memory_named(where, shown, x.dtype):
         y, index = _max(x, oh, ow, where, shown)
     return (y, Tensor(index)) if return_indices else y
 
@@ -225,11 +227,11 @@ def _max(x: Tensor, oh: int, ow: int, where: str, shown: tuple[int, ...]
          ) -> tuple[Tensor, np.ndarray]:
     """Each window's maximum (a gather of x) and its flat index h·W + w in the plane."""
     *lead, h, w = x.shape
-    most = _longest(h, oh) * _longest(w, ow)
-    _room(where, shown, ((*lead, oh, ow, most), x.dtype), ((oh, ow, most), np.int64),
-          ((*lead, oh, ow), np.int64))
-    rows, _ = _windows(h, oh, where)
-    cols, _ = _windows(w, ow, where)
+    most = longest_window(h, oh) * longest_window(w, ow)
+    refuse_oversize(where, shown, ((*lead, oh, ow, most), x.dtype), ((oh, ow, most), np.int64),
+                    ((*lead, oh, ow), np.int64))
+    rows, _ = adaptive_windows(h, oh, where)
+    cols, _ = adaptive_windows(w, ow, where)
     kh, kw = rows.shape[1], cols.shape[1]
     # every window's cells, (..., OH, OW, KH·KW) in its row-major order: one take of flat
     # positions (OH, OW, KH, KW) from each plane

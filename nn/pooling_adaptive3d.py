@@ -27,7 +27,13 @@ from autograd_mini import Tensor
 from ._util import as_tensor, check_flag, check_size
 from .module import Module
 from .pooling import GATHER, pick_max
-from .pooling_adaptive import _longest, _memory, _room, _window_means, _windows
+from .pooling_adaptive import (
+    adaptive_windows,
+    longest_window,
+    memory_named,
+    refuse_oversize,
+    window_means,
+)
 
 __all__ = ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "adaptive_avg_pool3d",
            "adaptive_max_pool3d", "output_size_triple"]
@@ -85,11 +91,11 @@ def adaptive_avg_pool3d(input: Any, output_size: Size3) -> Tensor:
     if x.data.size == 0:
         return _empty(x, shown, where, (x.dtype,))
     *lead, d, h, w = x.shape
-    with _memory(where, shown, x.dtype):
+    with memory_named(where, shown, x.dtype):
         # depth first, on the volume as (…, D, H·W): the 2-d forms' row means
-        y = _window_means(x.reshape((*lead, d, h * w)), -2, od, where, shown)
+        y = window_means(x.reshape((*lead, d, h * w)), -2, od, where, shown)
         y = y.reshape((*lead, od, h, w))
-        return _window_means(_window_means(y, -2, oh, where, shown), -1, ow, where, shown)
+        return window_means(window_means(y, -2, oh, where, shown), -1, ow, where, shown)
 
 
 def adaptive_max_pool3d(input: Any, output_size: Size3, return_indices: bool = False) -> Any:
@@ -103,7 +109,7 @@ def adaptive_max_pool3d(input: Any, output_size: Size3, return_indices: bool = F
     if x.data.size == 0:
         y = _empty(x, shown, where, (x.dtype, np.dtype(np.int64)))
         return (y, Tensor(np.zeros(y.shape, dtype=np.int64))) if return_indices else y
-    with _memory(where, shown, x.dtype):
+    with memory_named(where, shown, x.dtype):
         y, index = _max(x, out, where, shown)
     return (y, Tensor(index)) if return_indices else y
 
@@ -113,12 +119,12 @@ def _max(x: Tensor, out: tuple[int, int, int], where: str, shown: tuple[int, ...
     """Each window's maximum (a gather of x) and its flat index d·H·W + h·W + w."""
     *lead, d, h, w = x.shape
     od, oh, ow = out
-    most = _longest(d, od) * _longest(h, oh) * _longest(w, ow)
-    _room(where, shown, ((*lead, od, oh, ow, most), x.dtype), ((od, oh, ow, most), np.int64),
-          ((*lead, od, oh, ow), np.int64))
-    deps, _ = _windows(d, od, where)
-    rows, _ = _windows(h, oh, where)
-    cols, _ = _windows(w, ow, where)
+    most = longest_window(d, od) * longest_window(h, oh) * longest_window(w, ow)
+    refuse_oversize(where, shown, ((*lead, od, oh, ow, most), x.dtype),
+                    ((od, oh, ow, most), np.int64), ((*lead, od, oh, ow), np.int64))
+    deps, _ = adaptive_windows(d, od, where)
+    rows, _ = adaptive_windows(h, oh, where)
+    cols, _ = adaptive_windows(w, ow, where)
     kd, kh, kw = deps.shape[1], rows.shape[1], cols.shape[1]
     # every window's cells, (…, OD, OH, OW, KD·KH·KW) in (depth, row, column) order: one take
     # of flat positions (OD, OH, OW, KD, KH, KW) from each volume

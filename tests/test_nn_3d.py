@@ -315,6 +315,101 @@ def test_pooling_reprs_match_torch() -> None:
             torch.nn.AvgPool3d(*args, **kw).extra_repr()
 
 
+def test_pooling_modules_keep_a_list_as_torch() -> None:
+    """A list argument stays a list (attributes and repr), a tuple a tuple, an int an int."""
+    torch = _torch()
+    for cls, kw in ((nn.MaxPool3d, {"padding": [1, 0, 0], "dilation": [1, 2, 1]}),
+                    (nn.AvgPool3d, {"stride": [1, 2, 1], "padding": (1, 0, 1)})):
+        ours, theirs = cls([2, 3, 2], **kw), getattr(torch.nn, cls.__name__)([2, 3, 2], **kw)
+        for name in ("kernel_size", "stride", "padding", *kw):
+            assert getattr(ours, name) == getattr(theirs, name), name
+            assert type(getattr(ours, name)) is type(getattr(theirs, name)), name
+        assert ours.extra_repr() == theirs.extra_repr()
+    x = RNG(12).standard_normal((1, 2, 4, 5, 6))
+    y = nn.MaxPool3d([2, 2, 2], stride=[1, 2, 1], padding=[1, 1, 0])(x)
+    np.testing.assert_array_equal(y.data, F.max_pool3d(x, 2, (1, 2, 1), (1, 1, 0)).data)
+
+
+POOL_NAN_CASES = [
+    ({"kernel_size": 3, "stride": 1, "padding": 1}, (2, 3, 7, 9, 24)),
+    ({"kernel_size": (2, 3, 3), "stride": (1, 2, 3), "padding": (1, 1, 1),
+      "dilation": (2, 1, 2), "ceil_mode": True}, (2, 3, 7, 9, 24)),
+    ({"kernel_size": (6, 5, 5), "stride": 2, "padding": 2}, (1, 2, 9, 8, 7)),  # 150 taps
+    ({"kernel_size": 3, "stride": (1, 1, 3), "padding": 1}, (2, 3, 7, 9, 4)),  # 1-cell slices
+]
+
+
+@pytest.mark.parametrize(("opts", "shape"), POOL_NAN_CASES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_pool3d_with_nan_and_infinities_matches_torch(opts: dict[str, Any],
+                                                          shape: tuple[int, ...],
+                                                          dtype: Any) -> None:
+    """NaN, ±∞ and ties, in long strided slices and in slices of one column (NumPy 2.4's
+    isnan into such a bool view is wrong): values, indices and gradients equal PyTorch's
+    exactly, in float64 and float32."""
+    torch = _torch()
+    rng = RNG(13)
+    x = rng.integers(0, 3, shape).astype(dtype)
+    x[rng.random(shape) < 0.05] = np.nan
+    x[rng.random(shape) < 0.3] = -np.inf
+    x[rng.random(shape) < 0.02] = np.inf
+    x[0, 0] = -np.inf  # whole windows of −∞ (with padding: the first real cell's index)
+    xa, xt = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, idx = F.max_pool3d(xa, return_indices=True, **opts)
+    yt, it = torch.nn.functional.max_pool3d(xt, return_indices=True, **opts)
+    assert y.dtype == dtype and idx.dtype == np.int64
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(idx.data, it.numpy())
+    g = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(g)
+    yt.backward(torch.tensor(g))
+    assert xa.grad is not None and xa.grad.dtype == dtype
+    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_pools_never_hold_all_windows() -> None:
+    """3×3×3 pools on (2, 8, 16, 32, 32) (2 MB) at stride 1 and 2, padding 1: a window array
+    would take 27 times the output; forward (recorded) and the mean's backward (x̄ included)
+    stay below 4 inputs."""
+    import tracemalloc
+    x = Tensor(RNG(14).standard_normal((2, 8, 16, 32, 32)), requires_grad=True)
+    for f in (F.max_pool3d, F.avg_pool3d):
+        for stride in (1, 2):
+            small = Tensor(x.data[:1, :1, :4, :4, :4], requires_grad=True)
+            f(small, 3, stride, 1).sum().backward()  # (an op's first call checks a copy)
+            g = np.ones(f(x.detach(), 3, stride, 1).shape)
+            tracemalloc.start()
+            try:
+                y = f(x, 3, stride, 1)
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.reset_peak()
+                if f is F.avg_pool3d:
+                    y.backward(g)
+                back = tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+            assert peak < 4 * x.data.nbytes, f"{f.__name__}: peak {peak / 1e6:.0f} MB"
+            assert back < 4 * x.data.nbytes, f"{f.__name__}: backward {back / 1e6:.0f} MB"
+            x.grad = None
+
+
+def test_avg_pool3d_second_order_with_the_uniform_divisor() -> None:
+    """The box sum scaled by 1/(KD·KH·KW) (every divisor the kernel's), its adjoint, and
+    second order through both; gradcheck in float64."""
+    rng = RNG(15)
+    x = rng.normal(size=(2, 2, 4, 3, 5))
+
+    def ap(t: Any) -> Tensor:
+        return F.avg_pool3d(t, (2, 3, 2), stride=(1, 2, 1), padding=1)
+
+    def mp(t: Any) -> Tensor:
+        return F.max_pool3d(t, 3, stride=1, padding=1)
+
+    for f in (ap, mp):
+        assert am.gradcheck(f, [x])
+        assert am.gradgradcheck(lambda t, f=f: (f(t) ** 3).sum(), [x])
+
+
 # ----------------------------------------------------------------------------- batch norm
 @pytest.mark.parametrize("opts", [{}, {"momentum": None}, {"affine": False},
                                   {"track_running_stats": False}, {"bias": False}])

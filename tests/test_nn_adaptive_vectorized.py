@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import autograd_mini as am
 import nn
-from nn.pooling_adaptive import _windows
+from nn.pooling_adaptive import adaptive_windows
 
 F = nn.functional
 
@@ -213,8 +213,8 @@ def test_empty_batches_as_torch() -> None:
 def test_windows_refuse_bounds_beyond_int64() -> None:
     with pytest.raises(ValueError, match=r"^f: the windows from 8589934592 cells to "
                                          r"2147483648 overflow int64$"):
-        _windows(2**33, 2**31, "f")
-    index, length = _windows(3, 7, "f")  # (one cell feeds several windows)
+        adaptive_windows(2**33, 2**31, "f")
+    index, length = adaptive_windows(3, 7, "f")  # (one cell feeds several windows)
     np.testing.assert_array_equal(index[:, 0], [0, 0, 0, 1, 1, 2, 2])
     np.testing.assert_array_equal(length, [1, 1, 2, 1, 2, 1, 1])
 

@@ -68,7 +68,8 @@ def _padded_targets(targets: Any, tl: np.ndarray, batched: bool, c: int, blank: 
         if t.shape[0] != n or t.shape[1] < s:
             raise ValueError(f"{_WHERE}: padded targets must have shape (N, S) with N = {n} "
                              f"and S >= the largest target length {s}, got {t.shape}")
-        pad = t[:, :s]
+        pad = t[:, :s].astype(np.int64)  # (a copy: entries past each length become blank,
+        pad[np.arange(s)[None, :] >= tl[:, None]] = blank  # so padding such as −100 is inert)
     elif t.ndim == 1:
         if t.shape[0] != total:
             raise ValueError(f"{_WHERE}: 1-d targets are concatenated: they need "
@@ -164,6 +165,10 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     return astype(nll, np.float16) if half else nll
 
 
+#: time steps sliced from the emissions at once (then one step at a time from that block)
+FRAMES = 32
+
+
 def _negative_log_likelihood(x: Tensor, pad: np.ndarray, il: np.ndarray, tl: np.ndarray,
                              blank: int) -> Tensor:
     """−log Σ_π Π_t p_t(π_t) per sample (N,), NEG-scaled (≈ −NEG) where no alignment exists,
@@ -187,10 +192,15 @@ def _negative_log_likelihood(x: Tensor, pad: np.ndarray, il: np.ndarray, tl: np.
     if len(idle):
         pieces.append(np.where(tl[idle, None] == 0, [[0.0, NEG]], NEG).astype(dt))
         order.append(idle)
-    alpha = e[0] + start
+    # (frames in blocks: a frame's slice has a VJP as large as what it is sliced from, so
+    # slicing e itself at every step made the backward O(T²))
+    block = e[:FRAMES]
+    alpha = block[0] + start
     for t in range(steps):
         if t:
-            alpha = logsumexp(alpha[rows[:, None, None], prev], axis=1) + e[t]
+            if t % FRAMES == 0:
+                block = e[t:t + FRAMES]
+            alpha = logsumexp(alpha[rows[:, None, None], prev], axis=1) + block[t % FRAMES]
         done = np.flatnonzero(il == t + 1)
         if len(done):
             pieces.append(alpha[done[:, None], last[done]])

@@ -271,3 +271,26 @@ def test_bad_input_is_refused() -> None:
         nn.CTCLoss(blank=-1)
     with pytest.raises(TypeError, match="CTCLoss: zero_infinity must be a bool"):
         nn.CTCLoss(zero_infinity="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fill", [-100, 5, 99])
+def test_padded_targets_ignore_any_padding_value(fill: int) -> None:
+    """Entries past a sample's target length are never read as classes: −100 (the usual
+    ignore index), C or more pad as PyTorch lets them (they crashed indexing)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((12, 3, 5))
+    targets = np.full((3, 4), fill)
+    lengths = np.array([4, 2, 0])
+    targets[0, :4], targets[1, :2] = [1, 2, 2, 3], [4, 1]
+    il = np.array([12, 9, 5])
+    v = am.Tensor(x, requires_grad=True)
+    loss = F.ctc_loss(am.log_softmax(v, axis=-1), targets, il, lengths, reduction="sum")
+    loss.backward()
+    tv = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.ctc_loss(torch.log_softmax(tv, -1), torch.tensor(targets),
+                                       torch.tensor(il), torch.tensor(lengths), reduction="sum")
+    ref.backward()
+    np.testing.assert_allclose(loss.data, ref.detach().numpy(), rtol=1e-12)
+    assert v.grad is not None and tv.grad is not None
+    np.testing.assert_allclose(v.grad.data, tv.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -259,8 +259,10 @@ def conv_inputs(x: Any, weight: Any, groups: Any, stride: Any, dilation: Any, nd
     return x, w, shape0, unbatched, groups, k, s, d
 
 
-def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
-          groups: Any, nd: int, where: str) -> Tensor:
+def convolve(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+             groups: Any, nd: int, where: str, corr: Any = None) -> Tensor:
+    """The checked ``nd``-d convolution (``corr``: the correlation of 3-d volumes, conv3d's,
+    called as corr(x, w, stride, pad, dilation, groups); 1-d and 2-d use ``CORR``)."""
     x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
         x, weight, groups, stride, dilation, nd, where, "(out, in/groups, *kernel)")
     p = conv_padding(padding, k, s, d, where)
@@ -281,7 +283,8 @@ def _conv(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: A
         x = x.reshape((x.shape[0], c, 1, x.shape[2]))
         w = w.reshape((o, w.shape[1], 1, k[0]))
         s, d, p = (1, *s), (1, *d), (0, 0, *p)
-    y = CORR(x, w, stride=s, pad=p, dilation=d, groups=groups)
+    y = corr(x, w, s, p, d, groups) if corr else CORR(x, w, stride=s, pad=p, dilation=d,
+                                                       groups=groups)
     if nd == 1:
         y = y.reshape((y.shape[0], o, y.shape[3]))
     if bias is not None:
@@ -296,7 +299,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: int | Pair = 1,
            padding: int | Pair | str = 0, dilation: int | Pair = 1, groups: int = 1) -> Tensor:
     """y[n,o] = b[o] + Σ_{c,i,j} w[o,c,i,j] x[n, g·C/G + c, s h + d i − p, s w + d j − p]
     (cross-correlation as PyTorch's, zero padding); x (N, C, H, W) or (C, H, W)."""
-    return _conv(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return convolve(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
 def conv1d(x: Any, weight: Any, bias: Any = None, stride: int | tuple[int] = 1,
@@ -304,7 +307,7 @@ def conv1d(x: Any, weight: Any, bias: Any = None, stride: int | tuple[int] = 1,
            groups: int = 1) -> Tensor:
     """y[n,o,t] = b[o] + Σ_{c,i} w[o,c,i] x[n, g·C/G + c, s t + d i − p];
     x (N, C, L) or (C, L)."""
-    return _conv(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return convolve(x, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -365,7 +368,7 @@ class ConvNd(Module):
     def forward(self, x: Any) -> Tensor:
         where = type(self).__name__
         if self.padding_mode == "zeros":
-            return _conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+            return convolve(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                          self.groups, self.nd, where)
         # PyTorch's route: pad in the mode first, then convolve without padding
         per_axis = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
@@ -381,7 +384,7 @@ class ConvNd(Module):
             raise ValueError(f"{where}: padding={self.padding!r} in padding_mode="
                              f"{self.padding_mode!r} does not fit the input of shape "
                              f"{x.shape}: {exc}") from None
-        return _conv(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups,
+        return convolve(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups,
                      self.nd, where)
 
     def extra_repr(self) -> str:

@@ -24,7 +24,7 @@ import autograd_mini as am
 from autograd_mini import Tensor
 
 from ._util import as_tensor
-from .conv import CORR, ConvNd, conv_inputs, conv_padding
+from .conv import CORR, ConvNd, conv_padding, convolve
 from .padding import pad
 
 __all__ = ["Conv3d", "Triple", "conv3d", "corr3d"]
@@ -58,33 +58,6 @@ def corr3d(x: Tensor, w: Any, stride: tuple[int, ...], pad6: tuple[int, ...],
     return y.reshape((n, od, o, y.shape[2], y.shape[3])).transpose(0, 2, 1, 3, 4)
 
 
-def _conv3d(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
-            groups: Any, where: str) -> Tensor:
-    x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
-        x, weight, groups, stride, dilation, 3, where, "(out, in/groups, kD, kH, kW)")
-    p = conv_padding(padding, k, s, d, where)
-    o, c = w.shape[0], x.shape[1]
-    if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)
-        raise ValueError(f"{where}: weight of shape {w.shape} has no output channels")
-    if o % groups:
-        raise ValueError(f"{where}: groups={groups} does not divide the {o} output channels")
-    if c != w.shape[1] * groups:
-        raise ValueError(f"{where}: input of shape {shape0} has {c} channels, the weight of "
-                         f"shape {w.shape} with groups={groups} expects {w.shape[1] * groups}")
-    for ax in range(3):
-        padded = x.shape[2 + ax] + p[2 * ax] + p[2 * ax + 1]
-        if d[ax] * (k[ax] - 1) + 1 > padded:
-            raise ValueError(f"{where}: kernel size {k} (dilation {d}) is bigger than the "
-                             f"padded input {shape0[-3:]} (padding {padding!r})")
-    y = corr3d(x, w, s, p, d, groups)
-    if bias is not None:
-        b = as_tensor(bias, f"{where}: bias")
-        if b.shape != (o,):
-            raise ValueError(f"{where}: bias of shape {b.shape} does not fit {o} output channels")
-        y = y + b.reshape((o, 1, 1, 1))
-    return y.reshape(y.shape[1:]) if unbatched else y
-
-
 def conv3d(input: Any, weight: Any, bias: Any = None, stride: int | Triple = 1,
            padding: int | Triple | str = 0, dilation: int | Triple = 1,
            groups: int = 1) -> Tensor:
@@ -93,7 +66,7 @@ def conv3d(input: Any, weight: Any, bias: Any = None, stride: int | Triple = 1,
     PyTorch's, zero padding); x (N, C, D, H, W) or (C, D, H, W), w (O, C/G, KD, KH, KW);
     ``padding`` an int, a triple, "valid" or "same" (stride 1; an odd total puts the extra
     one after)."""
-    return _conv3d(input, weight, bias, stride, padding, dilation, groups, "conv3d")
+    return convolve(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d", corr3d)
 
 
 class Conv3d(ConvNd):
@@ -116,8 +89,8 @@ class Conv3d(ConvNd):
     def forward(self, x: Any) -> Tensor:
         where = "Conv3d"
         if self.padding_mode == "zeros":
-            return _conv3d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                           self.groups, where)
+            return convolve(x, self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups, 3, where, corr3d)
         # PyTorch's route: pad in the mode first, then convolve without padding
         per_axis = conv_padding(self.padding, self.kernel_size, self.stride, self.dilation, where)
         last_first = (*per_axis[4:], *per_axis[2:4], *per_axis[:2])
@@ -131,8 +104,8 @@ class Conv3d(ConvNd):
             raise ValueError(f"{where}: padding={self.padding!r} in padding_mode="
                              f"{self.padding_mode!r} does not fit the input of shape "
                              f"{x.shape}: {exc}") from None
-        return _conv3d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups,
-                       where)
+        return convolve(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups,
+                        3, where, corr3d)
 
     def extra_repr(self) -> str:
         """PyTorch's text: strings unquoted, padding, dilation, groups, bias and the mode

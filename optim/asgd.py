@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .hyper import check_nonnegative
-from .optimizer import Optimizer, ParamGroup, Params, saved_index, saved_indices, to_python
+from .optimizer import Optimizer, ParamGroup, Params
+from .state_numbers import NumberChecks, load_with_numbers
 
 __all__ = ["ASGD"]
 
 #: the state entries that are real numbers (not counts, not arrays): name -> (check, wanted)
-_NUMBERS = {"eta": (lambda v: v >= 0.0, "a finite number >= 0"),
+_NUMBERS: NumberChecks = {"eta": (lambda v: v >= 0.0, "a finite number >= 0"),
             "mu": (lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")}
 
 
@@ -104,46 +104,4 @@ class ASGD(Optimizer):
         """As :meth:`Optimizer.load_state_dict`, and each stepped parameter's ``eta`` (a
         number ≥ 0) and ``mu`` (in (0, 1]) are checked too (PyTorch's 0-d tensors become
         floats): every problem is reported in one ValueError and nothing changes on error."""
-        saved = state_dict.get("state") if isinstance(state_dict, Mapping) else None
-        if not isinstance(saved, Mapping) or not all(
-                isinstance(e, Mapping) for e in saved.values()):
-            super().load_state_dict(state_dict)  # (the base explains what is malformed)
-            return
-        problems: list[str] = []
-        numbers: dict[int, dict[str, float]] = {}
-        stripped: dict[Any, dict[str, Any]] = {}
-        for key, entries in saved.items():
-            rest = stripped[key] = dict(entries)
-            index = saved_index(key)
-            if index is None:
-                continue  # (the base reports the key)
-            found = numbers[index] = {}
-            for name, (fits, wanted) in _NUMBERS.items():
-                if name not in rest:
-                    problems.append(f"state of parameter {index} lacks [{name!r}] (a stepped "
-                                    "ASGD keeps step, eta, mu and ax)")
-                    continue
-                value = to_python(rest.pop(name))
-                if (isinstance(value, bool) or not isinstance(value, (int, float))
-                        or not math.isfinite(value) or not fits(float(value))):
-                    problems.append(f"state {name!r} of parameter {index} must be {wanted}, "
-                                    f"got {value!r:.40}")
-                    continue
-                found[name] = float(value)
-        old_groups, old_state = self.param_groups, self.state
-        try:
-            super().load_state_dict({**state_dict, "state": stripped})
-        except ValueError as exc:
-            if not problems:
-                raise
-            raise ValueError("\n  ".join([str(exc), *problems])) from None
-        if problems:  # the base accepted the rest: undo it
-            self.param_groups, self.state = old_groups, old_state
-            raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
-        by_index: dict[int, Any] = {}
-        for group, current in zip(state_dict["param_groups"], self.param_groups, strict=True):
-            by_index.update(zip(saved_indices(group["params"]) or [], current["params"],
-                                strict=True))
-        for index, found in numbers.items():
-            st = self.state[by_index[index]]
-            self.state[by_index[index]] = {"step": st.pop("step"), **found, **st}
+        load_with_numbers(self, state_dict, _NUMBERS, "ASGD keeps step, eta, mu and ax")

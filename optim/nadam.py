@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .hyper import check_adam_group, check_flag, check_nonnegative, decay_weights, update_moments
-from .optimizer import Optimizer, ParamGroup, Params, saved_index, saved_indices, to_python
+from .optimizer import Optimizer, ParamGroup, Params
+from .state_numbers import NumberChecks, load_with_numbers
 
 __all__ = ["NAdam"]
+
+#: the number a stepped parameter keeps besides its arrays (see ``load_state_dict``)
+_NUMBERS: NumberChecks = {"mu_product": (lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")}
 
 
 class NAdam(Optimizer):
@@ -100,45 +103,5 @@ class NAdam(Optimizer):
         """As :meth:`Optimizer.load_state_dict`, and each stepped parameter's ``mu_product``
         (the running product P = ∏ μᵢ, a number in [0, 1]) is checked too: every problem is
         reported in one ValueError and nothing changes on error."""
-        saved = state_dict.get("state") if isinstance(state_dict, Mapping) else None
-        if not isinstance(saved, Mapping) or not all(
-                isinstance(e, Mapping) for e in saved.values()):
-            super().load_state_dict(state_dict)  # (the base explains what is malformed)
-            return
-        problems: list[str] = []
-        products: dict[int, float] = {}
-        stripped: dict[Any, dict[str, Any]] = {}
-        for key, entries in saved.items():
-            rest = dict(entries)
-            stripped[key] = rest
-            index = saved_index(key)
-            if index is None:
-                continue  # (the base reports the key)
-            if "mu_product" not in rest:
-                problems.append(f"state of parameter {index} lacks ['mu_product'] (a stepped "
-                                "NAdam keeps it with step, exp_avg and exp_avg_sq)")
-                continue
-            value = to_python(rest.pop("mu_product"))
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not math.isfinite(value) or not 0.0 <= value <= 1.0):
-                problems.append(f"state 'mu_product' of parameter {index} must be a number in "
-                                f"[0, 1], got {value!r:.40}")
-                continue
-            products[index] = float(value)
-        old_groups, old_state = self.param_groups, self.state
-        try:
-            super().load_state_dict({**state_dict, "state": stripped})
-        except ValueError as exc:
-            if not problems:
-                raise
-            raise ValueError("\n  ".join([str(exc), *problems])) from None
-        if problems:  # the base accepted the rest: undo it
-            self.param_groups, self.state = old_groups, old_state
-            raise ValueError("cannot load optimizer state dict:\n  " + "\n  ".join(problems))
-        by_index: dict[int, Any] = {}
-        for group, current in zip(state_dict["param_groups"], self.param_groups, strict=True):
-            by_index.update(zip(saved_indices(group["params"]) or [], current["params"],
-                                strict=True))
-        for index, product in products.items():
-            st = self.state[by_index[index]]
-            self.state[by_index[index]] = {"step": st.pop("step"), "mu_product": product, **st}
+        load_with_numbers(self, state_dict, _NUMBERS,
+                          "NAdam keeps it with step, exp_avg and exp_avg_sq")

@@ -11,7 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from ..checks import flag, real_number
+from ..checks import broadcasts, flag, real_number
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
@@ -63,6 +63,21 @@ def matrices(a: Any, name: str, square: bool = False, like: Any = None) -> Tenso
         raise ValueError(f"{name}: needs square matrices (…, n, n: the last two axes equal), "
                          f"got shape {t.shape}")
     return t
+
+
+def right_side(a: Tensor, b: Tensor, left: bool, name: str, equation: str) -> None:
+    """Refuse, naming ``name``, a right-hand side ``b`` that is not a stack of matrices fitting
+    the square stack ``a`` ((…, n, k), or (…, k, n) for ``left=False``, which solves
+    ``equation``), or whose batch axes do not broadcast with a's."""
+    n = a.shape[-1]
+    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
+        side = "(…, n, k)" if left else "(…, k, n)"
+        raise ValueError(f"{name}: the right-hand side of shape {b.shape} does not fit the "
+                         f"matrix of shape {a.shape}: expected {side} with n = {n}"
+                         + ("" if left else f" (left=False solves {equation})"))
+    if not broadcasts(a.shape[:-2], b.shape[:-2]):
+        raise ValueError(f"{name}: the batch axes {a.shape[:-2]} and {b.shape[:-2]} of shapes "
+                         f"{a.shape} and {b.shape} do not broadcast")
 
 
 def _finite(t: Tensor, fn: str) -> None:

@@ -17,7 +17,7 @@ from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
 from . import elementwise as E
-from .decomp import matrices
+from .decomp import matrices, right_side
 from .triangular import solve_triangular, triangular_solve
 
 __all__ = ["cholesky", "det", "inv", "logdet", "matrix_power", "slogdet", "solve",
@@ -112,17 +112,7 @@ _SOLVE = primitive("linalg.solve", _solve, _solve_vjp, nin=2, floating=True)
 
 def _solve_matrix(a: Tensor, b: Tensor, left: bool, name: str) -> Tensor:
     """X with A X = B (left) or X A = B, for B a stack of matrices."""
-    n = a.shape[-1]
-    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
-        side = "(…, n, k)" if left else "(…, k, n)"
-        raise ValueError(f"{name}: the right-hand side of shape {b.shape} does not fit the "
-                         f"matrix of shape {a.shape}: expected {side} with n = {n}"
-                         + ("" if left else " (left=False solves X A = B)"))
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"{name}: the batch axes {a.shape[:-2]} and {b.shape[:-2]} of shapes "
-                         f"{a.shape} and {b.shape} do not broadcast") from None
+    right_side(a, b, left, name, "X A = B")
     if left:
         return _SOLVE(a, b)
     return _t(_SOLVE(_t(a), _t(b)))  # X A = B  ⇔  Aᵀ Xᵀ = Bᵀ

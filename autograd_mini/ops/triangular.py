@@ -19,7 +19,7 @@ from ..checks import flag
 from ..constants import as_tensor
 from ..engine import primitive
 from ..tensor import Tensor
-from .decomp import matrices
+from .decomp import matrices, right_side
 
 __all__ = ["solve_triangular", "triangular_solve"]
 
@@ -125,17 +125,7 @@ def solve_triangular(a: Any, b: Any, *, upper: bool, left: bool = True,
     unit = flag(unitriangular, name, "unitriangular")
     a = matrices(a, name, True, b)
     b = as_tensor(b, a, name)
-    n = a.shape[-1]
-    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
-        side = "(…, n, k)" if left else "(…, k, n)"
-        raise ValueError(f"{name}: the right-hand side of shape {b.shape} does not fit the "
-                         f"matrix of shape {a.shape}: expected {side} with n = {n}"
-                         + ("" if left else " (left=False solves X T = B)"))
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"{name}: the batch axes {a.shape[:-2]} and {b.shape[:-2]} of shapes "
-                         f"{a.shape} and {b.shape} do not broadcast") from None
+    right_side(a, b, left, name, "X T = B")
     if left:
         return _SOLVE(a, b, lower=not upper, unit=unit)
     # X T = B  ⇔  Tᵀ Xᵀ = Bᵀ, and Tᵀ is the other triangle of Aᵀ

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,6 +27,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 #: The project's kernel; scripts/setup.sh installs it inside .venv (never as ``python3``).
 NOTEBOOK_KERNEL = "autograd-mini"
+
+
+@pytest.fixture()
+def torch() -> Iterator[Any]:
+    """torch, computing in float64 (layers built in it, and the optimisers' scalar state,
+    such as NAdam's mu_product or ASGD's eta and mu, kept in it: float32 unless set)."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(old)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ float32: test_optim_lbfgs_state.py)."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,14 +19,6 @@ from optim.line_search import Point, cubic_minimiser, strong_wolfe
 
 Loss = Callable[[list[Any]], Any]
 
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
 
 
 # ----------------------------------------------------------------------------- problems

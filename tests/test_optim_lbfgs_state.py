@@ -5,7 +5,6 @@ errors and refusals (changing nothing); losses that turn NaN or inf along the se
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,6 @@ import autograd_mini as am
 import optim
 from autograd_mini import Tensor
 from optim.line_search import Point, strong_wolfe
-
-
-@pytest.fixture
-def torch() -> Iterator[Any]:
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
 
 
 def _continue(opt: optim.LBFGS, ps: list[Tensor], f: Loss, steps: int) -> list[np.ndarray]:

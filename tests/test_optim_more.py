@@ -6,7 +6,6 @@ import copy
 import inspect
 import io
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +48,6 @@ GROUP1: dict[str, dict[str, Any]] = {
 }
 NAMES = sorted(GROUP1)
 
-
-@pytest.fixture()
-def torch() -> Iterator[Any]:
-    """torch, computing in float64: its optimisers keep scalar state (NAdam's mu_product,
-    the step counts) in the default dtype, float32 unless set."""
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
 
 
 def make_params(dtype: Any = np.float64) -> list[Tensor]:

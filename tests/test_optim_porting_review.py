@@ -5,7 +5,6 @@ a warm restart after a cut of the lr, torch's MultiStepLR state, and PyTorch's d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,16 +13,6 @@ import pytest
 import optim
 from autograd_mini import Tensor
 from optim.lr_scheduler import CosineAnnealingWarmRestarts, MultiStepLR
-
-
-@pytest.fixture
-def torch64() -> Iterator[Any]:
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
-
 
 A, G = np.array([1.0, -2.0, 3.0]), np.array([0.1, 0.2, -0.3])
 
@@ -42,26 +31,26 @@ def _step_both(torch: Any, q: Any, t: Any, p: Tensor, o: optim.Optimizer) -> Non
 @pytest.mark.parametrize(("torch_name", "ours"), [("AdamW", optim.Adam), ("Adam", optim.AdamW),
                                                    ("AdamW", optim.AdamW)])
 def test_adam_and_adamw_state_dicts_continue_with_the_decay_they_were_saved_with(
-        torch64: Any, torch_name: str, ours: type[optim.Adam]) -> None:
+        torch: Any, torch_name: str, ours: type[optim.Adam]) -> None:
     """Our Adam loaded torch AdamW's state, showed ``decoupled_weight_decay=True`` and then
     decayed as L2 (and AdamW the other way round)."""
-    q = torch64.tensor(A.copy(), requires_grad=True)
-    t = getattr(torch64.optim, torch_name)([q], lr=0.1, weight_decay=0.5)
+    q = torch.tensor(A.copy(), requires_grad=True)
+    t = getattr(torch.optim, torch_name)([q], lr=0.1, weight_decay=0.5)
     for _ in range(3):
-        q.grad = torch64.tensor(G)
+        q.grad = torch.tensor(G)
         t.step()
     p = Tensor(q.detach().numpy().copy(), requires_grad=True)
     o = ours([p])
     o.load_state_dict(t.state_dict())
-    _step_both(torch64, q, t, p, o)
+    _step_both(torch, q, t, p, o)
 
 
-def test_a_groups_decoupled_weight_decay_is_honoured_as_torchs(torch64: Any) -> None:
-    p, q = Tensor(A.copy(), requires_grad=True), torch64.tensor(A.copy(), requires_grad=True)
+def test_a_groups_decoupled_weight_decay_is_honoured_as_torchs(torch: Any) -> None:
+    p, q = Tensor(A.copy(), requires_grad=True), torch.tensor(A.copy(), requires_grad=True)
     o = optim.Adam([{"params": [p], "decoupled_weight_decay": True}], lr=0.1, weight_decay=0.5)
-    t = torch64.optim.Adam([{"params": [q], "decoupled_weight_decay": True}], lr=0.1,
+    t = torch.optim.Adam([{"params": [q], "decoupled_weight_decay": True}], lr=0.1,
                            weight_decay=0.5)
-    _step_both(torch64, q, t, p, o)
+    _step_both(torch, q, t, p, o)
     assert o.state_dict()["param_groups"][0]["decoupled_weight_decay"] is True
     with pytest.raises(TypeError, match="decoupled_weight_decay must be a bool"):
         optim.Adam([p], decoupled_weight_decay=1)  # type: ignore[arg-type]

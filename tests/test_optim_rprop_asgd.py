@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import inspect
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,15 +33,6 @@ GROUP1: dict[str, dict[str, Any]] = {
     "ASGD": {"lr": 0.005, "t0": 3, "lambd": 0.002, "alpha": 0.6},
 }
 
-
-@pytest.fixture()
-def torch() -> Iterator[Any]:
-    """torch computing in float64: its ASGD keeps eta and mu in the default dtype."""
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
 
 
 def make_params(dtype: Any = np.float64) -> list[Tensor]:

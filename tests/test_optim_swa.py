@@ -20,15 +20,6 @@ from optim.schedule_base import EARLY_STEP
 RNG = np.random.default_rng
 
 
-@pytest.fixture()
-def torch() -> Iterator[Any]:
-    """torch, building its layers in float64."""
-    torch = pytest.importorskip("torch")
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(old)
-
 
 def model(dtype: Any = np.float64) -> Any:
     """A small network with a batch norm (Any: indexed as a Sequential)."""

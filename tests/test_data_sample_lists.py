@@ -214,8 +214,8 @@ def test_torch_generator_and_unknown_keywords_refused() -> None:
     with pytest.raises(TypeError, match=r"DataLoader: generator must be a numpy\.random\."
                                         r"Generator .*, got Generator"):
         DataLoader(X, y, batch_size=2, generator=torch.Generator())
-    with pytest.raises(TypeError, match=r"unexpected keyword argument 'sampler'"):
-        DataLoader(X, y, batch_size=2, sampler=[0, 1, 2, 3])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'samplr'"):
+        DataLoader(X, y, batch_size=2, samplr=[0, 1, 2, 3])  # type: ignore[call-arg]
 
 
 def test_string_fields_kept_as_pytorch() -> None:

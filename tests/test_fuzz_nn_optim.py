@@ -279,8 +279,8 @@ def test_data_functions_refuse_junk(fn: Callable[..., Any], data: st.DataObject)
     if fn is DataLoader and data.draw(st.booleans()):
         lead = (np.ones((4, 2)), np.arange(4))
     out = _fuzz_call(fn, data, lead, (fn.__name__,))
-    if isinstance(out, DataLoader) and out.collate_fn is None:  # (a drawn collate_fn is junk)
-        for xb, yb in out:
+    if isinstance(out, DataLoader) and out.collate_fn is None and lead:  # (a drawn collate_fn
+        for xb, yb in out:  # is junk; without y, batches are one-element tuples (x,))
             assert len(xb) == len(yb)
 
 

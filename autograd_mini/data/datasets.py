@@ -1,5 +1,4 @@
-"""Datasets as ``torch.utils.data``'s: TensorDataset, Subset and random_split, and what
-counts as a dataset (``__len__`` and ``__getitem__``, not an array)."""
+"""Datasets of arrays as ``torch.utils.data``'s: TensorDataset, Subset and random_split."""
 
 from __future__ import annotations
 
@@ -12,38 +11,9 @@ from ..checks import as_array
 from ..grad_mode import is_grad_enabled
 from ..random import check_rng
 from ..tensor import Tensor
+from .base import Dataset, check_index, dataset_len
 
-__all__ = ["Subset", "TensorDataset", "dataset_len", "is_dataset", "random_split"]
-
-
-def _has_protocol(obj: Any) -> bool:
-    """Whether ``obj`` has ``__len__`` and ``__getitem__`` (a map-style dataset's protocol)."""
-    return hasattr(type(obj), "__len__") and hasattr(type(obj), "__getitem__")
-
-
-def is_dataset(obj: Any) -> bool:
-    """Whether DataLoader's first argument is a dataset rather than the inputs X: it has
-    ``__len__`` and ``__getitem__`` but is not an ndarray, Tensor, list or tuple (nor a string,
-    nor an array-like with ``__array__``, such as a pandas DataFrame, which stay arrays)."""
-    return (not isinstance(obj, (np.ndarray, Tensor, list, tuple, str, bytes))
-            and not hasattr(type(obj), "__array__") and _has_protocol(obj))
-
-
-def dataset_len(dataset: Any, where: str) -> int:
-    """``len(dataset)``, refusing objects without a dataset's ``__len__`` and ``__getitem__``."""
-    if not _has_protocol(dataset) or isinstance(dataset, (str, bytes)):
-        raise TypeError(f"{where}: dataset must have __len__ and __getitem__ (a TensorDataset, a "
-                        f"Subset or a Dataset class), got {type(dataset).__name__}")
-    return len(dataset)
-
-
-def _index(index: Any, n: int, where: str) -> int:
-    """An int ``index`` into ``n`` samples, made non-negative (IndexError when out of range)."""
-    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"{where}: index must be an int, got {index!r:.60}")
-    if not -n <= index < n:
-        raise IndexError(f"{where}: index {index} is out of range for {n} samples")
-    return int(index) % n
+__all__ = ["Subset", "TensorDataset", "random_split", "rows_of", "tensor_rows"]
 
 
 def rows_of(a: Any, index: Any) -> Any:
@@ -54,7 +24,7 @@ def rows_of(a: Any, index: Any) -> Any:
     return a[index] if a.requires_grad and is_grad_enabled() else a.data[index]
 
 
-class TensorDataset:
+class TensorDataset(Dataset[tuple[Any, ...]]):
     """Arrays (or Tensors) of one first-dimension length as a dataset, as PyTorch's:
     ``ds[i]`` is the tuple of every array's i-th row, ``len(ds)`` the number of rows.
 
@@ -95,7 +65,7 @@ class TensorDataset:
         if isinstance(index, (bool, np.bool_)):
             raise TypeError(f"TensorDataset: index must be an int, got {index!r}")
         if isinstance(index, (int, np.integer)):
-            index = _index(index, len(self), "TensorDataset")
+            index = check_index(index, len(self), "TensorDataset")
         return tuple(rows_of(a, index) for a in self.tensors)
 
     def __repr__(self) -> str:
@@ -103,7 +73,7 @@ class TensorDataset:
         return f"TensorDataset({len(self)} samples, shapes {shapes})"
 
 
-class Subset:
+class Subset(Dataset[Any]):
     """The samples of ``dataset`` at ``indices``, as PyTorch's: ``sub[i]`` is
     ``dataset[indices[i]]`` and ``len(sub)`` is ``len(indices)``.
 
@@ -136,10 +106,25 @@ class Subset:
 
     def __getitem__(self, index: Any) -> Any:
         """``dataset[indices[index]]``."""
-        return self.dataset[int(self.indices[_index(index, len(self), "Subset")])]
+        return self.dataset[int(self.indices[check_index(index, len(self), "Subset")])]
 
     def __repr__(self) -> str:
         return f"Subset({len(self)} of the {type(self.dataset).__name__}'s samples)"
+
+
+def tensor_rows(dataset: Any) -> tuple[tuple[Any, ...], np.ndarray | None] | None:
+    """For a TensorDataset, or Subsets (nested or not) of one: its arrays and Tensors (as
+    given) and the rows of them that ``dataset``'s samples are (None for all, in order); for
+    any other dataset, None."""
+    rows: np.ndarray | None = None
+    while type(dataset).__getitem__ is Subset.__getitem__ and isinstance(dataset, Subset):
+        indices = np.asarray(dataset.indices, dtype=np.int64)  # (a list, if reassigned)
+        rows = indices if rows is None else indices[rows]
+        dataset = dataset.dataset
+    if type(dataset).__getitem__ is TensorDataset.__getitem__ and isinstance(
+            dataset, TensorDataset):
+        return dataset.tensors, rows
+    return None
 
 
 def _split_lengths(lengths: Any, n: int, where: str) -> list[int]:

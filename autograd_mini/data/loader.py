@@ -1,115 +1,43 @@
 """DataLoader: mini-batches of arrays, of a dataset or of a list of samples, by PyTorch's default
-collate."""
+collate, in the order of a sampler; or the samples of an IterableDataset, batched as they
+come."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
 from ..checks import as_array
-from ..ops.shape import stack
 from ..random import check_rng
 from ..tensor import Tensor
-from .args import count_arg, flag_arg, real_arg
-from .datasets import Subset, TensorDataset, dataset_len, is_dataset, rows_of
+from .args import (
+    CONTAINERS,
+    callable_arg,
+    count_arg,
+    flag_arg,
+    index_array,
+    sampler_arg,
+    worker_options,
+)
+from .base import IterableDataset, check_index, dataset_len, is_dataset
+from .collate import collate_samples, default_convert, same_structure
+from .datasets import TensorDataset, rows_of, tensor_rows
+from .samplers import BatchSampler, RandomSampler, SequentialSampler
 
 __all__ = ["DataLoader"]
 
 
-def _tensor_rows(dataset: Any) -> tuple[tuple[Any, ...], np.ndarray | None] | None:
-    """For a TensorDataset, or Subsets (nested or not) of one: its arrays and Tensors (as
-    given) and the rows of them that ``dataset``'s samples are (None for all, in order); for
-    any other dataset, None."""
-    rows: np.ndarray | None = None
-    while type(dataset).__getitem__ is Subset.__getitem__ and isinstance(dataset, Subset):
-        indices = np.asarray(dataset.indices, dtype=np.int64)  # (a list, if reassigned)
-        rows = indices if rows is None else indices[rows]
-        dataset = dataset.dataset
-    if type(dataset).__getitem__ is TensorDataset.__getitem__ and isinstance(
-            dataset, TensorDataset):
-        return dataset.tensors, rows
-    return None
+class _Required:
+    """The default of DataLoader's ``batch_size``: not given (None means no batching)."""
+
+    def __repr__(self) -> str:
+        return "<required>"
 
 
-def _stack(values: list[Any], what: str, rows: Any) -> Tensor:
-    """One field of a batch of samples (arrays, numbers or Tensors), stacked as one Tensor."""
-    try:
-        arrays = [v.data if isinstance(v, Tensor) else np.asarray(v) for v in values]
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"DataLoader: cannot make arrays of {what}: {exc}") from None
-    for i, a in enumerate(arrays):
-        if a.shape != arrays[0].shape:
-            raise ValueError(f"DataLoader: {what} must have one shape to be stacked, but "
-                             f"dataset[{rows[0]}] gives {arrays[0].shape} and dataset[{rows[i]}]"
-                             f" gives {a.shape}")
-    if any(isinstance(v, Tensor) and v.requires_grad for v in values):
-        return stack(values)  # recorded, so the samples' gradients flow back, as PyTorch's
-    return Tensor(as_array(np.stack(arrays), copy=False, where=f"DataLoader: {what}"))
-
-
-def _texts(values: list[Any]) -> bool:
-    """Whether a batch's values are all strings (or all bytes): kept as a tuple of them."""
-    return all(isinstance(v, str) for v in values) or all(isinstance(v, bytes) for v in values)
-
-
-def _field(values: list[Any], what: str, rows: Any) -> Any:
-    """One field of a batch: stacked as one Tensor; for a field that is itself a tuple or
-    list of arrays/numbers, a list of Tensors, position p stacked from every sample's
-    position p (PyTorch's default collate transposes these too); strings (or bytes) as a tuple
-    of them, also at a position of such a field (PyTorch's keeps them too)."""
-    first = values[0]
-    if isinstance(first, dict):
-        raise TypeError(f"DataLoader: {what} of dataset[{rows[0]}] is a dict; fields must be "
-                        "arrays, numbers, strings, Tensors or tuples of them (or pass "
-                        "collate_fn)")
-    if _texts(values):  # names, captions: kept as they are
-        return tuple(values)
-    if not isinstance(first, (tuple, list)):
-        return _stack(values, what, rows)
-    m = len(first)
-    for i, v in enumerate(values):
-        if not isinstance(v, (tuple, list)) or len(v) != m:
-            raise ValueError(f"DataLoader: {what} of dataset[{rows[i]}] is {v!r:.60}, but of "
-                             f"dataset[{rows[0]}] a {type(first).__name__} of {m} values; "
-                             "every sample needs the same structure")
-        for p, value in enumerate(v):
-            if isinstance(value, (tuple, list, dict)):
-                raise TypeError(f"DataLoader: {what} of dataset[{rows[i]}] holds a "
-                                f"{type(value).__name__} at position {p}; sequences nested "
-                                "two deep are not collated: make them arrays (np.asarray) or "
-                                "pass collate_fn")
-    return [tuple(vs) if _texts(vs) else _stack(vs, f"{what}[{p}]", rows)
-            for p, vs in enumerate([v[p] for v in values] for p in range(m))]
-
-
-def _collate(samples: list[Any], rows: Any) -> Any:
-    """PyTorch's default collate for samples that are tuples/lists (a tuple: field k stacked
-    from every sample's field k, a tuple/list field giving a list of Tensors), dicts (a dict:
-    each key's field stacked) or single arrays/numbers/Tensors (one Tensor)."""
-    first = samples[0]
-    if isinstance(first, dict):  # field by key, as PyTorch's (records: {"x": ..., "y": ...})
-        for i, s in enumerate(samples):
-            if not isinstance(s, dict) or s.keys() != first.keys():
-                raise ValueError(f"DataLoader: dataset[{rows[i]}] is {s!r:.60}, but "
-                                 f"dataset[{rows[0]}] a dict with keys {list(first)}; every "
-                                 "sample needs the same keys")
-        return {key: _field([s[key] for s in samples], f"field {key!r} of the samples", rows)
-                for key in first}
-    if not isinstance(first, (tuple, list)):
-        return tuple(samples) if _texts(samples) else _stack(samples, "the samples", rows)
-    k = len(first)
-    for i, s in enumerate(samples):
-        if not isinstance(s, (tuple, list)) or len(s) != k or k == 0:
-            what = f"a {type(s).__name__}" + (
-                f" of {len(s)} fields" if isinstance(s, (tuple, list)) else "")
-            raise ValueError(f"DataLoader: dataset[{rows[i]}] is {what}, but dataset[{rows[0]}] "
-                             f"is a {type(first).__name__} of {k} fields; every sample must "
-                             "have the same non-zero number of fields")
-    return tuple(_field([s[j] for s in samples], f"field {j} of the samples", rows)
-                 for j in range(k))
+REQUIRED: Final = _Required()
 
 
 def _sample_list(X: Any, y: Any) -> bool:
@@ -140,46 +68,6 @@ def _arrays_arg(a: Any, name: str) -> Any:
     """DataLoader's X or y as an array; a Tensor as it is (TensorDataset keeps it, so that
     batches of one that requires grad are recorded)."""
     return a if isinstance(a, Tensor) else as_array(a, copy=False, where=f"DataLoader: {name}")
-
-
-def _worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
-                    persistent_workers: Any) -> tuple[int, float, int | None, bool]:
-    """PyTorch's worker keywords, checked by PyTorch's rules (every batch loads in this
-    process whatever ``num_workers`` says, so they change nothing else)."""
-    where = "DataLoader"
-    if isinstance(num_workers, (bool, np.bool_)) or not isinstance(num_workers,
-                                                                   (int, np.integer)):
-        raise TypeError(f"{where}: num_workers must be an int >= 0, got {num_workers!r:.60}")
-    if num_workers < 0:
-        raise ValueError(f"{where}: num_workers must be >= 0, got {num_workers} (batches load "
-                         "in this process for any value; 0 is PyTorch's default)")
-    timeout = real_arg(timeout, "timeout", where, minimum=0.0)
-    if timeout > 0 and num_workers == 0:
-        raise ValueError(f"{where}: timeout={timeout:g} needs num_workers > 0, as in PyTorch "
-                         "(it bounds the wait for worker processes); leave it 0")
-    if prefetch_factor is not None:
-        if isinstance(prefetch_factor, (bool, np.bool_)) or not isinstance(
-                prefetch_factor, (int, np.integer)):
-            raise TypeError(f"{where}: prefetch_factor must be None or an int >= 1, got "
-                            f"{prefetch_factor!r:.60}")
-        if num_workers == 0:
-            raise ValueError(f"{where}: prefetch_factor={prefetch_factor} needs num_workers > 0,"
-                             " as in PyTorch; leave it None")
-        if prefetch_factor < 1:
-            raise ValueError(f"{where}: prefetch_factor must be >= 1, got {prefetch_factor}")
-    persistent = flag_arg(persistent_workers, "persistent_workers", where)
-    if persistent and num_workers == 0:
-        raise ValueError(f"{where}: persistent_workers=True needs num_workers > 0, as in "
-                         "PyTorch")
-    prefetch = None if num_workers == 0 else 2 if prefetch_factor is None else int(
-        prefetch_factor)
-    return int(num_workers), timeout, prefetch, persistent
-
-
-def _callable(fn: Any, name: str) -> Any:
-    if fn is not None and not callable(fn):
-        raise TypeError(f"DataLoader: {name} must be None or a callable, got {fn!r:.60}")
-    return fn
 
 
 class DataLoader:
@@ -221,20 +109,39 @@ class DataLoader:
     this process, whatever ``num_workers``; ``pin_memory`` does nothing (there is no GPU);
     ``worker_init_fn`` is never called (there are no workers); ``timeout``, ``prefetch_factor``
     and ``persistent_workers=True`` need ``num_workers > 0``, as in PyTorch.
+
+    Sampling, as PyTorch's: ``sampler`` (an iterable of the dataset's indices, such as a
+    RandomSampler or a WeightedRandomSampler; not with ``shuffle``) sets the order, taken
+    ``batch_size`` at a time by a BatchSampler; ``batch_sampler`` (an iterable of lists of
+    indices) gives the batches themselves, and excludes ``batch_size`` (other than 1),
+    ``shuffle``, ``sampler`` and ``drop_last``, as in PyTorch. ``loader.sampler`` and
+    ``loader.batch_sampler`` are those used: by default a SequentialSampler, or with
+    ``shuffle`` a RandomSampler drawing from ``rng``, in a BatchSampler (the batches then are
+    slices of range(n), or runs of one permutation, as without them). ``batch_size=None``
+    (given so: leaving it out is an error) turns batching off, for a dataset: each sample comes
+    alone, with its NumPy arrays made Tensors by ``default_convert`` (``collate_fn`` is given
+    the sample itself), and ``len(loader)`` is the number of samples. An IterableDataset is
+    read in its own order (``shuffle``, ``sampler`` and ``batch_sampler`` are refused, as in
+    PyTorch), its samples batched as they come, the last batch short or, with ``drop_last``,
+    left out; ``len(loader)`` needs the dataset's ``__len__``.
     """
 
-    def __init__(self, X: Any, y: Any = None, batch_size: int | None = None,
-                 shuffle: bool = False, drop_last: bool = False,
-                 rng: np.random.Generator | None = None, *, num_workers: int = 0,
-                 collate_fn: Callable[[list[Any]], Any] | None = None,
+    def __init__(self, X: Any, y: Any = None, batch_size: int | _Required | None = REQUIRED,
+                 shuffle: bool | None = False, drop_last: bool = False,
+                 rng: np.random.Generator | None = None, *, sampler: Any = None,
+                 batch_sampler: Any = None, num_workers: int = 0,
+                 collate_fn: Callable[[Any], Any] | None = None,
                  pin_memory: bool = False, timeout: float = 0,
                  worker_init_fn: Callable[[int], Any] | None = None,
                  generator: np.random.Generator | None = None,
                  prefetch_factor: int | None = None, persistent_workers: bool = False) -> None:
+        where = "DataLoader"
         self.dataset: Any
         # a dataset, or arrays (also for repr); a list of samples with y=32 is a dataset, so
         # the error below says to give batch_size by keyword
-        given = self._given = _sample_list(X, y) or is_dataset(X)
+        listed = _sample_list(X, y)
+        given = self._given = listed or is_dataset(X)
+        self._iterable = isinstance(X, IterableDataset)
         if given:
             if y is not None:
                 size = y if type(y) is int else 32
@@ -243,9 +150,12 @@ class DataLoader:
                                 f"dataset ({type(X).__name__}), which holds the targets itself"
                                 f"{taken}; give batch_size by keyword: DataLoader(dataset, "
                                 f"batch_size={size})")
-            dataset_len(X, "DataLoader")
+            if not self._iterable and sampler is None and batch_sampler is None:
+                dataset_len(X, where)  # (a sampler of one's own may index a dataset without)
             self.dataset = X
-        if batch_size is None:
+            if listed and collate_fn is None and len(X):  # (batches need one structure)
+                same_structure(list(X), range(len(X)), where, singles=True)
+        if batch_size is REQUIRED and batch_sampler is None:
             hint = (f" (DataLoader(X, {y}) gives {y} as the targets y; for the inputs alone, "
                     f"DataLoader(X, batch_size={y}))") if type(y) is int else ""
             raise TypeError(f"DataLoader: batch_size is required{hint}")
@@ -258,9 +168,9 @@ class DataLoader:
                 raise ValueError(f"DataLoader: X has {len(xs)} samples but y has {len(ys)} "
                                  f"(shapes {xs.shape} and {ys.shape})")
             self.dataset = TensorDataset(xs) if ys is None else TensorDataset(xs, ys)
-        self.batch_size = count_arg(batch_size, "batch_size", "DataLoader")
-        self.shuffle = flag_arg(shuffle, "shuffle", "DataLoader")
-        self.drop_last = flag_arg(drop_last, "drop_last", "DataLoader")
+        # (None is PyTorch's default: unspecified, so False)
+        self.shuffle = shuffle is not None and flag_arg(shuffle, "shuffle", where)
+        self.drop_last = flag_arg(drop_last, "drop_last", where)
         if generator is not None:  # PyTorch's name for the shuffling generator
             if not isinstance(generator, np.random.Generator):
                 raise TypeError(f"DataLoader: generator must be a numpy.random.Generator "
@@ -271,43 +181,166 @@ class DataLoader:
             rng = generator
         # None stays None: the default generator is looked up per epoch (manual_seed may
         # replace it after construction)
-        self.rng: np.random.Generator | None = (
-            None if rng is None else check_rng(rng, "DataLoader"))
+        self.rng: np.random.Generator | None = None if rng is None else check_rng(rng, where)
         self.generator = self.rng
         self.num_workers, self.timeout, self.prefetch_factor, self.persistent_workers = (
-            _worker_options(num_workers, timeout, prefetch_factor, persistent_workers))
-        self.pin_memory = flag_arg(pin_memory, "pin_memory", "DataLoader")
-        self.collate_fn: Callable[[list[Any]], Any] | None = _callable(collate_fn,
-                                                                        "collate_fn")
-        self.worker_init_fn: Callable[[int], Any] | None = _callable(worker_init_fn,
-                                                                      "worker_init_fn")
+            worker_options(num_workers, timeout, prefetch_factor, persistent_workers))
+        self.pin_memory = flag_arg(pin_memory, "pin_memory", where)
+        self.collate_fn: Callable[[Any], Any] | None = callable_arg(collate_fn, "collate_fn")
+        self.worker_init_fn: Callable[[int], Any] | None = callable_arg(worker_init_fn,
+                                                                         "worker_init_fn")
+        self._set_sampling(batch_size, sampler, batch_sampler)
+
+    def _set_sampling(self, batch_size: Any, sampler: Any, batch_sampler: Any) -> None:
+        """``batch_size``, ``sampler`` and ``batch_sampler`` checked by PyTorch's rules, and
+        the samplers used set (a whole container of indices checked now)."""
+        if self._iterable:
+            for name, value in (("shuffle", self.shuffle), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value is not None and value is not False:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={value!r:.60}")
+        if sampler is not None and self.shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self.batch_size: int | None = None
+        if batch_sampler is not None:
+            one = isinstance(batch_size, (int, np.integer)) and not isinstance(
+                batch_size, bool) and batch_size == 1
+            if not (batch_size is REQUIRED or one) or self.shuffle or sampler is not None or \
+                    self.drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+        elif batch_size is None:
+            if self.drop_last:
+                raise ValueError("DataLoader: batch_size=None option disables auto-batching and "
+                                 "is mutually exclusive with drop_last")
+            if not self._given:
+                raise ValueError("DataLoader: batch_size=None (each sample alone, unbatched) is "
+                                 "for a dataset, as PyTorch's DataLoader(dataset, batch_size="
+                                 "None); for arrays X, y give batch_size=1, or pass "
+                                 "DataLoader(TensorDataset(X, y), batch_size=None)")
+        else:
+            self.batch_size = count_arg(batch_size, "batch_size", "DataLoader")
+        self._custom = sampler is not None or batch_sampler is not None
+        self.sampler: Any = None if sampler is None else sampler_arg(sampler, "sampler")
+        self.batch_sampler: Any = None if batch_sampler is None else sampler_arg(
+            batch_sampler, "batch_sampler")
+        if not self._custom and not self._iterable:
+            self.sampler = (RandomSampler(self.dataset, generator=self.rng)
+                            if self.shuffle and len(self.dataset) else
+                            SequentialSampler(self.dataset))
+        if self.sampler is not None and self.batch_size is not None:
+            self.batch_sampler = BatchSampler(self.sampler, self.batch_size, self.drop_last)
+        fast = tensor_rows(self.dataset) is not None
+        if isinstance(self.sampler, CONTAINERS) and fast:
+            index_array(list(self.sampler), len(self.dataset), "sampler")
+        if isinstance(self.batch_sampler, CONTAINERS) and batch_sampler is not None:
+            for batch in self.batch_sampler:
+                self._batch_rows(batch, fast, "batch_sampler")
+
+    def _batch_rows(self, picks: Any, fast: bool, name: str) -> Any:
+        """A batch's indices from a sampler: for a TensorDataset (or Subsets of one) an int
+        array of rows in range; otherwise as given (an iterable that is not a string)."""
+        if isinstance(picks, (str, bytes)) or not hasattr(type(picks), "__iter__"):
+            raise TypeError(f"DataLoader: {name} gave {picks!r:.60}, not a list of indices")
+        rows = index_array(picks, len(self.dataset), name) if fast else list(picks)
+        if len(rows) == 0:
+            raise ValueError(f"DataLoader: {name} gave an empty batch (a batch needs at least "
+                             "one index)")
+        return rows
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        """The number of batches: ⌈n / batch_size⌉ (⌊n / batch_size⌋ with ``drop_last``) for n
+        samples (the dataset's, or the sampler's), len(batch_sampler) when one is given, n
+        without batching."""
+        if self.sampler is None and self.batch_sampler is not None:
+            source, name = self.batch_sampler, "batch_sampler"
+        else:
+            source, name = (self.dataset, "dataset") if not self._custom else (
+                self.sampler, "sampler")
+        if not hasattr(type(source), "__len__"):
+            raise TypeError(f"DataLoader: len() needs the {name}'s __len__, but "
+                            f"{type(source).__name__} has none")
+        n, bs = len(source), self.batch_size
+        if name == "batch_sampler" or bs is None:
+            return n
+        return n // bs if self.drop_last else math.ceil(n / bs)
 
     def __iter__(self) -> Iterator[Any]:
-        n, bs = len(self.dataset), self.batch_size
-        order = check_rng(self.rng, "DataLoader").permutation(n) if self.shuffle else None
+        if self._iterable:
+            return self._stream()
+        return self._unbatched() if self.batch_sampler is None else self._batches()
+
+    def _collate(self, samples: list[Any], rows: Any) -> Any:
+        return (collate_samples(samples, rows, "DataLoader") if self.collate_fn is None
+                else self.collate_fn(samples))
+
+    def _convert(self, sample: Any) -> Any:
+        return default_convert(sample) if self.collate_fn is None else self.collate_fn(sample)
+
+    def _index_batches(self) -> Iterator[Any]:
+        """Each batch's indices: the batch sampler's lists; by default (no sampler given)
+        slices of range(n), or runs of one permutation with ``shuffle`` (no list per batch)."""
+        if self._custom:
+            yield from self.batch_sampler
+            return
+        n, bs = len(self.dataset), self.batch_sampler.batch_size  # (our BatchSampler's)
+        order = None
+        if self.shuffle:
+            order = (self.sampler.draw() if isinstance(self.sampler, RandomSampler) else
+                     check_rng(self.rng, "DataLoader").permutation(n))  # (empty when built)
         stop = n - n % bs if self.drop_last else n
-        fast = _tensor_rows(self.dataset) if self.collate_fn is None else None
         for start in range(0, stop, bs):
+            yield slice(start, start + bs) if order is None else order[start:start + bs]
+
+    def _batches(self) -> Iterator[Any]:
+        tensors = tensor_rows(self.dataset)
+        fast = tensors if self.collate_fn is None else None
+        name = "sampler" if self.sampler is not None else "batch_sampler"
+        for picks in self._index_batches():
+            if self._custom:
+                picks = self._batch_rows(picks, tensors is not None, name)
             if fast is not None:
                 arrays, index = fast
-                rows: Any = slice(start, start + bs) if order is None else order[start:start + bs]
-                picks = rows if index is None else index[rows]
-                batch = [rows_of(a, picks) for a in arrays]  # (recorded: see rows_of)
+                chosen = picks if index is None else index[picks]
+                batch = [rows_of(a, chosen) for a in arrays]  # (recorded: see rows_of)
                 yield tuple(b if isinstance(b, Tensor) else Tensor(b) for b in batch)
             else:
-                picked = (range(start, min(start + bs, n)) if order is None
-                          else order[start:start + bs].tolist())
-                samples = [self.dataset[i] for i in picked]
-                yield (_collate(samples, picked) if self.collate_fn is None
-                       else self.collate_fn(samples))
+                picked = (range(len(self.dataset))[picks] if isinstance(picks, slice) else
+                          picks.tolist() if isinstance(picks, np.ndarray) else picks)
+                yield self._collate([self.dataset[i] for i in picked], picked)
+
+    def _unbatched(self) -> Iterator[Any]:
+        n = len(self.dataset) if tensor_rows(self.dataset) is not None else None
+        for i in self.sampler:
+            if n is not None:  # (a TensorDataset would take a slice or an array, too)
+                check_index(i, n, "DataLoader: sampler")
+            yield self._convert(self.dataset[i])
+
+    def _stream(self) -> Iterator[Any]:
+        """An IterableDataset's samples, ``batch_size`` at a time (or one by one)."""
+        bs, count = self.batch_size, 0
+        batch: list[Any] = []
+        for sample in self.dataset:
+            if bs is None:
+                yield self._convert(sample)
+                continue
+            batch.append(sample)
+            if len(batch) == bs:
+                yield self._collate(batch, range(count, count + bs))
+                batch, count = [], count + bs
+        if batch and not self.drop_last:
+            yield self._collate(batch, range(count, count + len(batch)))
 
     def __repr__(self) -> str:
-        n = len(self.dataset)
-        what = f"{n} samples" if not self._given else (
-            f"{type(self.dataset).__name__} of {n} samples")
+        try:
+            n = f"{len(self.dataset)} samples"
+        except TypeError:  # (an IterableDataset without a length)
+            n = ""
+        what = n if not self._given else (f"{type(self.dataset).__name__} of {n}" if n else
+                                          type(self.dataset).__name__)
+        custom = "" if not self._custom else (
+            f", sampler={type(self.sampler).__name__}" if self.sampler is not None else
+            f", batch_sampler={type(self.batch_sampler).__name__}")
         return (f"DataLoader({what}, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last})")
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}{custom})")

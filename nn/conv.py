@@ -264,7 +264,8 @@ def convolve(x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation
     """The checked ``nd``-d convolution (``corr``: the correlation of 3-d volumes, conv3d's,
     called as corr(x, w, stride, pad, dilation, groups); 1-d and 2-d use ``CORR``)."""
     x, w, shape0, unbatched, groups, k, s, d = conv_inputs(
-        x, weight, groups, stride, dilation, nd, where, "(out, in/groups, *kernel)")
+        x, weight, groups, stride, dilation, nd, where,
+        "(out, in/groups, kD, kH, kW)" if nd == 3 else "(out, in/groups, *kernel)")
     p = conv_padding(padding, k, s, d, where)
     o, c = w.shape[0], x.shape[1]
     if o < 1:  # PyTorch refuses it too (an empty batch or zero input channels are fine)

@@ -192,7 +192,7 @@ _STARTS = [[-1.2, 1.0], [0.5, 1.5, 0.2, -0.3, 1.2, 0.8], [2.0] * 5,
            *(np.random.default_rng(k).uniform(-2.0, 2.0, (2, 5, 10)[k % 3]) for k in range(6))]
 
 
-@pytest.mark.parametrize(("k", "x0"), enumerate(_STARTS))
+@pytest.mark.parametrize(("k", "x0"), list(enumerate(_STARTS)))
 def test_strong_wolfe_follows_torch(torch: Any, k: int, x0: list[float]) -> None:
     # Rosenbrock in 2, 5, 10-D, lr 1, 0.3, 3: torch's trials, step for step, to the end
     kw = {"line_search_fn": "strong_wolfe", "max_iter": 500, "max_eval": 1000,
